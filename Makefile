@@ -1,0 +1,127 @@
+# ward — build, test, bench, install.
+#   make            build/ward, build/libward.{so,a}, build/ward.pc
+#   make SAN=1      the same with ASan+UBSan under build/san/ (what tests use)
+#   make check      unit + integration + VM tests (the README's test command)
+#   make fuzz       the policy parser fuzzer (clang, libFuzzer), FUZZ_SECONDS=60
+#   make bench      startup benchmarks (hyperfine)
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+CC ?= cc
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+PKGS := libseccomp yaml-0.1 json-c libbpf libmd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	-Iinclude -Isrc/lib -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS += $(PKG_LIBS)
+
+LIB_SRCS := $(shell find src/lib -name '*.c' | sort)
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+# Generated headers (BPF skeletons) that library objects wait for.
+GEN_HEADERS :=
+
+all: $(BUILD)/ward $(BUILD)/libward.so $(BUILD)/libward.a $(BUILD)/ward.pc
+
+-include mk/*.mk
+
+$(BUILD)/obj/%.o: %.c | $(GEN_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libward.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libward.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libward.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ward: $(CLI_OBJS) $(BUILD)/libward.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(LDLIBS)
+
+$(BUILD)/ward.pc: ward.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define WARD_VERSION "\(.*\)"/\1/p' include/ward.h)|g' \
+	    -e 's|@REQUIRES@|$(PKGS)|g' $< > $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/ward $(DESTDIR)$(PREFIX)/bin/ward
+	install -m 644 $(BUILD)/libward.a $(DESTDIR)$(PREFIX)/lib/libward.a
+	install -m 755 $(BUILD)/libward.so $(DESTDIR)$(PREFIX)/lib/libward.so.0
+	ln -sf libward.so.0 $(DESTDIR)$(PREFIX)/lib/libward.so
+	install -m 644 include/ward.h $(DESTDIR)$(PREFIX)/include/ward.h
+	install -m 644 $(BUILD)/ward.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
+	install -m 644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
+
+# ---- tests ----
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
+PROG_BINS := $(PROG_SRCS:tests/progs/%.c=$(BUILD)/progs/%)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libward.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libward.a $(LDLIBS) -lcmocka
+
+# Test helpers are plain programs: no sanitizers (they run inside sandboxes).
+$(BUILD)/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -lpthread
+
+tests: $(UNIT_BINS) $(PROG_BINS) $(BUILD)/ward examples
+
+check:
+	$(MAKE) SAN=1 tests
+	tests/run-all.sh build/san
+
+# ---- examples ----
+examples: $(BUILD)/examples/embed
+
+$(BUILD)/examples/embed: examples/embed.c $(BUILD)/libward.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libward.a $(LDLIBS)
+
+# ---- fuzzing (clang only) ----
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		LDFLAGS="-fsanitize=address,undefined" build/fuzz/libward.a
+	@mkdir -p build/fuzz/corpus
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -Isrc/lib -fsanitize=fuzzer,address,undefined \
+		-o build/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c build/fuzz/libward.a $(LDLIBS)
+	build/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		build/fuzz/corpus tests/policies/good tests/policies/bad
+
+bench: all
+	bench/startup.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		-Iinclude -Isrc/lib -D_GNU_SOURCE --suppress=missingIncludeSystem src include
+	clang-tidy --quiet $(LIB_SRCS) $(CLI_SRCS) -- -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib -I$(BUILD)/gen $(PKG_CFLAGS)
+
+clean:
+	rm -rf build
+
+.PHONY: all install tests check examples fuzz bench format lint clean
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

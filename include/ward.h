@@ -1,0 +1,156 @@
+/* ward.h — the public API of libward, a kernel-enforced process sandbox.
+ *
+ * Every function returns 0 (or a non-negative value) on success and a
+ * negative errno on failure, filling the caller's ward_error with a one-line
+ * message. The library never exits or aborts on a runtime condition, and it
+ * never fails open: a rule that no layer can enforce stops the spawn unless
+ * the policy allows that layer to be degraded.
+ */
+#ifndef WARD_H
+#define WARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WARD_VERSION "0.1.0"
+
+/* Exit statuses the CLI uses, and ward_exit.code reports. */
+enum {
+	WARD_EXIT_ERROR = 125, /* ward's own error: nothing was run */
+	WARD_EXIT_CANNOT_EXEC = 126,
+	WARD_EXIT_NOT_FOUND = 127,
+	WARD_EXIT_SIGNAL_BASE = 128,
+};
+
+typedef struct ward_error {
+	int code; /* negative errno */
+	char message[512];
+} ward_error;
+
+typedef struct ward_policy ward_policy;
+typedef struct ward_sandbox ward_sandbox;
+
+/* Filesystem access bits for grants and denials. */
+enum {
+	WARD_FS_READ = 1u << 0,
+	WARD_FS_WRITE = 1u << 1,
+	WARD_FS_EXEC = 1u << 2,
+};
+
+enum ward_mode {
+	WARD_MODE_ENFORCE = 0,
+	WARD_MODE_AUDIT = 1,
+};
+
+enum ward_limit {
+	WARD_LIMIT_MEMORY = 0, /* bytes */
+	WARD_LIMIT_PIDS, /* tasks */
+	WARD_LIMIT_CPU_PERCENT, /* percent of one CPU, may exceed 100 */
+	WARD_LIMIT_CPU_TIME, /* seconds of CPU time */
+	WARD_LIMIT_NOFILE, /* open files per process */
+	WARD_LIMIT_TIMEOUT_MS, /* wall clock, milliseconds */
+	WARD_LIMIT_COUNT_,
+};
+
+/* Namespaces a policy may ask for. */
+enum {
+	WARD_NS_NET = 1u << 0,
+	WARD_NS_PID = 1u << 1,
+	WARD_NS_IPC = 1u << 2,
+	WARD_NS_UTS = 1u << 3,
+	WARD_NS_USER = 1u << 4,
+};
+
+/* ---- policies ---- */
+ward_policy *ward_policy_new(void);
+void ward_policy_free(ward_policy *policy);
+
+/* Adds a YAML policy file (or string) on top of what the policy holds. */
+int ward_policy_load_file(ward_policy *policy, const char *path, ward_error *err);
+int ward_policy_load_string(ward_policy *policy, const char *yaml, const char *origin,
+			    ward_error *err);
+/* Adds a built-in profile ("default", "minimal"). */
+int ward_policy_use_profile(ward_policy *policy, const char *name, ward_error *err);
+
+int ward_policy_fs_allow(ward_policy *policy, const char *path, unsigned access, ward_error *err);
+int ward_policy_fs_deny(ward_policy *policy, const char *path, ward_error *err);
+/* RULE: [tcp://|udp://]ADDR[/PREFIX][:PORT[-PORT][,PORT...]], ADDR "*", IPv4, [IPv6]. */
+int ward_policy_net_allow(ward_policy *policy, const char *rule, ward_error *err);
+int ward_policy_net_deny(ward_policy *policy, const char *rule, ward_error *err);
+int ward_policy_net_bind(ward_policy *policy, const char *ports, ward_error *err);
+int ward_policy_exec_allow(ward_policy *policy, const char *path, ward_error *err);
+int ward_policy_exec_deny(ward_policy *policy, const char *path, ward_error *err);
+/* Parses TEXT in the limit's unit ("512M", "1.5G", "30s", "250ms", "50%"). */
+int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
+			  ward_error *err);
+int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode);
+/* LAYER: landlock, seccomp, cgroup, rlimit, supervisor, bpf-lsm, cgroup-bpf, namespaces. */
+int ward_policy_allow_degraded(ward_policy *policy, const char *layer, ward_error *err);
+int ward_policy_set_env(ward_policy *policy, const char *key_eq_value, ward_error *err);
+int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err);
+int ward_policy_clean_env(ward_policy *policy, int clean);
+int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err);
+int ward_policy_unshare(ward_policy *policy, unsigned ns_flags);
+int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_error *err);
+
+/* Checks the policy as a whole (conflicts, paths) and plans it for this host.
+ * Writes the human-readable plan to OUT when OUT is not NULL. Returns 0 when
+ * the policy can run here, -EPERM when a rule cannot be enforced. */
+int ward_policy_check(ward_policy *policy, FILE *out, ward_error *err);
+/* The plan as JSON (caller frees). */
+int ward_policy_plan_json(ward_policy *policy, char **json_out, ward_error *err);
+
+/* ---- host features ---- */
+/* What this host's kernel and privilege offer, as JSON (caller frees) or text. */
+int ward_features_json(char **json_out, ward_error *err);
+int ward_features_print(FILE *out, ward_error *err);
+
+/* ---- sandboxes ---- */
+/* Called once per event with one JSON object (no newline). */
+typedef void (*ward_event_fn)(const char *json, void *userdata);
+
+struct ward_spawn_options {
+	ward_event_fn on_event; /* may be NULL */
+	void *event_userdata;
+	/* Forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 sent to this
+	 * process to the sandbox while ward_sandbox_wait() runs. The caller must
+	 * not otherwise consume those signals. */
+	int forward_signals;
+};
+
+struct ward_exit {
+	int exited; /* 1: exited with status; 0: killed by signal */
+	int status; /* exit status, or the signal number */
+	int code; /* the shell convention: status, or 128+signal, or 125/126/127 */
+	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec" */
+	uint64_t wall_ms;
+	uint64_t cpu_user_ms, cpu_system_ms;
+	uint64_t peak_memory_bytes; /* 0 when unknown */
+};
+
+int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
+		       const struct ward_spawn_options *options, ward_sandbox **out,
+		       ward_error *err);
+pid_t ward_sandbox_pid(const ward_sandbox *sandbox);
+const char *ward_sandbox_id(const ward_sandbox *sandbox);
+int ward_sandbox_signal(ward_sandbox *sandbox, int sig);
+/* Kills every process of the sandbox. */
+int ward_sandbox_kill(ward_sandbox *sandbox);
+/* Waits for the sandbox's main process to end, then kills what is left. */
+int ward_sandbox_wait(ward_sandbox *sandbox, struct ward_exit *out, ward_error *err);
+void ward_sandbox_free(ward_sandbox *sandbox);
+
+/* Runs ARGV under POLICY to completion: spawn + wait + free. */
+int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
+	     struct ward_exit *out, ward_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

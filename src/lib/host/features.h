@@ -1,0 +1,70 @@
+/* features.h — what this host's kernel and ward's privilege offer.
+ * Probed once per process by trying the real thing (creating a Landlock
+ * ruleset, loading a tiny BPF program), never by reading version numbers
+ * alone. Every "no" carries the reason that ward features prints.
+ */
+#ifndef WARD_HOST_FEATURES_H
+#define WARD_HOST_FEATURES_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "ward.h"
+
+enum cgroup_layout {
+	CGROUP_LAYOUT_NONE = 0,
+	CGROUP_LAYOUT_V2, /* unified: controllers on the v2 tree */
+	CGROUP_LAYOUT_HYBRID, /* v2 tree for BPF/ids, controllers on v1 */
+	CGROUP_LAYOUT_V1,
+};
+
+enum cgroup_controller {
+	CG_CTRL_MEMORY = 0,
+	CG_CTRL_PIDS,
+	CG_CTRL_CPU,
+	CG_CTRL_CPUACCT, /* v1 only; v2 has cpu.stat in every cgroup */
+	CG_CTRL_FREEZER, /* v1 only; v2 has cgroup.freeze */
+	CG_CTRL_COUNT_,
+};
+
+struct cgroup_controller_info {
+	bool available; /* exists on this host */
+	bool usable; /* ward may create child cgroups there */
+	bool v2; /* on the v2 tree (else v1) */
+	char mount[PATH_MAX]; /* hierarchy root, e.g. /sys/fs/cgroup/memory */
+	char why[160]; /* when !usable */
+};
+
+struct host_features {
+	int landlock_abi; /* 0: none */
+	char landlock_why[160];
+	bool seccomp_filter;
+	bool seccomp_user_notif;
+	bool seccomp_kill_process;
+	bool userns; /* unprivileged user namespaces can be created */
+	bool root; /* euid 0 */
+	bool cap_sys_admin, cap_bpf, cap_sys_resource;
+
+	enum cgroup_layout cgroup_layout;
+	char cgroup_v2_mount[PATH_MAX]; /* "" when there is no v2 tree */
+	bool cgroup_v2_usable; /* ward can create sandbox cgroups on the v2 tree */
+	char cgroup_v2_why[160];
+	struct cgroup_controller_info controllers[CG_CTRL_COUNT_];
+	bool cgroup_kill; /* cgroup.kill exists (5.14+) */
+
+	bool bpf_lsm_listed; /* "bpf" in /sys/kernel/security/lsm */
+	bool bpf_lsm_loads; /* a probe LSM program loaded and attached */
+	char bpf_lsm_why[200];
+	bool cgroup_bpf_loads; /* a cgroup/connect4 program loaded */
+	char cgroup_bpf_why[200];
+	bool btf; /* /sys/kernel/btf/vmlinux */
+};
+
+/* Probes once and caches; later calls return the cached result. */
+const struct host_features *host_features_get(void);
+/* Probes again (tests, after privilege changes). */
+int host_features_probe(struct host_features *out);
+
+const char *cgroup_controller_name(enum cgroup_controller ctrl);
+
+#endif

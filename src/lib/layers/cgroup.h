@@ -1,0 +1,44 @@
+/* cgroup.h — a cgroup per sandbox, on v2, v1 or both (hybrid hosts): limits
+ * for memory, pids and CPU, accounting, killing every task, and removal.
+ * A sandbox's cgroups are named after its id under a "ward" parent; those
+ * left by a ward that died are reclaimed (tasks killed, directories removed).
+ */
+#ifndef WARD_LAYERS_CGROUP_H
+#define WARD_LAYERS_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "plan/plan.h"
+
+struct cgroup_sandbox;
+
+struct cgroup_stats {
+	uint64_t oom_kills; /* tasks killed by the memory limit */
+	uint64_t pids_max_hits; /* forks refused by the pids limit */
+	uint64_t peak_memory_bytes; /* 0 when unknown */
+	uint64_t cpu_usage_us; /* 0 when unknown */
+	uint64_t cpu_throttled_us;
+};
+
+/* Creates the cgroups PLAN needs (those of limits placed on LAYER_CGROUP)
+ * and writes the limits. The owner's pid is recorded for reclaim. */
+int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *policy,
+			  const struct plan *plan, const struct host_features *host,
+			  struct cgroup_sandbox **out, ward_error *err);
+/* Moves PID into every cgroup of the sandbox. */
+int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
+/* SIGKILLs every task in the sandbox (cgroup.kill, or freeze + kill loop). */
+int cgroup_sandbox_kill(struct cgroup_sandbox *cg);
+int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);
+/* The v2 cgroup id (inode) the BPF layers key on, 0 when no v2 cgroup. */
+uint64_t cgroup_sandbox_v2_id(const struct cgroup_sandbox *cg);
+/* An O_DIRECTORY fd of the v2 cgroup, -1 when none (BPF attach point). */
+int cgroup_sandbox_v2_fd(const struct cgroup_sandbox *cg);
+/* Kills what is left and removes the directories; frees CG. */
+int cgroup_sandbox_destroy(struct cgroup_sandbox *cg);
+
+/* Reclaims sandboxes whose ward process is gone. Returns how many. */
+int cgroup_reclaim_stale(const struct host_features *host);
+
+#endif

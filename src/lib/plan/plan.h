@@ -1,0 +1,87 @@
+/* plan.h — a policy assigned to the layers of this host.
+ * plan_build() is pure: given the policy and the probed host features it
+ * decides, for every rule, which layer enforces it, and whether the run may
+ * go ahead. It must never place a rule on a layer that cannot hold it: a rule
+ * nothing here can enforce is PLAN_UNENFORCEABLE, and in enforce mode that
+ * stops the run unless its layer is in allow_degraded.
+ */
+#ifndef WARD_PLAN_H
+#define WARD_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/vec.h"
+#include "host/features.h"
+#include "policy/policy.h"
+
+enum plan_status {
+	PLAN_ENFORCED = 0, /* a layer enforces it */
+	PLAN_AUDITED, /* audit mode: a layer observes it and allows */
+	PLAN_NOT_AUDITED, /* audit mode: nothing here can observe it; allowed silently */
+	PLAN_DEGRADED, /* no layer here; the user allowed that layer to be missing */
+	PLAN_UNENFORCEABLE, /* no layer here: the run is refused */
+};
+
+struct plan_entry {
+	char rule[200]; /* "fs read /usr", "net allow tcp://*:443", "limit memory 512M" */
+	struct ward_loc loc;
+	enum ward_layer layer; /* the enforcing layer, or LAYER_NONE */
+	enum ward_layer wanted; /* when not enforced: the layer that would enforce it */
+	enum plan_status status;
+	char note[200]; /* why this layer, or why none */
+};
+
+/* A filesystem grant as Landlock receives it. */
+struct plan_fs_grant {
+	const char *path; /* points into the policy, or the plan's private_tmp */
+	unsigned access; /* WARD_FS_* */
+	bool optional; /* skip when missing */
+};
+
+struct plan {
+	VEC(struct plan_entry) entries;
+	enum ward_mode mode;
+	bool refused; /* an entry is PLAN_UNENFORCEABLE */
+
+	/* Landlock */
+	bool landlock; /* apply a Landlock domain at all */
+	int landlock_abi;
+	VEC(struct plan_fs_grant) fs_grants;
+	bool landlock_net; /* handle TCP bind/connect (ABI >= 4) */
+	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */
+	VEC(struct port_range) tcp_bind_ports; /* allowed bind ports */
+	bool landlock_scope; /* ABI >= 6: abstract unix sockets and signals scoped */
+
+	/* seccomp */
+	bool seccomp; /* always true unless the host lacks seccomp (refused then) */
+	bool seccomp_deny_inet; /* no IPv4/IPv6 sockets at all */
+	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
+	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
+	bool seccomp_log_only; /* audit mode: log instead of deny */
+
+	/* resources: where each limit lands */
+	enum ward_layer limit_layer[WARD_LIMIT_COUNT_];
+	bool cgroup; /* create a sandbox cgroup */
+	bool userns_for_nproc; /* pids via RLIMIT_NPROC counted per user namespace */
+
+	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
+
+	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
+};
+
+/* Plans POLICY for HOST. PRIVATE_TMP is the directory created for the run
+ * (NULL when none, e.g. for ward check). Returns 0, or -EPERM with ERR naming
+ * the first unenforceable rule (the plan is still complete for --explain).
+ * Other negative errnos are ward errors. */
+int plan_build(const struct ward_policy *policy, const struct host_features *host,
+	       const char *private_tmp, struct plan *out, ward_error *err);
+void plan_free(struct plan *plan);
+
+void plan_print(const struct plan *plan, FILE *out);
+/* The plan as a JSON array (caller frees). */
+char *plan_to_json(const struct plan *plan);
+
+const char *plan_status_name(enum plan_status status);
+
+#endif

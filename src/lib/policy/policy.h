@@ -1,0 +1,170 @@
+/* policy.h — ward's policy model: the one source of truth that the YAML
+ * loader, the CLI flags and the C API all fill. Pure data: nothing here
+ * touches the kernel. Every rule remembers where it came from (file:line:col
+ * or "--flag") so errors and --explain can name it.
+ */
+#ifndef WARD_POLICY_H
+#define WARD_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/vec.h"
+#include "ward.h"
+
+/* Where a rule came from. FILE is interned in the policy (never freed early). */
+struct ward_loc {
+	const char *file; /* a path, "<string>", "profile:default" or "--net-allow" */
+	unsigned line, column; /* 1-based; 0 when not from a file */
+};
+
+struct fs_rule {
+	char *path; /* absolute, normalized (no "..", no trailing "/") */
+	unsigned access; /* WARD_FS_* granted (allow) or denied (deny) */
+	bool deny;
+	bool optional; /* a profile entry that may be missing on this host */
+	struct ward_loc loc;
+};
+
+enum net_proto {
+	NET_PROTO_ANY = 0,
+	NET_PROTO_TCP,
+	NET_PROTO_UDP,
+};
+
+struct port_range {
+	uint16_t lo, hi; /* inclusive, 1..65535 */
+};
+
+#define NET_MAX_PORT_RANGES 32
+
+struct net_rule {
+	bool deny;
+	enum net_proto proto;
+	int family; /* 0: any address ("*"); AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order; IPv4 in addr[0..3]; host bits zeroed */
+	uint8_t prefix; /* 0..32 or 0..128 */
+	size_t nports; /* 0: any port */
+	struct port_range ports[NET_MAX_PORT_RANGES];
+	char *text; /* the rule as written */
+	struct ward_loc loc;
+};
+
+struct bind_rule {
+	struct port_range range;
+	struct ward_loc loc;
+};
+
+struct exec_rule {
+	char *path; /* absolute; a directory means "beneath" */
+	bool deny;
+	struct ward_loc loc;
+};
+
+struct limit_value {
+	bool set;
+	uint64_t value; /* the unit of enum ward_limit */
+	struct ward_loc loc;
+};
+
+/* The layers that can enforce a rule, strongest first in plan order. */
+enum ward_layer {
+	LAYER_BPF_LSM = 0,
+	LAYER_CGROUP_BPF,
+	LAYER_LANDLOCK,
+	LAYER_SECCOMP,
+	LAYER_SUPERVISOR,
+	LAYER_CGROUP,
+	LAYER_RLIMIT,
+	LAYER_NAMESPACES,
+	LAYER_MONITOR, /* ward itself: wall-clock timeout, accounting */
+	LAYER_COUNT_,
+	LAYER_NONE = -1,
+};
+
+const char *ward_layer_name(enum ward_layer layer);
+/* Returns the layer for NAME, or LAYER_NONE. */
+enum ward_layer ward_layer_from_name(const char *name);
+
+struct ward_policy {
+	VEC(struct fs_rule) fs;
+	VEC(struct net_rule) net;
+	VEC(struct bind_rule) bind;
+	VEC(struct exec_rule) exec;
+	bool private_tmp; /* a fresh read-write directory as HOME and TMPDIR */
+	struct limit_value limits[WARD_LIMIT_COUNT_];
+	enum ward_mode mode;
+	unsigned degraded; /* bit (1 << enum ward_layer) per layer allowed to be missing */
+	bool clean_env;
+	VEC(char *) env_set; /* "KEY=VALUE" */
+	VEC(char *) env_unset; /* "KEY" */
+	char *cwd;
+	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
+	char *hostname;
+	VEC(char *) interned; /* origin names that ward_loc.file points into */
+	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
+};
+
+/* Interns NAME in POLICY so a ward_loc may point to it. NULL on ENOMEM. */
+const char *policy_intern(struct ward_policy *policy, const char *name);
+
+/* Adders shared by the YAML loader, the CLI and the C API. Each validates
+ * its input and fails with a message that starts with LOC. */
+int policy_add_fs(struct ward_policy *policy, const char *path, unsigned access, bool deny,
+		  bool optional, struct ward_loc loc, ward_error *err);
+int policy_add_net(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
+		   ward_error *err);
+int policy_add_bind(struct ward_policy *policy, const char *text, struct ward_loc loc,
+		    ward_error *err);
+int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, struct ward_loc loc,
+		    ward_error *err);
+int policy_set_limit(struct ward_policy *policy, enum ward_limit limit, const char *text,
+		     struct ward_loc loc, ward_error *err);
+int policy_add_env(struct ward_policy *policy, const char *key_eq_value, struct ward_loc loc,
+		   ward_error *err);
+int policy_add_unset_env(struct ward_policy *policy, const char *key, struct ward_loc loc,
+			 ward_error *err);
+int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc loc,
+		   ward_error *err);
+int policy_set_hostname(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			ward_error *err);
+int policy_add_degraded(struct ward_policy *policy, const char *layer, struct ward_loc loc,
+			ward_error *err);
+
+/* Whole-policy checks after everything is loaded: conflicting rules (the same
+ * path both granted and denied with the same access, a bind port both ...).
+ * Named by the later rule's location. */
+int policy_validate(const struct ward_policy *policy, ward_error *err);
+
+/* Prints LOC as "file:line:col" or "file" into BUF. */
+const char *ward_loc_format(struct ward_loc loc, char *buf, size_t size);
+
+/* A canonical JSON rendering (caller frees) and its SHA-256 digest in hex. */
+char *policy_to_json(const struct ward_policy *policy);
+int policy_digest(const struct ward_policy *policy, char hex_out[65]);
+
+/* ---- parsers (pure, unit-tested, fuzzed) ---- */
+/* "512M", "1G", "1048576", "1.5GiB" → bytes. */
+int parse_size(const char *text, uint64_t *bytes_out);
+/* "30", "30s", "250ms", "2m", "1h" → milliseconds. */
+int parse_duration_ms(const char *text, uint64_t *ms_out);
+/* "50", "50%", "250%" → percent (1..100000). */
+int parse_percent(const char *text, uint64_t *percent_out);
+/* A positive integer that fits 1..MAX. */
+int parse_count(const char *text, uint64_t max, uint64_t *out);
+/* A network rule; on failure fills WHY with a short reason. */
+int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why_size);
+/* "80", "8000-8100", "80,443" → ranges; on failure fills WHY. */
+int parse_port_list(const char *text, struct port_range *ranges, size_t max, size_t *count,
+		    char *why, size_t why_size);
+
+/* ---- YAML (policy_yaml.c) and built-in profiles (profiles.c) ---- */
+int policy_load_yaml_file(struct ward_policy *policy, const char *path, ward_error *err);
+int policy_load_yaml_string(struct ward_policy *policy, const char *yaml, size_t len,
+			    const char *origin, ward_error *err);
+/* The YAML text of built-in profile NAME, or NULL. */
+const char *profile_yaml(const char *name);
+/* NULL-terminated list of built-in profile names. */
+const char *const *profile_names(void);
+
+#endif
