@@ -24,9 +24,9 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-Iinclude -Isrc/lib -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
-LDFLAGS += $(SAN_FLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LDLIBS += $(PKG_LIBS)
 
 LIB_SRCS := $(shell find src/lib -name '*.c' | sort)
@@ -42,17 +42,17 @@ all: $(BUILD)/ward $(BUILD)/libward.so $(BUILD)/libward.a $(BUILD)/ward.pc
 
 $(BUILD)/obj/%.o: %.c | $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libward.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/libward.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libward.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) -shared -Wl,-soname,libward.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/ward: $(CLI_OBJS) $(BUILD)/libward.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(LDLIBS)
 
 $(BUILD)/ward.pc: ward.pc.in
 	@mkdir -p $(BUILD)
@@ -78,7 +78,7 @@ PROG_BINS := $(PROG_SRCS:tests/progs/%.c=$(BUILD)/progs/%)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libward.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libward.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libward.a $(LDLIBS) -lcmocka
 
 # Test helpers are plain programs: no sanitizers (they run inside sandboxes).
 $(BUILD)/progs/%: tests/progs/%.c
@@ -89,22 +89,23 @@ tests: $(UNIT_BINS) $(PROG_BINS) $(BUILD)/ward examples
 
 check:
 	$(MAKE) SAN=1 tests
-	tests/run-all.sh build/san
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh build/san
 
 # ---- examples ----
 examples: $(BUILD)/examples/embed
 
 $(BUILD)/examples/embed: examples/embed.c $(BUILD)/libward.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libward.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libward.a $(LDLIBS)
 
 # ---- fuzzing (clang only) ----
 FUZZ_SECONDS ?= 60
+CLANG ?= $(shell command -v clang-16 || command -v clang)
 fuzz:
-	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	$(MAKE) BUILD=build/fuzz CC=$(CLANG) CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 		LDFLAGS="-fsanitize=address,undefined" build/fuzz/libward.a
 	@mkdir -p build/fuzz/corpus
-	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -Isrc/lib -fsanitize=fuzzer,address,undefined \
+	$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -Isrc/lib -fsanitize=fuzzer,address,undefined \
 		-o build/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c build/fuzz/libward.a $(LDLIBS)
 	build/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 		build/fuzz/corpus tests/policies/good tests/policies/bad

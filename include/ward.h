@@ -30,6 +30,7 @@ enum {
 
 typedef struct ward_error {
 	int code; /* negative errno */
+	int exit_status; /* what the CLI exits with: 125, or 126/127 when the command could not run */
 	char message[512];
 } ward_error;
 
@@ -149,6 +150,67 @@ void ward_sandbox_free(ward_sandbox *sandbox);
 /* Runs ARGV under POLICY to completion: spawn + wait + free. */
 int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
 	     struct ward_exit *out, ward_error *err);
+
+
+/* ---- supervisor: decisions at run time (src/lib/supervisor, docs/supervisor.md) ---- */
+/* Categories of trapped operations a policy callback is asked about. */
+enum {
+	WARD_SUP_FILE = 1u << 0, /* open family; observe-only unless an fs deny needs the supervisor */
+	WARD_SUP_NETWORK = 1u << 1, /* connect, sendto, sendmsg, sendmmsg */
+	WARD_SUP_PROCESS = 1u << 2, /* execve, execveat */
+};
+
+enum ward_verdict_kind {
+	WARD_VERDICT_ALLOW = 0,
+	WARD_VERDICT_DENY, /* the syscall fails with ward_verdict.error (EPERM when 0) */
+	WARD_VERDICT_AUDIT, /* allow, and emit an "audit" event */
+	WARD_VERDICT_KILL, /* kill the whole sandbox */
+};
+
+struct ward_verdict {
+	enum ward_verdict_kind kind;
+	int error; /* positive errno for WARD_VERDICT_DENY */
+};
+
+/* What a callback is asked about. Strings live until the callback returns. */
+struct ward_sup_event {
+	const char *syscall; /* "execve", "connect", "openat"... */
+	unsigned category; /* one WARD_SUP_* */
+	pid_t pid, ppid; /* the calling thread's process and its parent */
+	/* execve/execveat: the path as passed and the arguments */
+	const char *exec_path;
+	const char *const *argv;
+	size_t argc;
+	/* connect, sendto, sendmsg, sendmmsg: the destination (family 0: none) */
+	int family; /* AF_INET or AF_INET6; IPv4-mapped IPv6 is given as AF_INET */
+	char address[46]; /* numeric */
+	uint16_t port;
+	int protocol; /* IPPROTO_TCP, IPPROTO_UDP... */
+	/* open family: the path as passed; observe_only says the verdict cannot
+	 * be enforced safely for this call (then only deny/kill take effect) */
+	const char *path;
+	int open_flags;
+	int observe_only;
+};
+
+/* A handle to the running supervisor, valid during the callback. */
+typedef struct ward_sup_context ward_sup_context;
+
+typedef struct ward_verdict (*ward_sup_callback_fn)(const struct ward_sup_event *event,
+						     ward_sup_context *ctx, void *userdata);
+
+/* Asks FN about every trapped operation in CATEGORIES (WARD_SUP_*). FN runs
+ * in a supervisor thread; no verdict within the timeout (default 5000 ms)
+ * means deny. */
+int ward_policy_set_callback(ward_policy *policy, ward_sup_callback_fn fn, void *userdata);
+int ward_policy_set_callback_categories(ward_policy *policy, unsigned categories);
+int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms);
+
+/* From a callback: deny PATH's inode (resolved now) for the rest of the run;
+ * another name, a hard link or a rename of it stays denied. */
+int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err);
+/* From a callback: narrow the network rules (RULE as ward_policy_net_deny). */
+int ward_sup_net_deny(ward_sup_context *ctx, const char *rule, ward_error *err);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@ static int fail_v(ward_error *err, int code, int with_errno, const char *fmt, va
 	if (!err)
 		return code;
 	err->code = code;
+	err->exit_status = WARD_EXIT_ERROR;
 	int n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	if (with_errno && n >= 0 && (size_t)n < sizeof(err->message))
 		snprintf(err->message + n, sizeof(err->message) - (size_t)n, ": %s", strerror(-code));
@@ -38,6 +39,7 @@ void ward_error_clear(ward_error *err)
 {
 	if (err) {
 		err->code = 0;
+		err->exit_status = 0;
 		err->message[0] = '\0';
 	}
 }

@@ -27,6 +27,6 @@ int vec_grow_(void **items, size_t *cap, size_t need, size_t item_size);
 		(v)->len = (v)->cap = 0;                                                           \
 	} while (0)
 
-#define VEC_FOREACH(v, it) for (__typeof__((v)->items) it = (v)->items; it && it < (v)->items + (v)->len; it++)
+#define VEC_FOREACH(v, it) for (__typeof__((v)->items + 0) it = (v)->items; it && it < (v)->items + (v)->len; it++)
 
 #endif

@@ -49,9 +49,14 @@ struct host_features {
 	char cgroup_v2_mount[PATH_MAX]; /* "" when there is no v2 tree */
 	bool cgroup_v2_usable; /* ward can create sandbox cgroups on the v2 tree */
 	char cgroup_v2_why[160];
+	char cgroup_v2_base[PATH_MAX]; /* where ward/<id> is created: the mount, or a delegated dir */
 	struct cgroup_controller_info controllers[CG_CTRL_COUNT_];
 	bool cgroup_kill; /* cgroup.kill exists (5.14+) */
+	bool cgroup_freeze; /* cgroup.freeze exists on the v2 tree (5.2+) */
 
+	bool lsm_list_known; /* /sys/kernel/security/lsm could be read */
+	char lsm_list[128]; /* its contents, e.g. "lockdown,capability,landlock,bpf" */
+	char lockdown[32]; /* the bracketed lockdown mode, "" when unknown */
 	bool bpf_lsm_listed; /* "bpf" in /sys/kernel/security/lsm */
 	bool bpf_lsm_loads; /* a probe LSM program loaded and attached */
 	char bpf_lsm_why[200];

@@ -24,12 +24,12 @@ enum plan_status {
 };
 
 struct plan_entry {
-	char rule[200]; /* "fs read /usr", "net allow tcp://*:443", "limit memory 512M" */
+	char rule[200]; /* "fs read /usr", "net allow tcp://ANY:443", "limit memory 512M" */
 	struct ward_loc loc;
 	enum ward_layer layer; /* the enforcing layer, or LAYER_NONE */
 	enum ward_layer wanted; /* when not enforced: the layer that would enforce it */
 	enum plan_status status;
-	char note[200]; /* why this layer, or why none */
+	char note[400]; /* why this layer, or why none */
 };
 
 /* A filesystem grant as Landlock receives it. */
@@ -48,7 +48,8 @@ struct plan {
 	bool landlock; /* apply a Landlock domain at all */
 	int landlock_abi;
 	VEC(struct plan_fs_grant) fs_grants;
-	bool landlock_net; /* handle TCP bind/connect (ABI >= 4) */
+	bool landlock_net; /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
+	bool tcp_connect_any; /* every TCP port may be connected to: do not handle CONNECT_TCP */
 	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */
 	VEC(struct port_range) tcp_bind_ports; /* allowed bind ports */
 	bool landlock_scope; /* ABI >= 6: abstract unix sockets and signals scoped */
@@ -66,6 +67,19 @@ struct plan {
 	bool userns_for_nproc; /* pids via RLIMIT_NPROC counted per user namespace */
 
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
+
+	/* supervisor (seccomp user notification) */
+	bool supervisor; /* start one for this sandbox */
+	bool sup_fs_deny; /* fs deny rules inside grants */
+	bool sup_exec; /* exec deny rules (paths, argv) */
+	bool sup_net; /* network rules by address */
+
+	/* BPF */
+	bool bpf_lsm_fs; /* fs deny/allow by inode in file_open/inode_permission */
+	bool bpf_lsm_exec; /* exec rules in bprm_check_security */
+	bool bpf_lsm_net; /* network rules in the socket_* hooks */
+	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
+	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 
 	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
 };

@@ -101,6 +101,8 @@ struct ward_policy {
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
 	char *hostname;
+	struct ward_loc hostname_loc; /* where hostname was set, for "needs uts" */
+	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
 	VEC(char *) interned; /* origin names that ward_loc.file points into */
 	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
 };

@@ -1,0 +1,18 @@
+/* cli.h — the ward command: a thin client of libward. Only the CLI prints
+ * to the terminal and chooses exit statuses (DEVELOPERS.md: the program's
+ * status, 128+N for signal N, 125 ward's own error, 126, 127). */
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+#include "ward.h"
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_bpf(int argc, char **argv);
+
+/* Prints "ward: MESSAGE" and returns 125. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,44 @@
+/* cmd_check.c — `ward check FILE [--explain]`: loads and validates a policy
+ * and says whether it can be enforced on this host, without running
+ * anything. Exit 0: it can; 125: bad policy or not enforceable here. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_check(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool explain = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--explain"))
+			explain = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_error("check: unknown option '%s'", argv[i]);
+		else if (!path)
+			path = argv[i];
+		else
+			return cli_error("check: one policy file at a time ('%s')", argv[i]);
+	}
+	if (!path)
+		return cli_error("check: usage: ward check FILE [--explain]");
+
+	ward_policy *policy = ward_policy_new();
+	if (!policy)
+		return cli_error("out of memory");
+	ward_error err = { 0 };
+	int rc = 0;
+	if (ward_policy_load_file(policy, path, &err) < 0) {
+		rc = cli_error("%s", err.message);
+	} else {
+		int r = ward_policy_check(policy, explain ? stdout : NULL, &err);
+		if (r < 0)
+			rc = cli_error("%s", err.message);
+		else
+			printf("%s: ok\n", path);
+	}
+	ward_policy_free(policy);
+	return rc;
+}

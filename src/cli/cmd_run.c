@@ -1,0 +1,351 @@
+/* cmd_run.c — `ward run`: builds a policy from a file or profile plus flags,
+ * runs the command under it, and exits with the command's status. Any bad
+ * flag is one line and 125 before anything runs: nothing half-applied. */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_PROFILE = 1000,
+	OPT_FS_DENY,
+	OPT_EXEC_ALLOW,
+	OPT_EXEC_DENY,
+	OPT_NET_ALLOW,
+	OPT_NET_DENY,
+	OPT_NET_BIND,
+	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_CPU,
+	OPT_CPU_TIME,
+	OPT_NOFILE,
+	OPT_TIMEOUT,
+	OPT_ENV,
+	OPT_UNSET_ENV,
+	OPT_CLEAN_ENV,
+	OPT_CWD,
+	OPT_UNSHARE_NET,
+	OPT_UNSHARE_PID,
+	OPT_UNSHARE_IPC,
+	OPT_UNSHARE_UTS,
+	OPT_UNSHARE_USER,
+	OPT_HOSTNAME,
+	OPT_MODE,
+	OPT_ALLOW_DEGRADED,
+	OPT_EVENTS,
+	OPT_EXPLAIN,
+	OPT_HELP,
+};
+
+static const struct option run_options[] = {
+	{ "policy", required_argument, NULL, 'p' },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "read", required_argument, NULL, 'r' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "exec", required_argument, NULL, 'x' },
+	{ "fs-deny", required_argument, NULL, OPT_FS_DENY },
+	{ "exec-allow", required_argument, NULL, OPT_EXEC_ALLOW },
+	{ "exec-deny", required_argument, NULL, OPT_EXEC_DENY },
+	{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
+	{ "net-deny", required_argument, NULL, OPT_NET_DENY },
+	{ "net-bind", required_argument, NULL, OPT_NET_BIND },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "cpu-time", required_argument, NULL, OPT_CPU_TIME },
+	{ "nofile", required_argument, NULL, OPT_NOFILE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "unset-env", required_argument, NULL, OPT_UNSET_ENV },
+	{ "clean-env", no_argument, NULL, OPT_CLEAN_ENV },
+	{ "cwd", required_argument, NULL, OPT_CWD },
+	{ "unshare-net", no_argument, NULL, OPT_UNSHARE_NET },
+	{ "unshare-pid", no_argument, NULL, OPT_UNSHARE_PID },
+	{ "unshare-ipc", no_argument, NULL, OPT_UNSHARE_IPC },
+	{ "unshare-uts", no_argument, NULL, OPT_UNSHARE_UTS },
+	{ "unshare-user", no_argument, NULL, OPT_UNSHARE_USER },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "allow-degraded", required_argument, NULL, OPT_ALLOW_DEGRADED },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct flag {
+	int opt;
+	const char *arg;
+};
+
+static const char *flag_name(int opt)
+{
+	for (const struct option *o = run_options; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+static int limit_for(int opt)
+{
+	switch (opt) {
+	case OPT_MEMORY:
+		return WARD_LIMIT_MEMORY;
+	case OPT_PIDS:
+		return WARD_LIMIT_PIDS;
+	case OPT_CPU:
+		return WARD_LIMIT_CPU_PERCENT;
+	case OPT_CPU_TIME:
+		return WARD_LIMIT_CPU_TIME;
+	case OPT_NOFILE:
+		return WARD_LIMIT_NOFILE;
+	default:
+		return WARD_LIMIT_TIMEOUT_MS;
+	}
+}
+
+/* Applies one flag to the policy; fills ERR on bad input. */
+static int apply_flag(ward_policy *policy, const struct flag *f, ward_error *err)
+{
+	unsigned ns = 0;
+	switch (f->opt) {
+	case 'r':
+		return ward_policy_fs_allow(policy, f->arg, WARD_FS_READ, err);
+	case 'w':
+		return ward_policy_fs_allow(policy, f->arg, WARD_FS_READ | WARD_FS_WRITE, err);
+	case 'x':
+		return ward_policy_fs_allow(policy, f->arg, WARD_FS_READ | WARD_FS_EXEC, err);
+	case OPT_FS_DENY:
+		return ward_policy_fs_deny(policy, f->arg, err);
+	case OPT_EXEC_ALLOW:
+		return ward_policy_exec_allow(policy, f->arg, err);
+	case OPT_EXEC_DENY:
+		return ward_policy_exec_deny(policy, f->arg, err);
+	case OPT_NET_ALLOW:
+		return ward_policy_net_allow(policy, f->arg, err);
+	case OPT_NET_DENY:
+		return ward_policy_net_deny(policy, f->arg, err);
+	case OPT_NET_BIND:
+		return ward_policy_net_bind(policy, f->arg, err);
+	case OPT_MEMORY:
+	case OPT_PIDS:
+	case OPT_CPU:
+	case OPT_CPU_TIME:
+	case OPT_NOFILE:
+	case OPT_TIMEOUT:
+		return ward_policy_set_limit(policy, limit_for(f->opt), f->arg, err);
+	case OPT_ENV:
+		return ward_policy_set_env(policy, f->arg, err);
+	case OPT_UNSET_ENV:
+		return ward_policy_unset_env(policy, f->arg, err);
+	case OPT_CLEAN_ENV:
+		return ward_policy_clean_env(policy, 1);
+	case OPT_CWD:
+		return ward_policy_set_cwd(policy, f->arg, err);
+	case OPT_UNSHARE_NET:
+		ns = WARD_NS_NET;
+		break;
+	case OPT_UNSHARE_PID:
+		ns = WARD_NS_PID;
+		break;
+	case OPT_UNSHARE_IPC:
+		ns = WARD_NS_IPC;
+		break;
+	case OPT_UNSHARE_UTS:
+		ns = WARD_NS_UTS;
+		break;
+	case OPT_UNSHARE_USER:
+		ns = WARD_NS_USER;
+		break;
+	case OPT_HOSTNAME:
+		return ward_policy_set_hostname(policy, f->arg, err);
+	case OPT_MODE:
+		if (!strcmp(f->arg, "enforce"))
+			return ward_policy_set_mode(policy, WARD_MODE_ENFORCE);
+		if (!strcmp(f->arg, "audit"))
+			return ward_policy_set_mode(policy, WARD_MODE_AUDIT);
+		snprintf(err->message, sizeof(err->message),
+			 "unknown mode '%s' (expected enforce or audit)", f->arg);
+		return -EINVAL;
+	case OPT_ALLOW_DEGRADED:
+		return ward_policy_allow_degraded(policy, f->arg, err);
+	default:
+		return 0;
+	}
+	return ward_policy_unshare(policy, ns);
+}
+
+struct event_out {
+	FILE *file;
+};
+
+/* Every event goes to --events; warnings also reach the terminal, since a
+ * degraded rule must never be silent. */
+static void on_event(const char *json, void *userdata)
+{
+	struct event_out *out = userdata;
+	if (out->file) {
+		fputs(json, out->file);
+		fputc('\n', out->file);
+		fflush(out->file);
+	}
+	json_object *obj = json_tokener_parse(json);
+	json_object *type, *message;
+	if (obj && json_object_object_get_ex(obj, "type", &type) &&
+	    !strcmp(json_object_get_string(type), "warning") &&
+	    json_object_object_get_ex(obj, "message", &message))
+		fprintf(stderr, "ward: warning: %s\n", json_object_get_string(message));
+	json_object_put(obj);
+}
+
+/* Splits ARGV into options, an optional positional policy file and the
+ * command: `ward run [POLICY] [OPTIONS] -- CMD...`, or, without "--", the
+ * first non-option starts the command. */
+static int find_command(int argc, char **argv, int *dashdash)
+{
+	*dashdash = -1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			*dashdash = i;
+			break;
+		}
+	return *dashdash;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	int dashdash;
+	find_command(argc, argv, &dashdash);
+	int opt_argc = dashdash >= 0 ? dashdash : argc;
+
+	struct flag *flags = calloc((size_t)argc + 1, sizeof(*flags));
+	if (!flags)
+		return cli_error("out of memory");
+	size_t nflags = 0;
+	const char *events_path = NULL;
+	bool explain = false;
+	char **command = NULL;
+	int rc = WARD_EXIT_ERROR;
+	ward_policy *policy = NULL;
+	FILE *events_file = NULL;
+
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(opt_argc, argv, "+:p:r:w:x:h", run_options, NULL);
+		if (c == -1)
+			break;
+		if (c == '?') {
+			rc = cli_error("run: unknown option '%s' (see ward --help)",
+				       argv[optind - 1]);
+			goto out;
+		}
+		if (c == ':') {
+			rc = cli_error("run: option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		}
+		if (c == OPT_HELP || c == 'h') {
+			cli_usage(stdout);
+			rc = 0;
+			goto out;
+		}
+		if (c == OPT_EVENTS)
+			events_path = optarg;
+		else if (c == OPT_EXPLAIN)
+			explain = true;
+		else
+			flags[nflags++] = (struct flag){ .opt = c, .arg = optarg };
+	}
+	if (dashdash >= 0) {
+		/* At most one positional before "--": the policy file. */
+		if (optind < opt_argc - 1) {
+			rc = cli_error("run: unexpected argument '%s' before --", argv[optind + 1]);
+			goto out;
+		}
+		if (optind == opt_argc - 1)
+			flags[nflags++] = (struct flag){ .opt = 'p', .arg = argv[optind] };
+		command = argv + dashdash + 1;
+	} else {
+		command = argv + optind;
+	}
+	if (!command[0]) {
+		rc = cli_error("run: no command given (ward run [OPTIONS] -- CMD [ARG...])");
+		goto out;
+	}
+
+	policy = ward_policy_new();
+	if (!policy) {
+		rc = cli_error("out of memory");
+		goto out;
+	}
+	ward_error err = { 0 };
+	/* The policy's base first (files and profiles, in order; the default
+	 * profile when none), then every other flag on top, in order. */
+	bool have_base = false;
+	for (size_t i = 0; i < nflags; i++) {
+		int r = 0;
+		if (flags[i].opt == 'p')
+			r = ward_policy_load_file(policy, flags[i].arg, &err);
+		else if (flags[i].opt == OPT_PROFILE)
+			r = ward_policy_use_profile(policy, flags[i].arg, &err);
+		else
+			continue;
+		have_base = true;
+		if (r < 0) {
+			rc = cli_error("%s", err.message);
+			goto out;
+		}
+	}
+	if (!have_base && ward_policy_use_profile(policy, "default", &err) < 0) {
+		rc = cli_error("%s", err.message);
+		goto out;
+	}
+	for (size_t i = 0; i < nflags; i++) {
+		if (flags[i].opt == 'p' || flags[i].opt == OPT_PROFILE)
+			continue;
+		if (apply_flag(policy, &flags[i], &err) < 0) {
+			rc = cli_error("--%s %s: %s", flag_name(flags[i].opt),
+				       flags[i].arg ? flags[i].arg : "", err.message);
+			goto out;
+		}
+	}
+
+	if (explain && ward_policy_check(policy, stderr, &err) < 0 && err.code != -EPERM) {
+		rc = cli_error("%s", err.message);
+		goto out;
+	}
+	if (events_path) {
+		events_file = strcmp(events_path, "-") ? fopen(events_path, "we") : stderr;
+		if (!events_file) {
+			rc = cli_error("--events %s: %s", events_path, strerror(errno));
+			goto out;
+		}
+	}
+
+	struct event_out sink = { .file = events_file };
+	struct ward_spawn_options options = {
+		.on_event = on_event,
+		.event_userdata = &sink,
+		.forward_signals = 1,
+	};
+	struct ward_exit exit_info;
+	int r = ward_run(policy, command, &options, &exit_info, &err);
+	if (r < 0) {
+		cli_error("%s", err.message);
+		rc = err.exit_status ? err.exit_status : WARD_EXIT_ERROR;
+	} else {
+		rc = exit_info.code;
+	}
+out:
+	if (events_file && events_file != stderr)
+		fclose(events_file);
+	ward_policy_free(policy);
+	free(flags);
+	return rc;
+}

@@ -1,0 +1,85 @@
+/* main.c — dispatches ward's subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("ward: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return WARD_EXIT_ERROR;
+}
+
+void cli_usage(FILE *out)
+{
+	fputs("usage: ward run [POLICY.yaml] [OPTIONS] -- CMD [ARG...]\n"
+	      "       ward check FILE [--explain]\n"
+	      "       ward features [--json]\n"
+	      "       ward bpf status|load|unload\n"
+	      "       ward version | --help\n"
+	      "\n"
+	      "run options (flags add to or override the policy file):\n"
+	      "  -p, --policy FILE        YAML policy (docs/policy.md); default: --profile default\n"
+	      "      --profile NAME       built-in profile: default, minimal\n"
+	      "  -r, --read PATH          grant read beneath PATH\n"
+	      "  -w, --write PATH         grant read and write beneath PATH\n"
+	      "  -x, --exec PATH          grant read and execute beneath PATH\n"
+	      "      --fs-deny PATH       deny every access beneath PATH\n"
+	      "      --exec-allow PATH    allow executing PATH\n"
+	      "      --exec-deny PATH     deny executing beneath PATH\n"
+	      "      --net-allow RULE     [tcp://|udp://]ADDR[/PREFIX][:PORT[-PORT][,PORT...]]\n"
+	      "      --net-deny RULE      the same, carved out of the allowed\n"
+	      "      --net-bind PORTS     allow binding TCP ports\n"
+	      "      --memory SIZE        e.g. 512M\n"
+	      "      --pids N             tasks in the sandbox\n"
+	      "      --cpu PERCENT        CPU quota, percent of one CPU\n"
+	      "      --cpu-time SECONDS   CPU time per process\n"
+	      "      --nofile N           open files per process\n"
+	      "      --timeout DURATION   wall clock, e.g. 30s; the sandbox is killed after it\n"
+	      "      --env K=V            set a variable       --unset-env K   remove one\n"
+	      "      --clean-env          start from an empty environment (PATH only)\n"
+	      "      --cwd DIR            working directory\n"
+	      "      --unshare-net|--unshare-pid|--unshare-ipc|--unshare-uts|--unshare-user\n"
+	      "      --hostname NAME      (with --unshare-uts)\n"
+	      "      --mode enforce|audit\n"
+	      "      --allow-degraded LAYER  run even if LAYER is missing here\n"
+	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
+	      "      --explain            print which layer enforces each rule\n"
+	      "\n"
+	      "exit status: the program's; 128+N if it died of signal N; 125 ward's error;\n"
+	      "126 cannot execute; 127 not found\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_usage(stderr);
+		return WARD_EXIT_ERROR;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "features"))
+		return cmd_features(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bpf"))
+		return cmd_bpf(argc - 1, argv + 1);
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("ward %s\n", WARD_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		cli_usage(stdout);
+		return 0;
+	}
+	cli_usage(stderr);
+	return cli_error("unknown command '%s'", cmd);
+}

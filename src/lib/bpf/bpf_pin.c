@@ -1,0 +1,92 @@
+/* bpf_pin.c — the pin directory of ward's BPF objects: bpffs mounted,
+ * /sys/fs/bpf/ward/v<layout> created, a lock so two wards never load at
+ * once, and removal for `ward bpf unload`. It never touches another
+ * layout's pins: those belong to a ward of another version.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "bpf/bpf_internal.h"
+#include "core/cleanup.h"
+#include "core/error.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define PIN_DIR WARD_BPF_PIN_ROOT "/v" STR(WARD_BPF_LAYOUT)
+
+const char *bpf_pin_dir(void)
+{
+	return PIN_DIR;
+}
+
+static int mkdir_exist_ok(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int bpf_pin_prepare(ward_error *err)
+{
+	struct statfs fs;
+	if (statfs("/sys/fs/bpf", &fs) < 0)
+		return ward_fail_errno(err, -errno, "bpf: /sys/fs/bpf");
+	if (fs.f_type != BPF_FS_MAGIC &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+		return ward_fail_errno(err, -errno, "bpf: mounting bpffs on /sys/fs/bpf");
+
+	const char *dirs[] = { WARD_BPF_PIN_ROOT, PIN_DIR, PIN_DIR "/progs", PIN_DIR "/links" };
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		int r = mkdir_exist_ok(dirs[i]);
+		if (r < 0)
+			return ward_fail_errno(err, r, "bpf: creating %s", dirs[i]);
+	}
+	return 0;
+}
+
+int bpf_pin_lock(ward_error *err)
+{
+	_cleanup_close_ int fd = open(PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_fail_errno(err, -errno, "bpf: opening %s", PIN_DIR);
+	if (flock(fd, LOCK_EX) < 0)
+		return ward_fail_errno(err, -errno, "bpf: locking %s", PIN_DIR);
+	return steal_fd(fd);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int bpf_pins_remove(ward_error *err)
+{
+	/* Links first: unpinning the last reference detaches an LSM program,
+	 * and hooks must go before the maps they read stop being reachable. */
+	if (nftw(PIN_DIR "/links", remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+		return ward_fail_errno(err, -errno, "bpf: removing %s/links", PIN_DIR);
+	if (nftw(PIN_DIR, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+		return ward_fail_errno(err, -errno, "bpf: removing %s", PIN_DIR);
+	return 0;
+}
+
+int bpf_map_pinned_fd(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", PIN_DIR, name);
+	int fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}

@@ -1,0 +1,190 @@
+/* bpf_progs.c — the table of ward's BPF programs and their loader: each
+ * program is loaded from its skeleton's ELF on its own (every other program
+ * of the object left out) and pinned, so the result of every program is
+ * known and one the kernel refuses never silently drops the others. Maps are
+ * pinned by name and shared by all objects. Never prints: libbpf's messages
+ * are captured for the reasons `ward features` shows.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpf/bpf_internal.h"
+#include "core/cleanup.h"
+#include "core/error.h"
+
+#include "net_cgroup.skel.h"
+
+const struct bpf_prog_desc bpf_progs[] = {
+	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_connect4", BPF_CGROUP_INET4_CONNECT, false,
+	  BPF_RULE_NET },
+	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_connect6", BPF_CGROUP_INET6_CONNECT, false,
+	  BPF_RULE_NET },
+	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false,
+	  BPF_RULE_NET },
+	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false,
+	  BPF_RULE_NET },
+	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_bind4", BPF_CGROUP_INET4_BIND, false,
+	  BPF_RULE_NET },
+	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_bind6", BPF_CGROUP_INET6_BIND, false,
+	  BPF_RULE_NET },
+};
+const size_t bpf_progs_count = ARRAY_SIZE(bpf_progs);
+
+/* libbpf's last warning, kept as the reason of a failed load. */
+static __thread char libbpf_last[200];
+
+static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[sizeof(libbpf_last)];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	/* The verifier log and "-- BEGIN/END" framing say less than the
+	 * first line libbpf writes about the failure. */
+	if (line[0] && !libbpf_last[0])
+		snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
+	return 0;
+}
+
+static void pin_path(char *buf, size_t size, const char *kind, const char *name)
+{
+	snprintf(buf, size, "%s/%s/%s", bpf_pin_dir(), kind, name);
+}
+
+int bpf_prog_pinned_fd(const struct bpf_prog_desc *desc)
+{
+	char path[256];
+	pin_path(path, sizeof(path), "progs", desc->name);
+	int fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool pinned(const char *kind, const char *name)
+{
+	char path[256];
+	pin_path(path, sizeof(path), kind, name);
+	return access(path, F_OK) == 0;
+}
+
+static void unlink_pin(const struct bpf_prog_desc *desc)
+{
+	char path[256];
+	pin_path(path, sizeof(path), "progs", desc->name);
+	unlink(path);
+}
+
+static void obj_closep(struct bpf_object **obj)
+{
+	bpf_object__close(*obj);
+}
+
+/* Loads and pins DESC alone; LSM programs are attached and their link
+ * pinned, so the hook stays after this process exits. */
+static int load_one(const struct bpf_prog_desc *desc, struct bpf_prog_state *state)
+{
+	size_t size = 0;
+	const void *elf = desc->elf_bytes(&size);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = desc->object,
+		    .pin_root_path = bpf_pin_dir());
+	libbpf_last[0] = '\0';
+	__attribute__((cleanup(obj_closep))) struct bpf_object *obj =
+		bpf_object__open_mem(elf, size, &opts);
+	if (!obj) {
+		int r = -errno;
+		snprintf(state->why, sizeof(state->why), "opening %s: %s", desc->object,
+			 strerror(-r));
+		return r;
+	}
+
+	struct bpf_program *prog, *mine = NULL;
+	bpf_object__for_each_program(prog, obj)
+	{
+		bool is_mine = strcmp(bpf_program__name(prog), desc->name) == 0;
+		bpf_program__set_autoload(prog, is_mine);
+		if (is_mine)
+			mine = prog;
+	}
+	if (!mine) {
+		snprintf(state->why, sizeof(state->why), "%s: no program %s", desc->object,
+			 desc->name);
+		return -ENOENT;
+	}
+
+	int r = bpf_object__load(obj);
+	if (r < 0) {
+		snprintf(state->why, sizeof(state->why), "load refused: %s%s%s", strerror(-r),
+			 libbpf_last[0] ? "; " : "", libbpf_last);
+		return r;
+	}
+
+	char path[256];
+	pin_path(path, sizeof(path), "progs", desc->name);
+	r = bpf_program__pin(mine, path);
+	if (r < 0) {
+		snprintf(state->why, sizeof(state->why), "pinning %s: %s", path, strerror(-r));
+		return r;
+	}
+	state->loaded = true;
+	if (!desc->lsm)
+		return 0;
+
+	struct bpf_link *link = bpf_program__attach_lsm(mine);
+	if (!link) {
+		r = -errno;
+		snprintf(state->why, sizeof(state->why), "attach refused: %s", strerror(-r));
+		return r;
+	}
+	pin_path(path, sizeof(path), "links", desc->name);
+	r = bpf_link__pin(link, path);
+	bpf_link__destroy(link); /* the pin holds the attachment now */
+	if (r < 0) {
+		snprintf(state->why, sizeof(state->why), "pinning %s: %s", path, strerror(-r));
+		return r;
+	}
+	state->attached = true;
+	return 0;
+}
+
+int bpf_progs_load(const char *object, struct bpf_prog_state *states, ward_error *err)
+{
+	int r = bpf_pin_prepare(err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int lock = bpf_pin_lock(err);
+	if (lock < 0)
+		return lock;
+
+	libbpf_print_fn_t old = libbpf_set_print(libbpf_capture);
+	int first = 0;
+	const char *first_name = NULL;
+	for (size_t i = 0; i < bpf_progs_count; i++) {
+		const struct bpf_prog_desc *desc = &bpf_progs[i];
+		struct bpf_prog_state *state = &states[i];
+		if (object && strcmp(object, desc->object) != 0)
+			continue;
+		memset(state, 0, sizeof(*state));
+		state->tried = true;
+		state->loaded = pinned("progs", desc->name);
+		state->attached = desc->lsm && pinned("links", desc->name);
+		if (state->loaded && (!desc->lsm || state->attached))
+			continue;
+		if (state->loaded) /* pinned but its link is gone: start over */
+			unlink_pin(desc);
+		state->loaded = false;
+		r = load_one(desc, state);
+		if (r < 0 && !first) {
+			first = r;
+			first_name = desc->name;
+		}
+	}
+	libbpf_set_print(old);
+	if (first)
+		return ward_fail(err, first, "bpf: %s did not load", first_name);
+	return 0;
+}

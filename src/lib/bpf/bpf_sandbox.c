@@ -1,0 +1,268 @@
+/* bpf_sandbox.c — one sandbox in ward's BPF layer: its rules written into
+ * the shared pinned maps under its v2 cgroup id, its ring buffer, and the
+ * cgroup programs attached to its cgroup; all removed again at the end.
+ * The sandbox entry is written last and removed first, so the programs
+ * never judge by a half-written rule set; any failure undoes everything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpf/bpf_internal.h"
+#include "bpf/bpf_sandbox.h"
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "plan/plan.h"
+
+static uint32_t sandbox_flags(const struct plan *plan)
+{
+	uint32_t flags = 0;
+	if (plan->mode == WARD_MODE_AUDIT)
+		flags |= WARD_SB_AUDIT;
+	if (plan->cgroup_bpf_net || plan->bpf_lsm_net)
+		flags |= WARD_SB_NET | WARD_SB_BIND;
+	if (plan->bpf_lsm_net)
+		flags |= WARD_SB_INET_CREATE;
+	if (plan->bpf_lsm_fs)
+		flags |= WARD_SB_FS;
+	if (plan->bpf_lsm_exec)
+		flags |= WARD_SB_EXEC;
+	if (plan->bpf_lsm_kernel)
+		flags |= WARD_SB_KERNEL;
+	return flags;
+}
+
+static int write_net_rules(const struct ward_policy *policy, uint64_t cgid, ward_error *err)
+{
+	_cleanup_free_ struct bpf_net_prefix *prefixes = NULL;
+	size_t count = 0;
+	int r = bpf_net_compile(policy->net.items, policy->net.len, &prefixes, &count, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd4 = bpf_map_pinned_fd("ward_net4");
+	_cleanup_close_ int fd6 = bpf_map_pinned_fd("ward_net6");
+	if (fd4 < 0 || fd6 < 0)
+		return ward_fail_errno(err, fd4 < 0 ? fd4 : fd6, "bpf: opening the network tries");
+	for (size_t i = 0; i < count; i++) {
+		const struct bpf_net_prefix *p = &prefixes[i];
+		if (p->family == AF_INET) {
+			struct ward_net4_key key = {
+				.prefixlen = WARD_NET_KEY_CGID_BITS + p->prefix,
+				.cgid_lo = (uint32_t)cgid,
+				.cgid_hi = (uint32_t)(cgid >> 32),
+			};
+			memcpy(key.addr, p->addr, 4);
+			r = bpf_map_update_elem(fd4, &key, &p->value, BPF_ANY);
+		} else {
+			struct ward_net6_key key = {
+				.prefixlen = WARD_NET_KEY_CGID_BITS + p->prefix,
+				.cgid_lo = (uint32_t)cgid,
+				.cgid_hi = (uint32_t)(cgid >> 32),
+			};
+			memcpy(key.addr, p->addr, 16);
+			r = bpf_map_update_elem(fd6, &key, &p->value, BPF_ANY);
+		}
+		if (r < 0)
+			return ward_fail_errno(err, -errno, "bpf: adding a network prefix");
+	}
+
+	struct ward_bind_value bind;
+	r = bpf_bind_compile(policy->bind.items, policy->bind.len, &bind, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fdb = bpf_map_pinned_fd("ward_bind");
+	if (fdb < 0)
+		return ward_fail_errno(err, fdb, "bpf: opening the bind map");
+	if (bpf_map_update_elem(fdb, &cgid, &bind, BPF_ANY) < 0)
+		return ward_fail_errno(err, -errno, "bpf: adding bind ports");
+	return 0;
+}
+
+static int handle_ring_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_sandbox *sb = ctx;
+	if (size < sizeof(struct ward_event))
+		return 0;
+	bpf_sandbox_report(sb, data);
+	sb->polled++;
+	return 0;
+}
+
+static int open_ring(struct bpf_sandbox *sb, ward_error *err)
+{
+	sb->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ev", 0, 0, WARD_EVENTS_BYTES, NULL);
+	if (sb->ring_fd < 0)
+		return ward_fail_errno(err, -errno, "bpf: creating a ring buffer");
+	_cleanup_close_ int outer = bpf_map_pinned_fd("ward_events");
+	if (outer < 0)
+		return ward_fail_errno(err, outer, "bpf: opening the events map");
+	if (bpf_map_update_elem(outer, &sb->cgid, &sb->ring_fd, BPF_ANY) < 0)
+		return ward_fail_errno(err, -errno, "bpf: adding the ring buffer");
+	sb->ring = ring_buffer__new(sb->ring_fd, handle_ring_record, sb, NULL);
+	if (!sb->ring)
+		return ward_fail_errno(err, -errno, "bpf: reading the ring buffer");
+	return 0;
+}
+
+static int write_sandbox_entry(struct bpf_sandbox *sb, uint32_t flags, ward_error *err)
+{
+	struct ward_sandbox_cfg cfg = { .flags = flags };
+	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_sandboxes");
+	if (fd < 0)
+		return ward_fail_errno(err, fd, "bpf: opening the sandboxes map");
+	if (bpf_map_update_elem(fd, &sb->cgid, &cfg, BPF_NOEXIST) < 0)
+		return ward_fail_errno(err, -errno, "bpf: adding sandbox cgroup %llu",
+				       (unsigned long long)sb->cgid);
+	/* A "none" cached before the entry existed would hide the sandbox. */
+	_cleanup_close_ int cache = bpf_map_pinned_fd("ward_cgroup_cache");
+	if (cache >= 0)
+		bpf_map_delete_elem(cache, &sb->cgid);
+	return 0;
+}
+
+static int attach_cgroup_programs(struct bpf_sandbox *sb, ward_error *err)
+{
+	for (size_t i = 0; i < bpf_progs_count; i++) {
+		const struct bpf_prog_desc *desc = &bpf_progs[i];
+		if (desc->lsm)
+			continue;
+		int fd = bpf_prog_pinned_fd(desc);
+		if (fd < 0)
+			return ward_fail_errno(err, fd, "bpf: %s is not loaded", desc->name);
+		sb->prog_fds[i] = fd;
+		if (bpf_prog_attach(fd, sb->cgroup_fd, desc->attach, BPF_F_ALLOW_MULTI) < 0)
+			return ward_fail_errno(err, -errno, "bpf: attaching %s to the sandbox cgroup",
+					       desc->name);
+		sb->attached[i] = true;
+	}
+	return 0;
+}
+
+static int copy_rule_texts(struct bpf_sandbox *sb, const struct ward_policy *policy)
+{
+	sb->rule_texts = calloc(policy->net.len + 1, sizeof(char *));
+	if (!sb->rule_texts)
+		return -ENOMEM;
+	for (size_t i = 0; i < policy->net.len; i++) {
+		const char *text = policy->net.items[i].text;
+		sb->rule_texts[i] = strdup(text ? text : "");
+		if (!sb->rule_texts[i])
+			return -ENOMEM;
+		sb->nrules = i + 1;
+	}
+	return 0;
+}
+
+static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *policy,
+			 const struct plan *plan, ward_error *err)
+{
+	int r;
+	if (plan->cgroup_bpf_net) {
+		_cleanup_free_ struct bpf_prog_state *states =
+			calloc(bpf_progs_count, sizeof(*states));
+		if (!states)
+			return ward_fail(err, -ENOMEM, "bpf: out of memory");
+		r = bpf_progs_load("net_cgroup", states, err);
+		if (r < 0)
+			return r;
+	}
+	r = copy_rule_texts(sb, policy);
+	if (r < 0)
+		return ward_fail(err, r, "bpf: out of memory");
+	r = write_net_rules(policy, sb->cgid, err);
+	if (r < 0)
+		return r;
+	r = open_ring(sb, err);
+	if (r < 0)
+		return r;
+	r = write_sandbox_entry(sb, sandbox_flags(plan), err);
+	if (r < 0)
+		return r;
+	sb->entry_written = true;
+	if (plan->cgroup_bpf_net)
+		return attach_cgroup_programs(sb, err);
+	return 0;
+}
+
+int bpf_sandbox_create(const struct ward_policy *policy, const struct plan *plan,
+		       uint64_t cgroup_id, int cgroup_fd, struct event_sink *sink,
+		       struct bpf_sandbox **out, ward_error *err)
+{
+	*out = NULL;
+	if (!cgroup_id)
+		return ward_fail(err, -EINVAL, "bpf: the sandbox has no v2 cgroup");
+	if (plan->cgroup_bpf_net && cgroup_fd < 0)
+		return ward_fail(err, -EBADF, "bpf: no v2 cgroup to attach the network programs to");
+
+	struct bpf_sandbox *sb = calloc(1, sizeof(*sb));
+	int *fds = calloc(bpf_progs_count, sizeof(int));
+	bool *attached = calloc(bpf_progs_count, sizeof(bool));
+	if (!sb || !fds || !attached) {
+		free(sb);
+		free(fds);
+		free(attached);
+		return ward_fail(err, -ENOMEM, "bpf: out of memory");
+	}
+	sb->cgid = cgroup_id;
+	sb->cgroup_fd = -1;
+	sb->ring_fd = -1;
+	sb->prog_fds = fds;
+	sb->attached = attached;
+	sb->sink = sink;
+	for (size_t i = 0; i < bpf_progs_count; i++)
+		sb->prog_fds[i] = -1;
+	if (cgroup_fd >= 0) {
+		sb->cgroup_fd = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3);
+		if (sb->cgroup_fd < 0) {
+			int r = ward_fail_errno(err, -errno, "bpf: duplicating the cgroup fd");
+			bpf_sandbox_destroy(sb);
+			return r;
+		}
+	}
+
+	int r = sandbox_setup(sb, policy, plan, err);
+	if (r < 0) {
+		sb->entry_written = true; /* remove whatever part was written */
+		bpf_sandbox_destroy(sb);
+		return r;
+	}
+	*out = sb;
+	return 0;
+}
+
+int bpf_sandbox_event_fd(struct bpf_sandbox *sb)
+{
+	return sb && sb->ring ? ring_buffer__epoll_fd(sb->ring) : -1;
+}
+
+void bpf_sandbox_destroy(struct bpf_sandbox *sb)
+{
+	if (!sb)
+		return;
+	if (sb->ring) /* the last events of the run still belong to it */
+		bpf_sandbox_poll_events(sb);
+	for (size_t i = 0; i < bpf_progs_count; i++) {
+		if (sb->attached[i])
+			bpf_prog_detach2(sb->prog_fds[i], sb->cgroup_fd, bpf_progs[i].attach);
+		if (sb->prog_fds[i] >= 0)
+			close(sb->prog_fds[i]);
+	}
+	if (sb->entry_written)
+		bpf_maps_remove_sandbox(sb->cgid);
+	ring_buffer__free(sb->ring);
+	if (sb->ring_fd >= 0)
+		close(sb->ring_fd);
+	if (sb->cgroup_fd >= 0)
+		close(sb->cgroup_fd);
+	for (size_t i = 0; i < sb->nrules; i++)
+		free(sb->rule_texts[i]);
+	free(sb->rule_texts);
+	free(sb->prog_fds);
+	free(sb->attached);
+	free(sb);
+}

@@ -1,0 +1,34 @@
+/* bpf_sandbox.h — the state of one sandbox in the BPF layer, shared by
+ * bpf_sandbox.c (setup, teardown) and bpf_events.c (its ring buffer).
+ * Internal to src/lib/bpf.
+ */
+#ifndef WARD_BPF_SANDBOX_H
+#define WARD_BPF_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../bpf/ward_bpf.h"
+#include "events/events.h"
+
+struct ring_buffer;
+
+struct bpf_sandbox {
+	uint64_t cgid; /* the v2 cgroup id: the key in every map */
+	int cgroup_fd; /* our dup of the attach point, -1 when none */
+	int *prog_fds; /* bpf_progs_count, -1 when not opened */
+	bool *attached; /* bpf_progs_count: attached to cgroup_fd by us */
+	bool entry_written; /* maps may hold entries of ours */
+	int ring_fd;
+	struct ring_buffer *ring;
+	struct event_sink *sink;
+	char **rule_texts; /* the policy's net rules, by rule id */
+	size_t nrules;
+	uint64_t drops_reported;
+	int polled; /* events of the current poll */
+};
+
+/* Turns one ring buffer record into a JSON event. */
+void bpf_sandbox_report(struct bpf_sandbox *sb, const struct ward_event *ev);
+
+#endif

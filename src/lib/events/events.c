@@ -1,0 +1,67 @@
+/* events.c — stamping and delivering JSON events. Delivery is synchronous
+ * and never blocks enforcement: a sink that fails loses the event, not the
+ * decision, which the kernel has already made. */
+#include "events/events.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+json_object *event_new(const char *type)
+{
+	json_object *obj = json_object_new_object();
+	if (obj)
+		json_object_object_add(obj, "type", json_object_new_string(type));
+	return obj;
+}
+
+static void add_time(json_object *obj)
+{
+	struct timespec ts;
+	struct tm tm;
+	char stamp[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%06ldZ", ts.tv_nsec / 1000);
+	json_object_object_add(obj, "time", json_object_new_string(stamp));
+}
+
+void event_emit(struct event_sink *sink, json_object *obj)
+{
+	if (!obj)
+		return;
+	if (sink && sink->fn) {
+		add_time(obj);
+		if (sink->sandbox_id[0])
+			json_object_object_add(obj, "sandbox",
+					       json_object_new_string(sink->sandbox_id));
+		sink->fn(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN),
+			 sink->userdata);
+	}
+	json_object_put(obj);
+}
+
+void event_emit_decision(struct event_sink *sink, const char *verdict, const char *layer,
+			 const char *operation, int pid, const char *rule, int error,
+			 json_object *detail)
+{
+	json_object *obj = event_new(verdict);
+	if (!obj) {
+		json_object_put(detail);
+		return;
+	}
+	if (layer)
+		json_object_object_add(obj, "layer", json_object_new_string(layer));
+	if (operation)
+		json_object_object_add(obj, "operation", json_object_new_string(operation));
+	if (pid > 0)
+		json_object_object_add(obj, "pid", json_object_new_int(pid));
+	if (rule)
+		json_object_object_add(obj, "rule", json_object_new_string(rule));
+	if (error)
+		json_object_object_add(obj, "errno", json_object_new_string(strerrorname_np(error) ? strerrorname_np(error) : "?"));
+	if (detail)
+		json_object_object_add(obj, "detail", detail);
+	event_emit(sink, obj);
+}

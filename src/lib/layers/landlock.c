@@ -1,0 +1,255 @@
+/* landlock.c — the Landlock layer: turns the plan's filesystem grants, TCP
+ * port lists and IPC scoping into a ruleset fd in the parent; the child only
+ * calls landlock_restrict_self(). Modelled on samples/landlock/sandboxer.c.
+ * Never fails open: a grant that cannot be added, or a right the plan wants
+ * but this kernel's ABI lacks, is an error, never a silently skipped rule.
+ */
+#include "layers/landlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "layers/landlock_abi.h"
+
+#define ACCESS_FS_WRITE                                                                            \
+	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |                           \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |                           \
+	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                            \
+	 LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE |    \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define ACCESS_FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define ACCESS_FS_ALL (ACCESS_FS_READ | ACCESS_FS_WRITE | LANDLOCK_ACCESS_FS_EXECUTE)
+
+/* The only rights a rule on a non-directory may carry: the kernel rejects
+ * the others with EINVAL. */
+#define ACCESS_FS_FILE                                                                             \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+
+#define ACCESS_NET_ALL (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
+#define SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
+
+static int sys_landlock_create_ruleset(const struct ward_landlock_ruleset_attr *attr, size_t size,
+				       __u32 flags)
+{
+	return (int)syscall(__NR_landlock_create_ruleset, attr, size, flags);
+}
+
+static int sys_landlock_add_rule(int ruleset_fd, int rule_type, const void *attr)
+{
+	return (int)syscall(__NR_landlock_add_rule, ruleset_fd, rule_type, attr, 0);
+}
+
+int landlock_abi_version(char *why, size_t why_size)
+{
+	int abi = sys_landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi >= 0)
+		return abi;
+	const char *reason;
+	switch (errno) {
+	case ENOSYS:
+		reason = "kernel built without Landlock";
+		break;
+	case EOPNOTSUPP:
+		reason = "Landlock disabled at boot (lsm=)";
+		break;
+	default:
+		reason = strerror(errno);
+		break;
+	}
+	if (why && why_size)
+		snprintf(why, why_size, "%s", reason);
+	return 0;
+}
+
+/* What a ruleset may handle at ABI: all the rights that ABI knows, the way
+ * sandboxer.c does it, falling through from the oldest ABI and clearing what
+ * each one lacks. */
+static struct ward_landlock_ruleset_attr supported_at_abi(int abi)
+{
+	struct ward_landlock_ruleset_attr attr = {
+		.handled_access_fs = ACCESS_FS_ALL,
+		.handled_access_net = ACCESS_NET_ALL,
+		.scoped = SCOPE_ALL,
+	};
+
+	switch (abi) {
+	case 1:
+		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_REFER;
+		__attribute__((fallthrough));
+	case 2:
+		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_TRUNCATE;
+		__attribute__((fallthrough));
+	case 3:
+		attr.handled_access_net = 0;
+		__attribute__((fallthrough));
+	case 4:
+		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
+		__attribute__((fallthrough));
+	case 5:
+		attr.scoped = 0;
+		__attribute__((fallthrough));
+	default:
+		/* ABI 6 and later: everything ward knows. ABI 7 only adds
+		 * logging flags, which ward leaves at the kernel's default. */
+		break;
+	}
+	return attr;
+}
+
+static __u64 grant_rights(unsigned access, bool is_dir, __u64 handled)
+{
+	__u64 rights = 0;
+
+	if (access & WARD_FS_READ)
+		rights |= ACCESS_FS_READ;
+	if (access & WARD_FS_WRITE)
+		rights |= ACCESS_FS_WRITE;
+	if (access & WARD_FS_EXEC)
+		rights |= LANDLOCK_ACCESS_FS_EXECUTE;
+	if (!is_dir)
+		rights &= ACCESS_FS_FILE;
+	return rights & handled;
+}
+
+static int landlock_add_beneath(int ruleset_fd, const struct plan_fs_grant *grant, __u64 handled,
+				ward_error *err)
+{
+	_cleanup_close_ int path_fd = open(grant->path, O_PATH | O_CLOEXEC);
+	if (path_fd < 0) {
+		if (errno == ENOENT && grant->optional)
+			return 0;
+		return ward_fail_errno(err, -errno, "landlock: cannot open %s", grant->path);
+	}
+	struct stat st;
+	if (fstat(path_fd, &st) < 0)
+		return ward_fail_errno(err, -errno, "landlock: cannot stat %s", grant->path);
+
+	struct ward_landlock_path_beneath_attr attr = {
+		.allowed_access = grant_rights(grant->access, S_ISDIR(st.st_mode), handled),
+		.parent_fd = path_fd,
+	};
+	/* A grant carrying no right Landlock knows adds nothing (and the kernel
+	 * would refuse it with ENOMSG). */
+	if (!attr.allowed_access)
+		return 0;
+	if (sys_landlock_add_rule(ruleset_fd, WARD_LANDLOCK_RULE_PATH_BENEATH, &attr) < 0)
+		return ward_fail_errno(err, -errno, "landlock: cannot grant %s", grant->path);
+	return 0;
+}
+
+static void mark_ports(uint8_t *ports, const struct port_range *ranges, size_t count, uint8_t bit)
+{
+	for (size_t i = 0; i < count; i++)
+		for (unsigned p = ranges[i].lo; p && p <= ranges[i].hi && p <= 65535; p++)
+			ports[p] |= bit;
+}
+
+static bool all_ports_marked(const uint8_t *ports, uint8_t bit)
+{
+	for (unsigned p = 1; p <= 65535; p++)
+		if (!(ports[p] & bit))
+			return false;
+	return true;
+}
+
+/* Adds one rule per allowed port, both directions in one rule. A direction
+ * open on every port is not handled at all rather than listed 65535 times:
+ * that is the same policy at a fraction of the kernel memory. */
+static int landlock_add_ports(int ruleset_fd, const uint8_t *ports, __u64 handled_net,
+			      ward_error *err)
+{
+	for (unsigned p = 1; p <= 65535; p++) {
+		__u64 allowed = 0;
+		if (ports[p] & LANDLOCK_ACCESS_NET_CONNECT_TCP)
+			allowed |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		if (ports[p] & LANDLOCK_ACCESS_NET_BIND_TCP)
+			allowed |= LANDLOCK_ACCESS_NET_BIND_TCP;
+		allowed &= handled_net;
+		if (!allowed)
+			continue;
+		struct ward_landlock_net_port_attr attr = { .allowed_access = allowed, .port = p };
+		if (sys_landlock_add_rule(ruleset_fd, WARD_LANDLOCK_RULE_NET_PORT, &attr) < 0)
+			return ward_fail_errno(err, -errno, "landlock: cannot allow TCP port %u", p);
+	}
+	return 0;
+}
+
+int landlock_prepare(const struct plan *plan, int *ruleset_fd_out, ward_error *err)
+{
+	*ruleset_fd_out = -1;
+	if (!plan->landlock)
+		return ward_fail(err, -EINVAL, "landlock: the plan has no Landlock domain");
+	if (plan->landlock_abi < 1)
+		return ward_fail(err, -EOPNOTSUPP, "landlock: no Landlock ABI on this host");
+
+	int abi = plan->landlock_abi > WARD_LANDLOCK_ABI_MAX ? WARD_LANDLOCK_ABI_MAX :
+							      plan->landlock_abi;
+	struct ward_landlock_ruleset_attr supported = supported_at_abi(abi);
+	struct ward_landlock_ruleset_attr attr = { .handled_access_fs = supported.handled_access_fs };
+
+	_cleanup_free_ uint8_t *ports = NULL;
+	if (plan->landlock_net) {
+		if (!supported.handled_access_net)
+			return ward_fail(err, -EOPNOTSUPP,
+					 "landlock: TCP port rules need ABI 4, this host has %d", abi);
+		ports = calloc(65536, 1);
+		if (!ports)
+			return ward_fail(err, -ENOMEM, "landlock: out of memory");
+		mark_ports(ports, plan->tcp_connect_ports.items, plan->tcp_connect_ports.len,
+			   LANDLOCK_ACCESS_NET_CONNECT_TCP);
+		mark_ports(ports, plan->tcp_bind_ports.items, plan->tcp_bind_ports.len,
+			   LANDLOCK_ACCESS_NET_BIND_TCP);
+		if (!all_ports_marked(ports, LANDLOCK_ACCESS_NET_CONNECT_TCP))
+			attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		if (!all_ports_marked(ports, LANDLOCK_ACCESS_NET_BIND_TCP))
+			attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
+	}
+	if (plan->landlock_scope) {
+		if (!supported.scoped)
+			return ward_fail(err, -EOPNOTSUPP,
+					 "landlock: signal and socket scoping need ABI 6, this host has %d",
+					 abi);
+		attr.scoped = supported.scoped;
+	}
+
+	_cleanup_close_ int ruleset_fd = sys_landlock_create_ruleset(&attr, sizeof(attr), 0);
+	if (ruleset_fd < 0)
+		return ward_fail_errno(err, -errno, "landlock: cannot create a ruleset (ABI %d)",
+				       abi);
+
+	for (size_t i = 0; i < plan->fs_grants.len; i++) {
+		int r = landlock_add_beneath(ruleset_fd, &plan->fs_grants.items[i],
+					     attr.handled_access_fs, err);
+		if (r < 0)
+			return r;
+	}
+	if (ports && attr.handled_access_net) {
+		int r = landlock_add_ports(ruleset_fd, ports, attr.handled_access_net, err);
+		if (r < 0)
+			return r;
+	}
+
+	*ruleset_fd_out = steal_fd(ruleset_fd);
+	return 0;
+}
+
+int landlock_enforce(int ruleset_fd)
+{
+	if (ruleset_fd < 0)
+		return -EBADF;
+	/* No LANDLOCK_RESTRICT_SELF_LOG_* flags: the kernel's defaults (log
+	 * denials of this exec, not of later ones) are what ward wants, and
+	 * they are rejected with EINVAL before ABI 7. */
+	if (syscall(__NR_landlock_restrict_self, ruleset_fd, 0) < 0)
+		return -errno;
+	return 0;
+}

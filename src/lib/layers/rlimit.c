@@ -1,0 +1,76 @@
+/* rlimit.c — per-process resource limits for the limits the plan puts on
+ * the rlimit layer (and RLIMIT_NOFILE, which only exists per process).
+ * Computed in the parent; the child applies them with plain syscalls. Never
+ * raises a limit: a hard limit already lower than the policy's is kept.
+ */
+#include "layers/rlimit.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+static void set_add(struct rlimit_set *set, int resource, rlim_t soft, rlim_t hard)
+{
+	if (set->count >= sizeof(set->items) / sizeof(set->items[0]))
+		return;
+	set->items[set->count].resource = resource;
+	set->items[set->count].limit.rlim_cur = soft;
+	set->items[set->count].limit.rlim_max = hard;
+	set->count++;
+}
+
+static rlim_t clamp_rlim(uint64_t value)
+{
+	return value >= (uint64_t)RLIM_INFINITY ? RLIM_INFINITY - 1 : (rlim_t)value;
+}
+
+void rlimit_prepare(const struct ward_policy *policy, const struct plan *plan,
+		    struct rlimit_set *out)
+{
+	out->count = 0;
+	for (int i = 0; i < WARD_LIMIT_COUNT_; i++) {
+		const struct limit_value *limit = &policy->limits[i];
+		/* NOFILE has no other layer: it is always a process limit. */
+		bool here = plan->limit_layer[i] == LAYER_RLIMIT || i == WARD_LIMIT_NOFILE;
+		if (!limit->set || !here)
+			continue;
+		rlim_t value = clamp_rlim(limit->value);
+		switch (i) {
+		case WARD_LIMIT_MEMORY:
+			set_add(out, RLIMIT_AS, value, value);
+			break;
+		case WARD_LIMIT_PIDS:
+			set_add(out, RLIMIT_NPROC, value, value);
+			break;
+		case WARD_LIMIT_CPU_TIME:
+			/* The soft limit sends SIGXCPU, which a program may
+			 * catch; one second later the hard limit's SIGKILL
+			 * cannot be. */
+			set_add(out, RLIMIT_CPU, value, value + 1);
+			break;
+		case WARD_LIMIT_NOFILE:
+			set_add(out, RLIMIT_NOFILE, value, value);
+			break;
+		default:
+			/* CPU percent and the timeout are not process limits. */
+			break;
+		}
+	}
+}
+
+int rlimit_enforce(const struct rlimit_set *set)
+{
+	for (unsigned i = 0; i < set->count; i++) {
+		struct rlimit current, wanted = set->items[i].limit;
+		if (getrlimit(set->items[i].resource, &current) < 0)
+			return -errno;
+		/* Raising a hard limit needs CAP_SYS_RESOURCE, and a lower
+		 * one is already stricter than the policy asks. */
+		if (wanted.rlim_max > current.rlim_max)
+			wanted.rlim_max = current.rlim_max;
+		if (wanted.rlim_cur > wanted.rlim_max)
+			wanted.rlim_cur = wanted.rlim_max;
+		if (setrlimit(set->items[i].resource, &wanted) < 0)
+			return -errno;
+	}
+	return 0;
+}

@@ -1,0 +1,597 @@
+/* plan.c — assigns every rule of a policy to the strongest layer this host
+ * offers. Pure: reads the policy and the probed features, writes the plan.
+ * It must never fail open: a rule no layer here can hold is marked
+ * unenforceable, and in enforce mode that refuses the run unless the user
+ * allowed the missing layer to be degraded.
+ */
+#include "plan/plan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/error.h"
+#include "plan/layer_caps.h"
+
+static const char *const status_names[] = {
+	[PLAN_ENFORCED] = "enforced",
+	[PLAN_AUDITED] = "audited",
+	[PLAN_NOT_AUDITED] = "not-audited",
+	[PLAN_DEGRADED] = "degraded",
+	[PLAN_UNENFORCEABLE] = "unenforceable",
+};
+
+const char *plan_status_name(enum plan_status status)
+{
+	return status_names[status];
+}
+
+#define DYNAMIC_LAYERS ((1u << LAYER_BPF_LSM) | (1u << LAYER_CGROUP_BPF) | (1u << LAYER_SUPERVISOR))
+
+/* A rule that wanted a dynamic layer may run without it when the user let
+ * any of the layers that could have held it be degraded. */
+static bool layer_degraded_ok(const struct ward_policy *policy, enum ward_layer layer)
+{
+	if (layer == LAYER_NONE)
+		return false;
+	unsigned mask = 1u << layer;
+	if (mask & DYNAMIC_LAYERS)
+		mask = DYNAMIC_LAYERS;
+	return policy->degraded & mask;
+}
+
+/* Appends an entry; RULE is printf-style. */
+static int __attribute__((format(printf, 6, 7)))
+add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer, enum plan_status status,
+	  const char *note, const char *fmt, ...)
+{
+	struct plan_entry e = { .loc = loc, .layer = layer, .wanted = layer, .status = status };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.rule, sizeof(e.rule), fmt, ap);
+	va_end(ap);
+	snprintf(e.note, sizeof(e.note), "%s", note ? note : "");
+	return VEC_PUSH(&plan->entries, e);
+}
+
+/* An entry for a rule that LAYER enforces. In audit mode the layers planned
+ * here cannot report "allowed but would deny", so they are not applied at all
+ * and the rule is honestly marked not-audited. */
+static int add_enforced(struct plan *plan, struct ward_loc loc, enum ward_layer layer,
+			const char *note, const char *rule)
+{
+	if (plan->mode == WARD_MODE_AUDIT)
+		return add_entry(plan, loc, layer, PLAN_NOT_AUDITED,
+				 "audit mode: this layer cannot observe without denying", "%s",
+				 rule);
+	return add_entry(plan, loc, layer, PLAN_ENFORCED, note, "%s", rule);
+}
+
+/* An entry for a rule that no layer here can hold: refused, unless WANTED is
+ * in allow_degraded (or we are only auditing). */
+static int add_missing(struct plan *plan, const struct ward_policy *policy, struct ward_loc loc,
+		       enum ward_layer wanted, const char *why, const char *rule)
+{
+	enum plan_status status;
+	if (plan->mode == WARD_MODE_AUDIT)
+		status = PLAN_NOT_AUDITED;
+	else if (layer_degraded_ok(policy, wanted))
+		status = PLAN_DEGRADED;
+	else
+		status = PLAN_UNENFORCEABLE;
+	struct plan_entry e = { .loc = loc, .layer = LAYER_NONE, .wanted = wanted, .status = status };
+	snprintf(e.rule, sizeof(e.rule), "%s", rule);
+	snprintf(e.note, sizeof(e.note), "needs %s: %s", ward_layer_name(wanted), why);
+	if (status == PLAN_UNENFORCEABLE)
+		plan->refused = true;
+	return VEC_PUSH(&plan->entries, e);
+}
+
+static const char *access_name(unsigned access)
+{
+	static const char *const names[8] = {
+		"none", "read", "write", "read+write", "exec", "read+exec", "write+exec",
+		"read+write+exec",
+	};
+	return names[access & 7];
+}
+
+/* True when A is B or lies beneath B (both normalized absolute paths). */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	if (n == 1 && b[0] == '/')
+		return true;
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+/* Does a denial of ACCESS at PATH overlap some grant (beneath it or above it)?
+ * Then Landlock, which only adds rights, cannot express it. */
+static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsigned access)
+{
+	VEC_FOREACH(&plan->fs_grants, g)
+	{
+		if (!(g->access & access))
+			continue;
+		if (path_within(path, g->path) || path_within(g->path, path))
+			return true;
+	}
+	return false;
+}
+
+/* The first layer, strongest first, that can enforce CLS; LAYER_NONE and the
+ * reason of the strongest when none can. */
+static enum ward_layer pick_dynamic_layer(const struct host_features *host,
+					  enum layer_rule_class cls, const struct net_rule *rule,
+					  char *why, size_t why_size)
+{
+	static const enum ward_layer order_fs[] = { LAYER_BPF_LSM, LAYER_SUPERVISOR };
+	static const enum ward_layer order_net[] = { LAYER_BPF_LSM, LAYER_CGROUP_BPF,
+						     LAYER_SUPERVISOR };
+	const enum ward_layer *order = cls == CLASS_NET ? order_net : order_fs;
+	size_t n = cls == CLASS_NET ? 3 : 2;
+	char reasons[3][160] = { "", "", "" };
+	for (size_t i = 0; i < n; i++) {
+		if (layer_can_enforce(order[i], cls, rule, host, reasons[i], sizeof(reasons[i])))
+			return order[i];
+	}
+	snprintf(why, why_size, "%s: %s; %s: %s", ward_layer_name(order[0]), reasons[0],
+		 ward_layer_name(order[n - 1]), reasons[n - 1]);
+	return LAYER_NONE;
+}
+
+static int plan_fs(const struct ward_policy *policy, const struct host_features *host,
+		   const char *private_tmp, struct plan *plan)
+{
+	int r;
+	char rule[200];
+	struct ward_loc builtin = { .file = "ward" };
+
+	VEC_FOREACH(&policy->fs, f)
+	{
+		if (f->deny)
+			continue;
+		struct plan_fs_grant g = { .path = f->path, .access = f->access,
+					   .optional = f->optional };
+		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
+			return r;
+	}
+	VEC_FOREACH(&policy->exec, x)
+	{
+		if (x->deny)
+			continue;
+		struct plan_fs_grant g = { .path = x->path, .access = WARD_FS_READ | WARD_FS_EXEC };
+		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
+			return r;
+	}
+	if (private_tmp) {
+		struct plan_fs_grant g = { .path = private_tmp,
+					   .access = WARD_FS_READ | WARD_FS_WRITE };
+		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
+			return r;
+	}
+
+	if (host->landlock_abi > 0) {
+		plan->landlock = plan->mode == WARD_MODE_ENFORCE;
+		snprintf(rule, sizeof(rule), "fs: deny everything not granted");
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK, "Landlock ruleset", rule);
+	} else {
+		r = add_missing(plan, policy, builtin, LAYER_LANDLOCK, host->landlock_why,
+				"fs: deny everything not granted");
+	}
+	if (r < 0)
+		return r;
+
+	VEC_FOREACH(&policy->fs, f)
+	{
+		if (f->deny)
+			continue;
+		snprintf(rule, sizeof(rule), "fs %s %s%s", access_name(f->access), f->path,
+			 f->optional ? " (if present)" : "");
+		r = host->landlock_abi > 0 ?
+			    add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule) :
+			    add_missing(plan, policy, f->loc, LAYER_LANDLOCK, host->landlock_why,
+					rule);
+		if (r < 0)
+			return r;
+	}
+	if (private_tmp || policy->private_tmp) {
+		snprintf(rule, sizeof(rule), "fs read+write %s (private HOME and TMPDIR)",
+			 private_tmp ? private_tmp : "<private tmp>");
+		if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "grant", rule)) < 0)
+			return r;
+	}
+
+	VEC_FOREACH(&policy->fs, f)
+	{
+		if (!f->deny)
+			continue;
+		snprintf(rule, sizeof(rule), "fs deny %s", f->path);
+		if (!deny_overlaps_grant(plan, f->path, f->access)) {
+			r = host->landlock_abi > 0 ?
+				    add_enforced(plan, f->loc, LAYER_LANDLOCK,
+						 "not granted: Landlock denies it", rule) :
+				    add_missing(plan, policy, f->loc, LAYER_LANDLOCK,
+						host->landlock_why, rule);
+		} else {
+			char why[400];
+			enum ward_layer layer =
+				pick_dynamic_layer(host, CLASS_FS_DENY, NULL, why, sizeof(why));
+			if (layer == LAYER_BPF_LSM)
+				plan->bpf_lsm_fs = true;
+			else if (layer == LAYER_SUPERVISOR)
+				plan->supervisor = plan->sup_fs_deny = true;
+			r = layer != LAYER_NONE ?
+				    add_enforced(plan, f->loc, layer, "inside a grant", rule) :
+				    add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_exec(const struct ward_policy *policy, const struct host_features *host,
+		     struct plan *plan)
+{
+	int r;
+	char rule[200];
+	VEC_FOREACH(&policy->exec, x)
+	{
+		snprintf(rule, sizeof(rule), "exec %s %s", x->deny ? "deny" : "allow", x->path);
+		if (!x->deny) {
+			r = host->landlock_abi > 0 ?
+				    add_enforced(plan, x->loc, LAYER_LANDLOCK, "execute grant",
+						 rule) :
+				    add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
+						host->landlock_why, rule);
+		} else if (!deny_overlaps_grant(plan, x->path, WARD_FS_EXEC)) {
+			r = host->landlock_abi > 0 ?
+				    add_enforced(plan, x->loc, LAYER_LANDLOCK,
+						 "no execute grant covers it", rule) :
+				    add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
+						host->landlock_why, rule);
+		} else {
+			char why[400];
+			enum ward_layer layer =
+				pick_dynamic_layer(host, CLASS_EXEC_DENY, NULL, why, sizeof(why));
+			if (layer == LAYER_BPF_LSM)
+				plan->bpf_lsm_exec = true;
+			else if (layer == LAYER_SUPERVISOR)
+				plan->supervisor = plan->sup_exec = true;
+			r = layer != LAYER_NONE ?
+				    add_enforced(plan, x->loc, layer, "inside an exec grant", rule) :
+				    add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool rule_covers_tcp(const struct net_rule *n)
+{
+	return n->proto == NET_PROTO_TCP || n->proto == NET_PROTO_ANY;
+}
+
+static bool rule_covers_udp(const struct net_rule *n)
+{
+	return n->proto == NET_PROTO_UDP || n->proto == NET_PROTO_ANY;
+}
+
+/* Can seccomp (socket families/types) plus Landlock (TCP ports) express N
+ * exactly? Only "any address" allow rules: TCP with any port set, UDP only
+ * with every port. */
+static bool net_rule_is_static(const struct net_rule *n, int landlock_abi)
+{
+	if (n->deny || n->family != 0)
+		return false;
+	if (rule_covers_udp(n) && n->nports != 0)
+		return false;
+	if (rule_covers_tcp(n) && n->nports != 0 && landlock_abi < 4)
+		return false;
+	return true;
+}
+
+static int plan_net(const struct ward_policy *policy, const struct host_features *host,
+		    struct plan *plan)
+{
+	int r;
+	char rule[200];
+	struct ward_loc builtin = { .file = "ward" };
+	bool tcp = false, udp = false, all_static = true;
+
+	VEC_FOREACH(&policy->net, n)
+	{
+		if (!n->deny) {
+			tcp |= rule_covers_tcp(n);
+			udp |= rule_covers_udp(n);
+		}
+		all_static &= net_rule_is_static(n, host->landlock_abi);
+	}
+
+	plan->seccomp_deny_inet = !tcp && !udp;
+	plan->seccomp_deny_inet_stream = !tcp;
+	plan->seccomp_deny_inet_dgram = !udp;
+	if (!tcp && !udp) {
+		r = host->seccomp_filter ?
+			    add_enforced(plan, builtin, LAYER_SECCOMP,
+					 "socket(AF_INET/AF_INET6) fails with EACCES",
+					 "net: no IPv4/IPv6 network") :
+			    add_missing(plan, policy, builtin, LAYER_SECCOMP,
+					"seccomp unavailable", "net: no IPv4/IPv6 network");
+		if (r < 0)
+			return r;
+	} else {
+		if (!tcp && (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "TCP sockets fail with EACCES", "net: no TCP")) < 0)
+			return r;
+		if (!udp && (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "UDP sockets fail with EACCES", "net: no UDP")) < 0)
+			return r;
+	}
+
+	/* TCP ports by Landlock: the union of every TCP allow rule's ports; a
+	 * TCP rule with no ports (or with an address, which a dynamic layer then
+	 * narrows) leaves connect unrestricted by Landlock. */
+	if (host->landlock_abi >= 4) {
+		plan->landlock_net = true;
+		plan->tcp_connect_any = false;
+		VEC_FOREACH(&policy->net, n)
+		{
+			if (n->deny || !rule_covers_tcp(n))
+				continue;
+			if (n->nports == 0) {
+				plan->tcp_connect_any = true;
+				continue;
+			}
+			for (size_t i = 0; i < n->nports; i++)
+				if ((r = VEC_PUSH(&plan->tcp_connect_ports, n->ports[i])) < 0)
+					return r;
+		}
+		VEC_FOREACH(&policy->bind, b)
+		{
+			if ((r = VEC_PUSH(&plan->tcp_bind_ports, b->range)) < 0)
+				return r;
+		}
+		if (!policy->bind.len &&
+		    (r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no bind rule",
+				      "net: no TCP bind")) < 0)
+			return r;
+	}
+
+	enum ward_layer dyn = LAYER_NONE;
+	char dyn_why[400] = "";
+	if (!all_static) {
+		dyn = pick_dynamic_layer(host, CLASS_NET, NULL, dyn_why, sizeof(dyn_why));
+		/* Ask again per rule: a layer may hold some rule kinds only. */
+		VEC_FOREACH(&policy->net, n)
+		{
+			if (dyn != LAYER_NONE &&
+			    !layer_can_enforce(dyn, CLASS_NET, n, host, dyn_why, sizeof(dyn_why)))
+				dyn = LAYER_NONE;
+		}
+		if (dyn == LAYER_BPF_LSM)
+			plan->bpf_lsm_net = true;
+		else if (dyn == LAYER_CGROUP_BPF)
+			plan->cgroup_bpf_net = true;
+		else if (dyn == LAYER_SUPERVISOR)
+			plan->supervisor = plan->sup_net = true;
+	}
+
+	VEC_FOREACH(&policy->net, n)
+	{
+		snprintf(rule, sizeof(rule), "net %s %s", n->deny ? "deny" : "allow", n->text);
+		if (dyn != LAYER_NONE)
+			r = add_enforced(plan, n->loc, dyn, "address rules", rule);
+		else if (net_rule_is_static(n, host->landlock_abi))
+			r = add_enforced(plan, n->loc,
+					 rule_covers_tcp(n) && n->nports ? LAYER_LANDLOCK :
+									   LAYER_SECCOMP,
+					 rule_covers_tcp(n) && n->nports ? "TCP connect ports" :
+									   "socket type allowed",
+					 rule);
+		else
+			r = add_missing(plan, policy, n->loc, LAYER_CGROUP_BPF, dyn_why, rule);
+		if (r < 0)
+			return r;
+	}
+
+	VEC_FOREACH(&policy->bind, b)
+	{
+		snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
+		r = host->landlock_abi >= 4 ?
+			    add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule) :
+			    add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
+					"Landlock ABI < 4 has no TCP rules", rule);
+		if (r < 0)
+			return r;
+	}
+	if (host->landlock_abi >= 6)
+		plan->landlock_scope = true;
+	return 0;
+}
+
+static const char *const limit_names[WARD_LIMIT_COUNT_] = {
+	[WARD_LIMIT_MEMORY] = "memory", [WARD_LIMIT_PIDS] = "pids",
+	[WARD_LIMIT_CPU_PERCENT] = "cpu", [WARD_LIMIT_CPU_TIME] = "cpu_time",
+	[WARD_LIMIT_NOFILE] = "nofile", [WARD_LIMIT_TIMEOUT_MS] = "timeout",
+};
+
+static bool controller_usable(const struct host_features *host, enum cgroup_controller c)
+{
+	return host->controllers[c].usable;
+}
+
+static int plan_limits(const struct ward_policy *policy, const struct host_features *host,
+		       struct plan *plan)
+{
+	int r;
+	char rule[200], note[400];
+	for (int i = 0; i < WARD_LIMIT_COUNT_; i++) {
+		const struct limit_value *l = &policy->limits[i];
+		plan->limit_layer[i] = LAYER_NONE;
+		if (!l->set)
+			continue;
+		snprintf(rule, sizeof(rule), "limit %s %llu", limit_names[i],
+			 (unsigned long long)l->value);
+		enum ward_layer layer = LAYER_NONE;
+		const char *why = NULL;
+		note[0] = '\0';
+		switch (i) {
+		case WARD_LIMIT_MEMORY:
+			if (controller_usable(host, CG_CTRL_MEMORY)) {
+				layer = LAYER_CGROUP;
+			} else {
+				layer = LAYER_RLIMIT;
+				snprintf(note, sizeof(note),
+					 "RLIMIT_AS per process (no cgroup memory controller: %s)",
+					 host->controllers[CG_CTRL_MEMORY].why);
+			}
+			break;
+		case WARD_LIMIT_PIDS:
+			if (controller_usable(host, CG_CTRL_PIDS)) {
+				layer = LAYER_CGROUP;
+			} else if (!host->root && !host->cap_sys_resource &&
+				   !host->cap_sys_admin) {
+				layer = LAYER_RLIMIT;
+				snprintf(note, sizeof(note),
+					 "RLIMIT_NPROC: counts every process of this user (no "
+					 "cgroup pids controller: %s)",
+					 host->controllers[CG_CTRL_PIDS].why);
+			} else {
+				/* RLIMIT_NPROC does not bind a task with
+				 * CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
+				why = host->controllers[CG_CTRL_PIDS].why;
+			}
+			break;
+		case WARD_LIMIT_CPU_PERCENT:
+			if (controller_usable(host, CG_CTRL_CPU))
+				layer = LAYER_CGROUP;
+			else
+				why = host->controllers[CG_CTRL_CPU].why;
+			break;
+		case WARD_LIMIT_CPU_TIME:
+			layer = LAYER_RLIMIT;
+			snprintf(note, sizeof(note), "RLIMIT_CPU per process");
+			break;
+		case WARD_LIMIT_NOFILE:
+			layer = LAYER_RLIMIT;
+			snprintf(note, sizeof(note), "RLIMIT_NOFILE per process");
+			break;
+		case WARD_LIMIT_TIMEOUT_MS:
+			layer = LAYER_MONITOR;
+			snprintf(note, sizeof(note), "ward kills the sandbox at the deadline");
+			break;
+		}
+		plan->limit_layer[i] = layer;
+		if (layer == LAYER_CGROUP)
+			plan->cgroup = true;
+		/* Limits protect the host: they hold in audit mode too. */
+		if (layer != LAYER_NONE)
+			r = add_entry(plan, l->loc, layer, PLAN_ENFORCED, note, "%s", rule);
+		else
+			r = add_missing(plan, policy, l->loc, LAYER_CGROUP,
+					why && *why ? why : "no cgroup controller", rule);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_process(const struct ward_policy *policy, const struct host_features *host,
+			struct plan *plan)
+{
+	int r;
+	struct ward_loc builtin = { .file = "ward" };
+	plan->seccomp = host->seccomp_filter;
+	r = host->seccomp_filter ?
+		    add_enforced(plan, builtin, LAYER_SECCOMP,
+				 "ptrace, bpf, mount, namespaces, io_uring, keyrings, raw sockets, "
+				 "foreign ABIs...",
+				 "syscalls: hardening filter") :
+		    add_missing(plan, policy, builtin, LAYER_SECCOMP, "seccomp unavailable",
+				"syscalls: hardening filter");
+	if (r < 0)
+		return r;
+	plan->seccomp_log_only = plan->mode == WARD_MODE_AUDIT;
+
+	/* Accounting, kill-all and the BPF attach point come with a cgroup
+	 * whenever ward may create one, limits or not. */
+	if (host->cgroup_v2_usable)
+		plan->cgroup = true;
+	for (int c = 0; c < CG_CTRL_COUNT_; c++)
+		if (host->controllers[c].usable)
+			plan->cgroup = true;
+
+	plan->ns_flags = policy->ns_flags;
+	if (policy->ns_flags) {
+		char rule[200];
+		snprintf(rule, sizeof(rule), "process: new namespaces%s%s%s%s%s",
+			 policy->ns_flags & WARD_NS_USER ? " user" : "",
+			 policy->ns_flags & WARD_NS_NET ? " net" : "",
+			 policy->ns_flags & WARD_NS_PID ? " pid" : "",
+			 policy->ns_flags & WARD_NS_IPC ? " ipc" : "",
+			 policy->ns_flags & WARD_NS_UTS ? " uts" : "");
+		if (host->root || host->cap_sys_admin) {
+			r = add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED, "", "%s",
+				      rule);
+		} else if (host->userns) {
+			/* Without privilege the other namespaces need a user
+			 * namespace to own them. */
+			plan->ns_flags |= WARD_NS_USER;
+			r = add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
+				      "inside a new user namespace", "%s", rule);
+		} else {
+			r = add_missing(plan, policy, builtin, LAYER_NAMESPACES,
+					"not privileged and user namespaces are unavailable",
+					rule);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int plan_build(const struct ward_policy *policy, const struct host_features *host,
+	       const char *private_tmp, struct plan *out, ward_error *err)
+{
+	int r;
+	memset(out, 0, sizeof(*out));
+	out->mode = policy->mode;
+	out->landlock_abi = host->landlock_abi;
+	out->private_tmp = private_tmp;
+
+	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
+	    (r = plan_exec(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
+	    (r = plan_limits(policy, host, out)) < 0 ||
+	    (r = plan_process(policy, host, out)) < 0) {
+		plan_free(out);
+		return ward_fail(err, r, "planning the policy: out of memory");
+	}
+
+	if (out->refused) {
+		VEC_FOREACH(&out->entries, e)
+		{
+			if (e->status != PLAN_UNENFORCEABLE)
+				continue;
+			char where[300];
+			return ward_fail(err, -EPERM,
+					 "%s: cannot enforce '%s' on this host (%s); allow with "
+					 "--allow-degraded %s or allow_degraded: [%s]",
+					 ward_loc_format(e->loc, where, sizeof(where)), e->rule,
+					 e->note, ward_layer_name(e->wanted),
+					 ward_layer_name(e->wanted));
+		}
+	}
+	return 0;
+}
+
+void plan_free(struct plan *plan)
+{
+	VEC_FREE(&plan->entries);
+	VEC_FREE(&plan->fs_grants);
+	VEC_FREE(&plan->tcp_connect_ports);
+	VEC_FREE(&plan->tcp_bind_ports);
+}

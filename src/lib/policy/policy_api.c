@@ -1,0 +1,151 @@
+/* policy_api.c — the public ward_policy_* functions of ward.h: thin wrappers
+ * that check their arguments and call the shared adders with the location
+ * "api", so messages read "api: path 'x' does not exist". They must never
+ * bypass the adders' validation.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "policy/policy_internal.h"
+
+static const struct ward_loc api_loc = { .file = "api" };
+
+#define REQUIRE_POLICY(policy, err)                                                                \
+	do {                                                                                       \
+		if (!(policy))                                                                     \
+			return ward_fail((err), -EINVAL, "api: no policy given");                  \
+	} while (0)
+
+int ward_policy_load_file(ward_policy *policy, const char *path, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_load_yaml_file(policy, path, err);
+}
+
+int ward_policy_load_string(ward_policy *policy, const char *yaml, const char *origin,
+			    ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	if (!yaml)
+		return ward_fail(err, -EINVAL, "api: no policy text given");
+	return policy_load_yaml_string(policy, yaml, strlen(yaml), origin, err);
+}
+
+int ward_policy_use_profile(ward_policy *policy, const char *name, ward_error *err)
+{
+	char origin[128];
+
+	REQUIRE_POLICY(policy, err);
+	const char *yaml = profile_yaml(name);
+	if (!yaml)
+		return ward_fail(err, -EINVAL, "unknown profile '%s' (known: default, minimal)",
+				 name ? name : "");
+	snprintf(origin, sizeof(origin), "profile:%s", name);
+	return policy_load_yaml_string(policy, yaml, strlen(yaml), origin, err);
+}
+
+int ward_policy_fs_allow(ward_policy *policy, const char *path, unsigned access, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_fs(policy, path, access, false, false, api_loc, err);
+}
+
+int ward_policy_fs_deny(ward_policy *policy, const char *path, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_fs(policy, path, WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC, true,
+			     false, api_loc, err);
+}
+
+int ward_policy_net_allow(ward_policy *policy, const char *rule, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_net(policy, rule, false, api_loc, err);
+}
+
+int ward_policy_net_deny(ward_policy *policy, const char *rule, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_net(policy, rule, true, api_loc, err);
+}
+
+int ward_policy_net_bind(ward_policy *policy, const char *ports, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_bind(policy, ports, api_loc, err);
+}
+
+int ward_policy_exec_allow(ward_policy *policy, const char *path, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_exec(policy, path, false, api_loc, err);
+}
+
+int ward_policy_exec_deny(ward_policy *policy, const char *path, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_exec(policy, path, true, api_loc, err);
+}
+
+int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
+			  ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_set_limit(policy, limit, text, api_loc, err);
+}
+
+int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode)
+{
+	if (!policy || (mode != WARD_MODE_ENFORCE && mode != WARD_MODE_AUDIT))
+		return -EINVAL;
+	policy->mode = mode;
+	return 0;
+}
+
+int ward_policy_allow_degraded(ward_policy *policy, const char *layer, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_degraded(policy, layer, api_loc, err);
+}
+
+int ward_policy_set_env(ward_policy *policy, const char *key_eq_value, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_env(policy, key_eq_value, api_loc, err);
+}
+
+int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_unset_env(policy, key, api_loc, err);
+}
+
+int ward_policy_clean_env(ward_policy *policy, int clean)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->clean_env = clean != 0;
+	return 0;
+}
+
+int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_set_cwd(policy, dir, api_loc, err);
+}
+
+int ward_policy_unshare(ward_policy *policy, unsigned ns_flags)
+{
+	const unsigned known = WARD_NS_NET | WARD_NS_PID | WARD_NS_IPC | WARD_NS_UTS | WARD_NS_USER;
+	if (!policy || (ns_flags & ~known))
+		return -EINVAL;
+	policy->ns_flags |= ns_flags;
+	return 0;
+}
+
+int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_set_hostname(policy, hostname, api_loc, err);
+}

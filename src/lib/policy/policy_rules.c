@@ -1,0 +1,362 @@
+/* policy_rules.c — the adders every front end (YAML, CLI flags, C API) goes
+ * through: each checks one input, names its location on failure and only
+ * then changes the policy. A rejected input must never leave a partial rule.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "policy/policy_internal.h"
+
+#define WARD_FS_ALL (WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC)
+
+/* Normalizes PATH into OUT; with MUST_EXIST, a missing path is an error. */
+static int check_path(const char *path, bool must_exist, char *out, size_t size,
+		      struct ward_loc loc, const char *key, ward_error *err)
+{
+	struct stat st;
+	int r = path_normalize(path, out, size);
+
+	if (r == -EINVAL)
+		return policy_fail_at(err, loc, key, "path '%s' is not absolute (start it with /)",
+				      path ? path : "");
+	if (r < 0)
+		return policy_fail_at(err, loc, key, "path '%.64s...' is too long", path);
+	if (must_exist && stat(out, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return policy_fail_at(err, loc, key, "path '%s' does not exist", out);
+		return policy_fail_at(err, loc, key, "path '%s': %s", out, strerror(errno));
+	}
+	return 0;
+}
+
+int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,
+		      bool optional, struct ward_loc loc, const char *key, ward_error *err)
+{
+	char normalized[PATH_MAX];
+	int r;
+
+	if (deny && access == 0)
+		access = WARD_FS_ALL;
+	if (access == 0 || (access & ~WARD_FS_ALL))
+		return policy_fail_at(err, loc, key, "bad access bits 0x%x (read, write, exec)",
+				      access);
+	r = check_path(path, !optional, normalized, sizeof(normalized), loc, key, err);
+	if (r < 0)
+		return r;
+	struct fs_rule rule = {
+		.path = strdup(normalized),
+		.access = access,
+		.deny = deny,
+		.optional = optional,
+		.loc = loc,
+	};
+	if (!rule.path || VEC_PUSH(&policy->fs, rule) < 0) {
+		free(rule.path);
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
+			struct ward_loc loc, const char *key, ward_error *err)
+{
+	char normalized[PATH_MAX];
+	int r = check_path(path, true, normalized, sizeof(normalized), loc, key, err);
+	if (r < 0)
+		return r;
+	struct exec_rule rule = { .path = strdup(normalized), .deny = deny, .loc = loc };
+	if (!rule.path || VEC_PUSH(&policy->exec, rule) < 0) {
+		free(rule.path);
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny,
+		       struct ward_loc loc, const char *key, ward_error *err)
+{
+	struct net_rule rule;
+	char why[300];
+
+	if (parse_net_rule(text, &rule, why, sizeof(why)) < 0)
+		return policy_fail_at(err, loc, key, "%s", why);
+	rule.deny = deny;
+	rule.loc = loc;
+	rule.text = strdup(text);
+	if (!rule.text || VEC_PUSH(&policy->net, rule) < 0) {
+		free(rule.text);
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int policy_add_bind_key(struct ward_policy *policy, const char *text, struct ward_loc loc,
+			const char *key, ward_error *err)
+{
+	struct port_range ranges[NET_MAX_PORT_RANGES];
+	size_t count = 0;
+	char why[300];
+
+	if (parse_port_list(text, ranges, NET_MAX_PORT_RANGES, &count, why, sizeof(why)) < 0)
+		return policy_fail_at(err, loc, key, "%s", why);
+	/* Grow once so a failure cannot leave half of the list added. */
+	if (vec_grow_((void **)&policy->bind.items, &policy->bind.cap, policy->bind.len + count,
+		      sizeof(*policy->bind.items)) < 0)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < count; i++)
+		policy->bind.items[policy->bind.len++] =
+			(struct bind_rule){ .range = ranges[i], .loc = loc };
+	return 0;
+}
+
+static int limit_fail(ward_error *err, struct ward_loc loc, const char *key,
+		      enum ward_limit limit, const char *text, int r)
+{
+	const char *name = policy_limit_name(limit);
+	switch (limit) {
+	case WARD_LIMIT_MEMORY:
+		if (r == -ERANGE)
+			return policy_fail_at(err, loc, key, "size '%s' is too large", text);
+		return policy_fail_at(err, loc, key,
+				      "bad size '%s' (expected bytes, or a number with K, M, G, "
+				      "T, KiB, MiB, GiB, TiB, KB, MB, GB or TB)",
+				      text);
+	case WARD_LIMIT_CPU_PERCENT:
+		if (r == -ERANGE)
+			return policy_fail_at(err, loc, key,
+					      "cpu '%s' out of range (1..100000 percent of one CPU)",
+					      text);
+		return policy_fail_at(err, loc, key, "bad percent '%s' (expected e.g. 50%% or 250%%)",
+				      text);
+	case WARD_LIMIT_CPU_TIME:
+	case WARD_LIMIT_TIMEOUT_MS:
+		if (r == -ERANGE)
+			return policy_fail_at(err, loc, key, "duration '%s' is too large", text);
+		return policy_fail_at(err, loc, key,
+				      "bad duration '%s' (expected seconds, or a number with ms, "
+				      "s, m or h)",
+				      text);
+	default:
+		if (r == -ERANGE)
+			return policy_fail_at(err, loc, key, "%s '%s' out of range (1..%u)", name,
+					      text, limit == WARD_LIMIT_PIDS ? 4194304u : 1048576u);
+		return policy_fail_at(err, loc, key, "bad %s '%s' (expected a whole number)", name,
+				      text);
+	}
+}
+
+int policy_set_limit_key(struct ward_policy *policy, enum ward_limit limit, const char *text,
+			 struct ward_loc loc, const char *key, ward_error *err)
+{
+	uint64_t value = 0;
+	int r;
+
+	if ((int)limit < 0 || limit >= WARD_LIMIT_COUNT_)
+		return policy_fail_at(err, loc, key, "unknown limit %d", (int)limit);
+	if (!text)
+		text = "";
+	switch (limit) {
+	case WARD_LIMIT_MEMORY:
+		r = parse_size(text, &value);
+		/* Below a megabyte a process cannot even map its libraries. */
+		if (r == 0 && value < (1u << 20))
+			return policy_fail_at(err, loc, key,
+					      "memory '%s' is below the minimum of 1M", text);
+		break;
+	case WARD_LIMIT_PIDS:
+		r = parse_count(text, 4194304, &value);
+		break;
+	case WARD_LIMIT_NOFILE:
+		r = parse_count(text, 1048576, &value);
+		break;
+	case WARD_LIMIT_CPU_PERCENT:
+		r = parse_percent(text, &value);
+		break;
+	case WARD_LIMIT_CPU_TIME:
+	case WARD_LIMIT_TIMEOUT_MS:
+		r = parse_duration_ms(text, &value);
+		if (r == 0 && value == 0)
+			return policy_fail_at(err, loc, key, "duration '%s' must be greater than 0",
+					      text);
+		/* RLIMIT_CPU counts whole seconds: round up, never down to 0. */
+		if (r == 0 && limit == WARD_LIMIT_CPU_TIME)
+			value = value / 1000 + (value % 1000 != 0);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0)
+		return limit_fail(err, loc, key, limit, text, r);
+	policy->limits[limit] = (struct limit_value){ .set = true, .value = value, .loc = loc };
+	return 0;
+}
+
+static bool valid_env_name(const char *name, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '=' || name[i] == '\0')
+			return false;
+	return true;
+}
+
+int policy_add_env_key(struct ward_policy *policy, const char *key_eq_value, struct ward_loc loc,
+		       const char *key, ward_error *err)
+{
+	const char *eq = key_eq_value ? strchr(key_eq_value, '=') : NULL;
+	if (!eq || eq == key_eq_value)
+		return policy_fail_at(err, loc, key, "bad environment entry '%s' (expected KEY=VALUE)",
+				      key_eq_value ? key_eq_value : "");
+	size_t name_len = (size_t)(eq - key_eq_value);
+	_cleanup_free_ char *copy = strdup(key_eq_value);
+	if (!copy)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	/* The same name again replaces the earlier value: last one wins. */
+	VEC_FOREACH(&policy->env_set, it)
+	{
+		if (strncmp(*it, key_eq_value, name_len + 1) == 0) {
+			free(*it);
+			*it = steal_ptr(copy);
+			return 0;
+		}
+	}
+	if (VEC_PUSH(&policy->env_set, copy) < 0)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	copy = NULL;
+	return 0;
+}
+
+int policy_add_unset_env_key(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			     const char *key, ward_error *err)
+{
+	if (!name || !valid_env_name(name, strlen(name)))
+		return policy_fail_at(err, loc, key, "bad environment variable name '%s'",
+				      name ? name : "");
+	_cleanup_free_ char *copy = strdup(name);
+	if (!copy || VEC_PUSH(&policy->env_unset, copy) < 0)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	copy = NULL;
+	return 0;
+}
+
+int policy_set_cwd_key(struct ward_policy *policy, const char *dir, struct ward_loc loc,
+		       const char *key, ward_error *err)
+{
+	char normalized[PATH_MAX];
+	/* Not required to exist now: it may be created before the run. */
+	int r = check_path(dir, false, normalized, sizeof(normalized), loc, key, err);
+	if (r < 0)
+		return r;
+	char *copy = strdup(normalized);
+	if (!copy)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	free(policy->cwd);
+	policy->cwd = copy;
+	return 0;
+}
+
+int policy_set_hostname_key(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			    const char *key, ward_error *err)
+{
+	size_t len = name ? strlen(name) : 0;
+	/* sethostname() takes up to 64 bytes; stick to what DNS labels allow. */
+	bool ok = len >= 1 && len <= 64 && name[0] != '-' && name[0] != '.';
+	for (size_t i = 0; ok && i < len; i++) {
+		char c = name[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '-' || c == '.';
+	}
+	if (!ok)
+		return policy_fail_at(err, loc, key,
+				      "bad hostname '%s' (1..64 letters, digits, '-' and '.')",
+				      name ? name : "");
+	char *copy = strdup(name);
+	if (!copy)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	free(policy->hostname);
+	policy->hostname = copy;
+	policy->hostname_loc = loc;
+	return 0;
+}
+
+int policy_add_degraded_key(struct ward_policy *policy, const char *layer, struct ward_loc loc,
+			    const char *key, ward_error *err)
+{
+	enum ward_layer found = ward_layer_from_name(layer);
+	if (found == LAYER_NONE)
+		return policy_fail_at(err, loc, key,
+				      "unknown layer '%s' (known: bpf-lsm, cgroup-bpf, landlock, "
+				      "seccomp, supervisor, cgroup, rlimit, namespaces, monitor)",
+				      layer ? layer : "");
+	policy->degraded |= 1u << found;
+	return 0;
+}
+
+/* ---- the declarations of policy.h: the same, without a key ---- */
+
+int policy_add_fs(struct ward_policy *policy, const char *path, unsigned access, bool deny,
+		  bool optional, struct ward_loc loc, ward_error *err)
+{
+	return policy_add_fs_key(policy, path, access, deny, optional, loc, NULL, err);
+}
+
+int policy_add_net(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
+		   ward_error *err)
+{
+	return policy_add_net_key(policy, text, deny, loc, NULL, err);
+}
+
+int policy_add_bind(struct ward_policy *policy, const char *text, struct ward_loc loc,
+		    ward_error *err)
+{
+	return policy_add_bind_key(policy, text, loc, NULL, err);
+}
+
+int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, struct ward_loc loc,
+		    ward_error *err)
+{
+	return policy_add_exec_key(policy, path, deny, loc, NULL, err);
+}
+
+int policy_set_limit(struct ward_policy *policy, enum ward_limit limit, const char *text,
+		     struct ward_loc loc, ward_error *err)
+{
+	return policy_set_limit_key(policy, limit, text, loc, NULL, err);
+}
+
+int policy_add_env(struct ward_policy *policy, const char *key_eq_value, struct ward_loc loc,
+		   ward_error *err)
+{
+	return policy_add_env_key(policy, key_eq_value, loc, NULL, err);
+}
+
+int policy_add_unset_env(struct ward_policy *policy, const char *key, struct ward_loc loc,
+			 ward_error *err)
+{
+	return policy_add_unset_env_key(policy, key, loc, NULL, err);
+}
+
+int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc loc,
+		   ward_error *err)
+{
+	return policy_set_cwd_key(policy, dir, loc, NULL, err);
+}
+
+int policy_set_hostname(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			ward_error *err)
+{
+	return policy_set_hostname_key(policy, name, loc, NULL, err);
+}
+
+int policy_add_degraded(struct ward_policy *policy, const char *layer, struct ward_loc loc,
+			ward_error *err)
+{
+	return policy_add_degraded_key(policy, layer, loc, NULL, err);
+}

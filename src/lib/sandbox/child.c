@@ -1,0 +1,138 @@
+/* child.c — the child's side of a spawn, from clone to exec.
+ * Only async-signal-safe system calls here: no malloc, no stdio, no locks.
+ * The order is the security argument, so it is written where it happens;
+ * any failure reports (stage, errno) to the parent and exits — never execs
+ * a half-confined program.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "layers/landlock.h"
+#include "sandbox/sandbox.h"
+
+static const char *const stage_names[] = {
+	[STAGE_SYNC] = "waiting for the parent", [STAGE_HOSTNAME] = "setting the hostname",
+	[STAGE_RLIMIT] = "setting resource limits", [STAGE_CWD] = "changing directory",
+	[STAGE_NO_NEW_PRIVS] = "setting no_new_privs", [STAGE_LANDLOCK] = "enforcing Landlock",
+	[STAGE_SECCOMP] = "installing the seccomp filter", [STAGE_EXEC] = "executing",
+	[STAGE_INIT] = "starting the namespace init",
+};
+
+const char *child_stage_name(int stage)
+{
+	if (stage <= 0 || stage >= (int)(sizeof(stage_names) / sizeof(stage_names[0])))
+		return "setting up";
+	return stage_names[stage];
+}
+
+static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+{
+	struct child_report report = { .stage = stage, .error = error };
+	ssize_t unused = write(s->report_fd, &report, sizeof(report));
+	(void)unused;
+	if (stage == STAGE_EXEC)
+		_exit(error == ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC);
+	_exit(WARD_EXIT_ERROR);
+}
+
+static volatile pid_t init_child_pid;
+
+static void init_forward_signal(int sig)
+{
+	if (init_child_pid > 0)
+		kill(init_child_pid, sig);
+}
+
+/* As pid 1 of a new pid namespace the program would ignore every signal it
+ * has no handler for, so a small init stays pid 1: it forwards signals,
+ * reaps orphans and exits the way the program did. */
+static __attribute__((noreturn)) void run_namespace_init(const struct child_setup *s, pid_t child)
+{
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	init_child_pid = child;
+	/* The program reports its own exec failure; the parent waits for EOF. */
+	close(s->report_fd);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = init_forward_signal;
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	for (;;) {
+		int status;
+		pid_t pid = wait(&status);
+		if (pid < 0 && errno == ECHILD)
+			_exit(WARD_EXIT_ERROR);
+		if (pid != child)
+			continue;
+		if (WIFEXITED(status))
+			_exit(WEXITSTATUS(status));
+		/* Die of the same signal, so ward reports 128+N. */
+		signal(WTERMSIG(status), SIG_DFL);
+		kill(getpid(), WTERMSIG(status));
+		_exit(WARD_EXIT_SIGNAL_BASE + WTERMSIG(status));
+	}
+}
+
+void child_run(const struct child_setup *s)
+{
+	char go;
+
+	/* 1. Die with ward. The check after the prctl closes the window in
+	 * which ward died before the death signal was armed. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->parent)
+		_exit(WARD_EXIT_ERROR);
+
+	/* 2. Wait until the parent has put us in the sandbox cgroups (and
+	 * written the user namespace maps): nothing runs outside them. */
+	if (read(s->sync_fd, &go, 1) != 1)
+		fail(s, STAGE_SYNC, errno ? errno : EPIPE);
+	close(s->sync_fd);
+
+	/* 3. Namespaced identity, limits and directory, while we still may. */
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		fail(s, STAGE_HOSTNAME, errno);
+	if (s->rlimits) {
+		int r = rlimit_enforce(s->rlimits);
+		if (r < 0)
+			fail(s, STAGE_RLIMIT, -r);
+	}
+	if (s->cwd && chdir(s->cwd) < 0)
+		fail(s, STAGE_CWD, errno);
+
+	/* 4. no_new_privs: required by Landlock and unprivileged seccomp, and
+	 * it keeps setuid binaries from lifting the confinement. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(s, STAGE_NO_NEW_PRIVS, errno);
+
+	/* 5. Landlock: filesystem, TCP ports, scopes. */
+	if (s->landlock_fd >= 0) {
+		int r = landlock_enforce(s->landlock_fd);
+		if (r < 0)
+			fail(s, STAGE_LANDLOCK, -r);
+		close(s->landlock_fd);
+	}
+
+	/* 6. seccomp last: it denies calls the steps above need. */
+	if (s->seccomp) {
+		int r = seccomp_enforce(s->seccomp);
+		if (r < 0)
+			fail(s, STAGE_SECCOMP, -r);
+	}
+
+	/* 7. As pid 1 of a new pid namespace, fork the program under an init.
+	 * Both are confined already. */
+	if (s->pid_namespace) {
+		pid_t child = fork();
+		if (child < 0)
+			fail(s, STAGE_INIT, errno);
+		if (child > 0)
+			run_namespace_init(s, child);
+	}
+
+	execve(s->exec_path, s->argv, s->envp);
+	fail(s, STAGE_EXEC, errno);
+}

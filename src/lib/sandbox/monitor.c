@@ -1,0 +1,314 @@
+/* monitor.c — ward's side of a running sandbox: waits for the program,
+ * enforces the wall-clock timeout, forwards signals, and when the program
+ * ends kills whatever it left behind, reports why it ended and releases the
+ * sandbox. A sandbox never outlives its wait.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "sandbox/sandbox.h"
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static void emit_warning(struct ward_sandbox *sb, const char *message)
+{
+	json_object *ev = event_new("warning");
+	if (!ev)
+		return;
+	json_object_object_add(ev, "message", json_object_new_string(message));
+	event_emit(&sb->sink, ev);
+}
+
+/* A rule that runs without its layer is said out loud, every run. */
+static void emit_plan_warnings(struct ward_sandbox *sb)
+{
+	unsigned not_audited = 0;
+	VEC_FOREACH(&sb->plan.entries, e)
+	{
+		if (e->status == PLAN_NOT_AUDITED)
+			not_audited++;
+		if (e->status != PLAN_DEGRADED)
+			continue;
+		char message[512];
+		snprintf(message, sizeof(message), "NOT ENFORCED: %s (%s; allowed by allow_degraded)",
+			 e->rule, e->note);
+		emit_warning(sb, message);
+	}
+	if (not_audited) {
+		char message[200];
+		snprintf(message, sizeof(message),
+			 "audit mode: %u rule(s) are neither enforced nor observable on this host "
+			 "(see --explain)",
+			 not_audited);
+		emit_warning(sb, message);
+	}
+}
+
+void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
+			char *const argv[])
+{
+	emit_plan_warnings(sb);
+
+	json_object *ev = event_new("start");
+	if (!ev)
+		return;
+	char digest[65];
+	if (policy_digest(policy, digest) == 0)
+		json_object_object_add(ev, "policy_digest", json_object_new_string(digest));
+	json_object *args = json_object_new_array();
+	for (char *const *a = argv; *a; a++)
+		json_object_array_add(args, json_object_new_string(*a));
+	json_object_object_add(ev, "argv", args);
+	json_object_object_add(ev, "pid", json_object_new_int(sb->pid));
+	json_object_object_add(ev, "mode", json_object_new_string(policy->mode == WARD_MODE_AUDIT ?
+									  "audit" :
+									  "enforce"));
+	_cleanup_free_ char *plan = plan_to_json(&sb->plan);
+	json_object *parsed = plan ? json_tokener_parse(plan) : NULL;
+	if (parsed)
+		json_object_object_add(ev, "plan", parsed);
+	event_emit(&sb->sink, ev);
+}
+
+static uint64_t elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
+		     (now.tv_nsec - since->tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (uint64_t)ms;
+}
+
+int ward_sandbox_signal(ward_sandbox *sb, int sig)
+{
+	if (sb->finished || sb->pidfd < 0)
+		return -ESRCH;
+	if (syscall(SYS_pidfd_send_signal, sb->pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int ward_sandbox_kill(ward_sandbox *sb)
+{
+	if (sb->finished)
+		return 0;
+	if (sb->cgroup)
+		cgroup_sandbox_kill(sb->cgroup);
+	ward_sandbox_signal(sb, SIGKILL);
+	return 0;
+}
+
+static int timer_arm(uint64_t ms)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000),
+						.tv_nsec = (long)(ms % 1000) * 1000000 } };
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static int signalfd_for_forwarding(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	/* The signals must be blocked for signalfd to see them. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* A signal the terminal sent (Ctrl-C) reached the program's process group
+ * already; forwarding it again would deliver it twice. */
+static void forward_pending_signals(struct ward_sandbox *sb, int sfd)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_code == SI_KERNEL)
+			continue;
+		ward_sandbox_signal(sb, (int)si.ssi_signo);
+	}
+}
+
+static void emit_limit(struct ward_sandbox *sb, const char *resource, const char *what,
+		       uint64_t count)
+{
+	json_object *ev = event_new("limit");
+	if (!ev)
+		return;
+	json_object_object_add(ev, "resource", json_object_new_string(resource));
+	json_object_object_add(ev, "detail", json_object_new_string(what));
+	if (count)
+		json_object_object_add(ev, "count", json_object_new_uint64(count));
+	event_emit(&sb->sink, ev);
+}
+
+static void emit_exit(struct ward_sandbox *sb)
+{
+	const struct ward_exit *x = &sb->exit;
+	json_object *ev = event_new("exit");
+	if (!ev)
+		return;
+	if (x->exited)
+		json_object_object_add(ev, "status", json_object_new_int(x->status));
+	else
+		json_object_object_add(ev, "signal", json_object_new_string(sigabbrev_np(x->status) ? sigabbrev_np(x->status) : "?"));
+	json_object_object_add(ev, "code", json_object_new_int(x->code));
+	json_object_object_add(ev, "reason", json_object_new_string(x->reason));
+	json_object_object_add(ev, "duration_ms", json_object_new_uint64(x->wall_ms));
+	json_object_object_add(ev, "cpu_user_ms", json_object_new_uint64(x->cpu_user_ms));
+	json_object_object_add(ev, "cpu_system_ms", json_object_new_uint64(x->cpu_system_ms));
+	if (x->peak_memory_bytes)
+		json_object_object_add(ev, "peak_memory_bytes",
+				       json_object_new_uint64(x->peak_memory_bytes));
+	event_emit(&sb->sink, ev);
+}
+
+/* Reaps the program, kills what is left, and fills sb->exit. */
+static void finish(struct ward_sandbox *sb, bool timed_out)
+{
+	int status = 0;
+	struct rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	while (wait4(sb->pid, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	sb->exit.wall_ms = elapsed_ms(&sb->started);
+	if (sb->cgroup)
+		cgroup_sandbox_kill(sb->cgroup);
+
+	struct ward_exit *x = &sb->exit;
+	x->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
+	x->cpu_system_ms = (uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
+	x->peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	if (WIFEXITED(status)) {
+		x->exited = 1;
+		x->status = WEXITSTATUS(status);
+		x->code = x->status;
+		x->reason = "exit";
+	} else {
+		x->exited = 0;
+		x->status = WTERMSIG(status);
+		x->code = WARD_EXIT_SIGNAL_BASE + x->status;
+		x->reason = "signal";
+	}
+
+	struct cgroup_stats stats;
+	memset(&stats, 0, sizeof(stats));
+	if (sb->cgroup && cgroup_sandbox_stats(sb->cgroup, &stats) == 0) {
+		/* The cgroup sees every task, including those never reaped by
+		 * the program; rusage only sees what was waited for. */
+		if (stats.peak_memory_bytes > x->peak_memory_bytes)
+			x->peak_memory_bytes = stats.peak_memory_bytes;
+		uint64_t seen_ms = x->cpu_user_ms + x->cpu_system_ms;
+		if (stats.cpu_usage_us / 1000 > seen_ms)
+			x->cpu_user_ms += stats.cpu_usage_us / 1000 - seen_ms;
+	}
+	if (timed_out) {
+		x->reason = "timeout";
+		emit_limit(sb, "timeout", "wall-clock limit reached; sandbox killed", 0);
+	} else if (stats.oom_kills) {
+		if (!x->exited && x->status == SIGKILL)
+			x->reason = "memory";
+		emit_limit(sb, "memory", "memory limit reached; task killed", stats.oom_kills);
+	}
+	if (stats.pids_max_hits)
+		emit_limit(sb, "pids", "pids limit reached; fork refused", stats.pids_max_hits);
+	if (!x->exited && (x->status == SIGXCPU ||
+			   (x->status == SIGKILL && sb->cpu_time_s &&
+			    (x->cpu_user_ms + x->cpu_system_ms) / 1000 >= sb->cpu_time_s))) {
+		x->reason = "cpu-time";
+		emit_limit(sb, "cpu_time", "CPU time limit reached; process killed", 0);
+	}
+	sb->finished = true;
+	emit_exit(sb);
+}
+
+int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
+{
+	if (sb->finished) {
+		if (out)
+			*out = sb->exit;
+		return 0;
+	}
+	_cleanup_close_ int timer_fd = -1;
+	_cleanup_close_ int sig_fd = -1;
+	if (sb->timeout_ms) {
+		uint64_t spent = elapsed_ms(&sb->started);
+		timer_fd = timer_arm(sb->timeout_ms > spent ? sb->timeout_ms - spent : 0);
+		if (timer_fd < 0)
+			return ward_fail_errno(err, timer_fd, "arming the timeout");
+	}
+	if (sb->forward_signals) {
+		sig_fd = signalfd_for_forwarding();
+		if (sig_fd < 0)
+			return ward_fail_errno(err, -errno, "signalfd");
+	}
+
+	bool timed_out = false;
+	for (;;) {
+		struct pollfd fds[3] = {
+			{ .fd = sb->pidfd, .events = POLLIN },
+			{ .fd = timer_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+		};
+		int n = poll(fds, 3, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ward_fail_errno(err, -errno, "waiting for the sandbox");
+		}
+		if (fds[0].revents)
+			break;
+		if (fds[2].revents)
+			forward_pending_signals(sb, sig_fd);
+		if (fds[1].revents && !timed_out) {
+			timed_out = true;
+			ward_sandbox_kill(sb);
+		}
+	}
+	finish(sb, timed_out);
+	if (sb->cgroup) {
+		cgroup_sandbox_destroy(sb->cgroup);
+		sb->cgroup = NULL;
+	}
+	if (sb->private_tmp) {
+		private_tmp_remove(sb->private_tmp);
+		free(sb->private_tmp);
+		sb->private_tmp = NULL;
+	}
+	if (out)
+		*out = sb->exit;
+	return 0;
+}
+
+int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
+	     struct ward_exit *out, ward_error *err)
+{
+	ward_sandbox *sb = NULL;
+	int r = ward_sandbox_spawn(policy, argv, options, &sb, err);
+	if (r < 0)
+		return r;
+	r = ward_sandbox_wait(sb, out, err);
+	ward_sandbox_free(sb);
+	return r;
+}

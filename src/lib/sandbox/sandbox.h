@@ -1,0 +1,91 @@
+/* sandbox.h — one running sandbox, shared by the parent-side files of
+ * src/lib/sandbox/: spawn.c (prepare and start), child.c (what the child does
+ * between clone and exec), monitor.c (wait, limits, exit), environ.c and
+ * private_tmp.c.
+ */
+#ifndef WARD_SANDBOX_H
+#define WARD_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "events/events.h"
+#include "layers/cgroup.h"
+#include "layers/rlimit.h"
+#include "layers/seccomp.h"
+#include "plan/plan.h"
+
+/* Everything the child needs, prepared by the parent so that the child only
+ * makes system calls between clone and exec (no allocation: the parent may
+ * be multi-threaded, and a lock held by another thread at fork time would
+ * never be released in the child). */
+struct child_setup {
+	const char *exec_path;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	const char *hostname; /* NULL unless a UTS namespace is created */
+	int sync_fd; /* read end: the parent writes one byte when ready */
+	int report_fd; /* write end, O_CLOEXEC: a child_report on failure */
+	int landlock_fd; /* -1: no Landlock domain */
+	const struct seccomp_program *seccomp; /* NULL: no filter */
+	const struct rlimit_set *rlimits;
+	bool pid_namespace; /* the child is pid 1: it runs a small init */
+	pid_t parent;
+};
+
+enum child_stage {
+	STAGE_SYNC = 1,
+	STAGE_HOSTNAME,
+	STAGE_RLIMIT,
+	STAGE_CWD,
+	STAGE_NO_NEW_PRIVS,
+	STAGE_LANDLOCK,
+	STAGE_SECCOMP,
+	STAGE_EXEC,
+	STAGE_INIT,
+};
+
+struct child_report {
+	int stage; /* enum child_stage */
+	int error; /* positive errno */
+};
+
+/* Runs in the child after clone; never returns. */
+__attribute__((noreturn)) void child_run(const struct child_setup *setup);
+const char *child_stage_name(int stage);
+
+struct ward_sandbox {
+	char id[40];
+	pid_t pid;
+	int pidfd;
+	struct event_sink sink;
+	struct plan plan;
+	bool plan_valid;
+	struct cgroup_sandbox *cgroup;
+	char *private_tmp;
+	uint64_t timeout_ms;
+	uint64_t cpu_time_s;
+	struct timespec started;
+	bool forward_signals;
+	bool finished;
+	struct ward_exit exit;
+};
+
+/* environ.c: the sandbox's environment, NULL-terminated (caller frees with
+ * environ_free). */
+char **environ_build(const struct ward_policy *policy, const char *private_tmp);
+void environ_free(char **envp);
+/* Finds FILE like execvp would, with PATH from ENVP; 0 or -ENOENT/-EACCES. */
+int environ_resolve_command(const char *file, char *const *envp, char *out, size_t size);
+
+/* private_tmp.c */
+int private_tmp_create(const char *sandbox_id, char **path_out, ward_error *err);
+void private_tmp_remove(const char *path);
+
+/* monitor.c */
+void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
+			char *const argv[]);
+
+#endif

@@ -1,0 +1,333 @@
+/* spawn.c — starting a sandbox: plan the policy for this host, prepare every
+ * layer in the parent, clone the child, place it in its cgroups and
+ * namespaces, then let it confine itself and exec.
+ * Refuses to start (and leaves nothing behind) when any rule cannot be
+ * enforced and was not allowed to degrade: never fails open.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "host/features.h"
+#include "layers/landlock.h"
+#include "sandbox/sandbox.h"
+
+static void make_sandbox_id(char *out, size_t size)
+{
+	unsigned char raw[8];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		unsigned long long mix = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32);
+		memcpy(raw, &mix, sizeof(raw));
+	}
+	snprintf(out, size, "ward-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3],
+		 raw[4], raw[5], raw[6], raw[7]);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, text, strlen(text));
+	if (n < 0)
+		return -errno;
+	return (size_t)n == strlen(text) ? 0 : -EIO;
+}
+
+/* Maps our own uid and gid into the child's new user namespace, so files
+ * keep their owners and the program keeps its identity. */
+static int write_id_maps(pid_t pid, ward_error *err)
+{
+	char path[64], line[64];
+	int r;
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+	if ((r = write_file(path, "deny")) < 0 && r != -ENOENT)
+		return ward_fail_errno(err, r, "writing %s", path);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	snprintf(line, sizeof(line), "%u %u 1\n", getuid(), getuid());
+	if ((r = write_file(path, line)) < 0)
+		return ward_fail_errno(err, r, "writing %s", path);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	snprintf(line, sizeof(line), "%u %u 1\n", getgid(), getgid());
+	if ((r = write_file(path, line)) < 0)
+		return ward_fail_errno(err, r, "writing %s", path);
+	return 0;
+}
+
+static unsigned long clone_flags_for(unsigned ns)
+{
+	unsigned long flags = 0;
+	if (ns & WARD_NS_USER)
+		flags |= CLONE_NEWUSER;
+	if (ns & WARD_NS_NET)
+		flags |= CLONE_NEWNET;
+	if (ns & WARD_NS_PID)
+		flags |= CLONE_NEWPID;
+	if (ns & WARD_NS_IPC)
+		flags |= CLONE_NEWIPC;
+	if (ns & WARD_NS_UTS)
+		flags |= CLONE_NEWUTS;
+	return flags;
+}
+
+/* Everything that lives only until the child has exec'd. */
+struct spawn_work {
+	char **envp;
+	int landlock_fd;
+	struct seccomp_program seccomp;
+	struct rlimit_set rlimits;
+	int sync_pipe[2];
+	int report_pipe[2];
+};
+
+static void spawn_work_release(struct spawn_work *w)
+{
+	environ_free(w->envp);
+	if (w->landlock_fd >= 0)
+		close(w->landlock_fd);
+	seccomp_program_release(&w->seccomp);
+	for (int i = 0; i < 2; i++) {
+		if (w->sync_pipe[i] >= 0)
+			close(w->sync_pipe[i]);
+		if (w->report_pipe[i] >= 0)
+			close(w->report_pipe[i]);
+	}
+}
+
+static void sandbox_release(struct ward_sandbox *sb)
+{
+	if (sb->cgroup)
+		cgroup_sandbox_destroy(sb->cgroup);
+	sb->cgroup = NULL;
+	if (sb->private_tmp)
+		private_tmp_remove(sb->private_tmp);
+	free(sb->private_tmp);
+	sb->private_tmp = NULL;
+	if (sb->plan_valid)
+		plan_free(&sb->plan);
+	sb->plan_valid = false;
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+	sb->pidfd = -1;
+}
+
+/* Reads the child's report: EOF means exec succeeded. */
+static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char *exec_path,
+		      ward_error *err)
+{
+	struct child_report report;
+	ssize_t n;
+	do
+		n = read(w->report_pipe[0], &report, sizeof(report));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(report))
+		return ward_fail(err, -EIO, "lost contact with the sandbox child");
+	int status;
+	waitpid(sb->pid, &status, 0);
+	sb->pid = -1;
+	if (report.stage == STAGE_EXEC) {
+		ward_fail(err, -report.error, "cannot execute %s: %s", exec_path,
+			  strerror(report.error));
+		if (err)
+			err->exit_status = report.error == ENOENT ? WARD_EXIT_NOT_FOUND :
+								    WARD_EXIT_CANNOT_EXEC;
+		return -report.error;
+	}
+	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
+			 child_stage_name(report.stage), strerror(report.error));
+}
+
+int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
+		       const struct ward_spawn_options *options, ward_sandbox **out,
+		       ward_error *err)
+{
+	int r;
+	if (!argv || !argv[0])
+		return ward_fail(err, -EINVAL, "no command to run");
+	if ((r = policy_validate(policy, err)) < 0)
+		return r;
+
+	const struct host_features *host = host_features_get();
+	struct ward_sandbox *sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	sb->pidfd = -1;
+	sb->pid = -1;
+	make_sandbox_id(sb->id, sizeof(sb->id));
+	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
+	if (options) {
+		sb->sink.fn = options->on_event;
+		sb->sink.userdata = options->event_userdata;
+		sb->forward_signals = options->forward_signals;
+	}
+	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set ?
+				 policy->limits[WARD_LIMIT_TIMEOUT_MS].value :
+				 0;
+	sb->cpu_time_s = policy->limits[WARD_LIMIT_CPU_TIME].set ?
+				 policy->limits[WARD_LIMIT_CPU_TIME].value :
+				 0;
+
+	struct spawn_work w = { .landlock_fd = -1,
+				.sync_pipe = { -1, -1 },
+				.report_pipe = { -1, -1 } };
+	char exec_path[PATH_MAX];
+
+	/* Plan first: a refusal must leave nothing behind. */
+	if ((r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan,
+			    err)) < 0)
+		goto fail_early;
+	plan_free(&sb->plan);
+
+	w.envp = environ_build(policy, NULL);
+	if (!w.envp) {
+		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
+		goto fail_early;
+	}
+	r = environ_resolve_command(argv[0], w.envp, exec_path, sizeof(exec_path));
+	if (r < 0) {
+		if (r == -ENOENT)
+			ward_fail(err, r, "%s: command not found", argv[0]);
+		else
+			ward_fail(err, r, "%s: cannot execute: %s", argv[0], strerror(-r));
+		if (err)
+			err->exit_status = r == -ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC;
+		goto fail_early;
+	}
+	environ_free(w.envp);
+	w.envp = NULL;
+
+	if (policy->private_tmp && (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
+		goto fail;
+	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
+		goto fail;
+	sb->plan_valid = true;
+	w.envp = environ_build(policy, sb->private_tmp);
+	if (!w.envp) {
+		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
+		goto fail;
+	}
+
+	if (sb->plan.cgroup) {
+		cgroup_reclaim_stale(host);
+		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
+		    0)
+			goto fail;
+	}
+	if (sb->plan.landlock && (r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0)
+		goto fail;
+	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
+		goto fail;
+	rlimit_prepare(policy, &sb->plan, &w.rlimits);
+
+	if (pipe2(w.sync_pipe, O_CLOEXEC) < 0 || pipe2(w.report_pipe, O_CLOEXEC) < 0) {
+		r = ward_fail_errno(err, -errno, "creating pipes");
+		goto fail;
+	}
+
+	unsigned ns = sb->plan.ns_flags;
+	struct child_setup setup = {
+		.exec_path = exec_path,
+		.argv = argv,
+		.envp = w.envp,
+		.cwd = policy->cwd,
+		.hostname = (ns & WARD_NS_UTS) ? policy->hostname : NULL,
+		.sync_fd = w.sync_pipe[0],
+		.report_fd = w.report_pipe[1],
+		.landlock_fd = w.landlock_fd,
+		.seccomp = sb->plan.seccomp ? &w.seccomp : NULL,
+		.rlimits = &w.rlimits,
+		.pid_namespace = ns & WARD_NS_PID,
+		.parent = getpid(),
+	};
+
+	int pidfd = -1;
+	/* Raw clone: namespaces and a pidfd in one step. The child runs only
+	 * child_run(), which makes no library calls that could need a lock. */
+	long pid = syscall(SYS_clone, clone_flags_for(ns) | CLONE_PIDFD | SIGCHLD, NULL, &pidfd,
+			   NULL, 0);
+	if (pid < 0) {
+		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(w.sync_pipe[1]);
+		close(w.report_pipe[0]);
+		child_run(&setup);
+	}
+	sb->pid = (pid_t)pid;
+	sb->pidfd = pidfd;
+	close(w.sync_pipe[0]);
+	w.sync_pipe[0] = -1;
+	close(w.report_pipe[1]);
+	w.report_pipe[1] = -1;
+	clock_gettime(CLOCK_MONOTONIC, &sb->started);
+
+	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
+		goto fail_child;
+	if (sb->cgroup && (r = cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
+		goto fail_child;
+	if (write(w.sync_pipe[1], "g", 1) != 1) {
+		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
+		goto fail_child;
+	}
+	if ((r = await_exec(sb, &w, exec_path, err)) < 0)
+		goto fail;
+
+	spawn_work_release(&w);
+	monitor_emit_start(sb, policy, argv);
+	*out = sb;
+	return 0;
+
+fail_child:
+	kill(sb->pid, SIGKILL);
+	waitpid(sb->pid, NULL, 0);
+	sb->pid = -1;
+fail:
+	spawn_work_release(&w);
+	sandbox_release(sb);
+	free(sb);
+	return r;
+fail_early:
+	environ_free(w.envp);
+	free(sb);
+	return r;
+}
+
+pid_t ward_sandbox_pid(const ward_sandbox *sb)
+{
+	return sb->pid;
+}
+
+const char *ward_sandbox_id(const ward_sandbox *sb)
+{
+	return sb->id;
+}
+
+void ward_sandbox_free(ward_sandbox *sb)
+{
+	if (!sb)
+		return;
+	if (!sb->finished && sb->pid > 0) {
+		ward_sandbox_kill(sb);
+		waitpid(sb->pid, NULL, 0);
+	}
+	sandbox_release(sb);
+	free(sb);
+}

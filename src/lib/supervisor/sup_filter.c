@@ -1,0 +1,175 @@
+/* sup_filter.c — the supervisor's seccomp filter: SECCOMP_RET_USER_NOTIF for
+ * exactly the syscalls some rule or the callback needs, and the handover of
+ * its listener from the child to the parent. The child half is
+ * async-signal-safe (no allocation, no stdio); no policy means no filter.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "supervisor/sup_internal.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+#if defined(__x86_64__)
+#define SUP_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define SUP_X32_BIT 0x40000000u
+#elif defined(__aarch64__)
+#define SUP_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define SUP_X32_BIT 0u
+#else
+#error "the supervisor filter knows x86_64 and aarch64"
+#endif
+
+bool sup_can(enum sup_capability cap)
+{
+	switch (cap) {
+	case SUP_CAP_EXEC_ARGV:
+	case SUP_CAP_NET_CONNECT:
+	case SUP_CAP_NET_SENDTO:
+	case SUP_CAP_CALLBACK:
+		return true;
+	case SUP_CAP_EXEC_PATH: /* a path string races renames: Landlock or BPF LSM instead */
+	case SUP_CAP_FS_DENY: /* not implemented yet: never claimed */
+	default:
+		return false;
+	}
+}
+
+static bool wants_exec(const struct ward_policy *policy, const struct plan *plan)
+{
+	const struct sup_policy *sp = policy->supervisor;
+	if (sp && sp->exec_argv.len)
+		return true;
+	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_PROCESS))
+		return true;
+	return plan && plan->sup_exec;
+}
+
+static bool wants_net(const struct ward_policy *policy, const struct plan *plan)
+{
+	const struct sup_policy *sp = policy->supervisor;
+	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_NETWORK))
+		return true;
+	return plan && plan->sup_net;
+}
+
+bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
+{
+	return wants_exec(policy, plan) || wants_net(policy, plan);
+}
+
+/* Fork-class syscalls are trapped whenever a decision may freeze writers:
+ * the freezer must know every process that shares the caller's memory. */
+static const int fork_syscalls[] = { SYS_clone, SYS_clone3,
+#ifdef SYS_fork
+				     SYS_fork,
+#endif
+#ifdef SYS_vfork
+				     SYS_vfork,
+#endif
+};
+static const int exec_syscalls[] = { SYS_execve, SYS_execveat };
+static const int net_syscalls[] = { SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg };
+
+static void push_syscalls(int *nrs, size_t *n, const int *add, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		nrs[(*n)++] = add[i];
+}
+
+int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
+		struct seccomp_program *out, ward_error *err)
+{
+	int nrs[16];
+	size_t n = 0;
+	out->filter = NULL;
+	out->len = 0;
+	if (!sup_needed(policy, plan))
+		return ward_fail(err, -EINVAL, "supervisor: this policy needs no supervisor");
+	if (wants_exec(policy, plan))
+		push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
+	if (wants_net(policy, plan))
+		push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
+	push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
+
+	/* arch check, x32 check, one compare per syscall, allow, notify, deny */
+	size_t len = 5 + n + 3;
+	struct sock_filter *f = calloc(len, sizeof(*f));
+	if (!f)
+		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
+	size_t i = 0;
+	/* A foreign ABI reaches other syscall numbers: deny rather than guess.
+	 * ward's main filter kills those anyway; this keeps ours closed alone. */
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_AUDIT_ARCH, 1, 0);
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (unsigned)(n + 4), 0, 0);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, SUP_X32_BIT ? SUP_X32_BIT : 0,
+					      (unsigned)(n + 2), 0);
+	for (size_t k = 0; k < n; k++)
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[k],
+						      (unsigned)(n - k), 0);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	out->filter = f;
+	out->len = (unsigned short)i;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EPIPE;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int sup_child_install(const struct seccomp_program *prog, int sock_fd)
+{
+	struct sock_fprog fprog = { .len = prog->len, .filter = prog->filter };
+	/* WAIT_KILLABLE_RECV: once received, only a fatal signal interrupts the
+	 * caller. Then an answer cannot race a restarted syscall, and a pending
+	 * ptrace interrupt of the caller stops it only after the syscall. */
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				    SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+				    &fprog);
+	if (listener < 0) {
+		int r = -errno;
+		close(sock_fd);
+		return r;
+	}
+	int r = write_all(sock_fd, &listener, sizeof(listener));
+	char ack;
+	/* Wait until the parent holds its own copy: closing ours first would
+	 * leave a filter with no listener (every trapped syscall ENOSYS). */
+	if (r == 0) {
+		ssize_t got;
+		do
+			got = read(sock_fd, &ack, 1);
+		while (got < 0 && errno == EINTR);
+		r = got == 1 && ack == 'y' ? 0 : -EPIPE;
+	}
+	close(listener);
+	close(sock_fd);
+	return r;
+}

@@ -1,0 +1,145 @@
+/* sup_internal.h — the supervisor's private state, shared by its files:
+ * the serving loop, the ptrace freezer, and the exec, network and callback
+ * deciders. Everything here runs on the supervisor's own thread (ptrace
+ * requires one tracer thread), except the callback worker.
+ */
+#ifndef WARD_SUP_INTERNAL_H
+#define WARD_SUP_INTERNAL_H
+
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "supervisor/supervisor.h"
+
+enum tracee_role {
+	TRACEE_FORKWATCH, /* seized to learn the pid of the child it is creating */
+	TRACEE_NEWBORN, /* auto-attached at creation, held until registered */
+	TRACEE_FROZEN, /* a writer held stopped while a decision is made */
+	TRACEE_CALLER, /* the caller whose syscall we wait to see complete */
+	TRACEE_DETACH_PENDING, /* not stoppable now (vfork wait); detach at its stop */
+};
+
+struct sup_tracee {
+	pid_t tid;
+	enum tracee_role role;
+	bool stopped;
+	int pending_signal; /* to re-inject at detach */
+	int event; /* the last PTRACE_EVENT_* seen while stopped */
+};
+
+/* The callback worker: the supervisor thread hands it one event at a time and
+ * waits at most the timeout for the verdict. */
+struct sup_callback_worker {
+	pthread_t thread;
+	bool started, quit;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	const struct ward_sup_event *event; /* set: a request is waiting */
+	bool busy; /* the callback is running */
+	uint64_t seq, done_seq; /* request and completion counters */
+	struct ward_verdict verdict;
+};
+
+struct sup_inode {
+	dev_t dev;
+	ino_t ino;
+	char *path; /* as the callback gave it, for events */
+};
+
+struct supervisor {
+	int listener;
+	int epfd;
+	int stop_fd; /* eventfd: sup_stop() wakes the loop */
+	pthread_t thread;
+	bool thread_started;
+	pid_t root;
+	const struct ward_policy *policy;
+	const struct sup_policy *sp; /* may be NULL */
+	struct event_sink *sink;
+	bool exec_rules; /* argv rules to check */
+	bool net_rules; /* policy network rules to check */
+	bool track_forks; /* fork-class syscalls trapped: register children */
+
+	VEC(struct sup_tracee) tracees;
+	VEC(pid_t) procs; /* every process of the sandbox seen so far (tgids) */
+
+	pthread_mutex_t rules_lock; /* runtime rules, written by the callback */
+	VEC(struct sup_inode) denied_inodes;
+	VEC(struct net_rule) net_runtime; /* deny rules added at run time */
+
+	struct sup_callback_worker cb;
+};
+
+struct ward_sup_context {
+	struct supervisor *sup;
+};
+
+/* ---- answers (sup_loop.c) ---- */
+int sup_reply_errno(struct supervisor *sup, uint64_t id, int error);
+int sup_reply_value(struct supervisor *sup, uint64_t id, int64_t value);
+/* Lets the kernel run the syscall itself. Safe only when the decision read no
+ * user memory, or every writer of that memory is frozen (sup_freeze). */
+int sup_reply_continue(struct supervisor *sup, uint64_t id);
+bool sup_notif_valid(struct supervisor *sup, uint64_t id);
+void sup_kill_sandbox(struct supervisor *sup, const char *why);
+/* The "supervisor" decision event for SYSCALL by PID. */
+void sup_emit(struct supervisor *sup, const char *verdict, const char *syscall, pid_t pid,
+	      const char *rule, int error, json_object *detail);
+
+/* ---- child memory (sup_mem.c) ---- */
+int sup_mem_open(pid_t pid);
+int sup_mem_read(int mem_fd, uint64_t addr, void *buf, size_t len);
+/* Reads a NUL-terminated string of at most MAX bytes (malloc'd). */
+int sup_mem_read_string(int mem_fd, uint64_t addr, size_t max, char **out);
+int sup_mem_write(int mem_fd, uint64_t addr, const void *buf, size_t len);
+pid_t sup_proc_tgid(pid_t tid);
+pid_t sup_proc_ppid(pid_t pid);
+
+/* ---- ptrace freezer and fork registration (sup_tracer.c) ---- */
+struct sup_frozen {
+	VEC(pid_t) tids;
+	pid_t caller;
+};
+/* A fork-class notification: seize the caller for its fork event, answer
+ * "continue" (clone arguments are not inspected) and register the child. */
+void sup_fork_notified(struct supervisor *sup, const struct seccomp_notif *req);
+/* Handles ptrace stops and exits that are waiting; FREEZING keeps newborns. */
+void sup_tracer_poll(struct supervisor *sup, bool freezing);
+bool sup_tracer_busy(const struct supervisor *sup);
+/* Stops every thread that can write CALLER's memory or file table. Returns 0,
+ * or -errno with WHY filled: then nothing stays frozen. */
+int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, char *why,
+	       size_t why_size);
+/* Answers ID with "continue" and waits for CALLER's syscall to complete
+ * before releasing the writers: the kernel reads the memory after our answer. */
+int sup_continue_frozen(struct supervisor *sup, uint64_t id, struct sup_frozen *frozen);
+void sup_release(struct supervisor *sup, struct sup_frozen *frozen);
+void sup_tracer_detach_all(struct supervisor *sup);
+
+/* ---- deciders ---- */
+void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req);
+void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
+
+/* ---- callback (sup_callback.c) ---- */
+bool sup_callback_wants(const struct supervisor *sup, unsigned category);
+/* Asks the callback; false when it gave no verdict within the timeout. */
+bool sup_callback_ask(struct supervisor *sup, const struct ward_sup_event *event,
+		      struct ward_verdict *out);
+void sup_callback_stop(struct supervisor *sup);
+const char *sup_verdict_name(enum ward_verdict_kind kind);
+
+/* ---- network matching (sup_net_match.c, pure) ---- */
+struct sup_sockaddr {
+	int family; /* AF_INET (also for v4-mapped v6) or AF_INET6; 0: none */
+	uint8_t addr[16];
+	uint16_t port;
+};
+/* Normalizes a sockaddr copy; -EAFNOSUPPORT when not IP. */
+int sup_sockaddr_parse(const void *sa, size_t len, struct sup_sockaddr *out);
+/* The first rule deciding (ADDR, PROTO), or NULL; deny rules before allow rules. */
+const struct net_rule *sup_net_match(const struct net_rule *rules, size_t n,
+				     const struct sup_sockaddr *addr, enum net_proto proto,
+				     bool deny_only);
+
+#endif

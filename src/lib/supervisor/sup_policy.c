@@ -1,0 +1,169 @@
+/* sup_policy.c — the supervisor's part of the policy model: exec argv rules
+ * and the policy callback, and the pure argv matcher. Pure data: nothing here
+ * touches the kernel or a running sandbox.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "supervisor/supervisor.h"
+
+#define EXEC_ARGV_MAX_PATTERNS 64
+
+struct sup_policy *sup_policy_get(struct ward_policy *policy)
+{
+	if (!policy->supervisor)
+		policy->supervisor = calloc(1, sizeof(*policy->supervisor));
+	return policy->supervisor;
+}
+
+static void exec_argv_rule_free(struct exec_argv_rule *rule)
+{
+	for (size_t i = 0; i < rule->npatterns; i++)
+		free(rule->patterns[i]);
+	free(rule->patterns);
+	free(rule->text);
+}
+
+void sup_policy_free(struct sup_policy *sp)
+{
+	if (!sp)
+		return;
+	VEC_FOREACH(&sp->exec_argv, rule)
+	exec_argv_rule_free(rule);
+	VEC_FREE(&sp->exec_argv);
+	free(sp);
+}
+
+static char *join_words(const char *const *words, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	char *text = calloc(1, len);
+	if (!text)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(text, " ");
+		strcat(text, words[i]);
+	}
+	return text;
+}
+
+int policy_add_exec_argv_array(struct ward_policy *policy, const char *const *patterns,
+			       size_t npatterns, bool deny, struct ward_loc loc, ward_error *err)
+{
+	char where[300];
+	ward_loc_format(loc, where, sizeof(where));
+	if (npatterns == 0)
+		return ward_fail(err, -EINVAL, "%s: an argv rule needs at least one pattern", where);
+	if (npatterns > EXEC_ARGV_MAX_PATTERNS)
+		return ward_fail(err, -EINVAL, "%s: an argv rule has at most %d patterns", where,
+				 EXEC_ARGV_MAX_PATTERNS);
+	for (size_t i = 0; i < npatterns; i++)
+		if (!patterns[i] || !patterns[i][0])
+			return ward_fail(err, -EINVAL, "%s: argv pattern %zu is empty", where,
+					 i + 1);
+	struct sup_policy *sp = sup_policy_get(policy);
+	if (!sp)
+		return ward_fail(err, -ENOMEM, "%s: out of memory", where);
+
+	struct exec_argv_rule rule = { .npatterns = npatterns, .deny = deny, .loc = loc };
+	rule.patterns = calloc(npatterns, sizeof(*rule.patterns));
+	rule.text = join_words(patterns, npatterns);
+	bool ok = rule.patterns && rule.text;
+	for (size_t i = 0; ok && i < npatterns; i++)
+		ok = (rule.patterns[i] = strdup(patterns[i])) != NULL;
+	if (!ok || VEC_PUSH(&sp->exec_argv, rule) < 0) {
+		exec_argv_rule_free(&rule);
+		return ward_fail(err, -ENOMEM, "%s: out of memory", where);
+	}
+	return 0;
+}
+
+int policy_add_exec_argv(struct ward_policy *policy, const char *words, bool deny,
+			 struct ward_loc loc, ward_error *err)
+{
+	_cleanup_free_ char *copy = strdup(words ? words : "");
+	if (!copy)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	const char *patterns[EXEC_ARGV_MAX_PATTERNS + 1];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == ARRAY_SIZE(patterns))
+			break;
+		patterns[n++] = w;
+	}
+	return policy_add_exec_argv_array(policy, patterns, n, deny, loc, err);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* argv[0] is chosen by the caller, so the program pattern also tries the
+ * executed file's name: "git" matches execve("/usr/bin/git", ["x", ...]). */
+static bool program_matches(const char *pattern, const char *path, const char *arg0)
+{
+	if (arg0 && (fnmatch(pattern, arg0, 0) == 0 || fnmatch(pattern, base_name(arg0), 0) == 0))
+		return true;
+	return path && (fnmatch(pattern, path, 0) == 0 || fnmatch(pattern, base_name(path), 0) == 0);
+}
+
+const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, const char *path,
+						   char *const *argv, size_t argc)
+{
+	if (!sp)
+		return NULL;
+	VEC_FOREACH(&sp->exec_argv, rule)
+	{
+		if (rule->npatterns > argc && !(argc == 0 && rule->npatterns == 1))
+			continue;
+		if (!program_matches(rule->patterns[0], path, argc ? argv[0] : NULL))
+			continue;
+		size_t i = 1;
+		while (i < rule->npatterns && fnmatch(rule->patterns[i], argv[i], 0) == 0)
+			i++;
+		if (i == rule->npatterns)
+			return rule;
+	}
+	return NULL;
+}
+
+int ward_policy_set_callback(ward_policy *policy, ward_sup_callback_fn fn, void *userdata)
+{
+	struct sup_policy *sp = sup_policy_get(policy);
+	if (!sp)
+		return -ENOMEM;
+	sp->callback = fn;
+	sp->callback_userdata = userdata;
+	if (!sp->callback_categories)
+		sp->callback_categories = WARD_SUP_PROCESS | WARD_SUP_NETWORK;
+	return 0;
+}
+
+int ward_policy_set_callback_categories(ward_policy *policy, unsigned categories)
+{
+	struct sup_policy *sp = sup_policy_get(policy);
+	if (!sp)
+		return -ENOMEM;
+	if (categories & ~(unsigned)(WARD_SUP_FILE | WARD_SUP_NETWORK | WARD_SUP_PROCESS))
+		return -EINVAL;
+	sp->callback_categories = categories;
+	return 0;
+}
+
+int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms)
+{
+	struct sup_policy *sp = sup_policy_get(policy);
+	if (!sp)
+		return -ENOMEM;
+	sp->callback_timeout_ms = timeout_ms;
+	return 0;
+}

@@ -1,0 +1,97 @@
+/* supervisor.h — ward's supervisor: run-time decisions on seccomp user
+ * notifications (exec argv rules, network rules by address, a policy
+ * callback). How the spawn path plugs it in. It never answers "continue" on a
+ * decision about user memory that the kernel would read again, and it never
+ * fails open: a timeout, an unknown syscall or a dead supervisor all deny.
+ */
+#ifndef WARD_SUPERVISOR_H
+#define WARD_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "events/events.h"
+#include "layers/seccomp.h"
+#include "plan/plan.h"
+#include "policy/policy.h"
+
+/* Which classes are implemented and tested: the planner assigns rules to the
+ * supervisor only when true. Never claims a class that is not TOCTOU-safe. */
+enum sup_capability {
+	SUP_CAP_EXEC_PATH, /* false: a path decided by string races the filesystem */
+	SUP_CAP_EXEC_ARGV,
+	SUP_CAP_FS_DENY,
+	SUP_CAP_NET_CONNECT,
+	SUP_CAP_NET_SENDTO,
+	SUP_CAP_CALLBACK,
+};
+bool sup_can(enum sup_capability cap);
+
+/* Whether this policy needs a supervisor at all (plan->sup_* set, argv rules
+ * or a callback). When false there is no filter, no thread, no cost. */
+bool sup_needed(const struct ward_policy *policy, const struct plan *plan);
+
+/* Parent, before clone: compiles the USER_NOTIF filter for exactly the
+ * syscalls needed. Release with seccomp_program_release(). */
+int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
+		struct seccomp_program *out, ward_error *err);
+
+/* Child, async-signal-safe, after PR_SET_NO_NEW_PRIVS and before ward's main
+ * filter: installs PROG with SECCOMP_FILTER_FLAG_NEW_LISTENER and hands the
+ * listener to the parent over SOCK_FD (one end of a socketpair), then closes
+ * both. The handover uses write/read, not sendmsg, because sendmsg may itself
+ * be trapped by PROG: the child writes the listener's fd number, the parent
+ * takes the fd with pidfd_getfd() and acknowledges. Returns 0 or -errno. */
+int sup_child_install(const struct seccomp_program *prog, int sock_fd);
+
+struct supervisor;
+
+/* Parent, after clone: takes the listener from CHILD through SOCK_FD (which
+ * it does not close), then serves notifications in its own thread (epoll)
+ * and emits events to SINK (which must outlive the supervisor). */
+int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd,
+	      pid_t child, struct event_sink *sink, struct supervisor **out, ward_error *err);
+
+/* Stops serving that sandbox and frees it; pending notifications are denied
+ * (the listener is closed: trapped syscalls then fail with ENOSYS). */
+void sup_stop(struct supervisor *sup);
+
+/* ---- policy data owned by the supervisor (struct ward_policy.supervisor) ---- */
+
+/* An exec argv rule: PATTERNS[i] is an fnmatch glob for argv[i]; the rule
+ * matches an argv with at least NPATTERNS arguments whose first NPATTERNS
+ * match. PATTERNS[0] is matched against argv[0], its basename and the
+ * basename of the executed path. First matching rule wins; no match: allow. */
+struct exec_argv_rule {
+	char **patterns;
+	size_t npatterns;
+	bool deny;
+	char *text; /* the rule as written, for events */
+	struct ward_loc loc;
+};
+
+struct sup_policy {
+	VEC(struct exec_argv_rule) exec_argv;
+	ward_sup_callback_fn callback;
+	void *callback_userdata;
+	unsigned callback_categories; /* WARD_SUP_* the callback is asked about */
+	unsigned callback_timeout_ms; /* 0: the default, 5000 */
+};
+
+/* Adds an argv rule from a shell-like word list ("git push --force*", words
+ * split on blanks, no quoting) or from an array. */
+int policy_add_exec_argv(struct ward_policy *policy, const char *words, bool deny,
+			 struct ward_loc loc, ward_error *err);
+int policy_add_exec_argv_array(struct ward_policy *policy, const char *const *patterns,
+			       size_t npatterns, bool deny, struct ward_loc loc, ward_error *err);
+/* The policy's supervisor data, created on first use; NULL on ENOMEM. */
+struct sup_policy *sup_policy_get(struct ward_policy *policy);
+/* Frees policy->supervisor; ward_policy_free() calls it. */
+void sup_policy_free(struct sup_policy *sp);
+
+/* Pure: the first rule of RULES matching ARGV (and the exec'd PATH), or NULL. */
+const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp,
+						   const char *path, char *const *argv,
+						   size_t argc);
+
+#endif

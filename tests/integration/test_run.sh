@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# test_run.sh — `ward run` end to end against the real kernel: every deny is
+# a real process seeing the real errno (printed by tests/progs/probe).
+# Usage: test_run.sh WORKDIR [UID]   (WORKDIR holds bin/ward and bin/probe...)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+WORK=$1
+AS_USER=${2:-}
+BIN=$WORK/bin
+WARD=$BIN/ward
+PROBE=$BIN/probe
+if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+DATA=$(mktemp -d "$WORK/data.XXXXXX")
+chmod 755 "$DATA"
+echo secret >"$DATA/secret"
+echo public >"$DATA/public"
+cp /bin/true "$DATA/true-copy"
+chmod 755 "$DATA/true-copy"
+printf 'not a program\n' >"$DATA/notexec"
+chmod 644 "$DATA/notexec"
+mkdir "$DATA/rw"
+chmod 777 "$DATA/rw"
+chmod 644 "$DATA/secret" "$DATA/public"
+[ -n "$AS_USER" ] && chown -R "$AS_USER" "$DATA/rw"
+
+G=(-x "$BIN")   # every run may execute the test programs
+
+# ---- the default profile ----
+expect "default profile runs python3" 0 '^1$' -- run -- /usr/bin/python3 -c 'print(1)'
+expect "default profile: HOME is a private writable directory" 0 '^OK$' -- \
+	run "${G[@]}" -- /bin/sh -c "$PROBE write \"\$HOME/x\""
+expect "default profile: HOME equals TMPDIR and is not /tmp" 0 '^/tmp/ward-' -- \
+	run -- /bin/sh -c 'test "$HOME" = "$TMPDIR" && echo "$HOME"'
+expect "default profile: write outside the private directory is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" write "$DATA/rw/new"
+expect "default profile: write to /etc is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" write /etc/ward-test-must-not-exist
+expect "default profile: read outside the grants is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" read "$DATA/secret"
+expect "default profile: reading /etc/os-release works" 0 '^OK$' -- \
+	run "${G[@]}" -- "$PROBE" read /etc/os-release
+expect "default profile: TCP connect is denied (EACCES)" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" connect 127.0.0.1 9
+expect "default profile: UDP sendto is denied (EACCES)" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" udp 127.0.0.1 9
+expect "default profile: IPv6 connect is denied (EACCES)" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" connect ::1 9
+expect "the private directory is removed at exit" 1 '' -- \
+	run -- /bin/sh -c 'echo "$HOME"; test -d "$HOME" && exit 1'
+dir=$(printf '%s' "$OUT" | head -1)
+if [ -n "$dir" ] && [ ! -e "$dir" ]; then t_ok "private directory $dir is gone"; else t_fail "private directory removed" "still there: $dir"; fi
+
+# ---- filesystem grants ----
+expect "read inside a read grant works" 0 '^OK$' -- run "${G[@]}" -r "$DATA" -- "$PROBE" read "$DATA/public"
+expect "write to a read-only grant is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -r "$DATA" -- "$PROBE" write "$DATA/public"
+expect "write inside a write grant works" 0 '^OK$' -- \
+	run "${G[@]}" -w "$DATA/rw" -- "$PROBE" write "$DATA/rw/made-by-sandbox"
+expect "exec outside the exec grants is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -r "$DATA" -- "$PROBE" exec "$DATA/true-copy"
+expect "exec inside an exec grant works" 0 '^OK$' -- \
+	run "${G[@]}" -x "$DATA" -- "$PROBE" exec "$DATA/true-copy"
+expect "--fs-deny outside every grant is enforced (EACCES)" 1 '^EACCES$' -- \
+	run "${G[@]}" --fs-deny "$DATA/secret" -- "$PROBE" read "$DATA/secret"
+
+# ---- network rules ----
+expect "an allowed TCP port is reachable (ECONNREFUSED: no listener)" 1 '^ECONNREFUSED$' -- \
+	run "${G[@]}" --net-allow 'tcp://*:9' -- "$PROBE" connect 127.0.0.1 9
+expect "TCP connect to a port not allowed is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" --net-allow 'tcp://*:9' -- "$PROBE" connect 127.0.0.1 10
+expect "UDP stays denied when only TCP is allowed" 1 '^EACCES$' -- \
+	run "${G[@]}" --net-allow 'tcp://*:53' -- "$PROBE" udp 127.0.0.1 53
+
+# ---- the seccomp hardening filter ----
+for op in raw-socket packet-socket ptrace bpf mount unshare clone-newns io_uring keyctl userfaultfd perf personality; do
+	expect "$op is EPERM" 1 '^EPERM$' -- run "${G[@]}" -- "$PROBE" "$op"
+done
+expect "clone3 is ENOSYS (glibc falls back to clone)" 1 '^ENOSYS$' -- run "${G[@]}" -- "$PROBE" clone3
+expect "x32 syscalls kill the caller" 0 'KILLED:SIGSYS' -- run "${G[@]}" -- "$PROBE" x32
+expect "i386 int 0x80 kills the caller" 0 'KILLED:SIGSYS' -- run "${G[@]}" -- "$PROBE" i386
+
+# ---- exit statuses ----
+expect "exit status passes through" 7 '' -- run "${G[@]}" -- "$PROBE" exit 7
+expect "death by signal N is 128+N" 143 '' -- run "${G[@]}" -- "$PROBE" selfsignal 15
+expect_err "command not found is 127" 127 'command not found' -- run -- no-such-command-ward
+expect_err "a file that cannot be executed is 126" 126 'cannot execute' -- \
+	run -r "$DATA" -- "$DATA/notexec"
+expect "timeout kills with 128+9" 137 '' -- run "${G[@]}" --timeout 1s -- "$PROBE" sleep 20
+
+# ---- environment ----
+export WARD_TEST_VAR=from-caller
+expect "the environment passes through" 0 '^from-caller$' -- run "${G[@]}" -- "$PROBE" env WARD_TEST_VAR
+expect "--clean-env starts empty" 1 '^UNSET$' -- run "${G[@]}" --clean-env -- "$PROBE" env WARD_TEST_VAR
+expect "--env sets a variable" 0 '^x=1$' -- run "${G[@]}" --clean-env --env WARD_X=x=1 -- "$PROBE" env WARD_X
+expect "--unset-env removes a variable" 1 '^UNSET$' -- run "${G[@]}" --unset-env WARD_TEST_VAR -- "$PROBE" env WARD_TEST_VAR
+expect "--cwd sets the directory" 0 "^$DATA\$" -- run "${G[@]}" -r "$DATA" --cwd "$DATA" -- /bin/pwd
+
+# ---- stdin and stdout pass through ----
+out=$(printf 'hello through ward\n' | { if [ -n "$AS_USER" ]; then setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$WARD" run -- /bin/cat; else "$WARD" run -- /bin/cat; fi; })
+if [ "$out" = "hello through ward" ]; then t_ok "stdin reaches the program and its stdout reaches us"; else t_fail "stdin/stdout pass-through" "got: $out"; fi
+
+# ---- signals ----
+as() { if [ -n "$AS_USER" ]; then setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$@"; else "$@"; fi; }
+events=$WORK/events.$$.json
+rm -f "$events"; touch "$events"; chmod 666 "$events"
+as "$WARD" run "${G[@]}" --events "$events" -- "$PROBE" sleep 30 &
+wpid=$!
+for _ in $(seq 50); do grep -q '"type":"start"' "$events" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$wpid"
+wait "$wpid"; rc=$?
+if [ "$rc" = 143 ]; then t_ok "SIGTERM to ward reaches the program (143)"; else t_fail "SIGTERM forwarding" "ward exited $rc"; fi
+
+rm -f "$events"; touch "$events"; chmod 666 "$events"
+as "$WARD" run "${G[@]}" --events "$events" -- "$PROBE" sleep 30 &
+wpid=$!
+for _ in $(seq 50); do grep -q '"type":"start"' "$events" 2>/dev/null && break; sleep 0.1; done
+cpid=$(grep -o '"pid":[0-9]*' "$events" | head -1 | cut -d: -f2)
+kill -KILL "$wpid"
+wait "$wpid" 2>/dev/null
+gone=no
+for _ in $(seq 10); do if [ -n "$cpid" ] && ! kill -0 "$cpid" 2>/dev/null; then gone=yes; break; fi; sleep 0.1; done
+if [ "$gone" = yes ]; then t_ok "when ward is SIGKILLed the sandbox dies within 1 s"; else t_fail "sandbox dies with ward" "pid $cpid still alive"; kill -9 "$cpid" 2>/dev/null; fi
+
+# ---- events ----
+rm -f "$events"; touch "$events"; chmod 666 "$events"
+run_ward run "${G[@]}" --events "$events" -- "$PROBE" exit 3
+if grep -q '"type":"start"' "$events" && grep -q '"policy_digest":"[0-9a-f]\{64\}"' "$events" &&
+	grep -q '"type":"exit".*"status":3' "$events"; then
+	t_ok "events: start with digest and plan, exit with status"
+else
+	t_fail "events" "$(cat "$events")"
+fi
+rm -f "$events"
+
+# ---- resources ----
+rm -f "$events"; touch "$events"; chmod 666 "$events"
+run_ward run "${G[@]}" --memory 64M --events "$events" -- "$BIN/membomb"
+if [ -z "$AS_USER" ]; then
+	if [ "$RC" = 137 ] && grep -q '"type":"limit".*"resource":"memory"' "$events" && grep -q '"reason":"memory"' "$events"; then
+		t_ok "memory bomb is killed (137) and the event says memory"
+	else
+		t_fail "memory bomb" "rc=$RC" "$(cat "$events")"
+	fi
+else
+	if [ "$RC" != 0 ] && [ "$RC" -lt 125 -o "$RC" -gt 127 ]; then t_ok "memory bomb stopped by RLIMIT_AS (status $RC)"; else t_fail "memory bomb (rlimit)" "rc=$RC" "$ERR"; fi
+fi
+rm -f "$events"; touch "$events"; chmod 666 "$events"
+run_ward run "${G[@]}" --pids 32 --timeout 20s --events "$events" -- "$BIN/forkbomb"
+if [ -z "$AS_USER" ]; then
+	if grep -q '"resource":"pids"' "$events"; then t_ok "fork bomb is contained by the pids limit (event)"; else t_fail "fork bomb" "rc=$RC" "$(cat "$events")"; fi
+else
+	t_ok_rc=$RC
+	if [ "$t_ok_rc" != 125 ]; then t_ok "fork bomb ran contained by RLIMIT_NPROC (status $t_ok_rc)"; else t_fail "fork bomb (rlimit)" "$ERR"; fi
+fi
+if /bin/true; then t_ok "the host can still fork after the fork bomb"; else t_fail "host fork after fork bomb"; fi
+rm -f "$events"
+
+# ---- bad input: one line, 125, nothing run ----
+expect_err "bad CIDR is 125" 125 "10.0.0.0/33" -- run --net-allow 10.0.0.0/33 -- /bin/true
+expect_err "port 0 is 125" 125 "port" -- run --net-allow 'tcp://*:0' -- /bin/true
+expect_err "bad size is 125" 125 "12Q" -- run --memory 12Q -- /bin/true
+expect_err "relative path is 125" 125 "relative|absolute" -- run -r relative/path -- /bin/true
+expect_err "non-existent path is 125" 125 "does not exist|No such" -- run -r /no/such/dir -- /bin/true
+expect_err "missing policy file is 125" 125 "nope.yaml" -- run -p "$WORK/nope.yaml" -- /bin/true
+expect_err "unknown flag is 125" 125 "unknown option" -- run --frobnicate -- /bin/true
+expect_err "unknown mode is 125" 125 "mode" -- run --mode lenient -- /bin/true
+expect_err "no command is 125" 125 "no command" -- run --
+
+# ---- the plan refuses what it cannot enforce ----
+expect_err "fs-deny inside a grant is refused without a layer for it" 125 \
+	"cannot enforce.*fs deny /usr/bin/python3.*allow-degraded" -- run --fs-deny /usr/bin/python3 -- /bin/true
+run_ward run --fs-deny /usr/bin/python3 --allow-degraded bpf-lsm -- /bin/true
+if [ "$RC" = 0 ] && printf '%s' "$ERR" | grep -q "warning: NOT ENFORCED: fs deny /usr/bin/python3"; then
+	t_ok "--allow-degraded runs and warns that the rule is not enforced"
+else
+	t_fail "--allow-degraded warning" "rc=$RC" "$ERR"
+fi
+run_ward run --explain -- /bin/true
+if [ "$RC" = 0 ] && printf '%s' "$ERR" | grep -q "landlock" && printf '%s' "$ERR" | grep -q "seccomp"; then
+	t_ok "--explain names the layers"
+else
+	t_fail "--explain" "$ERR"
+fi
+
+# ---- features ----
+run_ward features
+if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -qi "landlock.*7" && printf '%s' "$OUT" | grep -qi "bpf-lsm.*no"; then
+	t_ok "ward features reports Landlock ABI 7 and that BPF LSM does not load here"
+else
+	t_fail "ward features" "$OUT"
+fi
+run_ward features --json
+if [ "$RC" = 0 ] && printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if "landlock" in d else 1)'; then
+	t_ok "ward features --json is JSON"
+else
+	t_fail "ward features --json" "$OUT"
+fi
+
+# ---- cgroups are removed (root) ----
+if [ -z "$AS_USER" ]; then
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -path '*/ward/ward-*' 2>/dev/null | head -3)
+	if [ -z "$left" ]; then t_ok "no sandbox cgroup is left behind"; else t_fail "cgroups left behind" "$left"; fi
+fi
+
+rm -rf "$DATA"
+t_summary

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# run-all.sh BUILD — every test ward has: unit (cmocka), integration (the
+# real ward binary, as root and as an unprivileged user), and the QEMU kernel
+# harness. Prints one closing line "N passed, N failed, N skipped"; skips
+# are never passes. Exit status 0 only when nothing failed.
+set -u
+BUILD=${1:-build/san}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PASS=0 FAIL=0 SKIP=0
+LOG=$(mktemp -d)
+
+count_tap() { # file
+	PASS=$((PASS + $(grep -Ec '^ok [0-9]+( |$)' "$1" | tr -d ' ') - $(grep -Ec '^ok [0-9]+ # SKIP' "$1" | tr -d ' ')))
+	FAIL=$((FAIL + $(grep -Ec '^not ok ' "$1" | tr -d ' ')))
+	SKIP=$((SKIP + $(grep -Ec '^ok [0-9]+ # SKIP' "$1" | tr -d ' ')))
+}
+
+echo "== unit tests (cmocka, sanitizers on)"
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	out=$LOG/$name.out
+	"$t" >"$out" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi # a crash is a failure
+	PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
+	echo "$name: $p passed, $f failed, $s skipped"
+	if [ "$f" != 0 ]; then sed 's/^/    /' "$out" | tail -40; fi
+	grep -h 'SKIP' "$out" | sed 's/^/    /' | head -10
+done
+
+echo "== integration tests"
+WORK=$(mktemp -d /tmp/ward-it.XXXXXX)
+chmod 755 "$WORK"
+mkdir "$WORK/bin"
+cp "$BUILD/ward" "$BUILD"/progs/* "$WORK/bin/"
+chmod -R a+rX "$WORK/bin"
+tests/integration/test_run.sh "$WORK" >"$LOG/it-root.tap" 2>&1
+cat "$LOG/it-root.tap"; count_tap "$LOG/it-root.tap"
+if command -v setpriv >/dev/null; then
+	tests/integration/test_run.sh "$WORK" 65534 >"$LOG/it-user.tap" 2>&1
+	cat "$LOG/it-user.tap"; count_tap "$LOG/it-user.tap"
+else
+	echo "ok # SKIP unprivileged integration run: setpriv not installed"; SKIP=$((SKIP + 1))
+fi
+rm -rf "$WORK"
+
+if [ -x tests/vm/run.sh ]; then
+	echo "== kernel harness (QEMU)"
+	tests/vm/run.sh "$BUILD" >"$LOG/vm.out" 2>&1
+	vrc=$?
+	cat "$LOG/vm.out"
+	line=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$LOG/vm.out" | tail -1)
+	if [ -n "$line" ]; then
+		set -- $(echo "$line" | tr -dc '0-9 ')
+		PASS=$((PASS + $1)); FAIL=$((FAIL + $2)); SKIP=$((SKIP + $3))
+		[ "$vrc" != 0 ] && [ "$2" = 0 ] && FAIL=$((FAIL + 1))
+	else
+		echo "not ok - the VM harness printed no result line (exit $vrc)"; FAIL=$((FAIL + 1))
+	fi
+fi
+
+echo "== fuzzing the policy parser (${FUZZ_SECONDS:-60} s)"
+if command -v clang-16 >/dev/null || command -v clang >/dev/null; then
+	if make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$LOG/fuzz.out" 2>&1; then
+		tail -3 "$LOG/fuzz.out"; echo "ok - fuzz_policy ran ${FUZZ_SECONDS:-60} s without a crash"; PASS=$((PASS + 1))
+	else
+		tail -40 "$LOG/fuzz.out"; echo "not ok - fuzz_policy"; FAIL=$((FAIL + 1))
+	fi
+else
+	echo "ok # SKIP fuzzing: clang is not installed"; SKIP=$((SKIP + 1))
+fi
+
+rm -rf "$LOG"
+echo
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[ "$FAIL" = 0 ]
