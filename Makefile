@@ -88,6 +88,7 @@ $(BUILD)/progs/%: tests/progs/%.c
 tests: $(UNIT_BINS) $(PROG_BINS) $(BUILD)/ward examples
 
 check:
+	$(MAKE) all
 	$(MAKE) SAN=1 tests
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh build/san
 

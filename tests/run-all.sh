@@ -64,6 +64,20 @@ if [ -x tests/vm/run.sh ]; then
 	fi
 fi
 
+echo "== Python binding"
+PYLIB=$ROOT/build/libward.so
+if [ -f "$PYLIB" ]; then
+	WARD_LIBRARY=$PYLIB python3 -m unittest -v tests/python/test_binding.py >"$LOG/py.out" 2>&1
+	cat "$LOG/py.out"
+	ran=$(sed -n 's/^Ran \([0-9]*\) test.*/\1/p' "$LOG/py.out")
+	failed=$(grep -Ec ' \.\.\. (FAIL|ERROR)$' "$LOG/py.out")
+	skipped=$(grep -Ec ' \.\.\. skipped' "$LOG/py.out")
+	if [ -z "$ran" ]; then failed=$((failed + 1)); ran=0; fi
+	PASS=$((PASS + ran - failed - skipped)); FAIL=$((FAIL + failed)); SKIP=$((SKIP + skipped))
+else
+	echo "not ok - $PYLIB was not built"; FAIL=$((FAIL + 1))
+fi
+
 echo "== fuzzing the policy parser (${FUZZ_SECONDS:-60} s)"
 if command -v clang-16 >/dev/null || command -v clang >/dev/null; then
 	if make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$LOG/fuzz.out" 2>&1; then

@@ -36,8 +36,8 @@ int ward_connect4(struct bpf_sock_addr *ctx)
 
 	int audit = cfg->flags & WARD_SB_AUDIT;
 	struct ward_event ev = {};
-	ward_event_init(&ev, sandbox, WARD_HOOK_CONNECT4,
-			audit ? WARD_EV_AUDIT : WARD_EV_DENY, rule);
+	ward_event_init(&ev, sandbox, WARD_HOOK_CONNECT4, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			rule);
 	ev.family = WARD_AF_INET;
 	ev.port = port;
 	ev.proto = proto;
@@ -66,8 +66,8 @@ int ward_sendmsg4(struct bpf_sock_addr *ctx)
 
 	int audit = cfg->flags & WARD_SB_AUDIT;
 	struct ward_event ev = {};
-	ward_event_init(&ev, sandbox, WARD_HOOK_SENDMSG4,
-			audit ? WARD_EV_AUDIT : WARD_EV_DENY, rule);
+	ward_event_init(&ev, sandbox, WARD_HOOK_SENDMSG4, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			rule);
 	ev.family = WARD_AF_INET;
 	ev.port = port;
 	ev.proto = proto;
@@ -103,8 +103,8 @@ int ward_connect6(struct bpf_sock_addr *ctx)
 
 	int audit = cfg->flags & WARD_SB_AUDIT;
 	struct ward_event ev = {};
-	ward_event_init(&ev, sandbox, WARD_HOOK_CONNECT6,
-			audit ? WARD_EV_AUDIT : WARD_EV_DENY, rule);
+	ward_event_init(&ev, sandbox, WARD_HOOK_CONNECT6, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			rule);
 	ev.port = port;
 	ev.proto = proto;
 	if (mapped) {
@@ -145,8 +145,8 @@ int ward_sendmsg6(struct bpf_sock_addr *ctx)
 
 	int audit = cfg->flags & WARD_SB_AUDIT;
 	struct ward_event ev = {};
-	ward_event_init(&ev, sandbox, WARD_HOOK_SENDMSG6,
-			audit ? WARD_EV_AUDIT : WARD_EV_DENY, rule);
+	ward_event_init(&ev, sandbox, WARD_HOOK_SENDMSG6, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			rule);
 	ev.port = port;
 	ev.proto = proto;
 	if (mapped) {
@@ -178,8 +178,8 @@ int ward_bind4(struct bpf_sock_addr *ctx)
 	__u32 addr = ctx->user_ip4;
 	int audit = cfg->flags & WARD_SB_AUDIT;
 	struct ward_event ev = {};
-	ward_event_init(&ev, sandbox, WARD_HOOK_BIND4,
-			audit ? WARD_EV_AUDIT : WARD_EV_DENY, WARD_RULE_DEFAULT);
+	ward_event_init(&ev, sandbox, WARD_HOOK_BIND4, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			WARD_RULE_DEFAULT);
 	ev.family = WARD_AF_INET;
 	ev.port = port;
 	ev.proto = ward_proto_of(ctx->protocol);
@@ -210,8 +210,8 @@ int ward_bind6(struct bpf_sock_addr *ctx)
 	addr[3] = ctx->user_ip6[3];
 	int audit = cfg->flags & WARD_SB_AUDIT;
 	struct ward_event ev = {};
-	ward_event_init(&ev, sandbox, WARD_HOOK_BIND6,
-			audit ? WARD_EV_AUDIT : WARD_EV_DENY, WARD_RULE_DEFAULT);
+	ward_event_init(&ev, sandbox, WARD_HOOK_BIND6, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			WARD_RULE_DEFAULT);
 	ev.family = WARD_AF_INET6;
 	ev.port = port;
 	ev.proto = ward_proto_of(ctx->protocol);

@@ -22,24 +22,24 @@
 #define WARD_MAX_BIND_RANGES 32
 #define WARD_MAX_CGROUP_DEPTH 16 /* ancestors walked to find a sandbox */
 #define WARD_MAX_INODES 65536
-#define WARD_MAX_PARENT_WALK 16 /* parent dentries walked for "beneath" */
+#define WARD_MAX_PARENT_WALK 16	       /* parent dentries walked for "beneath" */
 #define WARD_EVENTS_BYTES (256 * 1024) /* per sandbox ring buffer */
-#define WARD_RULE_DEFAULT 0xffffffffu /* rule id of "no rule matched" */
+#define WARD_RULE_DEFAULT 0xffffffffu  /* rule id of "no rule matched" */
 
 /* struct ward_sandbox_cfg.flags */
-#define WARD_SB_AUDIT (1u << 0) /* allow and report instead of deny */
-#define WARD_SB_NET (1u << 1) /* connect/sendmsg: default deny, the tries decide */
-#define WARD_SB_BIND (1u << 2) /* bind: only port 0 and the bind ranges */
-#define WARD_SB_FS (1u << 3) /* file hooks consult the inode map */
-#define WARD_SB_EXEC (1u << 4) /* exec hooks consult the inode map */
-#define WARD_SB_KERNEL (1u << 5) /* ptrace, bpf, modules, mount denied */
+#define WARD_SB_AUDIT (1u << 0)	      /* allow and report instead of deny */
+#define WARD_SB_NET (1u << 1)	      /* connect/sendmsg: default deny, the tries decide */
+#define WARD_SB_BIND (1u << 2)	      /* bind: only port 0 and the bind ranges */
+#define WARD_SB_FS (1u << 3)	      /* file hooks consult the inode map */
+#define WARD_SB_EXEC (1u << 4)	      /* exec hooks consult the inode map */
+#define WARD_SB_KERNEL (1u << 5)      /* ptrace, bpf, modules, mount denied */
 #define WARD_SB_INET_CREATE (1u << 6) /* LSM socket_create decides families */
 
 /* One sandbox, keyed by its v2 cgroup id. Counters are updated atomically by
  * the programs; user space only reads them. */
 struct ward_sandbox_cfg {
 	__u32 flags;
-	__u32 kill_after; /* escalate to SIGKILL after N denials, 0: never */
+	__u32 kill_after;     /* escalate to SIGKILL after N denials, 0: never */
 	__u64 kill_window_ns; /* ... within this window */
 	__u64 denials;
 	__u64 drops; /* events lost: ring buffer full or absent */
@@ -70,7 +70,7 @@ struct ward_net6_key {
 
 struct ward_net_entry {
 	__u16 port_lo, port_hi; /* host order, inclusive; 0-65535 for any */
-	__u8 proto; /* WARD_PROTO_* */
+	__u8 proto;		/* WARD_PROTO_* */
 	__u8 deny;
 	__u16 pad;
 	__u32 rule_id; /* index of the rule in the policy's net rules */
@@ -107,7 +107,7 @@ struct ward_inode_key {
 #define WARD_ACC_CREATE (1u << 3) /* create/delete/rename entries inside */
 
 struct ward_inode_value {
-	__u32 deny; /* access denied on this inode and, if beneath, below it */
+	__u32 deny;    /* access denied on this inode and, if beneath, below it */
 	__u32 beneath; /* 1: applies to everything under this directory */
 	__u32 rule_id;
 	__u32 pad;
@@ -145,17 +145,17 @@ enum ward_hook {
 
 /* One ring buffer record. */
 struct ward_event {
-	__u64 cgid; /* the task's cgroup */
+	__u64 cgid;	    /* the task's cgroup */
 	__u64 sandbox_cgid; /* the sandbox it belongs to */
 	__u32 pid, tgid;
 	char comm[16];
-	__u32 hook; /* enum ward_hook */
+	__u32 hook;    /* enum ward_hook */
 	__u32 verdict; /* WARD_EV_* */
 	__u32 rule_id; /* WARD_RULE_DEFAULT when no rule matched */
-	__u32 mask; /* WARD_ACC_* for file hooks */
-	__u32 family; /* AF_* for network hooks */
-	__u16 port; /* host order */
-	__u8 proto; /* WARD_PROTO_* */
+	__u32 mask;    /* WARD_ACC_* for file hooks */
+	__u32 family;  /* AF_* for network hooks */
+	__u16 port;    /* host order */
+	__u8 proto;    /* WARD_PROTO_* */
 	__u8 pad;
 	__u8 addr[16]; /* IPv4 in addr[0..3] (also when mapped from IPv6) */
 	__u64 dev, ino;

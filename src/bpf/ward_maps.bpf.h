@@ -7,6 +7,8 @@
 #ifndef WARD_MAPS_BPF_H
 #define WARD_MAPS_BPF_H
 
+#include <bpf/bpf_helpers.h>
+
 #include "ward_bpf.h"
 
 struct {

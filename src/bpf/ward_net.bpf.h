@@ -7,6 +7,9 @@
 #ifndef WARD_NET_BPF_H
 #define WARD_NET_BPF_H
 
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
 #include "ward_maps.bpf.h"
 
 #define WARD_IPPROTO_TCP 6

@@ -3,12 +3,14 @@
  * flag is one line and 125 before anything runs: nothing half-applied. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -110,10 +112,33 @@ static int limit_for(int opt)
 	}
 }
 
+/* Flags name paths the way a shell user does, relative to the current
+ * directory; policy files must not (their meaning would change with it). */
+static const char *absolute_path(const char *path, char *buf, size_t size)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/' || !path[0] || !getcwd(cwd, sizeof(cwd)))
+		return path;
+	if (snprintf(buf, size, "%s/%s", cwd, path) >= (int)size)
+		return path;
+	return buf;
+}
+
+static bool flag_takes_path(int opt)
+{
+	return opt == 'r' || opt == 'w' || opt == 'x' || opt == OPT_FS_DENY ||
+	       opt == OPT_EXEC_ALLOW || opt == OPT_EXEC_DENY || opt == OPT_CWD;
+}
+
 /* Applies one flag to the policy; fills ERR on bad input. */
-static int apply_flag(ward_policy *policy, const struct flag *f, ward_error *err)
+static int apply_flag(ward_policy *policy, const struct flag *given, ward_error *err)
 {
 	unsigned ns = 0;
+	char buf[PATH_MAX];
+	struct flag resolved = *given;
+	const struct flag *f = &resolved;
+	if (flag_takes_path(given->opt))
+		resolved.arg = absolute_path(given->arg, buf, sizeof(buf));
 	switch (f->opt) {
 	case 'r':
 		return ward_policy_fs_allow(policy, f->arg, WARD_FS_READ, err);
@@ -171,7 +196,7 @@ static int apply_flag(ward_policy *policy, const struct flag *f, ward_error *err
 		if (!strcmp(f->arg, "audit"))
 			return ward_policy_set_mode(policy, WARD_MODE_AUDIT);
 		snprintf(err->message, sizeof(err->message),
-			 "unknown mode '%s' (expected enforce or audit)", f->arg);
+			 "unknown mode '%.64s' (expected enforce or audit)", f->arg);
 		return -EINVAL;
 	case OPT_ALLOW_DEGRADED:
 		return ward_policy_allow_degraded(policy, f->arg, err);

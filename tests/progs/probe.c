@@ -179,7 +179,7 @@ static int op_connect(const char *host, const char *port, int type)
 	if (fd < 0)
 		return report(errno);
 	/* A blackholed address must not hang the test: give up after 3 s. */
-	struct timeval timeout = { .tv_sec = 3 };
+	struct timeval timeout = {.tv_sec = 3};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	int err;
 	if (type == SOCK_STREAM)
@@ -220,8 +220,8 @@ static int op_ptrace(void)
 static int op_bpf(void)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr attr;
 	memset(&attr, 0, sizeof(attr));

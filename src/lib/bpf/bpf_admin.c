@@ -18,7 +18,7 @@
 /* The v2 hierarchy: /sys/fs/cgroup on a pure-v2 host, .../unified on a hybrid one. */
 static int open_cgroup2_root(void)
 {
-	const char *candidates[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	const char *candidates[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
 		struct statfs fs;
 		if (statfs(candidates[i], &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
@@ -35,7 +35,7 @@ static int cgroup_exists(int root_fd, uint64_t cgid)
 	struct {
 		struct file_handle fh;
 		uint64_t id;
-	} handle = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
+	} handle = {.fh = {.handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS}};
 	memcpy(handle.fh.f_handle, &cgid, sizeof(cgid));
 	int fd = open_by_handle_at(root_fd, &handle.fh, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -119,10 +119,10 @@ int bpf_status_print(FILE *out)
 		snprintf(path, sizeof(path), "%s/links/%s", bpf_pin_dir(), desc->name);
 		bool attached = access(path, F_OK) == 0;
 		fprintf(out, "  %-28s %-12s %s\n", desc->name, desc->object,
-			!loaded		       ? "not loaded" :
-			desc->lsm && !attached ? "loaded, not attached" :
-			desc->lsm	       ? "loaded, attached" :
-						 "loaded (attached per sandbox cgroup)");
+			!loaded			 ? "not loaded"
+			: desc->lsm && !attached ? "loaded, not attached"
+			: desc->lsm		 ? "loaded, attached"
+						 : "loaded (attached per sandbox cgroup)");
 	}
 	_cleanup_free_ uint64_t *ids = NULL;
 	size_t count = 0;

@@ -37,7 +37,7 @@ static bool lsm_listed(char *why, size_t why_size)
 /* Loads every program of OBJECT (NULL: all LSM objects) and says which failed. */
 static bool load_and_explain(const char *object, bool lsm, char *why, size_t why_size)
 {
-	ward_error err = { 0 };
+	ward_error err = {0};
 	bool all = true;
 	size_t at = 0;
 	if (why_size)

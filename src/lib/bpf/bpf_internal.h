@@ -20,9 +20,9 @@
 struct bpf_prog_desc {
 	const char *object; /* the .bpf.c it comes from: "net_cgroup", "lsm_file", ... */
 	const void *(*elf_bytes)(size_t *size); /* that object's skeleton ELF */
-	const char *name; /* the function name in that object */
-	enum bpf_attach_type attach; /* cgroup attach type; BPF_LSM_MAC for LSM */
-	bool lsm; /* attached once for the whole host (a pinned link) */
+	const char *name;			/* the function name in that object */
+	enum bpf_attach_type attach;		/* cgroup attach type; BPF_LSM_MAC for LSM */
+	bool lsm;		 /* attached once for the whole host (a pinned link) */
 	enum bpf_rule_kind kind; /* the class of rules it enforces */
 };
 
@@ -32,7 +32,7 @@ extern const size_t bpf_progs_count;
 /* The result of trying one program on this host. */
 struct bpf_prog_state {
 	bool tried;
-	bool loaded; /* pinned program exists */
+	bool loaded;   /* pinned program exists */
 	bool attached; /* LSM only: a pinned link exists */
 	char why[512]; /* when !loaded or !attached */
 };
@@ -58,7 +58,7 @@ int bpf_pins_remove(ward_error *err);
 
 /* ---- network rules → LPM entries (pure; unit tested) ---- */
 struct bpf_net_prefix {
-	int family; /* AF_INET or AF_INET6 */
+	int family;	/* AF_INET or AF_INET6 */
 	uint8_t prefix; /* address bits */
 	uint8_t addr[16];
 	struct ward_net_value value;

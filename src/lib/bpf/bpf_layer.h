@@ -19,7 +19,7 @@ struct plan;
 struct ward_policy;
 
 /* What this host can do, by trying (programs loaded once and pinned). */
-bool bpf_layer_lsm_usable(char *why, size_t why_size); /* LSM programs load+attach here */
+bool bpf_layer_lsm_usable(char *why, size_t why_size);	      /* LSM programs load+attach here */
 bool bpf_layer_cgroup_net_usable(char *why, size_t why_size); /* cgroup sock_addr programs */
 
 /* Only kinds that are fully implemented AND tested return true. */

@@ -23,7 +23,7 @@ struct flat_rule {
 	const struct net_rule *rule;
 };
 
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 static bool prefix_covers(const struct flat_rule *outer, const struct flat_rule *inner)
 {
@@ -46,7 +46,7 @@ static int flatten(const struct net_rule *rules, size_t count, struct flat_rule 
 	size_t n = 0;
 	for (size_t i = 0; i < count; i++) {
 		const struct net_rule *r = &rules[i];
-		struct flat_rule f = { .index = i, .rule = r, .prefix = r->prefix };
+		struct flat_rule f = {.index = i, .rule = r, .prefix = r->prefix};
 		memcpy(f.addr, r->addr, sizeof(f.addr));
 		if (r->family == 0) {
 			f.prefix = 0;
@@ -170,8 +170,9 @@ int bpf_bind_compile(const struct bind_rule *rules, size_t count, struct ward_bi
 {
 	memset(out, 0, sizeof(*out));
 	if (count > WARD_MAX_BIND_RANGES)
-		return ward_fail(err, -E2BIG, "bpf: %zu bind ranges; the BPF layer holds at most %d",
-				 count, WARD_MAX_BIND_RANGES);
+		return ward_fail(err, -E2BIG,
+				 "bpf: %zu bind ranges; the BPF layer holds at most %d", count,
+				 WARD_MAX_BIND_RANGES);
 	for (size_t i = 0; i < count; i++) {
 		out->ranges[i].lo = rules[i].range.lo;
 		out->ranges[i].hi = rules[i].range.hi;

@@ -44,7 +44,7 @@ int bpf_pin_prepare(ward_error *err)
 	    mount("bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
 		return ward_fail_errno(err, -errno, "bpf: mounting bpffs on /sys/fs/bpf");
 
-	const char *dirs[] = { WARD_BPF_PIN_ROOT, PIN_DIR, PIN_DIR "/progs", PIN_DIR "/links" };
+	const char *dirs[] = {WARD_BPF_PIN_ROOT, PIN_DIR, PIN_DIR "/progs", PIN_DIR "/links"};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		int r = mkdir_exist_ok(dirs[i]);
 		if (r < 0)

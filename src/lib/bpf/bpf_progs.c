@@ -17,21 +17,45 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 
+#include "lsm_file.skel.h"
+#include "lsm_kernel.skel.h"
+#include "lsm_net.skel.h"
 #include "net_cgroup.skel.h"
 
 const struct bpf_prog_desc bpf_progs[] = {
-	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_connect4", BPF_CGROUP_INET4_CONNECT, false,
-	  BPF_RULE_NET },
-	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_connect6", BPF_CGROUP_INET6_CONNECT, false,
-	  BPF_RULE_NET },
-	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false,
-	  BPF_RULE_NET },
-	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false,
-	  BPF_RULE_NET },
-	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_bind4", BPF_CGROUP_INET4_BIND, false,
-	  BPF_RULE_NET },
-	{ "net_cgroup", ward_net_cgroup__elf_bytes, "ward_bind6", BPF_CGROUP_INET6_BIND, false,
-	  BPF_RULE_NET },
+	{"net_cgroup", ward_net_cgroup__elf_bytes, "ward_connect4", BPF_CGROUP_INET4_CONNECT, false,
+	 BPF_RULE_NET},
+	{"net_cgroup", ward_net_cgroup__elf_bytes, "ward_connect6", BPF_CGROUP_INET6_CONNECT, false,
+	 BPF_RULE_NET},
+	{"net_cgroup", ward_net_cgroup__elf_bytes, "ward_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false,
+	 BPF_RULE_NET},
+	{"net_cgroup", ward_net_cgroup__elf_bytes, "ward_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false,
+	 BPF_RULE_NET},
+	{"net_cgroup", ward_net_cgroup__elf_bytes, "ward_bind4", BPF_CGROUP_INET4_BIND, false,
+	 BPF_RULE_NET},
+	{"net_cgroup", ward_net_cgroup__elf_bytes, "ward_bind6", BPF_CGROUP_INET6_BIND, false,
+	 BPF_RULE_NET},
+	{"lsm_file", ward_lsm_file__elf_bytes, "ward_file_open", BPF_LSM_MAC, true, BPF_RULE_FS},
+	{"lsm_file", ward_lsm_file__elf_bytes, "ward_inode_permission", BPF_LSM_MAC, true,
+	 BPF_RULE_FS},
+	{"lsm_file", ward_lsm_file__elf_bytes, "ward_bprm_check_security", BPF_LSM_MAC, true,
+	 BPF_RULE_EXEC},
+	{"lsm_file", ward_lsm_file__elf_bytes, "ward_mmap_file", BPF_LSM_MAC, true, BPF_RULE_EXEC},
+	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_create", BPF_LSM_MAC, true, BPF_RULE_NET},
+	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_connect", BPF_LSM_MAC, true,
+	 BPF_RULE_NET},
+	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_sendmsg", BPF_LSM_MAC, true,
+	 BPF_RULE_NET},
+	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_bind", BPF_LSM_MAC, true, BPF_RULE_NET},
+	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_ptrace_access_check", BPF_LSM_MAC, true,
+	 BPF_RULE_KERNEL},
+	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_bpf", BPF_LSM_MAC, true, BPF_RULE_KERNEL},
+	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_kernel_read_file", BPF_LSM_MAC, true,
+	 BPF_RULE_KERNEL},
+	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_kernel_load_data", BPF_LSM_MAC, true,
+	 BPF_RULE_KERNEL},
+	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_sb_mount", BPF_LSM_MAC, true,
+	 BPF_RULE_KERNEL},
 };
 const size_t bpf_progs_count = ARRAY_SIZE(bpf_progs);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -83,6 +85,73 @@ static int write_net_rules(const struct ward_policy *policy, uint64_t cgid, ward
 	return 0;
 }
 
+/* Adds (or widens) the deny rule of PATH's inode. Paths are resolved once,
+ * here: the kernel then judges by inode, whatever name reaches it. */
+static int add_inode_rule(int fd, uint64_t cgid, const char *path, uint32_t deny, uint32_t rule_id,
+			  bool optional, ward_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		if (optional && errno == ENOENT)
+			return 0;
+		return ward_fail_errno(err, -errno, "bpf: %s", path);
+	}
+	/* The kernel's s_dev encoding, not user space's st_dev one. */
+	struct ward_inode_key key = {
+		.cgid = cgid,
+		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
+		.ino = st.st_ino,
+	};
+	struct ward_inode_value value = {0};
+	if (bpf_map_lookup_elem(fd, &key, &value) < 0) {
+		memset(&value, 0, sizeof(value));
+		value.rule_id = rule_id;
+	}
+	value.deny |= deny;
+	value.beneath = S_ISDIR(st.st_mode);
+	if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) < 0)
+		return ward_fail_errno(err, -errno, "bpf: adding the inode rule of %s", path);
+	return 0;
+}
+
+static int write_inode_rules(const struct ward_policy *policy, const struct plan *plan,
+			     uint64_t cgid, ward_error *err)
+{
+	if (!plan->bpf_lsm_fs && !plan->bpf_lsm_exec)
+		return 0;
+	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_inodes");
+	if (fd < 0)
+		return ward_fail_errno(err, fd, "bpf: opening the inode map");
+	uint32_t id = (uint32_t)policy->net.len;
+	for (size_t i = 0; plan->bpf_lsm_fs && i < policy->fs.len; i++) {
+		const struct fs_rule *r = &policy->fs.items[i];
+		if (!r->deny)
+			continue;
+		uint32_t deny = 0;
+		if (r->access & WARD_FS_READ)
+			deny |= WARD_ACC_READ;
+		if (r->access & WARD_FS_WRITE)
+			deny |= WARD_ACC_WRITE | WARD_ACC_CREATE;
+		if (r->access & WARD_FS_EXEC)
+			deny |= WARD_ACC_EXEC;
+		int r2 =
+			add_inode_rule(fd, cgid, r->path, deny, id + (uint32_t)i, r->optional, err);
+		if (r2 < 0)
+			return r2;
+	}
+	id += (uint32_t)policy->fs.len;
+	for (size_t i = 0; plan->bpf_lsm_exec && i < policy->exec.len; i++) {
+		const struct exec_rule *r = &policy->exec.items[i];
+		if (!r->deny)
+			continue;
+		int r2 = add_inode_rule(fd, cgid, r->path, WARD_ACC_EXEC, id + (uint32_t)i, false,
+					err);
+		if (r2 < 0)
+			return r2;
+	}
+	return 0;
+}
+
 static int handle_ring_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_sandbox *sb = ctx;
@@ -95,7 +164,8 @@ static int handle_ring_record(void *ctx, void *data, size_t size)
 
 static int open_ring(struct bpf_sandbox *sb, ward_error *err)
 {
-	sb->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ev", 0, 0, WARD_EVENTS_BYTES, NULL);
+	sb->ring_fd =
+		bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ev", 0, 0, WARD_EVENTS_BYTES, NULL);
 	if (sb->ring_fd < 0)
 		return ward_fail_errno(err, -errno, "bpf: creating a ring buffer");
 	_cleanup_close_ int outer = bpf_map_pinned_fd("ward_events");
@@ -111,7 +181,7 @@ static int open_ring(struct bpf_sandbox *sb, ward_error *err)
 
 static int write_sandbox_entry(struct bpf_sandbox *sb, uint32_t flags, ward_error *err)
 {
-	struct ward_sandbox_cfg cfg = { .flags = flags };
+	struct ward_sandbox_cfg cfg = {.flags = flags};
 	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_sandboxes");
 	if (fd < 0)
 		return ward_fail_errno(err, fd, "bpf: opening the sandboxes map");
@@ -136,26 +206,40 @@ static int attach_cgroup_programs(struct bpf_sandbox *sb, ward_error *err)
 			return ward_fail_errno(err, fd, "bpf: %s is not loaded", desc->name);
 		sb->prog_fds[i] = fd;
 		if (bpf_prog_attach(fd, sb->cgroup_fd, desc->attach, BPF_F_ALLOW_MULTI) < 0)
-			return ward_fail_errno(err, -errno, "bpf: attaching %s to the sandbox cgroup",
-					       desc->name);
+			return ward_fail_errno(
+				err, -errno, "bpf: attaching %s to the sandbox cgroup", desc->name);
 		sb->attached[i] = true;
 	}
 	return 0;
 }
 
+static int push_rule_text(struct bpf_sandbox *sb, const char *prefix, const char *text)
+{
+	char *copy = NULL;
+	if (asprintf(&copy, "%s%s", prefix, text ? text : "") < 0)
+		return -ENOMEM;
+	sb->rule_texts[sb->nrules++] = copy;
+	return 0;
+}
+
+/* Rule ids are positions in net, then fs, then exec rules: the events name
+ * the rule by its text even after the policy is gone. */
 static int copy_rule_texts(struct bpf_sandbox *sb, const struct ward_policy *policy)
 {
-	sb->rule_texts = calloc(policy->net.len + 1, sizeof(char *));
+	size_t total = policy->net.len + policy->fs.len + policy->exec.len;
+	sb->rule_texts = calloc(total + 1, sizeof(char *));
 	if (!sb->rule_texts)
 		return -ENOMEM;
-	for (size_t i = 0; i < policy->net.len; i++) {
-		const char *text = policy->net.items[i].text;
-		sb->rule_texts[i] = strdup(text ? text : "");
-		if (!sb->rule_texts[i])
-			return -ENOMEM;
-		sb->nrules = i + 1;
-	}
-	return 0;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < policy->net.len; i++)
+		r = push_rule_text(sb, "", policy->net.items[i].text);
+	for (size_t i = 0; r == 0 && i < policy->fs.len; i++)
+		r = push_rule_text(sb, policy->fs.items[i].deny ? "fs deny " : "fs allow ",
+				   policy->fs.items[i].path);
+	for (size_t i = 0; r == 0 && i < policy->exec.len; i++)
+		r = push_rule_text(sb, policy->exec.items[i].deny ? "exec deny " : "exec allow ",
+				   policy->exec.items[i].path);
+	return r;
 }
 
 static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *policy,
@@ -171,10 +255,26 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 		if (r < 0)
 			return r;
 	}
+	if (plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net || plan->bpf_lsm_kernel) {
+		_cleanup_free_ struct bpf_prog_state *states =
+			calloc(bpf_progs_count, sizeof(*states));
+		if (!states)
+			return ward_fail(err, -ENOMEM, "bpf: out of memory");
+		for (const char *const *obj =
+			     (const char *const[]){"lsm_file", "lsm_net", "lsm_kernel", NULL};
+		     *obj; obj++) {
+			r = bpf_progs_load(*obj, states, err);
+			if (r < 0)
+				return r;
+		}
+	}
 	r = copy_rule_texts(sb, policy);
 	if (r < 0)
 		return ward_fail(err, r, "bpf: out of memory");
 	r = write_net_rules(policy, sb->cgid, err);
+	if (r < 0)
+		return r;
+	r = write_inode_rules(policy, plan, sb->cgid, err);
 	if (r < 0)
 		return r;
 	r = open_ring(sb, err);
@@ -197,7 +297,8 @@ int bpf_sandbox_create(const struct ward_policy *policy, const struct plan *plan
 	if (!cgroup_id)
 		return ward_fail(err, -EINVAL, "bpf: the sandbox has no v2 cgroup");
 	if (plan->cgroup_bpf_net && cgroup_fd < 0)
-		return ward_fail(err, -EBADF, "bpf: no v2 cgroup to attach the network programs to");
+		return ward_fail(err, -EBADF,
+				 "bpf: no v2 cgroup to attach the network programs to");
 
 	struct bpf_sandbox *sb = calloc(1, sizeof(*sb));
 	int *fds = calloc(bpf_progs_count, sizeof(int));

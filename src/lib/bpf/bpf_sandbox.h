@@ -14,10 +14,10 @@
 struct ring_buffer;
 
 struct bpf_sandbox {
-	uint64_t cgid; /* the v2 cgroup id: the key in every map */
-	int cgroup_fd; /* our dup of the attach point, -1 when none */
-	int *prog_fds; /* bpf_progs_count, -1 when not opened */
-	bool *attached; /* bpf_progs_count: attached to cgroup_fd by us */
+	uint64_t cgid;	    /* the v2 cgroup id: the key in every map */
+	int cgroup_fd;	    /* our dup of the attach point, -1 when none */
+	int *prog_fds;	    /* bpf_progs_count, -1 when not opened */
+	bool *attached;	    /* bpf_progs_count: attached to cgroup_fd by us */
 	bool entry_written; /* maps may hold entries of ours */
 	int ring_fd;
 	struct ring_buffer *ring;

@@ -60,7 +60,8 @@ static int read_securityfs_privately(char *lsm, size_t lsm_size, char *lockdown,
 	if (pid == 0) {
 		char buf[512];
 		close(fds[0]);
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount("securityfs", SECURITYFS, "securityfs", 0, NULL) < 0)
 			_exit(1);
 		ssize_t n = sysfile_read(SECURITYFS "/lsm", buf, 200);
@@ -111,9 +112,9 @@ static void probe_lsm_list(struct host_features *f)
 		f->lsm_list_known = true;
 		if (sysfile_read(SECURITYFS "/lockdown", buf, sizeof(buf)) >= 0)
 			parse_lockdown(buf, f->lockdown, sizeof(f->lockdown));
-	} else if (f->cap_sys_admin && read_securityfs_privately(f->lsm_list, sizeof(f->lsm_list),
-								 f->lockdown,
-								 sizeof(f->lockdown)) == 0) {
+	} else if (f->cap_sys_admin &&
+		   read_securityfs_privately(f->lsm_list, sizeof(f->lsm_list), f->lockdown,
+					     sizeof(f->lockdown)) == 0) {
 		f->lsm_list_known = true;
 	}
 	if (!f->lsm_list_known)
@@ -179,8 +180,8 @@ static void probe_lsm_load(struct host_features *f)
 		return;
 	}
 	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	char log[512] = "";
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC,
@@ -208,8 +209,8 @@ static void probe_cgroup_load(struct host_features *f)
 		return;
 	}
 	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	char log[512] = "";
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_INET4_CONNECT,

@@ -18,9 +18,8 @@
 #include "host/sysfile.h"
 
 static const char *const controller_names[CG_CTRL_COUNT_] = {
-	[CG_CTRL_MEMORY] = "memory",	 [CG_CTRL_PIDS] = "pids",
-	[CG_CTRL_CPU] = "cpu",		 [CG_CTRL_CPUACCT] = "cpuacct",
-	[CG_CTRL_FREEZER] = "freezer",
+	[CG_CTRL_MEMORY] = "memory",   [CG_CTRL_PIDS] = "pids",	      [CG_CTRL_CPU] = "cpu",
+	[CG_CTRL_CPUACCT] = "cpuacct", [CG_CTRL_FREEZER] = "freezer",
 };
 
 const char *cgroup_controller_name(enum cgroup_controller ctrl)
@@ -96,7 +95,8 @@ static bool note_mount(struct host_features *f, char *line)
 	if (strcmp(fstype, "cgroup") != 0)
 		return false;
 	bool real_controller = false;
-	for (char *tok = strtok(super_opts, ","); tok; tok = strtok(NULL, ",")) {
+	char *save = NULL;
+	for (char *tok = strtok_r(super_opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strcmp(tok, "rw") == 0 || strcmp(tok, "ro") == 0 || strchr(tok, '='))
 			continue;
 		real_controller = true;
@@ -139,8 +139,8 @@ static void probe_v2_usable(struct host_features *f)
 	}
 	if (f->root) {
 		if (access(f->cgroup_v2_mount, W_OK) != 0) {
-			set_why(f->cgroup_v2_why, sizeof(f->cgroup_v2_why), "%.100s is not writable: %s",
-				f->cgroup_v2_mount, strerror(errno));
+			set_why(f->cgroup_v2_why, sizeof(f->cgroup_v2_why),
+				"%.100s is not writable: %s", f->cgroup_v2_mount, strerror(errno));
 			return;
 		}
 		snprintf(f->cgroup_v2_base, sizeof(f->cgroup_v2_base), "%s", f->cgroup_v2_mount);
@@ -162,8 +162,8 @@ static void probe_v2_usable(struct host_features *f)
 		f->cgroup_v2_usable = true;
 		return;
 	}
-	snprintf(f->cgroup_v2_why, sizeof(f->cgroup_v2_why), "not root and %.100s not delegated to uid %u",
-		 dir, (unsigned)uid);
+	snprintf(f->cgroup_v2_why, sizeof(f->cgroup_v2_why),
+		 "not root and %.100s not delegated to uid %u", dir, (unsigned)uid);
 }
 
 static void check_kill_freeze(struct host_features *f, const char *dir)
@@ -214,8 +214,8 @@ static void probe_controller_usable(struct host_features *f, enum cgroup_control
 	struct cgroup_controller_info *ci = &f->controllers[c];
 	const char *name = controller_names[c];
 	if (!ci->available) {
-		snprintf(ci->why, sizeof(ci->why), "no %s controller on a v1 mount or in %s",
-			 name, f->cgroup_v2_mount[0] ? "cgroup.controllers" : "a v2 tree");
+		snprintf(ci->why, sizeof(ci->why), "no %s controller on a v1 mount or in %s", name,
+			 f->cgroup_v2_mount[0] ? "cgroup.controllers" : "a v2 tree");
 		return;
 	}
 	if (!ci->v2) {

@@ -42,8 +42,8 @@ static bool action_available(unsigned action)
 
 static void probe_seccomp(struct host_features *f)
 {
-	f->seccomp_filter = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
-			    action_available(SECCOMP_RET_ERRNO);
+	f->seccomp_filter =
+		prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && action_available(SECCOMP_RET_ERRNO);
 	if (!f->seccomp_filter)
 		return;
 	struct seccomp_notif_sizes sizes;
@@ -76,8 +76,8 @@ static bool cap_in(const struct __user_cap_data_struct data[2], int cap)
 static void probe_privilege(struct host_features *f)
 {
 	f->root = geteuid() == 0;
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {0};
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return;
 	f->cap_sys_admin = cap_in(data, CAP_SYS_ADMIN);

@@ -49,7 +49,7 @@ struct host_features {
 	char cgroup_v2_mount[PATH_MAX]; /* "" when there is no v2 tree */
 	bool cgroup_v2_usable; /* ward can create sandbox cgroups on the v2 tree */
 	char cgroup_v2_why[160];
-	char cgroup_v2_base[PATH_MAX]; /* where ward/<id> is created: the mount, or a delegated dir */
+	char cgroup_v2_base[PATH_MAX]; /* ward/<id> goes here: the mount or a delegated dir */
 	struct cgroup_controller_info controllers[CG_CTRL_COUNT_];
 	bool cgroup_kill; /* cgroup.kill exists (5.14+) */
 	bool cgroup_freeze; /* cgroup.freeze exists on the v2 tree (5.2+) */

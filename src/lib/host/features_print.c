@@ -28,19 +28,19 @@ static bool any_v1_limit_usable(const struct host_features *f)
 
 static void layer_states(const struct host_features *f, struct layer_state out[LAYER_STATE_COUNT])
 {
-	const char *cgroup_why = f->cgroup_v2_why[0] ? f->cgroup_v2_why :
-						       f->controllers[CG_CTRL_MEMORY].why;
+	const char *cgroup_why =
+		f->cgroup_v2_why[0] ? f->cgroup_v2_why : f->controllers[CG_CTRL_MEMORY].why;
 	const struct layer_state states[LAYER_STATE_COUNT] = {
-		{ "landlock", f->landlock_abi > 0, f->landlock_why },
-		{ "seccomp", f->seccomp_filter, "seccomp filters unavailable" },
-		{ "supervisor", f->seccomp_user_notif, "seccomp user notification unavailable" },
-		{ "cgroup", f->cgroup_v2_usable || any_v1_limit_usable(f), cgroup_why },
-		{ "cgroup-bpf", f->cgroup_bpf_loads && f->cgroup_v2_usable,
-		  f->cgroup_bpf_loads ? f->cgroup_v2_why : f->cgroup_bpf_why },
-		{ "rlimit", true, "" },
-		{ "namespaces", f->userns || f->cap_sys_admin,
-		  "user namespaces refused and no CAP_SYS_ADMIN" },
-		{ "bpf-lsm", f->bpf_lsm_loads, f->bpf_lsm_why },
+		{"landlock", f->landlock_abi > 0, f->landlock_why},
+		{"seccomp", f->seccomp_filter, "seccomp filters unavailable"},
+		{"supervisor", f->seccomp_user_notif, "seccomp user notification unavailable"},
+		{"cgroup", f->cgroup_v2_usable || any_v1_limit_usable(f), cgroup_why},
+		{"cgroup-bpf", f->cgroup_bpf_loads && f->cgroup_v2_usable,
+		 f->cgroup_bpf_loads ? f->cgroup_v2_why : f->cgroup_bpf_why},
+		{"rlimit", true, ""},
+		{"namespaces", f->userns || f->cap_sys_admin,
+		 "user namespaces refused and no CAP_SYS_ADMIN"},
+		{"bpf-lsm", f->bpf_lsm_loads, f->bpf_lsm_why},
 	};
 	memcpy(out, states, sizeof(states));
 }
@@ -190,7 +190,8 @@ static void print_cgroup_line(FILE *out, const struct host_features *f)
 	for (int c = 0; c < CG_CTRL_COUNT_; c++) {
 		const struct cgroup_controller_info *ci = &f->controllers[c];
 		char label[32];
-		snprintf(label, sizeof(label), "  %s", cgroup_controller_name((enum cgroup_controller)c));
+		snprintf(label, sizeof(label), "  %s",
+			 cgroup_controller_name((enum cgroup_controller)c));
 		if (ci->usable)
 			fprintf(out, "%-16s%s at %s\n", label, ci->v2 ? "v2" : "v1", ci->mount);
 		else

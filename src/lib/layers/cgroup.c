@@ -70,12 +70,9 @@ static bool valid_id(const char *id)
 }
 
 static const enum cgroup_controller limit_controller[WARD_LIMIT_COUNT_] = {
-	[WARD_LIMIT_MEMORY] = CG_CTRL_MEMORY,
-	[WARD_LIMIT_PIDS] = CG_CTRL_PIDS,
-	[WARD_LIMIT_CPU_PERCENT] = CG_CTRL_CPU,
-	[WARD_LIMIT_CPU_TIME] = CG_CTRL_COUNT_,
-	[WARD_LIMIT_NOFILE] = CG_CTRL_COUNT_,
-	[WARD_LIMIT_TIMEOUT_MS] = CG_CTRL_COUNT_,
+	[WARD_LIMIT_MEMORY] = CG_CTRL_MEMORY,	[WARD_LIMIT_PIDS] = CG_CTRL_PIDS,
+	[WARD_LIMIT_CPU_PERCENT] = CG_CTRL_CPU, [WARD_LIMIT_CPU_TIME] = CG_CTRL_COUNT_,
+	[WARD_LIMIT_NOFILE] = CG_CTRL_COUNT_,	[WARD_LIMIT_TIMEOUT_MS] = CG_CTRL_COUNT_,
 };
 
 static int add_dir(struct cgroup_sandbox *cg, const char *root, bool v2, unsigned ctrls,
@@ -112,10 +109,12 @@ static int plan_dirs(struct cgroup_sandbox *cg, const struct ward_policy *policy
 			continue;
 		enum cgroup_controller c = limit_controller[l];
 		if (c == CG_CTRL_COUNT_)
-			return ward_fail(err, -EINVAL, "cgroup: limit %d has no cgroup controller", l);
+			return ward_fail(err, -EINVAL, "cgroup: limit %d has no cgroup controller",
+					 l);
 		const struct cgroup_controller_info *ci = &host->controllers[c];
 		if (!ci->usable)
-			return ward_fail(err, -EOPNOTSUPP, "cgroup: the %s controller is unusable: %s",
+			return ward_fail(err, -EOPNOTSUPP,
+					 "cgroup: the %s controller is unusable: %s",
 					 cgroup_controller_name(c), ci->why);
 		wanted |= CG_BIT(c);
 	}
@@ -172,7 +171,8 @@ static int enable_v2_controllers(const char *parent, unsigned ctrls, ward_error 
 		if (!(ctrls & CG_BIT(c)) || c == CG_CTRL_CPUACCT || c == CG_CTRL_FREEZER)
 			continue;
 		char value[32];
-		snprintf(value, sizeof(value), "+%s", cgroup_controller_name((enum cgroup_controller)c));
+		snprintf(value, sizeof(value), "+%s",
+			 cgroup_controller_name((enum cgroup_controller)c));
 		int r = write_file(parent, "cgroup.subtree_control", value, err);
 		if (r < 0)
 			return r;
@@ -354,7 +354,7 @@ int cgroup_sandbox_v2_fd(const struct cgroup_sandbox *cg)
 /* rmdir fails with EBUSY while killed tasks are still exiting. */
 static int remove_dir_patiently(const char *path)
 {
-	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	const struct timespec pause = {0, 10 * 1000 * 1000};
 	for (int tries = 0; tries < 200; tries++) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;

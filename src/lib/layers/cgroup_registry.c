@@ -71,7 +71,9 @@ static int proc_start_time(pid_t pid, unsigned long long *start, char *state)
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return -EINVAL;
-	if (sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	if (sscanf(p + 1,
+		   " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%llu",
 		   state, start) != 2)
 		return -EINVAL;
 	return 0;

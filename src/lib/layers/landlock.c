@@ -18,21 +18,22 @@
 #include "core/error.h"
 #include "layers/landlock_abi.h"
 
-#define ACCESS_FS_WRITE                                                                            \
-	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |                           \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |                           \
-	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                            \
-	 LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE |    \
-	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define ACCESS_FS_WRITE                                                                           \
+	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |                          \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |                          \
+	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                              \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |                            \
+	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | \
+	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 #define ACCESS_FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define ACCESS_FS_ALL (ACCESS_FS_READ | ACCESS_FS_WRITE | LANDLOCK_ACCESS_FS_EXECUTE)
 
 /* The only rights a rule on a non-directory may carry: the kernel rejects
  * the others with EINVAL. */
-#define ACCESS_FS_FILE                                                                             \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
-	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define ACCESS_FS_FILE                                                \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 #define ACCESS_NET_ALL (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 #define SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
@@ -176,9 +177,10 @@ static int landlock_add_ports(int ruleset_fd, const uint8_t *ports, __u64 handle
 		allowed &= handled_net;
 		if (!allowed)
 			continue;
-		struct ward_landlock_net_port_attr attr = { .allowed_access = allowed, .port = p };
+		struct ward_landlock_net_port_attr attr = {.allowed_access = allowed, .port = p};
 		if (sys_landlock_add_rule(ruleset_fd, WARD_LANDLOCK_RULE_NET_PORT, &attr) < 0)
-			return ward_fail_errno(err, -errno, "landlock: cannot allow TCP port %u", p);
+			return ward_fail_errno(err, -errno, "landlock: cannot allow TCP port %u",
+					       p);
 	}
 	return 0;
 }
@@ -191,16 +193,20 @@ int landlock_prepare(const struct plan *plan, int *ruleset_fd_out, ward_error *e
 	if (plan->landlock_abi < 1)
 		return ward_fail(err, -EOPNOTSUPP, "landlock: no Landlock ABI on this host");
 
-	int abi = plan->landlock_abi > WARD_LANDLOCK_ABI_MAX ? WARD_LANDLOCK_ABI_MAX :
-							      plan->landlock_abi;
+	int abi = plan->landlock_abi > WARD_LANDLOCK_ABI_MAX ? WARD_LANDLOCK_ABI_MAX
+							     : plan->landlock_abi;
 	struct ward_landlock_ruleset_attr supported = supported_at_abi(abi);
-	struct ward_landlock_ruleset_attr attr = { .handled_access_fs = supported.handled_access_fs };
+	struct ward_landlock_ruleset_attr attr = {.handled_access_fs = supported.handled_access_fs};
+	if (plan->landlock_net && !supported.handled_access_net)
+		return ward_fail(err, -EOPNOTSUPP,
+				 "landlock: TCP port rules need ABI 4, this host has %d", abi);
+	if (plan->landlock_scope && !supported.scoped)
+		return ward_fail(err, -EOPNOTSUPP,
+				 "landlock: signal and socket scoping need ABI 6, this host has %d",
+				 abi);
 
 	_cleanup_free_ uint8_t *ports = NULL;
 	if (plan->landlock_net) {
-		if (!supported.handled_access_net)
-			return ward_fail(err, -EOPNOTSUPP,
-					 "landlock: TCP port rules need ABI 4, this host has %d", abi);
 		ports = calloc(65536, 1);
 		if (!ports)
 			return ward_fail(err, -ENOMEM, "landlock: out of memory");
@@ -208,18 +214,14 @@ int landlock_prepare(const struct plan *plan, int *ruleset_fd_out, ward_error *e
 			   LANDLOCK_ACCESS_NET_CONNECT_TCP);
 		mark_ports(ports, plan->tcp_bind_ports.items, plan->tcp_bind_ports.len,
 			   LANDLOCK_ACCESS_NET_BIND_TCP);
-		if (!all_ports_marked(ports, LANDLOCK_ACCESS_NET_CONNECT_TCP))
+		if (!plan->tcp_connect_any &&
+		    !all_ports_marked(ports, LANDLOCK_ACCESS_NET_CONNECT_TCP))
 			attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
 		if (!all_ports_marked(ports, LANDLOCK_ACCESS_NET_BIND_TCP))
 			attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
 	}
-	if (plan->landlock_scope) {
-		if (!supported.scoped)
-			return ward_fail(err, -EOPNOTSUPP,
-					 "landlock: signal and socket scoping need ABI 6, this host has %d",
-					 abi);
+	if (plan->landlock_scope)
 		attr.scoped = supported.scoped;
-	}
 
 	_cleanup_close_ int ruleset_fd = sys_landlock_create_ruleset(&attr, sizeof(attr), 0);
 	if (ruleset_fd < 0)

@@ -44,23 +44,53 @@
 
 /* Syscalls denied whatever their arguments. */
 static const char *const denied_syscalls[] = {
-	"ptrace",	   "process_vm_readv", "process_vm_writev", "bpf",
-	"perf_event_open", "kexec_load",       "kexec_file_load",   "init_module",
-	"finit_module",	   "delete_module",    "mount",		    "umount2",
-	"pivot_root",	   "move_mount",       "open_tree",	    "fsopen",
-	"fsconfig",	   "fsmount",	       "fspick",	    "mount_setattr",
-	"swapon",	   "swapoff",	       "reboot",	    "acct",
-	"quotactl",	   "quotactl_fd",      "lookup_dcookie",    "syslog",
-	"iopl",		   "ioperm",	       "unshare",	    "setns",
-	"io_uring_setup",  "io_uring_enter",   "io_uring_register", "userfaultfd",
-	"keyctl",	   "add_key",	       "request_key",	    "open_by_handle_at",
+	"ptrace",
+	"process_vm_readv",
+	"process_vm_writev",
+	"bpf",
+	"perf_event_open",
+	"kexec_load",
+	"kexec_file_load",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"mount",
+	"umount2",
+	"pivot_root",
+	"move_mount",
+	"open_tree",
+	"fsopen",
+	"fsconfig",
+	"fsmount",
+	"fspick",
+	"mount_setattr",
+	"swapon",
+	"swapoff",
+	"reboot",
+	"acct",
+	"quotactl",
+	"quotactl_fd",
+	"lookup_dcookie",
+	"syslog",
+	"iopl",
+	"ioperm",
+	"unshare",
+	"setns",
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
+	"userfaultfd",
+	"keyctl",
+	"add_key",
+	"request_key",
+	"open_by_handle_at",
 };
 
 /* On clone, the low byte of flags is the exit signal, so CLONE_NEWTIME
  * (0x80) cannot be asked for there (only through clone3 and unshare). */
 static const uint64_t clone_ns_flags[] = {
-	CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-	CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
+	CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID,	CLONE_NEWNET,
 };
 
 /* The kernel reads these arguments as 32-bit ints and ignores the upper
@@ -71,7 +101,7 @@ static const uint64_t clone_ns_flags[] = {
 #define SOCK_TYPE_MASK 0xfULL
 
 struct filter_actions {
-	uint32_t deny; /* EPERM, or log in audit mode */
+	uint32_t deny;	    /* EPERM, or log in audit mode */
 	uint32_t deny_inet; /* EACCES, the errno a network policy denial gives */
 };
 
@@ -128,7 +158,8 @@ static int add_personality_rules(scmp_filter_ctx ctx, const struct filter_action
 		return r;
 	for (unsigned bit = 0; bit < 32; bit++) {
 		uint64_t set = 1ULL << bit, clear = 1ULL << ((bit + 1) % 32);
-		struct scmp_arg_cmp edge = SCMP_A0(SCMP_CMP_MASKED_EQ, ~INT_ARG_MASK | set | clear, set);
+		struct scmp_arg_cmp edge =
+			SCMP_A0(SCMP_CMP_MASKED_EQ, ~INT_ARG_MASK | set | clear, set);
 		r = rule_add(ctx, act->deny, "personality", 1, &edge, err);
 		if (r < 0)
 			return r;
@@ -138,10 +169,11 @@ static int add_personality_rules(scmp_filter_ctx ctx, const struct filter_action
 
 static int add_ioctl_rules(scmp_filter_ctx ctx, const struct filter_actions *act, ward_error *err)
 {
-	static const unsigned long requests[] = { TIOCSTI, TIOCLINUX };
+	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX};
 
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
-		struct scmp_arg_cmp request = SCMP_A1(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, requests[i]);
+		struct scmp_arg_cmp request =
+			SCMP_A1(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, requests[i]);
 		int r = rule_add(ctx, act->deny, "ioctl", 1, &request, err);
 		if (r < 0)
 			return r;
@@ -165,7 +197,7 @@ static int add_socket_type_rule(scmp_filter_ctx ctx, uint32_t action, int family
 static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 			    const struct filter_actions *act, ward_error *err)
 {
-	static const int inet_families[] = { AF_INET, AF_INET6 };
+	static const int inet_families[] = {AF_INET, AF_INET6};
 
 	struct scmp_arg_cmp packet = SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, AF_PACKET);
 	int r = rule_add(ctx, act->deny, "socket", 1, &packet, err);
@@ -216,7 +248,8 @@ static int export_program(scmp_filter_ctx ctx, struct seccomp_program *out, ward
 		return ward_fail(err, -ENOMEM, "seccomp: out of memory");
 	ssize_t n = pread(fd, filter, (size_t)size, 0);
 	if (n != size)
-		return ward_fail(err, n < 0 ? -errno : -EIO, "seccomp: cannot read the filter back");
+		return ward_fail(err, n < 0 ? -errno : -EIO,
+				 "seccomp: cannot read the filter back");
 
 	out->filter = steal_ptr(filter);
 	out->len = (unsigned short)count;

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "bpf/bpf_layer.h"
+
 static bool say_no(char *why, size_t why_size, const char *reason)
 {
 	if (why && why_size)
@@ -13,25 +15,50 @@ static bool say_no(char *why, size_t why_size, const char *reason)
 	return false;
 }
 
+static enum bpf_rule_kind bpf_kind_of(enum layer_rule_class cls)
+{
+	switch (cls) {
+	case CLASS_FS_DENY:
+		return BPF_RULE_FS;
+	case CLASS_EXEC_DENY:
+		return BPF_RULE_EXEC;
+	case CLASS_NET:
+		return BPF_RULE_NET;
+	default:
+		return BPF_RULE_KERNEL;
+	}
+}
+
 bool layer_can_enforce(enum ward_layer layer, enum layer_rule_class cls,
 		       const struct net_rule *rule, const struct host_features *host, char *why,
 		       size_t why_size)
 {
-	(void)cls;
-	(void)rule;
 	switch (layer) {
 	case LAYER_BPF_LSM:
 		if (!host->bpf_lsm_loads)
 			return say_no(why, why_size,
 				      host->bpf_lsm_why[0] ? host->bpf_lsm_why :
 							     "BPF LSM programs do not load here");
-		return say_no(why, why_size, "this ward build has no BPF LSM layer yet");
+		/* Every BPF map is keyed by the sandbox's v2 cgroup. */
+		if (!host->cgroup_v2_usable)
+			return say_no(why, why_size, "no usable cgroup v2 tree to key the maps on");
+		if (!bpf_layer_lsm_enforces(bpf_kind_of(cls)))
+			return say_no(why, why_size, "the BPF LSM layer does not hold this rule kind");
+		return true;
 	case LAYER_CGROUP_BPF:
+		if (cls != CLASS_NET)
+			return say_no(why, why_size, "cgroup BPF holds network rules only");
 		if (!host->cgroup_bpf_loads)
 			return say_no(why, why_size,
 				      host->cgroup_bpf_why[0] ? host->cgroup_bpf_why :
 								"cgroup BPF programs do not load here");
-		return say_no(why, why_size, "this ward build has no cgroup BPF layer yet");
+		if (!host->cgroup_v2_usable)
+			return say_no(why, why_size,
+				      host->cgroup_v2_why[0] ? host->cgroup_v2_why :
+							       "no usable cgroup v2 tree to attach to");
+		if (rule && !bpf_layer_cgroup_enforces_net(rule))
+			return say_no(why, why_size, "cgroup BPF cannot hold this network rule");
+		return true;
 	case LAYER_SUPERVISOR:
 		if (!host->seccomp_user_notif)
 			return say_no(why, why_size, "seccomp user notification unavailable");

@@ -55,12 +55,20 @@ add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer, enum pl
 	return VEC_PUSH(&plan->entries, e);
 }
 
+/* Layers that report each decision and so can allow-and-report. */
+static bool layer_observes(enum ward_layer layer)
+{
+	return layer == LAYER_BPF_LSM || layer == LAYER_CGROUP_BPF || layer == LAYER_SUPERVISOR;
+}
+
 /* An entry for a rule that LAYER enforces. In audit mode the layers planned
  * here cannot report "allowed but would deny", so they are not applied at all
  * and the rule is honestly marked not-audited. */
 static int add_enforced(struct plan *plan, struct ward_loc loc, enum ward_layer layer,
 			const char *note, const char *rule)
 {
+	if (plan->mode == WARD_MODE_AUDIT && layer_observes(layer))
+		return add_entry(plan, loc, layer, PLAN_AUDITED, note, "%s", rule);
 	if (plan->mode == WARD_MODE_AUDIT)
 		return add_entry(plan, loc, layer, PLAN_NOT_AUDITED,
 				 "audit mode: this layer cannot observe without denying", "%s",
@@ -524,6 +532,17 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 	for (int c = 0; c < CG_CTRL_COUNT_; c++)
 		if (host->controllers[c].usable)
 			plan->cgroup = true;
+
+	/* With BPF LSM, the kernel hooks back the seccomp filter up: they see
+	 * io_uring and every other path to the same operations. */
+	if (layer_can_enforce(LAYER_BPF_LSM, CLASS_KERNEL, NULL, host, NULL, 0)) {
+		plan->bpf_lsm_kernel = true;
+		r = add_enforced(plan, builtin, LAYER_BPF_LSM,
+				 "ptrace, bpf, module and mount LSM hooks",
+				 "kernel: privileged operations");
+		if (r < 0)
+			return r;
+	}
 
 	plan->ns_flags = policy->ns_flags;
 	if (policy->ns_flags) {

@@ -29,8 +29,7 @@ static int fail_why(char *why, size_t why_size, const char *fmt, ...)
 }
 
 /* One port "1".."65535" from [text, end). */
-static int parse_port(const char *text, const char *end, uint16_t *out, char *why,
-		      size_t why_size)
+static int parse_port(const char *text, const char *end, uint16_t *out, char *why, size_t why_size)
 {
 	int len = (int)(end - text);
 	unsigned long value = 0;
@@ -123,8 +122,7 @@ static bool clear_host_bits(uint8_t *addr, unsigned prefix, unsigned bits)
 	return had;
 }
 
-static void format_cidr(int family, const uint8_t *addr, unsigned prefix, char *out,
-			size_t size)
+static void format_cidr(int family, const uint8_t *addr, unsigned prefix, char *out, size_t size)
 {
 	char ip[INET6_ADDRSTRLEN];
 	inet_ntop(family, addr, ip, sizeof(ip));
@@ -194,7 +192,7 @@ static int parse_address(const char **p, struct net_rule *out, char *why, size_t
 	return 0;
 }
 
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why_size)
 {
@@ -225,7 +223,7 @@ int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why
 	r = parse_address(&p, out, why, why_size);
 	if (r < 0)
 		return r;
-	bits = out->family == AF_INET6 ? 128 : 32;
+	bits = out->family == AF_INET6 ? 128 : out->family == AF_INET ? 32 : 0;
 	prefix = bits;
 
 	if (*p == '/') {
@@ -234,7 +232,8 @@ int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why
 		const char *cidr_end = digits + strcspn(digits, ":");
 
 		if (out->family == 0)
-			return fail_why(why, why_size, "'*' takes no prefix (it already means any address)");
+			return fail_why(why, why_size,
+					"'*' takes no prefix (it already means any address)");
 		if (ndigits == 0 || ndigits > 3 || digits + ndigits != cidr_end)
 			return fail_why(why, why_size, "bad CIDR '%.*s': prefix is not a number",
 					(int)(cidr_end - addr_start), addr_start);

@@ -75,20 +75,20 @@ static int parse_with_units(const char *text, const struct unit *units, size_t n
 int parse_size(const char *text, uint64_t *bytes_out)
 {
 	static const struct unit units[] = {
-		{ "", 1 },
-		{ "B", 1 },
-		{ "K", 1ull << 10 },
-		{ "M", 1ull << 20 },
-		{ "G", 1ull << 30 },
-		{ "T", 1ull << 40 },
-		{ "KiB", 1ull << 10 },
-		{ "MiB", 1ull << 20 },
-		{ "GiB", 1ull << 30 },
-		{ "TiB", 1ull << 40 },
-		{ "KB", 1000ull },
-		{ "MB", 1000ull * 1000 },
-		{ "GB", 1000ull * 1000 * 1000 },
-		{ "TB", 1000ull * 1000 * 1000 * 1000 },
+		{"", 1},
+		{"B", 1},
+		{"K", 1ull << 10},
+		{"M", 1ull << 20},
+		{"G", 1ull << 30},
+		{"T", 1ull << 40},
+		{"KiB", 1ull << 10},
+		{"MiB", 1ull << 20},
+		{"GiB", 1ull << 30},
+		{"TiB", 1ull << 40},
+		{"KB", 1000ull},
+		{"MB", 1000ull * 1000},
+		{"GB", 1000ull * 1000 * 1000},
+		{"TB", 1000ull * 1000 * 1000 * 1000},
 	};
 	/* A fraction of a byte means nothing: "1.5" alone is an error. */
 	if (text && strchr(text, '.')) {
@@ -102,7 +102,7 @@ int parse_size(const char *text, uint64_t *bytes_out)
 int parse_duration_ms(const char *text, uint64_t *ms_out)
 {
 	static const struct unit units[] = {
-		{ "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 },
+		{"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60 * 1000}, {"h", 3600 * 1000},
 	};
 	return parse_with_units(text, units, sizeof(units) / sizeof(units[0]), ms_out);
 }

@@ -11,6 +11,7 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "policy/policy_internal.h"
+#include "supervisor/supervisor.h"
 
 ward_policy *ward_policy_new(void)
 {
@@ -47,6 +48,7 @@ void ward_policy_free(ward_policy *policy)
 	VEC_FREE(&policy->loading);
 	free(policy->cwd);
 	free(policy->hostname);
+	sup_policy_free(policy->supervisor);
 	free(policy);
 }
 
@@ -133,10 +135,10 @@ int path_normalize(const char *path, char *out, size_t size)
 }
 
 static const char *const layer_names[LAYER_COUNT_] = {
-	[LAYER_BPF_LSM] = "bpf-lsm",	     [LAYER_CGROUP_BPF] = "cgroup-bpf",
-	[LAYER_LANDLOCK] = "landlock",	     [LAYER_SECCOMP] = "seccomp",
-	[LAYER_SUPERVISOR] = "supervisor",   [LAYER_CGROUP] = "cgroup",
-	[LAYER_RLIMIT] = "rlimit",	     [LAYER_NAMESPACES] = "namespaces",
+	[LAYER_BPF_LSM] = "bpf-lsm",	   [LAYER_CGROUP_BPF] = "cgroup-bpf",
+	[LAYER_LANDLOCK] = "landlock",	   [LAYER_SECCOMP] = "seccomp",
+	[LAYER_SUPERVISOR] = "supervisor", [LAYER_CGROUP] = "cgroup",
+	[LAYER_RLIMIT] = "rlimit",	   [LAYER_NAMESPACES] = "namespaces",
 	[LAYER_MONITOR] = "monitor",
 };
 
@@ -159,8 +161,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } ns_names[] = {
-	{ "net", WARD_NS_NET }, { "pid", WARD_NS_PID },	  { "ipc", WARD_NS_IPC },
-	{ "uts", WARD_NS_UTS }, { "user", WARD_NS_USER },
+	{"net", WARD_NS_NET}, {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
+	{"uts", WARD_NS_UTS}, {"user", WARD_NS_USER},
 };
 
 unsigned policy_ns_from_name(const char *name)
@@ -182,9 +184,9 @@ const char *policy_ns_name(unsigned bit)
 const char *policy_limit_name(enum ward_limit limit)
 {
 	static const char *const names[WARD_LIMIT_COUNT_] = {
-		[WARD_LIMIT_MEMORY] = "memory",	    [WARD_LIMIT_PIDS] = "pids",
-		[WARD_LIMIT_CPU_PERCENT] = "cpu",   [WARD_LIMIT_CPU_TIME] = "cpu_time",
-		[WARD_LIMIT_NOFILE] = "nofile",	    [WARD_LIMIT_TIMEOUT_MS] = "timeout",
+		[WARD_LIMIT_MEMORY] = "memory",	  [WARD_LIMIT_PIDS] = "pids",
+		[WARD_LIMIT_CPU_PERCENT] = "cpu", [WARD_LIMIT_CPU_TIME] = "cpu_time",
+		[WARD_LIMIT_NOFILE] = "nofile",	  [WARD_LIMIT_TIMEOUT_MS] = "timeout",
 	};
 	if ((int)limit < 0 || limit >= WARD_LIMIT_COUNT_)
 		return NULL;

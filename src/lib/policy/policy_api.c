@@ -9,12 +9,12 @@
 #include "core/error.h"
 #include "policy/policy_internal.h"
 
-static const struct ward_loc api_loc = { .file = "api" };
+static const struct ward_loc api_loc = {.file = "api"};
 
-#define REQUIRE_POLICY(policy, err)                                                                \
-	do {                                                                                       \
-		if (!(policy))                                                                     \
-			return ward_fail((err), -EINVAL, "api: no policy given");                  \
+#define REQUIRE_POLICY(policy, err)                                               \
+	do {                                                                      \
+		if (!(policy))                                                    \
+			return ward_fail((err), -EINVAL, "api: no policy given"); \
 	} while (0)
 
 int ward_policy_load_file(ward_policy *policy, const char *path, ward_error *err)
@@ -54,8 +54,8 @@ int ward_policy_fs_allow(ward_policy *policy, const char *path, unsigned access,
 int ward_policy_fs_deny(ward_policy *policy, const char *path, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_fs(policy, path, WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC, true,
-			     false, api_loc, err);
+	return policy_add_fs(policy, path, WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC, true, false,
+			     api_loc, err);
 }
 
 int ward_policy_net_allow(ward_policy *policy, const char *rule, ward_error *err)

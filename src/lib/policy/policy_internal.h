@@ -27,8 +27,8 @@ int path_normalize(const char *path, char *out, size_t size);
 
 int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,
 		      bool optional, struct ward_loc loc, const char *key, ward_error *err);
-int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny,
-		       struct ward_loc loc, const char *key, ward_error *err);
+int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
+		       const char *key, ward_error *err);
 int policy_add_bind_key(struct ward_policy *policy, const char *text, struct ward_loc loc,
 			const char *key, ward_error *err);
 int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,

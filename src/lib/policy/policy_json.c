@@ -31,23 +31,27 @@ static json_object *access_json(unsigned access)
 	return list;
 }
 
+static json_object *range_json(const struct port_range *range)
+{
+	char text[16];
+	if (range->lo == range->hi)
+		snprintf(text, sizeof(text), "%u", range->lo);
+	else
+		snprintf(text, sizeof(text), "%u-%u", range->lo, range->hi);
+	return json_object_new_string(text);
+}
+
 static json_object *ranges_json(const struct port_range *ranges, size_t count)
 {
 	json_object *list = json_object_new_array();
-	for (size_t i = 0; i < count; i++) {
-		char text[16];
-		if (ranges[i].lo == ranges[i].hi)
-			snprintf(text, sizeof(text), "%u", ranges[i].lo);
-		else
-			snprintf(text, sizeof(text), "%u-%u", ranges[i].lo, ranges[i].hi);
-		json_object_array_add(list, json_object_new_string(text));
-	}
+	for (size_t i = 0; i < count; i++)
+		json_object_array_add(list, range_json(&ranges[i]));
 	return list;
 }
 
 static json_object *net_json(const struct net_rule *rule)
 {
-	static const char *const protos[] = { "any", "tcp", "udp" };
+	static const char *const protos[] = {"any", "tcp", "udp"};
 	json_object *obj = json_object_new_object();
 	char addr[INET6_ADDRSTRLEN] = "*";
 
@@ -56,9 +60,9 @@ static json_object *net_json(const struct net_rule *rule)
 	put(obj, "action", json_object_new_string(rule->deny ? "deny" : "allow"));
 	put(obj, "proto", json_object_new_string(protos[rule->proto]));
 	put(obj, "family",
-	    json_object_new_string(rule->family == AF_INET	? "ipv4" :
-				   rule->family == AF_INET6 ? "ipv6" :
-							      "any"));
+	    json_object_new_string(rule->family == AF_INET    ? "ipv4"
+				   : rule->family == AF_INET6 ? "ipv6"
+							      : "any"));
 	put(obj, "addr", json_object_new_string(addr));
 	put(obj, "prefix", json_object_new_int(rule->prefix));
 	put(obj, "ports", ranges_json(rule->ports, rule->nports));
@@ -111,7 +115,7 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 	json_object_array_add(net, net_json(rule));
 	put(root, "net", net);
 	VEC_FOREACH(&policy->bind, rule)
-	json_object_array_add(bind, ranges_json(&rule->range, 1));
+	json_object_array_add(bind, range_json(&rule->range));
 	put(root, "bind", bind);
 
 	VEC_FOREACH(&policy->exec, rule)

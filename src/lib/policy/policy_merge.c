@@ -10,16 +10,16 @@
 #include "core/error.h"
 #include "policy/policy_internal.h"
 
-#define GROW_FOR(dst, src)                                                                        \
-	vec_grow_((void **)&(dst)->items, &(dst)->cap, (dst)->len + (src)->len,                   \
+#define GROW_FOR(dst, src)                                                      \
+	vec_grow_((void **)&(dst)->items, &(dst)->cap, (dst)->len + (src)->len, \
 		  sizeof(*(dst)->items))
 
-#define APPEND(dst, src)                                                                           \
-	do {                                                                                       \
-		if ((src)->len)                                                                    \
-			memcpy((dst)->items + (dst)->len, (src)->items,                            \
-			       (src)->len * sizeof(*(src)->items));                                \
-		(dst)->len += (src)->len;                                                          \
+#define APPEND(dst, src)                                                \
+	do {                                                            \
+		if ((src)->len)                                         \
+			memcpy((dst)->items + (dst)->len, (src)->items, \
+			       (src)->len * sizeof(*(src)->items));     \
+		(dst)->len += (src)->len;                               \
 	} while (0)
 
 struct vec_lens {
@@ -39,8 +39,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		return ward_fail(err, -ENOMEM, "out of memory");
 
 	struct vec_lens before = {
-		dst->fs.len,	  dst->net.len,	      dst->bind.len,	     dst->exec.len,
-		dst->env_set.len, dst->env_unset.len,
+		dst->fs.len,   dst->net.len,	 dst->bind.len,
+		dst->exec.len, dst->env_set.len, dst->env_unset.len,
 	};
 	struct ward_policy saved = *dst; /* scalars only; the vectors are restored by length */
 

@@ -70,7 +70,7 @@ int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 	int r = check_path(path, true, normalized, sizeof(normalized), loc, key, err);
 	if (r < 0)
 		return r;
-	struct exec_rule rule = { .path = strdup(normalized), .deny = deny, .loc = loc };
+	struct exec_rule rule = {.path = strdup(normalized), .deny = deny, .loc = loc};
 	if (!rule.path || VEC_PUSH(&policy->exec, rule) < 0) {
 		free(rule.path);
 		return ward_fail(err, -ENOMEM, "out of memory");
@@ -78,8 +78,8 @@ int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 	return 0;
 }
 
-int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny,
-		       struct ward_loc loc, const char *key, ward_error *err)
+int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
+		       const char *key, ward_error *err)
 {
 	struct net_rule rule;
 	char why[300];
@@ -111,12 +111,12 @@ int policy_add_bind_key(struct ward_policy *policy, const char *text, struct war
 		return ward_fail(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < count; i++)
 		policy->bind.items[policy->bind.len++] =
-			(struct bind_rule){ .range = ranges[i], .loc = loc };
+			(struct bind_rule){.range = ranges[i], .loc = loc};
 	return 0;
 }
 
-static int limit_fail(ward_error *err, struct ward_loc loc, const char *key,
-		      enum ward_limit limit, const char *text, int r)
+static int limit_fail(ward_error *err, struct ward_loc loc, const char *key, enum ward_limit limit,
+		      const char *text, int r)
 {
 	const char *name = policy_limit_name(limit);
 	switch (limit) {
@@ -129,11 +129,11 @@ static int limit_fail(ward_error *err, struct ward_loc loc, const char *key,
 				      text);
 	case WARD_LIMIT_CPU_PERCENT:
 		if (r == -ERANGE)
-			return policy_fail_at(err, loc, key,
-					      "cpu '%s' out of range (1..100000 percent of one CPU)",
-					      text);
-		return policy_fail_at(err, loc, key, "bad percent '%s' (expected e.g. 50%% or 250%%)",
-				      text);
+			return policy_fail_at(
+				err, loc, key,
+				"cpu '%s' out of range (1..100000 percent of one CPU)", text);
+		return policy_fail_at(err, loc, key,
+				      "bad percent '%s' (expected e.g. 50%% or 250%%)", text);
 	case WARD_LIMIT_CPU_TIME:
 	case WARD_LIMIT_TIMEOUT_MS:
 		if (r == -ERANGE)
@@ -193,7 +193,7 @@ int policy_set_limit_key(struct ward_policy *policy, enum ward_limit limit, cons
 	}
 	if (r < 0)
 		return limit_fail(err, loc, key, limit, text, r);
-	policy->limits[limit] = (struct limit_value){ .set = true, .value = value, .loc = loc };
+	policy->limits[limit] = (struct limit_value){.set = true, .value = value, .loc = loc};
 	return 0;
 }
 
@@ -212,7 +212,8 @@ int policy_add_env_key(struct ward_policy *policy, const char *key_eq_value, str
 {
 	const char *eq = key_eq_value ? strchr(key_eq_value, '=') : NULL;
 	if (!eq || eq == key_eq_value)
-		return policy_fail_at(err, loc, key, "bad environment entry '%s' (expected KEY=VALUE)",
+		return policy_fail_at(err, loc, key,
+				      "bad environment entry '%s' (expected KEY=VALUE)",
 				      key_eq_value ? key_eq_value : "");
 	size_t name_len = (size_t)(eq - key_eq_value);
 	_cleanup_free_ char *copy = strdup(key_eq_value);

@@ -47,10 +47,11 @@ static int check_net(const struct ward_policy *policy, ward_error *err)
 			const struct net_rule *earlier = &policy->net.items[i];
 			if (earlier->deny == later->deny || strcmp(earlier->text, later->text) != 0)
 				continue;
-			return policy_fail_at(err, later->loc, later->deny ? "net.deny" : "net.allow",
-					      "'%s' conflicts with %s '%s' at %s", later->text,
-					      earlier->deny ? "net.deny" : "net.allow", earlier->text,
-					      ward_loc_format(earlier->loc, where, sizeof(where)));
+			return policy_fail_at(
+				err, later->loc, later->deny ? "net.deny" : "net.allow",
+				"'%s' conflicts with %s '%s' at %s", later->text,
+				earlier->deny ? "net.deny" : "net.allow", earlier->text,
+				ward_loc_format(earlier->loc, where, sizeof(where)));
 		}
 	}
 	return 0;
@@ -65,12 +66,11 @@ static int check_exec(const struct ward_policy *policy, ward_error *err)
 			const struct exec_rule *earlier = &policy->exec.items[i];
 			if (earlier->deny == later->deny || strcmp(earlier->path, later->path) != 0)
 				continue;
-			return policy_fail_at(err, later->loc,
-					      later->deny ? "exec.deny" : "exec.allow",
-					      "'%s' conflicts with %s '%s' at %s", later->path,
-					      earlier->deny ? "exec.deny" : "exec.allow",
-					      earlier->path,
-					      ward_loc_format(earlier->loc, where, sizeof(where)));
+			return policy_fail_at(
+				err, later->loc, later->deny ? "exec.deny" : "exec.allow",
+				"'%s' conflicts with %s '%s' at %s", later->path,
+				earlier->deny ? "exec.deny" : "exec.allow", earlier->path,
+				ward_loc_format(earlier->loc, where, sizeof(where)));
 		}
 	}
 	return 0;
@@ -95,8 +95,7 @@ int policy_validate(const struct ward_policy *policy, ward_error *err)
 				      policy->hostname);
 	const struct limit_value *cpu = &policy->limits[WARD_LIMIT_CPU_PERCENT];
 	if (cpu->set && cpu->value > 100 * 1024)
-		return policy_fail_at(err, cpu->loc, "limits.cpu",
-				      "%llu%% is more than 1024 CPUs",
+		return policy_fail_at(err, cpu->loc, "limits.cpu", "%llu%% is more than 1024 CPUs",
 				      (unsigned long long)cpu->value);
 	return 0;
 }

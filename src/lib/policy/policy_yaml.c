@@ -30,14 +30,14 @@ struct fs_entry {
 };
 
 struct loader {
-	struct ward_policy *root; /* the caller's policy: holds the extends stack */
+	struct ward_policy *root;   /* the caller's policy: holds the extends stack */
 	struct ward_policy *policy; /* the fresh policy this file loads into */
 	yaml_document_t *doc;
 	const char *origin; /* interned in POLICY */
-	const char *dir; /* for relative extends; NULL: the working directory */
+	const char *dir;    /* for relative extends; NULL: the working directory */
 	unsigned depth;
-	unsigned set_mask; /* POLICY_SET_* this file (or what it extends) set */
-	unsigned char *seen; /* per node: visited once already (an alias) */
+	unsigned set_mask;	/* POLICY_SET_* this file (or what it extends) set */
+	unsigned char *seen;	/* per node: visited once already (an alias) */
 	struct fs_entry *entry; /* the fs item mapping being read */
 	ward_error *err;
 };
@@ -79,8 +79,8 @@ static int get_node(struct loader *ld, int index, const struct ward_loc *at, con
 
 	if (!node)
 		return policy_fail_at(ld->err, *at, key, "malformed YAML document");
-	if (ld->seen[slot])
-		return policy_fail_at(ld->err, node_loc(ld, node), key,
+	if (ld->seen[slot]) /* named where the alias is used, not where it points */
+		return policy_fail_at(ld->err, *at, key,
 				      "YAML aliases (*name) are not supported in policies");
 	ld->seen[slot] = 1;
 	*out = node;
@@ -106,8 +106,8 @@ static int expect_type(struct loader *ld, const yaml_node_t *node, yaml_node_typ
 	};
 	if (node->type == type)
 		return 0;
-	return policy_fail_at(ld->err, node_loc(ld, node), key, "expected %s, got %s",
-			      wanted[type], node_kind(node));
+	return policy_fail_at(ld->err, node_loc(ld, node), key, "expected %s, got %s", wanted[type],
+			      node_kind(node));
 }
 
 /* A scalar's text, refusing embedded NULs (a C string would silently end). */
@@ -121,15 +121,16 @@ static int scalar_text(struct loader *ld, const yaml_node_t *node, const char *k
 		return policy_fail_at(ld->err, node_loc(ld, node), key, "missing value");
 	const char *text = (const char *)node->data.scalar.value;
 	if (strlen(text) != node->data.scalar.length)
-		return policy_fail_at(ld->err, node_loc(ld, node), key, "value contains a NUL byte");
+		return policy_fail_at(ld->err, node_loc(ld, node), key,
+				      "value contains a NUL byte");
 	*out = text;
 	return 0;
 }
 
 static int scalar_bool(struct loader *ld, const yaml_node_t *node, const char *key, bool *out)
 {
-	static const char *const truths[] = { "true", "yes", "on" };
-	static const char *const lies[] = { "false", "no", "off" };
+	static const char *const truths[] = {"true", "yes", "on"};
+	static const char *const lies[] = {"false", "no", "off"};
 	const char *text;
 	int r = scalar_text(ld, node, key, &text);
 	if (r < 0)
@@ -140,8 +141,8 @@ static int scalar_bool(struct loader *ld, const yaml_node_t *node, const char *k
 		if (strcasecmp(text, lies[i]) == 0)
 			return *out = false, 0;
 	}
-	return policy_fail_at(ld->err, node_loc(ld, node), key,
-			      "expected true or false, got '%s'", text);
+	return policy_fail_at(ld->err, node_loc(ld, node), key, "expected true or false, got '%s'",
+			      text);
 }
 
 /* ---- mappings with a fixed set of keys ---- */
@@ -189,8 +190,8 @@ static int walk_mapping(struct loader *ld, yaml_node_t *node, const char *parent
 			if (prev_key->type == YAML_SCALAR_NODE &&
 			    strcmp((const char *)prev_key->data.scalar.value, name) == 0)
 				return policy_fail_at(ld->err, here, parent,
-						      "duplicate key '%s' (first at line %zu)", name,
-						      prev_key->start_mark.line + 1);
+						      "duplicate key '%s' (first at line %zu)",
+						      name, prev_key->start_mark.line + 1);
 		}
 		size_t i = 0;
 		while (i < count && strcmp(handlers[i].name, name) != 0)
@@ -198,17 +199,19 @@ static int walk_mapping(struct loader *ld, yaml_node_t *node, const char *parent
 		if (i == count) {
 			char expected[300] = "";
 			for (size_t k = 0; k < count; k++) {
-				strncat(expected, k ? ", " : "", sizeof(expected) - strlen(expected) - 1);
+				strncat(expected, k ? ", " : "",
+					sizeof(expected) - strlen(expected) - 1);
 				strncat(expected, handlers[k].name,
 					sizeof(expected) - strlen(expected) - 1);
 			}
 			return policy_fail_at(ld->err, here, parent,
-					      "unknown key '%s' (expected one of: %s)", name, expected);
+					      "unknown key '%s' (expected one of: %s)", name,
+					      expected);
 		}
-		r = get_node(ld, pair->value, &here, name, &value);
+		join_keys(path, sizeof(path), parent, name);
+		r = get_node(ld, pair->value, &here, path, &value);
 		if (r < 0)
 			return r;
-		join_keys(path, sizeof(path), parent, name);
 		r = handlers[i].fn(ld, value, path);
 		if (r < 0)
 			return r;
@@ -338,7 +341,7 @@ static int load_file(struct ward_policy *root, struct ward_policy *target, const
 	if (!dir)
 		return ward_fail(err, -ENOMEM, "out of memory");
 	if (!key)
-		at = (struct ward_loc){ .file = path };
+		at = (struct ward_loc){.file = path};
 	if (read_policy_file(path, &buf, &len, &saved_errno, &too_large) < 0) {
 		if (too_large)
 			return policy_fail_at(err, at, key, "policy file '%s' is larger than 1 MiB",
@@ -346,8 +349,8 @@ static int load_file(struct ward_policy *root, struct ward_policy *target, const
 		if (saved_errno == ENOMEM)
 			return ward_fail(err, -ENOMEM, "out of memory");
 		return policy_fail_at(err, at, key, "cannot read policy file '%s': %s", path,
-				      saved_errno == EINVAL ? "not a regular file" :
-							      strerror(saved_errno));
+				      saved_errno == EINVAL ? "not a regular file"
+							    : strerror(saved_errno));
 	}
 	if (!realpath(path, canonical))
 		snprintf(canonical, sizeof(canonical), "%s", path);
@@ -390,7 +393,8 @@ static int extend_one(struct loader *ld, yaml_node_t *item, const char *key, voi
 		char id[128];
 		if (!yaml)
 			return policy_fail_at(ld->err, at, key,
-					      "unknown profile '%s' (known: default, minimal)", name);
+					      "unknown profile '%s' (known: default, minimal)",
+					      name);
 		snprintf(id, sizeof(id), "profile:%s", name);
 		r = push_loading(ld->root, id, at, key, ld->err);
 		if (r < 0)
@@ -451,17 +455,16 @@ struct fs_list {
 static int fs_item_optional(struct loader *ld, yaml_node_t *value, const char *key);
 static int fs_item_path(struct loader *ld, yaml_node_t *value, const char *key);
 
-
 static int fs_one(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
 {
 	const struct fs_list *list = arg;
-	struct fs_entry entry = { .loc = node_loc(ld, item) };
+	struct fs_entry entry = {.loc = node_loc(ld, item)};
 	int r;
 
 	if (item->type == YAML_MAPPING_NODE) {
 		static const struct key_handler handlers[] = {
-			{ "path", fs_item_path },
-			{ "optional", fs_item_optional },
+			{"path", fs_item_path},
+			{"optional", fs_item_optional},
 		};
 		ld->entry = &entry;
 		r = walk_mapping(ld, item, key, handlers, ARRAY_SIZE(handlers));
@@ -495,7 +498,7 @@ static int fs_item_optional(struct loader *ld, yaml_node_t *value, const char *k
 static int fs_list(struct loader *ld, yaml_node_t *value, const char *key, unsigned access,
 		   bool deny)
 {
-	struct fs_list list = { .access = access, .deny = deny };
+	struct fs_list list = {.access = access, .deny = deny};
 	return walk_list(ld, value, key, fs_one, &list);
 }
 
@@ -530,9 +533,8 @@ static int on_private_tmp(struct loader *ld, yaml_node_t *value, const char *key
 static int on_fs(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{ "read", on_fs_read },	  { "write", on_fs_write },
-		{ "exec", on_fs_exec },	  { "deny", on_fs_deny },
-		{ "private_tmp", on_private_tmp },
+		{"read", on_fs_read}, {"write", on_fs_write},	       {"exec", on_fs_exec},
+		{"deny", on_fs_deny}, {"private_tmp", on_private_tmp},
 	};
 	if (is_null(value))
 		return 0;
@@ -580,9 +582,9 @@ static int on_net_bind(struct loader *ld, yaml_node_t *value, const char *key)
 static int on_net(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{ "allow", on_net_allow },
-		{ "deny", on_net_deny },
-		{ "bind", on_net_bind },
+		{"allow", on_net_allow},
+		{"deny", on_net_deny},
+		{"bind", on_net_bind},
 	};
 	if (is_null(value))
 		return 0;
@@ -616,8 +618,8 @@ static int on_exec_deny(struct loader *ld, yaml_node_t *value, const char *key)
 static int on_exec(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{ "allow", on_exec_allow },
-		{ "deny", on_exec_deny },
+		{"allow", on_exec_allow},
+		{"deny", on_exec_deny},
 	};
 	if (is_null(value))
 		return 0;
@@ -668,8 +670,8 @@ static int on_timeout(struct loader *ld, yaml_node_t *value, const char *key)
 static int on_limits(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{ "memory", on_memory },     { "pids", on_pids },     { "cpu", on_cpu },
-		{ "cpu_time", on_cpu_time }, { "nofile", on_nofile }, { "timeout", on_timeout },
+		{"memory", on_memory},	   {"pids", on_pids},	  {"cpu", on_cpu},
+		{"cpu_time", on_cpu_time}, {"nofile", on_nofile}, {"timeout", on_timeout},
 	};
 	if (is_null(value))
 		return 0;
@@ -721,12 +723,13 @@ static int on_env(struct loader *ld, yaml_node_t *value, const char *key)
 		if (r < 0 || (r = scalar_text(ld, name_node, key, &name)) < 0)
 			return r;
 		here = node_loc(ld, name_node);
-		for (yaml_node_pair_t *prev = value->data.mapping.pairs.start; prev < pair; prev++) {
+		for (yaml_node_pair_t *prev = value->data.mapping.pairs.start; prev < pair;
+		     prev++) {
 			yaml_node_t *prev_key = yaml_document_get_node(ld->doc, prev->key);
 			if (strcmp((const char *)prev_key->data.scalar.value, name) == 0)
 				return policy_fail_at(ld->err, here, key,
-						      "duplicate key '%s' (first at line %zu)", name,
-						      prev_key->start_mark.line + 1);
+						      "duplicate key '%s' (first at line %zu)",
+						      name, prev_key->start_mark.line + 1);
 		}
 		if (strchr(name, '='))
 			return policy_fail_at(ld->err, here, key,
@@ -794,12 +797,12 @@ static int on_hostname(struct loader *ld, yaml_node_t *value, const char *key)
 static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{ "cwd", on_cwd },
-		{ "clean_env", on_clean_env },
-		{ "env", on_env },
-		{ "unset_env", on_unset_env },
-		{ "namespaces", on_namespaces },
-		{ "hostname", on_hostname },
+		{"cwd", on_cwd},
+		{"clean_env", on_clean_env},
+		{"env", on_env},
+		{"unset_env", on_unset_env},
+		{"namespaces", on_namespaces},
+		{"hostname", on_hostname},
 	};
 	if (is_null(value))
 		return 0;
@@ -816,11 +819,11 @@ static int skip_extends(struct loader *ld, yaml_node_t *value, const char *key)
 static int load_document(struct loader *ld, yaml_node_t *root)
 {
 	static const struct key_handler handlers[] = {
-		{ "version", on_version }, { "extends", skip_extends },
-		{ "mode", on_mode },	   { "allow_degraded", on_allow_degraded },
-		{ "fs", on_fs },	   { "net", on_net },
-		{ "exec", on_exec },	   { "limits", on_limits },
-		{ "process", on_process },
+		{"version", on_version}, {"extends", skip_extends},
+		{"mode", on_mode},	 {"allow_degraded", on_allow_degraded},
+		{"fs", on_fs},		 {"net", on_net},
+		{"exec", on_exec},	 {"limits", on_limits},
+		{"process", on_process},
 	};
 	int r;
 
@@ -934,7 +937,7 @@ static int load_buffer(struct ward_policy *root, struct ward_policy *target, con
 	if (!ld.origin) {
 		r = ward_fail(err, -ENOMEM, "out of memory");
 	} else if (len > POLICY_MAX_BYTES) {
-		r = policy_fail_at(err, (struct ward_loc){ .file = ld.origin }, NULL,
+		r = policy_fail_at(err, (struct ward_loc){.file = ld.origin}, NULL,
 				   "policy is larger than 1 MiB");
 	} else {
 		r = parse_document(&ld, buf, len);
@@ -951,7 +954,7 @@ int policy_load_yaml_file(struct ward_policy *policy, const char *path, ward_err
 {
 	if (!path)
 		return ward_fail(err, -EINVAL, "no policy file given");
-	return load_file(policy, policy, path, 0, (struct ward_loc){ 0 }, NULL, NULL, err);
+	return load_file(policy, policy, path, 0, (struct ward_loc){0}, NULL, NULL, err);
 }
 
 int policy_load_yaml_string(struct ward_policy *policy, const char *yaml, size_t len,
@@ -965,7 +968,7 @@ int policy_load_yaml_string(struct ward_policy *policy, const char *yaml, size_t
 		return ward_fail(err, -EINVAL, "%s: no policy text given", name);
 	/* A profile on the extends stack stops a profile that extends itself. */
 	if (is_profile) {
-		r = push_loading(policy, name, (struct ward_loc){ .file = name }, NULL, err);
+		r = push_loading(policy, name, (struct ward_loc){.file = name}, NULL, err);
 		if (r < 0)
 			return r;
 	}

@@ -49,11 +49,11 @@ static const struct {
 	const char *name;
 	const char *yaml;
 } profiles[] = {
-	{ "default", profile_default },
-	{ "minimal", profile_minimal },
+	{"default", profile_default},
+	{"minimal", profile_minimal},
 };
 
-static const char *const names[] = { "default", "minimal", NULL };
+static const char *const names[] = {"default", "minimal", NULL};
 
 const char *profile_yaml(const char *name)
 {

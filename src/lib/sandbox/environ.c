@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox/sandbox.h"
@@ -155,7 +156,10 @@ int environ_resolve_command(const char *file, char *const *envp, char *out, size
 		if (n > 0 && (size_t)n < size) {
 			if (access(out, X_OK) == 0)
 				return 0;
-			if (errno == EACCES)
+			/* Like the shell: a directory we cannot search hides
+			 * nothing; a file we may see but not run is EACCES. */
+			struct stat st;
+			if (errno == EACCES && stat(out, &st) == 0)
 				found_but_denied = 1;
 		}
 		path = *end ? end + 1 : end;

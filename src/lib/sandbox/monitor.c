@@ -195,6 +195,9 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
 	if (sb->cgroup)
 		cgroup_sandbox_kill(sb->cgroup);
+	/* Decisions made up to the end are reported before the exit. */
+	if (sb->bpf)
+		bpf_sandbox_poll_events(sb->bpf);
 
 	struct ward_exit *x = &sb->exit;
 	x->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
@@ -266,12 +269,13 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 
 	bool timed_out = false;
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = sb->pidfd, .events = POLLIN },
 			{ .fd = timer_fd, .events = POLLIN },
 			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = sb->bpf ? bpf_sandbox_event_fd(sb->bpf) : -1, .events = POLLIN },
 		};
-		int n = poll(fds, 3, -1);
+		int n = poll(fds, 4, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -281,12 +285,18 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			break;
 		if (fds[2].revents)
 			forward_pending_signals(sb, sig_fd);
+		if (fds[3].revents)
+			bpf_sandbox_poll_events(sb->bpf);
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
 			ward_sandbox_kill(sb);
 		}
 	}
 	finish(sb, timed_out);
+	if (sb->bpf) {
+		bpf_sandbox_destroy(sb->bpf);
+		sb->bpf = NULL;
+	}
 	if (sb->cgroup) {
 		cgroup_sandbox_destroy(sb->cgroup);
 		sb->cgroup = NULL;

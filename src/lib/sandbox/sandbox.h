@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bpf/bpf_layer.h"
 #include "events/events.h"
 #include "layers/cgroup.h"
 #include "layers/rlimit.h"
@@ -64,6 +65,7 @@ struct ward_sandbox {
 	struct plan plan;
 	bool plan_valid;
 	struct cgroup_sandbox *cgroup;
+	struct bpf_sandbox *bpf; /* entries in the shared BPF maps, or NULL */
 	char *private_tmp;
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
@@ -83,6 +85,13 @@ int environ_resolve_command(const char *file, char *const *envp, char *out, size
 /* private_tmp.c */
 int private_tmp_create(const char *sandbox_id, char **path_out, ward_error *err);
 void private_tmp_remove(const char *path);
+
+/* True when the plan puts any rule on a BPF layer. */
+static inline bool plan_uses_bpf(const struct plan *plan)
+{
+	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net ||
+	       plan->bpf_lsm_kernel || plan->cgroup_bpf_net;
+}
 
 /* monitor.c */
 void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,

@@ -111,6 +111,9 @@ static void spawn_work_release(struct spawn_work *w)
 
 static void sandbox_release(struct ward_sandbox *sb)
 {
+	if (sb->bpf)
+		bpf_sandbox_destroy(sb->bpf);
+	sb->bpf = NULL;
 	if (sb->cgroup)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
@@ -190,10 +193,10 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	char exec_path[PATH_MAX];
 
 	/* Plan first: a refusal must leave nothing behind. */
-	if ((r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan,
-			    err)) < 0)
-		goto fail_early;
+	r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan, err);
 	plan_free(&sb->plan);
+	if (r < 0)
+		goto fail_early;
 
 	w.envp = environ_build(policy, NULL);
 	if (!w.envp) {
@@ -228,6 +231,20 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
 		    0)
+			goto fail;
+	}
+	if (plan_uses_bpf(&sb->plan)) {
+		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
+		 * one the rules would match nothing, so that is an error. */
+		if (!sb->cgroup || !cgroup_sandbox_v2_id(sb->cgroup)) {
+			r = ward_fail(err, -EOPNOTSUPP,
+				      "the BPF layer needs a cgroup v2 directory for the sandbox");
+			goto fail;
+		}
+		bpf_gc_stale();
+		if ((r = bpf_sandbox_create(policy, &sb->plan, cgroup_sandbox_v2_id(sb->cgroup),
+					    cgroup_sandbox_v2_fd(sb->cgroup), &sb->sink, &sb->bpf,
+					    err)) < 0)
 			goto fail;
 	}
 	if (sb->plan.landlock && (r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0)

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/cleanup.h"
 #include "core/error.h"
 #include "supervisor/sup_internal.h"
 

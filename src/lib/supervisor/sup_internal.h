@@ -63,6 +63,7 @@ struct supervisor {
 
 	VEC(struct sup_tracee) tracees;
 	VEC(pid_t) procs; /* every process of the sandbox seen so far (tgids) */
+	VEC(pid_t) early_newborns; /* released before their parent's fork event */
 
 	pthread_mutex_t rules_lock; /* runtime rules, written by the callback */
 	VEC(struct sup_inode) denied_inodes;

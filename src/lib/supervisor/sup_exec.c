@@ -1,0 +1,177 @@
+/* sup_exec.c — deciding execve/execveat: freeze every writer of the caller's
+ * memory, read the path and argv, match the argv rules and ask the callback,
+ * then answer and release only once the kernel has copied the arguments.
+ * Never answers "continue" with a writer running.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "supervisor/sup_internal.h"
+
+#define SUP_ARGV_MAX 4096 /* arguments read; more is denied (E2BIG) */
+#define SUP_ARG_MAX_LEN (128 * 1024) /* MAX_ARG_STRLEN */
+
+struct exec_args {
+	char *path;
+	char **argv;
+	size_t argc;
+};
+
+static void exec_args_free(struct exec_args *a)
+{
+	free(a->path);
+	for (size_t i = 0; i < a->argc; i++)
+		free(a->argv[i]);
+	free(a->argv);
+}
+
+static int read_exec_args(int mem, uint64_t path_addr, uint64_t argv_addr, struct exec_args *out)
+{
+	int r = sup_mem_read_string(mem, path_addr, PATH_MAX, &out->path);
+	if (r < 0)
+		return r;
+	if (!argv_addr)
+		return 0;
+	out->argv = calloc(SUP_ARGV_MAX, sizeof(char *));
+	if (!out->argv)
+		return -ENOMEM;
+	for (;;) {
+		uint64_t ptr;
+		if (out->argc == SUP_ARGV_MAX)
+			return -E2BIG;
+		r = sup_mem_read(mem, argv_addr + out->argc * sizeof(uint64_t), &ptr, sizeof(ptr));
+		if (r < 0)
+			return r;
+		if (!ptr)
+			return 0;
+		r = sup_mem_read_string(mem, ptr, SUP_ARG_MAX_LEN, &out->argv[out->argc]);
+		if (r < 0)
+			return r;
+		out->argc++;
+	}
+}
+
+static json_object *argv_detail(const struct exec_args *a)
+{
+	json_object *detail = json_object_new_object();
+	json_object *argv = json_object_new_array();
+	if (!detail || !argv) {
+		json_object_put(detail);
+		json_object_put(argv);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->argc; i++)
+		json_object_array_add(argv, json_object_new_string(a->argv[i]));
+	json_object_object_add(detail, "argv", argv);
+	json_object_object_add(detail, "path", json_object_new_string(a->path ? a->path : ""));
+	return detail;
+}
+
+static const char *syscall_name(int nr)
+{
+	return nr == SYS_execveat ? "execveat" : "execve";
+}
+
+static void deny(struct supervisor *sup, const struct seccomp_notif *req, struct sup_frozen *fz,
+		 int error, const char *rule, json_object *detail)
+{
+	sup_reply_errno(sup, req->id, error);
+	sup_release(sup, fz);
+	sup_emit(sup, "deny", syscall_name(req->data.nr), (pid_t)req->pid, rule, error, detail);
+}
+
+void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
+{
+	pid_t tid = (pid_t)req->pid;
+	bool at = req->data.nr == SYS_execveat;
+	struct sup_frozen fz = { 0 };
+	char why[240];
+	if (sup_freeze(sup, tid, &fz, why, sizeof(why)) < 0) {
+		sup_reply_errno(sup, req->id, EAGAIN);
+		json_object *detail = json_object_new_object();
+		if (detail)
+			json_object_object_add(detail, "reason", json_object_new_string(why));
+		sup_emit(sup, "deny", syscall_name(req->data.nr), tid,
+			 "supervisor: cannot freeze the writers of argv", EAGAIN, detail);
+		return;
+	}
+	_cleanup_close_ int mem = sup_mem_open(tid);
+	/* The id check after open: the pid was not recycled for another task. */
+	if (mem < 0 || !sup_notif_valid(sup, req->id)) {
+		sup_reply_errno(sup, req->id, EPERM);
+		sup_release(sup, &fz);
+		return;
+	}
+	struct exec_args args = { 0 };
+	int r = read_exec_args(mem, at ? req->data.args[1] : req->data.args[0],
+			       at ? req->data.args[2] : req->data.args[1], &args);
+	if (r < 0) {
+		/* The kernel would fail on the same memory; a read that fails is
+		 * not a reason to allow. */
+		deny(sup, req, &fz, r == -E2BIG ? E2BIG : EFAULT,
+		     "supervisor: cannot read exec arguments", NULL);
+		exec_args_free(&args);
+		return;
+	}
+
+	const struct exec_argv_rule *rule =
+		exec_argv_first_match(sup->sp, args.path, args.argv, args.argc);
+	if (rule && rule->deny) {
+		char where[300], text[600];
+		ward_loc_format(rule->loc, where, sizeof(where));
+		snprintf(text, sizeof(text), "exec deny argv '%s' (%s)", rule->text, where);
+		deny(sup, req, &fz, EACCES, text, argv_detail(&args));
+		exec_args_free(&args);
+		return;
+	}
+
+	struct ward_verdict verdict = { WARD_VERDICT_ALLOW, 0 };
+	const char *decider = rule ? "exec allow argv" : NULL;
+	if (!rule && sup_callback_wants(sup, WARD_SUP_PROCESS)) {
+		pid_t tgid = sup_proc_tgid(tid);
+		struct ward_sup_event ev = {
+			.syscall = syscall_name(req->data.nr),
+			.category = WARD_SUP_PROCESS,
+			.pid = tgid,
+			.ppid = sup_proc_ppid(tgid),
+			.exec_path = args.path,
+			.argv = (const char *const *)args.argv,
+			.argc = args.argc,
+		};
+		decider = "callback";
+		if (!sup_callback_ask(sup, &ev, &verdict)) {
+			verdict.kind = WARD_VERDICT_DENY;
+			verdict.error = EPERM;
+			decider = "callback: no verdict before the timeout";
+		}
+	}
+
+	switch (verdict.kind) {
+	case WARD_VERDICT_DENY:
+		deny(sup, req, &fz, verdict.error > 0 ? verdict.error : EPERM, decider,
+		     argv_detail(&args));
+		break;
+	case WARD_VERDICT_KILL:
+		sup_kill_sandbox(sup, "callback verdict: kill");
+		deny(sup, req, &fz, EPERM, decider, argv_detail(&args));
+		break;
+	case WARD_VERDICT_AUDIT:
+		sup_emit(sup, "audit", syscall_name(req->data.nr), tid, decider, 0,
+			 argv_detail(&args));
+		sup_continue_frozen(sup, req->id, &fz);
+		break;
+	case WARD_VERDICT_ALLOW:
+		sup_continue_frozen(sup, req->id, &fz);
+		break;
+	default: /* an unknown verdict is no permission */
+		deny(sup, req, &fz, EPERM, "callback: unknown verdict", argv_detail(&args));
+		break;
+	}
+	exec_args_free(&args);
+}

@@ -1,0 +1,241 @@
+/* sup_loop.c — the supervisor's life: take the listener from the child, serve
+ * notifications on an epoll loop in its own thread, answer, stop. Every path
+ * that cannot decide answers with an error: it never fails open. When the
+ * listener closes (ward died or sup_stop), trapped syscalls get ENOSYS.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error.h"
+#include "supervisor/sup_internal.h"
+
+#define SUP_HANDOVER_TIMEOUT_MS 5000
+
+int sup_reply_errno(struct supervisor *sup, uint64_t id, int error)
+{
+	struct seccomp_notif_resp resp = { .id = id, .error = -(error ? error : EPERM) };
+	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+}
+
+int sup_reply_value(struct supervisor *sup, uint64_t id, int64_t value)
+{
+	struct seccomp_notif_resp resp = { .id = id, .val = value };
+	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+}
+
+int sup_reply_continue(struct supervisor *sup, uint64_t id)
+{
+	struct seccomp_notif_resp resp = { .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+}
+
+bool sup_notif_valid(struct supervisor *sup, uint64_t id)
+{
+	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+void sup_emit(struct supervisor *sup, const char *verdict, const char *syscall, pid_t pid,
+	      const char *rule, int error, json_object *detail)
+{
+	if (!detail)
+		detail = json_object_new_object();
+	if (detail)
+		json_object_object_add(detail, "syscall", json_object_new_string(syscall));
+	event_emit_decision(sup->sink, verdict, "supervisor", syscall, pid, rule, error, detail);
+}
+
+void sup_kill_sandbox(struct supervisor *sup, const char *why)
+{
+	/* Every process of the sandbox was registered at fork time (the
+	 * fork-class syscalls are trapped), so this list is complete. */
+	kill(sup->root, SIGKILL);
+	VEC_FOREACH(&sup->procs, p)
+	kill(*p, SIGKILL);
+	json_object *detail = json_object_new_object();
+	if (detail)
+		json_object_object_add(detail, "reason", json_object_new_string(why));
+	event_emit_decision(sup->sink, "kill", "supervisor", "sandbox", sup->root, why, 0, detail);
+}
+
+static void dispatch(struct supervisor *sup, const struct seccomp_notif *req)
+{
+	switch (req->data.nr) {
+	case SYS_execve:
+	case SYS_execveat:
+		sup_exec_notified(sup, req);
+		return;
+	case SYS_clone:
+	case SYS_clone3:
+#ifdef SYS_fork
+	case SYS_fork:
+#endif
+#ifdef SYS_vfork
+	case SYS_vfork:
+#endif
+		sup_fork_notified(sup, req);
+		return;
+	case SYS_connect:
+	case SYS_sendto:
+	case SYS_sendmsg:
+	case SYS_sendmmsg:
+		sup_net_notified(sup, req);
+		return;
+	default:
+		/* The filter traps nothing else; a surprise is denied. */
+		sup_reply_errno(sup, req->id, ENOSYS);
+	}
+}
+
+static void *serve(void *arg)
+{
+	struct supervisor *sup = arg;
+	struct seccomp_notif req;
+	for (;;) {
+		struct epoll_event evs[4];
+		int timeout = sup_tracer_busy(sup) ? 5 : -1;
+		int n = epoll_wait(sup->epfd, evs, (int)ARRAY_SIZE(evs), timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		sup_tracer_poll(sup, false);
+		bool quit = false;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == sup->stop_fd) {
+				quit = true;
+				continue;
+			}
+			if (evs[i].events & EPOLLIN) {
+				memset(&req, 0, sizeof(req));
+				if (ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0)
+					dispatch(sup, &req);
+			} else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+				/* No task uses the filter any more: the sandbox is gone. */
+				if (!sup_tracer_busy(sup))
+					quit = true;
+			}
+		}
+		if (quit)
+			break;
+	}
+	sup_tracer_detach_all(sup);
+	return NULL;
+}
+
+static int take_listener(int sock_fd, pid_t child, ward_error *err)
+{
+	struct pollfd pfd = { .fd = sock_fd, .events = POLLIN };
+	int r = poll(&pfd, 1, SUP_HANDOVER_TIMEOUT_MS);
+	if (r <= 0)
+		return ward_fail(err, r == 0 ? -ETIMEDOUT : -errno,
+				 "supervisor: the child did not hand over its listener");
+	int child_fd = -1;
+	if (read(sock_fd, &child_fd, sizeof(child_fd)) != (ssize_t)sizeof(child_fd))
+		return ward_fail(err, -EPIPE, "supervisor: the child failed to install its filter");
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0)
+		return ward_fail_errno(err, -errno, "supervisor: pidfd_open(%d)", (int)child);
+	int listener = (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+	if (listener < 0)
+		return ward_fail_errno(err, -errno, "supervisor: pidfd_getfd");
+	if (write(sock_fd, "y", 1) != 1) {
+		close(listener);
+		return ward_fail(err, -EPIPE, "supervisor: the child went away");
+	}
+	return listener;
+}
+
+static void sup_free(struct supervisor *sup)
+{
+	if (sup->listener >= 0)
+		close(sup->listener);
+	if (sup->epfd >= 0)
+		close(sup->epfd);
+	if (sup->stop_fd >= 0)
+		close(sup->stop_fd);
+	VEC_FREE(&sup->tracees);
+	VEC_FREE(&sup->procs);
+	VEC_FREE(&sup->early_newborns);
+	VEC_FOREACH(&sup->denied_inodes, d)
+	free(d->path);
+	VEC_FREE(&sup->denied_inodes);
+	VEC_FOREACH(&sup->net_runtime, n)
+	free(n->text);
+	VEC_FREE(&sup->net_runtime);
+	pthread_mutex_destroy(&sup->rules_lock);
+	free(sup);
+}
+
+int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd,
+	      pid_t child, struct event_sink *sink, struct supervisor **out, ward_error *err)
+{
+	struct supervisor *sup = calloc(1, sizeof(*sup));
+	if (!sup)
+		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
+	sup->listener = sup->epfd = sup->stop_fd = -1;
+	pthread_mutex_init(&sup->rules_lock, NULL);
+	pthread_mutex_init(&sup->cb.lock, NULL);
+	pthread_cond_init(&sup->cb.cond, NULL);
+	sup->root = child;
+	sup->policy = policy;
+	sup->sp = policy->supervisor;
+	sup->sink = sink;
+	sup->exec_rules = sup->sp && sup->sp->exec_argv.len;
+	sup->net_rules = plan && plan->sup_net;
+	sup->track_forks = true;
+
+	int r = take_listener(sock_fd, child, err);
+	if (r < 0)
+		goto fail;
+	sup->listener = r;
+	if (VEC_PUSH(&sup->procs, child) < 0) {
+		r = ward_fail(err, -ENOMEM, "supervisor: out of memory");
+		goto fail;
+	}
+	sup->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sup->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sup->epfd < 0 || sup->stop_fd < 0) {
+		r = ward_fail_errno(err, -errno, "supervisor: epoll");
+		goto fail;
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = sup->listener };
+	struct epoll_event stop_ev = { .events = EPOLLIN, .data.fd = sup->stop_fd };
+	if (epoll_ctl(sup->epfd, EPOLL_CTL_ADD, sup->listener, &ev) < 0 ||
+	    epoll_ctl(sup->epfd, EPOLL_CTL_ADD, sup->stop_fd, &stop_ev) < 0) {
+		r = ward_fail_errno(err, -errno, "supervisor: epoll_ctl");
+		goto fail;
+	}
+	r = -pthread_create(&sup->thread, NULL, serve, sup);
+	if (r < 0) {
+		ward_fail_errno(err, r, "supervisor: pthread_create");
+		goto fail;
+	}
+	sup->thread_started = true;
+	*out = sup;
+	return 0;
+fail:
+	sup_free(sup);
+	return r;
+}
+
+void sup_stop(struct supervisor *sup)
+{
+	if (!sup)
+		return;
+	if (sup->thread_started) {
+		uint64_t one = 1;
+		if (write(sup->stop_fd, &one, sizeof(one)) < 0) {
+			/* an eventfd write fails only on overflow: the loop is awake */
+		}
+		pthread_join(sup->thread, NULL);
+	}
+	sup_callback_stop(sup);
+	/* Closing the listener answers every pending notification with ENOSYS. */
+	sup_free(sup);
+}

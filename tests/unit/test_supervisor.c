@@ -1,0 +1,433 @@
+/* test_supervisor.c — the supervisor against the real kernel: a minimal spawn
+ * (fork, no_new_privs, the notify filter, exec a helper from tests/progs),
+ * real denials with real errnos, the argv and sockaddr races, fail-closed
+ * behaviour. Needs root (ptrace, pidfd_getfd); skips say why.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "plan/plan.h"
+#include "policy/policy.h"
+#include "supervisor/supervisor.h"
+
+static char progs[PATH_MAX / 2];
+
+/* ---- events captured from the sink ---- */
+static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
+static char events[1 << 16];
+
+static void on_event(const char *json, void *userdata)
+{
+	(void)userdata;
+	pthread_mutex_lock(&events_lock);
+	size_t len = strlen(events);
+	snprintf(events + len, sizeof(events) - len, "%s\n", json);
+	pthread_mutex_unlock(&events_lock);
+}
+
+static bool events_contain(const char *needle)
+{
+	pthread_mutex_lock(&events_lock);
+	bool found = strstr(events, needle) != NULL;
+	pthread_mutex_unlock(&events_lock);
+	return found;
+}
+
+static struct event_sink sink = { .fn = on_event, .sandbox_id = "test" };
+
+static void prog_path(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s", progs, name);
+}
+
+/* The spawn path in miniature: what the lead's spawn does around us. */
+struct run {
+	pid_t pid;
+	struct supervisor *sup;
+	struct seccomp_program prog;
+};
+
+static int start(struct ward_policy *policy, struct plan *plan, char *const argv[], struct run *run)
+{
+	ward_error err = { 0 };
+	int sv[2];
+	events[0] = '\0';
+	assert_int_equal(sup_prepare(policy, plan, &run->prog, &err), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	run->pid = fork();
+	assert_true(run->pid >= 0);
+	if (run->pid == 0) {
+		close(sv[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (sup_child_install(&run->prog, sv[1]) < 0)
+			_exit(125);
+		execv(argv[0], argv);
+		_exit(100 + errno);
+	}
+	close(sv[1]);
+	int r = sup_start(policy, plan, sv[0], run->pid, &sink, &run->sup, &err);
+	close(sv[0]);
+	if (r < 0)
+		print_message("sup_start: %s\n", err.message);
+	return r;
+}
+
+static int finish(struct run *run)
+{
+	int status;
+	/* __WNOTHREAD: the supervisor thread is the tracer; a wait from
+	 * another thread of this process would steal its ptrace stops. */
+	assert_int_equal(waitpid(run->pid, &status, __WNOTHREAD), run->pid);
+	sup_stop(run->sup);
+	seccomp_program_release(&run->prog);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_to_end(struct ward_policy *policy, struct plan *plan, char *const argv[])
+{
+	struct run run = { 0 };
+	assert_int_equal(start(policy, plan, argv, &run), 0);
+	return finish(&run);
+}
+
+static struct ward_policy *policy_with_force_rule(void)
+{
+	struct ward_policy *policy = ward_policy_new();
+	ward_error err = { 0 };
+	struct ward_loc loc = { .file = "--exec-deny" };
+	assert_non_null(policy);
+	assert_int_equal(policy_add_exec_argv(policy, "sup_argv_report push --force*", true, loc,
+					      &err),
+			 0);
+	return policy;
+}
+
+/* ---- tests ---- */
+
+static void test_argv_matcher_first_match_wins(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = ward_policy_new();
+	ward_error err = { 0 };
+	struct ward_loc loc = { .file = "test" };
+	assert_int_equal(policy_add_exec_argv(policy, "git push origin", false, loc, &err), 0);
+	assert_int_equal(policy_add_exec_argv(policy, "git push --force*", true, loc, &err), 0);
+	assert_int_equal(policy_add_exec_argv(policy, "git push *", true, loc, &err), 0);
+	char *force[] = { "git", "push", "--force-with-lease", "x" };
+	char *origin[] = { "git", "push", "origin", "--force" };
+	char *status[] = { "git", "status" };
+	char *renamed[] = { "anything", "push", "--force" };
+	const struct exec_argv_rule *r;
+	r = exec_argv_first_match(policy->supervisor, "/usr/bin/git", force, 4);
+	assert_non_null(r);
+	assert_true(r->deny);
+	assert_string_equal(r->text, "git push --force*");
+	r = exec_argv_first_match(policy->supervisor, "/usr/bin/git", origin, 4);
+	assert_non_null(r);
+	assert_false(r->deny);
+	assert_null(exec_argv_first_match(policy->supervisor, "/usr/bin/git", status, 2));
+	/* argv[0] is the caller's choice: the executed file's name counts too */
+	r = exec_argv_first_match(policy->supervisor, "/usr/bin/git", renamed, 3);
+	assert_non_null(r);
+	assert_true(r->deny);
+	ward_policy_free(policy);
+}
+
+static void test_no_supervisor_when_nothing_needs_it(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = ward_policy_new();
+	struct plan plan = { 0 };
+	struct seccomp_program prog = { 0 };
+	ward_error err = { 0 };
+	assert_false(sup_needed(policy, &plan));
+	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), -EINVAL);
+	assert_null(prog.filter);
+	struct ward_loc loc = { .file = "test" };
+	assert_int_equal(policy_add_exec_argv(policy, "git push", true, loc, &err), 0);
+	assert_true(sup_needed(policy, &plan));
+	ward_policy_free(policy);
+}
+
+static void test_exec_argv_deny_is_eacces(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = policy_with_force_rule();
+	struct plan plan = { 0 };
+	char target[PATH_MAX];
+	prog_path(target, sizeof(target), "sup_argv_report");
+	char *denied[] = { target, "push", "--force", NULL };
+	char *allowed[] = { target, "push", "--safe", NULL };
+	assert_int_equal(run_to_end(policy, &plan, denied), 100 + EACCES);
+	assert_true(events_contain("sup_argv_report push --force*"));
+	assert_int_equal(run_to_end(policy, &plan, allowed), 0);
+	ward_policy_free(policy);
+}
+
+static void test_every_way_to_spawn_is_checked(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = policy_with_force_rule();
+	struct plan plan = { 0 };
+	char spawner[PATH_MAX], target[PATH_MAX];
+	prog_path(spawner, sizeof(spawner), "sup_spawner");
+	prog_path(target, sizeof(target), "sup_argv_report");
+	const char *modes[] = { "fork", "vfork", "posix_spawn", "clone3", "clonevm", "thread" };
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *denied[] = { spawner, (char *)modes[i], target, "push", "--force", NULL };
+		char *allowed[] = { spawner, (char *)modes[i], target, "push", "--ok", NULL };
+		print_message("mode %s\n", modes[i]);
+		int want_denied = strcmp(modes[i], "posix_spawn") == 0 ? 100 + EACCES : 100 + EACCES;
+		assert_int_equal(run_to_end(policy, &plan, denied), want_denied);
+		assert_int_equal(run_to_end(policy, &plan, allowed), 0);
+	}
+	ward_policy_free(policy);
+}
+
+static void test_python_threads_spawning_are_checked(void **state)
+{
+	(void)state;
+	char python[PATH_MAX];
+	FILE *p = popen("command -v python3", "r");
+	bool have = p && fgets(python, sizeof(python), p);
+	if (p)
+		pclose(p);
+	if (!have) {
+		print_message("SKIP: no python3 on this host\n");
+		skip();
+	}
+	python[strcspn(python, "\n")] = '\0';
+	char resolved[PATH_MAX];
+	if (!realpath(python, resolved))
+		skip();
+	struct ward_policy *policy = policy_with_force_rule();
+	struct plan plan = { 0 };
+	char target[PATH_MAX], script[2 * PATH_MAX + 600];
+	prog_path(target, sizeof(target), "sup_argv_report");
+	/* Eight threads each run an allowed and a denied command; exit 0 only
+	 * when every allowed one ran and every denied one failed. */
+	snprintf(script, sizeof(script),
+		 "import subprocess, threading, sys\n"
+		 "bad = []\n"
+		 "def work():\n"
+		 "    for _ in range(5):\n"
+		 "        if subprocess.call(['%s', 'push', '--ok']) != 0: bad.append('ok')\n"
+		 "        try:\n"
+		 "            subprocess.call(['%s', 'push', '--force'])\n"
+		 "            bad.append('force ran')\n"
+		 "        except PermissionError:\n"
+		 "            pass\n"
+		 "ts = [threading.Thread(target=work) for _ in range(8)]\n"
+		 "[t.start() for t in ts]; [t.join() for t in ts]\n"
+		 "sys.exit(1 if bad else 0)\n",
+		 target, target);
+	char *argv[] = { resolved, "-c", script, NULL };
+	assert_int_equal(run_to_end(policy, &plan, argv), 0);
+	ward_policy_free(policy);
+}
+
+static void test_argv_race_has_no_bypass(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = policy_with_force_rule();
+	struct plan plan = { 0 };
+	char race[PATH_MAX], target[PATH_MAX];
+	prog_path(race, sizeof(race), "sup_exec_race");
+	prog_path(target, sizeof(target), "sup_argv_report");
+	char *argv[] = { race, target, "10000", NULL };
+	assert_int_equal(run_to_end(policy, &plan, argv), 0);
+	ward_policy_free(policy);
+}
+
+static void test_connect_race_has_no_bypass(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = ward_policy_new();
+	ward_error err = { 0 };
+	assert_int_equal(ward_policy_net_deny(policy, "udp://127.0.0.1:10002", &err), 0);
+	struct plan plan = { .sup_net = true, .supervisor = true };
+	char race[PATH_MAX];
+	prog_path(race, sizeof(race), "sup_connect_race");
+	char *argv[] = { race, "10001", "10002", "10000", NULL };
+	assert_int_equal(run_to_end(policy, &plan, argv), 0);
+	ward_policy_free(policy);
+}
+
+/* ---- the callback ---- */
+static struct ward_verdict next_verdict;
+static unsigned callback_sleep_ms;
+static int callback_calls;
+
+static struct ward_verdict verdict_cb(const struct ward_sup_event *ev, ward_sup_context *ctx,
+				      void *userdata)
+{
+	(void)ctx;
+	(void)userdata;
+	__atomic_add_fetch(&callback_calls, 1, __ATOMIC_SEQ_CST);
+	if (ev->argc >= 2 && strcmp(ev->argv[1], "judge") != 0)
+		return (struct ward_verdict){ WARD_VERDICT_ALLOW, 0 };
+	if (callback_sleep_ms) {
+		struct timespec ts = { callback_sleep_ms / 1000,
+				       (long)(callback_sleep_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return next_verdict;
+}
+
+static int run_judged(struct ward_verdict verdict, unsigned timeout_ms, unsigned sleep_ms)
+{
+	struct ward_policy *policy = ward_policy_new();
+	struct plan plan = { 0 };
+	char spawner[PATH_MAX], target[PATH_MAX];
+	prog_path(spawner, sizeof(spawner), "sup_spawner");
+	prog_path(target, sizeof(target), "sup_argv_report");
+	ward_policy_set_callback(policy, verdict_cb, NULL);
+	ward_policy_set_callback_categories(policy, WARD_SUP_PROCESS);
+	if (timeout_ms)
+		ward_policy_set_callback_timeout(policy, timeout_ms);
+	next_verdict = verdict;
+	callback_sleep_ms = sleep_ms;
+	char *argv[] = { spawner, "fork", target, "judge", NULL };
+	int code = run_to_end(policy, &plan, argv);
+	ward_policy_free(policy);
+	return code;
+}
+
+static void test_callback_verdicts(void **state)
+{
+	(void)state;
+	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_ALLOW, 0 }, 0, 0), 0);
+	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_DENY, EROFS }, 0, 0),
+			 100 + EROFS);
+	assert_true(events_contain("\"deny\""));
+	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_AUDIT, 0 }, 0, 0), 0);
+	assert_true(events_contain("audit"));
+	/* kill: the spawner (the sandbox) dies by SIGKILL */
+	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_KILL, 0 }, 0, 0),
+			 128 + SIGKILL);
+	assert_true(events_contain("kill"));
+}
+
+static void test_callback_timeout_denies(void **state)
+{
+	(void)state;
+	int code = run_judged((struct ward_verdict){ WARD_VERDICT_ALLOW, 0 }, 200, 1000);
+	assert_int_equal(code, 100 + EPERM);
+	assert_true(events_contain("timeout"));
+}
+
+static void test_closed_listener_fails_closed_with_enosys(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = policy_with_force_rule();
+	struct plan plan = { 0 };
+	char spawner[PATH_MAX], target[PATH_MAX];
+	prog_path(spawner, sizeof(spawner), "sup_spawner");
+	prog_path(target, sizeof(target), "sup_argv_report");
+	/* The sandbox is a shell that waits, then tries to exec: by then the
+	 * supervisor is stopped. */
+	char script[4 * PATH_MAX];
+	snprintf(script, sizeof(script), "sleep 0.3; exec %s fork %s push --ok", spawner, target);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct run run = { 0 };
+	assert_int_equal(start(policy, &plan, argv, &run), 0);
+	sup_stop(run.sup);
+	int status;
+	waitpid(run.pid, &status, __WNOTHREAD);
+	seccomp_program_release(&run.prog);
+	/* sh's exec of the spawner fails: ENOSYS, never an unchecked exec */
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 0);
+	ward_policy_free(policy);
+}
+
+static void test_supervisor_killed_sandbox_gone_within_1s(void **state)
+{
+	(void)state;
+	/* The supervisor runs in its own process here, so it can be SIGKILLed. */
+	int pipefd[2];
+	assert_int_equal(pipe(pipefd), 0);
+	pid_t ward = fork();
+	if (ward == 0) {
+		struct ward_policy *policy = policy_with_force_rule();
+		struct plan plan = { 0 };
+		char *argv[] = { "/bin/sleep", "30", NULL };
+		struct run run = { 0 };
+		if (start(policy, &plan, argv, &run) < 0)
+			_exit(1);
+		if (write(pipefd[1], &run.pid, sizeof(run.pid)) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	pid_t sandbox = 0;
+	assert_int_equal(read(pipefd[0], &sandbox, sizeof(sandbox)), sizeof(sandbox));
+	usleep(100000);
+	assert_int_equal(kill(sandbox, 0), 0);
+	kill(ward, SIGKILL);
+	waitpid(ward, NULL, 0);
+	struct timespec start_ts, now;
+	clock_gettime(CLOCK_MONOTONIC, &start_ts);
+	bool gone = false;
+	for (int i = 0; i < 100 && !gone; i++) {
+		char path[64], st = 0;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)sandbox);
+		FILE *f = fopen(path, "r");
+		if (!f || fscanf(f, "%*d %*s %c", &st) != 1 || st == 'Z')
+			gone = true;
+		if (f)
+			fclose(f);
+		if (!gone)
+			usleep(10000);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	assert_true(gone);
+	assert_true(now.tv_sec - start_ts.tv_sec <= 1);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+int main(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return 1;
+	exe[n] = '\0';
+	snprintf(progs, sizeof(progs), "%s/../progs", dirname(exe));
+	if (geteuid() != 0) {
+		printf("SKIP: test_supervisor needs root (ptrace and pidfd_getfd of the sandbox)\n");
+		return 0;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_argv_matcher_first_match_wins),
+		cmocka_unit_test(test_no_supervisor_when_nothing_needs_it),
+		cmocka_unit_test(test_exec_argv_deny_is_eacces),
+		cmocka_unit_test(test_every_way_to_spawn_is_checked),
+		cmocka_unit_test(test_python_threads_spawning_are_checked),
+		cmocka_unit_test(test_callback_verdicts),
+		cmocka_unit_test(test_callback_timeout_denies),
+		cmocka_unit_test(test_closed_listener_fails_closed_with_enosys),
+		cmocka_unit_test(test_supervisor_killed_sandbox_gone_within_1s),
+		cmocka_unit_test(test_argv_race_has_no_bypass),
+		cmocka_unit_test(test_connect_race_has_no_bypass),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

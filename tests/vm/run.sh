@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# run.sh — the QEMU kernel harness of ward's BPF layer. Boots Debian's 6.1
+# and 6.12 cloud kernels (downloaded with apt-get into tests/vm/cache) with
+# lsm=...,bpf under TCG, runs tests/vm/guest.c inside from an initramfs,
+# and judges the TAP lines it prints: the load gate against the checked-in
+# tests/vm/baseline-<series>.txt, the behaviour gate line by line.
+# A guest that hangs is killed by the timeout and fails. A skip says why
+# and never counts as a pass. Usage: tests/vm/run.sh [BUILD_DIR]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build/vm}
+CACHE=tests/vm/cache
+OUT=$BUILD/vm
+TIMEOUT=${VM_TIMEOUT:-600}
+SERIES=${VM_SERIES:-"6.1 6.12"}
+mkdir -p "$CACHE" "$OUT"
+passed=0 failed=0 skipped=0
+
+finish() {
+	echo "vm: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+skip_all() {
+	echo "vm: SKIP: $*"
+	skipped=$((skipped + 1))
+	finish
+}
+
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+[ -x /bin/busybox ] || skip_all "busybox-static is not installed"
+
+# ---- the guest program, static ----
+make -s BUILD="$BUILD" bpf || { echo "vm: building the BPF skeletons failed"; failed=1; finish; }
+CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Isrc/lib -I$BUILD/gen $(pkg-config --cflags json-c libbpf)"
+# shellcheck disable=SC2086
+cc -static $CFLAGS -o "$OUT/guest" tests/vm/guest.c src/lib/bpf/*.c src/lib/core/error.c \
+	src/lib/core/vec.c src/lib/events/events.c \
+	-l:libbpf.a -l:libelf.a -l:libjson-c.a -lz -lzstd ||
+	{ echo "vm: building the static guest failed"; failed=1; finish; }
+
+# ---- kernels: the newest cloud package of each series ----
+kernel_package() {
+	case $1 in
+	6.1) apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' ;;
+	6.12) apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned$' ;;
+	esac | awk '{print $1}' | sort -V | tail -1
+}
+
+fetch_kernel() { # series -> path of vmlinuz, or empty
+	local series=$1 deb dir
+	deb=$(ls "$CACHE"/linux-image-"$series"[.-]*cloud-amd64-unsigned_*.deb 2>/dev/null | sort -V | tail -1)
+	if [ -z "$deb" ]; then
+		local pkg
+		pkg=$(kernel_package "$series")
+		if [ -z "$pkg" ]; then
+			apt-get update -qq >/dev/null 2>&1
+			pkg=$(kernel_package "$series")
+		fi
+		[ -n "$pkg" ] || return 0
+		(cd "$CACHE" && apt-get download -qq "$pkg" >/dev/null 2>&1)
+		deb=$(ls "$CACHE"/linux-image-"$series"[.-]*cloud-amd64-unsigned_*.deb 2>/dev/null | sort -V | tail -1)
+		[ -n "$deb" ] || return 0
+	fi
+	dir=$CACHE/$(basename "$deb" .deb)
+	[ -d "$dir/boot" ] || dpkg -x "$deb" "$dir"
+	ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -1
+}
+
+# ---- the initramfs: busybox, the guest, /init ----
+ROOT=$OUT/initramfs
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,data}
+cp /bin/busybox "$ROOT/bin/busybox"
+cp "$OUT/guest" "$ROOT/guest"
+cat >"$ROOT/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t securityfs securityfs /sys/kernel/security
+mount -t bpf bpf /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t tmpfs tmp /tmp
+mount -t tmpfs data /data
+echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
+ip link set lo up
+echo "KERNEL $(uname -r)"
+echo "LSM $(cat /sys/kernel/security/lsm)"
+/guest
+echo "GUEST-EXIT $?"
+poweroff -f
+INIT
+chmod 755 "$ROOT/init"
+(cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initrd.gz"
+
+# ---- boot each kernel and judge ----
+for series in $SERIES; do
+	vmlinuz=$(fetch_kernel "$series")
+	if [ -z "$vmlinuz" ]; then
+		echo "vm $series: SKIP: no Debian $series cloud kernel could be fetched"
+		skipped=$((skipped + 1))
+		continue
+	fi
+	log=$OUT/console-$series.log
+	echo "vm $series: booting $(basename "$vmlinuz") (timeout ${TIMEOUT}s)"
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 -nographic \
+		-no-reboot -kernel "$vmlinuz" -initrd "$OUT/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1 lsm=landlock,lockdown,yama,bpf" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	tr -d '\r' <"$log" >"$log.txt"
+	if [ $rc -eq 124 ] || ! grep -q '^# guest done' "$log.txt"; then
+		echo "not ok - vm $series: the guest did not finish (qemu rc $rc, see $log)"
+		failed=$((failed + 1))
+	fi
+
+	# load gate: the programs that load here, against the baseline
+	baseline=tests/vm/baseline-$series.txt
+	grep '^LOAD ' "$log.txt" | sed 's/^LOAD //' | sort >"$OUT/load-$series.txt"
+	if [ ! -s "$OUT/load-$series.txt" ]; then
+		echo "not ok - vm $series: load gate printed nothing"
+		failed=$((failed + 1))
+	elif [ ! -f "$baseline" ]; then
+		cp "$OUT/load-$series.txt" "$baseline"
+		echo "ok # SKIP vm $series: no baseline yet; wrote $baseline (check it in)"
+		skipped=$((skipped + 1))
+	else
+		# a program that loaded in the baseline and fails now is a regression
+		regressions=$(join <(grep ' ok$' "$baseline" | awk '{print $1}') \
+			<(grep ' failed$' "$OUT/load-$series.txt" | awk '{print $1}'))
+		missing=$(comm -23 <(awk '{print $1}' "$baseline") <(awk '{print $1}' "$OUT/load-$series.txt"))
+		if [ -n "$regressions$missing" ]; then
+			echo "not ok - vm $series: load regressions against $baseline: $regressions $missing"
+			failed=$((failed + 1))
+		else
+			echo "ok - vm $series: load gate matches $baseline"
+			passed=$((passed + 1))
+		fi
+	fi
+
+	# behaviour gate: every TAP line of the guest
+	while IFS= read -r line; do
+		case $line in
+		"not ok "*) echo "vm $series: $line"; failed=$((failed + 1)) ;;
+		"ok "*"# SKIP"*) echo "vm $series: $line"; skipped=$((skipped + 1)) ;;
+		"ok "*) passed=$((passed + 1)) ;;
+		esac
+	done < <(grep -E '^(not )?ok ' "$log.txt")
+done
+finish
