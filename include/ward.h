@@ -76,6 +76,9 @@ void ward_policy_free(ward_policy *policy);
 int ward_policy_load_file(ward_policy *policy, const char *path, ward_error *err);
 int ward_policy_load_string(ward_policy *policy, const char *yaml, const char *origin,
 			    ward_error *err);
+/* Names where later API calls come from in error messages ("--read", a
+ * config key...); NULL returns to "api". */
+int ward_policy_set_origin(ward_policy *policy, const char *origin, ward_error *err);
 /* Adds a built-in profile ("default", "minimal"). */
 int ward_policy_use_profile(ward_policy *policy, const char *name, ward_error *err);
 
@@ -87,6 +90,11 @@ int ward_policy_net_deny(ward_policy *policy, const char *rule, ward_error *err)
 int ward_policy_net_bind(ward_policy *policy, const char *ports, ward_error *err);
 int ward_policy_exec_allow(ward_policy *policy, const char *path, ward_error *err);
 int ward_policy_exec_deny(ward_policy *policy, const char *path, ward_error *err);
+/* Exec rules on the arguments, decided by the supervisor: WORDS is a blank-
+ * separated list of fnmatch globs, one per argument ("git push --force*").
+ * First matching rule wins, in the order added. */
+int ward_policy_exec_allow_argv(ward_policy *policy, const char *words, ward_error *err);
+int ward_policy_exec_deny_argv(ward_policy *policy, const char *words, ward_error *err);
 /* Parses TEXT in the limit's unit ("512M", "1.5G", "30s", "250ms", "50%"). */
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err);

@@ -21,8 +21,10 @@ for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	out=$LOG/$name.out
-	"$t" >"$out" 2>&1
+	# A hung test is a failed test, never a hung CI.
+	timeout -k 10 "${UNIT_TIMEOUT:-600}" "$t" >"$out" 2>&1
 	rc=$?
+	[ "$rc" = 124 ] && echo "[  FAILED  ] 1 test(s): $name timed out after ${UNIT_TIMEOUT:-600} s" >>"$out"
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
 	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')

@@ -124,10 +124,16 @@ static const char *absolute_path(const char *path, char *buf, size_t size)
 	return buf;
 }
 
+/* --exec-deny takes a path ("/usr/bin/curl", "./tool") or an argv rule
+ * ("git push --force*", "curl"): words, or one word without a slash. */
+static bool is_argv_rule(const char *arg)
+{
+	return strpbrk(arg, " \t") || !strchr(arg, '/');
+}
+
 static bool flag_takes_path(int opt)
 {
-	return opt == 'r' || opt == 'w' || opt == 'x' || opt == OPT_FS_DENY ||
-	       opt == OPT_EXEC_ALLOW || opt == OPT_EXEC_DENY || opt == OPT_CWD;
+	return opt == 'r' || opt == 'w' || opt == 'x' || opt == OPT_FS_DENY || opt == OPT_CWD;
 }
 
 /* Applies one flag to the policy; fills ERR on bad input. */
@@ -149,9 +155,13 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 	case OPT_FS_DENY:
 		return ward_policy_fs_deny(policy, f->arg, err);
 	case OPT_EXEC_ALLOW:
-		return ward_policy_exec_allow(policy, f->arg, err);
+		if (is_argv_rule(given->arg))
+			return ward_policy_exec_allow_argv(policy, given->arg, err);
+		return ward_policy_exec_allow(policy, absolute_path(f->arg, buf, sizeof(buf)), err);
 	case OPT_EXEC_DENY:
-		return ward_policy_exec_deny(policy, f->arg, err);
+		if (is_argv_rule(given->arg))
+			return ward_policy_exec_deny_argv(policy, given->arg, err);
+		return ward_policy_exec_deny(policy, absolute_path(f->arg, buf, sizeof(buf)), err);
 	case OPT_NET_ALLOW:
 		return ward_policy_net_allow(policy, f->arg, err);
 	case OPT_NET_DENY:
@@ -196,7 +206,7 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		if (!strcmp(f->arg, "audit"))
 			return ward_policy_set_mode(policy, WARD_MODE_AUDIT);
 		snprintf(err->message, sizeof(err->message),
-			 "unknown mode '%.64s' (expected enforce or audit)", f->arg);
+			 "--mode: unknown mode '%.64s' (expected enforce or audit)", f->arg);
 		return -EINVAL;
 	case OPT_ALLOW_DEGRADED:
 		return ward_policy_allow_degraded(policy, f->arg, err);
@@ -334,9 +344,11 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < nflags; i++) {
 		if (flags[i].opt == 'p' || flags[i].opt == OPT_PROFILE)
 			continue;
-		if (apply_flag(policy, &flags[i], &err) < 0) {
-			rc = cli_error("--%s %s: %s", flag_name(flags[i].opt),
-				       flags[i].arg ? flags[i].arg : "", err.message);
+		char origin[64];
+		snprintf(origin, sizeof(origin), "--%s", flag_name(flags[i].opt));
+		if (ward_policy_set_origin(policy, origin, &err) < 0 ||
+		    apply_flag(policy, &flags[i], &err) < 0) {
+			rc = cli_error("%s", err.message);
 			goto out;
 		}
 	}

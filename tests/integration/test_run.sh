@@ -87,38 +87,63 @@ while time.time()<end:
     except OSError: pass' "$PORT" &
 LISTENER=$!
 sleep 0.5
-if [ -z "$AS_USER" ]; then
-	expect "CIDR allow: connect inside the allowed prefix works" 0 '^OK$' -- \
-		run "${G[@]}" --net-allow "tcp://127.0.0.0/8:$PORT" -- "$PROBE" connect 127.0.0.1 "$PORT"
-	expect "CIDR allow: connect outside the allowed prefix is EPERM" 1 '^EPERM$' -- \
-		run "${G[@]}" --net-allow "tcp://10.0.0.0/8:$PORT" -- "$PROBE" connect 127.0.0.1 "$PORT"
-	expect "CIDR allow: the same through an IPv4-mapped IPv6 address is EPERM" 1 '^EPERM$' -- \
-		run "${G[@]}" --net-allow "tcp://10.0.0.0/8:$PORT" -- "$PROBE" connect ::ffff:127.0.0.1 "$PORT"
-	expect "CIDR deny inside an allow is EPERM" 1 '^EPERM$' -- \
-		run "${G[@]}" --net-allow "tcp://*:$PORT" --net-deny 127.0.0.0/8 -- "$PROBE" connect 127.0.0.1 "$PORT"
-	expect "CIDR deny applies to IPv4-mapped addresses" 1 '^EPERM$' -- \
-		run "${G[@]}" --net-allow "tcp://*:$PORT" --net-deny 127.0.0.0/8 -- "$PROBE" connect ::ffff:127.0.0.1 "$PORT"
-	expect "UDP sendto outside the allowed prefix is EPERM" 1 '^EPERM$' -- \
-		run "${G[@]}" --net-allow udp://10.0.0.0/8:53 -- "$PROBE" udp 127.0.0.1 53
-	rm -f "$WORK/ev.net"; touch "$WORK/ev.net"
-	run_ward run "${G[@]}" --net-allow "tcp://10.0.0.0/8:$PORT" --events "$WORK/ev.net" -- "$PROBE" connect 127.0.0.1 "$PORT"
-	if grep -q '"type":"deny".*"layer":"cgroup-bpf".*"address":"127.0.0.1"' "$WORK/ev.net"; then
-		t_ok "a cgroup-BPF denial is reported as a deny event with the address"
-	else
-		t_fail "cgroup-BPF deny event" "$(cat "$WORK/ev.net")"
-	fi
-	run_ward run "${G[@]}" --mode audit --net-allow "tcp://10.0.0.0/8:$PORT" --events "$WORK/ev.net" -- "$PROBE" connect 127.0.0.1 "$PORT"
-	if [ "$OUT" = OK ] && [ "$(grep -c '"type":"audit"' "$WORK/ev.net")" = 1 ]; then
-		t_ok "audit mode: the connect succeeds and produces exactly one audit event"
-	else
-		t_fail "audit mode connect" "out=$OUT" "$(cat "$WORK/ev.net")"
-	fi
-	rm -f "$WORK/ev.net"
+# As root the cgroup BPF programs hold address rules (EPERM); without
+# privilege the supervisor does, deciding on a copy of the address (EACCES).
+if [ -z "$AS_USER" ]; then NET_LAYER=cgroup-bpf NET_ERR=EPERM; else NET_LAYER=supervisor NET_ERR=EACCES; fi
+run_ward run --explain --net-allow "tcp://10.0.0.0/8:$PORT" -- /bin/true
+if printf '%s' "$ERR" | grep -q "net allow tcp://10.0.0.0/8:$PORT *$NET_LAYER *enforced"; then
+	t_ok "the plan puts address rules on $NET_LAYER"
 else
-	expect_err "CIDR rules without privilege are refused, naming the missing layer" 125 \
-		"cannot enforce 'net allow tcp://10.0.0.0/8:$PORT'.*cgroup-bpf" -- \
-		run --net-allow "tcp://10.0.0.0/8:$PORT" -- /bin/true
+	t_fail "address rules on $NET_LAYER" "$ERR"
 fi
+expect "CIDR allow: connect inside the allowed prefix works" 0 '^OK$' -- \
+	run "${G[@]}" --net-allow "tcp://127.0.0.0/8:$PORT" -- "$PROBE" connect 127.0.0.1 "$PORT"
+expect "CIDR allow: connect outside the allowed prefix is $NET_ERR" 1 "^$NET_ERR\$" -- \
+	run "${G[@]}" --net-allow "tcp://10.0.0.0/8:$PORT" -- "$PROBE" connect 127.0.0.1 "$PORT"
+expect "CIDR allow: the same through an IPv4-mapped IPv6 address is $NET_ERR" 1 "^$NET_ERR\$" -- \
+	run "${G[@]}" --net-allow "tcp://10.0.0.0/8:$PORT" -- "$PROBE" connect ::ffff:127.0.0.1 "$PORT"
+expect "CIDR deny inside an allow is $NET_ERR" 1 "^$NET_ERR\$" -- \
+	run "${G[@]}" --net-allow "tcp://*:$PORT" --net-deny 127.0.0.0/8 -- "$PROBE" connect 127.0.0.1 "$PORT"
+expect "CIDR deny applies to IPv4-mapped addresses" 1 "^$NET_ERR\$" -- \
+	run "${G[@]}" --net-allow "tcp://*:$PORT" --net-deny 127.0.0.0/8 -- "$PROBE" connect ::ffff:127.0.0.1 "$PORT"
+expect "UDP sendto outside the allowed prefix is $NET_ERR" 1 "^$NET_ERR\$" -- \
+	run "${G[@]}" --net-allow udp://10.0.0.0/8:53 -- "$PROBE" udp 127.0.0.1 53
+rm -f "$WORK/ev.net"; touch "$WORK/ev.net"; chmod 666 "$WORK/ev.net"
+run_ward run "${G[@]}" --net-allow "tcp://10.0.0.0/8:$PORT" --events "$WORK/ev.net" -- "$PROBE" connect 127.0.0.1 "$PORT"
+if grep -q "\"type\":\"deny\".*\"layer\":\"$NET_LAYER\".*127.0.0.1" "$WORK/ev.net"; then
+	t_ok "a $NET_LAYER denial is reported as a deny event with the address"
+else
+	t_fail "$NET_LAYER deny event" "$(cat "$WORK/ev.net")"
+fi
+: >"$WORK/ev.net"
+run_ward run "${G[@]}" --mode audit --net-allow "tcp://10.0.0.0/8:$PORT" --events "$WORK/ev.net" -- "$PROBE" connect 127.0.0.1 "$PORT"
+if [ "$OUT" = OK ] && [ "$(grep -c '"type":"audit"' "$WORK/ev.net")" = 1 ]; then
+	t_ok "audit mode: the connect succeeds and produces exactly one audit event"
+else
+	t_fail "audit mode connect" "out=$OUT" "$(cat "$WORK/ev.net")"
+fi
+rm -f "$WORK/ev.net"
+
+# ---- exec argv rules (the supervisor) ----
+expect "an exec argv deny rule stops the matching exec (EACCES)" 1 '^EACCES$' -- \
+	run "${G[@]}" --exec-deny 'true --force*' -- "$PROBE" exec /bin/true --force-push
+expect "an exec argv deny rule lets other argv through" 0 '^OK$' -- \
+	run "${G[@]}" --exec-deny 'true --force*' -- "$PROBE" exec /bin/true --gentle
+: >"$WORK/ev.net" 2>/dev/null || { touch "$WORK/ev.net"; chmod 666 "$WORK/ev.net"; }
+chmod 666 "$WORK/ev.net"
+run_ward run "${G[@]}" --exec-deny 'true --force*' --events "$WORK/ev.net" -- "$PROBE" exec /bin/true --force
+if grep -q '"type":"deny","layer":"supervisor","operation":"execve".*"--force"' "$WORK/ev.net"; then
+	t_ok "the exec denial is an event naming the rule and the argv"
+else
+	t_fail "exec deny event" "$(cat "$WORK/ev.net")"
+fi
+rm -f "$WORK/ev.net"
+run_ward run --explain -- /bin/true
+if ! printf '%s' "$ERR" | grep -q supervisor; then t_ok "no supervisor is planned when no rule needs one"; else t_fail "no supervisor by default" "$ERR"; fi
+expect "without a supervisor the program carries one seccomp filter" 0 'Seccomp_filters:[[:space:]]+1$' -- \
+	run -- /bin/grep Seccomp_filters /proc/self/status
+expect "with an argv rule it carries the supervisor's filter too" 0 'Seccomp_filters:[[:space:]]+2$' -- \
+	run --exec-deny 'nothing-matches' -- /bin/grep Seccomp_filters /proc/self/status
 kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null
 
 # ---- the seccomp hardening filter ----

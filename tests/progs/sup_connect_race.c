@@ -13,14 +13,15 @@
 #include <unistd.h>
 
 static struct sockaddr_in target;
+static volatile uint16_t *const port = &target.sin_port; /* every store happens */
 static volatile uint16_t ports[2];
 
 static void *flip(void *unused)
 {
 	(void)unused;
 	for (;;) {
-		target.sin_port = ports[1];
-		target.sin_port = ports[0];
+		*port = ports[1];
+		*port = ports[0];
 	}
 	return NULL;
 }

@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 static char arg[] = "--fooce";
+static volatile char *const flipped = arg + 4; /* volatile: every store happens */
 
 static void *flip(void *unused)
 {
 	(void)unused;
 	for (;;) {
-		memcpy(arg, "--force", 7);
-		memcpy(arg, "--fooce", 7);
+		*flipped = 'r';
+		*flipped = 'o';
 	}
 	return NULL;
 }
@@ -30,7 +31,7 @@ static int attempt(const char *target)
 	if (pid == 0) {
 		pthread_t t;
 		pthread_create(&t, NULL, flip, NULL);
-		char *argv[] = { (char *)"sup_argv_report", (char *)"push", arg, NULL };
+		char *argv[] = {(char *)"sup_argv_report", (char *)"push", arg, NULL};
 		/* Spin until the flipper is running so the exec really races it. */
 		for (volatile int i = 0; i < 2000; i++)
 			;

@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		return r ? 100 + r : wait_status(pid);
 	}
 	if (strcmp(mode, "clone3") == 0) {
-		struct clone_args ca = { .exit_signal = SIGCHLD };
+		struct clone_args ca = {.exit_signal = SIGCHLD};
 		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 		if (pid == 0)
 			exec_target(NULL);
@@ -73,7 +73,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "clonevm") == 0) {
 		size_t size = 1 << 20;
-		char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
 		pid = clone(exec_target, stack + size, CLONE_VM | SIGCHLD, NULL);
 		return pid < 0 ? 97 : wait_status(pid);
 	}

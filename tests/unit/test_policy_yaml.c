@@ -28,6 +28,19 @@ static const struct {
 	const char *file;
 	const char *expect;
 } bad_files[] = {
+	{"argv_and_path.yaml",
+	 "4:13: exec.allow[0].argv: an exec item has either 'path' or 'argv', not both"},
+	{"argv_empty_list.yaml",
+	 "3:13: exec.deny[0].argv: an argv rule needs at least one pattern"},
+	{"argv_empty_string.yaml", "3:19: exec.deny[0].argv[1]: an argv pattern must not be empty"},
+	{"argv_missing.yaml", "3:7: exec.deny[0]: missing 'argv' or 'path'"},
+	{"argv_non_string_item.yaml", "3:19: exec.deny[0].argv[1]: expected a value, got a list"},
+	{"argv_not_a_list.yaml", "3:13: exec.deny[0].argv: expected a list, got a scalar"},
+	{"argv_null_item.yaml", "3:19: exec.deny[0].argv[1]: missing value"},
+	{"argv_then_conflict.yaml", "8:10: fs.deny: '/usr/share' conflicts with fs.read"},
+	{"argv_too_many.yaml", "3:13: exec.deny[0].argv: an argv rule has at most 64 patterns"},
+	{"argv_unknown_key.yaml",
+	 "4:7: exec.deny[0]: unknown key 'when' (expected one of: argv, path)"},
 	{"bind_port_zero.yaml", "2:16: net.bind[1]: port 0 is not allowed"},
 	{"bool_bad.yaml", "fs.private_tmp: expected true or false, got 'maybe'"},
 	{"cidr_host_bits.yaml",

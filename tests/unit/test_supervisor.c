@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +51,7 @@ static bool events_contain(const char *needle)
 	return found;
 }
 
-static struct event_sink sink = { .fn = on_event, .sandbox_id = "test" };
+static struct event_sink sink = {.fn = on_event, .sandbox_id = "test"};
 
 static void prog_path(char *out, size_t size, const char *name)
 {
@@ -65,7 +67,7 @@ struct run {
 
 static int start(struct ward_policy *policy, struct plan *plan, char *const argv[], struct run *run)
 {
-	ward_error err = { 0 };
+	ward_error err = {0};
 	int sv[2];
 	events[0] = '\0';
 	assert_int_equal(sup_prepare(policy, plan, &run->prog, &err), 0);
@@ -89,11 +91,23 @@ static int start(struct ward_policy *policy, struct plan *plan, char *const argv
 	return r;
 }
 
+/* As the spawn path must: the supervisor thread is the ptrace tracer and
+ * shares our thread group, so a wait while the root lives could take its
+ * ptrace stops. Wait for the pidfd first, then reap (__WNOTHREAD). */
+static void wait_exited(pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	assert_true(pidfd >= 0);
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+}
+
 static int finish(struct run *run)
 {
 	int status;
-	/* __WNOTHREAD: the supervisor thread is the tracer; a wait from
-	 * another thread of this process would steal its ptrace stops. */
+	wait_exited(run->pid);
 	assert_int_equal(waitpid(run->pid, &status, __WNOTHREAD), run->pid);
 	sup_stop(run->sup);
 	seccomp_program_release(&run->prog);
@@ -102,7 +116,7 @@ static int finish(struct run *run)
 
 static int run_to_end(struct ward_policy *policy, struct plan *plan, char *const argv[])
 {
-	struct run run = { 0 };
+	struct run run = {0};
 	assert_int_equal(start(policy, plan, argv, &run), 0);
 	return finish(&run);
 }
@@ -110,12 +124,11 @@ static int run_to_end(struct ward_policy *policy, struct plan *plan, char *const
 static struct ward_policy *policy_with_force_rule(void)
 {
 	struct ward_policy *policy = ward_policy_new();
-	ward_error err = { 0 };
-	struct ward_loc loc = { .file = "--exec-deny" };
+	ward_error err = {0};
+	struct ward_loc loc = {.file = "--exec-deny"};
 	assert_non_null(policy);
-	assert_int_equal(policy_add_exec_argv(policy, "sup_argv_report push --force*", true, loc,
-					      &err),
-			 0);
+	assert_int_equal(
+		policy_add_exec_argv(policy, "sup_argv_report push --force*", true, loc, &err), 0);
 	return policy;
 }
 
@@ -125,15 +138,15 @@ static void test_argv_matcher_first_match_wins(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = ward_policy_new();
-	ward_error err = { 0 };
-	struct ward_loc loc = { .file = "test" };
+	ward_error err = {0};
+	struct ward_loc loc = {.file = "test"};
 	assert_int_equal(policy_add_exec_argv(policy, "git push origin", false, loc, &err), 0);
 	assert_int_equal(policy_add_exec_argv(policy, "git push --force*", true, loc, &err), 0);
 	assert_int_equal(policy_add_exec_argv(policy, "git push *", true, loc, &err), 0);
-	char *force[] = { "git", "push", "--force-with-lease", "x" };
-	char *origin[] = { "git", "push", "origin", "--force" };
-	char *status[] = { "git", "status" };
-	char *renamed[] = { "anything", "push", "--force" };
+	char *force[] = {"git", "push", "--force-with-lease", "x"};
+	char *origin[] = {"git", "push", "origin", "--force"};
+	char *status[] = {"git", "status"};
+	char *renamed[] = {"anything", "push", "--force"};
 	const struct exec_argv_rule *r;
 	r = exec_argv_first_match(policy->supervisor, "/usr/bin/git", force, 4);
 	assert_non_null(r);
@@ -154,13 +167,13 @@ static void test_no_supervisor_when_nothing_needs_it(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = ward_policy_new();
-	struct plan plan = { 0 };
-	struct seccomp_program prog = { 0 };
-	ward_error err = { 0 };
+	struct plan plan = {0};
+	struct seccomp_program prog = {0};
+	ward_error err = {0};
 	assert_false(sup_needed(policy, &plan));
 	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), -EINVAL);
 	assert_null(prog.filter);
-	struct ward_loc loc = { .file = "test" };
+	struct ward_loc loc = {.file = "test"};
 	assert_int_equal(policy_add_exec_argv(policy, "git push", true, loc, &err), 0);
 	assert_true(sup_needed(policy, &plan));
 	ward_policy_free(policy);
@@ -170,11 +183,11 @@ static void test_exec_argv_deny_is_eacces(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = policy_with_force_rule();
-	struct plan plan = { 0 };
+	struct plan plan = {0};
 	char target[PATH_MAX];
 	prog_path(target, sizeof(target), "sup_argv_report");
-	char *denied[] = { target, "push", "--force", NULL };
-	char *allowed[] = { target, "push", "--safe", NULL };
+	char *denied[] = {target, "push", "--force", NULL};
+	char *allowed[] = {target, "push", "--safe", NULL};
 	assert_int_equal(run_to_end(policy, &plan, denied), 100 + EACCES);
 	assert_true(events_contain("sup_argv_report push --force*"));
 	assert_int_equal(run_to_end(policy, &plan, allowed), 0);
@@ -185,16 +198,17 @@ static void test_every_way_to_spawn_is_checked(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = policy_with_force_rule();
-	struct plan plan = { 0 };
+	struct plan plan = {0};
 	char spawner[PATH_MAX], target[PATH_MAX];
 	prog_path(spawner, sizeof(spawner), "sup_spawner");
 	prog_path(target, sizeof(target), "sup_argv_report");
-	const char *modes[] = { "fork", "vfork", "posix_spawn", "clone3", "clonevm", "thread" };
+	const char *modes[] = {"fork", "vfork", "posix_spawn", "clone3", "clonevm", "thread"};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		char *denied[] = { spawner, (char *)modes[i], target, "push", "--force", NULL };
-		char *allowed[] = { spawner, (char *)modes[i], target, "push", "--ok", NULL };
+		char *denied[] = {spawner, (char *)modes[i], target, "push", "--force", NULL};
+		char *allowed[] = {spawner, (char *)modes[i], target, "push", "--ok", NULL};
 		print_message("mode %s\n", modes[i]);
-		int want_denied = strcmp(modes[i], "posix_spawn") == 0 ? 100 + EACCES : 100 + EACCES;
+		int want_denied =
+			strcmp(modes[i], "posix_spawn") == 0 ? 100 + EACCES : 100 + EACCES;
 		assert_int_equal(run_to_end(policy, &plan, denied), want_denied);
 		assert_int_equal(run_to_end(policy, &plan, allowed), 0);
 	}
@@ -218,7 +232,7 @@ static void test_python_threads_spawning_are_checked(void **state)
 	if (!realpath(python, resolved))
 		skip();
 	struct ward_policy *policy = policy_with_force_rule();
-	struct plan plan = { 0 };
+	struct plan plan = {0};
 	char target[PATH_MAX], script[2 * PATH_MAX + 600];
 	prog_path(target, sizeof(target), "sup_argv_report");
 	/* Eight threads each run an allowed and a denied command; exit 0 only
@@ -238,7 +252,7 @@ static void test_python_threads_spawning_are_checked(void **state)
 		 "[t.start() for t in ts]; [t.join() for t in ts]\n"
 		 "sys.exit(1 if bad else 0)\n",
 		 target, target);
-	char *argv[] = { resolved, "-c", script, NULL };
+	char *argv[] = {resolved, "-c", script, NULL};
 	assert_int_equal(run_to_end(policy, &plan, argv), 0);
 	ward_policy_free(policy);
 }
@@ -247,11 +261,11 @@ static void test_argv_race_has_no_bypass(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = policy_with_force_rule();
-	struct plan plan = { 0 };
+	struct plan plan = {0};
 	char race[PATH_MAX], target[PATH_MAX];
 	prog_path(race, sizeof(race), "sup_exec_race");
 	prog_path(target, sizeof(target), "sup_argv_report");
-	char *argv[] = { race, target, "10000", NULL };
+	char *argv[] = {race, target, "10000", NULL};
 	assert_int_equal(run_to_end(policy, &plan, argv), 0);
 	ward_policy_free(policy);
 }
@@ -260,12 +274,12 @@ static void test_connect_race_has_no_bypass(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = ward_policy_new();
-	ward_error err = { 0 };
+	ward_error err = {0};
 	assert_int_equal(ward_policy_net_deny(policy, "udp://127.0.0.1:10002", &err), 0);
-	struct plan plan = { .sup_net = true, .supervisor = true };
+	struct plan plan = {.sup_net = true, .supervisor = true};
 	char race[PATH_MAX];
 	prog_path(race, sizeof(race), "sup_connect_race");
-	char *argv[] = { race, "10001", "10002", "10000", NULL };
+	char *argv[] = {race, "10001", "10002", "10000", NULL};
 	assert_int_equal(run_to_end(policy, &plan, argv), 0);
 	ward_policy_free(policy);
 }
@@ -282,10 +296,10 @@ static struct ward_verdict verdict_cb(const struct ward_sup_event *ev, ward_sup_
 	(void)userdata;
 	__atomic_add_fetch(&callback_calls, 1, __ATOMIC_SEQ_CST);
 	if (ev->argc >= 2 && strcmp(ev->argv[1], "judge") != 0)
-		return (struct ward_verdict){ WARD_VERDICT_ALLOW, 0 };
+		return (struct ward_verdict){WARD_VERDICT_ALLOW, 0};
 	if (callback_sleep_ms) {
-		struct timespec ts = { callback_sleep_ms / 1000,
-				       (long)(callback_sleep_ms % 1000) * 1000000L };
+		struct timespec ts = {callback_sleep_ms / 1000,
+				      (long)(callback_sleep_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
 	return next_verdict;
@@ -294,7 +308,7 @@ static struct ward_verdict verdict_cb(const struct ward_sup_event *ev, ward_sup_
 static int run_judged(struct ward_verdict verdict, unsigned timeout_ms, unsigned sleep_ms)
 {
 	struct ward_policy *policy = ward_policy_new();
-	struct plan plan = { 0 };
+	struct plan plan = {0};
 	char spawner[PATH_MAX], target[PATH_MAX];
 	prog_path(spawner, sizeof(spawner), "sup_spawner");
 	prog_path(target, sizeof(target), "sup_argv_report");
@@ -304,7 +318,7 @@ static int run_judged(struct ward_verdict verdict, unsigned timeout_ms, unsigned
 		ward_policy_set_callback_timeout(policy, timeout_ms);
 	next_verdict = verdict;
 	callback_sleep_ms = sleep_ms;
-	char *argv[] = { spawner, "fork", target, "judge", NULL };
+	char *argv[] = {spawner, "fork", target, "judge", NULL};
 	int code = run_to_end(policy, &plan, argv);
 	ward_policy_free(policy);
 	return code;
@@ -313,14 +327,14 @@ static int run_judged(struct ward_verdict verdict, unsigned timeout_ms, unsigned
 static void test_callback_verdicts(void **state)
 {
 	(void)state;
-	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_ALLOW, 0 }, 0, 0), 0);
-	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_DENY, EROFS }, 0, 0),
+	assert_int_equal(run_judged((struct ward_verdict){WARD_VERDICT_ALLOW, 0}, 0, 0), 0);
+	assert_int_equal(run_judged((struct ward_verdict){WARD_VERDICT_DENY, EROFS}, 0, 0),
 			 100 + EROFS);
 	assert_true(events_contain("\"deny\""));
-	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_AUDIT, 0 }, 0, 0), 0);
+	assert_int_equal(run_judged((struct ward_verdict){WARD_VERDICT_AUDIT, 0}, 0, 0), 0);
 	assert_true(events_contain("audit"));
 	/* kill: the spawner (the sandbox) dies by SIGKILL */
-	assert_int_equal(run_judged((struct ward_verdict){ WARD_VERDICT_KILL, 0 }, 0, 0),
+	assert_int_equal(run_judged((struct ward_verdict){WARD_VERDICT_KILL, 0}, 0, 0),
 			 128 + SIGKILL);
 	assert_true(events_contain("kill"));
 }
@@ -328,7 +342,7 @@ static void test_callback_verdicts(void **state)
 static void test_callback_timeout_denies(void **state)
 {
 	(void)state;
-	int code = run_judged((struct ward_verdict){ WARD_VERDICT_ALLOW, 0 }, 200, 1000);
+	int code = run_judged((struct ward_verdict){WARD_VERDICT_ALLOW, 0}, 200, 1000);
 	assert_int_equal(code, 100 + EPERM);
 	assert_true(events_contain("timeout"));
 }
@@ -337,7 +351,7 @@ static void test_closed_listener_fails_closed_with_enosys(void **state)
 {
 	(void)state;
 	struct ward_policy *policy = policy_with_force_rule();
-	struct plan plan = { 0 };
+	struct plan plan = {0};
 	char spawner[PATH_MAX], target[PATH_MAX];
 	prog_path(spawner, sizeof(spawner), "sup_spawner");
 	prog_path(target, sizeof(target), "sup_argv_report");
@@ -345,11 +359,12 @@ static void test_closed_listener_fails_closed_with_enosys(void **state)
 	 * supervisor is stopped. */
 	char script[4 * PATH_MAX];
 	snprintf(script, sizeof(script), "sleep 0.3; exec %s fork %s push --ok", spawner, target);
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
-	struct run run = { 0 };
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	struct run run = {0};
 	assert_int_equal(start(policy, &plan, argv, &run), 0);
 	sup_stop(run.sup);
 	int status;
+	wait_exited(run.pid);
 	waitpid(run.pid, &status, __WNOTHREAD);
 	seccomp_program_release(&run.prog);
 	/* sh's exec of the spawner fails: ENOSYS, never an unchecked exec */
@@ -367,9 +382,9 @@ static void test_supervisor_killed_sandbox_gone_within_1s(void **state)
 	pid_t ward = fork();
 	if (ward == 0) {
 		struct ward_policy *policy = policy_with_force_rule();
-		struct plan plan = { 0 };
-		char *argv[] = { "/bin/sleep", "30", NULL };
-		struct run run = { 0 };
+		struct plan plan = {0};
+		char *argv[] = {"/bin/sleep", "30", NULL};
+		struct run run = {0};
 		if (start(policy, &plan, argv, &run) < 0)
 			_exit(1);
 		if (write(pipefd[1], &run.pid, sizeof(run.pid)) < 0)
@@ -413,7 +428,8 @@ int main(void)
 	exe[n] = '\0';
 	snprintf(progs, sizeof(progs), "%s/../progs", dirname(exe));
 	if (geteuid() != 0) {
-		printf("SKIP: test_supervisor needs root (ptrace and pidfd_getfd of the sandbox)\n");
+		printf("SKIP: test_supervisor needs root (ptrace and pidfd_getfd of the "
+		       "sandbox)\n");
 		return 0;
 	}
 	const struct CMUnitTest tests[] = {

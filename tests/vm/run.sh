@@ -3,8 +3,10 @@
 # and 6.12 cloud kernels (downloaded with apt-get into tests/vm/cache) with
 # lsm=...,bpf under TCG, runs tests/vm/guest.c inside from an initramfs,
 # and judges the TAP lines it prints: the load gate against the checked-in
-# tests/vm/baseline-<series>.txt, the behaviour gate line by line.
-# A guest that hangs is killed by the timeout and fails. A skip says why
+# tests/vm/baseline-<series>.txt, the behaviour gate line by line, then
+# the static `ward` CLI end to end (tests/vm/ward_e2e.sh). One more short
+# boot of the newest kernel without bpf in lsm= checks that ward refuses
+# what only the BPF LSM could hold. A guest that hangs is killed by the timeout and fails. A skip says why
 # and never counts as a pass. Usage: tests/vm/run.sh [BUILD_DIR]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,6 +40,8 @@ cc -static $CFLAGS -o "$OUT/guest" tests/vm/guest.c src/lib/bpf/*.c src/lib/core
 	src/lib/core/vec.c src/lib/events/events.c \
 	-l:libbpf.a -l:libelf.a -l:libjson-c.a -lz -lzstd ||
 	{ echo "vm: building the static guest failed"; failed=1; finish; }
+make -s BUILD="$BUILD" static-ward >/dev/null ||
+	{ echo "vm: building the static ward failed"; failed=1; finish; }
 
 # ---- kernels: the newest cloud package of each series ----
 kernel_package() {
@@ -70,9 +74,15 @@ fetch_kernel() { # series -> path of vmlinuz, or empty
 # ---- the initramfs: busybox, the guest, /init ----
 ROOT=$OUT/initramfs
 rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,data}
+mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,sys,tmp,data,etc,usr/bin,usr/libexec/ward}
 cp /bin/busybox "$ROOT/bin/busybox"
 cp "$OUT/guest" "$ROOT/guest"
+cp tests/vm/ward_e2e.sh "$ROOT/ward_e2e.sh"
+cp "$BUILD/static/ward" "$ROOT/usr/bin/ward"
+for prog in probe membomb forkbomb; do
+	cp "$BUILD/static/progs/$prog" "$ROOT/usr/libexec/ward/$prog"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
 cat >"$ROOT/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -82,21 +92,56 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t securityfs securityfs /sys/kernel/security
 mount -t bpf bpf /sys/fs/bpf
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# pure v2, like most distributions: ward creates its sandboxes below it
+mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
 mount -t tmpfs data /data
 echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 ip link set lo up
 echo "KERNEL $(uname -r)"
 echo "LSM $(cat /sys/kernel/security/lsm)"
-/guest
-echo "GUEST-EXIT $?"
+if grep -q ward_vm=nobpf /proc/cmdline; then
+	sh /ward_e2e.sh nobpf
+	echo "# guest done"
+else
+	/guest
+	echo "GUEST-EXIT $?"
+	sh /ward_e2e.sh lsm
+fi
 poweroff -f
 INIT
 chmod 755 "$ROOT/init"
 (cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initrd.gz"
 
 # ---- boot each kernel and judge ----
+boot() { # series vmlinuz log lsm-list [extra cmdline] -> qemu's status
+	echo "vm $1: booting $(basename "$2") with lsm=$4 (timeout ${TIMEOUT}s)"
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 -nographic \
+		-no-reboot -kernel "$2" -initrd "$OUT/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1 lsm=$4 ${5:-}" \
+		</dev/null >"$3" 2>&1
+	local rc=$?
+	tr -d '\r' <"$3" >"$3.txt"
+	local marker
+	for marker in "${@:6}"; do
+		if [ $rc -eq 124 ] || ! grep -q "^# $marker done" "$3.txt"; then
+			echo "not ok - vm $1: the guest did not finish its $marker part (qemu rc $rc, see $3)"
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+judge_tap() { # label log.txt: every TAP line of the guest
+	while IFS= read -r line; do
+		case $line in
+		"not ok "*) echo "vm $1: $line"; failed=$((failed + 1)) ;;
+		"ok "*"# SKIP"*) echo "vm $1: $line"; skipped=$((skipped + 1)) ;;
+		"ok "*) passed=$((passed + 1)) ;;
+		esac
+	done < <(grep -E '^(not )?ok ' "$2")
+}
+
+newest=""
 for series in $SERIES; do
 	vmlinuz=$(fetch_kernel "$series")
 	if [ -z "$vmlinuz" ]; then
@@ -104,18 +149,9 @@ for series in $SERIES; do
 		skipped=$((skipped + 1))
 		continue
 	fi
+	newest=$series:$vmlinuz
 	log=$OUT/console-$series.log
-	echo "vm $series: booting $(basename "$vmlinuz") (timeout ${TIMEOUT}s)"
-	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 -nographic \
-		-no-reboot -kernel "$vmlinuz" -initrd "$OUT/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 lsm=landlock,lockdown,yama,bpf" \
-		</dev/null >"$log" 2>&1
-	rc=$?
-	tr -d '\r' <"$log" >"$log.txt"
-	if [ $rc -eq 124 ] || ! grep -q '^# guest done' "$log.txt"; then
-		echo "not ok - vm $series: the guest did not finish (qemu rc $rc, see $log)"
-		failed=$((failed + 1))
-	fi
+	boot "$series" "$vmlinuz" "$log" landlock,lockdown,yama,bpf "" guest "ward e2e"
 
 	# load gate: the programs that load here, against the baseline
 	baseline=tests/vm/baseline-$series.txt
@@ -140,14 +176,14 @@ for series in $SERIES; do
 			passed=$((passed + 1))
 		fi
 	fi
-
-	# behaviour gate: every TAP line of the guest
-	while IFS= read -r line; do
-		case $line in
-		"not ok "*) echo "vm $series: $line"; failed=$((failed + 1)) ;;
-		"ok "*"# SKIP"*) echo "vm $series: $line"; skipped=$((skipped + 1)) ;;
-		"ok "*) passed=$((passed + 1)) ;;
-		esac
-	done < <(grep -E '^(not )?ok ' "$log.txt")
+	judge_tap "$series" "$log.txt"
 done
+
+# ---- the newest kernel once more, without the BPF LSM ----
+if [ -n "$newest" ]; then
+	series=${newest%%:*}
+	log=$OUT/console-$series-nobpf.log
+	boot "$series" "${newest#*:}" "$log" landlock,lockdown,yama ward_vm=nobpf "ward e2e"
+	judge_tap "$series without bpf" "$log.txt"
+fi
 finish

@@ -62,7 +62,8 @@ const size_t bpf_progs_count = ARRAY_SIZE(bpf_progs);
 /* libbpf's last warning, kept as the reason of a failed load. */
 static __thread char libbpf_last[200];
 
-static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_capture(enum libbpf_print_level level,
+							      const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;

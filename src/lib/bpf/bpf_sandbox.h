@@ -13,6 +13,13 @@
 
 struct ring_buffer;
 
+/* The inode of an fs/exec rule and the path it was resolved from, so an
+ * event that names the inode can name the file (the kernel sends dev/ino). */
+struct bpf_inode_path {
+	uint64_t dev, ino; /* dev in the kernel's encoding */
+	char *path;
+};
+
 struct bpf_sandbox {
 	uint64_t cgid;	    /* the v2 cgroup id: the key in every map */
 	int cgroup_fd;	    /* our dup of the attach point, -1 when none */
@@ -22,8 +29,10 @@ struct bpf_sandbox {
 	int ring_fd;
 	struct ring_buffer *ring;
 	struct event_sink *sink;
-	char **rule_texts; /* the policy's net rules, by rule id */
+	char **rule_texts; /* the policy's rules, by rule id (net, fs, exec) */
 	size_t nrules;
+	struct bpf_inode_path *inode_paths; /* one per inode rule written */
+	size_t ninode_paths;
 	uint64_t drops_reported;
 	int polled; /* events of the current poll */
 };

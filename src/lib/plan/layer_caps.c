@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "bpf/bpf_layer.h"
+#include "supervisor/supervisor.h"
 
 static bool say_no(char *why, size_t why_size, const char *reason)
 {
@@ -62,7 +63,30 @@ bool layer_can_enforce(enum ward_layer layer, enum layer_rule_class cls,
 	case LAYER_SUPERVISOR:
 		if (!host->seccomp_user_notif)
 			return say_no(why, why_size, "seccomp user notification unavailable");
-		return say_no(why, why_size, "this ward build has no supervisor yet");
+		switch (cls) {
+		case CLASS_NET:
+			if (sup_can(SUP_CAP_NET_CONNECT) && sup_can(SUP_CAP_NET_SENDTO))
+				return true;
+			return say_no(why, why_size, "the supervisor does not decide connect/sendto");
+		case CLASS_FS_DENY:
+			if (sup_can(SUP_CAP_FS_DENY))
+				return true;
+			return say_no(why, why_size, "the supervisor has no inode-keyed open yet");
+		case CLASS_EXEC_DENY:
+			if (sup_can(SUP_CAP_EXEC_PATH))
+				return true;
+			return say_no(why, why_size,
+				      "the supervisor does not decide exec by path (a string "
+				      "decision races the filesystem)");
+		case CLASS_EXEC_ARGV:
+			return sup_can(SUP_CAP_EXEC_ARGV) ||
+			       say_no(why, why_size, "the supervisor does not decide argv");
+		case CLASS_CALLBACK:
+			return sup_can(SUP_CAP_CALLBACK) ||
+			       say_no(why, why_size, "the supervisor has no callback");
+		default:
+			return say_no(why, why_size, "the supervisor does not hold this rule kind");
+		}
 	default:
 		return say_no(why, why_size, "layer cannot hold this rule");
 	}

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "plan/layer_caps.h"
+#include "supervisor/supervisor.h"
 
 static const char *const status_names[] = {
 	[PLAN_ENFORCED] = "enforced",
@@ -272,6 +273,44 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 				    add_enforced(plan, x->loc, layer, "inside an exec grant", rule) :
 				    add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
 		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Rules only the supervisor can hold: argv rules and the callback. */
+static int plan_supervised(const struct ward_policy *policy, const struct host_features *host,
+			   struct plan *plan)
+{
+	int r;
+	char rule[200], why[200];
+	const struct sup_policy *sp = policy->supervisor;
+	if (!sp)
+		return 0;
+	bool argv_ok = layer_can_enforce(LAYER_SUPERVISOR, CLASS_EXEC_ARGV, NULL, host, why,
+					 sizeof(why));
+	VEC_FOREACH(&sp->exec_argv, a)
+	{
+		snprintf(rule, sizeof(rule), "exec %s argv '%s'", a->deny ? "deny" : "allow",
+			 a->text);
+		if (argv_ok)
+			plan->supervisor = plan->sup_exec = true;
+		r = argv_ok ? add_enforced(plan, a->loc, LAYER_SUPERVISOR, "execve/execveat", rule) :
+			      add_missing(plan, policy, a->loc, LAYER_SUPERVISOR, why, rule);
+		if (r < 0)
+			return r;
+	}
+	if (sp->callback) {
+		struct ward_loc api = { .file = "api" };
+		bool ok = layer_can_enforce(LAYER_SUPERVISOR, CLASS_CALLBACK, NULL, host, why,
+					    sizeof(why));
+		if (ok)
+			plan->supervisor = true;
+		r = ok ? add_enforced(plan, api, LAYER_SUPERVISOR, "ward_policy_set_callback",
+				      "callback: run-time decisions") :
+			 add_missing(plan, policy, api, LAYER_SUPERVISOR, why,
+				     "callback: run-time decisions");
 		if (r < 0)
 			return r;
 	}
@@ -583,7 +622,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	out->private_tmp = private_tmp;
 
 	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
-	    (r = plan_exec(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
+	    (r = plan_exec(policy, host, out)) < 0 || (r = plan_supervised(policy, host, out)) < 0 ||
+	    (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 ||
 	    (r = plan_process(policy, host, out)) < 0) {
 		plan_free(out);

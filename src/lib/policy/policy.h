@@ -104,6 +104,7 @@ struct ward_policy {
 	struct ward_loc hostname_loc; /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
 	VEC(char *) interned; /* origin names that ward_loc.file points into */
+	const char *api_origin; /* interned; the location API calls report */
 	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
 };
 

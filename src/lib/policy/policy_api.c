@@ -9,7 +9,28 @@
 #include "core/error.h"
 #include "policy/policy_internal.h"
 
-static const struct ward_loc api_loc = {.file = "api"};
+/* Where API calls come from: "api", or what ward_policy_set_origin() named
+ * (the CLI names each flag, so errors read "--net-allow: ..."). */
+static struct ward_loc api_loc_of(const ward_policy *policy)
+{
+	struct ward_loc loc = {.file = policy->api_origin ? policy->api_origin : "api"};
+	return loc;
+}
+
+int ward_policy_set_origin(ward_policy *policy, const char *origin, ward_error *err)
+{
+	if (!policy)
+		return ward_fail(err, -EINVAL, "api: no policy given");
+	if (!origin) {
+		policy->api_origin = NULL;
+		return 0;
+	}
+	const char *interned = policy_intern(policy, origin);
+	if (!interned)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	policy->api_origin = interned;
+	return 0;
+}
 
 #define REQUIRE_POLICY(policy, err)                                               \
 	do {                                                                      \
@@ -48,51 +69,51 @@ int ward_policy_use_profile(ward_policy *policy, const char *name, ward_error *e
 int ward_policy_fs_allow(ward_policy *policy, const char *path, unsigned access, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_fs(policy, path, access, false, false, api_loc, err);
+	return policy_add_fs(policy, path, access, false, false, api_loc_of(policy), err);
 }
 
 int ward_policy_fs_deny(ward_policy *policy, const char *path, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
 	return policy_add_fs(policy, path, WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC, true, false,
-			     api_loc, err);
+			     api_loc_of(policy), err);
 }
 
 int ward_policy_net_allow(ward_policy *policy, const char *rule, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_net(policy, rule, false, api_loc, err);
+	return policy_add_net(policy, rule, false, api_loc_of(policy), err);
 }
 
 int ward_policy_net_deny(ward_policy *policy, const char *rule, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_net(policy, rule, true, api_loc, err);
+	return policy_add_net(policy, rule, true, api_loc_of(policy), err);
 }
 
 int ward_policy_net_bind(ward_policy *policy, const char *ports, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_bind(policy, ports, api_loc, err);
+	return policy_add_bind(policy, ports, api_loc_of(policy), err);
 }
 
 int ward_policy_exec_allow(ward_policy *policy, const char *path, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_exec(policy, path, false, api_loc, err);
+	return policy_add_exec(policy, path, false, api_loc_of(policy), err);
 }
 
 int ward_policy_exec_deny(ward_policy *policy, const char *path, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_exec(policy, path, true, api_loc, err);
+	return policy_add_exec(policy, path, true, api_loc_of(policy), err);
 }
 
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_set_limit(policy, limit, text, api_loc, err);
+	return policy_set_limit(policy, limit, text, api_loc_of(policy), err);
 }
 
 int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode)
@@ -106,19 +127,19 @@ int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode)
 int ward_policy_allow_degraded(ward_policy *policy, const char *layer, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_degraded(policy, layer, api_loc, err);
+	return policy_add_degraded(policy, layer, api_loc_of(policy), err);
 }
 
 int ward_policy_set_env(ward_policy *policy, const char *key_eq_value, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_env(policy, key_eq_value, api_loc, err);
+	return policy_add_env(policy, key_eq_value, api_loc_of(policy), err);
 }
 
 int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_add_unset_env(policy, key, api_loc, err);
+	return policy_add_unset_env(policy, key, api_loc_of(policy), err);
 }
 
 int ward_policy_clean_env(ward_policy *policy, int clean)
@@ -132,7 +153,7 @@ int ward_policy_clean_env(ward_policy *policy, int clean)
 int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_set_cwd(policy, dir, api_loc, err);
+	return policy_set_cwd(policy, dir, api_loc_of(policy), err);
 }
 
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags)
@@ -147,5 +168,5 @@ int ward_policy_unshare(ward_policy *policy, unsigned ns_flags)
 int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
-	return policy_set_hostname(policy, hostname, api_loc, err);
+	return policy_set_hostname(policy, hostname, api_loc_of(policy), err);
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "policy/policy_internal.h"
+#include "supervisor/supervisor.h"
 
 static void put(json_object *obj, const char *key, json_object *value)
 {
@@ -78,13 +79,30 @@ static json_object *strings_json(char *const *items, size_t len)
 	return list;
 }
 
+/* In order: the supervisor tries them first to last, so order is meaning. */
+static json_object *argv_rules_json(const struct sup_policy *sp)
+{
+	json_object *list = json_object_new_array();
+	if (!sp)
+		return list;
+	VEC_FOREACH(&sp->exec_argv, rule)
+	{
+		json_object *obj = json_object_new_object();
+		put(obj, "deny", json_object_new_boolean(rule->deny));
+		put(obj, "argv", strings_json(rule->patterns, rule->npatterns));
+		json_object_array_add(list, obj);
+	}
+	return list;
+}
+
 static json_object *policy_json_object(const struct ward_policy *policy)
 {
 	json_object *root = json_object_new_object();
 	json_object *fs = json_object_new_array();
 	json_object *net = json_object_new_array();
 	json_object *bind = json_object_new_array();
-	json_object *exec = json_object_new_array();
+	json_object *exec = json_object_new_object();
+	json_object *exec_paths = json_object_new_array();
 	json_object *limits = json_object_new_object();
 	json_object *degraded = json_object_new_array();
 	json_object *process = json_object_new_object();
@@ -123,8 +141,10 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 		json_object *obj = json_object_new_object();
 		put(obj, "path", json_object_new_string(rule->path));
 		put(obj, "action", json_object_new_string(rule->deny ? "deny" : "allow"));
-		json_object_array_add(exec, obj);
+		json_object_array_add(exec_paths, obj);
 	}
+	put(exec, "paths", exec_paths);
+	put(exec, "argv_rules", argv_rules_json(policy->supervisor));
 	put(root, "exec", exec);
 
 	for (int i = 0; i < WARD_LIMIT_COUNT_; i++)

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "policy/policy_internal.h"
+#include "supervisor/supervisor.h"
 
 #define GROW_FOR(dst, src)                                                      \
 	vec_grow_((void **)&(dst)->items, &(dst)->cap, (dst)->len + (src)->len, \
@@ -23,8 +24,32 @@
 	} while (0)
 
 struct vec_lens {
-	size_t fs, net, bind, exec, env_set, env_unset;
+	size_t fs, net, bind, exec, env_set, env_unset, exec_argv;
 };
+
+/* Of the supervisor data only the argv rules come from files: the callback
+ * is set through the C API on the caller's policy and never moves. Makes
+ * room in DST for SRC's rules; *CREATED says DST's sup_policy is new, so a
+ * rollback frees it: a policy without argv rules keeps no sup_policy. */
+static int reserve_exec_argv(struct ward_policy *dst, const struct ward_policy *src, bool *created)
+{
+	*created = false;
+	if (!src->supervisor || !src->supervisor->exec_argv.len)
+		return 0;
+	if (!dst->supervisor) {
+		if (!sup_policy_get(dst))
+			return -ENOMEM;
+		*created = true;
+	}
+	if (GROW_FOR(&dst->supervisor->exec_argv, &src->supervisor->exec_argv) < 0) {
+		if (*created) {
+			sup_policy_free(dst->supervisor);
+			dst->supervisor = NULL;
+		}
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set_mask,
 		  ward_error *err)
@@ -37,10 +62,19 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	    GROW_FOR(&dst->env_unset, &src->env_unset) < 0 ||
 	    GROW_FOR(&dst->interned, &src->interned) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
+	bool sup_created;
+	if (reserve_exec_argv(dst, src, &sup_created) < 0)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	const bool moves_argv = src->supervisor && src->supervisor->exec_argv.len;
 
 	struct vec_lens before = {
-		dst->fs.len,   dst->net.len,	 dst->bind.len,
-		dst->exec.len, dst->env_set.len, dst->env_unset.len,
+		dst->fs.len,
+		dst->net.len,
+		dst->bind.len,
+		dst->exec.len,
+		dst->env_set.len,
+		dst->env_unset.len,
+		dst->supervisor ? dst->supervisor->exec_argv.len : 0,
 	};
 	struct ward_policy saved = *dst; /* scalars only; the vectors are restored by length */
 
@@ -50,6 +84,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	APPEND(&dst->exec, &src->exec);
 	APPEND(&dst->env_set, &src->env_set);
 	APPEND(&dst->env_unset, &src->env_unset);
+	if (moves_argv) /* after DST's own: an extended file's rules come first */
+		APPEND(&dst->supervisor->exec_argv, &src->supervisor->exec_argv);
 	for (int i = 0; i < WARD_LIMIT_COUNT_; i++)
 		if (src->limits[i].set)
 			dst->limits[i] = src->limits[i];
@@ -76,6 +112,12 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->exec.len = before.exec;
 		dst->env_set.len = before.env_set;
 		dst->env_unset.len = before.env_unset;
+		if (moves_argv)
+			dst->supervisor->exec_argv.len = before.exec_argv;
+		if (sup_created) { /* now empty: SRC still owns the rules */
+			sup_policy_free(dst->supervisor);
+			dst->supervisor = NULL;
+		}
 		memcpy(dst->limits, saved.limits, sizeof(dst->limits));
 		dst->mode = saved.mode;
 		dst->private_tmp = saved.private_tmp;
@@ -93,6 +135,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	APPEND(&dst->interned, &src->interned);
 	src->fs.len = src->net.len = src->bind.len = src->exec.len = 0;
 	src->env_set.len = src->env_unset.len = src->interned.len = 0;
+	if (moves_argv)
+		src->supervisor->exec_argv.len = 0;
 	if (src->cwd && saved.cwd != src->cwd) {
 		free(saved.cwd);
 		src->cwd = NULL;

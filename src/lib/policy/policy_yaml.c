@@ -18,9 +18,12 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "policy/policy_internal.h"
+#include "supervisor/supervisor.h"
 
 #define POLICY_MAX_BYTES (1u << 20)
 #define EXTENDS_MAX_DEPTH 8
+
+struct exec_entry;
 
 /* An fs list item written as a mapping: {path: ..., optional: ...}. */
 struct fs_entry {
@@ -36,9 +39,10 @@ struct loader {
 	const char *origin; /* interned in POLICY */
 	const char *dir;    /* for relative extends; NULL: the working directory */
 	unsigned depth;
-	unsigned set_mask;	/* POLICY_SET_* this file (or what it extends) set */
-	unsigned char *seen;	/* per node: visited once already (an alias) */
-	struct fs_entry *entry; /* the fs item mapping being read */
+	unsigned set_mask;	       /* POLICY_SET_* this file (or what it extends) set */
+	unsigned char *seen;	       /* per node: visited once already (an alias) */
+	struct fs_entry *entry;	       /* the fs item mapping being read */
+	struct exec_entry *exec_entry; /* the exec item mapping being read */
 	ward_error *err;
 };
 
@@ -593,14 +597,120 @@ static int on_net(struct loader *ld, yaml_node_t *value, const char *key)
 
 /* ---- exec ---- */
 
-static int exec_one(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
-{
+/* An exec list item written as a mapping: {argv: [...]} (a rule the
+ * supervisor checks on every exec) or {path: ...} (the scalar form). */
+struct exec_entry {
 	const char *path;
-	int r = scalar_text(ld, item, key, &path);
+	const char **patterns; /* point into the YAML document */
+	size_t npatterns;
+	bool has_argv;
+	struct ward_loc loc; /* of the path or of the argv list */
+};
+
+static int exec_item_both(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return policy_fail_at(ld->err, node_loc(ld, value), key,
+			      "an exec item has either 'path' or 'argv', not both");
+}
+
+static int exec_item_path(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	struct exec_entry *entry = ld->exec_entry;
+	if (entry->has_argv)
+		return exec_item_both(ld, value, key);
+	int r = scalar_text(ld, value, key, &entry->path);
+	if (r == 0)
+		entry->loc = node_loc(ld, value);
+	return r;
+}
+
+static int argv_pattern(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
+{
+	struct exec_entry *entry = arg;
+	const char *text;
+	int r = scalar_text(ld, item, key, &text);
 	if (r < 0)
 		return r;
-	return policy_add_exec_key(ld->policy, path, *(const bool *)arg, node_loc(ld, item), key,
-				   ld->err);
+	/* "" would match only an empty argument: almost surely a mistake. */
+	if (!text[0])
+		return policy_fail_at(ld->err, node_loc(ld, item), key,
+				      "an argv pattern must not be empty");
+	entry->patterns[entry->npatterns++] = text;
+	return 0;
+}
+
+static int exec_item_argv(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	struct exec_entry *entry = ld->exec_entry;
+	if (entry->path)
+		return exec_item_both(ld, value, key);
+	if (is_null(value) || (value->type == YAML_SEQUENCE_NODE &&
+			       value->data.sequence.items.top == value->data.sequence.items.start))
+		return policy_fail_at(ld->err, node_loc(ld, value), key,
+				      "an argv rule needs at least one pattern (the program)");
+	int r = expect_type(ld, value, YAML_SEQUENCE_NODE, key);
+	if (r < 0)
+		return r;
+	size_t count = (size_t)(value->data.sequence.items.top - value->data.sequence.items.start);
+	entry->patterns = calloc(count, sizeof(*entry->patterns));
+	if (!entry->patterns)
+		return ward_fail(ld->err, -ENOMEM, "out of memory");
+	entry->has_argv = true;
+	entry->loc = node_loc(ld, value);
+	return walk_list(ld, value, key, argv_pattern, entry);
+}
+
+/* The supervisor's adder names the location only; every loader error also
+ * names its key, so the message is rebuilt with it. */
+static int with_key(ward_error *err, int r, struct ward_loc loc, const char *key)
+{
+	char where[300], what[sizeof(err->message)];
+	if (r != -EINVAL || !err)
+		return r;
+	size_t len = strlen(ward_loc_format(loc, where, sizeof(where)));
+	const char *reason = err->message;
+	if (strncmp(reason, where, len) == 0 && strncmp(reason + len, ": ", 2) == 0)
+		reason += len + 2;
+	snprintf(what, sizeof(what), "%s", reason);
+	return policy_fail_at(err, loc, key, "%s", what);
+}
+
+static int exec_entry_add(struct loader *ld, const struct exec_entry *entry, yaml_node_t *item,
+			  const char *key, bool deny)
+{
+	if (entry->has_argv) {
+		char argv_key[200];
+		snprintf(argv_key, sizeof(argv_key), "%s.argv", key);
+		int r = policy_add_exec_argv_array(ld->policy, entry->patterns, entry->npatterns,
+						   deny, entry->loc, ld->err);
+		return with_key(ld->err, r, entry->loc, argv_key);
+	}
+	if (!entry->path)
+		return policy_fail_at(ld->err, node_loc(ld, item), key, "missing 'argv' or 'path'");
+	return policy_add_exec_key(ld->policy, entry->path, deny, entry->loc, key, ld->err);
+}
+
+static int exec_one(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
+{
+	static const struct key_handler handlers[] = {
+		{"argv", exec_item_argv},
+		{"path", exec_item_path},
+	};
+	const bool deny = *(const bool *)arg;
+	struct exec_entry entry = {.loc = node_loc(ld, item)};
+	int r;
+
+	if (item->type != YAML_MAPPING_NODE) {
+		r = scalar_text(ld, item, key, &entry.path);
+		return r < 0 ? r : exec_entry_add(ld, &entry, item, key, deny);
+	}
+	ld->exec_entry = &entry;
+	r = walk_mapping(ld, item, key, handlers, ARRAY_SIZE(handlers));
+	ld->exec_entry = NULL;
+	if (r == 0)
+		r = exec_entry_add(ld, &entry, item, key, deny);
+	free(entry.patterns);
+	return r;
 }
 
 static int on_exec_allow(struct loader *ld, yaml_node_t *value, const char *key)

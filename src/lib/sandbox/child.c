@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "layers/landlock.h"
+#include "supervisor/supervisor.h"
 #include "sandbox/sandbox.h"
 
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent", [STAGE_HOSTNAME] = "setting the hostname",
 	[STAGE_RLIMIT] = "setting resource limits", [STAGE_CWD] = "changing directory",
 	[STAGE_NO_NEW_PRIVS] = "setting no_new_privs", [STAGE_LANDLOCK] = "enforcing Landlock",
+	[STAGE_SUPERVISOR] = "installing the supervisor's filter",
 	[STAGE_SECCOMP] = "installing the seccomp filter", [STAGE_EXEC] = "executing",
 	[STAGE_INIT] = "starting the namespace init",
 };
@@ -116,14 +118,23 @@ void child_run(const struct child_setup *s)
 		close(s->landlock_fd);
 	}
 
-	/* 6. seccomp last: it denies calls the steps above need. */
+	/* 6. The supervisor's notification filter, its listener handed to
+	 * ward. Before the main filter, which would deny nothing it needs, but
+	 * after Landlock so that what it traps is already confined. */
+	if (s->sup_filter) {
+		int r = sup_child_install(s->sup_filter, s->sup_sock);
+		if (r < 0)
+			fail(s, STAGE_SUPERVISOR, -r);
+	}
+
+	/* 7. seccomp last: it denies calls the steps above need. */
 	if (s->seccomp) {
 		int r = seccomp_enforce(s->seccomp);
 		if (r < 0)
 			fail(s, STAGE_SECCOMP, -r);
 	}
 
-	/* 7. As pid 1 of a new pid namespace, fork the program under an init.
+	/* 8. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
 		pid_t child = fork();

@@ -19,6 +19,7 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "sandbox/sandbox.h"
+#include "supervisor/supervisor.h"
 
 static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
@@ -190,8 +191,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	int status = 0;
 	struct rusage ru;
 	memset(&ru, 0, sizeof(ru));
-	while (wait4(sb->pid, &status, 0, &ru) < 0 && errno == EINTR)
-		;
+	sandbox_reap(sb, &status, &ru);
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
 	if (sb->cgroup)
 		cgroup_sandbox_kill(sb->cgroup);
@@ -293,6 +293,10 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 	}
 	finish(sb, timed_out);
+	if (sb->sup) {
+		sup_stop(sb->sup);
+		sb->sup = NULL;
+	}
 	if (sb->bpf) {
 		bpf_sandbox_destroy(sb->bpf);
 		sb->bpf = NULL;

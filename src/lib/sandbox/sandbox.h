@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "bpf/bpf_layer.h"
@@ -30,6 +31,8 @@ struct child_setup {
 	int sync_fd; /* read end: the parent writes one byte when ready */
 	int report_fd; /* write end, O_CLOEXEC: a child_report on failure */
 	int landlock_fd; /* -1: no Landlock domain */
+	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
+	int sup_sock; /* the child's end of the listener handover */
 	const struct seccomp_program *seccomp; /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
@@ -43,6 +46,7 @@ enum child_stage {
 	STAGE_CWD,
 	STAGE_NO_NEW_PRIVS,
 	STAGE_LANDLOCK,
+	STAGE_SUPERVISOR,
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_INIT,
@@ -66,6 +70,7 @@ struct ward_sandbox {
 	bool plan_valid;
 	struct cgroup_sandbox *cgroup;
 	struct bpf_sandbox *bpf; /* entries in the shared BPF maps, or NULL */
+	struct supervisor *sup; /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
@@ -92,6 +97,11 @@ static inline bool plan_uses_bpf(const struct plan *plan)
 	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net ||
 	       plan->bpf_lsm_kernel || plan->cgroup_bpf_net;
 }
+
+/* Reaps the sandbox's main process. Waits for its pidfd first and then
+ * with __WNOTHREAD: the supervisor thread ptraces sandbox tasks, and a plain
+ * wait from this thread could take its ptrace stops (docs/supervisor.md). */
+int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage);
 
 /* monitor.c */
 void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 #include "host/features.h"
 #include "layers/landlock.h"
 #include "sandbox/sandbox.h"
+#include "supervisor/supervisor.h"
 
 static void make_sandbox_id(char *out, size_t size)
 {
@@ -90,6 +93,9 @@ struct spawn_work {
 	char **envp;
 	int landlock_fd;
 	struct seccomp_program seccomp;
+	struct seccomp_program sup_filter;
+	bool supervised;
+	int sup_pair[2];
 	struct rlimit_set rlimits;
 	int sync_pipe[2];
 	int report_pipe[2];
@@ -101,7 +107,10 @@ static void spawn_work_release(struct spawn_work *w)
 	if (w->landlock_fd >= 0)
 		close(w->landlock_fd);
 	seccomp_program_release(&w->seccomp);
+	seccomp_program_release(&w->sup_filter);
 	for (int i = 0; i < 2; i++) {
+		if (w->sup_pair[i] >= 0)
+			close(w->sup_pair[i]);
 		if (w->sync_pipe[i] >= 0)
 			close(w->sync_pipe[i]);
 		if (w->report_pipe[i] >= 0)
@@ -109,8 +118,22 @@ static void spawn_work_release(struct spawn_work *w)
 	}
 }
 
+int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
+{
+	struct pollfd pfd = { .fd = sb->pidfd, .events = POLLIN };
+	while (sb->pidfd >= 0 && poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	pid_t r;
+	while ((r = wait4(sb->pid, status, __WNOTHREAD, usage)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -errno : 0;
+}
+
 static void sandbox_release(struct ward_sandbox *sb)
 {
+	if (sb->sup)
+		sup_stop(sb->sup);
+	sb->sup = NULL;
 	if (sb->bpf)
 		bpf_sandbox_destroy(sb->bpf);
 	sb->bpf = NULL;
@@ -143,7 +166,7 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 	if (n != (ssize_t)sizeof(report))
 		return ward_fail(err, -EIO, "lost contact with the sandbox child");
 	int status;
-	waitpid(sb->pid, &status, 0);
+	sandbox_reap(sb, &status, NULL);
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
 		ward_fail(err, -report.error, "cannot execute %s: %s", exec_path,
@@ -189,7 +212,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	struct spawn_work w = { .landlock_fd = -1,
 				.sync_pipe = { -1, -1 },
-				.report_pipe = { -1, -1 } };
+				.report_pipe = { -1, -1 },
+				.sup_pair = { -1, -1 } };
 	char exec_path[PATH_MAX];
 
 	/* Plan first: a refusal must leave nothing behind. */
@@ -252,6 +276,16 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
 	rlimit_prepare(policy, &sb->plan, &w.rlimits);
+	/* No rule needs it: no filter, no thread, no cost. */
+	w.supervised = sup_needed(policy, &sb->plan);
+	if (w.supervised) {
+		if ((r = sup_prepare(policy, &sb->plan, &w.sup_filter, err)) < 0)
+			goto fail;
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w.sup_pair) < 0) {
+			r = ward_fail_errno(err, -errno, "creating the supervisor's socket pair");
+			goto fail;
+		}
+	}
 
 	if (pipe2(w.sync_pipe, O_CLOEXEC) < 0 || pipe2(w.report_pipe, O_CLOEXEC) < 0) {
 		r = ward_fail_errno(err, -errno, "creating pipes");
@@ -268,6 +302,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		.sync_fd = w.sync_pipe[0],
 		.report_fd = w.report_pipe[1],
 		.landlock_fd = w.landlock_fd,
+		.sup_filter = w.supervised ? &w.sup_filter : NULL,
+		.sup_sock = w.sup_pair[1],
 		.seccomp = sb->plan.seccomp ? &w.seccomp : NULL,
 		.rlimits = &w.rlimits,
 		.pid_namespace = ns & WARD_NS_PID,
@@ -286,6 +322,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	if (pid == 0) {
 		close(w.sync_pipe[1]);
 		close(w.report_pipe[0]);
+		if (w.sup_pair[0] >= 0)
+			close(w.sup_pair[0]);
 		child_run(&setup);
 	}
 	sb->pid = (pid_t)pid;
@@ -294,6 +332,10 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	w.sync_pipe[0] = -1;
 	close(w.report_pipe[1]);
 	w.report_pipe[1] = -1;
+	if (w.sup_pair[1] >= 0) {
+		close(w.sup_pair[1]);
+		w.sup_pair[1] = -1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &sb->started);
 
 	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
@@ -304,6 +346,11 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
 	}
+	/* The child installs the notification filter after "go": take its
+	 * listener and serve before it reaches exec, which may be trapped. */
+	if (w.supervised &&
+	    (r = sup_start(policy, &sb->plan, w.sup_pair[0], sb->pid, &sb->sink, &sb->sup, err)) < 0)
+		goto fail_child;
 	if ((r = await_exec(sb, &w, exec_path, err)) < 0)
 		goto fail;
 
@@ -314,7 +361,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 fail_child:
 	kill(sb->pid, SIGKILL);
-	waitpid(sb->pid, NULL, 0);
+	sandbox_reap(sb, NULL, NULL);
 	sb->pid = -1;
 fail:
 	spawn_work_release(&w);
@@ -343,7 +390,7 @@ void ward_sandbox_free(ward_sandbox *sb)
 		return;
 	if (!sb->finished && sb->pid > 0) {
 		ward_sandbox_kill(sb);
-		waitpid(sb->pid, NULL, 0);
+		sandbox_reap(sb, NULL, NULL);
 	}
 	sandbox_release(sb);
 	free(sb);

@@ -38,7 +38,7 @@ bool sup_callback_wants(const struct supervisor *sup, unsigned category)
 static struct ward_sup_event *event_clone(const struct ward_sup_event *src)
 {
 	size_t size = sizeof(*src) + src->argc * sizeof(char *);
-	const char *strs[] = { src->syscall, src->exec_path, src->path };
+	const char *strs[] = {src->syscall, src->exec_path, src->path};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		size += strs[i] ? strlen(strs[i]) + 1 : 0;
 	for (size_t i = 0; i < src->argc; i++)
@@ -49,14 +49,14 @@ static struct ward_sup_event *event_clone(const struct ward_sup_event *src)
 	*ev = *src;
 	const char **argv = (const char **)(ev + 1);
 	char *pos = (char *)(argv + src->argc);
-#define COPY_STR(dst, str)                                                                         \
-	do {                                                                                       \
-		if (str) {                                                                         \
-			size_t n_ = strlen(str) + 1;                                               \
-			memcpy(pos, str, n_);                                                      \
-			(dst) = pos;                                                               \
-			pos += n_;                                                                 \
-		}                                                                                  \
+#define COPY_STR(dst, str)                           \
+	do {                                         \
+		if (str) {                           \
+			size_t n_ = strlen(str) + 1; \
+			memcpy(pos, str, n_);        \
+			(dst) = pos;                 \
+			pos += n_;                   \
+		}                                    \
 	} while (0)
 	COPY_STR(ev->syscall, src->syscall);
 	COPY_STR(ev->exec_path, src->exec_path);
@@ -72,7 +72,7 @@ static void *callback_worker(void *arg)
 {
 	struct supervisor *sup = arg;
 	struct sup_callback_worker *w = &sup->cb;
-	struct ward_sup_context ctx = { .sup = sup };
+	struct ward_sup_context ctx = {.sup = sup};
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->event && !w->quit)
@@ -84,8 +84,7 @@ static void *callback_worker(void *arg)
 		w->event = NULL;
 		w->busy = true;
 		pthread_mutex_unlock(&w->lock);
-		struct ward_verdict v =
-			sup->sp->callback(event, &ctx, sup->sp->callback_userdata);
+		struct ward_verdict v = sup->sp->callback(event, &ctx, sup->sp->callback_userdata);
 		free(event);
 		pthread_mutex_lock(&w->lock);
 		w->busy = false;
@@ -130,8 +129,8 @@ bool sup_callback_ask(struct supervisor *sup, const struct ward_sup_event *event
 		      struct ward_verdict *out)
 {
 	struct sup_callback_worker *w = &sup->cb;
-	unsigned ms = sup->sp->callback_timeout_ms ? sup->sp->callback_timeout_ms :
-						      SUP_CALLBACK_DEFAULT_MS;
+	unsigned ms = sup->sp->callback_timeout_ms ? sup->sp->callback_timeout_ms
+						   : SUP_CALLBACK_DEFAULT_MS;
 	if (!w->started && start_worker(sup) < 0)
 		return false;
 	struct ward_sup_event *copy = event_clone(event);

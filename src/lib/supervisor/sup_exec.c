@@ -14,7 +14,7 @@
 #include "core/cleanup.h"
 #include "supervisor/sup_internal.h"
 
-#define SUP_ARGV_MAX 4096 /* arguments read; more is denied (E2BIG) */
+#define SUP_ARGV_MAX 4096	     /* arguments read; more is denied (E2BIG) */
 #define SUP_ARG_MAX_LEN (128 * 1024) /* MAX_ARG_STRLEN */
 
 struct exec_args {
@@ -90,7 +90,7 @@ void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
 {
 	pid_t tid = (pid_t)req->pid;
 	bool at = req->data.nr == SYS_execveat;
-	struct sup_frozen fz = { 0 };
+	struct sup_frozen fz = {0};
 	char why[240];
 	if (sup_freeze(sup, tid, &fz, why, sizeof(why)) < 0) {
 		sup_reply_errno(sup, req->id, EAGAIN);
@@ -108,7 +108,7 @@ void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_release(sup, &fz);
 		return;
 	}
-	struct exec_args args = { 0 };
+	struct exec_args args = {0};
 	int r = read_exec_args(mem, at ? req->data.args[1] : req->data.args[0],
 			       at ? req->data.args[2] : req->data.args[1], &args);
 	if (r < 0) {
@@ -126,12 +126,20 @@ void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		char where[300], text[600];
 		ward_loc_format(rule->loc, where, sizeof(where));
 		snprintf(text, sizeof(text), "exec deny argv '%s' (%s)", rule->text, where);
+		if (sup->audit) {
+			/* Audit mode: report the exec the rule would stop, let it run. */
+			sup_emit(sup, "audit", syscall_name(req->data.nr), tid, text, EACCES,
+				 argv_detail(&args));
+			sup_continue_frozen(sup, req->id, &fz);
+			exec_args_free(&args);
+			return;
+		}
 		deny(sup, req, &fz, EACCES, text, argv_detail(&args));
 		exec_args_free(&args);
 		return;
 	}
 
-	struct ward_verdict verdict = { WARD_VERDICT_ALLOW, 0 };
+	struct ward_verdict verdict = {WARD_VERDICT_ALLOW, 0};
 	const char *decider = rule ? "exec allow argv" : NULL;
 	if (!rule && sup_callback_wants(sup, WARD_SUP_PROCESS)) {
 		pid_t tgid = sup_proc_tgid(tid);

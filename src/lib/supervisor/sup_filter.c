@@ -39,7 +39,7 @@ bool sup_can(enum sup_capability cap)
 	case SUP_CAP_CALLBACK:
 		return true;
 	case SUP_CAP_EXEC_PATH: /* a path string races renames: Landlock or BPF LSM instead */
-	case SUP_CAP_FS_DENY: /* not implemented yet: never claimed */
+	case SUP_CAP_FS_DENY:	/* not implemented yet: never claimed */
 	default:
 		return false;
 	}
@@ -70,16 +70,18 @@ bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
  * the freezer must know every process that shares the caller's memory. */
-static const int fork_syscalls[] = { SYS_clone, SYS_clone3,
+static const int fork_syscalls[] = {
+	SYS_clone,
+	SYS_clone3,
 #ifdef SYS_fork
-				     SYS_fork,
+	SYS_fork,
 #endif
 #ifdef SYS_vfork
-				     SYS_vfork,
+	SYS_vfork,
 #endif
 };
-static const int exec_syscalls[] = { SYS_execve, SYS_execveat };
-static const int net_syscalls[] = { SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg };
+static const int exec_syscalls[] = {SYS_execve, SYS_execveat};
+static const int net_syscalls[] = {SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg};
 
 static void push_syscalls(int *nrs, size_t *n, const int *add, size_t count)
 {
@@ -116,8 +118,8 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (unsigned)(n + 4), 0, 0);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, SUP_X32_BIT ? SUP_X32_BIT : 0,
-					      (unsigned)(n + 2), 0);
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+					      SUP_X32_BIT ? SUP_X32_BIT : 0, (unsigned)(n + 2), 0);
 	for (size_t k = 0; k < n; k++)
 		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[k],
 						      (unsigned)(n - k), 0);
@@ -146,14 +148,13 @@ static int write_all(int fd, const void *buf, size_t len)
 
 int sup_child_install(const struct seccomp_program *prog, int sock_fd)
 {
-	struct sock_fprog fprog = { .len = prog->len, .filter = prog->filter };
+	struct sock_fprog fprog = {.len = prog->len, .filter = prog->filter};
 	/* WAIT_KILLABLE_RECV: once received, only a fatal signal interrupts the
 	 * caller. Then an answer cannot race a restarted syscall, and a pending
 	 * ptrace interrupt of the caller stops it only after the syscall. */
-	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				    SECCOMP_FILTER_FLAG_NEW_LISTENER |
-					    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-				    &fprog);
+	int listener = (int)syscall(
+		SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
 	if (listener < 0) {
 		int r = -errno;
 		close(sock_fd);

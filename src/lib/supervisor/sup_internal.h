@@ -13,10 +13,11 @@
 #include "supervisor/supervisor.h"
 
 enum tracee_role {
-	TRACEE_FORKWATCH, /* seized to learn the pid of the child it is creating */
-	TRACEE_NEWBORN, /* auto-attached at creation, held until registered */
-	TRACEE_FROZEN, /* a writer held stopped while a decision is made */
-	TRACEE_CALLER, /* the caller whose syscall we wait to see complete */
+	TRACEE_FORKWATCH,      /* seized to learn the pid of the child it is creating */
+	TRACEE_NEWBORN,	       /* auto-attached at creation, held until registered */
+	TRACEE_FROZEN,	       /* a writer held stopped while a decision is made */
+	TRACEE_FROZEN_BLOCKED, /* a writer asleep in vfork: held, stops when it wakes */
+	TRACEE_CALLER,	       /* the caller whose syscall we wait to see complete */
 	TRACEE_DETACH_PENDING, /* not stoppable now (vfork wait); detach at its stop */
 };
 
@@ -25,7 +26,7 @@ struct sup_tracee {
 	enum tracee_role role;
 	bool stopped;
 	int pending_signal; /* to re-inject at detach */
-	int event; /* the last PTRACE_EVENT_* seen while stopped */
+	int event;	    /* the last PTRACE_EVENT_* seen while stopped */
 };
 
 /* The callback worker: the supervisor thread hands it one event at a time and
@@ -36,8 +37,8 @@ struct sup_callback_worker {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	const struct ward_sup_event *event; /* set: a request is waiting */
-	bool busy; /* the callback is running */
-	uint64_t seq, done_seq; /* request and completion counters */
+	bool busy;			    /* the callback is running */
+	uint64_t seq, done_seq;		    /* request and completion counters */
 	struct ward_verdict verdict;
 };
 
@@ -57,12 +58,13 @@ struct supervisor {
 	const struct ward_policy *policy;
 	const struct sup_policy *sp; /* may be NULL */
 	struct event_sink *sink;
-	bool exec_rules; /* argv rules to check */
-	bool net_rules; /* policy network rules to check */
+	bool exec_rules;  /* argv rules to check */
+	bool net_rules;	  /* policy network rules to check */
+	bool audit;	  /* audit mode: policy rules allow and report instead */
 	bool track_forks; /* fork-class syscalls trapped: register children */
 
 	VEC(struct sup_tracee) tracees;
-	VEC(pid_t) procs; /* every process of the sandbox seen so far (tgids) */
+	VEC(pid_t) procs;	   /* every process of the sandbox seen so far (tgids) */
 	VEC(pid_t) early_newborns; /* released before their parent's fork event */
 
 	pthread_mutex_t rules_lock; /* runtime rules, written by the callback */

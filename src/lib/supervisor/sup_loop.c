@@ -21,19 +21,19 @@
 
 int sup_reply_errno(struct supervisor *sup, uint64_t id, int error)
 {
-	struct seccomp_notif_resp resp = { .id = id, .error = -(error ? error : EPERM) };
+	struct seccomp_notif_resp resp = {.id = id, .error = -(error ? error : EPERM)};
 	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
 }
 
 int sup_reply_value(struct supervisor *sup, uint64_t id, int64_t value)
 {
-	struct seccomp_notif_resp resp = { .id = id, .val = value };
+	struct seccomp_notif_resp resp = {.id = id, .val = value};
 	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
 }
 
 int sup_reply_continue(struct supervisor *sup, uint64_t id)
 {
-	struct seccomp_notif_resp resp = { .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+	struct seccomp_notif_resp resp = {.id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
 	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
 }
 
@@ -130,7 +130,7 @@ static void *serve(void *arg)
 
 static int take_listener(int sock_fd, pid_t child, ward_error *err)
 {
-	struct pollfd pfd = { .fd = sock_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = sock_fd, .events = POLLIN};
 	int r = poll(&pfd, 1, SUP_HANDOVER_TIMEOUT_MS);
 	if (r <= 0)
 		return ward_fail(err, r == 0 ? -ETIMEDOUT : -errno,
@@ -172,8 +172,8 @@ static void sup_free(struct supervisor *sup)
 	free(sup);
 }
 
-int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd,
-	      pid_t child, struct event_sink *sink, struct supervisor **out, ward_error *err)
+int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd, pid_t child,
+	      struct event_sink *sink, struct supervisor **out, ward_error *err)
 {
 	struct supervisor *sup = calloc(1, sizeof(*sup));
 	if (!sup)
@@ -188,6 +188,7 @@ int sup_start(const struct ward_policy *policy, const struct plan *plan, int soc
 	sup->sink = sink;
 	sup->exec_rules = sup->sp && sup->sp->exec_argv.len;
 	sup->net_rules = plan && plan->sup_net;
+	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
 	sup->track_forks = true;
 
 	int r = take_listener(sock_fd, child, err);
@@ -204,8 +205,8 @@ int sup_start(const struct ward_policy *policy, const struct plan *plan, int soc
 		r = ward_fail_errno(err, -errno, "supervisor: epoll");
 		goto fail;
 	}
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = sup->listener };
-	struct epoll_event stop_ev = { .events = EPOLLIN, .data.fd = sup->stop_fd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sup->listener};
+	struct epoll_event stop_ev = {.events = EPOLLIN, .data.fd = sup->stop_fd};
 	if (epoll_ctl(sup->epfd, EPOLL_CTL_ADD, sup->listener, &ev) < 0 ||
 	    epoll_ctl(sup->epfd, EPOLL_CTL_ADD, sup->stop_fd, &stop_ev) < 0) {
 		r = ward_fail_errno(err, -errno, "supervisor: epoll_ctl");

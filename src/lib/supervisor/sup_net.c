@@ -25,7 +25,7 @@
 #endif
 
 #define SUP_NET_MAX_DATA (1u << 20) /* bytes copied per call; a stream send may be partial */
-#define SUP_NET_MAX_MSGS 64 /* sendmmsg messages per call; the rest is a short count */
+#define SUP_NET_MAX_MSGS 64	    /* sendmmsg messages per call; the rest is a short count */
 #define SUP_NET_MAX_IOV 1024
 
 struct net_msg {
@@ -61,7 +61,7 @@ static void net_job_free(struct net_job *job)
 
 static void job_reply(struct net_job *job, long result)
 {
-	struct seccomp_notif_resp resp = { .id = job->id };
+	struct seccomp_notif_resp resp = {.id = job->id};
 	if (result < 0)
 		resp.error = (int)result;
 	else
@@ -75,14 +75,15 @@ static void *run_job(void *arg)
 	long result = 0;
 	if (job->nr == SYS_connect) {
 		struct net_msg *m = &job->msgs[0];
-		result = connect(job->sock, (struct sockaddr *)&m->addr, m->addrlen) < 0 ? -errno : 0;
+		result = connect(job->sock, (struct sockaddr *)&m->addr, m->addrlen) < 0 ? -errno
+											 : 0;
 	} else {
 		size_t sent = 0;
 		for (; sent < job->nmsgs; sent++) {
 			struct net_msg *m = &job->msgs[sent];
-			ssize_t r = sendto(job->sock, m->data, m->len, job->flags,
-					   m->addrlen ? (struct sockaddr *)&m->addr : NULL,
-					   m->addrlen);
+			ssize_t r =
+				sendto(job->sock, m->data, m->len, job->flags,
+				       m->addrlen ? (struct sockaddr *)&m->addr : NULL, m->addrlen);
 			if (r < 0) {
 				if (job->nr != SYS_sendmmsg || sent == 0)
 					result = -errno;
@@ -108,7 +109,9 @@ static enum net_proto sock_proto(int sock)
 	int type = 0;
 	socklen_t len = sizeof(type);
 	getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len);
-	return type == SOCK_STREAM ? NET_PROTO_TCP : type == SOCK_DGRAM ? NET_PROTO_UDP : NET_PROTO_ANY;
+	return type == SOCK_STREAM  ? NET_PROTO_TCP
+	       : type == SOCK_DGRAM ? NET_PROTO_UDP
+				    : NET_PROTO_ANY;
 }
 
 static const char *syscall_name(int nr)
@@ -134,8 +137,9 @@ static json_object *addr_detail(const struct sup_sockaddr *a, char *text, size_t
 	if (detail) {
 		json_object_object_add(detail, "address", json_object_new_string(ip));
 		json_object_object_add(detail, "port", json_object_new_int(a->port));
-		json_object_object_add(detail, "family",
-				       json_object_new_string(a->family == AF_INET ? "ipv4" : "ipv6"));
+		json_object_object_add(
+			detail, "family",
+			json_object_new_string(a->family == AF_INET ? "ipv4" : "ipv6"));
 	}
 	return detail;
 }
@@ -170,10 +174,14 @@ static int decide(struct supervisor *sup, const struct seccomp_notif *req,
 				snprintf(rule_text, sizeof(rule_text), "net deny %s (%s)", r->text,
 					 ward_loc_format(r->loc, where, sizeof(where)));
 			else
-				snprintf(rule_text, sizeof(rule_text), "net: no allow rule matches");
-			sup_emit(sup, "deny", name, (pid_t)req->pid, rule_text, EACCES,
-				 addr_detail(a, ip, sizeof(ip)));
-			return EACCES;
+				snprintf(rule_text, sizeof(rule_text),
+					 "net: no allow rule matches");
+			/* Audit mode: the policy's rules report what they would
+			 * deny; the callback and runtime denials still decide. */
+			sup_emit(sup, sup->audit ? "audit" : "deny", name, (pid_t)req->pid,
+				 rule_text, EACCES, addr_detail(a, ip, sizeof(ip)));
+			if (!sup->audit)
+				return EACCES;
 		}
 	}
 	if (!sup_callback_wants(sup, WARD_SUP_NETWORK))
@@ -186,9 +194,9 @@ static int decide(struct supervisor *sup, const struct seccomp_notif *req,
 		.ppid = sup_proc_ppid(tgid),
 		.family = a->family,
 		.port = a->port,
-		.protocol = proto == NET_PROTO_TCP ? IPPROTO_TCP :
-			    proto == NET_PROTO_UDP ? IPPROTO_UDP :
-						     0,
+		.protocol = proto == NET_PROTO_TCP   ? IPPROTO_TCP
+			    : proto == NET_PROTO_UDP ? IPPROTO_UDP
+						     : 0,
 	};
 	inet_ntop(a->family, a->addr, ev.address, sizeof(ev.address));
 	struct ward_verdict v;
@@ -268,9 +276,8 @@ static int copy_msghdr(int mem, uint64_t addr, struct net_msg *m)
 	_cleanup_free_ struct iovec *iov = calloc(h.msg_iovlen ? h.msg_iovlen : 1, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	if (h.msg_iovlen &&
-	    (r = sup_mem_read(mem, (uint64_t)(uintptr_t)h.msg_iov, iov,
-			      h.msg_iovlen * sizeof(*iov))) < 0)
+	if (h.msg_iovlen && (r = sup_mem_read(mem, (uint64_t)(uintptr_t)h.msg_iov, iov,
+					      h.msg_iovlen * sizeof(*iov))) < 0)
 		return r;
 	return copy_msg(mem, (uint64_t)(uintptr_t)h.msg_name, h.msg_namelen, iov, h.msg_iovlen, m);
 }
@@ -286,7 +293,7 @@ static int build_job(struct net_job *job, const struct seccomp_notif *req)
 		job->msgs[0].addrlen = (socklen_t)a[2];
 		return sup_mem_read(job->mem, a[1], &job->msgs[0].addr, a[2]);
 	case SYS_sendto: {
-		struct iovec iov = { (void *)(uintptr_t)a[1], (size_t)a[2] };
+		struct iovec iov = {(void *)(uintptr_t)a[1], (size_t)a[2]};
 		job->nmsgs = 1;
 		job->flags = (int)a[3];
 		return copy_msg(job->mem, a[4], (uint32_t)a[5], &iov, 1, &job->msgs[0]);
@@ -325,7 +332,7 @@ static bool is_ip_socket(int sock, bool *is_socket)
  * frozen until it is done. */
 static void continue_frozen(struct supervisor *sup, const struct seccomp_notif *req)
 {
-	struct sup_frozen fz = { 0 };
+	struct sup_frozen fz = {0};
 	char why[240];
 	if (sup_freeze(sup, (pid_t)req->pid, &fz, why, sizeof(why)) < 0) {
 		sup_reply_errno(sup, req->id, EAGAIN);

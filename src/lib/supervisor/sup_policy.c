@@ -59,7 +59,8 @@ int policy_add_exec_argv_array(struct ward_policy *policy, const char *const *pa
 	char where[300];
 	ward_loc_format(loc, where, sizeof(where));
 	if (npatterns == 0)
-		return ward_fail(err, -EINVAL, "%s: an argv rule needs at least one pattern", where);
+		return ward_fail(err, -EINVAL, "%s: an argv rule needs at least one pattern",
+				 where);
 	if (npatterns > EXEC_ARGV_MAX_PATTERNS)
 		return ward_fail(err, -EINVAL, "%s: an argv rule has at most %d patterns", where,
 				 EXEC_ARGV_MAX_PATTERNS);
@@ -71,7 +72,7 @@ int policy_add_exec_argv_array(struct ward_policy *policy, const char *const *pa
 	if (!sp)
 		return ward_fail(err, -ENOMEM, "%s: out of memory", where);
 
-	struct exec_argv_rule rule = { .npatterns = npatterns, .deny = deny, .loc = loc };
+	struct exec_argv_rule rule = {.npatterns = npatterns, .deny = deny, .loc = loc};
 	rule.patterns = calloc(npatterns, sizeof(*rule.patterns));
 	rule.text = join_words(patterns, npatterns);
 	bool ok = rule.patterns && rule.text;
@@ -94,8 +95,12 @@ int policy_add_exec_argv(struct ward_policy *policy, const char *words, bool den
 	size_t n = 0;
 	char *save = NULL;
 	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (n == ARRAY_SIZE(patterns))
-			break;
+		if (n == ARRAY_SIZE(patterns)) {
+			char where[300];
+			return ward_fail(err, -EINVAL, "%s: argv rule '%s' has more than %zu words",
+					 ward_loc_format(loc, where, sizeof(where)), words,
+					 ARRAY_SIZE(patterns));
+		}
 		patterns[n++] = w;
 	}
 	return policy_add_exec_argv_array(policy, patterns, n, deny, loc, err);
@@ -113,7 +118,8 @@ static bool program_matches(const char *pattern, const char *path, const char *a
 {
 	if (arg0 && (fnmatch(pattern, arg0, 0) == 0 || fnmatch(pattern, base_name(arg0), 0) == 0))
 		return true;
-	return path && (fnmatch(pattern, path, 0) == 0 || fnmatch(pattern, base_name(path), 0) == 0);
+	return path &&
+	       (fnmatch(pattern, path, 0) == 0 || fnmatch(pattern, base_name(path), 0) == 0);
 }
 
 const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, const char *path,

@@ -21,8 +21,8 @@
 #include "supervisor/sup_internal.h"
 
 /* EXITKILL: if the supervisor thread dies, its tracees die with it. */
-#define SUP_PTRACE_OPTS                                                                            \
-	(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |     \
+#define SUP_PTRACE_OPTS                                                                        \
+	(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | \
 	 PTRACE_O_EXITKILL)
 #define SUP_FREEZE_WAIT_MS 250
 #define SUP_COMPLETE_WAIT_MS 5000
@@ -37,7 +37,7 @@ static uint64_t now_us(void)
 
 static void pause_briefly(void)
 {
-	struct timespec ts = { 0, 20000 };
+	struct timespec ts = {0, 20000};
 	nanosleep(&ts, NULL);
 }
 
@@ -51,7 +51,7 @@ static struct sup_tracee *tracee_find(struct supervisor *sup, pid_t tid)
 
 static struct sup_tracee *tracee_add(struct supervisor *sup, pid_t tid, enum tracee_role role)
 {
-	struct sup_tracee t = { .tid = tid, .role = role };
+	struct sup_tracee t = {.tid = tid, .role = role};
 	if (VEC_PUSH(&sup->tracees, t) < 0)
 		return NULL;
 	return &sup->tracees.items[sup->tracees.len - 1];
@@ -109,6 +109,17 @@ static void exec_event(struct supervisor *sup, struct sup_tracee **tp, pid_t pid
 		tracee_remove(sup, old);
 		*tp = tracee_find(sup, keep);
 	}
+}
+
+static bool proc_is_zombie(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f || !fgets(line, sizeof(line), f))
+		return true;
+	const char *paren = strrchr(line, ')');
+	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X';
 }
 
 /* A child whose first stop came before its parent's fork event was handled
@@ -182,24 +193,47 @@ static void handle_status(struct supervisor *sup, pid_t pid, int status, bool fr
 	case TRACEE_DETACH_PENDING:
 		tracee_detach(sup, t);
 		break;
+	case TRACEE_FROZEN_BLOCKED:
+		t->role = TRACEE_FROZEN; /* woke and stopped: still held */
+		break;
 	case TRACEE_FROZEN:
 	case TRACEE_CALLER:
 		break;
 	}
 }
 
+/* The tracer thread shares a thread group with the sandbox root's real
+ * parent, so the kernel lets either reap the root: the supervisor must never
+ * wait for its exit, or the spawn path would lose the exit status. Stops are
+ * taken from any tracee; exits only per tracee, never the root's. */
 void sup_tracer_poll(struct supervisor *sup, bool freezing)
 {
 	if (!sup->tracees.len)
 		return;
 	for (;;) {
-		int status;
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
 		/* __WNOTHREAD: only this thread's tracees, never the host's own
 		 * children. */
-		pid_t pid = waitpid(-1, &status, WNOHANG | __WALL | __WNOTHREAD);
-		if (pid <= 0)
+		if (waitid(P_ALL, 0, &si, WSTOPPED | WNOHANG | __WALL | __WNOTHREAD) < 0 ||
+		    si.si_pid == 0)
 			break;
-		handle_status(sup, pid, status, freezing);
+		/* For waitid, si_status carries the whole stop code, event
+		 * included: rebuild the waitpid encoding handle_status reads. */
+		handle_status(sup, si.si_pid, (si.si_status << 8) | 0x7f, freezing);
+	}
+	for (size_t i = 0; i < sup->tracees.len;) {
+		pid_t tid = sup->tracees.items[i].tid;
+		size_t before = sup->tracees.len;
+		int status;
+		if (tid == sup->root) {
+			if (kill(tid, 0) < 0 || proc_is_zombie(tid))
+				tracee_remove(sup, &sup->tracees.items[i]);
+		} else if (waitpid(tid, &status, WNOHANG | __WALL | __WNOTHREAD) == tid) {
+			handle_status(sup, tid, status, freezing);
+		}
+		if (sup->tracees.len >= before)
+			i++;
 	}
 }
 
@@ -257,6 +291,15 @@ static bool shares_with(pid_t caller, pid_t other)
 static bool blocked_in_vfork(pid_t tid)
 {
 	char path[64], line[512];
+	/* Asleep (D) inside a fork-class syscall: not a newborn that has yet to
+	 * run (its regs also name clone3), not a task about to return. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	_cleanup_fclose_ FILE *stat = fopen(path, "re");
+	if (!stat || !fgets(line, sizeof(line), stat))
+		return false;
+	const char *paren = strrchr(line, ')');
+	if (!paren || paren[1] != ' ' || paren[2] != 'D')
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f || !fgets(line, sizeof(line), f))
@@ -315,7 +358,8 @@ void sup_release(struct supervisor *sup, struct sup_frozen *frozen)
 	(void)frozen;
 	for (size_t i = 0; i < sup->tracees.len;) {
 		struct sup_tracee *t = &sup->tracees.items[i];
-		if (t->role != TRACEE_FROZEN && t->role != TRACEE_CALLER) {
+		if (t->role != TRACEE_FROZEN && t->role != TRACEE_FROZEN_BLOCKED &&
+		    t->role != TRACEE_CALLER) {
 			i++;
 			continue;
 		}
@@ -371,7 +415,7 @@ int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, 
 			if (t->role != TRACEE_FROZEN || t->stopped)
 				continue;
 			if (look && blocked_in_vfork(t->tid))
-				t->role = TRACEE_DETACH_PENDING;
+				t->role = TRACEE_FROZEN_BLOCKED;
 			else
 				running = t->tid;
 		}
@@ -388,11 +432,11 @@ int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, 
 		if (t->role != TRACEE_FROZEN || t->stopped)
 			continue;
 		if (kill(t->tid, 0) < 0 || blocked_in_vfork(t->tid)) {
-			t->role = TRACEE_DETACH_PENDING;
+			t->role = TRACEE_FROZEN_BLOCKED;
 			continue;
 		}
-		snprintf(why, why_size, "thread %d sharing the caller's memory could not be stopped",
-			 (int)t->tid);
+		snprintf(why, why_size,
+			 "thread %d sharing the caller's memory could not be stopped", (int)t->tid);
 		sup_release(sup, frozen);
 		return -EBUSY;
 	}
@@ -403,7 +447,8 @@ static void kill_frozen(struct supervisor *sup, pid_t caller)
 {
 	kill(caller, SIGKILL);
 	VEC_FOREACH(&sup->tracees, t)
-	if (t->role == TRACEE_FROZEN || t->role == TRACEE_CALLER)
+	if (t->role == TRACEE_FROZEN || t->role == TRACEE_FROZEN_BLOCKED ||
+	    t->role == TRACEE_CALLER)
 		kill(t->tid, SIGKILL);
 }
 

@@ -48,9 +48,11 @@ struct supervisor;
 
 /* Parent, after clone: takes the listener from CHILD through SOCK_FD (which
  * it does not close), then serves notifications in its own thread (epoll)
- * and emits events to SINK (which must outlive the supervisor). */
-int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd,
-	      pid_t child, struct event_sink *sink, struct supervisor **out, ward_error *err);
+ * and emits events to SINK (which must outlive the supervisor). That thread
+ * ptraces sandbox tasks: wait for CHILD only after its pidfd is readable,
+ * and with __WNOTHREAD (docs/supervisor.md, "Integration requirement"). */
+int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd, pid_t child,
+	      struct event_sink *sink, struct supervisor **out, ward_error *err);
 
 /* Stops serving that sandbox and frees it; pending notifications are denied
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
@@ -90,8 +92,7 @@ struct sup_policy *sup_policy_get(struct ward_policy *policy);
 void sup_policy_free(struct sup_policy *sp);
 
 /* Pure: the first rule of RULES matching ARGV (and the exec'd PATH), or NULL. */
-const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp,
-						   const char *path, char *const *argv,
-						   size_t argc);
+const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, const char *path,
+						   char *const *argv, size_t argc);
 
 #endif
