@@ -22,7 +22,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
-	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
+	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter $(WARN_EXTRA)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-Iinclude -Isrc/lib -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
@@ -103,7 +103,7 @@ $(BUILD)/examples/embed: examples/embed.c $(BUILD)/libward.a
 FUZZ_SECONDS ?= 60
 CLANG ?= $(shell command -v clang-16 || command -v clang)
 fuzz:
-	$(MAKE) BUILD=build/fuzz CC=$(CLANG) CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	$(MAKE) BUILD=build/fuzz CC=$(CLANG) CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" WARN_EXTRA=-Wno-missing-field-initializers \
 		LDFLAGS="-fsanitize=address,undefined" build/fuzz/libward.a
 	@mkdir -p build/fuzz/corpus
 	$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -Isrc/lib -fsanitize=fuzzer,address,undefined \

@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "ward_escalate.bpf.h"
 #include "ward_net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -92,6 +93,8 @@ int BPF_PROG(ward_file_open, struct file *file, int ret)
 	ev.ino = ino;
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -144,6 +147,8 @@ int BPF_PROG(ward_inode_permission, struct inode *inode, int mask, int ret)
 	ev.ino = key.ino;
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -174,6 +179,8 @@ int BPF_PROG(ward_bprm_check_security, struct linux_binprm *bprm, int ret)
 	ev.ino = ino;
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -214,5 +221,7 @@ int BPF_PROG(ward_mmap_file, struct file *file, unsigned long reqprot, unsigned 
 	ev.ino = ino;
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }

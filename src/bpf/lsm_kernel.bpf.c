@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "ward_escalate.bpf.h"
 #include "ward_net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -34,6 +35,8 @@ int BPF_PROG(ward_ptrace_access_check, struct task_struct *child, unsigned int m
 			WARD_RULE_DEFAULT);
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -55,6 +58,8 @@ int BPF_PROG(ward_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret
 	ev.mask = (__u32)cmd;
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -79,6 +84,8 @@ int BPF_PROG(ward_kernel_read_file, struct file *file, enum kernel_read_file_id 
 			audit ? WARD_EV_AUDIT : WARD_EV_DENY, WARD_RULE_DEFAULT);
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -101,6 +108,8 @@ int BPF_PROG(ward_kernel_load_data, enum kernel_load_data_id id, bool contents, 
 			audit ? WARD_EV_AUDIT : WARD_EV_DENY, WARD_RULE_DEFAULT);
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -122,5 +131,7 @@ int BPF_PROG(ward_sb_mount, const char *dev_name, const struct path *path, const
 			WARD_RULE_DEFAULT);
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }

@@ -3,7 +3,8 @@
  * programs, judged on every path into the stack (io_uring, static binaries,
  * raw syscalls). Families are decided explicitly at socket_create: inet,
  * inet6, unix and netlink are allowed (unix is a file, judged by the file
- * layers); packet and every other family are denied in a sandbox. Each hook
+ * layers); packet and every other family are denied in a sandbox. listen
+ * and accept follow the bind rules (see each hook). Each hook
  * keeps its own explicit tail; returns are 0, an earlier verdict, or -EPERM.
  */
 #include "vmlinux.h"
@@ -13,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "ward_escalate.bpf.h"
 #include "ward_net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -46,6 +48,8 @@ int BPF_PROG(ward_socket_create, int family, int type, int protocol, int kern, i
 	ev.family = (__u32)family;
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -104,6 +108,8 @@ int BPF_PROG(ward_socket_connect, struct socket *sock, struct sockaddr *address,
 		__builtin_memcpy(ev.addr, addr, 16);
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -165,6 +171,8 @@ int BPF_PROG(ward_socket_sendmsg, struct socket *sock, struct msghdr *msg, int s
 		__builtin_memcpy(ev.addr, addr, 16);
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }
 
@@ -200,5 +208,82 @@ int BPF_PROG(ward_socket_bind, struct socket *sock, struct sockaddr *address, in
 	ev.proto = ward_proto_of(BPF_CORE_READ(sock, sk, sk_protocol));
 	__sync_fetch_and_add(&cfg->denials, 1);
 	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
+	return audit ? 0 : -WARD_EPERM;
+}
+
+/* Listening is judged by the bind rules, on the port the socket is bound to.
+ * A socket never bound gets a port the kernel picks at listen(): no bind
+ * rule can name it, so it is denied (binding port 0 stays allowed: that is
+ * how clients get an ephemeral port, and clients do not listen). */
+SEC("lsm/socket_listen")
+int BPF_PROG(ward_socket_listen, struct socket *sock, int backlog, int ret)
+{
+	if (ret != 0)
+		return ret;
+	__u64 sandbox = ward_current_sandbox();
+	if (!sandbox)
+		return 0;
+	struct ward_sandbox_cfg *cfg = bpf_map_lookup_elem(&ward_sandboxes, &sandbox);
+	if (!cfg || !(cfg->flags & WARD_SB_BIND))
+		return 0;
+
+	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	if (family != WARD_AF_INET && family != WARD_AF_INET6)
+		return 0; /* unix: a file; others: decided at socket_create */
+	__u16 port = BPF_CORE_READ(sock, sk, __sk_common.skc_num);
+	if (port != 0 && ward_bind_allowed(sandbox, port))
+		return 0;
+
+	int audit = cfg->flags & WARD_SB_AUDIT;
+	struct ward_event ev = {};
+	ward_event_init(&ev, sandbox, WARD_HOOK_SOCKET_LISTEN, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			WARD_RULE_DEFAULT);
+	ev.family = family;
+	ev.port = port;
+	ev.proto = ward_proto_of(BPF_CORE_READ(sock, sk, sk_protocol));
+	__sync_fetch_and_add(&cfg->denials, 1);
+	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
+	return audit ? 0 : -WARD_EPERM;
+}
+
+/* accept() is allowed unless the policy says otherwise, and the only thing
+ * a policy says about serving is its bind rules: a listener the sandbox
+ * made passed socket_listen, so this denies only listeners it inherited on
+ * a port its bind rules do not name. The peer is not known yet at this hook:
+ * no rule can be about the peer's address. */
+SEC("lsm/socket_accept")
+int BPF_PROG(ward_socket_accept, struct socket *sock, struct socket *newsock, int ret)
+{
+	if (ret != 0)
+		return ret;
+	__u64 sandbox = ward_current_sandbox();
+	if (!sandbox)
+		return 0;
+	struct ward_sandbox_cfg *cfg = bpf_map_lookup_elem(&ward_sandboxes, &sandbox);
+	if (!cfg || !(cfg->flags & WARD_SB_BIND))
+		return 0;
+
+	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	if (family != WARD_AF_INET && family != WARD_AF_INET6)
+		return 0;
+	__u16 port = BPF_CORE_READ(sock, sk, __sk_common.skc_num);
+	if (port != 0 && ward_bind_allowed(sandbox, port))
+		return 0;
+
+	int audit = cfg->flags & WARD_SB_AUDIT;
+	struct ward_event ev = {};
+	ward_event_init(&ev, sandbox, WARD_HOOK_SOCKET_ACCEPT, audit ? WARD_EV_AUDIT : WARD_EV_DENY,
+			WARD_RULE_DEFAULT);
+	ev.family = family;
+	ev.port = port;
+	ev.proto = ward_proto_of(BPF_CORE_READ(sock, sk, sk_protocol));
+	__sync_fetch_and_add(&cfg->denials, 1);
+	ward_event_send(cfg, sandbox, &ev);
+	if (!audit)
+		ward_escalate(cfg);
 	return audit ? 0 : -WARD_EPERM;
 }

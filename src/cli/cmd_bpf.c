@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bpf/bpf_layer.h"
+#include "host/probe_cache.h"
 #include "cli.h"
 
 int cmd_bpf(int argc, char **argv)
@@ -13,6 +14,9 @@ int cmd_bpf(int argc, char **argv)
 		return cli_error("bpf: usage: ward bpf status|load|unload");
 	if (!strcmp(argv[1], "status"))
 		return bpf_status_print(stdout) < 0 ? WARD_EXIT_ERROR : 0;
+	/* What loads may change: the next run probes again. */
+	if (strcmp(argv[1], "status"))
+		probe_cache_forget();
 	if (!strcmp(argv[1], "load")) {
 		if (bpf_load_pinned(&err) < 0)
 			return cli_error("bpf load: %s", err.message);

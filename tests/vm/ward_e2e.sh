@@ -33,6 +33,9 @@ count() {
 	for part; do cmd="$cmd | grep -F -e '$part'"; done
 	eval "$cmd" | wc -l | tr -d ' '
 }
+answer() { # probe's one-line answer, among ward's warnings
+	grep -E '^(OK|E[A-Z0-9]+)$' /tmp/out.txt | tail -1
+}
 show() { # the evidence of a failed check, on the console
 	sed 's/^/# /' "$@"
 }
@@ -63,7 +66,7 @@ fi
 $W features >/tmp/features.txt 2>&1
 expect "ward features reports bpf-lsm: yes" 1 "$(grep -cE '^bpf-lsm +yes' /tmp/features.txt)"
 expect "ward features reports a pure v2 cgroup tree" 1 \
-	"$(grep -cE '^cgroup +v2 at /sys/fs/cgroup' /tmp/features.txt)"
+	"$(grep -cE '^cgroup +v2: v2 at /sys/fs/cgroup ' /tmp/features.txt)"
 show /tmp/features.txt
 
 # ---- fs deny inside a grant, enforced by bpf-lsm ----
@@ -76,7 +79,7 @@ run_fs enforce $D/granted/file
 rc=$?
 expect "explain: fs deny is enforced by bpf-lsm" 1 \
 	"$(count "fs deny $D/granted/file&bpf-lsm&enforced" /tmp/out.txt)"
-expect "enforce: read of the denied file is EPERM" EPERM "$(tail -1 /tmp/out.txt)"
+expect "enforce: read of the denied file is EPERM" EPERM "$(answer)"
 expect "enforce: probe exits 1" 1 $rc
 expect "enforce: one bpf-lsm deny event for the read" 1 \
 	"$(count '"type":"deny"&"layer":"bpf-lsm"&"operation":"open"' /tmp/ev.json)"
@@ -88,12 +91,12 @@ expect "enforce: the deny event carries the path" 1 \
 
 run_fs enforce $D/granted/sibling
 rc=$?
-expect "enforce: the sibling file reads OK" "OK 0" "$(tail -1 /tmp/out.txt) $rc"
+expect "enforce: the sibling file reads OK" "OK 0" "$(answer) $rc"
 expect "enforce: no deny event for the sibling" 0 "$(count '"type":"deny"' /tmp/ev.json)"
 
 run_fs audit $D/granted/file
 rc=$?
-expect "audit: read of the denied file is OK" "OK 0" "$(tail -1 /tmp/out.txt) $rc"
+expect "audit: read of the denied file is OK" "OK 0" "$(answer) $rc"
 expect "audit: exactly one audit event" 1 "$(count '"type":"audit"' /tmp/ev.json)"
 expect "audit: the audit event is bpf-lsm's" 1 \
 	"$(count '"type":"audit"&"layer":"bpf-lsm"' /tmp/ev.json)"
@@ -111,7 +114,7 @@ run_net 127.0.0.5
 rc=$?
 expect "explain: the CIDR rules are enforced by bpf-lsm" 2 \
 	"$(count 'net &127.0.0.&bpf-lsm&enforced' /tmp/out.txt)"
-expect "net: connect to a denied CIDR is EPERM" "EPERM 1" "$(tail -1 /tmp/out.txt) $rc"
+expect "net: connect to a denied CIDR is EPERM" "EPERM 1" "$(answer) $rc"
 expect "net: one bpf-lsm deny event from socket_connect" 1 \
 	"$(count '"type":"deny"&"layer":"bpf-lsm"&lsm\/socket_connect&"address":"127.0.0.5"' \
 		/tmp/ev.json)"
@@ -119,7 +122,28 @@ expect "net: one bpf-lsm deny event from socket_connect" 1 \
 run_net 127.0.0.1
 rc=$?
 expect "net: connect to an allowed address reaches the stack" "ECONNREFUSED 1" \
-	"$(tail -1 /tmp/out.txt) $rc"
+	"$(answer) $rc"
+
+# ---- escalation: kill_after from a policy file ----
+# The shell opens the file itself (a builtin's redirection), so the shell is
+# the offender the BPF LSM kills at the third denial.
+printf 'extends: default\nkill_after: {denials: 3, seconds: 10}\n' >/tmp/kill.yaml
+printf 'extends: default\n' >/tmp/nokill.yaml
+run_tries() { # POLICY
+	rm -f /tmp/ev.json
+	$W run "$1" --events /tmp/ev.json --fs-deny $D/granted/file -r $D/granted -- /bin/sh -c \
+		"for i in 1 2 3 4 5; do echo try \$i; : <$D/granted/file; done; exit 7" \
+		>/tmp/out.txt 2>&1
+}
+run_tries /tmp/kill.yaml
+rc=$?
+expect "kill_after 3 in 10 s: the shell is SIGKILLed (137)" 137 $rc
+expect "kill_after 3 in 10 s: killed at its 3rd try" 3 "$(grep -c '^try' /tmp/out.txt)"
+expect "kill_after 3 in 10 s: 3 deny events" 3 "$(count '"type":"deny"&"layer":"bpf-lsm"' /tmp/ev.json)"
+[ $rc = 137 ] || show /tmp/out.txt /tmp/ev.json
+run_tries /tmp/nokill.yaml
+rc=$?
+expect "without kill_after: 5 tries, the shell exits 7" "5 7" "$(grep -c '^try' /tmp/out.txt) $rc"
 
 # ---- the pure-v2 cgroup path: memory.max and pids.max ----
 $W run --memory 32M -x $P -- $P/membomb 512 >/tmp/out.txt 2>&1

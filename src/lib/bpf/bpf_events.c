@@ -60,6 +60,27 @@ static void add_network(json_object *detail, const struct ward_event *ev)
 	json_object_object_add(detail, "protocol", json_object_new_string(proto_name(ev->proto)));
 }
 
+/* The file's path when the inode is a rule's own; for a file found by a
+ * "beneath" rule, the directory it lies under. Resolved from the policy in
+ * user space: the kernel only sent dev/ino, and re-walking names now would
+ * race the filesystem, so no path is guessed. */
+static void add_path(json_object *detail, const struct bpf_sandbox *sb,
+		     const struct ward_event *ev)
+{
+	const char *beneath = NULL;
+	for (size_t i = 0; i < sb->ninode_paths; i++) {
+		const struct bpf_inode_path *p = &sb->inode_paths[i];
+		if (p->dev == ev->dev && p->ino == ev->ino) {
+			json_object_object_add(detail, "path", json_object_new_string(p->path));
+			return;
+		}
+		if (p->rule_id == ev->rule_id && !beneath)
+			beneath = p->path;
+	}
+	if (beneath)
+		json_object_object_add(detail, "beneath", json_object_new_string(beneath));
+}
+
 static void add_inode(json_object *detail, const struct ward_event *ev)
 {
 	/* The kernel's s_dev encoding, shown as the major:minor users know. */
@@ -96,8 +117,10 @@ void bpf_sandbox_report(struct bpf_sandbox *sb, const struct ward_event *ev)
 	json_object_object_add(detail, "cgroup", json_object_new_int64((int64_t)ev->cgid));
 	if (ev->family)
 		add_network(detail, ev);
-	if (ev->ino)
+	if (ev->ino) {
 		add_inode(detail, ev);
+		add_path(detail, sb, ev);
+	}
 
 	const char *rule = "default deny";
 	if (ev->rule_id != WARD_RULE_DEFAULT && ev->rule_id < sb->nrules)

@@ -143,3 +143,15 @@ bool bpf_layer_cgroup_enforces_net(const struct net_rule *rule)
 			return false;
 	return true;
 }
+
+bool bpf_layer_can_escalate(void)
+{
+	if (!probed_lsm) {
+		char why[512];
+		return bpf_layer_lsm_usable(why, sizeof(why));
+	}
+	for (size_t i = 0; i < bpf_progs_count; i++)
+		if (bpf_progs[i].lsm && (!states[i].loaded || !states[i].attached))
+			return false;
+	return true;
+}

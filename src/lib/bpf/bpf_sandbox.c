@@ -85,10 +85,22 @@ static int write_net_rules(const struct ward_policy *policy, uint64_t cgid, ward
 	return 0;
 }
 
+/* Remembers which path the inode of a rule came from, for the events. */
+static int remember_inode_path(struct bpf_sandbox *sb, const struct ward_inode_key *key,
+			       uint32_t rule_id, const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	sb->inode_paths[sb->ninode_paths++] = (struct bpf_inode_path){
+		.dev = key->dev, .ino = key->ino, .rule_id = rule_id, .path = copy};
+	return 0;
+}
+
 /* Adds (or widens) the deny rule of PATH's inode. Paths are resolved once,
  * here: the kernel then judges by inode, whatever name reaches it. */
-static int add_inode_rule(int fd, uint64_t cgid, const char *path, uint32_t deny, uint32_t rule_id,
-			  bool optional, ward_error *err)
+static int add_inode_rule(struct bpf_sandbox *sb, int fd, const char *path, uint32_t deny,
+			  uint32_t rule_id, bool optional, ward_error *err)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
@@ -98,7 +110,7 @@ static int add_inode_rule(int fd, uint64_t cgid, const char *path, uint32_t deny
 	}
 	/* The kernel's s_dev encoding, not user space's st_dev one. */
 	struct ward_inode_key key = {
-		.cgid = cgid,
+		.cgid = sb->cgid,
 		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
 		.ino = st.st_ino,
 	};
@@ -111,14 +123,19 @@ static int add_inode_rule(int fd, uint64_t cgid, const char *path, uint32_t deny
 	value.beneath = S_ISDIR(st.st_mode);
 	if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) < 0)
 		return ward_fail_errno(err, -errno, "bpf: adding the inode rule of %s", path);
+	if (remember_inode_path(sb, &key, rule_id, path) < 0)
+		return ward_fail(err, -ENOMEM, "bpf: out of memory");
 	return 0;
 }
 
-static int write_inode_rules(const struct ward_policy *policy, const struct plan *plan,
-			     uint64_t cgid, ward_error *err)
+static int write_inode_rules(struct bpf_sandbox *sb, const struct ward_policy *policy,
+			     const struct plan *plan, ward_error *err)
 {
 	if (!plan->bpf_lsm_fs && !plan->bpf_lsm_exec)
 		return 0;
+	sb->inode_paths = calloc(policy->fs.len + policy->exec.len + 1, sizeof(*sb->inode_paths));
+	if (!sb->inode_paths)
+		return ward_fail(err, -ENOMEM, "bpf: out of memory");
 	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_inodes");
 	if (fd < 0)
 		return ward_fail_errno(err, fd, "bpf: opening the inode map");
@@ -134,8 +151,7 @@ static int write_inode_rules(const struct ward_policy *policy, const struct plan
 			deny |= WARD_ACC_WRITE | WARD_ACC_CREATE;
 		if (r->access & WARD_FS_EXEC)
 			deny |= WARD_ACC_EXEC;
-		int r2 =
-			add_inode_rule(fd, cgid, r->path, deny, id + (uint32_t)i, r->optional, err);
+		int r2 = add_inode_rule(sb, fd, r->path, deny, id + (uint32_t)i, r->optional, err);
 		if (r2 < 0)
 			return r2;
 	}
@@ -144,7 +160,7 @@ static int write_inode_rules(const struct ward_policy *policy, const struct plan
 		const struct exec_rule *r = &policy->exec.items[i];
 		if (!r->deny)
 			continue;
-		int r2 = add_inode_rule(fd, cgid, r->path, WARD_ACC_EXEC, id + (uint32_t)i, false,
+		int r2 = add_inode_rule(sb, fd, r->path, WARD_ACC_EXEC, id + (uint32_t)i, false,
 					err);
 		if (r2 < 0)
 			return r2;
@@ -179,9 +195,19 @@ static int open_ring(struct bpf_sandbox *sb, ward_error *err)
 	return 0;
 }
 
-static int write_sandbox_entry(struct bpf_sandbox *sb, uint32_t flags, ward_error *err)
+static bool plan_uses_lsm(const struct plan *plan)
+{
+	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net || plan->bpf_lsm_kernel;
+}
+
+static int write_sandbox_entry(struct bpf_sandbox *sb, uint32_t flags,
+			       const struct kill_after *kill_after, ward_error *err)
 {
 	struct ward_sandbox_cfg cfg = {.flags = flags};
+	if (kill_after->set) {
+		cfg.kill_after = kill_after->denials;
+		cfg.kill_window_ns = (uint64_t)kill_after->seconds * 1000000000ull;
+	}
 	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_sandboxes");
 	if (fd < 0)
 		return ward_fail_errno(err, fd, "bpf: opening the sandboxes map");
@@ -255,7 +281,13 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 		if (r < 0)
 			return r;
 	}
-	if (plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net || plan->bpf_lsm_kernel) {
+	/* Only the LSM hooks count denials towards a kill: a policy that asks
+	 * for one must not run on the cgroup programs alone as if it had it. */
+	if (policy->kill_after.set && !plan_uses_lsm(plan))
+		return ward_fail(err, -EOPNOTSUPP,
+				 "bpf: kill_after needs the BPF LSM layer; the cgroup programs "
+				 "do not escalate");
+	if (plan_uses_lsm(plan)) {
 		_cleanup_free_ struct bpf_prog_state *states =
 			calloc(bpf_progs_count, sizeof(*states));
 		if (!states)
@@ -274,13 +306,13 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	r = write_net_rules(policy, sb->cgid, err);
 	if (r < 0)
 		return r;
-	r = write_inode_rules(policy, plan, sb->cgid, err);
+	r = write_inode_rules(sb, policy, plan, err);
 	if (r < 0)
 		return r;
 	r = open_ring(sb, err);
 	if (r < 0)
 		return r;
-	r = write_sandbox_entry(sb, sandbox_flags(plan), err);
+	r = write_sandbox_entry(sb, sandbox_flags(plan), &policy->kill_after, err);
 	if (r < 0)
 		return r;
 	sb->entry_written = true;
@@ -363,6 +395,9 @@ void bpf_sandbox_destroy(struct bpf_sandbox *sb)
 	for (size_t i = 0; i < sb->nrules; i++)
 		free(sb->rule_texts[i]);
 	free(sb->rule_texts);
+	for (size_t i = 0; i < sb->ninode_paths; i++)
+		free(sb->inode_paths[i].path);
+	free(sb->inode_paths);
 	free(sb->prog_fds);
 	free(sb->attached);
 	free(sb);

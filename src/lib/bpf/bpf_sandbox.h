@@ -17,6 +17,7 @@ struct ring_buffer;
  * event that names the inode can name the file (the kernel sends dev/ino). */
 struct bpf_inode_path {
 	uint64_t dev, ino; /* dev in the kernel's encoding */
+	uint32_t rule_id;  /* the rule that put it in the map */
 	char *path;
 };
 

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int fail_v(ward_error *err, int code, int with_errno, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int fail_v(ward_error *err, int code, int with_errno,
+						      const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;

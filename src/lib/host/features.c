@@ -4,6 +4,7 @@
  * Never changes the caller: probes that could leave a trace run in a child.
  */
 #include "host/features.h"
+#include "host/probe_cache.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -85,7 +86,8 @@ static void probe_privilege(struct host_features *f)
 	f->cap_sys_resource = cap_in(data, CAP_SYS_RESOURCE);
 }
 
-int host_features_probe(struct host_features *out)
+/* The cheap probes: a few system calls and small files each. */
+static void probe_quick(struct host_features *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->landlock_abi = landlock_abi_version(out->landlock_why, sizeof(out->landlock_why));
@@ -93,8 +95,14 @@ int host_features_probe(struct host_features *out)
 		out->landlock_abi = 0;
 	probe_seccomp(out);
 	probe_privilege(out);
-	out->userns = probe_userns();
+	/* root creates namespaces without one; only others pay for the fork. */
+	out->userns = out->root ? true : probe_userns();
 	cgroup_probe(out);
+}
+
+int host_features_probe(struct host_features *out)
+{
+	probe_quick(out);
 	bpf_probe(out);
 	return 0;
 }
@@ -102,9 +110,15 @@ int host_features_probe(struct host_features *out)
 static struct host_features cached;
 static pthread_once_t cached_once = PTHREAD_ONCE_INIT;
 
+/* What `ward run` uses: the BPF answers come from this boot's cache when
+ * there is one (loading a probe LSM program costs tens of milliseconds). */
 static void probe_cached(void)
 {
-	host_features_probe(&cached);
+	probe_quick(&cached);
+	if (!probe_cache_load(&cached)) {
+		bpf_probe(&cached);
+		probe_cache_store(&cached);
+	}
 }
 
 const struct host_features *host_features_get(void)

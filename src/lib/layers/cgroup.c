@@ -329,16 +329,28 @@ int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *poli
 	return 0;
 }
 
-int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
+static int attach_dirs(struct cgroup_sandbox *cg, pid_t pid, bool skip_v2, ward_error *err)
 {
 	char text[32];
 	snprintf(text, sizeof(text), "%d", (int)pid);
 	for (size_t i = 0; i < cg->ndirs; i++) {
+		if (skip_v2 && cg->dirs[i].v2)
+			continue;
 		int r = write_file(cg->dirs[i].path, "cgroup.procs", text, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
+{
+	return attach_dirs(cg, pid, false, err);
+}
+
+int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
+{
+	return attach_dirs(cg, pid, true, err);
 }
 
 uint64_t cgroup_sandbox_v2_id(const struct cgroup_sandbox *cg)

@@ -28,6 +28,9 @@ int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *poli
 			  struct cgroup_sandbox **out, ward_error *err);
 /* Moves PID into every cgroup of the sandbox. */
 int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
+/* The same for the v1 hierarchies only: for a child born in the v2 cgroup
+ * (clone3 with CLONE_INTO_CGROUP), which skips a costly migration. */
+int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
 /* SIGKILLs every task in the sandbox (cgroup.kill, or freeze + kill loop). */
 int cgroup_sandbox_kill(struct cgroup_sandbox *cg);
 int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);

@@ -64,7 +64,6 @@ struct plan {
 	/* resources: where each limit lands */
 	enum ward_layer limit_layer[WARD_LIMIT_COUNT_];
 	bool cgroup; /* create a sandbox cgroup */
-	bool userns_for_nproc; /* pids via RLIMIT_NPROC counted per user namespace */
 
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
 

@@ -67,6 +67,16 @@ struct limit_value {
 	struct ward_loc loc;
 };
 
+/* Escalation (YAML "kill_after: {denials: N, seconds: T}"): SIGKILL the
+ * process that makes the Nth denial within T seconds. Counted and done by
+ * the BPF LSM hooks only (bpf/bpf_layer.h); off unless set. */
+struct kill_after {
+	bool set;
+	uint32_t denials; /* 1..1000000 */
+	uint32_t seconds; /* 1..86400 */
+	struct ward_loc loc;
+};
+
 /* The layers that can enforce a rule, strongest first in plan order. */
 enum ward_layer {
 	LAYER_BPF_LSM = 0,
@@ -93,6 +103,7 @@ struct ward_policy {
 	VEC(struct exec_rule) exec;
 	bool private_tmp; /* a fresh read-write directory as HOME and TMPDIR */
 	struct limit_value limits[WARD_LIMIT_COUNT_];
+	struct kill_after kill_after;
 	enum ward_mode mode;
 	unsigned degraded; /* bit (1 << enum ward_layer) per layer allowed to be missing */
 	bool clean_env;

@@ -89,6 +89,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	for (int i = 0; i < WARD_LIMIT_COUNT_; i++)
 		if (src->limits[i].set)
 			dst->limits[i] = src->limits[i];
+	if (src->kill_after.set)
+		dst->kill_after = src->kill_after;
 	if (set_mask & POLICY_SET_MODE)
 		dst->mode = src->mode;
 	if (set_mask & POLICY_SET_PRIVATE_TMP)

@@ -919,6 +919,56 @@ static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 	return walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
 }
 
+/* ---- kill_after: {denials: N, seconds: T} ---- */
+
+static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key,
+			    uint64_t max, uint32_t *out)
+{
+	const char *text;
+	uint64_t n;
+	int r = scalar_text(ld, value, key, &text);
+	if (r < 0)
+		return r;
+	if (parse_count(text, max, &n) < 0)
+		return policy_fail_at(ld->err, node_loc(ld, value), key,
+				      "expected a whole number from 1 to %llu, got '%s'",
+				      (unsigned long long)max, text);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int on_kill_denials(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return kill_after_count(ld, value, key, 1000000, &ld->policy->kill_after.denials);
+}
+
+static int on_kill_seconds(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return kill_after_count(ld, value, key, 86400, &ld->policy->kill_after.seconds);
+}
+
+static int on_kill_after(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	static const struct key_handler handlers[] = {
+		{"denials", on_kill_denials},
+		{"seconds", on_kill_seconds},
+	};
+	struct kill_after *ka = &ld->policy->kill_after;
+	*ka = (struct kill_after){0};
+	if (is_null(value))
+		return 0;
+	int r = walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
+	if (r < 0)
+		return r;
+	/* Half an escalation rule must not default silently to a kill. */
+	if (!ka->denials || !ka->seconds)
+		return policy_fail_at(ld->err, node_loc(ld, value), key,
+				      "needs both denials and seconds");
+	ka->set = true;
+	ka->loc = node_loc(ld, value);
+	return 0;
+}
+
 /* ---- the document ---- */
 
 static int skip_extends(struct loader *ld, yaml_node_t *value, const char *key)
@@ -933,7 +983,7 @@ static int load_document(struct loader *ld, yaml_node_t *root)
 		{"mode", on_mode},	 {"allow_degraded", on_allow_degraded},
 		{"fs", on_fs},		 {"net", on_net},
 		{"exec", on_exec},	 {"limits", on_limits},
-		{"process", on_process},
+		{"process", on_process}, {"kill_after", on_kill_after},
 	};
 	int r;
 

@@ -94,7 +94,19 @@ void child_run(const struct child_setup *s)
 		fail(s, STAGE_SYNC, errno ? errno : EPIPE);
 	close(s->sync_fd);
 
-	/* 3. Namespaced identity, limits and directory, while we still may. */
+	/* 3. A clean signal state: the caller (a Python host, a shell) may
+	 * block or ignore signals, and exec keeps both. */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* 4. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		fail(s, STAGE_HOSTNAME, errno);
 	if (s->rlimits) {
@@ -105,12 +117,12 @@ void child_run(const struct child_setup *s)
 	if (s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
 
-	/* 4. no_new_privs: required by Landlock and unprivileged seccomp, and
+	/* 5. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(s, STAGE_NO_NEW_PRIVS, errno);
 
-	/* 5. Landlock: filesystem, TCP ports, scopes. */
+	/* 6. Landlock: filesystem, TCP ports, scopes. */
 	if (s->landlock_fd >= 0) {
 		int r = landlock_enforce(s->landlock_fd);
 		if (r < 0)
@@ -118,7 +130,7 @@ void child_run(const struct child_setup *s)
 		close(s->landlock_fd);
 	}
 
-	/* 6. The supervisor's notification filter, its listener handed to
+	/* 7. The supervisor's notification filter, its listener handed to
 	 * ward. Before the main filter, which would deny nothing it needs, but
 	 * after Landlock so that what it traps is already confined. */
 	if (s->sup_filter) {
@@ -127,14 +139,14 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_SUPERVISOR, -r);
 	}
 
-	/* 7. seccomp last: it denies calls the steps above need. */
+	/* 8. seccomp last: it denies calls the steps above need. */
 	if (s->seccomp) {
 		int r = seccomp_enforce(s->seccomp);
 		if (r < 0)
 			fail(s, STAGE_SECCOMP, -r);
 	}
 
-	/* 8. As pid 1 of a new pid namespace, fork the program under an init.
+	/* 9. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
 		pid_t child = fork();

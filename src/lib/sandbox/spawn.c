@@ -88,6 +88,33 @@ static unsigned long clone_flags_for(unsigned ns)
 	return flags;
 }
 
+/* Raw clone: namespaces, a pidfd and, where there is a v2 cgroup, birth
+ * inside it (CLONE_INTO_CGROUP, 5.7+: no migration, which costs a
+ * synchronize_rcu) in one step. The child runs only child_run(), which
+ * makes no library calls that could need a lock. Returns the pid (0 in the
+ * child) or -1 with errno. */
+static long spawn_clone(unsigned long ns_flags, int cgroup_fd, int *pidfd, bool *born_in_cgroup)
+{
+	*born_in_cgroup = false;
+	if (cgroup_fd >= 0) {
+		struct clone_args args = {
+			.flags = ns_flags | CLONE_PIDFD | CLONE_INTO_CGROUP,
+			.pidfd = (uint64_t)(uintptr_t)pidfd,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)cgroup_fd,
+		};
+		long pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*born_in_cgroup = pid > 0;
+			return pid;
+		}
+		/* Older kernels: no clone3 or no CLONE_INTO_CGROUP; migrate. */
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return syscall(SYS_clone, ns_flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+}
+
 /* Everything that lives only until the child has exec'd. */
 struct spawn_work {
 	char **envp;
@@ -311,10 +338,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	};
 
 	int pidfd = -1;
-	/* Raw clone: namespaces and a pidfd in one step. The child runs only
-	 * child_run(), which makes no library calls that could need a lock. */
-	long pid = syscall(SYS_clone, clone_flags_for(ns) | CLONE_PIDFD | SIGCHLD, NULL, &pidfd,
-			   NULL, 0);
+	bool born_in_cgroup = false;
+	long pid = spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
+			       &pidfd, &born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;
@@ -340,7 +366,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
 		goto fail_child;
-	if (sb->cgroup && (r = cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
+	if (sb->cgroup &&
+	    (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err) :
+				  cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
 		goto fail_child;
 	if (write(w.sync_pipe[1], "g", 1) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");

@@ -42,10 +42,13 @@ struct sup_callback_worker {
 	struct ward_verdict verdict;
 };
 
+/* A filesystem denial: an inode identity taken when the rule was added. */
 struct sup_inode {
 	dev_t dev;
 	ino_t ino;
-	char *path; /* as the callback gave it, for events */
+	unsigned access; /* WARD_FS_* denied */
+	bool beneath;	 /* a directory: everything beneath it too */
+	char *rule;	 /* "fs deny PATH (where)", for events */
 };
 
 struct supervisor {
@@ -62,13 +65,15 @@ struct supervisor {
 	bool net_rules;	  /* policy network rules to check */
 	bool audit;	  /* audit mode: policy rules allow and report instead */
 	bool track_forks; /* fork-class syscalls trapped: register children */
+	bool fs_traps;	  /* the open family and path syscalls are trapped */
+	int landlock_fd;  /* a dup of the child's Landlock ruleset, or -1 */
 
 	VEC(struct sup_tracee) tracees;
 	VEC(pid_t) procs;	   /* every process of the sandbox seen so far (tgids) */
 	VEC(pid_t) early_newborns; /* released before their parent's fork event */
 
 	pthread_mutex_t rules_lock; /* runtime rules, written by the callback */
-	VEC(struct sup_inode) denied_inodes;
+	VEC(struct sup_inode) denied_inodes; /* the policy's fs denials, then the callback's */
 	VEC(struct net_rule) net_runtime; /* deny rules added at run time */
 
 	struct sup_callback_worker cb;
@@ -123,6 +128,66 @@ void sup_tracer_detach_all(struct supervisor *sup);
 /* ---- deciders ---- */
 void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req);
 void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
+
+/* ---- filesystem denials (sup_fs_rules.c) ---- */
+/* Adds the policy's fs deny rules (at start). */
+int sup_fs_rules_load(struct supervisor *sup, ward_error *err);
+/* Adds a denial of PATH's inode (followed through symlinks) for ACCESS. */
+int sup_fs_deny_add(struct supervisor *sup, const char *path, unsigned access, const char *rule);
+/* Whether the open file FD is denied for ACCESS (WARD_FS_*): 0 no, 1 yes
+ * (RULE filled), or -errno when its place cannot be established (deny). */
+int sup_fs_check_fd(struct supervisor *sup, int fd, unsigned access, char *rule, size_t size);
+
+/* ---- acting as the caller (sup_fs_caller.c) ---- */
+/* What makes a task's filesystem access what it is, snapshotted while it is
+ * blocked in a trapped syscall (it cannot change its credentials then). */
+struct sup_caller {
+	pid_t tid, tgid;
+	uid_t uid[4]; /* real, effective, saved, fs */
+	gid_t gid[4];
+	gid_t *groups;
+	size_t ngroups;
+	uint64_t cap_prm, cap_eff;
+	mode_t umask;
+	bool foreign_userns; /* in another user namespace: no capabilities at all */
+	int root_fd;	     /* its root when not ward's, else -1 */
+	int landlock_fd;     /* borrowed from the supervisor, or -1 */
+};
+int sup_caller_load(pid_t tid, int landlock_fd, struct sup_caller *out);
+void sup_caller_free(struct sup_caller *c);
+/* Turns the calling (throwaway) thread into CALLER for good. */
+int sup_caller_become(const struct sup_caller *c);
+/* Runs FN(ARG) on a new thread that became CALLER first; returns FN's
+ * result, or the -errno of becoming. */
+int sup_as_caller(const struct sup_caller *c, int (*fn)(void *arg), void *arg);
+
+/* ---- filesystem syscalls (sup_fs_open.c, sup_fs_modify.c) ---- */
+bool sup_fs_syscall(long nr);
+void sup_fs_open_notified(struct supervisor *sup, const struct seccomp_notif *req);
+void sup_fs_modify_notified(struct supervisor *sup, const struct seccomp_notif *req);
+/* The shared open path: resolves DIRFD/PATH as the caller and checks the
+ * result; on success *OUT is an O_PATH fd of the checked inode. Returns 0 or
+ * a positive errno for the caller (EACCES: denied, event emitted). */
+struct sup_fs_call {
+	struct supervisor *sup;
+	const struct seccomp_notif *req;
+	const char *syscall;
+	struct sup_caller caller;
+	int dirfd; /* the caller's directory for relative paths */
+	int proc_fd; /* ward's /proc/self/fd, for reopens */
+};
+int sup_fs_call_init(struct supervisor *sup, const struct seccomp_notif *req, const char *name,
+		     int dirfd_arg, struct sup_fs_call *call);
+void sup_fs_call_release(struct sup_fs_call *call);
+int sup_fs_lookup(struct sup_fs_call *call, const char *path, uint64_t flags, uint64_t resolve,
+		  unsigned access, int *out);
+/* Emits a deny event and returns ERROR. */
+int sup_fs_denied(struct sup_fs_call *call, const char *path, const char *rule, int error);
+/* Installs FD in the caller and answers ID with its number (ADDFD_FLAG_SEND);
+ * answers with the error when that fails. */
+int sup_fs_inject(int listener, uint64_t id, int fd, bool cloexec);
+/* Asks the callback about a file operation; 0 to go ahead or a positive errno. */
+int sup_fs_ask_callback(struct sup_fs_call *call, const char *path, uint64_t flags);
 
 /* ---- callback (sup_callback.c) ---- */
 bool sup_callback_wants(const struct supervisor *sup, unsigned category);

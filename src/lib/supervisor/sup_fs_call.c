@@ -1,0 +1,207 @@
+/* sup_fs_call.c — what every supervised filesystem syscall shares: the
+ * caller's snapshot and directory, lookups made as the caller, the check of
+ * their result against the denials, deny events and fd injection. Never
+ * resolves a path with ward's own rights on the caller's behalf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "supervisor/sup_internal.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+bool sup_fs_syscall(long nr)
+{
+	switch (nr) {
+#ifdef SYS_open
+	case SYS_open:
+#endif
+#ifdef SYS_creat
+	case SYS_creat:
+#endif
+	case SYS_openat:
+	case SYS_openat2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int sup_fs_call_init(struct supervisor *sup, const struct seccomp_notif *req, const char *name,
+		     int dirfd_arg, struct sup_fs_call *call)
+{
+	pid_t tid = (pid_t)req->pid;
+	memset(call, 0, sizeof(*call));
+	call->sup = sup;
+	call->req = req;
+	call->syscall = name;
+	call->dirfd = call->proc_fd = -1;
+	call->caller.root_fd = -1;
+	int r = sup_caller_load(tid, sup->landlock_fd, &call->caller);
+	if (r < 0)
+		return r == -ENOENT ? ESRCH : EPERM;
+	if (dirfd_arg == AT_FDCWD) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)tid);
+		call->dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+		if (pidfd < 0)
+			pidfd = (int)syscall(SYS_pidfd_open, call->caller.tgid, 0);
+		if (pidfd < 0)
+			return ESRCH;
+		call->dirfd = (int)syscall(SYS_pidfd_getfd, pidfd, dirfd_arg, 0);
+		if (call->dirfd < 0)
+			return errno == EBADF ? EBADF : EPERM;
+	}
+	if (call->dirfd < 0)
+		return errno == ENOENT ? ENOENT : EPERM;
+	call->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (call->proc_fd < 0)
+		return EPERM;
+	/* Checked after the /proc lookups: the tid still is the caller. */
+	if (!sup_notif_valid(sup, req->id))
+		return ESRCH;
+	return 0;
+}
+
+void sup_fs_call_release(struct sup_fs_call *call)
+{
+	sup_caller_free(&call->caller);
+	if (call->dirfd >= 0)
+		close(call->dirfd);
+	if (call->proc_fd >= 0)
+		close(call->proc_fd);
+	call->dirfd = call->proc_fd = -1;
+}
+
+struct lookup_args {
+	int dirfd;
+	const char *path;
+	struct open_how how;
+};
+
+static int lookup_as_caller(void *arg)
+{
+	struct lookup_args *a = arg;
+	int fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &a->how, sizeof(a->how));
+	return fd < 0 ? -errno : fd;
+}
+
+static int lookup_raw(struct sup_fs_call *call, int dirfd, const char *path, uint64_t flags,
+		      uint64_t resolve)
+{
+	struct lookup_args a = {
+		.dirfd = dirfd,
+		.path = path,
+		.how = {.flags = flags | O_PATH | O_CLOEXEC,
+			.resolve = resolve | RESOLVE_NO_MAGICLINKS},
+	};
+	return sup_as_caller(&call->caller, lookup_as_caller, &a);
+}
+
+static bool is_ward_task(pid_t pid)
+{
+	return pid == getpid() || sup_proc_tgid(pid) == getpid();
+}
+
+/* /proc/self names the opener, and the opener is ward: a lookup that landed
+ * in ward's own /proc/PID tree is meant for the caller's. Fills OUT with the
+ * caller's equivalent and returns 1, or returns 0 when FD is elsewhere. */
+static int caller_proc_path(int fd, const struct sup_caller *c, char *out, size_t size)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	char link[64], name[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, name, sizeof(name) - 1);
+	if (n < 0)
+		return -errno;
+	name[n] = '\0';
+	char *end;
+	if (strncmp(name, "/proc/", 6) != 0)
+		return 0;
+	long pid = strtol(name + 6, &end, 10);
+	if (end == name + 6 || (*end && *end != '/') || !is_ward_task((pid_t)pid))
+		return 0;
+	const char *rest = end;
+	if (strncmp(rest, "/task/", 6) == 0) {
+		long tid = strtol(rest + 6, &end, 10);
+		if (end != rest + 6 && (!*end || *end == '/') && is_ward_task((pid_t)tid)) {
+			snprintf(out, size, "/proc/%d/task/%d%s", (int)c->tgid, (int)c->tid, end);
+			return 1;
+		}
+	}
+	snprintf(out, size, "/proc/%d%s", (int)c->tgid, rest);
+	return 1;
+}
+
+int sup_fs_denied(struct sup_fs_call *call, const char *path, const char *rule, int error)
+{
+	json_object *detail = json_object_new_object();
+	if (detail && path)
+		json_object_object_add(detail, "path", json_object_new_string(path));
+	sup_emit(call->sup, "deny", call->syscall, (pid_t)call->req->pid, rule, error, detail);
+	return error;
+}
+
+int sup_fs_lookup(struct sup_fs_call *call, const char *path, uint64_t flags, uint64_t resolve,
+		  unsigned access, int *out)
+{
+	int fd = lookup_raw(call, call->dirfd, path, flags, resolve);
+	if (fd < 0)
+		return -fd;
+	char proc_path[PATH_MAX];
+	int r = caller_proc_path(fd, &call->caller, proc_path, sizeof(proc_path));
+	if (r != 0) {
+		close(fd);
+		if (r < 0)
+			return sup_fs_denied(call, path, "supervisor: cannot place a /proc file", EACCES);
+		fd = lookup_raw(call, AT_FDCWD, proc_path, flags & (O_NOFOLLOW | O_DIRECTORY), 0);
+		if (fd < 0)
+			return -fd;
+	}
+	char rule[PATH_MAX + 400];
+	r = sup_fs_check_fd(call->sup, fd, access, rule, sizeof(rule));
+	if (r != 0) {
+		close(fd);
+		if (r < 0)
+			snprintf(rule, sizeof(rule), "supervisor: cannot establish where '%s' lies (%s)",
+				 path, strerror(-r));
+		return sup_fs_denied(call, path, rule, EACCES);
+	}
+	*out = fd;
+	return 0;
+}
+
+int sup_fs_inject(int listener, uint64_t id, int fd, bool cloexec)
+{
+	struct seccomp_notif_addfd addfd = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)fd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int r = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	if (r >= 0)
+		return 0;
+	/* Not installed (EMFILE in the caller...): answer with the error if
+	 * the notification is still waiting. */
+	r = -errno;
+	struct seccomp_notif_resp resp = {.id = id, .error = r};
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	return r;
+}
