@@ -124,6 +124,27 @@ else
 fi
 rm -f "$WORK/ev.net"
 
+# ---- fs deny inside a read grant (the supervisor, by inode) ----
+mkdir -p "$DATA/tree"; echo hidden >"$DATA/tree/hidden"; echo shown >"$DATA/tree/shown"
+ln -f "$DATA/tree/hidden" "$DATA/tree/hardlink-to-hidden" 2>/dev/null
+chmod -R a+rX "$DATA/tree"
+run_ward run --explain -r "$DATA/tree" --fs-deny "$DATA/tree/hidden" -- /bin/true
+if printf '%s' "$ERR" | grep -q "fs deny $DATA/tree/hidden *supervisor *enforced"; then
+	t_ok "a deny inside a read grant goes to the supervisor here"
+else
+	t_fail "fs deny on the supervisor" "$ERR"
+fi
+expect "fs deny inside a grant: the denied file is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -r "$DATA/tree" --fs-deny "$DATA/tree/hidden" -- "$PROBE" read "$DATA/tree/hidden"
+expect "fs deny inside a grant: a hard link to it is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -r "$DATA/tree" --fs-deny "$DATA/tree/hidden" -- "$PROBE" read "$DATA/tree/hardlink-to-hidden"
+expect "fs deny inside a grant: through a symlink is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -r "$DATA/tree" --fs-deny "$DATA/tree/hidden" -- /bin/sh -c "ln -s '$DATA/tree/hidden' \"\$HOME/l\" && exec '$PROBE' read \"\$HOME/l\""
+expect "fs deny inside a grant: through .. is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -r "$DATA/tree" --fs-deny "$DATA/tree/hidden" -- "$PROBE" read "$DATA/tree/../tree/hidden"
+expect "fs deny inside a grant: its sibling reads" 0 '^OK$' -- \
+	run "${G[@]}" -r "$DATA/tree" --fs-deny "$DATA/tree/hidden" -- "$PROBE" read "$DATA/tree/shown"
+
 # ---- exec argv rules (the supervisor) ----
 expect "an exec argv deny rule stops the matching exec (EACCES)" 1 '^EACCES$' -- \
 	run "${G[@]}" --exec-deny 'true --force*' -- "$PROBE" exec /bin/true --force-push

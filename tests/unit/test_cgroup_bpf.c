@@ -439,6 +439,69 @@ static void test_pinned_programs_are_reused(void **state)
 
 /* ---- compilation of rules (no kernel) ---- */
 
+/* ---- escalation: LSM only ---- */
+
+/* The cgroup programs never kill: a policy asking for kill_after must be
+ * refused rather than run on them as if it had its escalation. */
+static void test_kill_after_on_cgroup_programs_alone_is_refused(void **state)
+{
+	SKIP_IF_UNUSABLE();
+	struct world *w = *state;
+	add_rule(&w->policy, "*", false, NET_PROTO_ANY, 0, NULL, 0, 0);
+	w->policy.kill_after = (struct kill_after){.set = true, .denials = 3, .seconds = 10};
+	ward_error err = {0};
+	int r = bpf_sandbox_create(&w->policy, &w->plan, w->sandbox.id, w->sandbox.fd, &w->sink,
+				   &w->sb, &err);
+	assert_int_equal(r, -EOPNOTSUPP);
+	assert_null(w->sb);
+	assert_non_null(strstr(err.message, "kill_after needs the BPF LSM"));
+	/* nothing of the refused sandbox stays in the maps */
+	int fd = bpf_map_pinned_fd("ward_sandboxes");
+	struct ward_sandbox_cfg cfg;
+	assert_true(fd >= 0);
+	assert_true(bpf_map_lookup_elem(fd, &w->sandbox.id, &cfg) < 0);
+	assert_int_equal(errno, ENOENT);
+	close(fd);
+}
+
+static void test_kill_after_yaml_sets_both_fields(void **state)
+{
+	(void)state;
+	ward_policy *p = ward_policy_new();
+	ward_error err = {0};
+	assert_non_null(p);
+	assert_int_equal(ward_policy_load_string(p, "kill_after: {denials: 5, seconds: 10}\n",
+						 "<test>", &err),
+			 0);
+	assert_true(p->kill_after.set);
+	assert_int_equal(p->kill_after.denials, 5);
+	assert_int_equal(p->kill_after.seconds, 10);
+	ward_policy_free(p);
+}
+
+static void test_kill_after_yaml_refuses_half_or_zero(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"kill_after: {denials: 5}\n",
+		"kill_after: {seconds: 10}\n",
+		"kill_after: {denials: 0, seconds: 10}\n",
+		"kill_after: {denials: 5, seconds: 86401}\n",
+		"kill_after: {denials: 5, seconds: 10, signal: 9}\n",
+		"kill_after: 5\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ward_policy *p = ward_policy_new();
+		ward_error err = {0};
+		assert_non_null(p);
+		if (ward_policy_load_string(p, bad[i], "<test>", &err) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(err.message, "kill_after"));
+		assert_false(p->kill_after.set);
+		ward_policy_free(p);
+	}
+}
+
 static void test_compile_carries_covering_rules_most_specific_first(void **state)
 {
 	(void)state;
@@ -519,6 +582,9 @@ int main(void)
 		T(test_destroy_removes_every_entry),
 		T(test_gc_collects_sandbox_whose_cgroup_is_gone),
 		T(test_pinned_programs_are_reused),
+		T(test_kill_after_on_cgroup_programs_alone_is_refused),
+		cmocka_unit_test(test_kill_after_yaml_sets_both_fields),
+		cmocka_unit_test(test_kill_after_yaml_refuses_half_or_zero),
 		cmocka_unit_test(test_compile_carries_covering_rules_most_specific_first),
 		cmocka_unit_test(test_compile_refuses_to_truncate),
 #undef T

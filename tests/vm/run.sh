@@ -6,7 +6,8 @@
 # tests/vm/baseline-<series>.txt, the behaviour gate line by line, then
 # the static `ward` CLI end to end (tests/vm/ward_e2e.sh). One more short
 # boot of the newest kernel without bpf in lsm= checks that ward refuses
-# what only the BPF LSM could hold. A guest that hangs is killed by the timeout and fails. A skip says why
+# what only the BPF LSM could hold. VM_MODE=bench boots each kernel to run
+# bench/bpf_bench.c's LSM figures instead (bench/bpf_vm.sh). A guest that hangs is killed by the timeout and fails. A skip says why
 # and never counts as a pass. Usage: tests/vm/run.sh [BUILD_DIR]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,8 +41,16 @@ cc -static $CFLAGS -o "$OUT/guest" tests/vm/guest.c src/lib/bpf/*.c src/lib/core
 	src/lib/core/vec.c src/lib/events/events.c \
 	-l:libbpf.a -l:libelf.a -l:libjson-c.a -lz -lzstd ||
 	{ echo "vm: building the static guest failed"; failed=1; finish; }
-make -s BUILD="$BUILD" static-ward >/dev/null ||
-	{ echo "vm: building the static ward failed"; failed=1; finish; }
+if [ "${VM_MODE:-test}" = bench ]; then
+	# shellcheck disable=SC2086
+	cc -static $CFLAGS -o "$OUT/bpf_bench" bench/bpf_bench.c src/lib/bpf/*.c \
+		src/lib/core/error.c src/lib/core/vec.c src/lib/events/events.c \
+		-l:libbpf.a -l:libelf.a -l:libjson-c.a -lz -lzstd ||
+		{ echo "vm: building the static bench failed"; failed=1; finish; }
+else
+	make -s BUILD="$BUILD" static-ward >/dev/null ||
+		{ echo "vm: building the static ward failed"; failed=1; finish; }
+fi
 
 # ---- kernels: the newest cloud package of each series ----
 kernel_package() {
@@ -78,11 +87,15 @@ mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,sys,tmp,data,etc,usr/bin,usr/libexec/war
 cp /bin/busybox "$ROOT/bin/busybox"
 cp "$OUT/guest" "$ROOT/guest"
 cp tests/vm/ward_e2e.sh "$ROOT/ward_e2e.sh"
-cp "$BUILD/static/ward" "$ROOT/usr/bin/ward"
-for prog in probe membomb forkbomb; do
-	cp "$BUILD/static/progs/$prog" "$ROOT/usr/libexec/ward/$prog"
-done
+if [ "${VM_MODE:-test}" != bench ]; then
+	cp "$BUILD/static/ward" "$ROOT/usr/bin/ward"
+	for prog in probe membomb forkbomb; do
+		cp "$BUILD/static/progs/$prog" "$ROOT/usr/libexec/ward/$prog"
+	done
+fi
 echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
+echo ward-vm >"$ROOT/etc/hostname"
+[ -f "$OUT/bpf_bench" ] && [ "${VM_MODE:-test}" = bench ] && cp "$OUT/bpf_bench" "$ROOT/bpf_bench"
 cat >"$ROOT/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -100,7 +113,10 @@ echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 ip link set lo up
 echo "KERNEL $(uname -r)"
 echo "LSM $(cat /sys/kernel/security/lsm)"
-if grep -q ward_vm=nobpf /proc/cmdline; then
+if grep -q ward_vm=bench /proc/cmdline; then
+	/bpf_bench lsm @ITERATIONS@
+	echo "# bench done"
+elif grep -q ward_vm=nobpf /proc/cmdline; then
 	sh /ward_e2e.sh nobpf
 	echo "# guest done"
 else
@@ -110,6 +126,7 @@ else
 fi
 poweroff -f
 INIT
+sed -i "s/@ITERATIONS@/${BENCH_ITERATIONS:-20000}/" "$ROOT/init"
 chmod 755 "$ROOT/init"
 (cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initrd.gz"
 
@@ -140,6 +157,19 @@ judge_tap() { # label log.txt: every TAP line of the guest
 		esac
 	done < <(grep -E '^(not )?ok ' "$2")
 }
+
+if [ "${VM_MODE:-test}" = bench ]; then
+	for series in $SERIES; do
+		vmlinuz=$(fetch_kernel "$series")
+		[ -n "$vmlinuz" ] || { echo "vm $series: SKIP: no kernel"; skipped=$((skipped + 1)); continue; }
+		log=$OUT/console-$series-bench.log
+		boot "$series" "$vmlinuz" "$log" landlock,lockdown,yama,bpf ward_vm=bench bench
+		grep -o 'KERNEL .*' "$log.txt" | head -1
+		grep -v '^BENCH \|^\[' "$log.txt" | sed -n '/^none /,/^# bench done/p'
+		grep '^BENCH ' "$log.txt" >"$OUT/bench-$series.txt"
+	done
+	finish
+fi
 
 newest=""
 for series in $SERIES; do

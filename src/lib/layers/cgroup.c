@@ -118,9 +118,18 @@ static int plan_dirs(struct cgroup_sandbox *cg, const struct ward_policy *policy
 					 cgroup_controller_name(c), ci->why);
 		wanted |= CG_BIT(c);
 	}
-	for (enum cgroup_controller c = CG_CTRL_CPUACCT; c <= CG_CTRL_FREEZER; c++)
-		if (host->controllers[c].usable && !host->controllers[c].v2)
-			wanted |= CG_BIT(c);
+	/* v1 cpuacct and freezer only where the v2 directory cannot stand in
+	 * (cpu.stat is in every v2 cgroup; cgroup.kill kills without freezing):
+	 * each v1 directory costs a task migration, an RCU grace period, on
+	 * every start. */
+	for (enum cgroup_controller c = CG_CTRL_CPUACCT; c <= CG_CTRL_FREEZER; c++) {
+		if (!host->controllers[c].usable || host->controllers[c].v2)
+			continue;
+		if (host->cgroup_v2_usable &&
+		    (c == CG_CTRL_CPUACCT || (c == CG_CTRL_FREEZER && host->cgroup_kill)))
+			continue;
+		wanted |= CG_BIT(c);
+	}
 
 	int r;
 	if (host->cgroup_v2_usable) {

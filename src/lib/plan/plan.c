@@ -227,6 +227,14 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			char why[400];
 			enum ward_layer layer =
 				pick_dynamic_layer(host, CLASS_FS_DENY, NULL, why, sizeof(why));
+			/* The supervisor decides opens, not execs: a denial inside an
+			 * exec grant would leave the file executable. */
+			if (layer == LAYER_SUPERVISOR && deny_overlaps_grant(plan, f->path, WARD_FS_EXEC)) {
+				layer = LAYER_NONE;
+				snprintf(why, sizeof(why),
+					 "%s lies in an exec grant and the supervisor cannot deny exec",
+					 f->path);
+			}
 			if (layer == LAYER_BPF_LSM)
 				plan->bpf_lsm_fs = true;
 			else if (layer == LAYER_SUPERVISOR)

@@ -377,7 +377,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	/* The child installs the notification filter after "go": take its
 	 * listener and serve before it reaches exec, which may be trapped. */
 	if (w.supervised &&
-	    (r = sup_start(policy, &sb->plan, w.sup_pair[0], sb->pid, &sb->sink, &sb->sup, err)) < 0)
+	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], sb->pid,
+				      &sb->sink, &sb->sup, err)) < 0)
 		goto fail_child;
 	if ((r = await_exec(sb, &w, exec_path, err)) < 0)
 		goto fail;

@@ -3,6 +3,8 @@
  * and then denies. A late verdict is dropped, never applied to a later call.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -208,8 +210,17 @@ int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err)
 {
 	if (!ctx || !path)
 		return ward_fail(err, -EINVAL, "ward_sup_deny_path: no context or path");
-	/* The fs deny class (openat2 on the child's behalf) is not built yet;
-	 * accepting a denial nothing enforces would be failing open. */
-	return ward_fail(err, -EOPNOTSUPP,
-			 "callback: run-time path denials are not supported by this supervisor");
+	/* Without the filesystem trapped nothing would enforce the denial:
+	 * accepting it would be failing open. */
+	if (!ctx->sup->fs_traps)
+		return ward_fail(err, -EOPNOTSUPP,
+				 "callback: run-time path denials need WARD_SUP_FILE in the "
+				 "callback categories (or an fs deny rule inside a grant)");
+	char rule[PATH_MAX + 64];
+	snprintf(rule, sizeof(rule), "fs deny %s (callback)", path);
+	/* Resolved now, in ward's view: the inode is what stays denied. */
+	int r = sup_fs_deny_add(ctx->sup, path, 0, rule);
+	if (r < 0)
+		return ward_fail_errno(err, r, "callback: cannot deny '%s'", path);
+	return 0;
 }

@@ -37,9 +37,9 @@ bool sup_can(enum sup_capability cap)
 	case SUP_CAP_NET_CONNECT:
 	case SUP_CAP_NET_SENDTO:
 	case SUP_CAP_CALLBACK:
+	case SUP_CAP_FS_DENY: /* opens made as the caller, checked by inode */
 		return true;
 	case SUP_CAP_EXEC_PATH: /* a path string races renames: Landlock or BPF LSM instead */
-	case SUP_CAP_FS_DENY:	/* not implemented yet: never claimed */
 	default:
 		return false;
 	}
@@ -63,9 +63,17 @@ static bool wants_net(const struct ward_policy *policy, const struct plan *plan)
 	return plan && plan->sup_net;
 }
 
+bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)
+{
+	const struct sup_policy *sp = policy->supervisor;
+	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_FILE))
+		return true;
+	return plan && plan->sup_fs_deny;
+}
+
 bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
 {
-	return wants_exec(policy, plan) || wants_net(policy, plan);
+	return wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -82,6 +90,39 @@ static const int fork_syscalls[] = {
 };
 static const int exec_syscalls[] = {SYS_execve, SYS_execveat};
 static const int net_syscalls[] = {SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg};
+static const int fs_syscalls[] = {
+#ifdef SYS_open
+	SYS_open,
+#endif
+#ifdef SYS_creat
+	SYS_creat,
+#endif
+	SYS_openat,   SYS_openat2,
+#ifdef SYS_truncate
+	SYS_truncate,
+#endif
+#ifdef SYS_rename
+	SYS_rename,
+#endif
+	SYS_renameat, SYS_renameat2,
+#ifdef SYS_link
+	SYS_link,
+#endif
+	SYS_linkat,
+#ifdef SYS_unlink
+	SYS_unlink,
+#endif
+#ifdef SYS_rmdir
+	SYS_rmdir,
+#endif
+	SYS_unlinkat,
+};
+#ifndef __NR_landlock_restrict_self
+#define __NR_landlock_restrict_self 446
+#endif
+/* Refused outright (EPERM) while opens are made on the caller's behalf: a
+ * Landlock domain the sandbox stacks itself would not be the opener's. */
+static const int fs_refused_syscalls[] = {__NR_landlock_restrict_self};
 
 static void push_syscalls(int *nrs, size_t *n, const int *add, size_t count)
 {
@@ -92,8 +133,8 @@ static void push_syscalls(int *nrs, size_t *n, const int *add, size_t count)
 int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 		struct seccomp_program *out, ward_error *err)
 {
-	int nrs[16];
-	size_t n = 0;
+	int nrs[48];
+	size_t n = 0, m = 0;
 	out->filter = NULL;
 	out->len = 0;
 	if (!sup_needed(policy, plan))
@@ -102,29 +143,42 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 		push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
 	if (wants_net(policy, plan))
 		push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
+	if (sup_wants_fs(policy, plan))
+		push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
 	push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
+	/* After the notified ones: NRS[n..n+m) get EPERM. */
+	if (sup_wants_fs(policy, plan)) {
+		size_t total = n;
+		push_syscalls(nrs, &total, fs_refused_syscalls, ARRAY_SIZE(fs_refused_syscalls));
+		m = total - n;
+	}
 
-	/* arch check, x32 check, one compare per syscall, allow, notify, deny */
-	size_t len = 5 + n + 3;
+	/* arch check, x32 check, one compare per syscall, allow, notify,
+	 * refuse, deny */
+	size_t len = 5 + n + m + 4;
 	struct sock_filter *f = calloc(len, sizeof(*f));
 	if (!f)
 		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
-	size_t i = 0;
+	size_t i = 0, k = n + m;
 	/* A foreign ABI reaches other syscall numbers: deny rather than guess.
 	 * ward's main filter kills those anyway; this keeps ours closed alone. */
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
 	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_AUDIT_ARCH, 1, 0);
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (unsigned)(n + 4), 0, 0);
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (unsigned)(k + 5), 0, 0);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
 	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
-					      SUP_X32_BIT ? SUP_X32_BIT : 0, (unsigned)(n + 2), 0);
-	for (size_t k = 0; k < n; k++)
-		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[k],
-						      (unsigned)(n - k), 0);
+					      SUP_X32_BIT ? SUP_X32_BIT : 0, (unsigned)(k + 3), 0);
+	for (size_t c = 0; c < k; c++) {
+		/* from compare c: allow is k - c ahead, notify one more, refuse two */
+		unsigned jt = (unsigned)(k - c + (c < n ? 0 : 1));
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[c],
+						      jt, 0);
+	}
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
 	out->filter = f;
 	out->len = (unsigned short)i;

@@ -18,10 +18,6 @@
 #include "core/cleanup.h"
 #include "supervisor/sup_internal.h"
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
-
 bool sup_fs_syscall(long nr)
 {
 	switch (nr) {
@@ -39,6 +35,23 @@ bool sup_fs_syscall(long nr)
 	}
 }
 
+int sup_fs_caller_dirfd(const struct sup_fs_call *call, int dirfd_arg)
+{
+	pid_t tid = (pid_t)call->req->pid;
+	if (dirfd_arg == AT_FDCWD) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)tid);
+		int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd >= 0 ? fd : errno == ENOENT ? -ESRCH : -EPERM;
+	}
+	/* Through its /proc link rather than pidfd_getfd, which cannot take
+	 * an O_PATH fd: an O_PATH of the directory is all a lookup needs. */
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, dirfd_arg);
+	int fd = open(link, O_PATH | O_CLOEXEC);
+	return fd >= 0 ? fd : errno == ENOENT ? -EBADF : -EPERM;
+}
+
 int sup_fs_call_init(struct supervisor *sup, const struct seccomp_notif *req, const char *name,
 		     int dirfd_arg, struct sup_fs_call *call)
 {
@@ -52,22 +65,10 @@ int sup_fs_call_init(struct supervisor *sup, const struct seccomp_notif *req, co
 	int r = sup_caller_load(tid, sup->landlock_fd, &call->caller);
 	if (r < 0)
 		return r == -ENOENT ? ESRCH : EPERM;
-	if (dirfd_arg == AT_FDCWD) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)tid);
-		call->dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-		if (pidfd < 0)
-			pidfd = (int)syscall(SYS_pidfd_open, call->caller.tgid, 0);
-		if (pidfd < 0)
-			return ESRCH;
-		call->dirfd = (int)syscall(SYS_pidfd_getfd, pidfd, dirfd_arg, 0);
-		if (call->dirfd < 0)
-			return errno == EBADF ? EBADF : EPERM;
-	}
-	if (call->dirfd < 0)
-		return errno == ENOENT ? ENOENT : EPERM;
+	int fd = sup_fs_caller_dirfd(call, dirfd_arg);
+	if (fd < 0)
+		return -fd;
+	call->dirfd = fd;
 	call->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (call->proc_fd < 0)
 		return EPERM;
@@ -169,7 +170,8 @@ int sup_fs_lookup(struct sup_fs_call *call, const char *path, uint64_t flags, ui
 	if (r != 0) {
 		close(fd);
 		if (r < 0)
-			return sup_fs_denied(call, path, "supervisor: cannot place a /proc file", EACCES);
+			return sup_fs_denied(call, path, "supervisor: cannot place a /proc file",
+					     EACCES);
 		fd = lookup_raw(call, AT_FDCWD, proc_path, flags & (O_NOFOLLOW | O_DIRECTORY), 0);
 		if (fd < 0)
 			return -fd;
@@ -179,8 +181,9 @@ int sup_fs_lookup(struct sup_fs_call *call, const char *path, uint64_t flags, ui
 	if (r != 0) {
 		close(fd);
 		if (r < 0)
-			snprintf(rule, sizeof(rule), "supervisor: cannot establish where '%s' lies (%s)",
-				 path, strerror(-r));
+			snprintf(rule, sizeof(rule),
+				 "supervisor: cannot establish where '%s' lies (%s)", path,
+				 strerror(-r));
 		return sup_fs_denied(call, path, rule, EACCES);
 	}
 	*out = fd;
@@ -204,4 +207,46 @@ int sup_fs_inject(int listener, uint64_t id, int fd, bool cloexec)
 	struct seccomp_notif_resp resp = {.id = id, .error = r};
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	return r;
+}
+
+int sup_fs_ask_callback(struct sup_fs_call *call, const char *path, uint64_t flags)
+{
+	struct supervisor *sup = call->sup;
+	if (!sup_callback_wants(sup, WARD_SUP_FILE))
+		return 0;
+	pid_t tid = (pid_t)call->req->pid;
+	struct ward_sup_event ev = {
+		.syscall = call->syscall,
+		.category = WARD_SUP_FILE,
+		.pid = call->caller.tgid,
+		.ppid = sup_proc_ppid(call->caller.tgid),
+		.path = path,
+		.open_flags = (int)flags,
+		.observe_only = 0, /* the operation is ours to make: every verdict holds */
+	};
+	struct ward_verdict v;
+	const char *decider = "callback";
+	if (!sup_callback_ask(sup, &ev, &v)) {
+		v.kind = WARD_VERDICT_DENY;
+		v.error = EPERM;
+		decider = "callback: no verdict before the timeout";
+	}
+	switch (v.kind) {
+	case WARD_VERDICT_ALLOW:
+		return 0;
+	case WARD_VERDICT_AUDIT: {
+		json_object *detail = json_object_new_object();
+		if (detail)
+			json_object_object_add(detail, "path", json_object_new_string(path));
+		sup_emit(sup, "audit", call->syscall, tid, decider, 0, detail);
+		return 0;
+	}
+	case WARD_VERDICT_KILL:
+		sup_kill_sandbox(sup, "callback verdict: kill");
+		return sup_fs_denied(call, path, decider, EPERM);
+	case WARD_VERDICT_DENY:
+		return sup_fs_denied(call, path, decider, v.error > 0 ? v.error : EPERM);
+	default: /* an unknown verdict is no permission */
+		return sup_fs_denied(call, path, "callback: unknown verdict", EPERM);
+	}
 }

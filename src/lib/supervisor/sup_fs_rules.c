@@ -168,7 +168,8 @@ int sup_fs_check_fd(struct supervisor *sup, int fd, unsigned access, char *rule,
 			if (parent >= 0) {
 				d = walk_up(sup, parent, access, &error);
 				close(parent);
-			} else if (parent != -ENOENT || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+			} else if (parent != -ENOENT || S_ISREG(st.st_mode) ||
+				   S_ISDIR(st.st_mode)) {
 				error = parent;
 			}
 		}

@@ -72,9 +72,9 @@ struct supervisor {
 	VEC(pid_t) procs;	   /* every process of the sandbox seen so far (tgids) */
 	VEC(pid_t) early_newborns; /* released before their parent's fork event */
 
-	pthread_mutex_t rules_lock; /* runtime rules, written by the callback */
+	pthread_mutex_t rules_lock;	     /* runtime rules, written by the callback */
 	VEC(struct sup_inode) denied_inodes; /* the policy's fs denials, then the callback's */
-	VEC(struct net_rule) net_runtime; /* deny rules added at run time */
+	VEC(struct net_rule) net_runtime;    /* deny rules added at run time */
 
 	struct sup_callback_worker cb;
 };
@@ -173,12 +173,14 @@ struct sup_fs_call {
 	const struct seccomp_notif *req;
 	const char *syscall;
 	struct sup_caller caller;
-	int dirfd; /* the caller's directory for relative paths */
+	int dirfd;   /* the caller's directory for relative paths */
 	int proc_fd; /* ward's /proc/self/fd, for reopens */
 };
 int sup_fs_call_init(struct supervisor *sup, const struct seccomp_notif *req, const char *name,
 		     int dirfd_arg, struct sup_fs_call *call);
 void sup_fs_call_release(struct sup_fs_call *call);
+/* The caller's directory DIRFD_ARG (AT_FDCWD: its cwd) as our fd, or -errno. */
+int sup_fs_caller_dirfd(const struct sup_fs_call *call, int dirfd_arg);
 int sup_fs_lookup(struct sup_fs_call *call, const char *path, uint64_t flags, uint64_t resolve,
 		  unsigned access, int *out);
 /* Emits a deny event and returns ERROR. */

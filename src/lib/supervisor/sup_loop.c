@@ -4,6 +4,7 @@
  * listener closes (ward died or sup_stop), trapped syscalls get ENOSYS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -89,6 +90,14 @@ static void dispatch(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_net_notified(sup, req);
 		return;
 	default:
+		if (sup->fs_traps && sup_fs_syscall(req->data.nr)) {
+			sup_fs_open_notified(sup, req);
+			return;
+		}
+		if (sup->fs_traps) {
+			sup_fs_modify_notified(sup, req);
+			return;
+		}
 		/* The filter traps nothing else; a surprise is denied. */
 		sup_reply_errno(sup, req->id, ENOSYS);
 	}
@@ -159,11 +168,13 @@ static void sup_free(struct supervisor *sup)
 		close(sup->epfd);
 	if (sup->stop_fd >= 0)
 		close(sup->stop_fd);
+	if (sup->landlock_fd >= 0)
+		close(sup->landlock_fd);
 	VEC_FREE(&sup->tracees);
 	VEC_FREE(&sup->procs);
 	VEC_FREE(&sup->early_newborns);
 	VEC_FOREACH(&sup->denied_inodes, d)
-	free(d->path);
+	free(d->rule);
 	VEC_FREE(&sup->denied_inodes);
 	VEC_FOREACH(&sup->net_runtime, n)
 	free(n->text);
@@ -175,10 +186,23 @@ static void sup_free(struct supervisor *sup)
 int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd, pid_t child,
 	      struct event_sink *sink, struct supervisor **out, ward_error *err)
 {
+	return sup_start_landlocked(policy, plan, -1, sock_fd, child, sink, out, err);
+}
+
+int sup_start_landlocked(const struct ward_policy *policy, const struct plan *plan, int landlock_fd,
+			 int sock_fd, pid_t child, struct event_sink *sink, struct supervisor **out,
+			 ward_error *err)
+{
+	/* Opening for the child outside its Landlock domain would lend it
+	 * ward's reach: refuse before anything runs. */
+	if (sup_wants_fs(policy, plan) && plan && plan->landlock && landlock_fd < 0)
+		return ward_fail(err, -EINVAL,
+				 "supervisor: filesystem denials need the child's Landlock ruleset "
+				 "(sup_start_landlocked)");
 	struct supervisor *sup = calloc(1, sizeof(*sup));
 	if (!sup)
 		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
-	sup->listener = sup->epfd = sup->stop_fd = -1;
+	sup->listener = sup->epfd = sup->stop_fd = sup->landlock_fd = -1;
 	pthread_mutex_init(&sup->rules_lock, NULL);
 	pthread_mutex_init(&sup->cb.lock, NULL);
 	pthread_cond_init(&sup->cb.cond, NULL);
@@ -190,8 +214,16 @@ int sup_start(const struct ward_policy *policy, const struct plan *plan, int soc
 	sup->net_rules = plan && plan->sup_net;
 	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
 	sup->track_forks = true;
+	sup->fs_traps = sup_wants_fs(policy, plan);
 
-	int r = take_listener(sock_fd, child, err);
+	int r = 0;
+	if (landlock_fd >= 0 && (sup->landlock_fd = fcntl(landlock_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		r = ward_fail_errno(err, -errno, "supervisor: dup of the Landlock ruleset");
+		goto fail;
+	}
+	if (sup->fs_traps && plan && plan->sup_fs_deny && (r = sup_fs_rules_load(sup, err)) < 0)
+		goto fail;
+	r = take_listener(sock_fd, child, err);
 	if (r < 0)
 		goto fail;
 	sup->listener = r;

@@ -30,6 +30,9 @@ bool sup_can(enum sup_capability cap);
 /* Whether this policy needs a supervisor at all (plan->sup_* set, argv rules
  * or a callback). When false there is no filter, no thread, no cost. */
 bool sup_needed(const struct ward_policy *policy, const struct plan *plan);
+/* Whether it traps the filesystem: fs denials inside grants
+ * (plan->sup_fs_deny) or a callback asking for WARD_SUP_FILE. */
+bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan);
 
 /* Parent, before clone: compiles the USER_NOTIF filter for exactly the
  * syscalls needed. Release with seccomp_program_release(). */
@@ -53,6 +56,13 @@ struct supervisor;
  * and with __WNOTHREAD (docs/supervisor.md, "Integration requirement"). */
 int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd, pid_t child,
 	      struct event_sink *sink, struct supervisor **out, ward_error *err);
+/* sup_start for a child that enforces the Landlock ruleset LANDLOCK_FD (-1:
+ * none); the supervisor keeps a dup. Files it opens on the child's behalf
+ * are opened under the same rules, so a policy that traps the filesystem
+ * (sup_wants_fs) needs this when plan->landlock: sup_start() refuses it. */
+int sup_start_landlocked(const struct ward_policy *policy, const struct plan *plan, int landlock_fd,
+			 int sock_fd, pid_t child, struct event_sink *sink, struct supervisor **out,
+			 ward_error *err);
 
 /* Stops serving that sandbox and frees it; pending notifications are denied
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
