@@ -51,8 +51,12 @@ $(BUILD)/libward.a: $(LIB_OBJS)
 $(BUILD)/libward.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libward.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The CLI links its libraries' archives: one shared object (libc) to load
+# instead of nine halves ward's start-up (bench/startup.sh).
+CLI_LIBS := -l:libseccomp.a -l:libyaml.a -l:libjson-c.a -l:libbpf.a -l:libelf.a -l:libmd.a \
+	-l:libz.a -l:libzstd.a -lpthread
 $(BUILD)/ward: $(CLI_OBJS) $(BUILD)/libward.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(CLI_LIBS)
 
 $(BUILD)/ward.pc: ward.pc.in
 	@mkdir -p $(BUILD)
