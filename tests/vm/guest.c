@@ -104,10 +104,10 @@ static int op_io_uring_openat(const void *arg)
 		sq_size = cq_size = sq_size > cq_size ? sq_size : cq_size;
 	char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
 			IORING_OFF_SQ_RING);
-	char *cq = params.features & IORING_FEAT_SINGLE_MMAP ?
-			   sq :
-			   mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-				ring, IORING_OFF_CQ_RING);
+	char *cq = params.features & IORING_FEAT_SINGLE_MMAP
+			   ? sq
+			   : mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+				  ring, IORING_OFF_CQ_RING);
 	struct io_uring_sqe *sqes =
 		mmap(NULL, params.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
@@ -384,8 +384,7 @@ static int denials_until_killed(const char *cg, const char *path, int *status)
 	return tries;
 }
 
-static void check_escalation(struct ward_policy *policy, struct plan *plan,
-			     struct event_sink *sink)
+static void check_escalation(struct ward_policy *policy, struct plan *plan, struct event_sink *sink)
 {
 	int fd = -1;
 	uint64_t id = make_cgroup("/sys/fs/cgroup/kill", &fd);
@@ -403,8 +402,7 @@ static void check_escalation(struct ward_policy *policy, struct plan *plan,
 	snprintf(name, sizeof(name),
 		 "kill_after 3 in 10 s: SIGKILLed at the 3rd denial (tries %d, status 0x%x)", tries,
 		 status);
-	result(tries == 3 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, NULL, name, 0,
-	       0);
+	result(tries == 3 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, NULL, name, 0, 0);
 	bpf_sandbox_destroy(sb);
 	policy->kill_after = (struct kill_after){0};
 
@@ -414,8 +412,8 @@ static void check_escalation(struct ward_policy *policy, struct plan *plan,
 		return;
 	}
 	tries = denials_until_killed("/sys/fs/cgroup/kill", "/data/denied", &status);
-	snprintf(name, sizeof(name), "without kill_after: 5 denials, exit 0 (tries %d, status 0x%x)",
-		 tries, status);
+	snprintf(name, sizeof(name),
+		 "without kill_after: 5 denials, exit 0 (tries %d, status 0x%x)", tries, status);
 	result(tries == 5 && WIFEXITED(status) && WEXITSTATUS(status) == 0, NULL, name, 0, 0);
 	bpf_sandbox_destroy(sb);
 	close(fd);

@@ -64,8 +64,7 @@ static void add_network(json_object *detail, const struct ward_event *ev)
  * "beneath" rule, the directory it lies under. Resolved from the policy in
  * user space: the kernel only sent dev/ino, and re-walking names now would
  * race the filesystem, so no path is guessed. */
-static void add_path(json_object *detail, const struct bpf_sandbox *sb,
-		     const struct ward_event *ev)
+static void add_path(json_object *detail, const struct bpf_sandbox *sb, const struct ward_event *ev)
 {
 	const char *beneath = NULL;
 	for (size_t i = 0; i < sb->ninode_paths; i++) {

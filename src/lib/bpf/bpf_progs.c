@@ -47,10 +47,8 @@ const struct bpf_prog_desc bpf_progs[] = {
 	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_sendmsg", BPF_LSM_MAC, true,
 	 BPF_RULE_NET},
 	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_bind", BPF_LSM_MAC, true, BPF_RULE_NET},
-	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_listen", BPF_LSM_MAC, true,
-	 BPF_RULE_NET},
-	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_accept", BPF_LSM_MAC, true,
-	 BPF_RULE_NET},
+	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_listen", BPF_LSM_MAC, true, BPF_RULE_NET},
+	{"lsm_net", ward_lsm_net__elf_bytes, "ward_socket_accept", BPF_LSM_MAC, true, BPF_RULE_NET},
 	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_ptrace_access_check", BPF_LSM_MAC, true,
 	 BPF_RULE_KERNEL},
 	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_bpf", BPF_LSM_MAC, true, BPF_RULE_KERNEL},
@@ -67,7 +65,7 @@ const size_t bpf_progs_count = ARRAY_SIZE(bpf_progs);
 static __thread char libbpf_last[200];
 
 __attribute__((format(printf, 2, 0))) static int libbpf_capture(enum libbpf_print_level level,
-							      const char *fmt, va_list ap)
+								const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;

@@ -17,23 +17,7 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "layers/landlock_abi.h"
-
-#define ACCESS_FS_WRITE                                                                           \
-	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |                          \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |                          \
-	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                              \
-	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |                            \
-	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
-#define ACCESS_FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-#define ACCESS_FS_ALL (ACCESS_FS_READ | ACCESS_FS_WRITE | LANDLOCK_ACCESS_FS_EXECUTE)
-
-/* The only rights a rule on a non-directory may carry: the kernel rejects
- * the others with EINVAL. */
-#define ACCESS_FS_FILE                                                \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
-	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
-	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#include "layers/landlock_internal.h"
 
 #define ACCESS_NET_ALL (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 #define SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
@@ -106,7 +90,7 @@ static struct ward_landlock_ruleset_attr supported_at_abi(int abi)
 	return attr;
 }
 
-static __u64 grant_rights(unsigned access, bool is_dir, __u64 handled)
+__u64 landlock_fs_rights(unsigned access, bool is_dir, __u64 handled)
 {
 	__u64 rights = 0;
 
@@ -121,8 +105,29 @@ static __u64 grant_rights(unsigned access, bool is_dir, __u64 handled)
 	return rights & handled;
 }
 
+int landlock_add_fd_rule(int ruleset_fd, int fd, __u64 rights, size_t *count, const char *shown,
+			 ward_error *err)
+{
+	/* No right Landlock knows adds nothing (and the kernel would refuse
+	 * the rule with ENOMSG). */
+	if (!rights)
+		return 0;
+	if (++*count > LANDLOCK_MAX_FS_RULES)
+		return ward_fail(err, -E2BIG,
+				 "landlock: more than %d path rules (at %s): deny a smaller tree, "
+				 "grant less, or use a host with BPF LSM",
+				 LANDLOCK_MAX_FS_RULES, shown);
+	struct ward_landlock_path_beneath_attr attr = {
+		.allowed_access = rights,
+		.parent_fd = fd,
+	};
+	if (sys_landlock_add_rule(ruleset_fd, WARD_LANDLOCK_RULE_PATH_BENEATH, &attr) < 0)
+		return ward_fail_errno(err, -errno, "landlock: cannot grant %s", shown);
+	return 0;
+}
+
 static int landlock_add_beneath(int ruleset_fd, const struct plan_fs_grant *grant, __u64 handled,
-				ward_error *err)
+				size_t *count, ward_error *err)
 {
 	_cleanup_close_ int path_fd = open(grant->path, O_PATH | O_CLOEXEC);
 	if (path_fd < 0) {
@@ -133,18 +138,9 @@ static int landlock_add_beneath(int ruleset_fd, const struct plan_fs_grant *gran
 	struct stat st;
 	if (fstat(path_fd, &st) < 0)
 		return ward_fail_errno(err, -errno, "landlock: cannot stat %s", grant->path);
-
-	struct ward_landlock_path_beneath_attr attr = {
-		.allowed_access = grant_rights(grant->access, S_ISDIR(st.st_mode), handled),
-		.parent_fd = path_fd,
-	};
-	/* A grant carrying no right Landlock knows adds nothing (and the kernel
-	 * would refuse it with ENOMSG). */
-	if (!attr.allowed_access)
-		return 0;
-	if (sys_landlock_add_rule(ruleset_fd, WARD_LANDLOCK_RULE_PATH_BENEATH, &attr) < 0)
-		return ward_fail_errno(err, -errno, "landlock: cannot grant %s", grant->path);
-	return 0;
+	return landlock_add_fd_rule(ruleset_fd, path_fd,
+				    landlock_fs_rights(grant->access, S_ISDIR(st.st_mode), handled),
+				    count, grant->path, err);
 }
 
 static void mark_ports(uint8_t *ports, const struct port_range *ranges, size_t count, uint8_t bit)
@@ -228,9 +224,18 @@ int landlock_prepare(const struct plan *plan, int *ruleset_fd_out, ward_error *e
 		return ward_fail_errno(err, -errno, "landlock: cannot create a ruleset (ABI %d)",
 				       abi);
 
-	for (size_t i = 0; i < plan->fs_grants.len; i++) {
+	/* Denials inside grants are holes punched into them; without any, a
+	 * grant is the one rule it always was. */
+	size_t rules = 0;
+	if (plan->fs_holes.len) {
+		int r = landlock_add_punched_grants(ruleset_fd, plan, attr.handled_access_fs,
+						    &rules, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; !plan->fs_holes.len && i < plan->fs_grants.len; i++) {
 		int r = landlock_add_beneath(ruleset_fd, &plan->fs_grants.items[i],
-					     attr.handled_access_fs, err);
+					     attr.handled_access_fs, &rules, err);
 		if (r < 0)
 			return r;
 	}

@@ -150,6 +150,29 @@ static enum ward_layer pick_dynamic_layer(const struct host_features *host,
 	return LAYER_NONE;
 }
 
+/* A denial inside a grant: BPF LSM when it loads (by inode, dynamic); else,
+ * when enforcing, a hole punched into the Landlock grants (static, no
+ * round trips, holds exec too); else a dynamic layer, which audit mode
+ * prefers because Landlock cannot observe without denying. */
+static enum ward_layer pick_deny_layer(const struct plan *plan, const struct host_features *host,
+				       enum layer_rule_class cls, char *why, size_t why_size)
+{
+	if (layer_can_enforce(LAYER_BPF_LSM, cls, NULL, host, NULL, 0))
+		return LAYER_BPF_LSM;
+	if (plan->mode == WARD_MODE_ENFORCE && host->landlock_abi > 0)
+		return LAYER_LANDLOCK;
+	enum ward_layer layer = pick_dynamic_layer(host, cls, NULL, why, why_size);
+	if (layer == LAYER_NONE && host->landlock_abi > 0)
+		return LAYER_LANDLOCK;
+	return layer;
+}
+
+static int add_hole(struct plan *plan, const char *path, unsigned access)
+{
+	struct plan_fs_hole hole = { .path = path, .access = access };
+	return VEC_PUSH(&plan->fs_holes, hole);
+}
+
 static int plan_fs(const struct ward_policy *policy, const struct host_features *host,
 		   const char *private_tmp, struct plan *plan)
 {
@@ -218,6 +241,11 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			continue;
 		snprintf(rule, sizeof(rule), "fs deny %s", f->path);
 		if (!deny_overlaps_grant(plan, f->path, f->access)) {
+			/* Granted by no name, yet a grant may reach it through a
+			 * symlink (/bin is /usr/bin): Landlock punches it out of
+			 * whatever grant its resolved path lies in. */
+			if (host->landlock_abi > 0 && (r = add_hole(plan, f->path, f->access)) < 0)
+				return r;
 			r = host->landlock_abi > 0 ?
 				    add_enforced(plan, f->loc, LAYER_LANDLOCK,
 						 "not granted: Landlock denies it", rule) :
@@ -226,7 +254,7 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		} else {
 			char why[400];
 			enum ward_layer layer =
-				pick_dynamic_layer(host, CLASS_FS_DENY, NULL, why, sizeof(why));
+				pick_deny_layer(plan, host, CLASS_FS_DENY, why, sizeof(why));
 			/* The supervisor decides opens, not execs: a denial inside an
 			 * exec grant would leave the file executable. */
 			if (layer == LAYER_SUPERVISOR && deny_overlaps_grant(plan, f->path, WARD_FS_EXEC)) {
@@ -235,12 +263,18 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 					 "%s lies in an exec grant and the supervisor cannot deny exec",
 					 f->path);
 			}
-			if (layer == LAYER_BPF_LSM)
+			const char *note = "inside a grant";
+			if (layer == LAYER_BPF_LSM) {
 				plan->bpf_lsm_fs = true;
-			else if (layer == LAYER_SUPERVISOR)
+			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_fs_deny = true;
+			} else if (layer == LAYER_LANDLOCK) {
+				if ((r = add_hole(plan, f->path, f->access)) < 0)
+					return r;
+				note = "hole in the grant";
+			}
 			r = layer != LAYER_NONE ?
-				    add_enforced(plan, f->loc, layer, "inside a grant", rule) :
+				    add_enforced(plan, f->loc, layer, note, rule) :
 				    add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
 		}
 		if (r < 0)
@@ -264,6 +298,9 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 				    add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
 						host->landlock_why, rule);
 		} else if (!deny_overlaps_grant(plan, x->path, WARD_FS_EXEC)) {
+			/* As for fs denials: a symlinked grant may still reach it. */
+			if (host->landlock_abi > 0 && (r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
+				return r;
 			r = host->landlock_abi > 0 ?
 				    add_enforced(plan, x->loc, LAYER_LANDLOCK,
 						 "no execute grant covers it", rule) :
@@ -272,13 +309,20 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 		} else {
 			char why[400];
 			enum ward_layer layer =
-				pick_dynamic_layer(host, CLASS_EXEC_DENY, NULL, why, sizeof(why));
-			if (layer == LAYER_BPF_LSM)
+				pick_deny_layer(plan, host, CLASS_EXEC_DENY, why, sizeof(why));
+			const char *note = "inside an exec grant";
+			if (layer == LAYER_BPF_LSM) {
 				plan->bpf_lsm_exec = true;
-			else if (layer == LAYER_SUPERVISOR)
+			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_exec = true;
+			} else if (layer == LAYER_LANDLOCK) {
+				/* Only EXECUTE is withheld: the file stays readable. */
+				if ((r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
+					return r;
+				note = "hole in the exec grant";
+			}
 			r = layer != LAYER_NONE ?
-				    add_enforced(plan, x->loc, layer, "inside an exec grant", rule) :
+				    add_enforced(plan, x->loc, layer, note, rule) :
 				    add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
 		}
 		if (r < 0)
@@ -659,6 +703,7 @@ void plan_free(struct plan *plan)
 {
 	VEC_FREE(&plan->entries);
 	VEC_FREE(&plan->fs_grants);
+	VEC_FREE(&plan->fs_holes);
 	VEC_FREE(&plan->tcp_connect_ports);
 	VEC_FREE(&plan->tcp_bind_ports);
 }

@@ -39,6 +39,13 @@ struct plan_fs_grant {
 	bool optional; /* skip when missing */
 };
 
+/* A denial inside grants that Landlock holds by punching a hole into them:
+ * the grants that contain PATH are expanded around it (layers/landlock.h). */
+struct plan_fs_hole {
+	const char *path; /* points into the policy */
+	unsigned access; /* WARD_FS_* denied */
+};
+
 struct plan {
 	VEC(struct plan_entry) entries;
 	enum ward_mode mode;
@@ -48,6 +55,7 @@ struct plan {
 	bool landlock; /* apply a Landlock domain at all */
 	int landlock_abi;
 	VEC(struct plan_fs_grant) fs_grants;
+	VEC(struct plan_fs_hole) fs_holes; /* denials punched out of fs_grants */
 	bool landlock_net; /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
 	bool tcp_connect_any; /* every TCP port may be connected to: do not handle CONNECT_TCP */
 	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */

@@ -178,6 +178,15 @@ int sup_fs_lookup(struct sup_fs_call *call, const char *path, uint64_t flags, ui
 	}
 	char rule[PATH_MAX + 400];
 	r = sup_fs_check_fd(call->sup, fd, access, rule, sizeof(rule));
+	if (r > 0 && call->sup->audit) {
+		/* Audit mode: report the access a rule would deny, and allow it. */
+		json_object *detail = json_object_new_object();
+		if (detail)
+			json_object_object_add(detail, "path", json_object_new_string(path));
+		sup_emit(call->sup, "audit", call->syscall, (pid_t)call->req->pid, rule, EACCES,
+			 detail);
+		r = 0;
+	}
 	if (r != 0) {
 		close(fd);
 		if (r < 0)
