@@ -99,6 +99,10 @@ int ward_policy_exec_deny_argv(ward_policy *policy, const char *words, ward_erro
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err);
 int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode);
+/* Escalation: SIGKILL the process that makes the DENIALS-th denial within
+ * SECONDS ("5/10"). Needs the BPF LSM layer. */
+int ward_policy_set_kill_after(ward_policy *policy, const char *denials_per_seconds,
+			       ward_error *err);
 /* LAYER: landlock, seccomp, cgroup, rlimit, supervisor, bpf-lsm, cgroup-bpf, namespaces. */
 int ward_policy_allow_degraded(ward_policy *policy, const char *layer, ward_error *err);
 int ward_policy_set_env(ward_policy *policy, const char *key_eq_value, ward_error *err);

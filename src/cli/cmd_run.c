@@ -42,6 +42,7 @@ enum {
 	OPT_ALLOW_DEGRADED,
 	OPT_EVENTS,
 	OPT_EXPLAIN,
+	OPT_KILL_AFTER,
 	OPT_HELP,
 };
 
@@ -77,6 +78,7 @@ static const struct option run_options[] = {
 	{ "allow-degraded", required_argument, NULL, OPT_ALLOW_DEGRADED },
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "kill-after", required_argument, NULL, OPT_KILL_AFTER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -210,6 +212,8 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		return -EINVAL;
 	case OPT_ALLOW_DEGRADED:
 		return ward_policy_allow_degraded(policy, f->arg, err);
+	case OPT_KILL_AFTER:
+		return ward_policy_set_kill_after(policy, f->arg, err);
 	default:
 		return 0;
 	}

@@ -49,6 +49,7 @@ void cli_usage(FILE *out)
 	      "      --hostname NAME      (with --unshare-uts)\n"
 	      "      --mode enforce|audit\n"
 	      "      --allow-degraded LAYER  run even if LAYER is missing here\n"
+	      "      --kill-after N/SECONDS  SIGKILL a process at its Nth denial in SECONDS (BPF LSM)\n"
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
 	      "\n"

@@ -2,7 +2,8 @@
  * gate (every ward BPF program loads and attaches; one line per program for
  * the host to compare with the baseline) and the behaviour gate (each class
  * denied with the real errno in a sandbox cgroup, the same operation allowed
- * in an unmanaged cgroup, audit mode allows and reports exactly once).
+ * in an unmanaged cgroup, audit mode allows and reports exactly once) and
+ * escalation (kill_after: SIGKILL at the Nth denial, from the LSM hook).
  * Prints TAP-like lines on the console; never decides pass/fail totals.
  */
 #include <arpa/inet.h>

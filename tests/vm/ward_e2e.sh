@@ -50,22 +50,35 @@ if [ "$1" = nobpf ]; then
 	$W features >/tmp/features.txt 2>&1
 	expect "no bpf in lsm=: ward features reports bpf-lsm: no" 1 \
 		"$(grep -cE '^bpf-lsm +no' /tmp/features.txt)"
-	# The planner may give the deny to the supervisor (seccomp user
-	# notification) instead; then the read must be denied with its EACCES.
-	# Otherwise nothing here can hold it and ward must refuse (125).
+	# Another layer may hold the deny instead (Landlock by punching the file
+	# out of the grant, or the supervisor): both answer EACCES. If none can,
+	# ward must refuse with its own exit code (125).
 	$W run --explain --fs-deny $D/granted/file -r $D/granted -- $P/probe read \
 		$D/granted/file >/tmp/out.txt 2>&1
 	rc=$?
-	if [ "$(count "fs deny $D/granted/file&supervisor&enforced" /tmp/out.txt)" = 1 ]; then
-		expect "no bpf in lsm=: the supervisor holds the deny: read is EACCES" \
+	holder=$(awk -v rule="$D/granted/file" '$1 == "fs" && $2 == "deny" && $3 == rule \
+		{ print $4 "/" $5; exit }' /tmp/out.txt)
+	echo "# no bpf in lsm=: the plan gives the fs deny to: ${holder:-nothing}"
+	case $holder in
+	landlock/enforced | supervisor/enforced)
+		expect "no bpf in lsm=: ${holder%/*} holds the deny: read is EACCES" \
 			"EACCES 1" "$(answer) $rc"
-	else
+		;;
+	*)
 		expect "no bpf in lsm=: ward run --fs-deny refuses with 125" 125 $rc
 		expect "no bpf in lsm=: the refusal names bpf-lsm" 1 \
 			"$(grep -c "cannot enforce 'fs deny $D/granted/file'.*bpf-lsm" /tmp/out.txt)"
-	fi
+		;;
+	esac
 	expect "no bpf in lsm=: the denied file is never read" 0 "$(grep -cx OK /tmp/out.txt)"
-	grep -q "fs deny $D/granted/file" /tmp/out.txt && [ $rc != 0 ] || show /tmp/out.txt
+	[ $rc != 0 ] || show /tmp/out.txt
+	# kill_after is counted by the LSM hooks only: without them a policy
+	# asking for it must be refused, never run without its escalation.
+	printf 'extends: default\nkill_after: {denials: 3, seconds: 10}\n' >/tmp/kill.yaml
+	$W run -p /tmp/kill.yaml -- /bin/true >/tmp/out.txt 2>&1
+	rc=$?
+	expect "no bpf in lsm=: a policy with kill_after is refused (125)" 125 $rc
+	[ $rc = 125 ] || show /tmp/out.txt
 	echo "# ward e2e done"
 	exit 0
 fi

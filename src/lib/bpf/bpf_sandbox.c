@@ -283,7 +283,7 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	}
 	/* Only the LSM hooks count denials towards a kill: a policy that asks
 	 * for one must not run on the cgroup programs alone as if it had it. */
-	if (policy->kill_after.set && !plan_uses_lsm(plan))
+	if (plan->bpf_escalate && !plan_uses_lsm(plan))
 		return ward_fail(err, -EOPNOTSUPP,
 				 "bpf: kill_after needs the BPF LSM layer; the cgroup programs "
 				 "do not escalate");
@@ -312,7 +312,10 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	r = open_ring(sb, err);
 	if (r < 0)
 		return r;
-	r = write_sandbox_entry(sb, sandbox_flags(plan), &policy->kill_after, err);
+	/* Only what the plan placed: a kill_after allowed to degrade is off. */
+	const struct kill_after no_escalation = { .set = false };
+	r = write_sandbox_entry(sb, sandbox_flags(plan),
+				plan->bpf_escalate ? &policy->kill_after : &no_escalation, err);
 	if (r < 0)
 		return r;
 	sb->entry_written = true;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/error.h"
+#include "bpf/bpf_layer.h"
 #include "plan/layer_caps.h"
 #include "supervisor/supervisor.h"
 
@@ -631,6 +632,23 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 		r = add_enforced(plan, builtin, LAYER_BPF_LSM,
 				 "ptrace, bpf, module and mount LSM hooks",
 				 "kernel: privileged operations");
+		if (r < 0)
+			return r;
+	}
+
+	if (policy->kill_after.set) {
+		char rule[200], why[200] = "the BPF LSM hooks do not load here";
+		snprintf(rule, sizeof(rule), "escalate: SIGKILL after %u denials in %u s",
+			 policy->kill_after.denials, policy->kill_after.seconds);
+		/* Only the LSM hooks count denials and can signal the offender. */
+		bool ok = layer_can_enforce(LAYER_BPF_LSM, CLASS_KERNEL, NULL, host, why,
+					    sizeof(why)) &&
+			  bpf_layer_can_escalate();
+		if (ok)
+			plan->bpf_escalate = plan->bpf_lsm_kernel = true;
+		r = ok ? add_enforced(plan, policy->kill_after.loc, LAYER_BPF_LSM,
+				      "counted in the LSM hooks", rule) :
+			 add_missing(plan, policy, policy->kill_after.loc, LAYER_BPF_LSM, why, rule);
 		if (r < 0)
 			return r;
 	}

@@ -87,6 +87,7 @@ struct plan {
 	bool bpf_lsm_net; /* network rules in the socket_* hooks */
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
+	bool bpf_escalate; /* kill_after: the LSM hooks SIGKILL a repeat offender */
 
 	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
 };

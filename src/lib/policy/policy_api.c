@@ -170,3 +170,28 @@ int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_err
 	REQUIRE_POLICY(policy, err);
 	return policy_set_hostname(policy, hostname, api_loc_of(policy), err);
 }
+
+int ward_policy_set_kill_after(ward_policy *policy, const char *text, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	struct ward_loc loc = api_loc_of(policy);
+	char where[300];
+	ward_loc_format(loc, where, sizeof(where));
+	const char *slash = text ? strchr(text, '/') : NULL;
+	uint64_t denials, seconds;
+	char count[32];
+	if (!slash || (size_t)(slash - text) >= sizeof(count))
+		return ward_fail(err, -EINVAL, "%s: expected DENIALS/SECONDS (e.g. 5/10), got '%s'",
+				 where, text ? text : "");
+	memcpy(count, text, (size_t)(slash - text));
+	count[slash - text] = '\0';
+	if (parse_count(count, 1000000, &denials) < 0 || parse_count(slash + 1, 86400, &seconds) < 0)
+		return ward_fail(err, -EINVAL,
+				 "%s: expected DENIALS/SECONDS with 1..1000000 denials in "
+				 "1..86400 seconds, got '%s'",
+				 where, text);
+	policy->kill_after = (struct kill_after){
+		.set = true, .denials = (uint32_t)denials, .seconds = (uint32_t)seconds, .loc = loc
+	};
+	return 0;
+}

@@ -152,6 +152,12 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 			put(limits, policy_limit_name((enum ward_limit)i),
 			    json_object_new_uint64(policy->limits[i].value));
 	put(root, "limits", limits);
+	if (policy->kill_after.set) {
+		json_object *kill_after = json_object_new_object();
+		put(kill_after, "denials", json_object_new_uint64(policy->kill_after.denials));
+		put(kill_after, "seconds", json_object_new_uint64(policy->kill_after.seconds));
+		put(root, "kill_after", kill_after);
+	}
 
 	put(process, "cwd", policy->cwd ? json_object_new_string(policy->cwd) : NULL);
 	put(process, "clean_env", json_object_new_boolean(policy->clean_env));
