@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s CMD [ARG...]\n", argv[0]);
 		return 2;
 	}
-	ward_error err = { 0 };
+	ward_error err = {0};
 	ward_policy *policy = ward_policy_new();
 	if (!policy || ward_policy_use_profile(policy, "default", &err) < 0 ||
 	    ward_policy_fs_allow(policy, "/srv", WARD_FS_READ, &err) < 0 ||
@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "policy: %s\n", err.message);
 		return 125;
 	}
-	struct ward_spawn_options options = { .on_event = print_event };
+	struct ward_spawn_options options = {.on_event = print_event};
 	struct ward_exit result;
 	int r = ward_run(policy, argv + 1, &options, &result, &err);
 	ward_policy_free(policy);

@@ -29,8 +29,9 @@ enum {
 };
 
 typedef struct ward_error {
-	int code; /* negative errno */
-	int exit_status; /* what the CLI exits with: 125, or 126/127 when the command could not run */
+	int code;	 /* negative errno */
+	int exit_status; /* what the CLI exits with: 125, or 126/127 when the command could not run
+			  */
 	char message[512];
 } ward_error;
 
@@ -50,12 +51,12 @@ enum ward_mode {
 };
 
 enum ward_limit {
-	WARD_LIMIT_MEMORY = 0, /* bytes */
-	WARD_LIMIT_PIDS, /* tasks */
+	WARD_LIMIT_MEMORY = 0,	/* bytes */
+	WARD_LIMIT_PIDS,	/* tasks */
 	WARD_LIMIT_CPU_PERCENT, /* percent of one CPU, may exceed 100 */
-	WARD_LIMIT_CPU_TIME, /* seconds of CPU time */
-	WARD_LIMIT_NOFILE, /* open files per process */
-	WARD_LIMIT_TIMEOUT_MS, /* wall clock, milliseconds */
+	WARD_LIMIT_CPU_TIME,	/* seconds of CPU time */
+	WARD_LIMIT_NOFILE,	/* open files per process */
+	WARD_LIMIT_TIMEOUT_MS,	/* wall clock, milliseconds */
 	WARD_LIMIT_COUNT_,
 };
 
@@ -138,9 +139,9 @@ struct ward_spawn_options {
 };
 
 struct ward_exit {
-	int exited; /* 1: exited with status; 0: killed by signal */
-	int status; /* exit status, or the signal number */
-	int code; /* the shell convention: status, or 128+signal, or 125/126/127 */
+	int exited;	    /* 1: exited with status; 0: killed by signal */
+	int status;	    /* exit status, or the signal number */
+	int code;	    /* the shell convention: status, or 128+signal, or 125/126/127 */
 	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec" */
 	uint64_t wall_ms;
 	uint64_t cpu_user_ms, cpu_system_ms;
@@ -163,20 +164,20 @@ void ward_sandbox_free(ward_sandbox *sandbox);
 int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
 	     struct ward_exit *out, ward_error *err);
 
-
 /* ---- supervisor: decisions at run time (src/lib/supervisor, docs/supervisor.md) ---- */
 /* Categories of trapped operations a policy callback is asked about. */
 enum {
-	WARD_SUP_FILE = 1u << 0, /* open family; observe-only unless an fs deny needs the supervisor */
+	WARD_SUP_FILE =
+		1u << 0, /* open family; observe-only unless an fs deny needs the supervisor */
 	WARD_SUP_NETWORK = 1u << 1, /* connect, sendto, sendmsg, sendmmsg */
 	WARD_SUP_PROCESS = 1u << 2, /* execve, execveat */
 };
 
 enum ward_verdict_kind {
 	WARD_VERDICT_ALLOW = 0,
-	WARD_VERDICT_DENY, /* the syscall fails with ward_verdict.error (EPERM when 0) */
+	WARD_VERDICT_DENY,  /* the syscall fails with ward_verdict.error (EPERM when 0) */
 	WARD_VERDICT_AUDIT, /* allow, and emit an "audit" event */
-	WARD_VERDICT_KILL, /* kill the whole sandbox */
+	WARD_VERDICT_KILL,  /* kill the whole sandbox */
 };
 
 struct ward_verdict {
@@ -187,14 +188,14 @@ struct ward_verdict {
 /* What a callback is asked about. Strings live until the callback returns. */
 struct ward_sup_event {
 	const char *syscall; /* "execve", "connect", "openat"... */
-	unsigned category; /* one WARD_SUP_* */
-	pid_t pid, ppid; /* the calling thread's process and its parent */
+	unsigned category;   /* one WARD_SUP_* */
+	pid_t pid, ppid;     /* the calling thread's process and its parent */
 	/* execve/execveat: the path as passed and the arguments */
 	const char *exec_path;
 	const char *const *argv;
 	size_t argc;
 	/* connect, sendto, sendmsg, sendmmsg: the destination (family 0: none) */
-	int family; /* AF_INET or AF_INET6; IPv4-mapped IPv6 is given as AF_INET */
+	int family;	  /* AF_INET or AF_INET6; IPv4-mapped IPv6 is given as AF_INET */
 	char address[46]; /* numeric */
 	uint16_t port;
 	int protocol; /* IPPROTO_TCP, IPPROTO_UDP... */
@@ -209,7 +210,7 @@ struct ward_sup_event {
 typedef struct ward_sup_context ward_sup_context;
 
 typedef struct ward_verdict (*ward_sup_callback_fn)(const struct ward_sup_event *event,
-						     ward_sup_context *ctx, void *userdata);
+						    ward_sup_context *ctx, void *userdata);
 
 /* Asks FN about every trapped operation in CATEGORIES (WARD_SUP_*). FN runs
  * in a supervisor thread; no verdict within the timeout (default 5000 ms)

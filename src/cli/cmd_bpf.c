@@ -9,7 +9,7 @@
 
 int cmd_bpf(int argc, char **argv)
 {
-	ward_error err = { 0 };
+	ward_error err = {0};
 	if (argc != 2)
 		return cli_error("bpf: usage: ward bpf status|load|unload");
 	if (!strcmp(argv[1], "status"))

@@ -28,7 +28,7 @@ int cmd_check(int argc, char **argv)
 	ward_policy *policy = ward_policy_new();
 	if (!policy)
 		return cli_error("out of memory");
-	ward_error err = { 0 };
+	ward_error err = {0};
 	int rc = 0;
 	if (ward_policy_load_file(policy, path, &err) < 0) {
 		rc = cli_error("%s", err.message);

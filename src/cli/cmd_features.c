@@ -14,7 +14,7 @@ int cmd_features(int argc, char **argv)
 		else
 			return cli_error("features: unknown argument '%s'", argv[i]);
 	}
-	ward_error err = { 0 };
+	ward_error err = {0};
 	if (json) {
 		char *text = NULL;
 		if (ward_features_json(&text, &err) < 0)

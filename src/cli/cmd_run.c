@@ -47,40 +47,40 @@ enum {
 };
 
 static const struct option run_options[] = {
-	{ "policy", required_argument, NULL, 'p' },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "read", required_argument, NULL, 'r' },
-	{ "write", required_argument, NULL, 'w' },
-	{ "exec", required_argument, NULL, 'x' },
-	{ "fs-deny", required_argument, NULL, OPT_FS_DENY },
-	{ "exec-allow", required_argument, NULL, OPT_EXEC_ALLOW },
-	{ "exec-deny", required_argument, NULL, OPT_EXEC_DENY },
-	{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
-	{ "net-deny", required_argument, NULL, OPT_NET_DENY },
-	{ "net-bind", required_argument, NULL, OPT_NET_BIND },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "pids", required_argument, NULL, OPT_PIDS },
-	{ "cpu", required_argument, NULL, OPT_CPU },
-	{ "cpu-time", required_argument, NULL, OPT_CPU_TIME },
-	{ "nofile", required_argument, NULL, OPT_NOFILE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "env", required_argument, NULL, OPT_ENV },
-	{ "unset-env", required_argument, NULL, OPT_UNSET_ENV },
-	{ "clean-env", no_argument, NULL, OPT_CLEAN_ENV },
-	{ "cwd", required_argument, NULL, OPT_CWD },
-	{ "unshare-net", no_argument, NULL, OPT_UNSHARE_NET },
-	{ "unshare-pid", no_argument, NULL, OPT_UNSHARE_PID },
-	{ "unshare-ipc", no_argument, NULL, OPT_UNSHARE_IPC },
-	{ "unshare-uts", no_argument, NULL, OPT_UNSHARE_UTS },
-	{ "unshare-user", no_argument, NULL, OPT_UNSHARE_USER },
-	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "allow-degraded", required_argument, NULL, OPT_ALLOW_DEGRADED },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "explain", no_argument, NULL, OPT_EXPLAIN },
-	{ "kill-after", required_argument, NULL, OPT_KILL_AFTER },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+	{"policy", required_argument, NULL, 'p'},
+	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"read", required_argument, NULL, 'r'},
+	{"write", required_argument, NULL, 'w'},
+	{"exec", required_argument, NULL, 'x'},
+	{"fs-deny", required_argument, NULL, OPT_FS_DENY},
+	{"exec-allow", required_argument, NULL, OPT_EXEC_ALLOW},
+	{"exec-deny", required_argument, NULL, OPT_EXEC_DENY},
+	{"net-allow", required_argument, NULL, OPT_NET_ALLOW},
+	{"net-deny", required_argument, NULL, OPT_NET_DENY},
+	{"net-bind", required_argument, NULL, OPT_NET_BIND},
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"pids", required_argument, NULL, OPT_PIDS},
+	{"cpu", required_argument, NULL, OPT_CPU},
+	{"cpu-time", required_argument, NULL, OPT_CPU_TIME},
+	{"nofile", required_argument, NULL, OPT_NOFILE},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"env", required_argument, NULL, OPT_ENV},
+	{"unset-env", required_argument, NULL, OPT_UNSET_ENV},
+	{"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
+	{"cwd", required_argument, NULL, OPT_CWD},
+	{"unshare-net", no_argument, NULL, OPT_UNSHARE_NET},
+	{"unshare-pid", no_argument, NULL, OPT_UNSHARE_PID},
+	{"unshare-ipc", no_argument, NULL, OPT_UNSHARE_IPC},
+	{"unshare-uts", no_argument, NULL, OPT_UNSHARE_UTS},
+	{"unshare-user", no_argument, NULL, OPT_UNSHARE_USER},
+	{"hostname", required_argument, NULL, OPT_HOSTNAME},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"allow-degraded", required_argument, NULL, OPT_ALLOW_DEGRADED},
+	{"events", required_argument, NULL, OPT_EVENTS},
+	{"explain", no_argument, NULL, OPT_EXPLAIN},
+	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
 };
 
 struct flag {
@@ -299,7 +299,7 @@ int cmd_run(int argc, char **argv)
 		else if (c == OPT_EXPLAIN)
 			explain = true;
 		else
-			flags[nflags++] = (struct flag){ .opt = c, .arg = optarg };
+			flags[nflags++] = (struct flag){.opt = c, .arg = optarg};
 	}
 	if (dashdash >= 0) {
 		/* At most one positional before "--": the policy file. */
@@ -308,7 +308,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		if (optind == opt_argc - 1)
-			flags[nflags++] = (struct flag){ .opt = 'p', .arg = argv[optind] };
+			flags[nflags++] = (struct flag){.opt = 'p', .arg = argv[optind]};
 		command = argv + dashdash + 1;
 	} else {
 		command = argv + optind;
@@ -323,7 +323,7 @@ int cmd_run(int argc, char **argv)
 		rc = cli_error("out of memory");
 		goto out;
 	}
-	ward_error err = { 0 };
+	ward_error err = {0};
 	/* The policy's base first (files and profiles, in order; the default
 	 * profile when none), then every other flag on top, in order. */
 	bool have_base = false;
@@ -369,7 +369,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	struct event_out sink = { .file = events_file };
+	struct event_out sink = {.file = events_file};
 	struct ward_spawn_options options = {
 		.on_event = on_event,
 		.event_userdata = &sink,

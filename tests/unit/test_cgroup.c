@@ -332,6 +332,11 @@ static void kill_double_forked(const struct host_features *host_view, const char
 			continue;
 		if (c < 0 && !host_view->cgroup_v2_usable)
 			continue;
+		/* The v2 directory stands in for v1 cpuacct, and for the freezer
+		 * where cgroup.kill exists: those are not created then. */
+		if (host_view->cgroup_v2_usable &&
+		    (c == CG_CTRL_CPUACCT || (c == CG_CTRL_FREEZER && host_view->cgroup_kill)))
+			continue;
 		dir_of(dir, sizeof(dir), id, c);
 		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 		read_text(path, text, sizeof(text));

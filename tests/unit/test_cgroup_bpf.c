@@ -449,6 +449,7 @@ static void test_kill_after_on_cgroup_programs_alone_is_refused(void **state)
 	struct world *w = *state;
 	add_rule(&w->policy, "*", false, NET_PROTO_ANY, 0, NULL, 0, 0);
 	w->policy.kill_after = (struct kill_after){.set = true, .denials = 3, .seconds = 10};
+	w->plan.bpf_escalate = true; /* as if a planner had placed it */
 	ward_error err = {0};
 	int r = bpf_sandbox_create(&w->policy, &w->plan, w->sandbox.id, w->sandbox.fd, &w->sink,
 				   &w->sb, &err);

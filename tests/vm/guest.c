@@ -392,9 +392,11 @@ static void check_escalation(struct ward_policy *policy, struct plan *plan, stru
 	struct bpf_sandbox *sb = NULL;
 	ward_error err = {0};
 	policy->kill_after = (struct kill_after){.set = true, .denials = 3, .seconds = 10};
+	plan->bpf_escalate = true; /* what the planner sets when it places kill_after */
 	if (bpf_sandbox_create(policy, plan, id, fd, sink, &sb, &err) < 0) {
 		printf("not ok %d - escalation sandbox create: %s\n", ++test_no, err.message);
 		policy->kill_after = (struct kill_after){0};
+		plan->bpf_escalate = false;
 		return;
 	}
 	int status = 0;
@@ -406,6 +408,7 @@ static void check_escalation(struct ward_policy *policy, struct plan *plan, stru
 	result(tries == 3 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, NULL, name, 0, 0);
 	bpf_sandbox_destroy(sb);
 	policy->kill_after = (struct kill_after){0};
+	plan->bpf_escalate = false;
 
 	/* control: the same sandbox without kill_after lets every try fail alone */
 	if (bpf_sandbox_create(policy, plan, id, fd, sink, &sb, &err) < 0) {

@@ -34,18 +34,18 @@ static inline void cleanup_fclosep(FILE **f)
 #define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(cleanup_fclosep)))
 
-#define steal_ptr(p)                                                                               \
-	({                                                                                         \
-		__typeof__(p) steal_tmp_ = (p);                                                    \
-		(p) = NULL;                                                                        \
-		steal_tmp_;                                                                        \
+#define steal_ptr(p)                            \
+	({                                      \
+		__typeof__(p) steal_tmp_ = (p); \
+		(p) = NULL;                     \
+		steal_tmp_;                     \
 	})
 
-#define steal_fd(fd)                                                                               \
-	({                                                                                         \
-		int steal_tmp_ = (fd);                                                             \
-		(fd) = -1;                                                                         \
-		steal_tmp_;                                                                        \
+#define steal_fd(fd)                   \
+	({                             \
+		int steal_tmp_ = (fd); \
+		(fd) = -1;             \
+		steal_tmp_;            \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

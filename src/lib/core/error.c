@@ -6,7 +6,7 @@
 #include <string.h>
 
 __attribute__((format(printf, 4, 0))) static int fail_v(ward_error *err, int code, int with_errno,
-						      const char *fmt, va_list ap)
+							const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
@@ -14,7 +14,8 @@ __attribute__((format(printf, 4, 0))) static int fail_v(ward_error *err, int cod
 	err->exit_status = WARD_EXIT_ERROR;
 	int n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	if (with_errno && n >= 0 && (size_t)n < sizeof(err->message))
-		snprintf(err->message + n, sizeof(err->message) - (size_t)n, ": %s", strerror(-code));
+		snprintf(err->message + n, sizeof(err->message) - (size_t)n, ": %s",
+			 strerror(-code));
 	return code;
 }
 

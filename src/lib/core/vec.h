@@ -7,26 +7,27 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#define VEC(type)                                                                                  \
-	struct {                                                                                   \
-		type *items;                                                                       \
-		size_t len, cap;                                                                   \
+#define VEC(type)                \
+	struct {                 \
+		type *items;     \
+		size_t len, cap; \
 	}
 
 int vec_grow_(void **items, size_t *cap, size_t need, size_t item_size);
 
-#define VEC_PUSH(v, value)                                                                         \
-	(vec_grow_((void **)&(v)->items, &(v)->cap, (v)->len + 1, sizeof(*(v)->items)) < 0 ?      \
-		 -ENOMEM :                                                                         \
-		 ((v)->items[(v)->len++] = (value), 0))
+#define VEC_PUSH(v, value)                                                                 \
+	(vec_grow_((void **)&(v)->items, &(v)->cap, (v)->len + 1, sizeof(*(v)->items)) < 0 \
+		 ? -ENOMEM                                                                 \
+		 : ((v)->items[(v)->len++] = (value), 0))
 
-#define VEC_FREE(v)                                                                                \
-	do {                                                                                       \
-		free((v)->items);                                                                  \
-		(v)->items = NULL;                                                                 \
-		(v)->len = (v)->cap = 0;                                                           \
+#define VEC_FREE(v)                      \
+	do {                             \
+		free((v)->items);        \
+		(v)->items = NULL;       \
+		(v)->len = (v)->cap = 0; \
 	} while (0)
 
-#define VEC_FOREACH(v, it) for (__typeof__((v)->items + 0) it = (v)->items; it && it < (v)->items + (v)->len; it++)
+#define VEC_FOREACH(v, it) \
+	for (__typeof__((v)->items + 0) it = (v)->items; it && it < (v)->items + (v)->len; it++)
 
 #endif

@@ -60,7 +60,10 @@ void event_emit_decision(struct event_sink *sink, const char *verdict, const cha
 	if (rule)
 		json_object_object_add(obj, "rule", json_object_new_string(rule));
 	if (error)
-		json_object_object_add(obj, "errno", json_object_new_string(strerrorname_np(error) ? strerrorname_np(error) : "?"));
+		json_object_object_add(obj, "errno",
+				       json_object_new_string(strerrorname_np(error)
+								      ? strerrorname_np(error)
+								      : "?"));
 	if (detail)
 		json_object_object_add(obj, "detail", detail);
 	event_emit(sink, obj);

@@ -38,25 +38,28 @@ bool layer_can_enforce(enum ward_layer layer, enum layer_rule_class cls,
 	case LAYER_BPF_LSM:
 		if (!host->bpf_lsm_loads)
 			return say_no(why, why_size,
-				      host->bpf_lsm_why[0] ? host->bpf_lsm_why :
-							     "BPF LSM programs do not load here");
+				      host->bpf_lsm_why[0] ? host->bpf_lsm_why
+							   : "BPF LSM programs do not load here");
 		/* Every BPF map is keyed by the sandbox's v2 cgroup. */
 		if (!host->cgroup_v2_usable)
 			return say_no(why, why_size, "no usable cgroup v2 tree to key the maps on");
 		if (!bpf_layer_lsm_enforces(bpf_kind_of(cls)))
-			return say_no(why, why_size, "the BPF LSM layer does not hold this rule kind");
+			return say_no(why, why_size,
+				      "the BPF LSM layer does not hold this rule kind");
 		return true;
 	case LAYER_CGROUP_BPF:
 		if (cls != CLASS_NET)
 			return say_no(why, why_size, "cgroup BPF holds network rules only");
 		if (!host->cgroup_bpf_loads)
 			return say_no(why, why_size,
-				      host->cgroup_bpf_why[0] ? host->cgroup_bpf_why :
-								"cgroup BPF programs do not load here");
+				      host->cgroup_bpf_why[0]
+					      ? host->cgroup_bpf_why
+					      : "cgroup BPF programs do not load here");
 		if (!host->cgroup_v2_usable)
 			return say_no(why, why_size,
-				      host->cgroup_v2_why[0] ? host->cgroup_v2_why :
-							       "no usable cgroup v2 tree to attach to");
+				      host->cgroup_v2_why[0]
+					      ? host->cgroup_v2_why
+					      : "no usable cgroup v2 tree to attach to");
 		if (rule && !bpf_layer_cgroup_enforces_net(rule))
 			return say_no(why, why_size, "cgroup BPF cannot hold this network rule");
 		return true;
@@ -67,7 +70,8 @@ bool layer_can_enforce(enum ward_layer layer, enum layer_rule_class cls,
 		case CLASS_NET:
 			if (sup_can(SUP_CAP_NET_CONNECT) && sup_can(SUP_CAP_NET_SENDTO))
 				return true;
-			return say_no(why, why_size, "the supervisor does not decide connect/sendto");
+			return say_no(why, why_size,
+				      "the supervisor does not decide connect/sendto");
 		case CLASS_FS_DENY:
 			if (sup_can(SUP_CAP_FS_DENY))
 				return true;

@@ -13,12 +13,12 @@
 #include "policy/policy.h"
 
 enum layer_rule_class {
-	CLASS_FS_DENY, /* deny beneath a path inside a grant */
+	CLASS_FS_DENY,	 /* deny beneath a path inside a grant */
 	CLASS_EXEC_DENY, /* deny exec of a path inside an exec grant */
-	CLASS_NET, /* network rules by address / UDP port / deny carve-outs */
-	CLASS_KERNEL, /* ptrace, bpf, modules, mount as LSM hooks */
+	CLASS_NET,	 /* network rules by address / UDP port / deny carve-outs */
+	CLASS_KERNEL,	 /* ptrace, bpf, modules, mount as LSM hooks */
 	CLASS_EXEC_ARGV, /* exec rules on the arguments */
-	CLASS_CALLBACK, /* the user's policy callback */
+	CLASS_CALLBACK,	 /* the user's policy callback */
 };
 
 /* Can LAYER enforce rules of CLASS on HOST? For CLASS_NET, RULE (may be NULL)

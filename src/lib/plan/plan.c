@@ -17,10 +17,8 @@
 #include "supervisor/supervisor.h"
 
 static const char *const status_names[] = {
-	[PLAN_ENFORCED] = "enforced",
-	[PLAN_AUDITED] = "audited",
-	[PLAN_NOT_AUDITED] = "not-audited",
-	[PLAN_DEGRADED] = "degraded",
+	[PLAN_ENFORCED] = "enforced",		[PLAN_AUDITED] = "audited",
+	[PLAN_NOT_AUDITED] = "not-audited",	[PLAN_DEGRADED] = "degraded",
 	[PLAN_UNENFORCEABLE] = "unenforceable",
 };
 
@@ -48,7 +46,7 @@ static int __attribute__((format(printf, 6, 7)))
 add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer, enum plan_status status,
 	  const char *note, const char *fmt, ...)
 {
-	struct plan_entry e = { .loc = loc, .layer = layer, .wanted = layer, .status = status };
+	struct plan_entry e = {.loc = loc, .layer = layer, .wanted = layer, .status = status};
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(e.rule, sizeof(e.rule), fmt, ap);
@@ -90,7 +88,7 @@ static int add_missing(struct plan *plan, const struct ward_policy *policy, stru
 		status = PLAN_DEGRADED;
 	else
 		status = PLAN_UNENFORCEABLE;
-	struct plan_entry e = { .loc = loc, .layer = LAYER_NONE, .wanted = wanted, .status = status };
+	struct plan_entry e = {.loc = loc, .layer = LAYER_NONE, .wanted = wanted, .status = status};
 	snprintf(e.rule, sizeof(e.rule), "%s", rule);
 	snprintf(e.note, sizeof(e.note), "needs %s: %s", ward_layer_name(wanted), why);
 	if (status == PLAN_UNENFORCEABLE)
@@ -101,8 +99,8 @@ static int add_missing(struct plan *plan, const struct ward_policy *policy, stru
 static const char *access_name(unsigned access)
 {
 	static const char *const names[8] = {
-		"none", "read", "write", "read+write", "exec", "read+exec", "write+exec",
-		"read+write+exec",
+		"none", "read",	     "write",	   "read+write",
+		"exec", "read+exec", "write+exec", "read+write+exec",
 	};
 	return names[access & 7];
 }
@@ -136,12 +134,12 @@ static enum ward_layer pick_dynamic_layer(const struct host_features *host,
 					  enum layer_rule_class cls, const struct net_rule *rule,
 					  char *why, size_t why_size)
 {
-	static const enum ward_layer order_fs[] = { LAYER_BPF_LSM, LAYER_SUPERVISOR };
-	static const enum ward_layer order_net[] = { LAYER_BPF_LSM, LAYER_CGROUP_BPF,
-						     LAYER_SUPERVISOR };
+	static const enum ward_layer order_fs[] = {LAYER_BPF_LSM, LAYER_SUPERVISOR};
+	static const enum ward_layer order_net[] = {LAYER_BPF_LSM, LAYER_CGROUP_BPF,
+						    LAYER_SUPERVISOR};
 	const enum ward_layer *order = cls == CLASS_NET ? order_net : order_fs;
 	size_t n = cls == CLASS_NET ? 3 : 2;
-	char reasons[3][160] = { "", "", "" };
+	char reasons[3][160] = {"", "", ""};
 	for (size_t i = 0; i < n; i++) {
 		if (layer_can_enforce(order[i], cls, rule, host, reasons[i], sizeof(reasons[i])))
 			return order[i];
@@ -170,7 +168,7 @@ static enum ward_layer pick_deny_layer(const struct plan *plan, const struct hos
 
 static int add_hole(struct plan *plan, const char *path, unsigned access)
 {
-	struct plan_fs_hole hole = { .path = path, .access = access };
+	struct plan_fs_hole hole = {.path = path, .access = access};
 	return VEC_PUSH(&plan->fs_holes, hole);
 }
 
@@ -179,14 +177,14 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 {
 	int r;
 	char rule[200];
-	struct ward_loc builtin = { .file = "ward" };
+	struct ward_loc builtin = {.file = "ward"};
 
 	VEC_FOREACH(&policy->fs, f)
 	{
 		if (f->deny)
 			continue;
-		struct plan_fs_grant g = { .path = f->path, .access = f->access,
-					   .optional = f->optional };
+		struct plan_fs_grant g = {
+			.path = f->path, .access = f->access, .optional = f->optional};
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 			return r;
 	}
@@ -194,13 +192,13 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 	{
 		if (x->deny)
 			continue;
-		struct plan_fs_grant g = { .path = x->path, .access = WARD_FS_READ | WARD_FS_EXEC };
+		struct plan_fs_grant g = {.path = x->path, .access = WARD_FS_READ | WARD_FS_EXEC};
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 			return r;
 	}
 	if (private_tmp) {
-		struct plan_fs_grant g = { .path = private_tmp,
-					   .access = WARD_FS_READ | WARD_FS_WRITE };
+		struct plan_fs_grant g = {.path = private_tmp,
+					  .access = WARD_FS_READ | WARD_FS_WRITE};
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 			return r;
 	}
@@ -222,10 +220,10 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			continue;
 		snprintf(rule, sizeof(rule), "fs %s %s%s", access_name(f->access), f->path,
 			 f->optional ? " (if present)" : "");
-		r = host->landlock_abi > 0 ?
-			    add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule) :
-			    add_missing(plan, policy, f->loc, LAYER_LANDLOCK, host->landlock_why,
-					rule);
+		r = host->landlock_abi > 0
+			    ? add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule)
+			    : add_missing(plan, policy, f->loc, LAYER_LANDLOCK, host->landlock_why,
+					  rule);
 		if (r < 0)
 			return r;
 	}
@@ -247,21 +245,23 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * whatever grant its resolved path lies in. */
 			if (host->landlock_abi > 0 && (r = add_hole(plan, f->path, f->access)) < 0)
 				return r;
-			r = host->landlock_abi > 0 ?
-				    add_enforced(plan, f->loc, LAYER_LANDLOCK,
-						 "not granted: Landlock denies it", rule) :
-				    add_missing(plan, policy, f->loc, LAYER_LANDLOCK,
-						host->landlock_why, rule);
+			r = host->landlock_abi > 0
+				    ? add_enforced(plan, f->loc, LAYER_LANDLOCK,
+						   "not granted: Landlock denies it", rule)
+				    : add_missing(plan, policy, f->loc, LAYER_LANDLOCK,
+						  host->landlock_why, rule);
 		} else {
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_FS_DENY, why, sizeof(why));
 			/* The supervisor decides opens, not execs: a denial inside an
 			 * exec grant would leave the file executable. */
-			if (layer == LAYER_SUPERVISOR && deny_overlaps_grant(plan, f->path, WARD_FS_EXEC)) {
+			if (layer == LAYER_SUPERVISOR &&
+			    deny_overlaps_grant(plan, f->path, WARD_FS_EXEC)) {
 				layer = LAYER_NONE;
 				snprintf(why, sizeof(why),
-					 "%s lies in an exec grant and the supervisor cannot deny exec",
+					 "%s lies in an exec grant and the supervisor cannot deny "
+					 "exec",
 					 f->path);
 			}
 			const char *note = "inside a grant";
@@ -274,9 +274,9 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 					return r;
 				note = "hole in the grant";
 			}
-			r = layer != LAYER_NONE ?
-				    add_enforced(plan, f->loc, layer, note, rule) :
-				    add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
+			r = layer != LAYER_NONE
+				    ? add_enforced(plan, f->loc, layer, note, rule)
+				    : add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
 		}
 		if (r < 0)
 			return r;
@@ -293,20 +293,21 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 	{
 		snprintf(rule, sizeof(rule), "exec %s %s", x->deny ? "deny" : "allow", x->path);
 		if (!x->deny) {
-			r = host->landlock_abi > 0 ?
-				    add_enforced(plan, x->loc, LAYER_LANDLOCK, "execute grant",
-						 rule) :
-				    add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
-						host->landlock_why, rule);
+			r = host->landlock_abi > 0
+				    ? add_enforced(plan, x->loc, LAYER_LANDLOCK, "execute grant",
+						   rule)
+				    : add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
+						  host->landlock_why, rule);
 		} else if (!deny_overlaps_grant(plan, x->path, WARD_FS_EXEC)) {
 			/* As for fs denials: a symlinked grant may still reach it. */
-			if (host->landlock_abi > 0 && (r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
+			if (host->landlock_abi > 0 &&
+			    (r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
 				return r;
-			r = host->landlock_abi > 0 ?
-				    add_enforced(plan, x->loc, LAYER_LANDLOCK,
-						 "no execute grant covers it", rule) :
-				    add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
-						host->landlock_why, rule);
+			r = host->landlock_abi > 0
+				    ? add_enforced(plan, x->loc, LAYER_LANDLOCK,
+						   "no execute grant covers it", rule)
+				    : add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
+						  host->landlock_why, rule);
 		} else {
 			char why[400];
 			enum ward_layer layer =
@@ -322,9 +323,9 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 					return r;
 				note = "hole in the exec grant";
 			}
-			r = layer != LAYER_NONE ?
-				    add_enforced(plan, x->loc, layer, note, rule) :
-				    add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
+			r = layer != LAYER_NONE
+				    ? add_enforced(plan, x->loc, layer, note, rule)
+				    : add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
 		}
 		if (r < 0)
 			return r;
@@ -341,28 +342,28 @@ static int plan_supervised(const struct ward_policy *policy, const struct host_f
 	const struct sup_policy *sp = policy->supervisor;
 	if (!sp)
 		return 0;
-	bool argv_ok = layer_can_enforce(LAYER_SUPERVISOR, CLASS_EXEC_ARGV, NULL, host, why,
-					 sizeof(why));
+	bool argv_ok =
+		layer_can_enforce(LAYER_SUPERVISOR, CLASS_EXEC_ARGV, NULL, host, why, sizeof(why));
 	VEC_FOREACH(&sp->exec_argv, a)
 	{
 		snprintf(rule, sizeof(rule), "exec %s argv '%s'", a->deny ? "deny" : "allow",
 			 a->text);
 		if (argv_ok)
 			plan->supervisor = plan->sup_exec = true;
-		r = argv_ok ? add_enforced(plan, a->loc, LAYER_SUPERVISOR, "execve/execveat", rule) :
-			      add_missing(plan, policy, a->loc, LAYER_SUPERVISOR, why, rule);
+		r = argv_ok ? add_enforced(plan, a->loc, LAYER_SUPERVISOR, "execve/execveat", rule)
+			    : add_missing(plan, policy, a->loc, LAYER_SUPERVISOR, why, rule);
 		if (r < 0)
 			return r;
 	}
 	if (sp->callback) {
-		struct ward_loc api = { .file = "api" };
+		struct ward_loc api = {.file = "api"};
 		bool ok = layer_can_enforce(LAYER_SUPERVISOR, CLASS_CALLBACK, NULL, host, why,
 					    sizeof(why));
 		if (ok)
 			plan->supervisor = true;
 		r = ok ? add_enforced(plan, api, LAYER_SUPERVISOR, "ward_policy_set_callback",
-				      "callback: run-time decisions") :
-			 add_missing(plan, policy, api, LAYER_SUPERVISOR, why,
+				      "callback: run-time decisions")
+		       : add_missing(plan, policy, api, LAYER_SUPERVISOR, why,
 				     "callback: run-time decisions");
 		if (r < 0)
 			return r;
@@ -399,7 +400,7 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 {
 	int r;
 	char rule[200];
-	struct ward_loc builtin = { .file = "ward" };
+	struct ward_loc builtin = {.file = "ward"};
 	bool tcp = false, udp = false, all_static = true;
 
 	VEC_FOREACH(&policy->net, n)
@@ -415,12 +416,12 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	plan->seccomp_deny_inet_stream = !tcp;
 	plan->seccomp_deny_inet_dgram = !udp;
 	if (!tcp && !udp) {
-		r = host->seccomp_filter ?
-			    add_enforced(plan, builtin, LAYER_SECCOMP,
-					 "socket(AF_INET/AF_INET6) fails with EACCES",
-					 "net: no IPv4/IPv6 network") :
-			    add_missing(plan, policy, builtin, LAYER_SECCOMP,
-					"seccomp unavailable", "net: no IPv4/IPv6 network");
+		r = host->seccomp_filter
+			    ? add_enforced(plan, builtin, LAYER_SECCOMP,
+					   "socket(AF_INET/AF_INET6) fails with EACCES",
+					   "net: no IPv4/IPv6 network")
+			    : add_missing(plan, policy, builtin, LAYER_SECCOMP,
+					  "seccomp unavailable", "net: no IPv4/IPv6 network");
 		if (r < 0)
 			return r;
 	} else {
@@ -455,9 +456,8 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			if ((r = VEC_PUSH(&plan->tcp_bind_ports, b->range)) < 0)
 				return r;
 		}
-		if (!policy->bind.len &&
-		    (r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no bind rule",
-				      "net: no TCP bind")) < 0)
+		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+							   "no bind rule", "net: no TCP bind")) < 0)
 			return r;
 	}
 
@@ -487,10 +487,10 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			r = add_enforced(plan, n->loc, dyn, "address rules", rule);
 		else if (net_rule_is_static(n, host->landlock_abi))
 			r = add_enforced(plan, n->loc,
-					 rule_covers_tcp(n) && n->nports ? LAYER_LANDLOCK :
-									   LAYER_SECCOMP,
-					 rule_covers_tcp(n) && n->nports ? "TCP connect ports" :
-									   "socket type allowed",
+					 rule_covers_tcp(n) && n->nports ? LAYER_LANDLOCK
+									 : LAYER_SECCOMP,
+					 rule_covers_tcp(n) && n->nports ? "TCP connect ports"
+									 : "socket type allowed",
 					 rule);
 		else
 			r = add_missing(plan, policy, n->loc, LAYER_CGROUP_BPF, dyn_why, rule);
@@ -501,10 +501,10 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	VEC_FOREACH(&policy->bind, b)
 	{
 		snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
-		r = host->landlock_abi >= 4 ?
-			    add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule) :
-			    add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
-					"Landlock ABI < 4 has no TCP rules", rule);
+		r = host->landlock_abi >= 4
+			    ? add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule)
+			    : add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
+					  "Landlock ABI < 4 has no TCP rules", rule);
 		if (r < 0)
 			return r;
 	}
@@ -514,9 +514,9 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 }
 
 static const char *const limit_names[WARD_LIMIT_COUNT_] = {
-	[WARD_LIMIT_MEMORY] = "memory", [WARD_LIMIT_PIDS] = "pids",
+	[WARD_LIMIT_MEMORY] = "memory",	  [WARD_LIMIT_PIDS] = "pids",
 	[WARD_LIMIT_CPU_PERCENT] = "cpu", [WARD_LIMIT_CPU_TIME] = "cpu_time",
-	[WARD_LIMIT_NOFILE] = "nofile", [WARD_LIMIT_TIMEOUT_MS] = "timeout",
+	[WARD_LIMIT_NOFILE] = "nofile",	  [WARD_LIMIT_TIMEOUT_MS] = "timeout",
 };
 
 static bool controller_usable(const struct host_features *host, enum cgroup_controller c)
@@ -553,8 +553,7 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 		case WARD_LIMIT_PIDS:
 			if (controller_usable(host, CG_CTRL_PIDS)) {
 				layer = LAYER_CGROUP;
-			} else if (!host->root && !host->cap_sys_resource &&
-				   !host->cap_sys_admin) {
+			} else if (!host->root && !host->cap_sys_resource && !host->cap_sys_admin) {
 				layer = LAYER_RLIMIT;
 				snprintf(note, sizeof(note),
 					 "RLIMIT_NPROC: counts every process of this user (no "
@@ -604,15 +603,16 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 			struct plan *plan)
 {
 	int r;
-	struct ward_loc builtin = { .file = "ward" };
+	struct ward_loc builtin = {.file = "ward"};
 	plan->seccomp = host->seccomp_filter;
-	r = host->seccomp_filter ?
-		    add_enforced(plan, builtin, LAYER_SECCOMP,
-				 "ptrace, bpf, mount, namespaces, io_uring, keyrings, raw sockets, "
-				 "foreign ABIs...",
-				 "syscalls: hardening filter") :
-		    add_missing(plan, policy, builtin, LAYER_SECCOMP, "seccomp unavailable",
-				"syscalls: hardening filter");
+	r = host->seccomp_filter
+		    ? add_enforced(
+			      plan, builtin, LAYER_SECCOMP,
+			      "ptrace, bpf, mount, namespaces, io_uring, keyrings, raw sockets, "
+			      "foreign ABIs...",
+			      "syscalls: hardening filter")
+		    : add_missing(plan, policy, builtin, LAYER_SECCOMP, "seccomp unavailable",
+				  "syscalls: hardening filter");
 	if (r < 0)
 		return r;
 	plan->seccomp_log_only = plan->mode == WARD_MODE_AUDIT;
@@ -647,8 +647,9 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 		if (ok)
 			plan->bpf_escalate = plan->bpf_lsm_kernel = true;
 		r = ok ? add_enforced(plan, policy->kill_after.loc, LAYER_BPF_LSM,
-				      "counted in the LSM hooks", rule) :
-			 add_missing(plan, policy, policy->kill_after.loc, LAYER_BPF_LSM, why, rule);
+				      "counted in the LSM hooks", rule)
+		       : add_missing(plan, policy, policy->kill_after.loc, LAYER_BPF_LSM, why,
+				     rule);
 		if (r < 0)
 			return r;
 	}
@@ -673,8 +674,7 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 				      "inside a new user namespace", "%s", rule);
 		} else {
 			r = add_missing(plan, policy, builtin, LAYER_NAMESPACES,
-					"not privileged and user namespaces are unavailable",
-					rule);
+					"not privileged and user namespaces are unavailable", rule);
 		}
 		if (r < 0)
 			return r;
@@ -692,10 +692,9 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	out->private_tmp = private_tmp;
 
 	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
-	    (r = plan_exec(policy, host, out)) < 0 || (r = plan_supervised(policy, host, out)) < 0 ||
-	    (r = plan_net(policy, host, out)) < 0 ||
-	    (r = plan_limits(policy, host, out)) < 0 ||
-	    (r = plan_process(policy, host, out)) < 0) {
+	    (r = plan_exec(policy, host, out)) < 0 ||
+	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
+	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

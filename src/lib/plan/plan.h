@@ -16,17 +16,17 @@
 #include "policy/policy.h"
 
 enum plan_status {
-	PLAN_ENFORCED = 0, /* a layer enforces it */
-	PLAN_AUDITED, /* audit mode: a layer observes it and allows */
-	PLAN_NOT_AUDITED, /* audit mode: nothing here can observe it; allowed silently */
-	PLAN_DEGRADED, /* no layer here; the user allowed that layer to be missing */
+	PLAN_ENFORCED = 0,  /* a layer enforces it */
+	PLAN_AUDITED,	    /* audit mode: a layer observes it and allows */
+	PLAN_NOT_AUDITED,   /* audit mode: nothing here can observe it; allowed silently */
+	PLAN_DEGRADED,	    /* no layer here; the user allowed that layer to be missing */
 	PLAN_UNENFORCEABLE, /* no layer here: the run is refused */
 };
 
 struct plan_entry {
 	char rule[200]; /* "fs read /usr", "net allow tcp://ANY:443", "limit memory 512M" */
 	struct ward_loc loc;
-	enum ward_layer layer; /* the enforcing layer, or LAYER_NONE */
+	enum ward_layer layer;	/* the enforcing layer, or LAYER_NONE */
 	enum ward_layer wanted; /* when not enforced: the layer that would enforce it */
 	enum plan_status status;
 	char note[400]; /* why this layer, or why none */
@@ -35,15 +35,15 @@ struct plan_entry {
 /* A filesystem grant as Landlock receives it. */
 struct plan_fs_grant {
 	const char *path; /* points into the policy, or the plan's private_tmp */
-	unsigned access; /* WARD_FS_* */
-	bool optional; /* skip when missing */
+	unsigned access;  /* WARD_FS_* */
+	bool optional;	  /* skip when missing */
 };
 
 /* A denial inside grants that Landlock holds by punching a hole into them:
  * the grants that contain PATH are expanded around it (layers/landlock.h). */
 struct plan_fs_hole {
 	const char *path; /* points into the policy */
-	unsigned access; /* WARD_FS_* denied */
+	unsigned access;  /* WARD_FS_* denied */
 };
 
 struct plan {
@@ -56,18 +56,18 @@ struct plan {
 	int landlock_abi;
 	VEC(struct plan_fs_grant) fs_grants;
 	VEC(struct plan_fs_hole) fs_holes; /* denials punched out of fs_grants */
-	bool landlock_net; /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
+	bool landlock_net;    /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
 	bool tcp_connect_any; /* every TCP port may be connected to: do not handle CONNECT_TCP */
 	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */
-	VEC(struct port_range) tcp_bind_ports; /* allowed bind ports */
+	VEC(struct port_range) tcp_bind_ports;	  /* allowed bind ports */
 	bool landlock_scope; /* ABI >= 6: abstract unix sockets and signals scoped */
 
 	/* seccomp */
-	bool seccomp; /* always true unless the host lacks seccomp (refused then) */
-	bool seccomp_deny_inet; /* no IPv4/IPv6 sockets at all */
+	bool seccomp;		      /* always true unless the host lacks seccomp (refused then) */
+	bool seccomp_deny_inet;	      /* no IPv4/IPv6 sockets at all */
 	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
-	bool seccomp_log_only; /* audit mode: log instead of deny */
+	bool seccomp_log_only;	       /* audit mode: log instead of deny */
 
 	/* resources: where each limit lands */
 	enum ward_layer limit_layer[WARD_LIMIT_COUNT_];
@@ -76,18 +76,18 @@ struct plan {
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
 
 	/* supervisor (seccomp user notification) */
-	bool supervisor; /* start one for this sandbox */
+	bool supervisor;  /* start one for this sandbox */
 	bool sup_fs_deny; /* fs deny rules inside grants */
-	bool sup_exec; /* exec deny rules (paths, argv) */
-	bool sup_net; /* network rules by address */
+	bool sup_exec;	  /* exec deny rules (paths, argv) */
+	bool sup_net;	  /* network rules by address */
 
 	/* BPF */
-	bool bpf_lsm_fs; /* fs deny/allow by inode in file_open/inode_permission */
-	bool bpf_lsm_exec; /* exec rules in bprm_check_security */
-	bool bpf_lsm_net; /* network rules in the socket_* hooks */
+	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
+	bool bpf_lsm_exec;   /* exec rules in bprm_check_security */
+	bool bpf_lsm_net;    /* network rules in the socket_* hooks */
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
-	bool bpf_escalate; /* kill_after: the LSM hooks SIGKILL a repeat offender */
+	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
 
 	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
 };

@@ -16,11 +16,15 @@
 #include "sandbox/sandbox.h"
 
 static const char *const stage_names[] = {
-	[STAGE_SYNC] = "waiting for the parent", [STAGE_HOSTNAME] = "setting the hostname",
-	[STAGE_RLIMIT] = "setting resource limits", [STAGE_CWD] = "changing directory",
-	[STAGE_NO_NEW_PRIVS] = "setting no_new_privs", [STAGE_LANDLOCK] = "enforcing Landlock",
+	[STAGE_SYNC] = "waiting for the parent",
+	[STAGE_HOSTNAME] = "setting the hostname",
+	[STAGE_RLIMIT] = "setting resource limits",
+	[STAGE_CWD] = "changing directory",
+	[STAGE_NO_NEW_PRIVS] = "setting no_new_privs",
+	[STAGE_LANDLOCK] = "enforcing Landlock",
 	[STAGE_SUPERVISOR] = "installing the supervisor's filter",
-	[STAGE_SECCOMP] = "installing the seccomp filter", [STAGE_EXEC] = "executing",
+	[STAGE_SECCOMP] = "installing the seccomp filter",
+	[STAGE_EXEC] = "executing",
 	[STAGE_INIT] = "starting the namespace init",
 };
 
@@ -33,7 +37,7 @@ const char *child_stage_name(int stage)
 
 static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
 {
-	struct child_report report = { .stage = stage, .error = error };
+	struct child_report report = {.stage = stage, .error = error};
 	ssize_t unused = write(s->report_fd, &report, sizeof(report));
 	(void)unused;
 	if (stage == STAGE_EXEC)
@@ -54,7 +58,7 @@ static void init_forward_signal(int sig)
  * reaps orphans and exits the way the program did. */
 static __attribute__((noreturn)) void run_namespace_init(const struct child_setup *s, pid_t child)
 {
-	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	init_child_pid = child;
 	/* The program reports its own exec failure; the parent waits for EOF. */
 	close(s->report_fd);

@@ -151,8 +151,8 @@ int environ_resolve_command(const char *file, char *const *envp, char *out, size
 	while (*path) {
 		const char *end = strchrnul(path, ':');
 		size_t dir_len = (size_t)(end - path);
-		int n = dir_len ? snprintf(out, size, "%.*s/%s", (int)dir_len, path, file) :
-				  snprintf(out, size, "./%s", file);
+		int n = dir_len ? snprintf(out, size, "%.*s/%s", (int)dir_len, path, file)
+				: snprintf(out, size, "./%s", file);
 		if (n > 0 && (size_t)n < size) {
 			if (access(out, X_OK) == 0)
 				return 0;

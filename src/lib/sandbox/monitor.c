@@ -21,7 +21,7 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 static void emit_warning(struct ward_sandbox *sb, const char *message)
 {
@@ -43,8 +43,8 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 		if (e->status != PLAN_DEGRADED)
 			continue;
 		char message[512];
-		snprintf(message, sizeof(message), "NOT ENFORCED: %s (%s; allowed by allow_degraded)",
-			 e->rule, e->note);
+		snprintf(message, sizeof(message),
+			 "NOT ENFORCED: %s (%s; allowed by allow_degraded)", e->rule, e->note);
 		emit_warning(sb, message);
 	}
 	if (not_audited) {
@@ -73,9 +73,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 		json_object_array_add(args, json_object_new_string(*a));
 	json_object_object_add(ev, "argv", args);
 	json_object_object_add(ev, "pid", json_object_new_int(sb->pid));
-	json_object_object_add(ev, "mode", json_object_new_string(policy->mode == WARD_MODE_AUDIT ?
-									  "audit" :
-									  "enforce"));
+	json_object_object_add(
+		ev, "mode",
+		json_object_new_string(policy->mode == WARD_MODE_AUDIT ? "audit" : "enforce"));
 	_cleanup_free_ char *plan = plan_to_json(&sb->plan);
 	json_object *parsed = plan ? json_tokener_parse(plan) : NULL;
 	if (parsed)
@@ -116,8 +116,8 @@ static int timer_arm(uint64_t ms)
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000),
-						.tv_nsec = (long)(ms % 1000) * 1000000 } };
+	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(ms / 1000),
+					      .tv_nsec = (long)(ms % 1000) * 1000000}};
 	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 		its.it_value.tv_nsec = 1;
 	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
@@ -173,7 +173,10 @@ static void emit_exit(struct ward_sandbox *sb)
 	if (x->exited)
 		json_object_object_add(ev, "status", json_object_new_int(x->status));
 	else
-		json_object_object_add(ev, "signal", json_object_new_string(sigabbrev_np(x->status) ? sigabbrev_np(x->status) : "?"));
+		json_object_object_add(ev, "signal",
+				       json_object_new_string(sigabbrev_np(x->status)
+								      ? sigabbrev_np(x->status)
+								      : "?"));
 	json_object_object_add(ev, "code", json_object_new_int(x->code));
 	json_object_object_add(ev, "reason", json_object_new_string(x->reason));
 	json_object_object_add(ev, "duration_ms", json_object_new_uint64(x->wall_ms));
@@ -201,7 +204,8 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 
 	struct ward_exit *x = &sb->exit;
 	x->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
-	x->cpu_system_ms = (uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
+	x->cpu_system_ms =
+		(uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
 	x->peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
 	if (WIFEXITED(status)) {
 		x->exited = 1;
@@ -270,10 +274,10 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	bool timed_out = false;
 	for (;;) {
 		struct pollfd fds[4] = {
-			{ .fd = sb->pidfd, .events = POLLIN },
-			{ .fd = timer_fd, .events = POLLIN },
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = sb->bpf ? bpf_sandbox_event_fd(sb->bpf) : -1, .events = POLLIN },
+			{.fd = sb->pidfd, .events = POLLIN},
+			{.fd = timer_fd, .events = POLLIN},
+			{.fd = sig_fd, .events = POLLIN},
+			{.fd = sb->bpf ? bpf_sandbox_event_fd(sb->bpf) : -1, .events = POLLIN},
 		};
 		int n = poll(fds, 4, -1);
 		if (n < 0) {

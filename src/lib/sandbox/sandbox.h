@@ -28,12 +28,12 @@ struct child_setup {
 	char *const *envp;
 	const char *cwd;
 	const char *hostname; /* NULL unless a UTS namespace is created */
-	int sync_fd; /* read end: the parent writes one byte when ready */
-	int report_fd; /* write end, O_CLOEXEC: a child_report on failure */
-	int landlock_fd; /* -1: no Landlock domain */
+	int sync_fd;	      /* read end: the parent writes one byte when ready */
+	int report_fd;	      /* write end, O_CLOEXEC: a child_report on failure */
+	int landlock_fd;      /* -1: no Landlock domain */
 	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
-	int sup_sock; /* the child's end of the listener handover */
-	const struct seccomp_program *seccomp; /* NULL: no filter */
+	int sup_sock;				  /* the child's end of the listener handover */
+	const struct seccomp_program *seccomp;	  /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
 	pid_t parent;
@@ -70,7 +70,7 @@ struct ward_sandbox {
 	bool plan_valid;
 	struct cgroup_sandbox *cgroup;
 	struct bpf_sandbox *bpf; /* entries in the shared BPF maps, or NULL */
-	struct supervisor *sup; /* the seccomp notification supervisor, or NULL */
+	struct supervisor *sup;	 /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;

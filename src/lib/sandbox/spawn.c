@@ -34,7 +34,8 @@ static void make_sandbox_id(char *out, size_t size)
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		unsigned long long mix = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32);
+		unsigned long long mix =
+			(unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32);
 		memcpy(raw, &mix, sizeof(raw));
 	}
 	snprintf(out, size, "ward-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3],
@@ -147,7 +148,7 @@ static void spawn_work_release(struct spawn_work *w)
 
 int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
 {
-	struct pollfd pfd = { .fd = sb->pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = sb->pidfd, .events = POLLIN};
 	while (sb->pidfd >= 0 && poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
 	pid_t r;
@@ -199,8 +200,8 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 		ward_fail(err, -report.error, "cannot execute %s: %s", exec_path,
 			  strerror(report.error));
 		if (err)
-			err->exit_status = report.error == ENOENT ? WARD_EXIT_NOT_FOUND :
-								    WARD_EXIT_CANNOT_EXEC;
+			err->exit_status = report.error == ENOENT ? WARD_EXIT_NOT_FOUND
+								  : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
 	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
@@ -230,17 +231,17 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		sb->sink.userdata = options->event_userdata;
 		sb->forward_signals = options->forward_signals;
 	}
-	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set ?
-				 policy->limits[WARD_LIMIT_TIMEOUT_MS].value :
-				 0;
-	sb->cpu_time_s = policy->limits[WARD_LIMIT_CPU_TIME].set ?
-				 policy->limits[WARD_LIMIT_CPU_TIME].value :
-				 0;
+	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set
+				 ? policy->limits[WARD_LIMIT_TIMEOUT_MS].value
+				 : 0;
+	sb->cpu_time_s = policy->limits[WARD_LIMIT_CPU_TIME].set
+				 ? policy->limits[WARD_LIMIT_CPU_TIME].value
+				 : 0;
 
-	struct spawn_work w = { .landlock_fd = -1,
-				.sync_pipe = { -1, -1 },
-				.report_pipe = { -1, -1 },
-				.sup_pair = { -1, -1 } };
+	struct spawn_work w = {.landlock_fd = -1,
+			       .sync_pipe = {-1, -1},
+			       .report_pipe = {-1, -1},
+			       .sup_pair = {-1, -1}};
 	char exec_path[PATH_MAX];
 
 	/* Plan first: a refusal must leave nothing behind. */
@@ -261,7 +262,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		else
 			ward_fail(err, r, "%s: cannot execute: %s", argv[0], strerror(-r));
 		if (err)
-			err->exit_status = r == -ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC;
+			err->exit_status =
+				r == -ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC;
 		goto fail_early;
 	}
 	environ_free(w.envp);
@@ -339,8 +341,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	int pidfd = -1;
 	bool born_in_cgroup = false;
-	long pid = spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
-			       &pidfd, &born_in_cgroup);
+	long pid =
+		spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
+			    &pidfd, &born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;
@@ -367,8 +370,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
 		goto fail_child;
 	if (sb->cgroup &&
-	    (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err) :
-				  cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
+	    (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err)
+				: cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
 		goto fail_child;
 	if (write(w.sync_pipe[1], "g", 1) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
