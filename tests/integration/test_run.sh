@@ -272,6 +272,18 @@ expect "clone3 is ENOSYS (glibc falls back to clone)" 1 '^ENOSYS$' -- run "${G[@
 expect "x32 syscalls kill the caller" 1 '^KILLED:SIGSYS$' -- run "${G[@]}" -- "$PROBE" x32
 expect "i386 int 0x80 kills the caller" 1 '^KILLED:SIGSYS$' -- run "${G[@]}" -- "$PROBE" i386
 
+# ---- namespaces on request (without privilege: inside a user namespace) ----
+expect "--unshare-pid: the program runs under a small init (pid 2)" 0 '^pid=2$' -- \
+	run --unshare-pid -- /bin/sh -c 'echo pid=$$'
+expect "--unshare-pid: exit status passes through the init" 3 '' -- run --unshare-pid -- /bin/sh -c 'exit 3'
+expect "--unshare-pid: death by signal passes through the init (143)" 143 '' -- \
+	run --unshare-pid -- /bin/sh -c 'kill -TERM $$; sleep 5'
+expect "--unshare-net: only a loopback device" 0 '^1$' -- \
+	run --unshare-net -- /bin/sh -c 'grep -c : /proc/net/dev'
+expect "--unshare-uts --hostname sets the hostname" 0 '^ward-box$' -- \
+	run --unshare-uts --hostname ward-box -- /bin/hostname
+expect_err "--hostname without --unshare-uts is 125" 125 "hostname" -- run --hostname x -- /bin/true
+
 # ---- exit statuses ----
 expect "exit status passes through" 7 '' -- run "${G[@]}" -- "$PROBE" exit 7
 expect "death by signal N is 128+N" 143 '' -- run "${G[@]}" -- "$PROBE" selfsignal 15

@@ -87,9 +87,11 @@ void child_run(const struct child_setup *s)
 {
 	char go;
 
-	/* 1. Die with ward. The check after the prctl closes the window in
-	 * which ward died before the death signal was armed. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->parent)
+	/* 1. Die with ward. If ward died before the death signal was armed,
+	 * step 2's read sees the end of the sync channel and we exit there.
+	 * (In a new pid namespace getppid() is 0: the parent is outside.) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    (!s->pid_namespace && getppid() != s->parent))
 		_exit(WARD_EXIT_ERROR);
 
 	/* 2. Wait until the parent has put us in the sandbox cgroups (and

@@ -316,7 +316,10 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		}
 	}
 
-	if (pipe2(w.sync_pipe, O_CLOEXEC) < 0 || pipe2(w.report_pipe, O_CLOEXEC) < 0) {
+	/* The sync channel is a socket so the release can be sent with
+	 * MSG_NOSIGNAL: a child that died must not kill ward with SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w.sync_pipe) < 0 ||
+	    pipe2(w.report_pipe, O_CLOEXEC) < 0) {
 		r = ward_fail_errno(err, -errno, "creating pipes");
 		goto fail;
 	}
@@ -373,7 +376,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	    (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err)
 				: cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
 		goto fail_child;
-	if (write(w.sync_pipe[1], "g", 1) != 1) {
+	if (send(w.sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
 	}

@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -153,7 +154,8 @@ static int take_listener(int sock_fd, pid_t child, ward_error *err)
 	int listener = (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
 	if (listener < 0)
 		return ward_fail_errno(err, -errno, "supervisor: pidfd_getfd");
-	if (write(sock_fd, "y", 1) != 1) {
+	/* A child that died meanwhile must not take ward down with SIGPIPE. */
+	if (send(sock_fd, "y", 1, MSG_NOSIGNAL) != 1) {
 		close(listener);
 		return ward_fail(err, -EPIPE, "supervisor: the child went away");
 	}
