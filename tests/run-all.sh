@@ -39,7 +39,7 @@ echo "== integration tests"
 WORK=$(mktemp -d /tmp/ward-it.XXXXXX)
 chmod 755 "$WORK"
 mkdir "$WORK/bin"
-cp "$BUILD/ward" "$BUILD"/progs/* "$WORK/bin/"
+cp "$BUILD/ward" "$BUILD"/progs/* examples/policy.yaml "$WORK/bin/"
 chmod -R a+rX "$WORK/bin"
 tests/integration/test_run.sh "$WORK" >"$LOG/it-root.tap" 2>&1
 cat "$LOG/it-root.tap"; count_tap "$LOG/it-root.tap"

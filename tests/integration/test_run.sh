@@ -427,6 +427,20 @@ else
 	t_fail "--explain" "$ERR"
 fi
 
+# ---- the example policy of the README checks out on this host ----
+if [ -f "$BIN/policy.yaml" ]; then
+	expect "ward check examples/policy.yaml" 0 'policy.yaml: ok$' -- check "$BIN/policy.yaml"
+	# argv[0] is "git" (bash's exec -a); /bin/true stands in for git.
+	expect "examples/policy.yaml: git push --force is stopped" 126 '' -- \
+		run -p "$BIN/policy.yaml" -- /bin/bash -c 'exec -a git /bin/true push --force-with-lease'
+	expect "examples/policy.yaml: git push (no force) runs" 0 '' -- \
+		run -p "$BIN/policy.yaml" -- /bin/bash -c 'exec -a git /bin/true push origin main'
+	expect "examples/policy.yaml: /etc/shadow is a hole in the /etc grant" 1 '^EACCES$' -- \
+		run -p "$BIN/policy.yaml" "${G[@]}" -- "$PROBE" read /etc/shadow
+else
+	t_skip "examples/policy.yaml" "not copied next to the test programs"
+fi
+
 # ---- features ----
 run_ward features
 if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -qi "landlock.*7" && printf '%s' "$OUT" | grep -qi "bpf-lsm.*no"; then
