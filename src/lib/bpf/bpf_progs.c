@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/bpf_internal.h"
@@ -111,9 +112,63 @@ static void obj_closep(struct bpf_object **obj)
 	bpf_object__close(*obj);
 }
 
+/* ---- which build the pinned programs came from ----
+ * Pins outlive ward: after an upgrade (same map layout, new programs) the
+ * old programs must not keep deciding. A pinned array holds, per object, a
+ * hash of its ELF (keyed by the program's index); a mismatch makes the load
+ * replace that program. */
+static uint64_t object_fingerprint(const struct bpf_prog_desc *desc)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a: identity, not security */
+	size_t size = 0;
+	const unsigned char *p = desc->elf_bytes(&size);
+	for (size_t k = 0; k < size; k++)
+		h = (h ^ p[k]) * 1099511628211ull;
+	return h ? h : 1; /* 0 is "never recorded" */
+}
+
+static void build_path(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/ward_build", bpf_pin_dir());
+}
+
+static int build_map_fd(bool create)
+{
+	char path[256];
+	build_path(path, sizeof(path));
+	int fd = bpf_obj_get(path);
+	if (fd >= 0 || !create)
+		return fd;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ward_build", sizeof(uint32_t), sizeof(uint64_t),
+			    64, NULL);
+	if (fd >= 0 && bpf_obj_pin(fd, path) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool build_matches(const struct bpf_prog_desc *desc, uint64_t want)
+{
+	_cleanup_close_ int fd = build_map_fd(false);
+	uint32_t key = (uint32_t)(desc - bpf_progs);
+	uint64_t have = 0;
+	return fd >= 0 && bpf_map_lookup_elem(fd, &key, &have) == 0 && have == want;
+}
+
+static void build_record(const struct bpf_prog_desc *desc, uint64_t value)
+{
+	_cleanup_close_ int fd = build_map_fd(true);
+	uint32_t key = (uint32_t)(desc - bpf_progs);
+	if (fd >= 0)
+		bpf_map_update_elem(fd, &key, &value, BPF_ANY);
+}
+
 /* Loads and pins DESC alone; LSM programs are attached and their link
- * pinned, so the hook stays after this process exits. */
-static int load_one(const struct bpf_prog_desc *desc, struct bpf_prog_state *state)
+ * pinned, so the hook stays after this process exits. With REPLACE, pins of
+ * an older build are swapped for the new ones; an old LSM link is unpinned
+ * (detached) only once the new one is attached, so the hook never lapses. */
+static int load_one(const struct bpf_prog_desc *desc, struct bpf_prog_state *state, bool replace)
 {
 	size_t size = 0;
 	const void *elf = desc->elf_bytes(&size);
@@ -152,6 +207,8 @@ static int load_one(const struct bpf_prog_desc *desc, struct bpf_prog_state *sta
 
 	char path[256];
 	pin_path(path, sizeof(path), "progs", desc->name);
+	if (replace)
+		unlink(path); /* what still uses the old program keeps it alive */
 	r = bpf_program__pin(mine, path);
 	if (r < 0) {
 		snprintf(state->why, sizeof(state->why), "pinning %s: %s", path, strerror(-r));
@@ -168,6 +225,8 @@ static int load_one(const struct bpf_prog_desc *desc, struct bpf_prog_state *sta
 		return r;
 	}
 	pin_path(path, sizeof(path), "links", desc->name);
+	if (replace)
+		unlink(path);
 	r = bpf_link__pin(link, path);
 	bpf_link__destroy(link); /* the pin holds the attachment now */
 	if (r < 0) {
@@ -199,12 +258,17 @@ int bpf_progs_load(const char *object, struct bpf_prog_state *states, ward_error
 		state->tried = true;
 		state->loaded = pinned("progs", desc->name);
 		state->attached = desc->lsm && pinned("links", desc->name);
-		if (state->loaded && (!desc->lsm || state->attached))
+		/* Pins of another build are replaced, never reused. */
+		uint64_t build = object_fingerprint(desc);
+		bool stale = state->loaded && !build_matches(desc, build);
+		if (!stale && state->loaded && (!desc->lsm || state->attached))
 			continue;
-		if (state->loaded) /* pinned but its link is gone: start over */
+		if (!stale && state->loaded) /* pinned but its link is gone: start over */
 			unlink_pin(desc);
-		state->loaded = false;
-		r = load_one(desc, state);
+		state->loaded = state->attached = false;
+		r = load_one(desc, state, stale);
+		if (r == 0)
+			build_record(desc, build);
 		if (r < 0 && !first) {
 			first = r;
 			first_name = desc->name;
