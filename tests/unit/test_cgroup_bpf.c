@@ -437,6 +437,43 @@ static void test_pinned_programs_are_reused(void **state)
 	close(fd2);
 }
 
+static uint32_t pinned_prog_id(const struct bpf_prog_desc *desc)
+{
+	int fd = bpf_prog_pinned_fd(desc);
+	assert_true(fd >= 0);
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof(info);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	close(fd);
+	return info.id;
+}
+
+/* A pin left by another build of ward (same layout, other programs) is
+ * replaced on the next load, then reused. */
+static void test_pins_of_another_build_are_replaced(void **state)
+{
+	SKIP_IF_UNUSABLE();
+	(void)state;
+	uint32_t before = pinned_prog_id(&bpf_progs[0]);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/ward_build", bpf_pin_dir());
+	int map = bpf_obj_get(path);
+	assert_true(map >= 0);
+	uint32_t key = 0; /* bpf_progs[0]'s slot */
+	uint64_t other_build = 42;
+	assert_int_equal(bpf_map_update_elem(map, &key, &other_build, BPF_ANY), 0);
+	close(map);
+
+	struct bpf_prog_state states[64];
+	ward_error err = {0};
+	assert_true(bpf_progs_count <= 64);
+	assert_int_equal(bpf_progs_load(bpf_progs[0].object, states, &err), 0);
+	uint32_t replaced = pinned_prog_id(&bpf_progs[0]);
+	assert_int_not_equal(before, replaced);
+	assert_int_equal(bpf_progs_load(bpf_progs[0].object, states, &err), 0);
+	assert_int_equal(pinned_prog_id(&bpf_progs[0]), replaced); /* this build's: reused */
+}
+
 /* ---- compilation of rules (no kernel) ---- */
 
 /* ---- escalation: LSM only ---- */
@@ -583,6 +620,7 @@ int main(void)
 		T(test_destroy_removes_every_entry),
 		T(test_gc_collects_sandbox_whose_cgroup_is_gone),
 		T(test_pinned_programs_are_reused),
+		T(test_pins_of_another_build_are_replaced),
 		T(test_kill_after_on_cgroup_programs_alone_is_refused),
 		cmocka_unit_test(test_kill_after_yaml_sets_both_fields),
 		cmocka_unit_test(test_kill_after_yaml_refuses_half_or_zero),
