@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "landlock_child.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -143,48 +145,6 @@ static void free_plan(struct plan *plan)
 	VEC_FREE(&plan->tcp_bind_ports);
 }
 
-static int prepare(const struct plan *plan)
-{
-	int fd = -1;
-	ward_error err = {0};
-	int r = landlock_prepare(plan, &fd, &err);
-	if (r < 0)
-		print_error("landlock_prepare: %s\n", err.message);
-	assert_int_equal(r, 0);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-/* ---- running an operation in a child ---- */
-
-typedef int (*op_fn)(const char *arg);
-
-static int wait_child(pid_t pid)
-{
-	int status;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-}
-
-/* Runs OP(ARG) in a child restricted by RULESET_FD (none when -1); returns
- * the errno OP returned, 0 on success. */
-static int run(int ruleset_fd, op_fn op, const char *arg)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (ruleset_fd >= 0) {
-			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-				_exit(250);
-			if (landlock_enforce(ruleset_fd) < 0)
-				_exit(251);
-		}
-		_exit(op(arg));
-	}
-	return wait_child(pid);
-}
 
 static int run_in(const struct plan *plan, op_fn op, const char *arg)
 {

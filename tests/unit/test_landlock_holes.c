@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "landlock_child.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -176,48 +178,6 @@ static void free_plan(struct plan *plan)
 	VEC_FREE(&plan->fs_holes);
 }
 
-static int prepare(const struct plan *plan)
-{
-	int fd = -1;
-	ward_error err = {0};
-	int r = landlock_prepare(plan, &fd, &err);
-	if (r < 0)
-		print_error("landlock_prepare: %s\n", err.message);
-	assert_int_equal(r, 0);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-/* ---- running an operation in a child ---- */
-
-typedef int (*op_fn)(const char *arg);
-
-static int wait_child(pid_t pid)
-{
-	int status;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-}
-
-/* OP(ARG) in a child restricted by RULESET_FD (none when -1): its errno, 0
- * on success. */
-static int run(int ruleset_fd, op_fn op, const char *arg)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (ruleset_fd >= 0) {
-			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-				_exit(250);
-			if (landlock_enforce(ruleset_fd) < 0)
-				_exit(251);
-		}
-		_exit(op(arg));
-	}
-	return wait_child(pid);
-}
 
 static int result_of(long r)
 {
