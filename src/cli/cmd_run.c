@@ -375,6 +375,15 @@ int cmd_run(int argc, char **argv)
 		.event_userdata = &sink,
 		.forward_signals = 1,
 	};
+	/* Signals meant for the program stay blocked in ward for the whole run
+	 * (the library forwards them while it waits): one arriving between two
+	 * steps must neither kill ward before it cleans up nor be lost. */
+	sigset_t forwarded;
+	sigemptyset(&forwarded);
+	static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&forwarded, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &forwarded, NULL);
 	struct ward_exit exit_info;
 	int r = ward_run(policy, command, &options, &exit_info, &err);
 	if (r < 0) {

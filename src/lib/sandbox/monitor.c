@@ -128,15 +128,22 @@ static int timer_arm(uint64_t ms)
 	return fd;
 }
 
-static int signalfd_for_forwarding(void)
+/* The signals must be blocked for signalfd to see them; OLD receives the
+ * caller's mask, restored when the wait ends. */
+static int signalfd_for_forwarding(sigset_t *old)
 {
 	sigset_t set;
 	sigemptyset(&set);
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
 		sigaddset(&set, forwarded_signals[i]);
-	/* The signals must be blocked for signalfd to see them. */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		pthread_sigmask(SIG_SETMASK, old, NULL);
+		errno = e;
+	}
+	return fd;
 }
 
 /* A signal the terminal sent (Ctrl-C) reached the program's process group
@@ -265,13 +272,15 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		if (timer_fd < 0)
 			return ward_fail_errno(err, timer_fd, "arming the timeout");
 	}
+	sigset_t caller_mask;
 	if (sb->forward_signals) {
-		sig_fd = signalfd_for_forwarding();
+		sig_fd = signalfd_for_forwarding(&caller_mask);
 		if (sig_fd < 0)
 			return ward_fail_errno(err, -errno, "signalfd");
 	}
 
 	bool timed_out = false;
+	int r = 0;
 	for (;;) {
 		struct pollfd fds[4] = {
 			{.fd = sb->pidfd, .events = POLLIN},
@@ -283,7 +292,8 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return ward_fail_errno(err, -errno, "waiting for the sandbox");
+			r = ward_fail_errno(err, -errno, "waiting for the sandbox");
+			break;
 		}
 		if (fds[0].revents)
 			break;
@@ -296,6 +306,14 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			ward_sandbox_kill(sb);
 		}
 	}
+	if (sig_fd >= 0) {
+		/* What came meanwhile goes to the program (or nowhere); then the
+		 * caller's own mask is back. */
+		forward_pending_signals(sb, sig_fd);
+		pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+	}
+	if (r < 0)
+		return r;
 	finish(sb, timed_out);
 	if (sb->sup) {
 		sup_stop(sb->sup);
