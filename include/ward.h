@@ -129,10 +129,15 @@ int ward_features_print(FILE *out, ward_error *err);
 /* Called once per event with one JSON object (no newline). */
 typedef void (*ward_event_fn)(const char *json, void *userdata);
 
+/* The signals ward forwards to a sandbox (forward_signals): a caller that
+ * blocks them for a whole run uses the same list,
+ *   static const int sigs[] = {WARD_FORWARDED_SIGNALS}; */
+#define WARD_FORWARDED_SIGNALS SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
+
 struct ward_spawn_options {
 	ward_event_fn on_event; /* may be NULL */
 	void *event_userdata;
-	/* Forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 sent to this
+	/* Forward WARD_FORWARDED_SIGNALS sent to this
 	 * process to the sandbox while ward_sandbox_wait() runs. The caller must
 	 * not otherwise consume those signals. */
 	int forward_signals;

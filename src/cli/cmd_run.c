@@ -380,7 +380,7 @@ int cmd_run(int argc, char **argv)
 	 * steps must neither kill ward before it cleans up nor be lost. */
 	sigset_t forwarded;
 	sigemptyset(&forwarded);
-	static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	static const int forwarded_signals[] = {WARD_FORWARDED_SIGNALS};
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		sigaddset(&forwarded, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);

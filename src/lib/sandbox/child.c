@@ -58,7 +58,7 @@ static void init_forward_signal(int sig)
  * reaps orphans and exits the way the program did. */
 static __attribute__((noreturn)) void run_namespace_init(const struct child_setup *s, pid_t child)
 {
-	static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	static const int forwarded[] = {WARD_FORWARDED_SIGNALS};
 	init_child_pid = child;
 	/* The program reports its own exec failure; the parent waits for EOF. */
 	close(s->report_fd);

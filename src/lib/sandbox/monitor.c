@@ -21,7 +21,7 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
-static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+static const int forwarded_signals[] = {WARD_FORWARDED_SIGNALS};
 
 static void emit_warning(struct ward_sandbox *sb, const char *message)
 {
