@@ -45,38 +45,6 @@ static char *path_in(const char *rel)
 	return path;
 }
 
-static int write_file(const char *path, const char *data, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, data, strlen(data));
-	close(fd);
-	return n == (ssize_t)strlen(data) ? 0 : -1;
-}
-
-static int copy_file(const char *from, const char *to, mode_t mode)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	int r = in >= 0 && out >= 0 ? 0 : -1;
-	char buf[65536];
-	ssize_t n;
-	while (!r && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			r = -1;
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return r;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int group_setup(void **state)
 {
 	char why[160] = "";
