@@ -103,6 +103,8 @@ void plan_free(struct plan *plan);
 void plan_print(const struct plan *plan, FILE *out);
 /* The plan as a JSON array (caller frees). */
 char *plan_to_json(const struct plan *plan);
+/* The same as a json-c array (caller puts it), for events that embed it. */
+struct json_object *plan_to_json_object(const struct plan *plan);
 
 const char *plan_status_name(enum plan_status status);
 

@@ -26,7 +26,7 @@ void plan_print(const struct plan *plan, FILE *out)
 		fprintf(out, "refused: some rules cannot be enforced on this host\n");
 }
 
-char *plan_to_json(const struct plan *plan)
+json_object *plan_to_json_object(const struct plan *plan)
 {
 	json_object *arr = json_object_new_array();
 	if (!arr)
@@ -46,6 +46,14 @@ char *plan_to_json(const struct plan *plan)
 			json_object_new_string(ward_loc_format(e->loc, where, sizeof(where))));
 		json_object_array_add(arr, o);
 	}
+	return arr;
+}
+
+char *plan_to_json(const struct plan *plan)
+{
+	json_object *arr = plan_to_json_object(plan);
+	if (!arr)
+		return NULL;
 	char *text = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
 	json_object_put(arr);
 	return text;

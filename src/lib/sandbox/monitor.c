@@ -76,10 +76,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	json_object_object_add(
 		ev, "mode",
 		json_object_new_string(policy->mode == WARD_MODE_AUDIT ? "audit" : "enforce"));
-	_cleanup_free_ char *plan = plan_to_json(&sb->plan);
-	json_object *parsed = plan ? json_tokener_parse(plan) : NULL;
-	if (parsed)
-		json_object_object_add(ev, "plan", parsed);
+	json_object *plan = plan_to_json_object(&sb->plan);
+	if (plan)
+		json_object_object_add(ev, "plan", plan);
 	event_emit(&sb->sink, ev);
 }
 
