@@ -41,14 +41,23 @@ chmod 755 "$WORK"
 mkdir "$WORK/bin"
 cp "$BUILD/ward" "$BUILD"/progs/* examples/policy.yaml "$WORK/bin/"
 chmod -R a+rX "$WORK/bin"
-tests/integration/test_run.sh "$WORK" >"$LOG/it-root.tap" 2>&1
-cat "$LOG/it-root.tap"; count_tap "$LOG/it-root.tap"
-if command -v setpriv >/dev/null; then
-	tests/integration/test_run.sh "$WORK" 65534 >"$LOG/it-user.tap" 2>&1
-	cat "$LOG/it-user.tap"; count_tap "$LOG/it-user.tap"
-else
-	echo "ok # SKIP unprivileged integration run: setpriv not installed"; SKIP=$((SKIP + 1))
-fi
+# Every tests/integration/test_*.sh, as root and as an unprivileged user;
+# a topic is selected with IT_ONLY=name (e.g. IT_ONLY=test_run).
+for it in tests/integration/test_*.sh; do
+	topic=$(basename "$it" .sh)
+	[ -n "${IT_ONLY:-}" ] && [ "$topic" != "$IT_ONLY" ] && continue
+	echo "-- $topic"
+	"$it" "$WORK" >"$LOG/$topic-root.tap" 2>&1
+	cat "$LOG/$topic-root.tap"; count_tap "$LOG/$topic-root.tap"
+	grep -q '^1\.\.[0-9]' "$LOG/$topic-root.tap" || { echo "not ok - $topic (root) ended without a plan line"; FAIL=$((FAIL + 1)); }
+	if command -v setpriv >/dev/null; then
+		"$it" "$WORK" 65534 >"$LOG/$topic-user.tap" 2>&1
+		cat "$LOG/$topic-user.tap"; count_tap "$LOG/$topic-user.tap"
+		grep -q '^1\.\.[0-9]' "$LOG/$topic-user.tap" || { echo "not ok - $topic (uid 65534) ended without a plan line"; FAIL=$((FAIL + 1)); }
+	else
+		echo "ok # SKIP $topic as an unprivileged user: setpriv not installed"; SKIP=$((SKIP + 1))
+	fi
+done
 rm -rf "$WORK"
 
 if [ -x tests/vm/run.sh ]; then
