@@ -313,8 +313,7 @@ class Process:
             try:
                 self._spawned.wait()
             except BaseException:
-                self.kill()
-                self._thread.join(_ABORT_JOIN_SECONDS)
+                self._abort()
                 raise
         except BaseException:
             for fd in parent_fds.values():
@@ -334,7 +333,11 @@ class Process:
                 _close(fd)
             self._thread.join()
             raise self._spawn_error
-        self._wrap_pipes(parent_fds)
+        try:
+            self._wrap_pipes(parent_fds)
+        except BaseException:
+            self._abort()
+            raise
 
     # -- setup --
     @staticmethod
