@@ -83,3 +83,36 @@ def test_sigint_in_communicate_with_output_pending():
             sigint_soon()
             p.communicate()
     assert not alive(pid)
+
+
+def test_sigint_under_asyncio_run_kills_the_sandbox():
+    import asyncio
+    pids = []
+
+    async def main():
+        def on_event(ev):
+            if ev["type"] == "start":
+                pids.append(ev["pid"])
+                sigint_soon()
+        await ward.run_async(["/bin/sleep", "60"], on_event=on_event)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(main())
+    assert time.monotonic() - started < 10
+    assert pids and not alive(pids[0])
+
+
+def test_interpreter_exit_kills_running_sandboxes(workdir):
+    import subprocess
+    import sys
+    from conftest import ROOT
+    code = ("import sys; sys.path.insert(0, sys.argv[1])\n"
+            "import libward_sandbox as w\n"
+            "p = w.Sandbox().spawn(['/bin/sleep', '60'])\n"
+            "print(p.pid, flush=True)\n")  # and exit without waiting
+    started = time.monotonic()
+    r = subprocess.run(["/usr/bin/python3", "-c", code, os.path.join(ROOT, "bindings", "python")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - started < 20
+    assert not alive(int(r.stdout))
