@@ -104,7 +104,6 @@ def test_sigint_under_asyncio_run_kills_the_sandbox():
 
 def test_interpreter_exit_kills_running_sandboxes(workdir):
     import subprocess
-    import sys
     from conftest import ROOT
     code = ("import sys; sys.path.insert(0, sys.argv[1])\n"
             "import libward_sandbox as w\n"

@@ -3,7 +3,6 @@ import errno
 import os
 import socket
 import subprocess
-import sys
 
 import pytest
 
@@ -217,3 +216,8 @@ def test_close_fds_keeps_the_callers_descriptors_from_the_program():
 def test_the_process_is_gone_after_run():
     r = ward.run(["/bin/sh", "-c", "echo $$"], capture_output=True, text=True)
     assert not alive(int(r.stdout))
+
+
+def test_str_input_without_text_is_a_type_error():
+    with pytest.raises(TypeError, match="input must be bytes"):
+        ward.run(["/bin/cat"], input="text", capture_output=True)

@@ -29,7 +29,7 @@ class Error(ctypes.Structure):
     ]
 
     def text(self) -> str:
-        return self.message.decode(errors="replace")
+        return str(self.message.decode(errors="replace"))
 
 
 class Exit(ctypes.Structure):

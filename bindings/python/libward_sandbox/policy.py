@@ -143,7 +143,7 @@ class Policy:
                 if rc < 0:
                     raise self._explain_error(from_ward(err.code or rc, err.exit_status,
                                                         err.text()), kind, text)
-            return handle
+            return int(handle)
         except BaseException:
             lib.ward_policy_free(handle)
             raise
@@ -195,7 +195,7 @@ class Policy:
 
     def to_dict(self) -> Dict[str, Any]:
         """The keyword arguments this policy was made from (empty for load/from_yaml)."""
-        return json.loads(json.dumps(self._doc))
+        return dict(json.loads(json.dumps(self._doc)))
 
     def __repr__(self) -> str:
         parts = []

@@ -20,7 +20,7 @@ import subprocess
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple,
+from typing import (Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple,
                     Union)
 
 from . import _native
@@ -99,16 +99,16 @@ class Verdict:
     def deny(error: int = _errno.EPERM) -> "Verdict":
         return Verdict("deny", error)
 
-    ALLOW: "Verdict" = None  # type: ignore[assignment]
-    DENY: "Verdict" = None  # type: ignore[assignment]
-    AUDIT: "Verdict" = None  # type: ignore[assignment]
-    KILL: "Verdict" = None  # type: ignore[assignment]
+    ALLOW: ClassVar["Verdict"]
+    DENY: ClassVar["Verdict"]
+    AUDIT: ClassVar["Verdict"]
+    KILL: ClassVar["Verdict"]
 
 
-Verdict.ALLOW = Verdict("allow")  # type: ignore[misc]
-Verdict.DENY = Verdict("deny", _errno.EPERM)  # type: ignore[misc]
-Verdict.AUDIT = Verdict("audit")  # type: ignore[misc]
-Verdict.KILL = Verdict("kill")  # type: ignore[misc]
+Verdict.ALLOW = Verdict("allow")
+Verdict.DENY = Verdict("deny", _errno.EPERM)
+Verdict.AUDIT = Verdict("audit")
+Verdict.KILL = Verdict("kill")
 
 _KINDS = {"allow": _native.VERDICT_ALLOW, "deny": _native.VERDICT_DENY,
           "audit": _native.VERDICT_AUDIT, "kill": _native.VERDICT_KILL}
@@ -282,14 +282,15 @@ class Process:
         self._policy_fn = sandbox._policy_fn
 
         lib = _native.library()
-        handle = sandbox._policy._build()
+        built = sandbox._policy._build()
+        handle: Optional[int] = built
         child_close: List[int] = []
         parent_fds: Dict[str, int] = {}
         self._cancel_r = self._cancel_w = -1
         try:
-            self._apply_overrides(lib, handle, cwd, env)
+            self._apply_overrides(lib, built, cwd, env)
             if self._policy_fn is not None:
-                self._set_callback(lib, handle, sandbox)
+                self._set_callback(lib, built, sandbox)
             config = _native.SpawnConfig()
             lib.ward_spawn_config_init(ctypes.byref(config))
             self._event_cb = _native.EVENT_FN(self._deliver_event)
@@ -305,8 +306,8 @@ class Process:
             config.cancel_fd = self._cancel_r
             self._config = config
             self._argv_c = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
-            self._handle = handle
-            handle = None
+            self._handle = built
+            handle = None  # owned by the sandbox thread from here
             self._thread = threading.Thread(target=self._serve, name="ward-sandbox")
             _live.add(self)
             self._thread.start()
@@ -358,8 +359,9 @@ class Process:
 
     def _set_callback(self, lib: ctypes.CDLL, handle: int, sandbox: "Sandbox") -> None:
         self._verdict_cb = _native.VERDICT_FN(self._ask_policy_fn)
-        lib.ward_policy_set_verdict_callback(handle, self._verdict_cb, None)
-        lib.ward_policy_set_callback_categories(handle, sandbox._categories)
+        if (lib.ward_policy_set_verdict_callback(handle, self._verdict_cb, None) < 0
+                or lib.ward_policy_set_callback_categories(handle, sandbox._categories) < 0):
+            raise WardError("cannot install policy_fn (out of memory or bad categories)")
         if sandbox._policy_fn_timeout is not None:
             ms = max(1, int(sandbox._policy_fn_timeout * 1000))
             lib.ward_policy_set_callback_timeout(handle, ms)
@@ -558,6 +560,9 @@ class Process:
                 data = input
                 if data is not None and self._text and isinstance(data, str):
                     data = data.encode(self._encoding, self._errors)
+                elif data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+                    raise TypeError(f"input must be bytes (or str with text=True), not "
+                                    f"{type(data).__name__}")
                 self._writer = _start_thread(_feed, self.stdin, data)
             elif input is not None and self.stdin is None and self._writer is None:
                 raise ValueError("input= needs stdin=PIPE")
@@ -581,7 +586,7 @@ class Process:
         return out, err
 
     def _partial(self) -> Tuple[Any, Any]:
-        result = []
+        result: List[Any] = []
         for name in ("stdout", "stderr"):
             if name not in self._readers:
                 result.append(None)
