@@ -82,6 +82,7 @@ struct ward_sandbox {
 	int cancel_fd; /* the caller's; readable: kill the sandbox (-1: none) */
 	bool finished;
 	struct ward_exit exit;
+	struct live_entry *live; /* its record for ward ps (live.h), or NULL */
 };
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with
