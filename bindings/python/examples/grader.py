@@ -5,7 +5,9 @@ Each submission is a Python program that must print the sum of the
 integers on its standard input. Some are wrong, one loops forever, one
 eats memory, one tries the network, one tries to read another
 submission's file. All 20 run concurrently (asyncio, one sandbox each:
-no network, 128 MiB, 5 s, its own private /tmp); each gets a verdict.
+no network, 128 MiB, 2 s of CPU time, its own private /tmp); each gets a
+verdict. The time limit is CPU time, not wall-clock time: twenty programs
+on a busy machine take longer to finish, not more CPU.
 
     python3 grader.py        # prints one line per submission; exit 0
 """
@@ -32,11 +34,12 @@ SUBMISSIONS.update({
     "student19": "import sys; sys.exit(3)",
 })
 
-POLICY = ward.Policy(limits={"memory": "128M", "timeout": "5s", "pids": 16})
+POLICY = ward.Policy(limits={"memory": "128M", "cpu_time": "2s", "timeout": "120s",
+                             "pids": 16})
 
 
 def verdict(r: ward.Result) -> str:
-    if r.stats.reason == "timeout":
+    if r.stats.reason in ("cpu-time", "timeout"):
         return "TIME LIMIT"
     if r.stats.reason == "memory" or "MemoryError" in r.stderr:
         return "MEMORY LIMIT"
@@ -53,7 +56,7 @@ async def grade_one(name: str, code: str, workdir: str) -> str:
     # Each submission may read its own file only; student18 tries another's.
     other = os.path.join(workdir, "student00.py")
     r = await ward.run_async([PYTHON, "-I", path, other], POLICY.extend(fs={"read": [path]}),
-                             input=TEST_INPUT, capture_output=True, text=True, timeout=30)
+                             input=TEST_INPUT, capture_output=True, text=True, timeout=180)
     return f"{name}: {verdict(r):<40} {r.stats.wall_ms:>5} ms  {r.stats.peak_memory_bytes >> 20:>4} MiB"
 
 
