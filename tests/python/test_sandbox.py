@@ -31,10 +31,15 @@ def test_communicate_and_result():
 
 
 def test_events_iterate_in_order_and_end_after_exit():
-    with ward.Sandbox().spawn(["/bin/true"]) as p:
-        types = [e["type"] for e in p.events()]
-    assert types[0] == "start" and types[-1] == "exit"
-    assert all(e["sandbox"] == p.sandbox_id for e in p.events())  # a second pass ends too
+    with ward.Sandbox().spawn(["/bin/cat"], stdin=ward.PIPE) as p:
+        events = p.events()
+        assert next(events)["type"] == "start"  # while cat still waits for input
+        p.stdin.close()
+        rest = list(events)
+    assert rest[-1]["type"] == "exit" and rest[-1]["code"] == 0
+    again = list(p.events())  # a second pass replays them all, and ends
+    assert [e["type"] for e in again] == ["start"] + [e["type"] for e in rest]
+    assert all(e["sandbox"] == p.sandbox_id for e in again)
 
 
 def test_kill_stops_every_process():

@@ -14,7 +14,6 @@ import ctypes
 import errno as _errno
 import json
 import os
-import queue
 import signal
 import subprocess
 import threading
@@ -265,7 +264,8 @@ class Process:
         self._encoding = encoding or "utf-8"
         self._errors = errors or "strict"
         self._events: List[Dict[str, Any]] = []
-        self._queue: "queue.Queue[Any]" = queue.Queue()
+        self._events_cond = threading.Condition()
+        self._events_done = False
         self._callback_errors: List[BaseException] = []
         self._lock = threading.Lock()
         self._spawned = threading.Event()
@@ -443,7 +443,9 @@ class Process:
                 _close(self._cancel_w)
                 self._cancel_r = self._cancel_w = -1
             lib.ward_policy_free(self._handle)
-            self._queue.put(_END)
+            with self._events_cond:
+                self._events_done = True
+                self._events_cond.notify_all()
             self._spawned.set()
             self._exited.set()
             self._done.set()
@@ -465,8 +467,9 @@ class Process:
             event = json.loads(text.decode(errors="replace"))
         except ValueError:
             return
-        self._events.append(event)
-        self._queue.put(event)
+        with self._events_cond:
+            self._events.append(event)
+            self._events_cond.notify_all()
         if event.get("type") == "exit":
             self._exited.set()
         if self._on_event is not None:
@@ -533,13 +536,18 @@ class Process:
         self.send_signal(signal.SIGTERM)
 
     def events(self) -> Iterator[Dict[str, Any]]:
-        """ward's events (docs/events.md) as they come, ending after the
-        exit event; events that came before the call come first."""
+        """ward's events (docs/events.md), from the first, as they come;
+        ends when the sandbox is gone (after the exit event). Every call
+        starts from the first event again."""
+        seen = 0
         while True:
-            event = self._queue.get()
-            if event is _END:
-                self._queue.put(_END)  # later iterators end too
-                return
+            with self._events_cond:
+                while seen >= len(self._events) and not self._events_done:
+                    self._events_cond.wait()
+                if seen >= len(self._events):
+                    return
+                event = self._events[seen]
+            seen += 1
             yield event
 
     @property
@@ -645,9 +653,6 @@ class Process:
     def __repr__(self) -> str:
         state = "running" if not self._done.is_set() else f"returncode={self.returncode}"
         return f"<libward_sandbox.Process {self.sandbox_id} {self.args!r} {state}>"
-
-
-_END = object()
 
 
 def _close(fd: int) -> None:
