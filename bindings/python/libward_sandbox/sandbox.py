@@ -307,10 +307,10 @@ class Process:
             self._config = config
             self._argv_c = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
             self._handle = built
-            handle = None  # owned by the sandbox thread from here
             self._thread = threading.Thread(target=self._serve, name="ward-sandbox")
-            _live.add(self)
             self._thread.start()
+            handle = None  # the sandbox thread owns it and the cancel pipe now
+            _live.add(self)
             try:
                 self._spawned.wait()
             except BaseException:
@@ -319,11 +319,11 @@ class Process:
         except BaseException:
             for fd in parent_fds.values():
                 _close(fd)
-            if handle is not None:
+            if handle is not None:  # the sandbox thread never started
                 lib.ward_policy_free(handle)
-            if self._cancel_w >= 0 and not hasattr(self, "_thread"):
                 _close(self._cancel_r)
                 _close(self._cancel_w)
+                self._cancel_r = self._cancel_w = -1
             raise
         finally:
             # The child has its copies (or never will): ours go.
