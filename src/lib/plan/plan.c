@@ -682,6 +682,45 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 	return 0;
 }
 
+/* Accounting and quotas count packets on the sandbox's own v2 cgroup with
+ * cgroup_skb programs: the same privilege and attach point as the cgroup
+ * sock_addr programs. A quota is a rule (refused where it cannot hold);
+ * plain accounting is a figure, on wherever it can be. */
+static int plan_quotas(const struct ward_policy *policy, const struct host_features *host,
+		       struct plan *plan)
+{
+	bool can = host->cgroup_bpf_loads && host->cgroup_v2_usable;
+	plan->net_acct = can;
+	if (can)
+		plan->cgroup = true;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
+		const struct quota_value *q = &policy->quotas[i];
+		if (!q->set)
+			continue;
+		char rule[200], note[200];
+		snprintf(rule, sizeof(rule), "quota %s %llu bytes, then %s", policy_quota_name(i),
+			 (unsigned long long)q->bytes, policy_quota_action_name(q->action));
+		snprintf(note, sizeof(note), "counted per sandbox by cgroup_skb programs%s",
+			 q->action == WARD_QUOTA_REPORT ? "" : "; packets over it are dropped");
+		int r;
+		if (can) {
+			plan->quota_bytes[i] = q->bytes;
+			plan->quota_action[i] = q->action;
+			/* Like limits, quotas protect the host: they hold in audit mode. */
+			r = add_entry(plan, q->loc, LAYER_CGROUP_BPF, PLAN_ENFORCED, note, "%s", rule);
+		} else {
+			r = add_missing(plan, policy, q->loc, LAYER_CGROUP_BPF,
+					!host->cgroup_v2_usable ? host->cgroup_v2_why
+					: host->cgroup_bpf_why[0] ? host->cgroup_bpf_why
+								  : "cgroup BPF does not load here",
+					rule);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int plan_build(const struct ward_policy *policy, const struct host_features *host,
 	       const char *private_tmp, struct plan *out, ward_error *err)
 {
@@ -694,7 +733,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
-	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0) {
+	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
+	    (r = plan_process(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

@@ -326,6 +326,55 @@ int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, str
 	return policy_add_exec_key(policy, path, deny, loc, NULL, err);
 }
 
+static const char *const quota_names[WARD_QUOTA_COUNT_] = {
+	[WARD_QUOTA_NET_EGRESS_BYTES] = "net_egress_bytes",
+	[WARD_QUOTA_NET_INGRESS_BYTES] = "net_ingress_bytes",
+};
+static const char *const quota_actions[] = {
+	[WARD_QUOTA_KILL] = "kill",
+	[WARD_QUOTA_FREEZE] = "freeze",
+	[WARD_QUOTA_REPORT] = "report",
+};
+
+const char *policy_quota_name(enum ward_quota quota)
+{
+	return (int)quota >= 0 && quota < WARD_QUOTA_COUNT_ ? quota_names[quota] : NULL;
+}
+
+const char *policy_quota_action_name(enum ward_quota_action action)
+{
+	return (int)action >= 0 && action <= WARD_QUOTA_REPORT ? quota_actions[action] : "?";
+}
+
+int policy_set_quota(struct ward_policy *policy, const char *name, const char *size,
+		     const char *action, struct ward_loc loc, ward_error *err)
+{
+	int q = -1;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+		if (name && !strcmp(name, quota_names[i]))
+			q = i;
+	if (q < 0)
+		return policy_fail_at(err, loc, NULL,
+				      "unknown quota '%s' (net_egress_bytes or net_ingress_bytes)",
+				      name ? name : "");
+	uint64_t bytes;
+	if (!size || parse_size(size, &bytes) < 0 || bytes == 0)
+		return policy_fail_at(err, loc, NULL,
+				      "quota %s: bad size '%s' (a positive size such as 10M or 1G)",
+				      name, size ? size : "");
+	int a = -1;
+	for (int i = 0; i <= WARD_QUOTA_REPORT; i++)
+		if (!action || !strcmp(action, quota_actions[i]))
+			a = action ? i : WARD_QUOTA_KILL;
+	if (a < 0)
+		return policy_fail_at(err, loc, NULL,
+				      "quota %s: unknown action '%s' (kill, freeze or report)", name,
+				      action);
+	policy->quotas[q] = (struct quota_value){
+		.set = true, .bytes = bytes, .action = (enum ward_quota_action)a, .loc = loc};
+	return 0;
+}
+
 int policy_set_limit(struct ward_policy *policy, enum ward_limit limit, const char *text,
 		     struct ward_loc loc, ward_error *err)
 {
