@@ -13,7 +13,7 @@
 #define WARD_ACCT_LAYOUT 1
 
 struct ward_acct {
-	__u64 bytes;   /* L3 bytes (skb->len) seen in this direction */
+	__u64 bytes; /* L3 bytes (skb->len) seen in this direction */
 	__u64 packets;
 	__u64 quota;   /* bytes; 0: none. Written by user space after attach */
 	__u32 drop;    /* 1: drop packets once over quota (kill/freeze actions) */

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +244,23 @@ static int read_map(int map_fd, uint64_t cgroup_id, struct net_figures *out)
 	out->packets_in = v[DIR_INGRESS].packets;
 	out->ingress_crossed = v[DIR_INGRESS].crossed;
 	return 0;
+}
+
+void bpf_acct_unpin_all(void)
+{
+	glob_t g;
+	if (glob(WARD_BPF_PIN_ROOT "/acct-v*", GLOB_NOSORT, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		static const char *const names[] = {"egress", "ingress", "map"};
+		char path[PATH_MAX];
+		for (size_t k = 0; k < 3; k++) {
+			snprintf(path, sizeof(path), "%s/%s", g.gl_pathv[i], names[k]);
+			unlink(path);
+		}
+		rmdir(g.gl_pathv[i]);
+	}
+	globfree(&g);
 }
 
 int bpf_acct_read(const struct bpf_acct *acct, struct net_figures *out)

@@ -29,5 +29,8 @@ int bpf_acct_read(const struct bpf_acct *acct, struct net_figures *out);
  * ward ps); -ENOENT when nothing is attached there. */
 int bpf_acct_read_cgroup(uint64_t cgroup_id, struct net_figures *out);
 void bpf_acct_detach(struct bpf_acct *acct);
+/* Removes the pins of every build's accounting programs (ward bpf unload):
+ * attached programs stay attached until their sandbox ends. */
+void bpf_acct_unpin_all(void);
 
 #endif

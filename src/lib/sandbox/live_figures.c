@@ -179,7 +179,8 @@ static void add_network(json_object *cgroups, json_object *record)
 		struct net_figures f;
 		if (!dir || stat(dir, &st) < 0 || bpf_acct_read_cgroup(st.st_ino, &f) < 0)
 			continue;
-		json_object_object_add(record, "net_bytes_out", json_object_new_uint64(f.bytes_out));
+		json_object_object_add(record, "net_bytes_out",
+				       json_object_new_uint64(f.bytes_out));
 		json_object_object_add(record, "net_bytes_in", json_object_new_uint64(f.bytes_in));
 		return;
 	}

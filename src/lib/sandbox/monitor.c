@@ -177,8 +177,8 @@ static bool check_quotas(struct ward_sandbox *sb, const struct net_figures *f)
 {
 	bool killed = false;
 	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
-		bool crossed = i == WARD_QUOTA_NET_EGRESS_BYTES ? f->egress_crossed
-								: f->ingress_crossed;
+		bool crossed =
+			i == WARD_QUOTA_NET_EGRESS_BYTES ? f->egress_crossed : f->ingress_crossed;
 		if (!sb->plan.quota_bytes[i] || !crossed || sb->quota_latched[i])
 			continue;
 		sb->quota_latched[i] = true;
@@ -191,10 +191,12 @@ static bool check_quotas(struct ward_sandbox *sb, const struct net_figures *f)
 					       json_object_new_uint64(sb->plan.quota_bytes[i]));
 			json_object_object_add(
 				ev, "bytes",
-				json_object_new_uint64(i == WARD_QUOTA_NET_EGRESS_BYTES ? f->bytes_out
-											: f->bytes_in));
+				json_object_new_uint64(i == WARD_QUOTA_NET_EGRESS_BYTES
+							       ? f->bytes_out
+							       : f->bytes_in));
 			json_object_object_add(
-				ev, "action", json_object_new_string(policy_quota_action_name(action)));
+				ev, "action",
+				json_object_new_string(policy_quota_action_name(action)));
 			event_emit(&sb->sink, ev);
 		}
 		if (sb->finished)
