@@ -65,6 +65,7 @@ enum ward_limit {
 enum ward_quota {
 	WARD_QUOTA_NET_EGRESS_BYTES = 0, /* bytes sent (IP packets, all sockets) */
 	WARD_QUOTA_NET_INGRESS_BYTES,	 /* bytes received */
+	WARD_QUOTA_CPU_TIME,		 /* CPU time of every task together, in ms */
 	WARD_QUOTA_COUNT_,
 };
 
@@ -114,8 +115,9 @@ int ward_policy_exec_deny_argv(ward_policy *policy, const char *words, ward_erro
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err);
 int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode);
-/* NAME "net_egress_bytes" or "net_ingress_bytes"; SIZE as for memory
- * ("10M"); ACTION "kill", "freeze" or "report" (NULL: kill). */
+/* NAME "net_egress_bytes" or "net_ingress_bytes" with SIZE as for memory
+ * ("10M"), or "cpu_time" with a duration ("30s"); ACTION "kill", "freeze"
+ * or "report" (NULL: kill). */
 int ward_policy_set_quota(ward_policy *policy, const char *name, const char *size,
 			  const char *action, ward_error *err);
 /* Escalation: SIGKILL the process that makes the DENIALS-th denial within

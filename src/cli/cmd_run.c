@@ -315,11 +315,16 @@ static void on_event(const char *json, void *userdata)
 	if (!strcmp(kind, "warning") && json_object_object_get_ex(obj, "message", &message))
 		fprintf(stderr, "ward: warning: %s\n", json_object_get_string(message));
 	if (!strcmp(kind, "quota")) {
-		json_object *quota = NULL, *action = NULL;
+		json_object *quota = NULL, *action = NULL, *unit = NULL;
 		json_object_object_get_ex(obj, "quota", &quota);
 		json_object_object_get_ex(obj, "action", &action);
+		json_object_object_get_ex(obj, "unit", &unit);
 		char limit[32];
-		human_size(field_u64(obj, "limit_bytes"), limit, sizeof(limit));
+		if (unit && !strcmp(json_object_get_string(unit), "ms"))
+			snprintf(limit, sizeof(limit), "%.1fs",
+				 (double)field_u64(obj, "limit") / 1000);
+		else
+			human_size(field_u64(obj, "limit"), limit, sizeof(limit));
 		fprintf(stderr, "ward: quota %s of %s crossed: %s\n",
 			quota ? json_object_get_string(quota) : "?", limit,
 			action ? json_object_get_string(action) : "?");

@@ -101,6 +101,18 @@ if [ -z "$AS_USER" ]; then
 	n=$(count_events quota)
 	if [ "$n" = 1 ]; then t_ok "report-only: exactly one quota event (latched)"; else t_fail "report-only: one event" "got $n"; fi
 
+	# ---- CPU time of all tasks together ----
+	: >"$EV"
+	expect "a 500ms cpu_time quota kills a spinner (137)" 137 '' -- \
+		run --quota cpu_time=500ms --events "$EV" -- "$PY" -c 'while True: pass'
+	used=$(event_field quota used)
+	reason=$(event_field exit reason)
+	if [ -n "$used" ] && [ "$used" -ge 500 ] && [ "$reason" = quota ]; then
+		t_ok "the cpu_time quota event reports ${used} ms used, the exit reason quota"
+	else
+		t_fail "cpu_time quota event" "used=$used reason=$reason"
+	fi
+
 	# ---- --report and --explain ----
 	expect_err "--report prints one line with the network figures" 0 \
 		'^ward: report: .*network out [0-9.]+[KMG]? in .*ended by exit$' -- \
@@ -116,6 +128,8 @@ else
 	expect_err "a quota without cgroup BPF is refused, naming the missing layer (125)" 125 \
 		"cannot enforce 'quota net_egress_bytes .*cgroup-bpf" -- \
 		run --quota net_egress_bytes=10M -- true
+	expect_err "a cpu_time quota without a cgroup of its own is refused (125)" 125 \
+		"cannot enforce 'quota cpu_time" -- run --quota cpu_time=10s -- true
 	expect_err "--report says the network is not measured without root" 0 \
 		'network not measured' -- run --report -- true
 fi
@@ -127,6 +141,8 @@ expect_err "a bad quota size: one line, 125" 125 "bad size 'lots'" -- \
 	run --quota net_egress_bytes=lots -- true
 expect_err "an unknown quota action: one line, 125" 125 "unknown action 'nuke'" -- \
 	run --quota net_egress_bytes=1M:nuke -- true
+expect_err "a bad cpu_time duration: one line, 125" 125 "quota cpu_time: bad duration 'soon'" -- \
+	run --quota cpu_time=soon -- true
 expect_err "--quota without '=': one line, 125" 125 "write NAME=SIZE" -- \
 	run --quota net_egress_bytes -- true
 

@@ -69,7 +69,7 @@ struct limit_value {
 
 struct quota_value {
 	bool set;
-	uint64_t bytes;
+	uint64_t amount; /* bytes, or ms for cpu_time */
 	enum ward_quota_action action;
 	struct ward_loc loc;
 };

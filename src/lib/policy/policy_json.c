@@ -159,7 +159,8 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 		if (!quotas)
 			quotas = json_object_new_object();
 		json_object *q = json_object_new_object();
-		put(q, "bytes", json_object_new_uint64(policy->quotas[i].bytes));
+		put(q, i == WARD_QUOTA_CPU_TIME ? "ms" : "bytes",
+		    json_object_new_uint64(policy->quotas[i].amount));
 		put(q, "action",
 		    json_object_new_string(policy_quota_action_name(policy->quotas[i].action)));
 		put(quotas, policy_quota_name((enum ward_quota)i), q);

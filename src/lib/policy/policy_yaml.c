@@ -921,8 +921,8 @@ static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 
 /* ---- kill_after: {denials: N, seconds: T} ---- */
 
-static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key,
-			    uint64_t max, uint32_t *out)
+static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key, uint64_t max,
+			    uint32_t *out)
 {
 	const char *text;
 	uint64_t n;
@@ -982,12 +982,14 @@ static int quota_one(struct loader *ld, yaml_node_t *value, const char *key, con
 			const char *kname = k && k->type == YAML_SCALAR_NODE
 						    ? (const char *)k->data.scalar.value
 						    : "";
-			const char **slot = !strcmp(kname, "bytes")    ? &size
+			const char **slot = !strcmp(kname, "bytes") || !strcmp(kname, "time")
+						    ? &size
 					    : !strcmp(kname, "action") ? &action
 								       : NULL;
 			if (!slot)
 				return policy_fail_at(ld->err, node_loc(ld, k ? k : value), key,
-						      "unknown key '%s' (expected bytes, action)",
+						      "unknown key '%s' (expected bytes or time, "
+						      "action)",
 						      kname);
 			int r = scalar_text(ld, v, key, slot);
 			if (r < 0)
@@ -1011,11 +1013,17 @@ static int on_quota_ingress(struct loader *ld, yaml_node_t *value, const char *k
 	return quota_one(ld, value, key, "net_ingress_bytes");
 }
 
+static int on_quota_cpu(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return quota_one(ld, value, key, "cpu_time");
+}
+
 static int on_quotas(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
 		{"net_egress_bytes", on_quota_egress},
 		{"net_ingress_bytes", on_quota_ingress},
+		{"cpu_time", on_quota_cpu},
 	};
 	if (is_null(value))
 		return 0;

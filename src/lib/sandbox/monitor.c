@@ -171,15 +171,43 @@ static void emit_limit(struct ward_sandbox *sb, const char *resource, const char
 	event_emit(&sb->sink, ev);
 }
 
-/* A quota crossed yields exactly one event, then its action. Returns true
- * when the action ended the sandbox. */
-static bool check_quotas(struct ward_sandbox *sb, const struct net_figures *f)
+/* What each quota has used so far, and whether the kernel saw it crossed
+ * (network: latched by the programs; CPU: usage over the quota). */
+struct quota_reading {
+	bool have[WARD_QUOTA_COUNT_];
+	uint64_t used[WARD_QUOTA_COUNT_];
+	bool crossed[WARD_QUOTA_COUNT_];
+};
+
+static void read_quotas(struct ward_sandbox *sb, struct quota_reading *q)
 {
-	bool killed = false;
+	memset(q, 0, sizeof(*q));
+	struct net_figures f;
+	if (sb->acct && bpf_acct_read(sb->acct, &f) == 0) {
+		q->have[WARD_QUOTA_NET_EGRESS_BYTES] = q->have[WARD_QUOTA_NET_INGRESS_BYTES] = true;
+		q->used[WARD_QUOTA_NET_EGRESS_BYTES] = f.bytes_out;
+		q->crossed[WARD_QUOTA_NET_EGRESS_BYTES] = f.egress_crossed;
+		q->used[WARD_QUOTA_NET_INGRESS_BYTES] = f.bytes_in;
+		q->crossed[WARD_QUOTA_NET_INGRESS_BYTES] = f.ingress_crossed;
+	}
+	struct cgroup_stats stats;
+	if (sb->plan.quota_amount[WARD_QUOTA_CPU_TIME] && sb->cgroup &&
+	    cgroup_sandbox_stats(sb->cgroup, &stats) == 0) {
+		uint64_t ms = stats.cpu_usage_us / 1000;
+		q->have[WARD_QUOTA_CPU_TIME] = true;
+		q->used[WARD_QUOTA_CPU_TIME] = ms;
+		q->crossed[WARD_QUOTA_CPU_TIME] = ms > sb->plan.quota_amount[WARD_QUOTA_CPU_TIME];
+	}
+}
+
+/* A quota crossed yields exactly one event, then its action. */
+static void poll_quotas(struct ward_sandbox *sb)
+{
+	struct quota_reading q;
+	read_quotas(sb, &q);
 	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
-		bool crossed =
-			i == WARD_QUOTA_NET_EGRESS_BYTES ? f->egress_crossed : f->ingress_crossed;
-		if (!sb->plan.quota_bytes[i] || !crossed || sb->quota_latched[i])
+		if (!sb->plan.quota_amount[i] || !q.have[i] || !q.crossed[i] ||
+		    sb->quota_latched[i])
 			continue;
 		sb->quota_latched[i] = true;
 		enum ward_quota_action action = sb->plan.quota_action[i];
@@ -187,13 +215,12 @@ static bool check_quotas(struct ward_sandbox *sb, const struct net_figures *f)
 		if (ev) {
 			json_object_object_add(ev, "quota",
 					       json_object_new_string(policy_quota_name(i)));
-			json_object_object_add(ev, "limit_bytes",
-					       json_object_new_uint64(sb->plan.quota_bytes[i]));
 			json_object_object_add(
-				ev, "bytes",
-				json_object_new_uint64(i == WARD_QUOTA_NET_EGRESS_BYTES
-							       ? f->bytes_out
-							       : f->bytes_in));
+				ev, "unit",
+				json_object_new_string(i == WARD_QUOTA_CPU_TIME ? "ms" : "bytes"));
+			json_object_object_add(ev, "limit",
+					       json_object_new_uint64(sb->plan.quota_amount[i]));
+			json_object_object_add(ev, "used", json_object_new_uint64(q.used[i]));
 			json_object_object_add(
 				ev, "action",
 				json_object_new_string(policy_quota_action_name(action)));
@@ -204,19 +231,10 @@ static bool check_quotas(struct ward_sandbox *sb, const struct net_figures *f)
 		if (action == WARD_QUOTA_KILL) {
 			sb->quota_killed = true;
 			ward_sandbox_kill(sb);
-			killed = true;
 		} else if (action == WARD_QUOTA_FREEZE && sb->cgroup) {
 			cgroup_sandbox_freeze(sb->cgroup, true);
 		}
 	}
-	return killed;
-}
-
-static void poll_quotas(struct ward_sandbox *sb)
-{
-	struct net_figures f;
-	if (sb->acct && bpf_acct_read(sb->acct, &f) == 0)
-		check_quotas(sb, &f);
 }
 
 static void add_net_figures(struct ward_sandbox *sb, json_object *ev)
@@ -343,13 +361,13 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			return ward_fail_errno(err, -errno, "signalfd");
 	}
 
-	/* Quotas are counted and held in the kernel; ward only looks every
-	 * 20 ms to emit the event and take the action. */
+	/* Quotas are counted in the kernel (network ones also held there);
+	 * ward looks every 20 ms to emit the event and take the action. */
 	_cleanup_close_ int quota_fd = -1;
 	bool quotas = false;
 	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
-		quotas |= sb->plan.quota_bytes[i] != 0;
-	if (quotas && sb->acct) {
+		quotas |= sb->plan.quota_amount[i] != 0;
+	if (quotas) {
 		quota_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		struct itimerspec every = {.it_interval = {.tv_nsec = 20000000},
 					   .it_value = {.tv_nsec = 20000000}};

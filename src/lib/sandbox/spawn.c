@@ -300,7 +300,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 			goto fail;
 	}
 	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
-		const uint64_t *q = sb->plan.quota_bytes;
+		const uint64_t *q = sb->plan.quota_amount;
 		bool quota = q[WARD_QUOTA_NET_EGRESS_BYTES] || q[WARD_QUOTA_NET_INGRESS_BYTES];
 		bool drop = false;
 		for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
