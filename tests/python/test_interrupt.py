@@ -115,3 +115,43 @@ def test_interpreter_exit_kills_running_sandboxes(workdir):
     assert r.returncode == 0, r.stderr
     assert time.monotonic() - started < 20
     assert not alive(int(r.stdout))
+
+
+def test_a_reader_left_by_an_interrupt_never_steals_later_output():
+    # After Ctrl-C in communicate(), its reader thread owns the pipe until
+    # EOF; a later sandbox's pipe must not be read by that old thread.
+    with pytest.raises(KeyboardInterrupt):
+        with ward.Sandbox().spawn(["/bin/sh", "-c", "echo go; exec sleep 60"],
+                                  stdout=ward.PIPE) as p:
+            p.stdout.readline()
+            sigint_soon()
+            p.communicate()
+    for _ in range(20):
+        r = ward.run(["/bin/echo", "mine"], capture_output=True)
+        assert r.stdout == b"mine\n"
+
+
+def test_sigint_delivered_to_another_thread_still_interrupts_the_wait():
+    # The kernel may deliver a process-directed SIGINT to any thread that
+    # does not block it; Python runs the handler only in the main thread,
+    # so the main thread's wait must wake up on its own to notice it.
+    parked = threading.Event()
+    release = threading.Event()
+
+    def bystander():
+        parked.set()
+        release.wait(30)
+    t = threading.Thread(target=bystander)
+    t.start()
+    assert parked.wait(20)
+    try:
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            with ward.Sandbox().spawn(["/bin/sleep", "60"]) as p:
+                signal.pthread_kill(t.ident, signal.SIGINT)
+                p.wait()
+        assert time.monotonic() - started < 10
+        assert p.poll() == -signal.SIGKILL and not alive(p.pid)
+    finally:
+        release.set()
+        t.join()

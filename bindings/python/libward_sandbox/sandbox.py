@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import (Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple,
@@ -307,12 +308,13 @@ class Process:
             self._config = config
             self._argv_c = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
             self._handle = built
-            self._thread = threading.Thread(target=self._serve, name="ward-sandbox")
+            self._thread = threading.Thread(target=_in_quiet_thread(self._serve),
+                                            name="ward-sandbox")
             self._thread.start()
             handle = None  # the sandbox thread owns it and the cancel pipe now
             _live.add(self)
             try:
-                self._spawned.wait()
+                _wait(self._spawned)
             except BaseException:
                 self._abort()
                 raise
@@ -332,7 +334,7 @@ class Process:
         if self._spawn_error is not None:
             for fd in parent_fds.values():
                 _close(fd)
-            self._thread.join()
+            _join(self._thread)
             raise self._spawn_error
         try:
             self._wrap_pipes(parent_fds)
@@ -502,7 +504,7 @@ class Process:
         killing anything (as subprocess does). A KeyboardInterrupt while
         waiting kills the sandbox, then propagates."""
         try:
-            if not self._done.wait(timeout):
+            if not _wait(self._done, timeout):
                 raise TimeoutExpired(self.args, timeout or 0.0)
         except KeyboardInterrupt:
             self._abort()
@@ -543,7 +545,7 @@ class Process:
         while True:
             with self._events_cond:
                 while seen >= len(self._events) and not self._events_done:
-                    self._events_cond.wait()
+                    self._events_cond.wait(_WAKE_SECONDS)
                 if seen >= len(self._events):
                     return
                 event = self._events[seen]
@@ -561,7 +563,6 @@ class Process:
         waits; returns (stdout, stderr) (None for what was not a PIPE).
         TimeoutExpired after TIMEOUT seconds carries what was read so far;
         calling communicate again continues."""
-        import time
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             if self._writer is None and self.stdin is not None:
@@ -581,10 +582,10 @@ class Process:
                     self._readers[name] = (_start_thread(_drain, f, chunks), chunks)
             for t in [self._writer] + [r[0] for r in self._readers.values()]:
                 if t is not None:
-                    t.join(_remaining(deadline))
+                    _join(t, _remaining(deadline))
                     if t.is_alive():
                         raise TimeoutExpired(self.args, timeout or 0.0, *self._partial())
-            if not self._done.wait(_remaining(deadline)):
+            if not _wait(self._done, _remaining(deadline)):
                 raise TimeoutExpired(self.args, timeout or 0.0, *self._partial())
         except KeyboardInterrupt:
             self._abort()
@@ -611,15 +612,21 @@ class Process:
         stops the waiting, not the kill."""
         self.kill()
         try:
-            self._exited.wait(_ABORT_JOIN_SECONDS)
-            if self._done.wait(0.5):
-                self._thread.join()
+            _wait(self._exited, _ABORT_JOIN_SECONDS)
+            if _wait(self._done, 0.5):
+                _join(self._thread)
         finally:
             self._close_pipes()
 
     def _close_pipes(self) -> None:
         for name in ("stdin", "stdout", "stderr"):
             f = getattr(self, name)
+            # A communicate() thread still using a pipe closes it itself at
+            # its end: closing it here would let the descriptor's number be
+            # reused while that thread still reads or writes it.
+            owner = self._writer if name == "stdin" else self._readers.get(name, (None,))[0]
+            if owner is not None and owner.is_alive():
+                continue
             if f is not None:
                 try:
                     f.close()
@@ -643,11 +650,11 @@ class Process:
             self._abort()
             return
         try:
-            self._done.wait()
+            _wait(self._done)
         except BaseException:
             self._abort()
             raise
-        self._thread.join()
+        _join(self._thread)
         self._close_pipes()
 
     def __repr__(self) -> str:
@@ -666,12 +673,61 @@ def _close(fd: int) -> None:
 def _remaining(deadline: Optional[float]) -> Optional[float]:
     if deadline is None:
         return None
-    import time
     return max(0.0, deadline - time.monotonic())
 
 
+# Signals a process receives asynchronously (Ctrl-C, kill): blocked in every
+# thread this module starts, and in libward's threads, which inherit the
+# mask, so that the kernel delivers them to a thread that runs Python's
+# handler promptly. The program itself starts with a clean mask (child.c).
+_SYNCHRONOUS = {getattr(signal, n) for n in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGTRAP",
+                                             "SIGSYS", "SIGABRT", "SIGKILL", "SIGSTOP")
+                if hasattr(signal, n)}
+_ASYNC_SIGNALS = {s for s in signal.valid_signals() if s not in _SYNCHRONOUS}
+
+# A wait in the caller's thread wakes this often: a signal delivered to
+# another thread (one the caller made) only runs Python's handler once the
+# main thread runs bytecode again.
+_WAKE_SECONDS = 0.2
+
+
+def _block_async_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, _ASYNC_SIGNALS)
+
+
+def _in_quiet_thread(fn: Callable[..., None]) -> Callable[..., None]:
+    def run(*args: Any) -> None:
+        _block_async_signals()
+        fn(*args)
+    return run
+
+
+def _wait(event: threading.Event, timeout: Optional[float] = None) -> bool:
+    """event.wait(TIMEOUT) that lets a pending KeyboardInterrupt through."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = _WAKE_SECONDS if deadline is None else min(_WAKE_SECONDS,
+                                                          deadline - time.monotonic())
+        if left <= 0:
+            return event.is_set()
+        if event.wait(left):
+            return True
+
+
+def _join(thread: threading.Thread, timeout: Optional[float] = None) -> None:
+    """thread.join(TIMEOUT), letting a pending KeyboardInterrupt through."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while thread.is_alive():
+        left = _WAKE_SECONDS if deadline is None else min(_WAKE_SECONDS,
+                                                          deadline - time.monotonic())
+        if left <= 0:
+            return
+        thread.join(left)
+
+
 def _start_thread(fn: Callable[..., None], *args: Any) -> threading.Thread:
-    t = threading.Thread(target=fn, args=args, name="ward-pipe", daemon=True)
+    t = threading.Thread(target=_in_quiet_thread(fn), args=args, name="ward-pipe",
+                         daemon=True)
     t.start()
     return t
 
@@ -686,6 +742,11 @@ def _drain(f: Any, chunks: List[bytes]) -> None:
             chunks.append(data)
     except OSError:
         return
+    finally:
+        try:
+            f.close()
+        except (OSError, ValueError):
+            pass
 
 
 def _feed(f: Any, data: Optional[bytes]) -> None:
@@ -700,7 +761,7 @@ def _feed(f: Any, data: Optional[bytes]) -> None:
     finally:
         try:
             f.close()
-        except OSError:
+        except (OSError, ValueError):
             pass
 
 
@@ -806,7 +867,7 @@ def _run_in(sandbox: Sandbox, cmd: Command, *, input: Any = None, capture_output
             p.wait()
             # What was written before the kill is still in the pipes.
             for t, _chunks in p._readers.values():
-                t.join(_ABORT_JOIN_SECONDS)
+                _join(t, _ABORT_JOIN_SECONDS)
             out, err = p._partial()
             raise TimeoutExpired(p.args, timeout or 0.0, out, err) from None
         result = p.result(out, err)
@@ -854,7 +915,7 @@ async def _run_async_in(sandbox: Sandbox, cmd: Command, **kwargs: Any) -> Result
         else:
             loop.call_soon_threadsafe(settle, future.set_result, result)
 
-    threading.Thread(target=target, name="ward-async").start()
+    threading.Thread(target=_in_quiet_thread(target), name="ward-async").start()
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
