@@ -189,6 +189,7 @@ static void test_carveout_without_mount_namespace_is_refused(void **state)
 	ward_error err = {0};
 	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), -EPERM);
 	assert_non_null(strstr(err.message, "/.git/config"));
+	plan_free(&plan);
 	ward_policy_free(policy);
 }
 
