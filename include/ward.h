@@ -111,6 +111,9 @@ int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err)
 int ward_policy_clean_env(ward_policy *policy, int clean);
 int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err);
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags);
+/* A name for the run, shown by `ward ps` and accepted by ward kill|freeze|thaw
+ * (letters, digits, '.', '_', '-'; at most 63). Not part of the rules. */
+int ward_policy_set_name(ward_policy *policy, const char *name, ward_error *err);
 int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_error *err);
 
 /* Checks the policy as a whole (conflicts, paths) and plans it for this host.
@@ -168,6 +171,16 @@ void ward_sandbox_free(ward_sandbox *sandbox);
 /* Runs ARGV under POLICY to completion: spawn + wait + free. */
 int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
 	     struct ward_exit *out, ward_error *err);
+
+/* ---- running sandboxes: ward ps, stats, kill, freeze, thaw ---- */
+/* The running sandboxes the caller may see (its own; root: everyone's) as a
+ * JSON array (caller frees): id, name, pid, argv, uid, started, age_s,
+ * cpu_us, memory_bytes, tasks, denials, figures_source ("cgroup": the
+ * sandbox's own cgroup counters; "proc": summed over its processes). */
+int ward_live_list(char **json_out, ward_error *err);
+/* ACTION ("kill", "freeze", "thaw") on the running sandbox whose id or name
+ * is WHO; the kernel checks the caller's right to it. */
+int ward_live_control(const char *who, const char *action, ward_error *err);
 
 /* ---- supervisor: decisions at run time (src/lib/supervisor, docs/supervisor.md) ---- */
 /* Categories of trapped operations a policy callback is asked about. */

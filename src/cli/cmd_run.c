@@ -43,6 +43,7 @@ enum {
 	OPT_EVENTS,
 	OPT_EXPLAIN,
 	OPT_KILL_AFTER,
+	OPT_NAME,
 	OPT_HELP,
 };
 
@@ -79,6 +80,7 @@ static const struct option run_options[] = {
 	{"events", required_argument, NULL, OPT_EVENTS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+	{"name", required_argument, NULL, OPT_NAME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -202,6 +204,8 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		break;
 	case OPT_HOSTNAME:
 		return ward_policy_set_hostname(policy, f->arg, err);
+	case OPT_NAME:
+		return ward_policy_set_name(policy, f->arg, err);
 	case OPT_MODE:
 		if (!strcmp(f->arg, "enforce"))
 			return ward_policy_set_mode(policy, WARD_MODE_ENFORCE);

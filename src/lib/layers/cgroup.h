@@ -6,6 +6,8 @@
 #ifndef WARD_LAYERS_CGROUP_H
 #define WARD_LAYERS_CGROUP_H
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,6 +40,8 @@ int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);
 uint64_t cgroup_sandbox_v2_id(const struct cgroup_sandbox *cg);
 /* An O_DIRECTORY fd of the v2 cgroup, -1 when none (BPF attach point). */
 int cgroup_sandbox_v2_fd(const struct cgroup_sandbox *cg);
+/* The sandbox's cgroup directories (v2 first), at most MAX; their count. */
+size_t cgroup_sandbox_paths(const struct cgroup_sandbox *cg, char (*out)[PATH_MAX], size_t max);
 /* Kills what is left and removes the directories; frees CG. */
 int cgroup_sandbox_destroy(struct cgroup_sandbox *cg);
 

@@ -114,6 +114,7 @@ struct ward_policy {
 	char *hostname;
 	struct ward_loc hostname_loc; /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
+	char *name; /* the run's name in `ward ps` (ward_policy_set_name), or NULL */
 	VEC(char *) interned; /* origin names that ward_loc.file points into */
 	const char *api_origin; /* interned; the location API calls report */
 	VEC(char *) loading; /* files being loaded, for extends: cycle detection */

@@ -81,6 +81,7 @@ struct ward_sandbox {
 	bool forward_signals;
 	bool finished;
 	struct ward_exit exit;
+	struct live_entry *live; /* its record for ward ps (live.h), or NULL */
 };
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with

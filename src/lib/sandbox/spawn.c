@@ -26,6 +26,7 @@
 #include "host/features.h"
 #include "layers/landlock.h"
 #include "layers/mount_mask.h"
+#include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
@@ -158,6 +159,11 @@ int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
 	return r < 0 ? -errno : 0;
 }
 
+static void count_denial(void *ctx)
+{
+	live_count_denial(ctx);
+}
+
 static void sandbox_release(struct ward_sandbox *sb)
 {
 	if (sb->sup)
@@ -166,6 +172,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 	if (sb->bpf)
 		bpf_sandbox_destroy(sb->bpf);
 	sb->bpf = NULL;
+	/* After the event sources above have stopped: they count denials in it. */
+	live_unpublish(sb);
 	if (sb->cgroup)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
@@ -227,6 +235,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	sb->pid = -1;
 	make_sandbox_id(sb->id, sizeof(sb->id));
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
+	sb->sink.on_denial = count_denial;
+	sb->sink.denial_ctx = sb;
 	if (options) {
 		sb->sink.fn = options->on_event;
 		sb->sink.userdata = options->event_userdata;
@@ -396,6 +406,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
+	live_publish(sb, policy->name, argv);
 	*out = sb;
 	return 0;
 
