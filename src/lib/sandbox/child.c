@@ -29,7 +29,7 @@ static const char *const stage_names[] = {
 	[STAGE_EXEC] = "executing",
 	[STAGE_INIT] = "starting the namespace init",
 	[STAGE_MOUNT] = "masking denied paths in the mount namespace",
-	[STAGE_CAPS] = "dropping CAP_SETFCAP",
+	[STAGE_SETFCAP] = "dropping CAP_SETFCAP",
 };
 
 const char *child_stage_name(int stage)
@@ -129,7 +129,7 @@ void child_run(const struct child_setup *s)
 	 * CAP_SETPCAP (unprivileged, no user namespace) CAP_SETFCAP is not
 	 * held either. */
 	if (prctl(PR_CAPBSET_DROP, CAP_SETFCAP, 0, 0, 0) < 0 && errno != EPERM)
-		fail(s, STAGE_CAPS, errno);
+		fail(s, STAGE_SETFCAP, errno);
 
 	/* 5. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)

@@ -52,7 +52,7 @@ enum child_stage {
 	STAGE_EXEC,
 	STAGE_INIT,
 	STAGE_MOUNT,
-	STAGE_CAPS,
+	STAGE_SETFCAP,
 };
 
 struct child_report {
