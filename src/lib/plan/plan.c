@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "bpf/bpf_layer.h"
+#include "layers/landlock_abi.h"
 #include "plan/layer_caps.h"
 #include "supervisor/supervisor.h"
 
@@ -556,8 +557,23 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (r < 0)
 			return r;
 	}
-	if (host->landlock_abi >= 6)
+	if (host->landlock_abi >= 6) {
 		plan->landlock_scope = true;
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				 "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET and _SIGNAL: EPERM outside",
+				 "net: abstract unix sockets and signals only within the sandbox");
+		if (r < 0)
+			return r;
+	}
+	/* Pathname sockets: the Landlock right where the kernel has it. */
+	if (host->landlock_abi >= WARD_LANDLOCK_ABI_RESOLVE_UNIX) {
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				 "LANDLOCK_ACCESS_FS_RESOLVE_UNIX: EACCES for any other",
+				 "net: pathname unix sockets only inside write grants or made in "
+				 "the sandbox");
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
