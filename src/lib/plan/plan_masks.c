@@ -44,7 +44,10 @@ static int by_length(const void *a, const void *b)
 int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan)
 {
 	size_t n = 0;
-	VEC_FOREACH(&policy->fs, f) n += !f->deny;
+	VEC_FOREACH(&policy->fs, f)
+	{
+		n += !f->deny;
+	}
 	if (n < 2)
 		return 0;
 	struct nested_grant *g = calloc(n, sizeof(*g));
