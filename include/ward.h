@@ -60,6 +60,21 @@ enum ward_limit {
 	WARD_LIMIT_COUNT_,
 };
 
+/* Quotas: a total the sandbox may use, and what happens when it is crossed
+ * (one "quota" event, latched). Counted in the kernel per sandbox. */
+enum ward_quota {
+	WARD_QUOTA_NET_EGRESS_BYTES = 0, /* bytes sent (IP packets, all sockets) */
+	WARD_QUOTA_NET_INGRESS_BYTES,	 /* bytes received */
+	WARD_QUOTA_CPU_TIME,		 /* CPU time of every task together, in ms */
+	WARD_QUOTA_COUNT_,
+};
+
+enum ward_quota_action {
+	WARD_QUOTA_KILL = 0, /* kill the sandbox (packets over quota are dropped meanwhile) */
+	WARD_QUOTA_FREEZE,   /* freeze it (cgroup freezer), for a look before it ends */
+	WARD_QUOTA_REPORT,   /* only the event */
+};
+
 /* Namespaces a policy may ask for. */
 enum {
 	WARD_NS_NET = 1u << 0,
@@ -100,6 +115,11 @@ int ward_policy_exec_deny_argv(ward_policy *policy, const char *words, ward_erro
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err);
 int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode);
+/* NAME "net_egress_bytes" or "net_ingress_bytes" with SIZE as for memory
+ * ("10M"), or "cpu_time" with a duration ("30s"); ACTION "kill", "freeze"
+ * or "report" (NULL: kill). */
+int ward_policy_set_quota(ward_policy *policy, const char *name, const char *size,
+			  const char *action, ward_error *err);
 /* Escalation: SIGKILL the process that makes the DENIALS-th denial within
  * SECONDS ("5/10"). Needs the BPF LSM layer. */
 int ward_policy_set_kill_after(ward_policy *policy, const char *denials_per_seconds,
@@ -150,7 +170,7 @@ struct ward_exit {
 	int exited;	    /* 1: exited with status; 0: killed by signal */
 	int status;	    /* exit status, or the signal number */
 	int code;	    /* the shell convention: status, or 128+signal, or 125/126/127 */
-	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec" */
+	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec", "quota" */
 	uint64_t wall_ms;
 	uint64_t cpu_user_ms, cpu_system_ms;
 	uint64_t peak_memory_bytes; /* 0 when unknown */

@@ -149,20 +149,24 @@ static void command_of(json_object *rec, char *out, size_t size)
 
 static void print_table(json_object *list, FILE *out)
 {
-	fprintf(out, "%-22s %-14s %7s %7s %9s %9s %5s %7s %-6s %s\n", "ID", "NAME", "PID", "AGE",
-		"CPU", "MEM", "TASKS", "DENIALS", "SOURCE", "COMMAND");
+	fprintf(out, "%-22s %-14s %7s %7s %9s %9s %5s %9s %9s %7s %-6s %s\n", "ID", "NAME", "PID",
+		"AGE", "CPU", "MEM", "TASKS", "NET-OUT", "NET-IN", "DENIALS", "SOURCE", "COMMAND");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *rec = json_object_array_get_idx(list, i);
-		char mem[32], age[48], cmd[256];
+		char mem[32], age[48], cmd[256], net_out[32] = "-", net_in[32] = "-";
 		human_bytes(u64_of(rec, "memory_bytes"), mem, sizeof(mem));
+		if (json_object_object_get_ex(rec, "net_bytes_out", NULL)) {
+			human_bytes(u64_of(rec, "net_bytes_out"), net_out, sizeof(net_out));
+			human_bytes(u64_of(rec, "net_bytes_in"), net_in, sizeof(net_in));
+		}
 		human_age(u64_of(rec, "age_s"), age, sizeof(age));
 		command_of(rec, cmd, sizeof(cmd));
 		fprintf(out,
-			"%-22s %-14s %7" PRIu64 " %7s %8.2fs %9s %5" PRIu64 " %7" PRIu64
+			"%-22s %-14s %7" PRIu64 " %7s %8.2fs %9s %5" PRIu64 " %9s %9s %7" PRIu64
 			" %-6s %s\n",
 			str_of(rec, "id", "?"), str_of(rec, "name", "-"), u64_of(rec, "pid"), age,
-			(double)u64_of(rec, "cpu_us") / 1e6, mem, u64_of(rec, "tasks"),
-			u64_of(rec, "denials"), str_of(rec, "figures_source", "?"), cmd);
+			(double)u64_of(rec, "cpu_us") / 1e6, mem, u64_of(rec, "tasks"), net_out,
+			net_in, u64_of(rec, "denials"), str_of(rec, "figures_source", "?"), cmd);
 	}
 }
 

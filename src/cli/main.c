@@ -57,6 +57,9 @@ void cli_usage(FILE *out)
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
 	      "      --name NAME          a name for ward ps / kill / freeze / thaw\n"
+	      "      --quota NAME=SIZE[:kill|freeze|report]  net_egress_bytes, "
+	      "net_ingress_bytes (sizes), cpu_time (duration)\n"
+	      "      --report             print what the run used and why it ended\n"
 	      "\n"
 	      "exit status: the program's; 128+N if it died of signal N; 125 ward's error;\n"
 	      "126 cannot execute; 127 not found\n",

@@ -7,6 +7,7 @@
 #define WARD_LAYERS_CGROUP_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,6 +34,9 @@ int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
 /* The same for the v1 hierarchies only: for a child born in the v2 cgroup
  * (clone3 with CLONE_INTO_CGROUP), which skips a costly migration. */
 int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
+/* Freezes (FROZEN true) or thaws every task: v2 cgroup.freeze or the v1
+ * freezer; -EOPNOTSUPP without either. */
+int cgroup_sandbox_freeze(struct cgroup_sandbox *cg, bool frozen);
 /* SIGKILLs every task in the sandbox (cgroup.kill, or freeze + kill loop). */
 int cgroup_sandbox_kill(struct cgroup_sandbox *cg);
 int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);

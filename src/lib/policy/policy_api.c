@@ -194,6 +194,13 @@ int ward_policy_set_name(ward_policy *policy, const char *name, ward_error *err)
 	return 0;
 }
 
+int ward_policy_set_quota(ward_policy *policy, const char *name, const char *size,
+			  const char *action, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_set_quota(policy, name, size, action, api_loc_of(policy), err);
+}
+
 int ward_policy_set_kill_after(ward_policy *policy, const char *text, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);

@@ -24,6 +24,7 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "host/features.h"
+#include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
 #include "layers/mount_mask.h"
 #include "sandbox/live.h"
@@ -174,6 +175,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 	sb->bpf = NULL;
 	/* After the event sources above have stopped: they count denials in it. */
 	live_unpublish(sb);
+	bpf_acct_detach(sb->acct);
+	sb->acct = NULL;
 	if (sb->cgroup)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
@@ -299,6 +302,22 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
 		    0)
 			goto fail;
+	}
+	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
+		const uint64_t *q = sb->plan.quota_amount;
+		bool quota = q[WARD_QUOTA_NET_EGRESS_BYTES] || q[WARD_QUOTA_NET_INGRESS_BYTES];
+		bool drop = false;
+		for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+			drop |= q[i] && sb->plan.quota_action[i] != WARD_QUOTA_REPORT;
+		r = bpf_acct_attach(cgroup_sandbox_v2_fd(sb->cgroup),
+				    cgroup_sandbox_v2_id(sb->cgroup), q[WARD_QUOTA_NET_EGRESS_BYTES],
+				    q[WARD_QUOTA_NET_INGRESS_BYTES], drop, &sb->acct,
+				    quota ? err : NULL);
+		/* A quota is a rule: it holds or the run does not start. Plain
+		 * accounting is only a figure. */
+		if (r < 0 && quota)
+			goto fail;
+		r = 0;
 	}
 	if (plan_uses_bpf(&sb->plan)) {
 		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
