@@ -80,6 +80,12 @@ expect "fs-deny proj/sec: nothing can be created in it" 1 '^(EACCES|EROFS)$' -- 
 expect "fs-deny proj/sec: proj itself stays writable" 0 '^OK$' -- \
 	run "${G[@]}" -w "$P" --fs-deny "$P/sec" -- "$PROBE" write "$P/sub/b"
 rm -f "$P/sub/b"
+# Started from inside the denied directory: the working directory is
+# entered again through the mask, so a relative path reaches nothing.
+cd "$P/sec" || exit 1
+expect "fs-deny proj/sec, started inside it: a relative read fails" 1 '^(EACCES|ENOENT)$' -- \
+	run "${G[@]}" -w "$P" --fs-deny "$P/sec" -- "$PROBE" read key
+cd / || exit 1
 
 # Hard links made before the run would reach the file past the denial.
 ln "$P/.env" "$P/env-link"

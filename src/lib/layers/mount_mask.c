@@ -126,7 +126,14 @@ int mount_mask_apply(const struct plan *plan)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* The working directory was entered before the masks: it still names
+	 * the directory beneath one, and relative paths would reach what it
+	 * hides. Enter it again by name, through the masks (failing closed:
+	 * a masked working directory stops the run). */
+	char cwd[4096];
+	if (syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0)
+		return -errno;
+	return chdir(cwd) < 0 ? -errno : 0;
 }
 
 /* ---- parent: pre-existing hard links ---- */

@@ -12,9 +12,10 @@
 
 /* In the child, in its new mount namespace, after the grants are mounted and
  * before Landlock: makes every mount private (nothing propagates to the
- * host), then applies PLAN->fs_masks in order. Async-signal-safe (system
- * calls only). Returns 0 or a negative errno; a path missing at start is
- * skipped (see mount_mask_check). */
+ * host), then applies PLAN->fs_masks in order, then enters the working
+ * directory again by name (it may lie beneath a mask). Async-signal-safe
+ * (system calls only). Returns 0 or a negative errno; a path missing at
+ * start is skipped. */
 int mount_mask_apply(const struct plan *plan);
 
 /* In the parent, before the child starts: refuses (-EPERM, ERR naming the
