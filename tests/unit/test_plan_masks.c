@@ -150,6 +150,13 @@ static void test_without_a_mount_namespace_the_deny_is_a_hole(void **state)
 	ward_policy *policy = policy_of(g, a, 1, at("/p/.env"));
 	struct plan plan;
 	ward_error err = {0};
+	/* The hole holds reads and writes; nothing here holds the metadata
+	 * of the denied file, so the run is refused unless allowed. */
+	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), -EPERM);
+	assert_non_null(strstr(err.message, "metadata"));
+	assert_int_equal(entry_for(&plan, rule_of("fs deny ", "/p/.env"))->layer, LAYER_LANDLOCK);
+	plan_free(&plan);
+	assert_int_equal(ward_policy_allow_degraded(policy, "namespaces", &err), 0);
 	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
 	assert_false(plan.mount_ns);
 	assert_int_equal(plan.fs_holes.len, 1);

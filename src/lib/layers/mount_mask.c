@@ -192,6 +192,19 @@ static int check_one(const struct fs_rule *f, ward_error *err)
 	return 0;
 }
 
+/* Is the denial of PATH on the BPF LSM layer, which decides by inode? */
+static bool held_by_inode(const struct plan *plan, const char *path)
+{
+	char rule[sizeof(((struct plan_entry *)0)->rule)];
+	snprintf(rule, sizeof(rule), "fs deny %s", path);
+	VEC_FOREACH(&plan->entries, e)
+	{
+		if (!strcmp(e->rule, rule))
+			return e->layer == LAYER_BPF_LSM && e->status == PLAN_ENFORCED;
+	}
+	return false;
+}
+
 int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
 			   ward_error *err)
 {
@@ -199,7 +212,7 @@ int mount_mask_check_links(const struct plan *plan, const struct ward_policy *po
 		return 0;
 	VEC_FOREACH(&policy->fs, f)
 	{
-		if (!f->deny || !(f->access & WARD_FS_READ))
+		if (!f->deny || !(f->access & WARD_FS_READ) || held_by_inode(plan, f->path))
 			continue;
 		int r = check_one(f, err);
 		if (r < 0)

@@ -179,6 +179,28 @@ static int add_deny_mask(struct plan *plan, const struct fs_rule *f)
 	return VEC_PUSH(&plan->fs_masks, m);
 }
 
+/* The metadata of a path denied on another layer: Landlock has no rights
+ * for chmod, chown, xattrs or utimes, and neither the BPF LSM file hooks
+ * nor the supervisor see them. A mask holds them (on top of the layer that
+ * holds the denial by inode); without a mount namespace nothing does. */
+static int plan_deny_metadata(struct plan *plan, const struct ward_policy *policy,
+			      const struct host_features *host, const struct fs_rule *f)
+{
+	char rule[200];
+	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
+	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
+		int r = add_deny_mask(plan, f);
+		if (r < 0)
+			return r;
+		return add_enforced(plan, f->loc, LAYER_NAMESPACES,
+				    "mount namespace: a read-only mask over it", rule);
+	}
+	return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
+			   "no metadata rights in Landlock, the BPF LSM file hooks or the "
+			   "supervisor; a mask needs a mount namespace",
+			   rule);
+}
+
 /* The entry of a grant nested in a wider one: the mount namespace holds its
  * narrower rights (Landlock would grant it the enclosing grant's). */
 static int plan_carveout_entry(struct plan *plan, const struct ward_policy *policy,
@@ -326,6 +348,8 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, f->loc, layer, note, rule)
 				    : add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
+			if (r >= 0 && layer != LAYER_NONE && layer != LAYER_NAMESPACES)
+				r = plan_deny_metadata(plan, policy, host, f);
 		}
 		if (r < 0)
 			return r;
