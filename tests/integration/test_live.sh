@@ -160,6 +160,38 @@ fi
 as_caller "$WARD" kill "c$TAG"
 wait "$PID_C"
 
+# ---- a forged record (a sandbox that can write its owner's runtime dir) ----
+if [ -z "$AS_USER" ]; then LIVE=/run/ward/live; else LIVE=/tmp/ward-$AS_USER/live; fi
+as_caller sleep 60 &
+VICTIM=$!
+wait_for "victim started" 10 test -e /proc/$VICTIM/stat
+vstart=$(sed 's/.*) //' /proc/$VICTIM/stat | cut -d' ' -f20)
+ward_bg run --name "host$TAG" -- sleep 60
+PID_H=$BG_PID
+wait_for "host$TAG listed" 20 listed "host$TAG"
+FAKE=ward-0000000000f0$TAG
+# Names a live ward (so it is listed) but the victim as its process, and a
+# cgroup that is not the sandbox's.
+as_caller "$PY" -c '
+import json, sys
+live, fake, victim, vstart, ward, uid = sys.argv[1:7]
+wstart = open("/proc/%s/stat" % ward).read().rsplit(")", 1)[1].split()[19]
+rec = {"id": fake, "name": "forged" + fake[-6:], "pid": int(victim), "pid_start": int(vstart),
+       "ward_pid": int(ward), "ward_start": int(wstart), "uid": int(uid), "started": 0,
+       "argv": ["x"], "cgroups": ["/sys/fs/cgroup/unified", "/sys/fs/cgroup/freezer"]}
+open("%s/%s.json" % (live, fake), "w").write(json.dumps(rec))' "$LIVE" "$FAKE" "$VICTIM" "$vstart" "$PID_H" "${AS_USER:-0}"
+as_caller "$WARD" kill "$FAKE" >/dev/null 2>&1
+as_caller "$WARD" freeze "$FAKE" >/dev/null 2>&1
+if kill -0 "$VICTIM" 2>/dev/null && [ "$(cat /sys/fs/cgroup/unified/cgroup.freeze 2>/dev/null || echo 0)" = 0 ]; then
+	t_ok "a forged record cannot make ward kill or freeze what is not its sandbox"
+else
+	t_fail "a forged record cannot make ward kill or freeze what is not its sandbox" "victim gone or cgroup frozen"
+fi
+rm -f "$LIVE/$FAKE.json"
+kill "$VICTIM" 2>/dev/null
+as_caller "$WARD" kill "host$TAG" >/dev/null 2>&1
+wait "$PID_H" 2>/dev/null
+
 # ---- bad input ----
 expect_err "ward stats of an unknown sandbox: one line, 125" 125 "no running sandbox 'nosuch$TAG'" -- stats "nosuch$TAG"
 expect_err "ward kill without an id: one line, 125" 125 'give an id or a name' -- kill

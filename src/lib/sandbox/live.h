@@ -33,6 +33,8 @@ int live_records(json_object **out, ward_error *err);
  * (field 22 of /proc/PID/stat). */
 bool live_process_matches(pid_t pid, unsigned long long start);
 int live_process_start(pid_t pid, unsigned long long *start);
+/* PID's parent, or -1. */
+pid_t live_process_parent(pid_t pid);
 
 /* ---- live_figures.c ---- */
 /* Adds the live figures of RECORD (cpu, memory, tasks, with their source:

@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "host/sysfile.h"
@@ -22,6 +25,40 @@ static const char *record_id(json_object *rec)
 	return json_object_object_get_ex(rec, "id", &v) ? json_object_get_string(v) : "?";
 }
 
+static long record_int(json_object *rec, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(rec, key, &v) ? (long)json_object_get_int64(v) : -1;
+}
+
+/* A record is only a description: a sandboxed program that can write its
+ * owner's runtime directory could forge one. So a cgroup directory is used
+ * for control only when it is ward's own (on a cgroup filesystem, named
+ * .../ward/<the record's id>, no "..") and holds the record's main process;
+ * never a path a forger chose (root acting on another user's records would
+ * otherwise freeze or kill any cgroup). */
+static bool cgroup_dir_is_the_sandbox(json_object *rec, const char *dir)
+{
+	char suffix[96];
+	snprintf(suffix, sizeof(suffix), "/ward/%s", record_id(rec));
+	size_t len = strlen(dir), slen = strlen(suffix);
+	struct statfs fs;
+	if (len <= slen || strcmp(dir + len - slen, suffix) || strstr(dir, "/..") ||
+	    statfs(dir, &fs) < 0 ||
+	    (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC))
+		return false;
+	char procs[PATH_MAX + 32], text[65536];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	if (sysfile_read(procs, text, sizeof(text)) < 0)
+		return false;
+	long pid = record_int(rec, "pid");
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (atol(line) == pid)
+			return true;
+	return false;
+}
+
 /* The first cgroup directory of RECORD holding FILE, or NULL. */
 static const char *cgroup_with(json_object *rec, const char *file, char *path, size_t size)
 {
@@ -30,7 +67,7 @@ static const char *cgroup_with(json_object *rec, const char *file, char *path, s
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(cgroups); i++) {
 		const char *dir = json_object_get_string(json_object_array_get_idx(cgroups, i));
-		if (!dir || dir[0] != '/')
+		if (!dir || dir[0] != '/' || !cgroup_dir_is_the_sandbox(rec, dir))
 			continue;
 		snprintf(path, size, "%s/%s", dir, file);
 		if (access(path, F_OK) == 0)
@@ -51,8 +88,11 @@ static int signal_main(json_object *rec, int sig, ward_error *err)
 	if (pidfd < 0)
 		return ward_fail_errno(err, -errno, "sandbox %s: process %d", record_id(rec),
 				       (int)pid);
-	/* Checked after the pidfd is held: it now names this process for good. */
-	if (!live_process_matches(pid, json_object_get_uint64(startv))) {
+	/* Checked after the pidfd is held: it now names this process for good.
+	 * It must also be a child of the record's ward: a forged record cannot
+	 * aim at the owner's other processes. */
+	if (!live_process_matches(pid, json_object_get_uint64(startv)) ||
+	    live_process_parent(pid) != (pid_t)record_int(rec, "ward_pid")) {
 		close(pidfd);
 		return ward_fail(err, -ESRCH, "sandbox %s has already ended", record_id(rec));
 	}

@@ -52,6 +52,17 @@ int live_process_start(pid_t pid, unsigned long long *start)
 	return state == 'Z' || state == 'X' ? -ESRCH : 0;
 }
 
+pid_t live_process_parent(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (sysfile_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
 bool live_process_matches(pid_t pid, unsigned long long start)
 {
 	unsigned long long now;
