@@ -27,10 +27,11 @@ struct child_setup {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
-	const char *hostname; /* NULL unless a UTS namespace is created */
-	int sync_fd;	      /* read end: the parent writes one byte when ready */
-	int report_fd;	      /* write end, O_CLOEXEC: a child_report on failure */
-	int landlock_fd;      /* -1: no Landlock domain */
+	const char *hostname;	       /* NULL unless a UTS namespace is created */
+	int sync_fd;		       /* read end: the parent writes one byte when ready */
+	int report_fd;		       /* write end, O_CLOEXEC: a child_report on failure */
+	const struct plan *mount_plan; /* NULL: no masks (plan->mount_ns false) */
+	int landlock_fd;	       /* -1: no Landlock domain */
 	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
 	int sup_sock;				  /* the child's end of the listener handover */
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
@@ -53,6 +54,8 @@ enum child_stage {
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_INIT,
+	STAGE_MOUNT,
+	STAGE_SETFCAP,
 };
 
 struct child_report {

@@ -27,6 +27,7 @@
 #include "host/features.h"
 #include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
+#include "layers/mount_mask.h"
 #include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -349,6 +350,9 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	}
 
+	/* A denial that a hard link made before the run would bypass. */
+	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
+		goto fail;
 	if (sb->plan.cgroup) {
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
@@ -418,6 +422,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		.hostname = (ns & WARD_NS_UTS) ? policy->hostname : NULL,
 		.sync_fd = w.sync_pipe[0],
 		.report_fd = w.report_pipe[1],
+		.mount_plan = sb->plan.mount_ns ? &sb->plan : NULL,
 		.landlock_fd = w.landlock_fd,
 		.sup_filter = w.supervised ? &w.sup_filter : NULL,
 		.sup_sock = w.sup_pair[1],
@@ -431,9 +436,9 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 
 	int pidfd = -1;
 	bool born_in_cgroup = false;
-	long pid =
-		spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
-			    &pidfd, &born_in_cgroup);
+	long pid = spawn_clone(clone_flags_for(ns) | (sb->plan.mount_ns ? CLONE_NEWNS : 0),
+			       sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1, &pidfd,
+			       &born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;
