@@ -281,8 +281,7 @@ int cmd_run(int argc, char **argv)
 		if (c == -1)
 			break;
 		if (c == '?') {
-			rc = cli_error("run: unknown option '%s' (see ward --help)",
-				       argv[optind - 1]);
+			rc = cli_unknown_option("run", argv[optind - 1], run_options);
 			goto out;
 		}
 		if (c == ':') {

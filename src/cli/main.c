@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/suggest.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -14,6 +15,25 @@ int cli_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return WARD_EXIT_ERROR;
+}
+
+int cli_unknown_option(const char *command, const char *given, const struct option *options)
+{
+	char word[80];
+	const char *names[64];
+	size_t n = 0;
+	/* "--net-alow=1.2.3.4" names the option "net-alow". */
+	const char *start = given + strspn(given, "-");
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(start, "="), start);
+	for (const struct option *o = options; o->name && n < 64; o++)
+		names[n++] = o->name;
+	const char *guess =
+		given[0] == '-' && given[1] == '-' ? suggest_closest(word, names, n) : NULL;
+	if (guess)
+		return cli_error(
+			"%s: unknown option '%s'; did you mean '--%s'? (see ward %s --help)",
+			command, given, guess, command);
+	return cli_error("%s: unknown option '%s' (see ward %s --help)", command, given, command);
 }
 
 void cli_usage(FILE *out)

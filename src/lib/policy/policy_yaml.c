@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "core/cleanup.h"
+#include "core/suggest.h"
 #include "core/error.h"
 #include "policy/policy_internal.h"
 #include "supervisor/supervisor.h"
@@ -202,12 +203,22 @@ static int walk_mapping(struct loader *ld, yaml_node_t *node, const char *parent
 			i++;
 		if (i == count) {
 			char expected[300] = "";
+			const char *names[32];
+			size_t nnames = 0;
 			for (size_t k = 0; k < count; k++) {
 				strncat(expected, k ? ", " : "",
 					sizeof(expected) - strlen(expected) - 1);
 				strncat(expected, handlers[k].name,
 					sizeof(expected) - strlen(expected) - 1);
+				if (nnames < ARRAY_SIZE(names))
+					names[nnames++] = handlers[k].name;
 			}
+			const char *guess = suggest_closest(name, names, nnames);
+			if (guess)
+				return policy_fail_at(ld->err, here, parent,
+						      "unknown key '%s'; did you mean '%s'? "
+						      "(expected one of: %s)",
+						      name, guess, expected);
 			return policy_fail_at(ld->err, here, parent,
 					      "unknown key '%s' (expected one of: %s)", name,
 					      expected);
