@@ -115,11 +115,13 @@ static int limit_for(int opt)
 }
 
 /* Flags name paths the way a shell user does, relative to the current
- * directory; policy files must not (their meaning would change with it). */
+ * directory; policy files must not (their meaning would change with it).
+ * "~/x" and "$HOME/x" (quoted past the shell) are the library's to expand. */
 static const char *absolute_path(const char *path, char *buf, size_t size)
 {
 	char cwd[PATH_MAX];
-	if (path[0] == '/' || !path[0] || !getcwd(cwd, sizeof(cwd)))
+	if (path[0] == '/' || path[0] == '~' || path[0] == '$' || !path[0] ||
+	    !getcwd(cwd, sizeof(cwd)))
 		return path;
 	if (snprintf(buf, size, "%s/%s", cwd, path) >= (int)size)
 		return path;

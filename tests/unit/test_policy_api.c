@@ -38,7 +38,8 @@ static void test_fs_adders_normalize_and_check_existence(void **state)
 	assert_int_equal(policy->fs.items[2].access, WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC);
 
 	assert_int_equal(ward_policy_fs_allow(policy, "usr", WARD_FS_READ, &err), -EINVAL);
-	assert_string_equal(err.message, "api: path 'usr' is not absolute (start it with /)");
+	assert_string_equal(err.message,
+			    "api: path 'usr' is not absolute (start it with /, ~/ or $HOME)");
 	assert_int_equal(ward_policy_fs_allow(policy, "/no/such/ward/dir", WARD_FS_READ, &err),
 			 -EINVAL);
 	assert_string_equal(err.message, "api: path '/no/such/ward/dir' does not exist");

@@ -254,6 +254,20 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_FS_DENY, why, sizeof(why));
+			/* BPF LSM and the supervisor judge inodes and resolved
+			 * paths that exist now; a hole withholds the whole
+			 * parent directory from the grant, so a name created
+			 * later is denied too. Only Landlock holds that. */
+			if (f->absent && layer != LAYER_LANDLOCK) {
+				bool hole =
+					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
+				layer = hole ? LAYER_LANDLOCK : LAYER_NONE;
+				if (!hole)
+					snprintf(why, sizeof(why),
+						 "%s does not exist yet: only a Landlock hole in "
+						 "enforce mode denies it once created",
+						 f->path);
+			}
 			/* The supervisor decides opens, not execs: a denial inside an
 			 * exec grant would leave the file executable. */
 			if (layer == LAYER_SUPERVISOR &&
@@ -272,7 +286,9 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			} else if (layer == LAYER_LANDLOCK) {
 				if ((r = add_hole(plan, f->path, f->access)) < 0)
 					return r;
-				note = "hole in the grant";
+				note = f->absent ? "hole in the grant; absent now, denied if "
+						   "created; its directory takes no new entries"
+						 : "hole in the grant";
 			}
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, f->loc, layer, note, rule)

@@ -23,6 +23,7 @@ struct fs_rule {
 	unsigned access; /* WARD_FS_* granted (allow) or denied (deny) */
 	bool deny;
 	bool optional; /* a profile entry that may be missing on this host */
+	bool absent; /* a deny of a path that did not exist when it was added */
 	struct ward_loc loc;
 };
 

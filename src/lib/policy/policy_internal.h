@@ -25,6 +25,20 @@ int policy_fail_at(ward_error *err, struct ward_loc loc, const char *key, const 
  * -EINVAL when PATH is not absolute, -ENAMETOOLONG when it does not fit. */
 int path_normalize(const char *path, char *out, size_t size);
 
+/* Looks up variable NAME for path_expand: its value, or NULL when unset. */
+typedef const char *(*path_lookup_fn)(const char *name, void *arg);
+
+/* Expands a leading "~" or "~/" to $HOME and every "$NAME" or "${NAME}"
+ * through LOOKUP into OUT. -EINVAL with WHY filled when a variable is unset
+ * or empty, "~user" or a stray '$' is written; -ENAMETOOLONG when the result
+ * does not fit. The result is not normalized. */
+int path_expand(const char *path, char *out, size_t size, path_lookup_fn lookup, void *arg,
+		char *why, size_t why_size);
+
+/* path_expand with the process environment; $HOME falls back to the
+ * password database's home directory when unset. */
+int path_expand_env(const char *path, char *out, size_t size, char *why, size_t why_size);
+
 int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,
 		      bool optional, struct ward_loc loc, const char *key, ward_error *err);
 int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/cleanup.h"
 #include "core/error.h"
@@ -15,15 +17,45 @@
 
 #define WARD_FS_ALL (WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC)
 
-/* Normalizes PATH into OUT; with MUST_EXIST, a missing path is an error. */
+/* The caller's environment; HOME from the password database when unset,
+ * since "~" in a profile must mean the same as in the user's shell. */
+static const char *env_lookup(const char *name, void *arg)
+{
+	(void)arg;
+	const char *value = getenv(name);
+	if ((!value || !value[0]) && strcmp(name, "HOME") == 0) {
+		struct passwd *pw = getpwuid(getuid());
+		value = pw ? pw->pw_dir : NULL;
+	}
+	return value;
+}
+
+int path_expand_env(const char *path, char *out, size_t size, char *why, size_t why_size)
+{
+	return path_expand(path, out, size, env_lookup, NULL, why, why_size);
+}
+
+/* Expands and normalizes PATH into OUT; with MUST_EXIST, a missing path is
+ * an error. */
 static int check_path(const char *path, bool must_exist, char *out, size_t size,
 		      struct ward_loc loc, const char *key, ward_error *err)
 {
 	struct stat st;
-	int r = path_normalize(path, out, size);
+	char expanded[PATH_MAX], why[200];
+	int r = 0;
+
+	expanded[0] = '\0';
+	if (path)
+		r = path_expand_env(path, expanded, sizeof(expanded), why, sizeof(why));
+	if (r == -EINVAL)
+		return policy_fail_at(err, loc, key, "path '%s': %s", path, why);
+	if (r < 0)
+		return policy_fail_at(err, loc, key, "path '%.64s...' is too long", path);
+	r = path_normalize(expanded, out, size);
 
 	if (r == -EINVAL)
-		return policy_fail_at(err, loc, key, "path '%s' is not absolute (start it with /)",
+		return policy_fail_at(err, loc, key,
+				      "path '%s' is not absolute (start it with /, ~/ or $HOME)",
 				      path ? path : "");
 	if (r < 0)
 		return policy_fail_at(err, loc, key, "path '%.64s...' is too long", path);
@@ -46,14 +78,18 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 	if (access == 0 || (access & ~WARD_FS_ALL))
 		return policy_fail_at(err, loc, key, "bad access bits 0x%x (read, write, exec)",
 				      access);
-	r = check_path(path, !optional, normalized, sizeof(normalized), loc, key, err);
+	/* A denial may name what does not exist yet (~/.aws): the plan decides
+	 * whether a layer can hold it once it is created. */
+	r = check_path(path, !optional && !deny, normalized, sizeof(normalized), loc, key, err);
 	if (r < 0)
 		return r;
+	struct stat st;
 	struct fs_rule rule = {
 		.path = strdup(normalized),
 		.access = access,
 		.deny = deny,
 		.optional = optional,
+		.absent = deny && lstat(normalized, &st) < 0,
 		.loc = loc,
 	};
 	if (!rule.path || VEC_PUSH(&policy->fs, rule) < 0) {
