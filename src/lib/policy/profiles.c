@@ -8,7 +8,11 @@
 #include "policy/policy.h"
 
 /* Enough of the system to run ordinary programs, with no network and a
- * private /tmp. Mode is left unset so "--audit" before it is not undone. */
+ * private /tmp. Mode is left unset so "--audit" before it is not undone.
+ * The toolchains people install under their home (pyenv shims, pipx,
+ * rustup, nvm, conda...) are readable and executable where they exist, so
+ * `ward run -- python3` runs the python3 the user's PATH finds; none is
+ * writable, and nothing else under the home is granted. */
 static const char profile_default[] = "# ward built-in profile: default\n"
 				      "fs:\n"
 				      "  exec:\n"
@@ -20,6 +24,24 @@ static const char profile_default[] = "# ward built-in profile: default\n"
 				      "    - {path: /lib64, optional: true}\n"
 				      "    - {path: /libx32, optional: true}\n"
 				      "    - /etc\n"
+				      "    # user-level toolchains: read and run, never write\n"
+				      "    - {path: ~/.local/bin, optional: true}\n"
+				      "    - {path: ~/.local/lib, optional: true}\n"
+				      "    - {path: ~/.pyenv, optional: true}\n"
+				      "    - {path: ~/.cargo/bin, optional: true}\n"
+				      "    - {path: ~/.rustup, optional: true}\n"
+				      "    - {path: ~/.nvm, optional: true}\n"
+				      "    - {path: ~/.volta, optional: true}\n"
+				      "    - {path: ~/.asdf, optional: true}\n"
+				      "    - {path: ~/.local/share/mise, optional: true}\n"
+				      "    - {path: ~/go/bin, optional: true}\n"
+				      "    - {path: ~/.local/go, optional: true}\n"
+				      "    - {path: ~/miniconda3, optional: true}\n"
+				      "    - {path: ~/miniforge3, optional: true}\n"
+				      "    - {path: ~/anaconda3, optional: true}\n"
+				      "    - {path: ~/.nix-profile, optional: true}\n"
+				      "    - {path: /nix, optional: true}\n"
+				      "    - {path: /opt, optional: true}\n"
 				      "  write:\n"
 				      "    - /dev/null\n"
 				      "    - /dev/zero\n"
