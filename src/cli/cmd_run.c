@@ -31,6 +31,7 @@ enum {
 	OPT_ENV,
 	OPT_UNSET_ENV,
 	OPT_CLEAN_ENV,
+	OPT_PASS_ENV,
 	OPT_CWD,
 	OPT_UNSHARE_NET,
 	OPT_UNSHARE_PID,
@@ -67,6 +68,7 @@ static const struct option run_options[] = {
 	{"env", required_argument, NULL, OPT_ENV},
 	{"unset-env", required_argument, NULL, OPT_UNSET_ENV},
 	{"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
+	{"pass-env", required_argument, NULL, OPT_PASS_ENV},
 	{"cwd", required_argument, NULL, OPT_CWD},
 	{"unshare-net", no_argument, NULL, OPT_UNSHARE_NET},
 	{"unshare-pid", no_argument, NULL, OPT_UNSHARE_PID},
@@ -185,6 +187,8 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		return ward_policy_unset_env(policy, f->arg, err);
 	case OPT_CLEAN_ENV:
 		return ward_policy_clean_env(policy, 1);
+	case OPT_PASS_ENV:
+		return ward_policy_pass_env(policy, f->arg, err);
 	case OPT_CWD:
 		return ward_policy_set_cwd(policy, f->arg, err);
 	case OPT_UNSHARE_NET:

@@ -65,6 +65,8 @@ void cli_usage(FILE *out)
 	      "      --timeout DURATION   wall clock, e.g. 30s; the sandbox is killed after it\n"
 	      "      --env K=V            set a variable       --unset-env K   remove one\n"
 	      "      --clean-env          start from an empty environment (PATH only)\n"
+	      "      --pass-env NAME      keep NAME although it looks like a secret (the\n"
+	      "                           default profile drops *TOKEN*, *SECRET*, *_KEY, AWS_*...)\n"
 	      "      --cwd DIR            working directory\n"
 	      "      --unshare-net|--unshare-pid|--unshare-ipc|--unshare-uts|--unshare-user\n"
 	      "      --hostname NAME      (with --unshare-uts)\n"

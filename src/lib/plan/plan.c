@@ -615,6 +615,38 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 	return 0;
 }
 
+extern char **environ;
+
+/* The names (never the values) of the caller's variables that the policy
+ * keeps out, as the environment will be built from this process's. */
+static int plan_env(const struct ward_policy *policy, struct plan *plan)
+{
+	if (!policy->drop_secret_env || policy->clean_env)
+		return 0;
+	char names[sizeof(((struct plan_entry *)0)->note)] = "";
+	size_t used = 0, count = 0;
+	for (char **e = environ; e && *e; e++) {
+		size_t n = strcspn(*e, "=");
+		if (!policy_drops_env(policy, *e, n))
+			continue;
+		count++;
+		int w = snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
+				 (int)n, *e);
+		if (w < 0 || (size_t)w >= sizeof(names) - used) {
+			snprintf(names + (used < sizeof(names) - 5 ? used : sizeof(names) - 5),
+				 5, "...");
+			used = sizeof(names) - 1;
+		} else {
+			used += (size_t)w;
+		}
+	}
+	struct ward_loc builtin = {.file = "ward"};
+	return add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED,
+			 count ? names : "none set here",
+			 "env: drop secret-looking variables (%zu; --pass-env NAME keeps one)",
+			 count);
+}
+
 static int plan_process(const struct ward_policy *policy, const struct host_features *host,
 			struct plan *plan)
 {
@@ -710,7 +742,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
-	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0) {
+	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0 ||
+	    (r = plan_env(policy, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

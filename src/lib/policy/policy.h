@@ -110,6 +110,8 @@ struct ward_policy {
 	bool clean_env;
 	VEC(char *) env_set; /* "KEY=VALUE" */
 	VEC(char *) env_unset; /* "KEY" */
+	bool drop_secret_env; /* drop secret-looking variables (env.drop_secrets) */
+	VEC(char *) env_pass; /* names kept even when they look secret */
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
 	char *hostname;
@@ -139,6 +141,8 @@ int policy_add_env(struct ward_policy *policy, const char *key_eq_value, struct 
 		   ward_error *err);
 int policy_add_unset_env(struct ward_policy *policy, const char *key, struct ward_loc loc,
 			 ward_error *err);
+int policy_add_pass_env(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			ward_error *err);
 int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc loc,
 		   ward_error *err);
 int policy_set_hostname(struct ward_policy *policy, const char *name, struct ward_loc loc,
@@ -172,6 +176,13 @@ int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why
 /* "80", "8000-8100", "80,443" → ranges; on failure fills WHY. */
 int parse_port_list(const char *text, struct port_range *ranges, size_t max, size_t *count,
 		    char *why, size_t why_size);
+
+/* Whether environment variable NAME (LEN bytes, no '=') looks like a secret
+ * (env_secrets.c; docs/policy.md "Environment" lists the rules). */
+bool env_name_looks_secret(const char *name, size_t len);
+/* Whether POLICY keeps NAME out of the sandbox: drop_secret_env is on, NAME
+ * looks like a secret and env_pass does not name it. */
+bool policy_drops_env(const struct ward_policy *policy, const char *name, size_t len);
 
 /* ---- YAML (policy_yaml.c) and built-in profiles (profiles.c) ---- */
 int policy_load_yaml_file(struct ward_policy *policy, const char *path, ward_error *err);

@@ -142,6 +142,20 @@ int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err)
 	return policy_add_unset_env(policy, key, api_loc_of(policy), err);
 }
 
+int ward_policy_pass_env(ward_policy *policy, const char *name, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_pass_env(policy, name, api_loc_of(policy), err);
+}
+
+int ward_policy_drop_secret_env(ward_policy *policy, int drop)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->drop_secret_env = drop != 0;
+	return 0;
+}
+
 int ward_policy_clean_env(ward_policy *policy, int clean)
 {
 	if (!policy)

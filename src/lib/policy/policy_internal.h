@@ -14,7 +14,11 @@ enum {
 	POLICY_SET_MODE = 1u << 0,
 	POLICY_SET_PRIVATE_TMP = 1u << 1,
 	POLICY_SET_CLEAN_ENV = 1u << 2,
+	POLICY_SET_DROP_SECRETS = 1u << 3,
 };
+
+int policy_add_pass_env_key(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			    const char *key, ward_error *err);
 
 /* Fails with "LOC: KEY: message" (KEY may be NULL) and returns -EINVAL. */
 int policy_fail_at(ward_error *err, struct ward_loc loc, const char *key, const char *fmt, ...)

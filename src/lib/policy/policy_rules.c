@@ -283,6 +283,19 @@ int policy_add_unset_env_key(struct ward_policy *policy, const char *name, struc
 	return 0;
 }
 
+int policy_add_pass_env_key(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			    const char *key, ward_error *err)
+{
+	if (!name || !valid_env_name(name, strlen(name)))
+		return policy_fail_at(err, loc, key, "bad environment variable name '%s'",
+				      name ? name : "");
+	_cleanup_free_ char *copy = strdup(name);
+	if (!copy || VEC_PUSH(&policy->env_pass, copy) < 0)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	copy = NULL;
+	return 0;
+}
+
 int policy_set_cwd_key(struct ward_policy *policy, const char *dir, struct ward_loc loc,
 		       const char *key, ward_error *err)
 {
@@ -378,6 +391,12 @@ int policy_add_unset_env(struct ward_policy *policy, const char *key, struct war
 			 ward_error *err)
 {
 	return policy_add_unset_env_key(policy, key, loc, NULL, err);
+}
+
+int policy_add_pass_env(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			ward_error *err)
+{
+	return policy_add_pass_env_key(policy, name, loc, NULL, err);
 }
 
 int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc loc,

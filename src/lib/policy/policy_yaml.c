@@ -930,6 +930,41 @@ static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 	return walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
 }
 
+/* ---- env: {drop_secrets: BOOL, pass: [NAME...]} ---- */
+
+static int on_drop_secrets(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	int r = scalar_bool(ld, value, key, &ld->policy->drop_secret_env);
+	if (r == 0)
+		ld->set_mask |= POLICY_SET_DROP_SECRETS;
+	return r;
+}
+
+static int pass_one(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
+{
+	const char *text;
+	int r = scalar_text(ld, item, key, &text);
+	if (r < 0)
+		return r;
+	return policy_add_pass_env_key(ld->policy, text, node_loc(ld, item), key, ld->err);
+}
+
+static int on_pass_env(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return walk_list(ld, value, key, pass_one, NULL);
+}
+
+static int on_env_section(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	static const struct key_handler handlers[] = {
+		{"drop_secrets", on_drop_secrets},
+		{"pass", on_pass_env},
+	};
+	if (is_null(value))
+		return 0;
+	return walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
+}
+
 /* ---- kill_after: {denials: N, seconds: T} ---- */
 
 static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key,
@@ -995,6 +1030,7 @@ static int load_document(struct loader *ld, yaml_node_t *root)
 		{"fs", on_fs},		 {"net", on_net},
 		{"exec", on_exec},	 {"limits", on_limits},
 		{"process", on_process}, {"kill_after", on_kill_after},
+		{"env", on_env_section},
 	};
 	int r;
 

@@ -54,7 +54,9 @@ static const char profile_default[] = "# ward built-in profile: default\n"
 				      "    - /proc\n"
 				      "  private_tmp: true\n"
 				      "limits:\n"
-				      "  pids: 512\n";
+				      "  pids: 512\n"
+				      "env:\n"
+				      "  drop_secrets: true\n";
 
 /* Just enough to exec a dynamically linked binary from /usr. */
 static const char profile_minimal[] = "# ward built-in profile: minimal\n"
