@@ -98,13 +98,15 @@ static const struct {
 	{"too_many_ports.yaml", "net.allow[0]: too many port ranges (at most 32)"},
 	{"two_documents.yaml", "4:1: more than one YAML document"},
 	{"unknown_fs_key.yaml",
-	 "3:3: fs: unknown key 'raed' (expected one of: read, write, exec, deny, private_tmp)"},
+	 "3:3: fs: unknown key 'raed'; did you mean 'read'? (expected one of: read, write, exec, "
+	 "deny, private_tmp)"},
 	{"unknown_item_key.yaml",
-	 "fs.read[0]: unknown key 'optinal' (expected one of: path, optional)"},
-	{"unknown_limits_key.yaml", "2:3: limits: unknown key 'memroy'"},
+	 "fs.read[0]: unknown key 'optinal'; did you mean 'optional'? (expected one of: path, "
+	 "optional)"},
+	{"unknown_limits_key.yaml", "2:3: limits: unknown key 'memroy'; did you mean 'memory'?"},
 	{"unknown_top_key.yaml",
 	 "3:1: unknown key 'filesystem' (expected one of: version, extends, mode, allow_degraded, "
-	 "fs, net, exec, limits, process, kill_after)"},
+	 "fs, net, exec, limits, process, kill_after, env)"},
 	{"value_missing.yaml", "2:8: limits.pids: missing value"},
 	{"version_unknown.yaml", "1:10: version: unsupported version '2' (only 1 is known)"},
 	{"wrong_type_fs_is_list.yaml", "1:5: fs: expected a mapping, got a list"},

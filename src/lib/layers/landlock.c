@@ -131,7 +131,9 @@ static int landlock_add_beneath(int ruleset_fd, const struct plan_fs_grant *gran
 {
 	_cleanup_close_ int path_fd = open(grant->path, O_PATH | O_CLOEXEC);
 	if (path_fd < 0) {
-		if (errno == ENOENT && grant->optional)
+		/* An optional grant this user cannot even reach (uid 65534 with
+		 * HOME=/root: ~/.local/bin) would grant nothing: skip it too. */
+		if ((errno == ENOENT || errno == EACCES || errno == ENOTDIR) && grant->optional)
 			return 0;
 		return ward_fail_errno(err, -errno, "landlock: cannot open %s", grant->path);
 	}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# test_usability.sh — policies people can write (issue 11): errors that name
+# the missing grant or the rule, "did you mean", ~ and $VAR in paths,
+# denials of paths that do not exist yet, toolchains under HOME in the
+# default profile, secret-looking variables kept out of the sandbox.
+# Usage: test_usability.sh WORKDIR [UID]   (WORKDIR holds bin/ward, bin/probe)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+WORK=$1
+AS_USER=${2:-}
+BIN=$WORK/bin
+WARD=$BIN/ward
+PROBE=$BIN/probe
+if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+G=(-x "$BIN")
+
+# Everything lives under a directory this test made; HOME for ward is a
+# fake one inside it (never the caller's real home).
+DATA=$(mktemp -d "$WORK/usable.XXXXXX")
+chmod 755 "$DATA"
+TH=$DATA/home
+mkdir -p "$TH/.pyenv/shims" "$TH/notes" "$DATA/bin" "$DATA/interp" "$DATA/rw"
+printf '#!/bin/sh\nexec /usr/bin/python3 "$@"\n' >"$TH/.pyenv/shims/python3"
+chmod 755 "$TH/.pyenv/shims/python3"
+echo note >"$TH/notes/a.txt"
+printf '#!%s/interp/sh\necho script ran\n' "$DATA" >"$DATA/bin/script"
+chmod 755 "$DATA/bin/script"
+cp /bin/sh "$DATA/interp/sh"
+echo keep >"$DATA/rw/existing"
+chmod -R a+rX "$DATA"
+chmod 777 "$DATA/rw"
+chmod 666 "$DATA/rw/existing"
+[ -n "$AS_USER" ] && chown -R "$AS_USER" "$DATA/rw" "$TH"
+
+# ---- the README's first command, with python3 a shim under HOME ----
+HOME=$TH PATH=$TH/.pyenv/shims:/usr/bin:/bin \
+	expect "python3 shim under HOME runs in the default profile" 0 '^hello from the sandbox$' -- \
+	run -- python3 -c 'print("hello from the sandbox")'
+HOME=$TH PATH=$TH/.pyenv/shims:/usr/bin:/bin \
+	expect "--explain lists the toolchain grant with the expanded path" 0 '' -- \
+	run --explain -- true
+if printf '%s\n' "$ERR" | grep -Fq "fs read+exec $TH/.pyenv (if present)"; then
+	t_ok "--explain names $TH/.pyenv"
+else
+	t_fail "--explain names the toolchain grant" "stderr: $(printf '%s\n' "$ERR" | grep pyenv)"
+fi
+HOME=$TH PATH=$TH/.pyenv/shims:/usr/bin:/bin \
+	expect_err "a shim outside every exec grant names the grant to add (126)" 126 \
+	"cannot execute ~/.pyenv/shims/python3: not inside any exec grant \(add -x ~/.pyenv, or see ward check --explain\)" -- \
+	run --profile minimal -- python3 -c 1
+HOME=$TH PATH=$TH/.pyenv/shims:/usr/bin:/bin \
+	expect "control: the same with -x ~/.pyenv runs" 0 '^ok$' -- \
+	run --profile minimal -x '~/.pyenv' -- python3 -c 'print("ok")'
+
+# ---- exec failures name their cause ----
+expect_err "a script whose interpreter is not granted names the interpreter" 126 \
+	"cannot execute $DATA/bin/script: its interpreter $DATA/interp/sh is not inside any exec grant \(add -x $DATA/interp" -- \
+	run -x "$DATA/bin" -- "$DATA/bin/script"
+expect "control: the script runs once its interpreter is granted" 0 '^script ran$' -- \
+	run -x "$DATA/bin" -x "$DATA/interp" -- "$DATA/bin/script"
+expect_err "an argv rule that blocks the command is named with its origin" 126 \
+	"cannot execute /usr/bin/python3: denied by the exec rule 'python3 -c\*' \(--exec-deny" -- \
+	run --exec-deny 'python3 -c*' -- /usr/bin/python3 -c 1
+expect "control: the argv rule lets other arguments through" 0 '^Python 3' -- \
+	run --exec-deny 'python3 -c*' -- /usr/bin/python3 -V
+printf 'exec:\n  deny:\n    - argv: ["python3", "-c*"]\n' >"$DATA/argv.yaml"
+chmod 644 "$DATA/argv.yaml"
+expect_err "an argv rule from a file is named by file:line:col" 126 \
+	"denied by the exec rule 'python3 -c\*' \($DATA/argv.yaml:3:" -- \
+	run -p "$DATA/argv.yaml" -- /usr/bin/python3 -c 1
+expect_err "a path denial of the command is named" 126 \
+	"cannot execute /usr/bin/id: denied by 'exec deny /usr/bin/id' \(--exec-deny\)" -- \
+	run --exec-deny /usr/bin/id -- /usr/bin/id
+expect_err "a missing command is 127" 127 "ward-no-such-command: command not found" -- \
+	run -- ward-no-such-command
+
+# ---- did you mean ----
+expect_err "a mistyped flag suggests the flag" 125 \
+	"unknown option '--net-alow'; did you mean '--net-allow'\?" -- \
+	run --net-alow 127.0.0.1:80 -- true
+printf 'netwrok:\n  allow: []\n' >"$DATA/typo.yaml"
+chmod 644 "$DATA/typo.yaml"
+expect_err "a mistyped YAML key suggests the key" 125 \
+	"typo.yaml:1:1: unknown key 'netwrok'; did you mean 'net'\?" -- check "$DATA/typo.yaml"
+
+# ---- paths people write ----
+HOME=$TH expect "-r '~/notes' reads under HOME" 0 '^OK$' -- \
+	run "${G[@]}" -r '~/notes' -- "$PROBE" read "$TH/notes/a.txt"
+HOME=$TH expect "control: without the grant the read is EACCES" 1 '^EACCES$' -- \
+	run "${G[@]}" -- "$PROBE" read "$TH/notes/a.txt"
+printf 'fs:\n  read:\n    - $HOME/notes\n    - ${HOME}/.pyenv\n' >"$DATA/home.yaml"
+chmod 644 "$DATA/home.yaml"
+HOME=$TH expect "\$HOME and \${HOME} in a policy file" 0 '^OK$' -- \
+	run "${G[@]}" -p "$DATA/home.yaml" --profile default -- "$PROBE" read "$TH/notes/a.txt"
+expect_err "an unset variable in a path is an error naming it" 125 \
+	"path '\\\$WARD_TEST_UNSET/x': \\\$WARD_TEST_UNSET is not set" -- \
+	run -r '$WARD_TEST_UNSET/x' -- true
+
+# ---- a denial of a path that does not exist yet ----
+expect "a denied path that does not exist cannot be created" 1 '^EACCES$' -- \
+	run "${G[@]}" -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- "$PROBE" mkdir "$DATA/rw/.aws"
+if [ -e "$DATA/rw/.aws" ]; then t_fail "the denied path stayed absent" "$DATA/rw/.aws exists"; else t_ok "the denied path stayed absent"; fi
+expect "control: the rest of the grant stays writable" 0 '^OK$' -- \
+	run "${G[@]}" -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- "$PROBE" write "$DATA/rw/existing"
+expect "--explain says the absent denial holds once created" 0 '' -- \
+	run -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" --explain -- true
+if printf '%s\n' "$ERR" | grep -Eq "fs deny $DATA/rw/.aws +landlock +enforced +hole in the grant; absent now, denied if created"; then
+	t_ok "--explain: absent denial is a Landlock hole"
+else
+	t_fail "--explain: absent denial is a Landlock hole" "$(printf '%s\n' "$ERR" | grep 'fs deny')"
+fi
+
+# ---- secrets stay out of the environment ----
+GITHUB_TOKEN=ghp_should_not_leak AWS_SECRET_ACCESS_KEY=aws_should_not_leak KEYBOARD=kb \
+	expect "the default profile drops secret-looking variables" 0 '' -- run -- /usr/bin/env
+if printf '%s\n' "$OUT" | grep -Eq 'GITHUB_TOKEN|AWS_SECRET_ACCESS_KEY|should_not_leak'; then
+	t_fail "no secret reached the sandbox" "$(printf '%s\n' "$OUT" | grep -E 'TOKEN|SECRET')"
+else
+	t_ok "no secret reached the sandbox"
+fi
+if printf '%s\n' "$OUT" | grep -q '^KEYBOARD=kb$'; then t_ok "control: KEYBOARD passes"; else t_fail "control: KEYBOARD passes" "env: $OUT"; fi
+GITHUB_TOKEN=ghp_kept expect "--pass-env keeps one" 0 '^GITHUB_TOKEN=ghp_kept$' -- \
+	run --pass-env GITHUB_TOKEN -- /usr/bin/env
+printf 'extends: default\nenv:\n  pass: [GITHUB_TOKEN]\n' >"$DATA/pass.yaml"
+chmod 644 "$DATA/pass.yaml"
+GITHUB_TOKEN=ghp_kept expect "env.pass in a policy file keeps one" 0 '^GITHUB_TOKEN=ghp_kept$' -- \
+	run -p "$DATA/pass.yaml" -- /usr/bin/env
+GITHUB_TOKEN=ghp_should_not_leak expect "--explain names dropped variables, never values" 0 '' -- \
+	run --explain -- true
+if printf '%s\n' "$ERR" | grep -q 'env: drop secret-looking variables.*GITHUB_TOKEN' &&
+	! printf '%s\n' "$ERR" | grep -q 'ghp_should_not_leak'; then
+	t_ok "--explain lists GITHUB_TOKEN without its value"
+else
+	t_fail "--explain lists GITHUB_TOKEN without its value" "$(printf '%s\n' "$ERR" | grep -E 'env:|ghp')"
+fi
+
+# Remove only what this test made.
+case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac
+t_summary
