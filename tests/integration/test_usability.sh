@@ -137,6 +137,27 @@ else
 	t_fail "--explain lists GITHUB_TOKEN without its value" "$(printf '%s\n' "$ERR" | grep -E 'env:|ghp')"
 fi
 
+# ---- host names ----
+# localhost is in every /etc/hosts: resolving it needs no network. Port 1
+# has no listener, so an allowed connect is refused by the peer, not ward.
+expect "--net-allow localhost:1 allows its address" 1 '^ECONNREFUSED$' -- \
+	run "${G[@]}" --net-allow localhost:1 -- "$PROBE" connect 127.0.0.1 1
+expect "control: another port of the same host stays denied" 1 '^EACCES$' -- \
+	run "${G[@]}" --net-allow localhost:1 -- "$PROBE" connect 127.0.0.1 2
+expect "--explain shows the name, its address and that it is resolved once" 0 '' -- \
+	run --net-allow 'tcp://localhost:1' --explain -- true
+if printf '%s\n' "$ERR" | grep -q 'net allow tcp://localhost:1 = 127.0.0.1' &&
+	printf '%s\n' "$ERR" | grep -q 'resolved once at start'; then
+	t_ok "--explain: host rule and its pinned address"
+else
+	t_fail "--explain: host rule and its pinned address" "$(printf '%s\n' "$ERR" | grep net)"
+fi
+expect_err "a host name that does not resolve is one line and 125" 125 \
+	"--net-allow: cannot resolve host 'ward-test.invalid'" -- \
+	run --net-allow ward-test.invalid:443 -- true
+expect_err "a denial by host name is refused with the reason" 125 \
+	"a denial names host 'localhost'" -- run --net-deny localhost:1 -- true
+
 # Remove only what this test made.
 case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac
 t_summary

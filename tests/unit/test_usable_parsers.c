@@ -130,6 +130,28 @@ static void test_secret_names_are_matched_by_word(void **state)
 			fail_msg("%s should not look like a secret", harmless[i]);
 }
 
+static void test_host_rules_parse_name_protocol_and_ports(void **state)
+{
+	struct net_rule rule;
+	char host[256], why[300];
+	assert_int_equal(parse_net_host("tcp://api.example.com:443", &rule, host, sizeof(host), why,
+					sizeof(why)),
+			 0);
+	assert_string_equal(host, "api.example.com");
+	assert_int_equal(rule.proto, NET_PROTO_TCP);
+	assert_int_equal(rule.nports, 1);
+	assert_int_equal(rule.ports[0].lo, 443);
+	assert_int_equal(parse_net_host("localhost.", &rule, host, sizeof(host), why, sizeof(why)),
+			 0);
+	assert_string_equal(host, "localhost");
+	assert_int_equal(rule.nports, 0);
+	const char *bad[] = {"-a.com:1", "a..com",	"a_b.com", "a.com:0",
+			     "1234",	 "ftp://a.com", "a-.com"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_net_host(bad[i], &rule, host, sizeof(host), why, sizeof(why)) == 0)
+			fail_msg("'%s' parsed as a host rule", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_home_and_variables_expand),
 		cmocka_unit_test(test_unset_variable_is_an_error_never_empty),
 		cmocka_unit_test(test_secret_names_are_matched_by_word),
+		cmocka_unit_test(test_host_rules_parse_name_protocol_and_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

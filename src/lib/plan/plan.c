@@ -514,6 +514,22 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 	}
 
+	plan->hosts = policy->hosts.items;
+	plan->nhosts = policy->hosts.len;
+	if (policy->hosts.len) {
+		char names[sizeof(((struct plan_entry *)0)->note)] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < policy->hosts.len && used < sizeof(names) - 1; i++) {
+			int w = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 policy->hosts.items[i]);
+			used = w < 0 ? used : used + (size_t)w;
+		}
+		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, names,
+				   "net: %zu host name(s) resolved once at start, no re-resolution",
+				   policy->hosts.len)) < 0)
+			return r;
+	}
+
 	VEC_FOREACH(&policy->bind, b)
 	{
 		snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
@@ -633,18 +649,17 @@ static int plan_env(const struct ward_policy *policy, struct plan *plan)
 		int w = snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
 				 (int)n, *e);
 		if (w < 0 || (size_t)w >= sizeof(names) - used) {
-			snprintf(names + (used < sizeof(names) - 5 ? used : sizeof(names) - 5),
-				 5, "...");
+			snprintf(names + (used < sizeof(names) - 5 ? used : sizeof(names) - 5), 5,
+				 "...");
 			used = sizeof(names) - 1;
 		} else {
 			used += (size_t)w;
 		}
 	}
 	struct ward_loc builtin = {.file = "ward"};
-	return add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED,
-			 count ? names : "none set here",
-			 "env: drop secret-looking variables (%zu; --pass-env NAME keeps one)",
-			 count);
+	return add_entry(
+		plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, count ? names : "none set here",
+		"env: drop secret-looking variables (%zu; --pass-env NAME keeps one)", count);
 }
 
 static int plan_process(const struct ward_policy *policy, const struct host_features *host,

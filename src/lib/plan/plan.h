@@ -51,6 +51,13 @@ struct plan {
 	enum ward_mode mode;
 	bool refused; /* an entry is PLAN_UNENFORCEABLE */
 
+	/* Host names of net rules, resolved at load: "ADDRESS NAME" lines for
+	 * the sandbox's /etc/hosts (points into the policy). A world with its
+	 * own root binds them over /etc/hosts; without one they are listed
+	 * only, and the program must resolve the names some other way. */
+	char *const *hosts;
+	size_t nhosts;
+
 	/* Landlock */
 	bool landlock; /* apply a Landlock domain at all */
 	int landlock_abi;

@@ -102,6 +102,7 @@ struct ward_policy {
 	VEC(struct net_rule) net;
 	VEC(struct bind_rule) bind;
 	VEC(struct exec_rule) exec;
+	VEC(char *) hosts; /* "ADDRESS NAME" lines pinned for host-name rules (hosts(5)) */
 	bool private_tmp; /* a fresh read-write directory as HOME and TMPDIR */
 	struct limit_value limits[WARD_LIMIT_COUNT_];
 	struct kill_after kill_after;
@@ -173,6 +174,10 @@ int parse_percent(const char *text, uint64_t *percent_out);
 int parse_count(const char *text, uint64_t max, uint64_t *out);
 /* A network rule; on failure fills WHY with a short reason. */
 int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why_size);
+/* A rule naming a host instead of an address, "[tcp://|udp://]NAME[:PORTS]":
+ * fills OUT's protocol and ports (no address) and HOST with the name. */
+int parse_net_host(const char *text, struct net_rule *out, char *host, size_t host_size,
+		   char *why, size_t why_size);
 /* "80", "8000-8100", "80,443" → ranges; on failure fills WHY. */
 int parse_port_list(const char *text, struct port_range *ranges, size_t max, size_t *count,
 		    char *why, size_t why_size);

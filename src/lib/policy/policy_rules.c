@@ -2,12 +2,15 @@
  * through: each checks one input, names its location on failure and only
  * then changes the policy. A rejected input must never leave a partial rule.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,14 +117,94 @@ int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 	return 0;
 }
 
+/* A rule naming a host: resolved now, in ward and outside the sandbox,
+ * into one address rule per address, each pinned as "ADDRESS NAME" for the
+ * sandbox's hosts file. All or nothing: a name that does not resolve adds
+ * no rule. */
+static int add_host_rules(struct ward_policy *policy, const char *text, const struct net_rule *tmpl,
+			  const char *host, struct ward_loc loc, const char *key, ward_error *err)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *found = NULL;
+	int r = getaddrinfo(host, NULL, &hints, &found);
+	if (r != 0)
+		return policy_fail_at(err, loc, key,
+				      "cannot resolve host '%s': %s (check the name, or write "
+				      "its address)",
+				      host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	size_t first_net = policy->net.len, first_host = policy->hosts.len;
+	int out = 0;
+	for (struct addrinfo *ai = found; ai && out == 0; ai = ai->ai_next) {
+		struct net_rule rule = *tmpl;
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (ai->ai_family == AF_INET) {
+			const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+			memcpy(rule.addr, &sin->sin_addr, 4);
+			rule.prefix = 32;
+		} else if (ai->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+			memcpy(rule.addr, &sin6->sin6_addr, 16);
+			rule.prefix = 128;
+		} else {
+			continue;
+		}
+		rule.family = ai->ai_family;
+		inet_ntop(rule.family, rule.addr, addr, sizeof(addr));
+		bool seen = false;
+		for (size_t i = first_net; i < policy->net.len; i++)
+			seen |= policy->net.items[i].family == rule.family &&
+				memcmp(policy->net.items[i].addr, rule.addr, 16) == 0;
+		if (seen)
+			continue;
+		rule.loc = loc;
+		char *pin = NULL;
+		if (asprintf(&rule.text, "%s = %s", text, addr) < 0)
+			rule.text = NULL;
+		if (!rule.text || asprintf(&pin, "%s %s", addr, host) < 0 ||
+		    VEC_PUSH(&policy->net, rule) < 0) {
+			free(rule.text);
+			out = -ENOMEM;
+		} else if (VEC_PUSH(&policy->hosts, pin) < 0) {
+			free(pin);
+			out = -ENOMEM;
+		}
+	}
+	freeaddrinfo(found);
+	if (out == 0 && policy->net.len == first_net)
+		return policy_fail_at(err, loc, key, "host '%s' has no IPv4 or IPv6 address", host);
+	if (out < 0) {
+		for (size_t i = first_net; i < policy->net.len; i++)
+			free(policy->net.items[i].text);
+		for (size_t i = first_host; i < policy->hosts.len; i++)
+			free(policy->hosts.items[i]);
+		policy->net.len = first_net;
+		policy->hosts.len = first_host;
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
 		       const char *key, ward_error *err)
 {
 	struct net_rule rule;
 	char why[300];
 
-	if (parse_net_rule(text, &rule, why, sizeof(why)) < 0)
-		return policy_fail_at(err, loc, key, "%s", why);
+	if (parse_net_rule(text, &rule, why, sizeof(why)) < 0) {
+		char host[256], host_why[300];
+		struct net_rule tmpl;
+		if (parse_net_host(text, &tmpl, host, sizeof(host), host_why, sizeof(host_why)) < 0)
+			return policy_fail_at(err, loc, key, "%s", why);
+		/* A denial by name would hold only for the addresses seen now;
+		 * the same host behind another address would pass. */
+		if (deny)
+			return policy_fail_at(err, loc, key,
+					      "a denial names host '%s': write its addresses or a "
+					      "CIDR (names are resolved once, so a denial by name "
+					      "would miss its other addresses)",
+					      host);
+		return add_host_rules(policy, text, &tmpl, host, loc, key, err);
+	}
 	rule.deny = deny;
 	rule.loc = loc;
 	rule.text = strdup(text);

@@ -594,12 +594,27 @@ static int on_net_bind(struct loader *ld, yaml_node_t *value, const char *key)
 	return walk_list(ld, value, key, bind_one, NULL);
 }
 
+/* "dns: true": name resolution to any resolver (UDP and TCP port 53);
+ * without it only the names of host rules resolve (pinned at start). */
+static int on_net_dns(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	bool dns = false;
+	int r = scalar_bool(ld, value, key, &dns);
+	if (r < 0 || !dns)
+		return r;
+	struct ward_loc here = node_loc(ld, value);
+	if ((r = policy_add_net_key(ld->policy, "udp://*:53", false, here, key, ld->err)) < 0)
+		return r;
+	return policy_add_net_key(ld->policy, "tcp://*:53", false, here, key, ld->err);
+}
+
 static int on_net(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
 		{"allow", on_net_allow},
 		{"deny", on_net_deny},
 		{"bind", on_net_bind},
+		{"dns", on_net_dns},
 	};
 	if (is_null(value))
 		return 0;
@@ -967,8 +982,8 @@ static int on_env_section(struct loader *ld, yaml_node_t *value, const char *key
 
 /* ---- kill_after: {denials: N, seconds: T} ---- */
 
-static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key,
-			    uint64_t max, uint32_t *out)
+static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key, uint64_t max,
+			    uint32_t *out)
 {
 	const char *text;
 	uint64_t n;
