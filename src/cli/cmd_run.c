@@ -226,12 +226,39 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 	return ward_policy_unshare(policy, ns);
 }
 
+enum denial_kind { DENIAL_FS, DENIAL_NET, DENIAL_EXEC, DENIAL_KINDS_ };
+
 struct event_out {
 	FILE *file;
+	unsigned denials[DENIAL_KINDS_]; /* deny events, by what was denied */
+	unsigned audited[DENIAL_KINDS_]; /* audit events: would have been denied */
 };
 
+/* What a deny event denied, from its object: an address, an argv or a
+ * path (docs/events.md "deny"). */
+static enum denial_kind denial_kind_of(json_object *obj)
+{
+	json_object *detail, *op, *unused;
+	if (json_object_object_get_ex(obj, "detail", &detail) && detail) {
+		if (json_object_object_get_ex(detail, "address", &unused) ||
+		    json_object_object_get_ex(detail, "port", &unused))
+			return DENIAL_NET;
+		if (json_object_object_get_ex(detail, "argv", &unused))
+			return DENIAL_EXEC;
+	}
+	const char *name =
+		json_object_object_get_ex(obj, "operation", &op) ? json_object_get_string(op) : "";
+	if (strstr(name, "exec"))
+		return DENIAL_EXEC;
+	if (strstr(name, "connect") || strstr(name, "send") || strstr(name, "bind") ||
+	    strstr(name, "socket"))
+		return DENIAL_NET;
+	return DENIAL_FS;
+}
+
 /* Every event goes to --events; warnings also reach the terminal, since a
- * degraded rule must never be silent. */
+ * degraded rule must never be silent. Denials are counted for the summary
+ * line at exit. */
 static void on_event(const char *json, void *userdata)
 {
 	struct event_out *out = userdata;
@@ -242,11 +269,68 @@ static void on_event(const char *json, void *userdata)
 	}
 	json_object *obj = json_tokener_parse(json);
 	json_object *type, *message;
-	if (obj && json_object_object_get_ex(obj, "type", &type) &&
-	    !strcmp(json_object_get_string(type), "warning") &&
-	    json_object_object_get_ex(obj, "message", &message))
+	const char *kind = obj && json_object_object_get_ex(obj, "type", &type)
+				   ? json_object_get_string(type)
+				   : "";
+	if (!strcmp(kind, "warning") && json_object_object_get_ex(obj, "message", &message))
 		fprintf(stderr, "ward: warning: %s\n", json_object_get_string(message));
+	else if (!strcmp(kind, "deny"))
+		out->denials[denial_kind_of(obj)]++;
+	else if (!strcmp(kind, "audit"))
+		out->audited[denial_kind_of(obj)]++;
 	json_object_put(obj);
+}
+
+/* "3 denials (fs 2, net 1)" into BUF; false when there were none. */
+static bool format_denials(const unsigned counts[DENIAL_KINDS_], const char *noun, char *buf,
+			   size_t size)
+{
+	static const char *const names[DENIAL_KINDS_] = {"fs", "net", "exec"};
+	unsigned total = 0;
+	for (int i = 0; i < DENIAL_KINDS_; i++)
+		total += counts[i];
+	if (!total)
+		return false;
+	size_t used = (size_t)snprintf(buf, size, "%u %s%s (", total, noun, total == 1 ? "" : "s");
+	bool first = true;
+	for (int i = 0; i < DENIAL_KINDS_ && used < size; i++) {
+		if (!counts[i])
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%s %u", first ? "" : ", ",
+					 names[i], counts[i]);
+		first = false;
+	}
+	if (used < size)
+		snprintf(buf + used, size - used, ")");
+	return true;
+}
+
+/* One line on stderr at exit: what ward denied or killed, so a program that
+ * died with 137 or failed on EACCES is not a mystery. Landlock and seccomp
+ * deny in the kernel without telling ward: those are not counted. */
+static void print_exit_summary(const struct event_out *sink, const struct ward_exit *x,
+			       const char *events_path, const char *memory, const char *timeout)
+{
+	char line[200];
+	const char *details = events_path && strcmp(events_path, "-") ? events_path : NULL;
+	if (format_denials(sink->denials, "denial", line, sizeof(line))) {
+		if (details)
+			fprintf(stderr, "ward: %s; details in %s\n", line, details);
+		else
+			fprintf(stderr, "ward: %s; --events FILE for details\n", line);
+	}
+	if (format_denials(sink->audited, "operation", line, sizeof(line)))
+		fprintf(stderr, "ward: audit: %s would have been denied\n", line);
+	if (!x->reason)
+		return;
+	if (!strcmp(x->reason, "timeout"))
+		fprintf(stderr, "ward: killed: timeout%s%s reached\n", timeout ? " " : "",
+			timeout ? timeout : "");
+	else if (!strcmp(x->reason, "memory"))
+		fprintf(stderr, "ward: killed: memory limit%s%s reached\n", memory ? " " : "",
+			memory ? memory : "");
+	else if (!strcmp(x->reason, "cpu-time"))
+		fprintf(stderr, "ward: killed: CPU time limit reached\n");
 }
 
 /* Splits ARGV into options, an optional positional policy file and the
@@ -395,6 +479,14 @@ int cmd_run(int argc, char **argv)
 		cli_error("%s", err.message);
 		rc = err.exit_status ? err.exit_status : WARD_EXIT_ERROR;
 	} else {
+		const char *memory = NULL, *timeout = NULL;
+		for (size_t i = 0; i < nflags; i++) {
+			if (flags[i].opt == OPT_MEMORY)
+				memory = flags[i].arg;
+			else if (flags[i].opt == OPT_TIMEOUT)
+				timeout = flags[i].arg;
+		}
+		print_exit_summary(&sink, &exit_info, events_path, memory, timeout);
 		rc = exit_info.code;
 	}
 out:

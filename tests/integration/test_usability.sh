@@ -158,6 +158,21 @@ expect_err "a host name that does not resolve is one line and 125" 125 \
 expect_err "a denial by host name is refused with the reason" 125 \
 	"a denial names host 'localhost'" -- run --net-deny localhost:1 -- true
 
+# ---- denials and kills you can see ----
+expect_err "a timeout kill says so on stderr" 137 "^ward: killed: timeout 1s reached$" -- \
+	run --timeout 1s -- /bin/sleep 30
+if [ -z "$AS_USER" ]; then
+	expect_err "a memory kill says so on stderr" 137 "^ward: killed: memory limit 32M reached$" -- \
+		run "${G[@]}" --memory 32M -- "$BIN/membomb"
+else
+	t_skip "a memory kill says so on stderr" "as uid $AS_USER the limit is an rlimit (allocation fails, nothing is killed)"
+fi
+expect_err "denials the supervisor saw are summed up at exit" 0 \
+	"^ward: 1 denial \(exec 1\); --events FILE for details$" -- \
+	run --exec-deny 'id -u' -- /bin/sh -c '/usr/bin/id -u 2>/dev/null; true'
+expect "control: no denial, no summary line" 0 '' -- run -- /bin/sh -c '/usr/bin/id -u >/dev/null'
+if [ -z "$ERR" ]; then t_ok "control: stderr is empty without denials"; else t_fail "control: stderr is empty without denials" "stderr: $ERR"; fi
+
 # Remove only what this test made.
 case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac
 t_summary
