@@ -44,6 +44,8 @@ enum {
 	OPT_EVENTS,
 	OPT_EXPLAIN,
 	OPT_KILL_AFTER,
+	OPT_DRY_RUN,
+	OPT_JSON,
 	OPT_HELP,
 };
 
@@ -81,6 +83,8 @@ static const struct option run_options[] = {
 	{"events", required_argument, NULL, OPT_EVENTS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"json", no_argument, NULL, OPT_JSON},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -358,7 +362,7 @@ int cmd_run(int argc, char **argv)
 		return cli_error("out of memory");
 	size_t nflags = 0;
 	const char *events_path = NULL;
-	bool explain = false;
+	bool explain = false, dry_run = false, json = false;
 	char **command = NULL;
 	int rc = WARD_EXIT_ERROR;
 	ward_policy *policy = NULL;
@@ -387,6 +391,10 @@ int cmd_run(int argc, char **argv)
 			events_path = optarg;
 		else if (c == OPT_EXPLAIN)
 			explain = true;
+		else if (c == OPT_DRY_RUN)
+			dry_run = true;
+		else if (c == OPT_JSON)
+			json = true;
 		else
 			flags[nflags++] = (struct flag){.opt = c, .arg = optarg};
 	}
@@ -402,8 +410,12 @@ int cmd_run(int argc, char **argv)
 	} else {
 		command = argv + optind;
 	}
-	if (!command[0]) {
+	if (!command[0] && !dry_run) {
 		rc = cli_error("run: no command given (ward run [OPTIONS] -- CMD [ARG...])");
+		goto out;
+	}
+	if (json && !dry_run) {
+		rc = cli_error("run: --json goes with --dry-run (the run's events: --events FILE)");
 		goto out;
 	}
 
@@ -446,6 +458,20 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	/* --dry-run: the plan of this policy and these flags, on stdout, and
+	 * whether it can run here (0) or not (125); nothing runs. */
+	if (dry_run) {
+		char *text = NULL;
+		if (json && ward_policy_plan_json(policy, &text, &err) == 0) {
+			puts(text);
+			free(text);
+		}
+		if (ward_policy_check(policy, json ? NULL : stdout, &err) < 0)
+			rc = cli_error("%s", err.message);
+		else
+			rc = 0;
+		goto out;
+	}
 	if (explain && ward_policy_check(policy, stderr, &err) < 0 && err.code != -EPERM) {
 		rc = cli_error("%s", err.message);
 		goto out;

@@ -39,7 +39,7 @@ int cli_unknown_option(const char *command, const char *given, const struct opti
 void cli_usage(FILE *out)
 {
 	fputs("usage: ward run [POLICY.yaml] [OPTIONS] -- CMD [ARG...]\n"
-	      "       ward check FILE [--explain]\n"
+	      "       ward check FILE [--explain] [--json]\n"
 	      "       ward features [--json]\n"
 	      "       ward bpf status|load|unload\n"
 	      "       ward version | --help\n"
@@ -66,7 +66,8 @@ void cli_usage(FILE *out)
 	      "      --env K=V            set a variable       --unset-env K   remove one\n"
 	      "      --clean-env          start from an empty environment (PATH only)\n"
 	      "      --pass-env NAME      keep NAME although it looks like a secret (the\n"
-	      "                           default profile drops *TOKEN*, *SECRET*, *_KEY, AWS_*...)\n"
+	      "                           default profile drops *TOKEN*, *SECRET*, *_KEY, "
+	      "AWS_*...)\n"
 	      "      --cwd DIR            working directory\n"
 	      "      --unshare-net|--unshare-pid|--unshare-ipc|--unshare-uts|--unshare-user\n"
 	      "      --hostname NAME      (with --unshare-uts)\n"
@@ -76,6 +77,7 @@ void cli_usage(FILE *out)
 	      "LSM)\n"
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
+	      "      --dry-run [--json]   print the plan of the policy and flags, run nothing\n"
 	      "\n"
 	      "exit status: the program's; 128+N if it died of signal N; 125 ward's error;\n"
 	      "126 cannot execute; 127 not found\n",

@@ -147,7 +147,7 @@ expect "control: another port of the same host stays denied" 1 '^EACCES$' -- \
 expect "--explain shows the name, its address and that it is resolved once" 0 '' -- \
 	run --net-allow 'tcp://localhost:1' --explain -- true
 if printf '%s\n' "$ERR" | grep -q 'net allow tcp://localhost:1 = 127.0.0.1' &&
-	printf '%s\n' "$ERR" | grep -q 'resolved once at start'; then
+	printf '%s\n' "$ERR" | grep -q 'host names resolved at start'; then
 	t_ok "--explain: host rule and its pinned address"
 else
 	t_fail "--explain: host rule and its pinned address" "$(printf '%s\n' "$ERR" | grep net)"
@@ -157,6 +157,21 @@ expect_err "a host name that does not resolve is one line and 125" 125 \
 	run --net-allow ward-test.invalid:443 -- true
 expect_err "a denial by host name is refused with the reason" 125 \
 	"a denial names host 'localhost'" -- run --net-deny localhost:1 -- true
+
+# ---- servers: --net-bind 0 is an ephemeral port ----
+BINDPY='import socket,sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    print("bound" if s.getsockname()[1] > 0 else "no port")
+except OSError as e:
+    print("errno", e.errno)'
+expect "--net-bind 0 binds an ephemeral port" 0 '^bound$' -- \
+	run --net-bind 0 -- /usr/bin/python3 -c "$BINDPY" 0
+expect "control: --net-bind 0 does not open a fixed port (EACCES)" 0 '^errno 13$' -- \
+	run --net-bind 0 -- /usr/bin/python3 -c "$BINDPY" 8765
+expect "control: a bind rule alone opens no TCP connect (EACCES)" 1 '^EACCES$' -- \
+	run "${G[@]}" --net-bind 0 -- "$PROBE" connect 127.0.0.1 1
 
 # ---- denials and kills you can see ----
 expect_err "a timeout kill says so on stderr" 137 "^ward: killed: timeout 1s reached$" -- \
@@ -172,6 +187,23 @@ expect_err "denials the supervisor saw are summed up at exit" 0 \
 	run --exec-deny 'id -u' -- /bin/sh -c '/usr/bin/id -u 2>/dev/null; true'
 expect "control: no denial, no summary line" 0 '' -- run -- /bin/sh -c '/usr/bin/id -u >/dev/null'
 if [ -z "$ERR" ]; then t_ok "control: stderr is empty without denials"; else t_fail "control: stderr is empty without denials" "stderr: $ERR"; fi
+
+# ---- every subcommand has --help; check and run --dry-run plan without running ----
+for sub in run check features bpf; do
+	expect "ward $sub --help is usage on stdout, exit 0" 0 "^usage: ward" -- $sub --help
+done
+printf 'fs:\n  read: [/usr]\n' >"$DATA/ok.yaml"
+chmod 644 "$DATA/ok.yaml"
+expect "ward check --json prints the plan as JSON" 0 '^\[\{"rule":"fs: deny everything not granted"' -- \
+	check "$DATA/ok.yaml" --json
+expect "ward run --dry-run plans the flags and runs nothing" 0 \
+	'limit timeout 10m +monitor +enforced' -- \
+	run --timeout 10m --memory 512M --dry-run -- /bin/sh -c "touch $DATA/rw/dry-ran"
+if [ -e "$DATA/rw/dry-ran" ]; then t_fail "--dry-run ran nothing" "the command ran"; else t_ok "--dry-run ran nothing"; fi
+if printf '%s\n' "$OUT" | grep -Eq 'limit memory 512M'; then t_ok "--dry-run: memory in human units"; else t_fail "--dry-run: memory in human units" "$(printf '%s\n' "$OUT" | grep limit)"; fi
+expect_err "--dry-run of a refused policy is 125" 125 "conflicts with" -- \
+	run --fs-deny /usr --dry-run
+expect "events do not escape '/'" 0 '"argv":\["/bin/true"\]' -- run --events /dev/stdout -- /bin/true
 
 # Remove only what this test made.
 case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac

@@ -428,6 +428,11 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		all_static &= net_rule_is_static(n, host->landlock_abi);
 	}
 
+	/* A server needs TCP sockets to bind: with Landlock's TCP rules every
+	 * connect stays denied (no connect port is marked), only the bind
+	 * ports open. Without them seccomp keeps TCP sockets refused. */
+	bool bind_only = !tcp && policy->bind.len && host->landlock_abi >= 4;
+	tcp |= bind_only;
 	plan->seccomp_deny_inet = !tcp && !udp;
 	plan->seccomp_deny_inet_stream = !tcp;
 	plan->seccomp_deny_inet_dgram = !udp;
@@ -474,6 +479,9 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		}
 		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
 							   "no bind rule", "net: no TCP bind")) < 0)
+			return r;
+		if (bind_only && (r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
+						   "net: no TCP connect")) < 0)
 			return r;
 	}
 
@@ -524,15 +532,21 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 					 policy->hosts.items[i]);
 			used = w < 0 ? used : used + (size_t)w;
 		}
-		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, names,
-				   "net: %zu host name(s) resolved once at start, no re-resolution",
-				   policy->hosts.len)) < 0)
+		char note[sizeof(names) + 40];
+		snprintf(note, sizeof(note), "%s; not re-resolved while it runs", names);
+		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+				   "net: host names resolved at start (%zu)", policy->hosts.len)) <
+		    0)
 			return r;
 	}
 
 	VEC_FOREACH(&policy->bind, b)
 	{
-		snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
+		if (b->range.lo == 0)
+			snprintf(rule, sizeof(rule), "net bind tcp 0 (an ephemeral port)");
+		else
+			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
+				 b->range.hi);
 		r = host->landlock_abi >= 4
 			    ? add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule)
 			    : add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
@@ -543,6 +557,46 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	if (host->landlock_abi >= 6)
 		plan->landlock_scope = true;
 	return 0;
+}
+
+/* VALUE of LIMIT as people write it: 512M, 1G, 10m, 30s, 250ms, 50%. */
+static const char *limit_text(int limit, uint64_t value, char *buf, size_t size)
+{
+	static const char units[] = "KMGT";
+	uint64_t ms = value;
+	switch (limit) {
+	case WARD_LIMIT_MEMORY: {
+		int u = -1;
+		while (u < 3 && value >= 1024 && value % 1024 == 0) {
+			value /= 1024;
+			u++;
+		}
+		if (u < 0)
+			snprintf(buf, size, "%llu bytes", (unsigned long long)value);
+		else
+			snprintf(buf, size, "%llu%c", (unsigned long long)value, units[u]);
+		return buf;
+	}
+	case WARD_LIMIT_CPU_PERCENT:
+		snprintf(buf, size, "%llu%%", (unsigned long long)value);
+		return buf;
+	case WARD_LIMIT_CPU_TIME:
+		ms = value * 1000;
+		/* fall through */
+	case WARD_LIMIT_TIMEOUT_MS:
+		if (ms % 3600000 == 0)
+			snprintf(buf, size, "%lluh", (unsigned long long)(ms / 3600000));
+		else if (ms % 60000 == 0)
+			snprintf(buf, size, "%llum", (unsigned long long)(ms / 60000));
+		else if (ms % 1000 == 0)
+			snprintf(buf, size, "%llus", (unsigned long long)(ms / 1000));
+		else
+			snprintf(buf, size, "%llums", (unsigned long long)ms);
+		return buf;
+	default:
+		snprintf(buf, size, "%llu", (unsigned long long)value);
+		return buf;
+	}
 }
 
 static const char *const limit_names[WARD_LIMIT_COUNT_] = {
@@ -566,8 +620,9 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 		plan->limit_layer[i] = LAYER_NONE;
 		if (!l->set)
 			continue;
-		snprintf(rule, sizeof(rule), "limit %s %llu", limit_names[i],
-			 (unsigned long long)l->value);
+		char amount[64];
+		snprintf(rule, sizeof(rule), "limit %s %s", limit_names[i],
+			 limit_text(i, l->value, amount, sizeof(amount)));
 		enum ward_layer layer = LAYER_NONE;
 		const char *why = NULL;
 		note[0] = '\0';
@@ -657,9 +712,11 @@ static int plan_env(const struct ward_policy *policy, struct plan *plan)
 		}
 	}
 	struct ward_loc builtin = {.file = "ward"};
-	return add_entry(
-		plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, count ? names : "none set here",
-		"env: drop secret-looking variables (%zu; --pass-env NAME keeps one)", count);
+	char note[sizeof(names) + 40];
+	snprintf(note, sizeof(note), "%s; --pass-env NAME keeps one",
+		 count ? names : "none set here");
+	return add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+			 "env: drop secret-looking variables (%zu)", count);
 }
 
 static int plan_process(const struct ward_policy *policy, const struct host_features *host,

@@ -222,6 +222,13 @@ int policy_add_bind_key(struct ward_policy *policy, const char *text, struct war
 	size_t count = 0;
 	char why[300];
 
+	/* "0": bind to an ephemeral port the kernel picks (servers in tests). */
+	if (text && strcmp(text, "0") == 0) {
+		struct bind_rule ephemeral = {.range = {0, 0}, .loc = loc};
+		if (VEC_PUSH(&policy->bind, ephemeral) < 0)
+			return ward_fail(err, -ENOMEM, "out of memory");
+		return 0;
+	}
 	if (parse_port_list(text, ranges, NET_MAX_PORT_RANGES, &count, why, sizeof(why)) < 0)
 		return policy_fail_at(err, loc, key, "%s", why);
 	/* Grow once so a failure cannot leave half of the list added. */
