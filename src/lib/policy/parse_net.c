@@ -44,7 +44,9 @@ static int parse_port(const char *text, const char *end, uint16_t *out, char *wh
 			value = value * 10 + (unsigned long)(*p - '0');
 	}
 	if (value == 0)
-		return fail_why(why, why_size, "port 0 is not allowed (ports are 1..65535)");
+		return fail_why(why, why_size,
+				"port 0 is not allowed (ports are 1..65535; net.bind [0] alone is "
+				"an ephemeral port)");
 	if (value > 65535)
 		return fail_why(why, why_size, "port '%.*s' out of range (ports are 1..65535)", len,
 				text);
