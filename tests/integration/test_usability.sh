@@ -205,6 +205,24 @@ expect_err "--dry-run of a refused policy is 125" 125 "conflicts with" -- \
 	run --fs-deny /usr --dry-run
 expect "events do not escape '/'" 0 '"argv":\["/bin/true"\]' -- run --events /dev/stdout -- /bin/true
 
+# ---- the README's agent example (examples/agent.yaml) ----
+# api.example.com may not resolve here (no DNS in CI): the same file with
+# localhost, which every /etc/hosts has.
+mkdir -p "$TH/project" "$TH/.ssh"
+echo key >"$TH/.ssh/id_ed25519"
+chmod -R a+rX "$TH"
+[ -n "$AS_USER" ] && chown -R "$AS_USER" "$TH/project"
+sed 's/api\.example\.com:443/localhost:1/' "$HERE/../../examples/agent.yaml" >"$DATA/agent.yaml"
+chmod 644 "$DATA/agent.yaml"
+HOME=$TH expect "agent example: writes in ~/project" 0 '^OK$' -- \
+	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" write "$TH/project/out"
+HOME=$TH expect "agent example: reaches its API host" 1 '^ECONNREFUSED$' -- \
+	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" connect 127.0.0.1 1
+HOME=$TH expect "agent example: never reads ~/.ssh (EACCES)" 1 '^EACCES$' -- \
+	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" read "$TH/.ssh/id_ed25519"
+HOME=$TH expect "agent example: no other host (EACCES)" 1 '^EACCES$' -- \
+	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" connect 127.0.0.1 2
+
 # Remove only what this test made.
 case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac
 t_summary
