@@ -223,6 +223,38 @@ HOME=$TH expect "agent example: never reads ~/.ssh (EACCES)" 1 '^EACCES$' -- \
 HOME=$TH expect "agent example: no other host (EACCES)" 1 '^EACCES$' -- \
 	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" connect 127.0.0.1 2
 
+# ---- toolchain profiles: each runs its tool when the tool is installed ----
+# runnable_outside CMD...: the tool works for this user without ward (else a
+# test of the profile would prove nothing about ward).
+runnable_outside() {
+	if [ -n "$AS_USER" ]; then
+		setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$@" >/dev/null 2>&1 </dev/null
+	else
+		"$@" >/dev/null 2>&1 </dev/null
+	fi
+}
+profile_case() { # PROFILE NAME PATTERN TOOL -- CMD...
+	local profile=$1 name=$2 pattern=$3 tool=$4
+	shift 5
+	if ! runnable_outside "$tool" --version; then
+		t_skip "profile $profile: $name" "'$tool' is not installed or not runnable by this user outside ward"
+		return
+	fi
+	expect "profile $profile: $name" 0 "$pattern" -- \
+		run --profile "$profile" -w "$DATA/rw" -x "$DATA/rw" -- "$@"
+}
+printf 'fn main() { println!("rust ok"); }\n' >"$DATA/rw/hello.rs"
+printf 'package main\nimport "fmt"\nfunc main() { fmt.Println("go ok") }\n' >"$DATA/rw/hello.go"
+chmod 666 "$DATA/rw/hello.rs" "$DATA/rw/hello.go"
+profile_case python "python3 runs a script" '^py ok$' python3 -- python3 -c 'print("py ok")'
+profile_case node "node evaluates" '^node ok$' node -- node -e 'console.log("node ok")'
+profile_case git "git init, commit and log in a granted directory" '^1$' git -- \
+	/bin/sh -c "cd $DATA/rw && git init -q repo && cd repo && git -c user.email=w@example.invalid -c user.name=w commit -q --allow-empty -m x && git log --oneline | wc -l"
+profile_case rust "cargo finds its toolchain" '^cargo [0-9]' cargo -- cargo --version
+profile_case rust "rustc compiles and the program runs" '^rust ok$' rustc -- \
+	/bin/sh -c "cd $DATA/rw && rustc -o hello-rs hello.rs && ./hello-rs"
+profile_case go "go builds and runs" '^go ok$' go -- /bin/sh -c "cd $DATA/rw && go run hello.go"
+
 # Remove only what this test made.
 case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac
 t_summary

@@ -60,7 +60,7 @@ int ward_policy_use_profile(ward_policy *policy, const char *name, ward_error *e
 	REQUIRE_POLICY(policy, err);
 	const char *yaml = profile_yaml(name);
 	if (!yaml)
-		return ward_fail(err, -EINVAL, "unknown profile '%s' (known: default, minimal)",
+		return ward_fail(err, -EINVAL, "unknown profile '%s' (known: default, minimal, python, node, git, rust, go)",
 				 name ? name : "");
 	snprintf(origin, sizeof(origin), "profile:%s", name);
 	return policy_load_yaml_string(policy, yaml, strlen(yaml), origin, err);

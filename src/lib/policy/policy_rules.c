@@ -342,7 +342,19 @@ int policy_add_env_key(struct ward_policy *policy, const char *key_eq_value, str
 				      "bad environment entry '%s' (expected KEY=VALUE)",
 				      key_eq_value ? key_eq_value : "");
 	size_t name_len = (size_t)(eq - key_eq_value);
-	_cleanup_free_ char *copy = strdup(key_eq_value);
+	_cleanup_free_ char *copy = NULL;
+	/* A value starting with "~/" is a path under the caller's home
+	 * (RUSTUP_HOME: ~/.rustup in the rust profile); nothing else in a
+	 * value is expanded. */
+	if (eq[1] == '~' && eq[2] == '/') {
+		char expanded[PATH_MAX], why[200];
+		if (path_expand_env(eq + 1, expanded, sizeof(expanded), why, sizeof(why)) < 0)
+			return policy_fail_at(err, loc, key, "'%s': %s", key_eq_value, why);
+		if (asprintf(&copy, "%.*s=%s", (int)name_len, key_eq_value, expanded) < 0)
+			copy = NULL;
+	} else {
+		copy = strdup(key_eq_value);
+	}
 	if (!copy)
 		return ward_fail(err, -ENOMEM, "out of memory");
 	/* The same name again replaces the earlier value: last one wins. */

@@ -408,7 +408,7 @@ static int extend_one(struct loader *ld, yaml_node_t *item, const char *key, voi
 		char id[128];
 		if (!yaml)
 			return policy_fail_at(ld->err, at, key,
-					      "unknown profile '%s' (known: default, minimal)",
+					      "unknown profile '%s' (known: default, minimal, python, node, git, rust, go)",
 					      name);
 		snprintf(id, sizeof(id), "profile:%s", name);
 		r = push_loading(ld->root, id, at, key, ld->err);

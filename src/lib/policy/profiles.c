@@ -69,15 +69,67 @@ static const char profile_minimal[] = "# ward built-in profile: minimal\n"
 				      "  write:\n"
 				      "    - /dev/null\n";
 
+/* Toolchain profiles: the default profile plus what the tool reads from
+ * the caller's home (configuration, installed toolchains), never a write
+ * outside the private HOME. Since HOME is private, variables point the
+ * tool at its real installation where it would look under HOME. */
+static const char profile_python[] = "# ward built-in profile: python\n"
+				     "extends: default\n"
+				     "fs:\n"
+				     "  read:\n"
+				     "    - {path: ~/.config/pip, optional: true}\n"
+				     "    - {path: ~/.pydistutils.cfg, optional: true}\n";
+
+static const char profile_node[] = "# ward built-in profile: node\n"
+				   "extends: default\n"
+				   "fs:\n"
+				   "  read:\n"
+				   "    - {path: ~/.npmrc, optional: true}\n"
+				   "  exec:\n"
+				   "    - {path: ~/.npm-global, optional: true}\n";
+
+static const char profile_git[] = "# ward built-in profile: git\n"
+				  "extends: default\n"
+				  "fs:\n"
+				  "  read:\n"
+				  "    - {path: ~/.gitconfig, optional: true}\n"
+				  "    - {path: ~/.config/git, optional: true}\n"
+				  "process:\n"
+				  "  env:\n"
+				  "    GIT_CONFIG_GLOBAL: ~/.gitconfig\n";
+
+static const char profile_rust[] = "# ward built-in profile: rust\n"
+				   "extends: default\n"
+				   "fs:\n"
+				   "  exec:\n"
+				   "    - {path: ~/.cargo, optional: true}\n"
+				   "process:\n"
+				   "  env:\n"
+				   "    RUSTUP_HOME: ~/.rustup\n"
+				   "    CARGO_HOME: ~/.cargo\n";
+
+static const char profile_go[] = "# ward built-in profile: go\n"
+				 "extends: default\n"
+				 "fs:\n"
+				 "  exec:\n"
+				 "    - {path: ~/go, optional: true}\n"
+				 "    - {path: /usr/local/go, optional: true}\n"
+				 "process:\n"
+				 "  env:\n"
+				 "    GOPATH: ~/go\n"
+				 "    GOFLAGS: -modcacherw\n";
+
 static const struct {
 	const char *name;
 	const char *yaml;
 } profiles[] = {
-	{"default", profile_default},
-	{"minimal", profile_minimal},
+	{"default", profile_default}, {"minimal", profile_minimal}, {"python", profile_python},
+	{"node", profile_node},	      {"git", profile_git},	    {"rust", profile_rust},
+	{"go", profile_go},
 };
 
-static const char *const names[] = {"default", "minimal", NULL};
+static const char *const names[] = {"default", "minimal", "python", "node",
+				    "git",     "rust",	  "go",	    NULL};
 
 const char *profile_yaml(const char *name)
 {
