@@ -178,9 +178,19 @@ static void test_profiles(void **state)
 
 	assert_string_equal(names[0], "default");
 	assert_string_equal(names[1], "minimal");
-	assert_null(names[2]);
+	assert_string_equal(names[6], "go");
+	assert_null(names[7]);
+	/* Every built-in profile loads (toolchain ones extend default). */
+	for (size_t i = 0; names[i]; i++) {
+		ward_policy *each = ward_policy_new();
+		if (ward_policy_use_profile(each, names[i], &err) < 0)
+			fail_msg("profile %s: %s", names[i], err.message);
+		ward_policy_free(each);
+	}
 	assert_int_equal(ward_policy_use_profile(policy, "nope", &err), -EINVAL);
-	assert_string_equal(err.message, "unknown profile 'nope' (known: default, minimal)");
+	assert_string_equal(
+		err.message,
+		"unknown profile 'nope' (known: default, minimal, python, node, git, rust, go)");
 	assert_int_equal(policy->fs.len, 0);
 
 	assert_int_equal(ward_policy_use_profile(policy, "default", &err), 0);

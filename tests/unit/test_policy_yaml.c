@@ -65,8 +65,8 @@ static const struct {
 	{"exec_path_missing.yaml",
 	 "exec.allow[0]: path '/usr/bin/ward-no-such-binary' does not exist"},
 	{"extends_missing_file.yaml", "1:10: extends: cannot read policy file "},
-	{"extends_unknown_profile.yaml",
-	 "1:10: extends: unknown profile 'nope' (known: default, minimal)"},
+	{"extends_unknown_profile.yaml", "1:10: extends: unknown profile 'nope' (known: default, "
+					 "minimal, python, node, git, rust, go)"},
 	{"hostname_bad.yaml", "process.hostname: bad hostname 'bad host'"},
 	{"hostname_without_uts.yaml",
 	 "3:13: process.hostname: hostname 'box' needs the uts namespace"},
