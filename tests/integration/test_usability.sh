@@ -255,6 +255,11 @@ profile_case rust "rustc compiles and the program runs" '^rust ok$' rustc -- \
 	/bin/sh -c "cd $DATA/rw && rustc -o hello-rs hello.rs && ./hello-rs"
 profile_case go "go builds and runs" '^go ok$' go -- /bin/sh -c "cd $DATA/rw && go run hello.go"
 
+# ---- bash completion ----
+got=$(bash -c '. "$1"; COMP_WORDS=(ward run --net-a); COMP_CWORD=2; _ward; printf "%s\n" "${COMPREPLY[@]}"' _ \
+	"$HERE/../../scripts/ward.bash-completion" 2>&1)
+if [ "$got" = "--net-allow" ]; then t_ok "bash completion completes --net-a"; else t_fail "bash completion completes --net-a" "got: $got"; fi
+
 # Remove only what this test made.
 case $DATA in "$WORK"/usable.*) rm -rf "$DATA" ;; esac
 t_summary
