@@ -192,6 +192,12 @@ int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why
  * fills OUT's protocol and ports (no address) and HOST with the name. */
 int parse_net_host(const char *text, struct net_rule *out, char *host, size_t host_size,
 		   char *why, size_t why_size);
+/* How host rules are resolved: getaddrinfo(3) unless replaced (the fuzzer
+ * replaces it, so no input makes it wait on DNS). NULL restores it. */
+struct addrinfo;
+typedef int (*policy_resolver_fn)(const char *host, const struct addrinfo *hints,
+				  struct addrinfo **found);
+void policy_set_resolver(policy_resolver_fn fn);
 /* "80", "8000-8100", "80,443" → ranges; on failure fills WHY. */
 int parse_port_list(const char *text, struct port_range *ranges, size_t max, size_t *count,
 		    char *why, size_t why_size);

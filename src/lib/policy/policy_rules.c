@@ -117,6 +117,19 @@ int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 	return 0;
 }
 
+static int resolve_with_getaddrinfo(const char *host, const struct addrinfo *hints,
+				    struct addrinfo **found)
+{
+	return getaddrinfo(host, NULL, hints, found);
+}
+
+static policy_resolver_fn resolver = resolve_with_getaddrinfo;
+
+void policy_set_resolver(policy_resolver_fn fn)
+{
+	resolver = fn ? fn : resolve_with_getaddrinfo;
+}
+
 /* A rule naming a host: resolved now, in ward and outside the sandbox,
  * into one address rule per address, each pinned as "ADDRESS NAME" for the
  * sandbox's hosts file. All or nothing: a name that does not resolve adds
@@ -126,7 +139,7 @@ static int add_host_rules(struct ward_policy *policy, const char *text, const st
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *found = NULL;
-	int r = getaddrinfo(host, NULL, &hints, &found);
+	int r = resolver(host, &hints, &found);
 	if (r != 0)
 		return policy_fail_at(err, loc, key,
 				      "cannot resolve host '%s': %s (check the name, or write "
