@@ -255,6 +255,9 @@ profile_case rust "rustc compiles and the program runs" '^rust ok$' rustc -- \
 	/bin/sh -c "cd $DATA/rw && rustc -o hello-rs hello.rs && ./hello-rs"
 profile_case go "go builds and runs" '^go ok$' go -- /bin/sh -c "cd $DATA/rw && go run hello.go"
 
+expect "ward features says whether Landlock audit records are logged" 0 \
+	'^landlock audit +(yes|no|unknown): ' -- features
+
 # ---- bash completion ----
 got=$(bash -c '. "$1"; COMP_WORDS=(ward run --net-a); COMP_CWORD=2; _ward; printf "%s\n" "${COMPREPLY[@]}"' _ \
 	"$HERE/../../scripts/ward.bash-completion" 2>&1)
