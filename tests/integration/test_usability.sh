@@ -172,6 +172,20 @@ expect "control: --net-bind 0 does not open a fixed port (EACCES)" 0 '^errno 13$
 	run --net-bind 0 -- /usr/bin/python3 -c "$BINDPY" 8765
 expect "control: a bind rule alone opens no TCP connect (EACCES)" 1 '^EACCES$' -- \
 	run "${G[@]}" --net-bind 0 -- "$PROBE" connect 127.0.0.1 1
+WALKPY='import socket
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    print("mptcp open")
+except OSError as e:
+    print("mptcp", e.errno)
+try:
+    socket.socket().sendto(b"x", 0x20000000, ("127.0.0.1", 1))
+    print("tfo open")
+except OSError as e:
+    print("tfo", e.errno)'
+expect "a bind rule alone: MPTCP and TCP Fast Open cannot walk around Landlock (EACCES)" 0 \
+	'^tfo 13$' -- run --net-bind 0 -- /usr/bin/python3 -c "$WALKPY"
+if printf '%s\n' "$OUT" | grep -q '^mptcp 13$'; then t_ok "a bind rule alone: MPTCP socket is EACCES"; else t_fail "a bind rule alone: MPTCP socket is EACCES" "stdout: $OUT"; fi
 
 # ---- denials and kills you can see ----
 expect_err "a timeout kill says so on stderr" 137 "^ward: killed: timeout 1s reached$" -- \

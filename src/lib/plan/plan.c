@@ -480,9 +480,20 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
 							   "no bind rule", "net: no TCP bind")) < 0)
 			return r;
-		if (bind_only && (r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
-						   "net: no TCP connect")) < 0)
-			return r;
+		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
+		 * (a connect made by sendto) would walk around it. */
+		if (bind_only) {
+			plan->seccomp_deny_mptcp = plan->seccomp_deny_tfo = true;
+			if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
+					      "net: no TCP connect")) < 0 ||
+			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "IPPROTO_MPTCP sockets fail with EACCES",
+					      "net: no MPTCP")) < 0 ||
+			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "sendto/sendmsg with MSG_FASTOPEN fail with EACCES",
+					      "net: no TCP Fast Open")) < 0)
+				return r;
+		}
 	}
 
 	enum ward_layer dyn = LAYER_NONE;
