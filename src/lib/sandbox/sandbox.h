@@ -36,11 +36,14 @@ struct child_setup {
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
+	int stdio[3];	    /* dup2'd onto 0, 1, 2; -1: inherited */
+	bool close_fds;	    /* nothing above 2 survives exec */
 	pid_t parent;
 };
 
 enum child_stage {
 	STAGE_SYNC = 1,
+	STAGE_STDIO,
 	STAGE_HOSTNAME,
 	STAGE_RLIMIT,
 	STAGE_CWD,
@@ -84,6 +87,7 @@ struct ward_sandbox {
 	uint64_t cpu_time_s;
 	struct timespec started;
 	bool forward_signals;
+	int cancel_fd; /* the caller's; readable: kill the sandbox (-1: none) */
 	bool finished;
 	struct ward_exit exit;
 	struct live_entry *live; /* its record for ward ps (live.h), or NULL */
