@@ -188,6 +188,11 @@ static int plan_deny_metadata(struct plan *plan, const struct ward_policy *polic
 {
 	char rule[200];
 	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
+	/* Absent: a mask has nothing to cover, but the Landlock hole keeps the
+	 * name from being created, so it has no metadata to change. */
+	if (f->absent)
+		return add_enforced(plan, f->loc, LAYER_LANDLOCK,
+				    "absent and cannot be created (Landlock hole)", rule);
 	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
 		int r = add_deny_mask(plan, f);
 		if (r < 0)
@@ -343,7 +348,9 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * leaves the rest of the grant whole (a hole replaces the grant
 			 * by rules on the entries that exist at start, so nothing can
 			 * be created beside the denied path). */
-			if (layer == LAYER_LANDLOCK && plan_mount_ns_possible(host))
+			/* A mask needs something to cover: a denial of a path that
+			 * does not exist yet stays a Landlock hole. */
+			if (layer == LAYER_LANDLOCK && plan_mount_ns_possible(host) && !f->absent)
 				layer = LAYER_NAMESPACES;
 			if (layer == LAYER_NAMESPACES) {
 				if ((r = add_deny_mask(plan, f)) < 0)
