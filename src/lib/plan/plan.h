@@ -9,6 +9,7 @@
 #define WARD_PLAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/vec.h"
@@ -46,6 +47,32 @@ struct plan_fs_hole {
 	unsigned access;  /* WARD_FS_* denied */
 };
 
+/* A denial the plan placed on an inode-keyed layer (BPF LSM or the
+ * supervisor): exactly the rules of that layer, nothing it may pick itself. */
+struct plan_inode_rule {
+	const char *path; /* points into the policy */
+	unsigned access;  /* WARD_FS_* denied */
+	bool optional;	  /* a missing path is skipped */
+	uint32_t rule_id; /* the BPF rule id: net, then fs, then exec positions */
+	struct ward_loc loc;
+};
+
+/* How far a limit holds: across the sandbox (cgroup), per process
+ * (rlimit), or across every process of the user (RLIMIT_NPROC). */
+enum plan_limit_scope {
+	PLAN_SCOPE_SANDBOX = 0,
+	PLAN_SCOPE_PROCESS,
+	PLAN_SCOPE_USER,
+};
+
+/* A limit as the layer holding it receives it. */
+struct plan_limit {
+	bool set;
+	uint64_t value;	       /* the unit of enum ward_limit */
+	enum ward_layer layer; /* LAYER_CGROUP, LAYER_RLIMIT, LAYER_MONITOR or LAYER_NONE */
+	enum plan_limit_scope scope;
+};
+
 struct plan {
 	VEC(struct plan_entry) entries;
 	enum ward_mode mode;
@@ -69,17 +96,18 @@ struct plan {
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
 
-	/* resources: where each limit lands */
-	enum ward_layer limit_layer[WARD_LIMIT_COUNT_];
+	/* resources: each limit, the layer it lands on and how far it holds */
+	struct plan_limit limits[WARD_LIMIT_COUNT_];
 	bool cgroup; /* create a sandbox cgroup */
 
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
 
 	/* supervisor (seccomp user notification) */
-	bool supervisor;  /* start one for this sandbox */
-	bool sup_fs_deny; /* fs deny rules inside grants */
-	bool sup_exec;	  /* exec deny rules (paths, argv) */
-	bool sup_net;	  /* network rules by address */
+	bool supervisor;			  /* start one for this sandbox */
+	bool sup_fs_deny;			  /* fs deny rules inside grants */
+	VEC(struct plan_inode_rule) sup_fs_rules; /* exactly those denials */
+	bool sup_exec;				  /* exec deny rules (paths, argv) */
+	bool sup_net;				  /* network rules by address */
 
 	/* BPF */
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
@@ -88,6 +116,9 @@ struct plan {
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
+	/* The fs and exec denials placed on BPF LSM, and only those (a denial
+	 * the plan gave to Landlock is not written into the inode map). */
+	VEC(struct plan_inode_rule) bpf_inode_rules;
 
 	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
 };
@@ -107,5 +138,6 @@ char *plan_to_json(const struct plan *plan);
 struct json_object *plan_to_json_object(const struct plan *plan);
 
 const char *plan_status_name(enum plan_status status);
+const char *plan_limit_scope_name(enum plan_limit_scope scope);
 
 #endif

@@ -43,8 +43,14 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 		if (e->status != PLAN_DEGRADED)
 			continue;
 		char message[512];
-		snprintf(message, sizeof(message),
-			 "NOT ENFORCED: %s (%s; allowed by allow_degraded)", e->rule, e->note);
+		if (e->layer != LAYER_NONE) /* held, but weaker than asked */
+			snprintf(message, sizeof(message),
+				 "WEAKER THAN ASKED: %s by %s (%s; allowed by allow_degraded)",
+				 e->rule, ward_layer_name(e->layer), e->note);
+		else
+			snprintf(message, sizeof(message),
+				 "NOT ENFORCED: %s (%s; allowed by allow_degraded)", e->rule,
+				 e->note);
 		emit_warning(sb, message);
 	}
 	if (not_audited) {

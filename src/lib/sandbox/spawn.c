@@ -282,8 +282,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	if (sb->plan.cgroup) {
 		cgroup_reclaim_stale(host);
-		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
-		    0)
+		if ((r = cgroup_sandbox_create(sb->id, &sb->plan, host, &sb->cgroup, err)) < 0)
 			goto fail;
 	}
 	if (plan_uses_bpf(&sb->plan)) {
@@ -304,7 +303,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		goto fail;
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
-	rlimit_prepare(policy, &sb->plan, &w.rlimits);
+	rlimit_prepare(&sb->plan, &w.rlimits);
 	/* No rule needs it: no filter, no thread, no cost. */
 	w.supervised = sup_needed(policy, &sb->plan);
 	if (w.supervised) {
