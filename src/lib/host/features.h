@@ -35,6 +35,27 @@ struct cgroup_controller_info {
 	char why[160]; /* when !usable */
 };
 
+/* What each optional layer can hold on this host, asked of the layers once
+ * when the host is probed (host/layer_support.c: the BPF programs are loaded
+ * and pinned there, never while planning). The planner reads only this. */
+enum layer_support_class {
+	SUPPORT_FS_DENY = 0, /* deny beneath a path inside a grant */
+	SUPPORT_EXEC_DENY,   /* deny exec of a path inside an exec grant */
+	SUPPORT_NET,	     /* network rules by address / UDP port / deny carve-outs */
+	SUPPORT_KERNEL,	     /* ptrace, bpf, modules, mount as LSM hooks */
+	SUPPORT_EXEC_ARGV,   /* exec rules on the arguments */
+	SUPPORT_CALLBACK,    /* the user's policy callback */
+	SUPPORT_CLASS_COUNT_,
+};
+
+struct layer_support {
+	bool probed;				 /* filled by layer_support_fill */
+	bool bpf_lsm[SUPPORT_CLASS_COUNT_];	 /* every LSM program of the class attached */
+	bool bpf_lsm_escalate;			 /* every LSM program attached: kill_after */
+	bool cgroup_bpf_net;			 /* the cgroup sock_addr programs loaded */
+	bool supervisor[SUPPORT_CLASS_COUNT_]; /* implemented by the supervisor */
+};
+
 struct host_features {
 	int landlock_abi; /* 0: none */
 	char landlock_why[160];
@@ -63,6 +84,8 @@ struct host_features {
 	bool cgroup_bpf_loads; /* a cgroup/connect4 program loaded */
 	char cgroup_bpf_why[200];
 	bool btf; /* /sys/kernel/btf/vmlinux */
+
+	struct layer_support support;
 };
 
 /* Probes once and caches; later calls return the cached result. */

@@ -12,9 +12,8 @@
 #include <sys/socket.h>
 
 #include "core/error.h"
-#include "bpf/bpf_layer.h"
 #include "plan/layer_caps.h"
-#include "supervisor/supervisor.h"
+#include "policy/sup_rules.h"
 
 static const char *const status_names[] = {
 	[PLAN_ENFORCED] = "enforced",		[PLAN_AUDITED] = "audited",
@@ -724,9 +723,7 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 		snprintf(rule, sizeof(rule), "escalate: SIGKILL after %u denials in %u s",
 			 policy->kill_after.denials, policy->kill_after.seconds);
 		/* Only the LSM hooks count denials and can signal the offender. */
-		bool ok = layer_can_enforce(LAYER_BPF_LSM, CLASS_KERNEL, NULL, host, why,
-					    sizeof(why)) &&
-			  bpf_layer_can_escalate();
+		bool ok = layer_can_escalate(host, why, sizeof(why));
 		if (ok)
 			plan->bpf_escalate = plan->bpf_lsm_kernel = true;
 		r = ok ? add_enforced(plan, policy->kill_after.loc, LAYER_BPF_LSM,
