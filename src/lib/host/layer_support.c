@@ -27,8 +27,10 @@ static const struct {
 	enum layer_support_class cls;
 	enum sup_capability cap;
 } sup_caps[] = {
-	{SUPPORT_FS_DENY, SUP_CAP_FS_DENY},	{SUPPORT_EXEC_DENY, SUP_CAP_EXEC_PATH},
-	{SUPPORT_EXEC_ARGV, SUP_CAP_EXEC_ARGV}, {SUPPORT_CALLBACK, SUP_CAP_CALLBACK},
+	{SUPPORT_FS_DENY, SUP_CAP_FS_DENY},
+	{SUPPORT_EXEC_DENY, SUP_CAP_EXEC_PATH},
+	{SUPPORT_EXEC_ARGV, SUP_CAP_EXEC_ARGV},
+	{SUPPORT_CALLBACK, SUP_CAP_CALLBACK},
 };
 
 void layer_support_fill(struct host_features *f)
