@@ -668,7 +668,8 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 		snprintf(e.rule, sizeof(e.rule), "%s", rule);
 		if (status == PLAN_UNENFORCEABLE) {
 			plan->refused = true;
-			e.layer = LAYER_NONE; /* refused: nothing runs */
+			e.layer = LAYER_NONE; /* refused: nothing runs, nothing holds it */
+			*pl = (struct plan_limit){.layer = LAYER_NONE};
 			snprintf(e.note, sizeof(e.note), "a sandbox-wide limit needs %s: %s",
 				 ward_layer_name(LAYER_CGROUP), note);
 		} else {
