@@ -467,8 +467,10 @@ fi
 
 # ---- cgroups are removed (root) ----
 if [ -z "$AS_USER" ]; then
-	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -path '*/ward/ward-*' 2>/dev/null | head -3)
-	if [ -z "$left" ]; then t_ok "no sandbox cgroup is left behind"; else t_fail "cgroups left behind" "$left"; fi
+	# Only the sandboxes this file started: other wards may run meanwhile.
+	[ -s "$T_SANDBOXES" ] || t_fail "the sandbox ids of this file's runs were recorded" "$T_SANDBOXES is empty"
+	left=$(t_leftover_cgroups | head -3)
+	if [ -z "$left" ]; then t_ok "no sandbox cgroup of ours is left behind"; else t_fail "cgroups left behind" "$left"; fi
 fi
 
 rm -rf "$DATA"
