@@ -29,8 +29,8 @@ static bool cgroup_bpf_holds_net_rule(const struct net_rule *rule)
 
 static const char *const sup_no[SUPPORT_CLASS_COUNT_] = {
 	[SUPPORT_FS_DENY] = "the supervisor has no inode-keyed open yet",
-	[SUPPORT_EXEC_DENY] = "the supervisor does not decide exec by path (a string decision "
-			      "races the filesystem)",
+	[SUPPORT_EXEC_DENY] = ("the supervisor does not decide exec by path (a string decision "
+			       "races the filesystem)"),
 	[SUPPORT_NET] = "the supervisor does not decide connect/sendto",
 	[SUPPORT_KERNEL] = "the supervisor does not hold this rule kind",
 	[SUPPORT_EXEC_ARGV] = "the supervisor does not decide argv",
