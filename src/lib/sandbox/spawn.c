@@ -159,6 +159,7 @@ int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
 
 static void sandbox_release(struct ward_sandbox *sb)
 {
+	event_sink_close(&sb->sink); /* frees what a failed spawn queued */
 	if (sb->sup)
 		sup_stop(sb->sup);
 	sb->sup = NULL;
@@ -226,6 +227,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	sb->pid = -1;
 	make_sandbox_id(sb->id, sizeof(sb->id));
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
+	sb->sink.held = true; /* until the start event: monitor_emit_start */
 	if (options) {
 		sb->sink.fn = options->on_event;
 		sb->sink.userdata = options->event_userdata;
