@@ -10,6 +10,18 @@ t_fail() {
 }
 t_skip() { T_NUM=$((T_NUM + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_NUM # SKIP $T_PREFIX$1: $2"; }
 
+# t_setup WORKDIR [UID]: the common start of a test file: WORK, AS_USER,
+# BIN, WARD, PROBE, the TAP name prefix and leak checking.
+t_setup() {
+	WORK=$1
+	AS_USER=${2:-}
+	BIN=$WORK/bin
+	WARD=$BIN/ward
+	PROBE=$BIN/probe
+	if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+}
+
 # The ids of the sandboxes this test file started (from their start events),
 # so that checks of what is left behind look at ours only: other wards may
 # run on the same machine at the same time.

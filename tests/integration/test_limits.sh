@@ -11,12 +11,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+t_setup "$@"
 
 DATA=$(mktemp -d "$WORK/limits.XXXXXX")
 chmod 777 "$DATA"
