@@ -31,6 +31,9 @@ struct event_sink {
 	bool held;	    /* queue until event_sink_open */
 	bool closed;	    /* drop everything */
 	VEC(char *) queued; /* lines emitted while held */
+	/* Called for every "deny" event, from whichever thread emits it. */
+	void (*on_denial)(void *ctx);
+	void *denial_ctx;
 };
 
 /* Emits FIRST (the start event), then what was queued; stops holding. */

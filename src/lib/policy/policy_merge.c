@@ -55,6 +55,9 @@ static void merge_scalars(struct ward_policy *next, const struct ward_policy *sr
 			next->limits[i] = src->limits[i];
 	if (src->kill_after.set)
 		next->kill_after = src->kill_after;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+		if (src->quotas[i].set)
+			next->quotas[i] = src->quotas[i];
 	if (set_mask & POLICY_SET_MODE)
 		next->mode = src->mode;
 	if (set_mask & POLICY_SET_PRIVATE_TMP)
