@@ -29,6 +29,7 @@
 
 #include "layers/landlock.h"
 #include "layers/landlock_abi.h"
+#include "host/layer_support.h"
 #include "plan/plan.h"
 
 static int kernel_abi;
@@ -145,7 +146,6 @@ static void free_plan(struct plan *plan)
 	VEC_FREE(&plan->fs_grants);
 	VEC_FREE(&plan->fs_holes);
 }
-
 
 static int result_of(long r)
 {
@@ -579,6 +579,7 @@ static void test_plan_punches_a_denial_inside_a_grant(void **state)
 	host.landlock_abi = 7;
 	host.seccomp_filter = true;
 	host.seccomp_user_notif = true;
+	layer_support_fill(&host); /* what the layers answer for this host */
 	ward_error err = {0};
 	ward_policy *policy = ward_policy_new();
 	assert_non_null(policy);
