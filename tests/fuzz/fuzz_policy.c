@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "net: {allow: [\"tcp://*:443\"]}\n"
 				   "exec: {allow: [/usr/bin], deny: [{argv: [git, push]}]}\n"
 				   "limits: {memory: 1G, timeout: 10s}\n"
-				   "env: {set: {A: b}}\n";
+				   "process: {env: {A: b}}\n";
 	policy = ward_policy_new();
 	if (policy) {
 		ward_error err = {0};
