@@ -26,6 +26,7 @@ enum host_kind {
 	H_BARE,	     /* no Landlock, no user notification */
 	H_LL3,	     /* Landlock ABI 3 (no network rules), unprivileged */
 	H_V2_USER,   /* unprivileged with a delegated v2 cgroup holding every controller */
+	H_NO_USERNS, /* unprivileged, no user namespaces: no mount namespace either */
 };
 
 static void host_of(enum host_kind kind, struct host_features *h)
@@ -37,7 +38,7 @@ static void host_of(enum host_kind kind, struct host_features *h)
 	h->seccomp_filter = true;
 	h->seccomp_user_notif = kind != H_BARE;
 	h->seccomp_kill_process = true;
-	h->userns = true;
+	h->userns = kind != H_NO_USERNS;
 	bool root = kind == H_FULL || kind == H_ROOT_HERE;
 	h->root = h->cap_sys_admin = h->cap_bpf = root;
 	h->cgroup_v2_usable = root || kind == H_V2_USER;
@@ -195,10 +196,20 @@ static const struct plan_case cases[] = {
 	 LAYER_BPF_LSM,
 	 PLAN_ENFORCED,
 	 false},
-	{"deny inside a grant: a Landlock hole without BPF",
+	{"deny inside a grant: a mount mask without BPF",
 	 H_USER,
 	 E,
 	 NULL,
+	 {"read /etc", "deny /etc/shadow"},
+	 "fs deny /etc/shadow",
+	 LAYER_NAMESPACES,
+	 PLAN_ENFORCED,
+	 false},
+	{"deny inside a grant: a Landlock hole without a mount namespace (its metadata "
+	 "entry degraded)",
+	 H_NO_USERNS,
+	 E,
+	 "namespaces",
 	 {"read /etc", "deny /etc/shadow"},
 	 "fs deny /etc/shadow",
 	 LAYER_LANDLOCK,

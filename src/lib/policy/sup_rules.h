@@ -26,6 +26,7 @@ struct exec_argv_rule {
 struct sup_policy {
 	VEC(struct exec_argv_rule) exec_argv;
 	ward_sup_callback_fn callback;
+	ward_sup_verdict_fn verdict_fn; /* callback is sup_verdict_adapter when set */
 	void *callback_userdata;
 	unsigned callback_categories; /* WARD_SUP_* the callback is asked about */
 	unsigned callback_timeout_ms; /* 0: the default, 5000 */

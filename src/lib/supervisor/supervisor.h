@@ -69,4 +69,9 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
 void sup_stop(struct supervisor *sup);
 
+/* The ward_sup_callback_fn that asks sup_policy.verdict_fn. (The rule
+ * data itself, struct sup_policy, is in policy/sup_rules.h.) */
+struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
+					void *userdata);
+
 #endif
