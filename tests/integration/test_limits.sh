@@ -55,7 +55,7 @@ NPROC_LIMIT='grep "^Max processes" /proc/self/limits | awk "{print \$3}"'
 
 if [ "$MEM" = true ]; then
 	explain "explain: --memory is per sandbox on the cgroup layer" 0 \
-		'limit memory 104857600 per sandbox +cgroup +enforced' -- run --memory 100M --explain -- /bin/true
+		'limit memory 100M per sandbox +cgroup +enforced' -- run --memory 100M --explain -- /bin/true
 	expect "the sandbox's cgroup holds the planned memory limit" 0 '^104857600$' -- \
 		run -r /sys/fs/cgroup --memory 100M -- /bin/sh -c "$CG_READ" sh memory memory.limit_in_bytes memory.max
 	# No layer enforces a rule the plan did not give it: no RLIMIT_AS.
@@ -63,7 +63,7 @@ if [ "$MEM" = true ]; then
 		run --memory 100M -- /bin/sh -c "$AS_LIMIT"
 else
 	explain "explain: without a cgroup --memory is per process and refused" 125 \
-		'limit memory 104857600 per process, not per sandbox +- +unenforceable' -- \
+		'limit memory 100M per process, not per sandbox +- +unenforceable' -- \
 		run --memory 100M --explain -- /bin/true
 	run_ward run -w "$DATA" --memory 100M -- /bin/sh -c "touch $DATA/ran"
 	lines=$(printf '%s' "$ERR" | grep -c '')
@@ -75,7 +75,7 @@ else
 	fi
 	run_ward run --allow-degraded limits --memory 100M -- /bin/sh -c "$AS_LIMIT"
 	if [ "$RC" = 0 ] && [ "$OUT" = 104857600 ] &&
-		printf '%s' "$ERR" | grep -q 'WEAKER THAN ASKED: limit memory 104857600 per process, not per sandbox by rlimit'; then
+		printf '%s' "$ERR" | grep -q 'WEAKER THAN ASKED: limit memory 100M per process, not per sandbox by rlimit'; then
 		t_ok "--allow-degraded limits: RLIMIT_AS holds the limit per process, with a warning"
 	else
 		t_fail "--allow-degraded limits (memory)" "rc=$RC out=$OUT" "stderr: $ERR"
@@ -112,7 +112,7 @@ else
 fi
 
 # Per process by definition: cpu_time and nofile, labelled so, never refused.
-explain "explain: cpu_time is per process" 0 'limit cpu_time 5 per process, not per sandbox +rlimit +enforced' -- \
+explain "explain: cpu_time is per process" 0 'limit cpu_time 5s per process, not per sandbox +rlimit +enforced' -- \
 	run --cpu-time 5 --explain -- /bin/true
 expect "RLIMIT_NOFILE holds --nofile" 0 '^64$' -- run --nofile 64 -- /bin/sh -c 'ulimit -n'
 

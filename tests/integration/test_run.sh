@@ -442,7 +442,7 @@ if [ -f "$BIN/policy.yaml" ]; then
 		expect "ward check examples/policy.yaml" 0 'policy.yaml: ok$' -- check "$BIN/policy.yaml"
 	else
 		expect_err "ward check examples/policy.yaml: memory per process only is refused" 125 \
-			'limit memory 1073741824 per process, not per sandbox.*allow-degraded limits' -- check "$BIN/policy.yaml"
+			'limit memory 1G per process, not per sandbox.*allow-degraded limits' -- check "$BIN/policy.yaml"
 	fi
 	# argv[0] is "git" (bash's exec -a); /bin/true stands in for git.
 	expect "examples/policy.yaml: git push --force is stopped" 126 '' -- \
