@@ -115,6 +115,8 @@ void sup_fork_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* Handles ptrace stops and exits that are waiting; FREEZING keeps newborns. */
 void sup_tracer_poll(struct supervisor *sup, bool freezing);
 bool sup_tracer_busy(const struct supervisor *sup);
+/* On the supervisor thread, first: its short pauses keep their length. */
+void sup_tracer_thread_init(void);
 /* Stops every thread that can write CALLER's memory or file table. Returns 0,
  * or -errno with WHY filled: then nothing stays frozen. */
 int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, char *why,

@@ -108,6 +108,7 @@ static void *serve(void *arg)
 {
 	struct supervisor *sup = arg;
 	struct seccomp_notif req;
+	sup_tracer_thread_init();
 	for (;;) {
 		struct epoll_event evs[4];
 		int timeout = sup_tracer_busy(sup) ? 5 : -1;
