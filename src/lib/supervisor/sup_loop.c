@@ -272,6 +272,7 @@ void sup_stop(struct supervisor *sup)
 		pthread_join(sup->thread, NULL);
 	}
 	sup_callback_stop(sup);
+	sup_net_stop(sup);
 	/* Closing the listener answers every pending notification with ENOSYS. */
 	sup_free(sup);
 }
