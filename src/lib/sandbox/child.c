@@ -5,9 +5,13 @@
  * a half-confined program.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +21,7 @@
 
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent",
+	[STAGE_STDIO] = "setting up standard input and output",
 	[STAGE_HOSTNAME] = "setting the hostname",
 	[STAGE_RLIMIT] = "setting resource limits",
 	[STAGE_CWD] = "changing directory",
@@ -83,6 +88,59 @@ static __attribute__((noreturn)) void run_namespace_init(const struct child_setu
 	}
 }
 
+/* The caller's descriptors become 0, 1 and 2. A source that is itself one
+ * of 0..2 is moved out of the way first, so that an earlier dup2 cannot
+ * overwrite it (stdout and stderr to one pipe, or 1 and 2 swapped). */
+static int setup_stdio(const struct child_setup *s)
+{
+	int src[3];
+	/* A caller that runs with 0..2 closed may have left ward's own
+	 * descriptors there: never overwrite them, refuse. */
+	const int ours[] = {s->report_fd, s->landlock_fd, s->sup_filter ? s->sup_sock : -1};
+	for (int i = 0; i < 3; i++)
+		for (size_t j = 0; s->stdio[i] >= 0 && j < sizeof(ours) / sizeof(ours[0]); j++)
+			if (ours[j] == i)
+				return -EBADF;
+	for (int i = 0; i < 3; i++) {
+		src[i] = s->stdio[i];
+		if (src[i] >= 0 && src[i] < 3 && src[i] != i) {
+			src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 3);
+			if (src[i] < 0)
+				return -errno;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (src[i] < 0)
+			continue;
+		if (src[i] == i) { /* dup2 onto itself would keep close-on-exec */
+			if (fcntl(i, F_SETFD, 0) < 0)
+				return -errno;
+		} else if (dup2(src[i], i) < 0) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Marks every descriptor above 2 close-on-exec; ours that are still needed
+ * until exec (the report pipe, the supervisor's socket) keep working. */
+static int mark_fds_cloexec(void)
+{
+	if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	/* Before 5.11: one by one, up to the descriptor limit. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	rlim_t top = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : rl.rlim_cur;
+	for (rlim_t fd = 3; fd < top; fd++) {
+		int flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	return 0;
+}
+
 void child_run(const struct child_setup *s)
 {
 	char go;
@@ -111,6 +169,16 @@ void child_run(const struct child_setup *s)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* 3b. The standard descriptors the caller chose; nothing else of the
+	 * caller's reaches the program when it asked so. */
+	{
+		int r = setup_stdio(s);
+		if (r == 0 && s->close_fds)
+			r = mark_fds_cloexec();
+		if (r < 0)
+			fail(s, STAGE_STDIO, -r);
+	}
 
 	/* 4. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)

@@ -36,11 +36,14 @@ struct child_setup {
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
+	int stdio[3];	    /* dup2'd onto 0, 1, 2; -1: inherited */
+	bool close_fds;	    /* nothing above 2 survives exec */
 	pid_t parent;
 };
 
 enum child_stage {
 	STAGE_SYNC = 1,
+	STAGE_STDIO,
 	STAGE_HOSTNAME,
 	STAGE_RLIMIT,
 	STAGE_CWD,
@@ -76,8 +79,13 @@ struct ward_sandbox {
 	uint64_t cpu_time_s;
 	struct timespec started;
 	bool forward_signals;
+	int cancel_fd; /* the caller's; readable: kill the sandbox (-1: none) */
 	bool finished;
 	struct ward_exit exit;
+	struct live_entry *live; /* its record for ward ps (live.h), or NULL */
+	struct bpf_acct *acct;	 /* network accounting and quotas, or NULL */
+	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
+	bool quota_killed;			/* a quota's kill action ended it */
 };
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <linux/sched.h>
@@ -24,7 +25,9 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "host/features.h"
+#include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
+#include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
@@ -157,6 +160,11 @@ int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
 	return r < 0 ? -errno : 0;
 }
 
+static void count_denial(void *ctx)
+{
+	live_count_denial(ctx);
+}
+
 static void sandbox_release(struct ward_sandbox *sb)
 {
 	if (sb->sup)
@@ -165,6 +173,10 @@ static void sandbox_release(struct ward_sandbox *sb)
 	if (sb->bpf)
 		bpf_sandbox_destroy(sb->bpf);
 	sb->bpf = NULL;
+	/* After the event sources above have stopped: they count denials in it. */
+	live_unpublish(sb);
+	bpf_acct_detach(sb->acct);
+	sb->acct = NULL;
 	if (sb->cgroup)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
@@ -208,13 +220,69 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 			 child_stage_name(report.stage), strerror(report.error));
 }
 
+void ward_spawn_config_init(struct ward_spawn_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->size = sizeof(*config);
+	config->stdin_fd = config->stdout_fd = config->stderr_fd = -1;
+	config->cancel_fd = -1;
+}
+
+/* Copies the caller's config, whatever version of the struct it was built
+ * against (the clone3/openat2 convention). */
+static int spawn_config_copy(const struct ward_spawn_config *in, struct ward_spawn_config *out,
+			     ward_error *err)
+{
+	ward_spawn_config_init(out);
+	if (!in)
+		return 0;
+	if (in->size < offsetof(struct ward_spawn_config, on_event))
+		return ward_fail(err, -EINVAL,
+				 "ward_spawn_config: size %zu is too small (set it to sizeof)",
+				 in->size);
+	if (in->size > sizeof(*out)) {
+		const unsigned char *extra = (const unsigned char *)in + sizeof(*out);
+		for (size_t i = 0; i < in->size - sizeof(*out); i++)
+			if (extra[i])
+				return ward_fail(err, -E2BIG,
+						 "ward_spawn_config: fields this libward (%s) "
+						 "does not know are set",
+						 WARD_VERSION);
+	}
+	memcpy(out, in, in->size < sizeof(*out) ? in->size : sizeof(*out));
+	out->size = sizeof(*out);
+	const int fds[] = {out->stdin_fd, out->stdout_fd, out->stderr_fd, out->cancel_fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0)
+			return ward_fail(err, -EBADF,
+					 "ward_spawn_config: descriptor %d is not open", fds[i]);
+	return 0;
+}
+
 int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		       const struct ward_spawn_options *options, ward_sandbox **out,
 		       ward_error *err)
 {
+	struct ward_spawn_config config;
+	ward_spawn_config_init(&config);
+	if (options) {
+		config.on_event = options->on_event;
+		config.event_userdata = options->event_userdata;
+		config.forward_signals = options->forward_signals;
+	}
+	return ward_sandbox_spawn_config(policy, argv, &config, out, err);
+}
+
+int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
+			      const struct ward_spawn_config *config_in, ward_sandbox **out,
+			      ward_error *err)
+{
 	int r;
+	struct ward_spawn_config config;
 	if (!argv || !argv[0])
 		return ward_fail(err, -EINVAL, "no command to run");
+	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
+		return r;
 	if ((r = policy_validate(policy, err)) < 0)
 		return r;
 
@@ -226,11 +294,12 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	sb->pid = -1;
 	make_sandbox_id(sb->id, sizeof(sb->id));
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
-	if (options) {
-		sb->sink.fn = options->on_event;
-		sb->sink.userdata = options->event_userdata;
-		sb->forward_signals = options->forward_signals;
-	}
+	sb->sink.on_denial = count_denial;
+	sb->sink.denial_ctx = sb;
+	sb->sink.fn = config.on_event;
+	sb->sink.userdata = config.event_userdata;
+	sb->forward_signals = config.forward_signals;
+	sb->cancel_fd = config.cancel_fd;
 	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set
 				 ? policy->limits[WARD_LIMIT_TIMEOUT_MS].value
 				 : 0;
@@ -286,6 +355,22 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		    0)
 			goto fail;
 	}
+	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
+		const uint64_t *q = sb->plan.quota_amount;
+		bool quota = q[WARD_QUOTA_NET_EGRESS_BYTES] || q[WARD_QUOTA_NET_INGRESS_BYTES];
+		bool drop = false;
+		for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+			drop |= q[i] && sb->plan.quota_action[i] != WARD_QUOTA_REPORT;
+		r = bpf_acct_attach(cgroup_sandbox_v2_fd(sb->cgroup),
+				    cgroup_sandbox_v2_id(sb->cgroup), q[WARD_QUOTA_NET_EGRESS_BYTES],
+				    q[WARD_QUOTA_NET_INGRESS_BYTES], drop, &sb->acct,
+				    quota ? err : NULL);
+		/* A quota is a rule: it holds or the run does not start. Plain
+		 * accounting is only a figure. */
+		if (r < 0 && quota)
+			goto fail;
+		r = 0;
+	}
 	if (plan_uses_bpf(&sb->plan)) {
 		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
 		 * one the rules would match nothing, so that is an error. */
@@ -339,6 +424,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		.seccomp = sb->plan.seccomp ? &w.seccomp : NULL,
 		.rlimits = &w.rlimits,
 		.pid_namespace = ns & WARD_NS_PID,
+		.stdio = {config.stdin_fd, config.stdout_fd, config.stderr_fd},
+		.close_fds = config.close_fds,
 		.parent = getpid(),
 	};
 
@@ -391,6 +478,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
+	live_publish(sb, policy->name, argv);
 	*out = sb;
 	return 0;
 
