@@ -524,6 +524,11 @@ int sup_continue_frozen(struct supervisor *sup, uint64_t id, struct sup_frozen *
 		pending |= c->role == TRACEE_CALLER && !c->stopped;
 		if (!pending)
 			break;
+		/* With no writer stopped, the deadline only bounds a wait that
+		 * keeps waking for reports the poll leaves (see
+		 * await_tracee_report): the caller is released as usual. */
+		if (!writers_stopped && now_us() >= deadline)
+			break;
 		if (writers_stopped && now_us() >= deadline) {
 			/* Releasing now could let a writer change memory the
 			 * kernel has yet to read: kill instead. */
