@@ -9,6 +9,7 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "layers/landlock.h"
+#include "layers/mount_mask.h"
 #include "supervisor/supervisor.h"
 #include "sandbox/sandbox.h"
 
@@ -31,6 +33,8 @@ static const char *const stage_names[] = {
 	[STAGE_SECCOMP] = "installing the seccomp filter",
 	[STAGE_EXEC] = "executing",
 	[STAGE_INIT] = "starting the namespace init",
+	[STAGE_MOUNT] = "masking denied paths in the mount namespace",
+	[STAGE_SETFCAP] = "dropping CAP_SETFCAP",
 };
 
 const char *child_stage_name(int stage)
@@ -148,8 +152,7 @@ void child_run(const struct child_setup *s)
 	/* 1. Die with ward. If ward died before the death signal was armed,
 	 * step 2's read sees the end of the sync channel and we exit there.
 	 * (In a new pid namespace getppid() is 0: the parent is outside.) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-	    (!s->pid_namespace && getppid() != s->parent))
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (!s->pid_namespace && getppid() != s->parent))
 		_exit(WARD_EXIT_ERROR);
 
 	/* 2. Wait until the parent has put us in the sandbox cgroups (and
@@ -180,7 +183,23 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_STDIO, -r);
 	}
 
-	/* 4. Namespaced identity, limits and directory, while we still may. */
+	/* 4. In our own mount namespace (the user namespace maps are written
+	 * by now): mask denied paths and mount carve-outs, before Landlock
+	 * forbids mounting and before chdir, which must see the masks. */
+	if (s->mount_plan) {
+		int r = mount_mask_apply(s->mount_plan);
+		if (r < 0)
+			fail(s, STAGE_MOUNT, -r);
+	}
+
+	/* 4b. No file capabilities can be written: one planted in a write grant
+	 * would work outside, and ward run as root maps root to root. Without
+	 * CAP_SETPCAP (unprivileged, no user namespace) CAP_SETFCAP is not
+	 * held either. */
+	if (prctl(PR_CAPBSET_DROP, CAP_SETFCAP, 0, 0, 0) < 0 && errno != EPERM)
+		fail(s, STAGE_SETFCAP, errno);
+
+	/* 5. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		fail(s, STAGE_HOSTNAME, errno);
 	if (s->rlimits) {
@@ -191,12 +210,12 @@ void child_run(const struct child_setup *s)
 	if (s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
 
-	/* 5. no_new_privs: required by Landlock and unprivileged seccomp, and
+	/* 6. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(s, STAGE_NO_NEW_PRIVS, errno);
 
-	/* 6. Landlock: filesystem, TCP ports, scopes. */
+	/* 7. Landlock: filesystem, TCP ports, scopes. */
 	if (s->landlock_fd >= 0) {
 		int r = landlock_enforce(s->landlock_fd);
 		if (r < 0)
@@ -204,7 +223,7 @@ void child_run(const struct child_setup *s)
 		close(s->landlock_fd);
 	}
 
-	/* 7. The supervisor's notification filter, its listener handed to
+	/* 8. The supervisor's notification filter, its listener handed to
 	 * ward. Before the main filter, which would deny nothing it needs, but
 	 * after Landlock so that what it traps is already confined. */
 	if (s->sup_filter) {
@@ -213,14 +232,14 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_SUPERVISOR, -r);
 	}
 
-	/* 8. seccomp last: it denies calls the steps above need. */
+	/* 9. seccomp last: it denies calls the steps above need. */
 	if (s->seccomp) {
 		int r = seccomp_enforce(s->seccomp);
 		if (r < 0)
 			fail(s, STAGE_SECCOMP, -r);
 	}
 
-	/* 9. As pid 1 of a new pid namespace, fork the program under an init.
+	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
 		pid_t child = fork();

@@ -27,10 +27,11 @@ struct child_setup {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
-	const char *hostname; /* NULL unless a UTS namespace is created */
-	int sync_fd;	      /* read end: the parent writes one byte when ready */
-	int report_fd;	      /* write end, O_CLOEXEC: a child_report on failure */
-	int landlock_fd;      /* -1: no Landlock domain */
+	const char *hostname;	       /* NULL unless a UTS namespace is created */
+	int sync_fd;		       /* read end: the parent writes one byte when ready */
+	int report_fd;		       /* write end, O_CLOEXEC: a child_report on failure */
+	const struct plan *mount_plan; /* NULL: no masks (plan->mount_ns false) */
+	int landlock_fd;	       /* -1: no Landlock domain */
 	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
 	int sup_sock;				  /* the child's end of the listener handover */
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
@@ -53,12 +54,22 @@ enum child_stage {
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_INIT,
+	STAGE_MOUNT,
+	STAGE_SETFCAP,
 };
 
 struct child_report {
 	int stage; /* enum child_stage */
 	int error; /* positive errno */
 };
+
+/* Why the command could not be executed, in terms of POLICY and PLAN: the
+ * rule that denied it or the grant it (its interpreter, its loader) lacks,
+ * with the flag that would allow it. "cannot execute PATH: ..." into OUT.
+ * True when the policy is the cause (the exit status is then 126, even for
+ * ENOENT from a private root that lacks the ungranted file). */
+bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan,
+		   const char *exec_path, char *const argv[], int error, char *out, size_t size);
 
 /* Runs in the child after clone; never returns. */
 __attribute__((noreturn)) void child_run(const struct child_setup *setup);

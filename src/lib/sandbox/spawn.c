@@ -27,6 +27,7 @@
 #include "host/features.h"
 #include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
+#include "layers/mount_mask.h"
 #include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -193,8 +194,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 }
 
 /* Reads the child's report: EOF means exec succeeded. */
-static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char *exec_path,
-		      ward_error *err)
+static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_policy *policy,
+		      const char *exec_path, char *const argv[], ward_error *err)
 {
 	struct child_report report;
 	ssize_t n;
@@ -209,11 +210,14 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 	sandbox_reap(sb, &status, NULL);
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
-		ward_fail(err, -report.error, "cannot execute %s: %s", exec_path,
-			  strerror(report.error));
+		char why[sizeof(err->message)];
+		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv,
+						   report.error, why, sizeof(why));
+		ward_fail(err, -report.error, "%s", why);
 		if (err)
-			err->exit_status = report.error == ENOENT ? WARD_EXIT_NOT_FOUND
-								  : WARD_EXIT_CANNOT_EXEC;
+			err->exit_status = report.error == ENOENT && !policy_caused
+						   ? WARD_EXIT_NOT_FOUND
+						   : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
 	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
@@ -349,6 +353,9 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	}
 
+	/* A denial that a hard link made before the run would bypass. */
+	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
+		goto fail;
 	if (sb->plan.cgroup) {
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
@@ -418,6 +425,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		.hostname = (ns & WARD_NS_UTS) ? policy->hostname : NULL,
 		.sync_fd = w.sync_pipe[0],
 		.report_fd = w.report_pipe[1],
+		.mount_plan = sb->plan.mount_ns ? &sb->plan : NULL,
 		.landlock_fd = w.landlock_fd,
 		.sup_filter = w.supervised ? &w.sup_filter : NULL,
 		.sup_sock = w.sup_pair[1],
@@ -431,9 +439,9 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 
 	int pidfd = -1;
 	bool born_in_cgroup = false;
-	long pid =
-		spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
-			    &pidfd, &born_in_cgroup);
+	long pid = spawn_clone(clone_flags_for(ns) | (sb->plan.mount_ns ? CLONE_NEWNS : 0),
+			       sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1, &pidfd,
+			       &born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;
@@ -473,7 +481,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], sb->pid,
 				      &sb->sink, &sb->sup, err)) < 0)
 		goto fail_child;
-	if ((r = await_exec(sb, &w, exec_path, err)) < 0)
+	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
 
 	spawn_work_release(&w);
