@@ -3,7 +3,7 @@
 #   make SAN=1      the same with ASan+UBSan under build/san/ (what tests use)
 #   make check      unit + integration + VM tests (the README's test command)
 #   make fuzz       the policy parser fuzzer (clang, libFuzzer), FUZZ_SECONDS=60
-#   make bench      startup benchmarks (hyperfine)
+#   make bench      ward side by side with bare/bwrap/firejail (bench/run.py; ~10 min)
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -126,7 +126,8 @@ fuzz:
 		build/fuzz/corpus tests/policies/good tests/policies/bad
 
 bench: all
-	bench/startup.sh $(BUILD)
+	bench/deps.sh
+	bench/run.py $(BUILD)
 	bench/fs_mask.sh $(BUILD)
 
 format:

@@ -77,6 +77,7 @@ struct supervisor {
 	VEC(struct net_rule) net_runtime;    /* deny rules added at run time */
 
 	struct sup_callback_worker cb;
+	struct sup_net_pool *net_pool; /* workers for blocking on-behalf calls */
 };
 
 struct ward_sup_context {
@@ -115,6 +116,8 @@ void sup_fork_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* Handles ptrace stops and exits that are waiting; FREEZING keeps newborns. */
 void sup_tracer_poll(struct supervisor *sup, bool freezing);
 bool sup_tracer_busy(const struct supervisor *sup);
+/* On the supervisor thread, first: its short pauses keep their length. */
+void sup_tracer_thread_init(void);
 /* Stops every thread that can write CALLER's memory or file table. Returns 0,
  * or -errno with WHY filled: then nothing stays frozen. */
 int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, char *why,
@@ -128,6 +131,8 @@ void sup_tracer_detach_all(struct supervisor *sup);
 /* ---- deciders ---- */
 void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req);
 void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
+/* Lets the network workers go; one inside a call finishes it first. */
+void sup_net_stop(struct supervisor *sup);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */
 /* Adds the policy's fs deny rules (at start). */

@@ -108,6 +108,7 @@ static void *serve(void *arg)
 {
 	struct supervisor *sup = arg;
 	struct seccomp_notif req;
+	sup_tracer_thread_init();
 	for (;;) {
 		struct epoll_event evs[4];
 		int timeout = sup_tracer_busy(sup) ? 5 : -1;
@@ -272,6 +273,7 @@ void sup_stop(struct supervisor *sup)
 		pthread_join(sup->thread, NULL);
 	}
 	sup_callback_stop(sup);
+	sup_net_stop(sup);
 	/* Closing the listener answers every pending notification with ENOSYS. */
 	sup_free(sup);
 }
