@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "prove.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -22,6 +23,8 @@ void cli_usage(FILE *out)
 	      "       ward check FILE [--explain]\n"
 	      "       ward features [--json]\n"
 	      "       ward bpf status|load|unload\n"
+	      "       ward prove [--class CLASS] [--json]   attack this host's sandbox, show what "
+	      "stops each\n"
 	      "       ward version | --help\n"
 	      "\n"
 	      "run options (flags add to or override the policy file):\n"
@@ -67,6 +70,9 @@ int main(int argc, char **argv)
 		return WARD_EXIT_ERROR;
 	}
 	const char *cmd = argv[1];
+	/* Hidden: an attack program of `ward prove`, inside its sandbox. */
+	if (!strcmp(cmd, "__probe"))
+		return prove_probe_main(argc, argv);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
@@ -75,6 +81,8 @@ int main(int argc, char **argv)
 		return cmd_features(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bpf"))
 		return cmd_bpf(argc - 1, argv + 1);
+	if (!strcmp(cmd, "prove"))
+		return cmd_prove(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("ward %s\n", WARD_VERSION);
 		return 0;
