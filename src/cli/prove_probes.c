@@ -51,6 +51,7 @@
 
 struct probe_args {
 	bool attack;
+	bool own;	 /* exec-memfd: copy a granted program, not the denied one */
 	const char *dir; /* the runner's scratch directory, outside every grant */
 	int port_denied, port_allowed;
 	pid_t outside;	 /* a process of the runner's, outside the sandbox */
@@ -369,11 +370,13 @@ static int exec_fexecve(struct probe_args *a)
 }
 
 /* The bytes of a program copied into a memfd and executed from it; the
- * control copies a granted program the same way, then runs the original. */
+ * control runs the program allowed beside it. */
 static int exec_memfd(struct probe_args *a)
 {
-	const char *src = a->attack ? exec_target(a) : "/bin/true";
-	int in = open(src, O_RDONLY | O_CLOEXEC);
+	char *argv[] = {"prog", NULL};
+	if (!a->attack)
+		return run_child(a->own ? "/bin/true" : exec_target(a), argv, -1);
+	int in = open(a->own ? "/bin/true" : exec_target(a), O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return result(in);
 	int mfd = (int)syscall(SYS_memfd_create, "prove", MFD_CLOEXEC);
@@ -384,10 +387,15 @@ static int exec_memfd(struct probe_args *a)
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write(mfd, buf, (size_t)n) != n)
 			return PROBE_SETUP;
-	char *argv[] = {"prog", NULL};
-	if (!a->attack)
-		return run_child("/bin/true", argv, -1);
 	return run_child(NULL, argv, mfd);
+}
+
+/* No exec outside exec grants: a granted program's bytes in a memfd (which
+ * no exec grant covers) must not run either. */
+static int exec_memfd_own(struct probe_args *a)
+{
+	a->own = true;
+	return exec_memfd(a);
 }
 
 static int exec_mmap(struct probe_args *a)
@@ -840,6 +848,7 @@ static const struct probe_fn probe_fns[] = {
 	{"exec-ldso", exec_ldso},
 	{"exec-fexecve", exec_fexecve},
 	{"exec-memfd", exec_memfd},
+	{"exec-memfd-own", exec_memfd_own},
 	{"exec-mmap", exec_mmap},
 	{"net-zero4", net_zero4},
 	{"net-zero-mapped", net_zero_mapped},
