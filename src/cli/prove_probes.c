@@ -574,11 +574,18 @@ static int argv_mapshared(struct probe_args *a)
 	if (flipper < 0)
 		return PROBE_SETUP;
 	if (flipper == 0) {
+		/* Half the time each: the supervisor must read ALLOWED, then
+		 * the kernel FORBIDDEN. */
 		while (!*(volatile char *)stop) {
 			memcpy(word, denied, sizeof(denied));
-			for (volatile int i = 0; i < 200; i++)
+			/* Barriers: neither store is dead to the compiler. */
+			__asm__ volatile("" ::: "memory");
+			for (volatile int i = 0; i < 2000; i++)
 				;
 			memcpy(word, allowed, sizeof(allowed));
+			__asm__ volatile("" ::: "memory");
+			for (volatile int i = 0; i < 2000; i++)
+				;
 		}
 		_exit(0);
 	}
