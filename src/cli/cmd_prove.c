@@ -493,7 +493,7 @@ static int targets_setup(struct targets *t)
 	static const char *const progs[] = {"denied", "ok"};
 	for (size_t i = 0; r >= 0 && i < 2; i++) {
 		snprintf(to, sizeof(to), "%s/bin/%s", t->dir, progs[i]);
-		r = copy_file("/bin/true", to);
+		r = copy_file(t->self, to); /* `ward version` exits 0 anywhere */
 	}
 	if (r < 0) {
 		cli_error("prove: cannot fill %s: %s", t->dir, strerror(-r));

@@ -334,7 +334,7 @@ static int run_child(const char *path, char *const argv[], int fd)
 static int exec_deny(struct probe_args *a)
 {
 	const char *t = exec_target(a);
-	char *argv[] = {(char *)t, NULL};
+	char *argv[] = {(char *)t, "version", NULL};
 	return run_child(t, argv, -1);
 }
 
@@ -353,8 +353,8 @@ static int exec_ldso(struct probe_args *a)
 {
 	const char *ld = ld_so();
 	if (!ld)
-		return PROBE_SETUP;
-	char *argv[] = {(char *)ld, (char *)exec_target(a), NULL};
+		return PROBE_UNSUPPORTED; /* a static system: no loader to run it */
+	char *argv[] = {(char *)ld, (char *)exec_target(a), "version", NULL};
 	int r = run_child(ld, argv, -1);
 	/* ld.so exits 127 when it cannot open or map the program. */
 	return r == 127 ? EACCES : r;
@@ -365,7 +365,7 @@ static int exec_fexecve(struct probe_args *a)
 	int fd = open(exec_target(a), O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return result(fd);
-	char *argv[] = {"prog", NULL};
+	char *argv[] = {"prog", "version", NULL};
 	return run_child(NULL, argv, fd);
 }
 
@@ -373,10 +373,13 @@ static int exec_fexecve(struct probe_args *a)
  * control runs the program allowed beside it. */
 static int exec_memfd(struct probe_args *a)
 {
-	char *argv[] = {"prog", NULL};
+	/* The targets are copies of ward, the own case ward itself: each
+	 * runs `version` and exits 0. */
+	const char *prog = a->own ? "/proc/self/exe" : exec_target(a);
+	char *argv[] = {"prog", "version", NULL};
 	if (!a->attack)
-		return run_child(a->own ? "/bin/true" : exec_target(a), argv, -1);
-	int in = open(a->own ? "/bin/true" : exec_target(a), O_RDONLY | O_CLOEXEC);
+		return run_child(prog, argv, -1);
+	int in = open(prog, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return result(in);
 	int mfd = (int)syscall(SYS_memfd_create, "prove", MFD_CLOEXEC);
@@ -624,7 +627,9 @@ static int argv_ldso(struct probe_args *a)
 	const char *ld = ld_so();
 	char real[4096];
 	ssize_t n = readlink("/proc/self/exe", real, sizeof(real) - 1);
-	if (!ld || n < 0)
+	if (!ld)
+		return PROBE_UNSUPPORTED; /* a static system: no loader */
+	if (n < 0)
 		return PROBE_SETUP;
 	real[n] = '\0';
 	char *argv[] = {(char *)ld,    real, "__probe",
