@@ -45,64 +45,74 @@ struct probe_def {
 	unsigned policy;	/* POL_* */
 	const char *plan_rule;	/* the plan row whose layer stops it (a substring) */
 	const char *known_open; /* a class another change closes: skip until then */
+	/* The kernel feature the plan row needs: with no such row in the plan,
+	 * nothing claims the class here, and an attack that works is a skip
+	 * naming it (never a pass). */
+	const char *needs;
 };
 
 #define ISSUE9(item, helper) "known open, issue 9 item " #item " (helper " helper ")"
 
 static const struct probe_def catalogue[] = {
-	{"fs", "fs-symlink", {EACCES}, 0, "fs: deny everything", NULL},
-	{"fs", "fs-dotdot", {EACCES}, 0, "fs: deny everything", NULL},
-	{"fs", "fs-rename", {EACCES, EXDEV}, 0, "fs: deny everything", NULL},
-	{"fs", "fs-opath-reopen", {EACCES}, 0, "fs: deny everything", NULL},
-	{"fs", "fs-openat2", {EACCES}, 0, "fs: deny everything", NULL},
-	{"fs", "fs-hardlink-new", {EACCES, EXDEV, EPERM}, 0, "fs: deny everything", NULL},
-	{"fs", "fs-deny-hardlink", {EACCES}, POL_FS_DENY, "fs deny", ISSUE9(3, "supfs")},
-	{"fs", "fs-deny-usable", {EACCES}, POL_FS_DENY, "fs deny", ISSUE9(3, "supfs")},
-	{"unix", "unix-pathname", {EACCES}, 0, "unix", ISSUE9(1, "world/supfs")},
-	{"unix", "unix-abstract", {EPERM}, 0, "fs: deny everything", NULL},
-	{"meta", "meta-chmod", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs")},
-	{"meta", "meta-chown", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs")},
-	{"meta", "meta-setxattr", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs")},
-	{"meta", "meta-utimes", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs")},
-	{"exec", "exec-deny", {EACCES}, POL_EXEC, "exec deny", NULL},
-	{"exec", "exec-ldso", {EACCES}, POL_EXEC, "exec deny", NULL},
-	{"exec", "exec-fexecve", {EACCES}, POL_EXEC, "exec deny", NULL},
-	{"exec", "exec-memfd", {EACCES}, POL_EXEC, "exec deny", NULL},
-	{"exec", "exec-memfd-own", {EACCES, ENOSYS}, 0, "exec: no programs from memory", NULL},
-	{"exec", "exec-mmap", {EACCES}, POL_EXEC, "exec deny", NULL},
-	{"net", "net-zero4", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL},
-	{"net", "net-zero-mapped", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL},
-	{"net", "net-zero6", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL},
-	{"net", "net-tfo", {EACCES}, POL_NET_PORTS, "net: no TCP Fast Open", NULL},
-	{"net", "net-mptcp", {EACCES}, POL_NET_PORTS, "net: no MPTCP", NULL},
-	{"net", "net-mptcp-bind", {EACCES}, POL_NET_PORTS, "net: no MPTCP", NULL},
-	{"net", "net-sctp", {EACCES}, POL_NET_PORTS, "net: no SCTP", NULL},
-	{"net", "net-ping", {EACCES}, POL_NET_UDP, "net: no ICMP", NULL},
-	{"net", "net-vsock", {EACCES}, 0, "net: no AF_VSOCK", NULL},
-	{"net", "net-vsock-unshared", {EACCES}, POL_UNSHARE_NET, "net: no AF_VSOCK", NULL},
-	{"net", "net-raw", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL},
-	{"net", "net-packet", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL},
-	{"argv", "argv-mapshared", {EACCES}, POL_ARGV, "exec deny argv", NULL},
-	{"argv", "argv-symlink", {EACCES}, POL_ARGV, "exec deny argv", NULL},
-	{"argv", "argv-ldso", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL},
-	{"proc", "proc-signal", {EPERM}, 0, "signal", NULL},
-	{"proc", "proc-ptrace", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"proc", "proc-mem", {EACCES, EPERM}, 0, "fs: deny everything", NULL},
-	{"proc", "proc-cwd", {EACCES}, 0, "fs: deny everything", NULL},
-	{"proc", "proc-root", {EACCES}, 0, "fs: deny everything", NULL},
-	{"proc", "proc-exe", {EACCES, EPERM}, 0, "fs: deny everything", NULL},
-	{"kernel", "kernel-bpf", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-mount", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-io-uring", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-keyctl", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-userfaultfd", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-perf", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-unshare", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-tiocsti", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-tioclinux", {EPERM}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-i386", {KILLED_SIGSYS}, 0, "syscalls: hardening", NULL},
-	{"kernel", "kernel-x32", {KILLED_SIGSYS}, 0, "syscalls: hardening", NULL},
-	{"dos", "dos-forkbomb", {EAGAIN}, 0, "limit pids", NULL},
+	{"fs", "fs-symlink", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-dotdot", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-rename", {EACCES, EXDEV}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-opath-reopen", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-openat2", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-hardlink-new", {EACCES, EXDEV, EPERM}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-deny-hardlink", {EACCES}, POL_FS_DENY, "fs deny", ISSUE9(3, "supfs"), NULL},
+	{"fs", "fs-deny-usable", {EACCES}, POL_FS_DENY, "fs deny", ISSUE9(3, "supfs"), NULL},
+	{"unix", "unix-pathname", {EACCES}, 0, "unix", ISSUE9(1, "world/supfs"), NULL},
+	{"unix", "unix-abstract", {EPERM}, 0, "process: scoped", NULL, "Landlock ABI 6 scoping"},
+	{"meta", "meta-chmod", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"meta", "meta-chown", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"meta", "meta-setxattr", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"meta", "meta-utimes", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"exec", "exec-deny", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	{"exec", "exec-ldso", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	{"exec", "exec-fexecve", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	{"exec", "exec-memfd", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	{"exec",
+	 "exec-memfd-own",
+	 {EACCES, ENOSYS},
+	 0,
+	 "exec: no programs from memory",
+	 NULL,
+	 NULL},
+	{"exec", "exec-mmap", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	{"net", "net-zero4", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
+	{"net", "net-zero-mapped", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
+	{"net", "net-zero6", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
+	{"net", "net-tfo", {EACCES}, POL_NET_PORTS, "net: no TCP Fast Open", NULL, NULL},
+	{"net", "net-mptcp", {EACCES}, POL_NET_PORTS, "net: no MPTCP", NULL, NULL},
+	{"net", "net-mptcp-bind", {EACCES}, POL_NET_PORTS, "net: no MPTCP", NULL, NULL},
+	{"net", "net-sctp", {EACCES}, POL_NET_PORTS, "net: no SCTP", NULL, NULL},
+	{"net", "net-ping", {EACCES}, POL_NET_UDP, "net: no ICMP", NULL, NULL},
+	{"net", "net-vsock", {EACCES}, 0, "net: no AF_VSOCK", NULL, NULL},
+	{"net", "net-vsock-unshared", {EACCES}, POL_UNSHARE_NET, "net: no AF_VSOCK", NULL, NULL},
+	{"net", "net-raw", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
+	{"net", "net-packet", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
+	{"argv", "argv-mapshared", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
+	{"argv", "argv-symlink", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
+	{"argv", "argv-ldso", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL, NULL},
+	{"proc", "proc-signal", {EPERM}, 0, "process: scoped", NULL, "Landlock ABI 6 scoping"},
+	{"proc", "proc-ptrace", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"proc", "proc-mem", {EACCES, EPERM}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-cwd", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-root", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-exe", {EACCES, EPERM}, 0, "fs: deny everything", NULL, NULL},
+	{"kernel", "kernel-bpf", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-mount", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-io-uring", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-keyctl", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-userfaultfd", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-perf", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-unshare", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-tiocsti", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-tioclinux", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-i386", {KILLED_SIGSYS}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-x32", {KILLED_SIGSYS}, 0, "syscalls: hardening", NULL, NULL},
+	{"dos", "dos-forkbomb", {EAGAIN}, 0, "limit pids", NULL, NULL},
 };
 
 /* What the runner set up outside every sandbox. */
@@ -333,7 +343,11 @@ static void run_probe(const struct probe_def *p, const struct targets *t, struct
 		describe(control, control_text, sizeof(control_text));
 
 	bool stopped = wanted(p, attack);
-	if (attack == PROBE_UNSUPPORTED || control == PROBE_UNSUPPORTED) {
+	if (p->needs && !stopped && !strcmp(o->layer, "-")) {
+		o->verdict = "skip";
+		snprintf(o->why, sizeof(o->why), "the kernel lacks %s: no layer claims it here",
+			 p->needs);
+	} else if (attack == PROBE_UNSUPPORTED || control == PROBE_UNSUPPORTED) {
 		o->verdict = "skip";
 		snprintf(o->why, sizeof(o->why), "the kernel has no %s here",
 			 p->name + strcspn(p->name, "-") + 1);
@@ -529,7 +543,7 @@ static int targets_setup(struct targets *t)
 static void print_row(const char *cls, const char *probe, const char *expect, const char *observed,
 		      const char *layer, const char *verdict, const char *why)
 {
-	printf("%-7s %-19s %-15s %-18s %-11s %s%s%s\n", cls, probe, expect, observed, layer,
+	printf("%-7s %-19s %-18s %-18s %-11s %s%s%s\n", cls, probe, expect, observed, layer,
 	       verdict, why && why[0] ? ": " : "", why ? why : "");
 	fflush(stdout);
 }

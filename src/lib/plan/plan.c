@@ -586,8 +586,13 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (r < 0)
 			return r;
 	}
-	if (host->landlock_abi >= 6)
+	if (host->landlock_abi >= 6) {
 		plan->landlock_scope = true;
+		return add_enforced(
+			plan, builtin, LAYER_LANDLOCK,
+			"signals and abstract unix sockets stay inside the sandbox (EPERM)",
+			"process: scoped signals and abstract sockets");
+	}
 	return 0;
 }
 
