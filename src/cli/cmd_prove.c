@@ -322,6 +322,24 @@ static int run_side(const struct probe_def *p, const struct targets *t, bool att
 	return code;
 }
 
+/* What a probe that reports PROBE_UNSUPPORTED found missing. */
+static const char *unsupported_what(const char *name)
+{
+	if (strstr(name, "ldso"))
+		return "no dynamic loader on this system (static binaries only)";
+	if (strstr(name, "setxattr"))
+		return "the file system has no user extended attributes";
+	if (strstr(name, "tio"))
+		return "no terminal to attack (standard input is not a tty)";
+	if (strstr(name, "sctp"))
+		return "the kernel has no SCTP";
+	if (strstr(name, "mptcp"))
+		return "the kernel has no MPTCP";
+	if (strstr(name, "vsock"))
+		return "the kernel has no AF_VSOCK";
+	return "the kernel lacks what this probe attacks";
+}
+
 static void run_probe(const struct probe_def *p, const struct targets *t, struct outcome *o)
 {
 	ward_error err = {0};
@@ -349,8 +367,7 @@ static void run_probe(const struct probe_def *p, const struct targets *t, struct
 			 p->needs);
 	} else if (attack == PROBE_UNSUPPORTED || control == PROBE_UNSUPPORTED) {
 		o->verdict = "skip";
-		snprintf(o->why, sizeof(o->why), "the kernel has no %s here",
-			 p->name + strcspn(p->name, "-") + 1);
+		snprintf(o->why, sizeof(o->why), "%s", unsupported_what(p->name));
 	} else if (stopped && control == 0) {
 		o->verdict = "pass";
 	} else if (p->known_open) {
