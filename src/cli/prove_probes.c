@@ -316,11 +316,11 @@ static int run_child(const char *path, char *const argv[], int fd)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
-		char *envp[] = {NULL};
+		/* The sandbox's environment (a test build's ASAN_OPTIONS). */
 		if (fd >= 0)
-			syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+			syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 		else
-			execve(path, argv, envp);
+			execve(path, argv, environ);
 		_exit(errno > 0 && errno < PROBE_SETUP ? errno : PROBE_SETUP);
 	}
 	int status;
