@@ -414,6 +414,8 @@ static int exec_mmap(struct probe_args *a)
 static int inet_connect(int family, int type, int proto, const char *addr, int port, int flags)
 {
 	int s = socket(family, type | SOCK_CLOEXEC, proto);
+	if (s < 0 && errno == EAFNOSUPPORT && family == AF_INET6)
+		return PROBE_UNSUPPORTED; /* a host without IPv6 */
 	if (s < 0)
 		return result(s);
 	struct sockaddr_storage ss = {0};
