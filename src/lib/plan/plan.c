@@ -330,7 +330,7 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_EXEC_DENY, why, sizeof(why));
-			const char *note = "inside an exec grant";
+			const char *note = "inside an exec grant; Landlock withholds read too";
 			if (layer == LAYER_BPF_LSM) {
 				plan->bpf_lsm_exec = true;
 			} else if (layer == LAYER_SUPERVISOR) {
@@ -347,6 +347,18 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, x->loc, layer, note, rule)
 				    : add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
+			/* Without Landlock the file stays readable: the execve
+			 * rule alone has a known bypass, never "enforced". */
+			if (r >= 0 && layer != LAYER_NONE && host->landlock_abi <= 0) {
+				char bypass[260];
+				snprintf(bypass, sizeof(bypass), "%s (ld.so FILE, mmap PROT_EXEC)",
+					 rule);
+				r = add_missing(
+					plan, policy, x->loc, LAYER_LANDLOCK,
+					"without Landlock nothing withholds read of the file, "
+					"and a readable file runs without execve",
+					bypass);
+			}
 		}
 		if (r < 0)
 			return r;
