@@ -9,10 +9,13 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/keyctl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/openat2.h>
 #include <linux/perf_event.h>
 #include <linux/vm_sockets.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -545,6 +548,50 @@ static int net_packet(struct probe_args *a)
 			 : net_tcp_control(a);
 }
 
+/* Netlink: reading the routing tables is harmless (the control); changing
+ * them needs CAP_NET_ADMIN over the host's network. The attack asks to
+ * change a link that cannot exist: the kernel checks the capability first
+ * (EPERM), and only then finds no such link (ENODEV), so nothing changes
+ * either way, and ENODEV means the change would have been made. */
+static int net_netlink(struct probe_args *a)
+{
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return result(s);
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = a->attack ? RTM_SETLINK : RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (a->attack ? 0 : NLM_F_DUMP),
+		       .nlmsg_seq = 1},
+		.ifi = {.ifi_family = AF_UNSPEC,
+			.ifi_index = a->attack ? 0x7ffffff0 : 0,
+			.ifi_flags = a->attack ? IFF_UP : 0,
+			.ifi_change = a->attack ? IFF_UP : 0},
+	};
+	if (send(s, &req, sizeof(req), 0) < 0)
+		return result(-1);
+	char buf[16384];
+	for (;;) {
+		ssize_t n = recv(s, buf, sizeof(buf), 0);
+		if (n < 0)
+			return result(-1);
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			int e = -((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+			if (e == ENODEV && a->attack)
+				return 0; /* past the capability check */
+			return e > 0 && e < PROBE_SETUP ? e : e == 0 ? 0 : PROBE_SETUP;
+		}
+	}
+}
+
 /* ---- argv ---- */
 /* The target of the argv probes: exits PROBE_ARGV_WON when it was run with
  * the denied word, 0 otherwise. */
@@ -876,6 +923,7 @@ static const struct probe_fn probe_fns[] = {
 	{"net-vsock-unshared", net_vsock},
 	{"net-raw", net_raw},
 	{"net-packet", net_packet},
+	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
 	{"argv-symlink", argv_symlink},
 	{"argv-ldso", argv_ldso},
