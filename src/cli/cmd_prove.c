@@ -28,16 +28,19 @@
 
 /* Policy pieces on top of the default profile. */
 enum {
-	POL_FS_DENY = 1u << 0,	   /* -w DIR/w --fs-deny DIR/w/deny */
-	POL_EXEC = 1u << 1,	   /* -x DIR/bin --exec-deny DIR/bin/denied */
-	POL_NET_ADDR = 1u << 2,	   /* tcp://ANY:P minus 127.0.0.1/32 and [::1]/128 on P */
-	POL_NET_PORTS = 1u << 3,   /* tcp://ANY:Q only (Landlock TCP ports) */
-	POL_NET_UDP = 1u << 4,	   /* udp://127.0.0.2:9 only (an address rule) */
-	POL_UNSHARE_NET = 1u << 5, /* --unshare-net */
-	POL_ARGV = 1u << 6,	   /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
+	POL_FS_DENY = 1u << 0,	      /* -w DIR/w --fs-deny DIR/w/deny */
+	POL_FS_DENY_LINKED = 1u << 7, /* -w DIR/l --fs-deny DIR/l/deny; DIR/l/alias links in */
+	POL_EXEC = 1u << 1,	      /* -x DIR/bin --exec-deny DIR/bin/denied */
+	POL_NET_ADDR = 1u << 2,	      /* tcp://ANY:P minus 127.0.0.1/32 and [::1]/128 on P */
+	POL_NET_PORTS = 1u << 3,      /* tcp://ANY:Q only (Landlock TCP ports) */
+	POL_NET_UDP = 1u << 4,	      /* udp://127.0.0.2:9 only (an address rule) */
+	POL_UNSHARE_NET = 1u << 5,    /* --unshare-net */
+	POL_ARGV = 1u << 6,	      /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
+/* ward refused to run the policy at all (exit 125): fail closed, a stop. */
+#define REFUSED 1000
 
 struct probe_def {
 	const char *cls, *name;
@@ -58,12 +61,36 @@ static const struct probe_def catalogue[] = {
 	{"fs", "fs-dotdot", {EACCES}, 0, "fs: deny everything", NULL, NULL},
 	{"fs", "fs-rename", {EACCES, EXDEV}, 0, "fs: deny everything", NULL, NULL},
 	{"fs", "fs-opath-reopen", {EACCES}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-openat2", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-openat2", {EACCES, ENOSYS}, 0, "fs: deny everything", NULL, NULL},
 	{"fs", "fs-hardlink-new", {EACCES, EXDEV, EPERM}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-deny-hardlink", {EACCES}, POL_FS_DENY, "fs deny", ISSUE9(3, "supfs"), NULL},
-	{"fs", "fs-deny-usable", {EACCES}, POL_FS_DENY, "fs deny", ISSUE9(3, "supfs"), NULL},
-	{"unix", "unix-pathname", {EACCES}, 0, "unix", ISSUE9(1, "world/supfs"), NULL},
-	{"unix", "unix-abstract", {EPERM}, 0, "process: scoped", NULL, "Landlock ABI 6 scoping"},
+	{"fs",
+	 "fs-deny-hardlink",
+	 {EACCES, REFUSED},
+	 POL_FS_DENY_LINKED,
+	 "fs deny",
+	 ISSUE9(3, "supfs"),
+	 NULL},
+	{"fs",
+	 "fs-deny-usable",
+	 {EACCES, ENOENT},
+	 POL_FS_DENY,
+	 "fs deny",
+	 ISSUE9(3, "supfs"),
+	 NULL},
+	{"unix",
+	 "unix-pathname",
+	 {EACCES},
+	 0,
+	 "pathname unix sockets",
+	 ISSUE9(1, "world/supfs"),
+	 NULL},
+	{"unix",
+	 "unix-abstract",
+	 {EPERM},
+	 0,
+	 "abstract unix sockets and signals",
+	 NULL,
+	 "Landlock ABI 6 scoping"},
 	{"meta", "meta-chmod", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"meta", "meta-chown", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"meta", "meta-setxattr", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
@@ -102,7 +129,13 @@ static const struct probe_def catalogue[] = {
 	{"argv", "argv-mapshared", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"argv", "argv-symlink", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"argv", "argv-ldso", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL, NULL},
-	{"proc", "proc-signal", {EPERM}, 0, "process: scoped", NULL, "Landlock ABI 6 scoping"},
+	{"proc",
+	 "proc-signal",
+	 {EPERM},
+	 0,
+	 "abstract unix sockets and signals",
+	 NULL,
+	 "Landlock ABI 6 scoping"},
 	{"proc", "proc-ptrace", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"proc", "proc-mem", {EACCES, EPERM}, 0, "fs: deny everything", NULL, NULL},
 	{"proc", "proc-cwd", {EACCES}, 0, "fs: deny everything", NULL, NULL},
@@ -178,6 +211,8 @@ static void describe(int code, char *buf, size_t size)
 	const char *name;
 	if (code == 0)
 		snprintf(buf, size, "succeeded");
+	else if (code == REFUSED)
+		snprintf(buf, size, "policy refused");
 	else if (code == PROBE_SETUP)
 		snprintf(buf, size, "probe setup failed");
 	else if (code == PROBE_UNSUPPORTED)
@@ -200,7 +235,9 @@ static void describe_want(const struct probe_def *p, char *buf, size_t size)
 	size_t off = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < 3 && p->want[i]; i++) {
-		const char *w = p->want[i] == KILLED_SIGSYS ? "SIGSYS" : errno_name(p->want[i]);
+		const char *w = p->want[i] == KILLED_SIGSYS ? "SIGSYS"
+				: p->want[i] == REFUSED	    ? "refused"
+							    : errno_name(p->want[i]);
 		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "|" : "", w ? w : "?");
 		if (off >= size)
 			break;
@@ -230,6 +267,13 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		snprintf(path, sizeof(path), "%s/w", t->dir);
 		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
 		snprintf(path, sizeof(path), "%s/w/deny", t->dir);
+		if (r >= 0)
+			r = ward_policy_fs_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_FS_DENY_LINKED)) {
+		snprintf(path, sizeof(path), "%s/l", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
+		snprintf(path, sizeof(path), "%s/l/deny", t->dir);
 		if (r >= 0)
 			r = ward_policy_fs_deny(pol, path, err);
 	}
@@ -322,8 +366,11 @@ static int run_side(const struct probe_def *p, const struct targets *t, bool att
 		struct ward_exit ex;
 		if (attack && layer)
 			plan_layer(pol, p->plan_rule, layer, layer_size);
-		if (ward_run(pol, argv, &opts, &ex, err) >= 0)
+		int rr = ward_run(pol, argv, &opts, &ex, err);
+		if (rr >= 0)
 			code = ex.code;
+		else if (err->exit_status == WARD_EXIT_ERROR)
+			code = REFUSED;
 	}
 	ward_policy_free(pol);
 	return code;
@@ -361,6 +408,15 @@ static void run_probe(const struct probe_def *p, const struct targets *t, struct
 		return;
 	}
 	describe(attack, o->observed, sizeof(o->observed));
+	if (attack == REFUSED) {
+		/* Nothing ran: refusing the policy is failing closed. */
+		bool ok = wanted(p, attack);
+		o->verdict = ok ? "pass" : "FAIL";
+		snprintf(o->layer, sizeof(o->layer), "plan");
+		snprintf(o->why, sizeof(o->why), "%s%.180s",
+			 ok ? "" : "ward refused: ", ok ? "" : err.message);
+		return;
+	}
 	int control = run_side(p, t, false, NULL, 0, &err);
 	if (control < 0)
 		snprintf(control_text, sizeof(control_text), "ward error: %.40s", err.message);
@@ -535,20 +591,21 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w", "w/deny", "bin"};
-	for (size_t i = 0; r >= 0 && i < 3; i++) {
+	static const char *const dirs[] = {"w", "w/deny", "l", "l/deny", "bin"};
+	for (size_t i = 0; r >= 0 && i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;
 	}
-	static const char *const files[] = {"secret", "meta", "w/public", "w/deny/secret"};
-	for (size_t i = 0; r >= 0 && i < 4; i++) {
+	static const char *const files[] = {"secret",	     "meta",	 "w/public",
+					    "w/deny/secret", "l/public", "l/deny/secret"};
+	for (size_t i = 0; r >= 0 && i < 6; i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
 		r = write_text(path, "prove\n", 0644);
 	}
 	char to[PATH_MAX + 64];
 	if (r >= 0) {
-		snprintf(path, sizeof(path), "%s/w/deny/secret", t->dir);
-		snprintf(to, sizeof(to), "%s/w/alias", t->dir);
+		snprintf(path, sizeof(path), "%s/l/deny/secret", t->dir);
+		snprintf(to, sizeof(to), "%s/l/alias", t->dir);
 		r = link(path, to) < 0 ? -errno : 0;
 	}
 	static const char *const progs[] = {"denied", "ok"};

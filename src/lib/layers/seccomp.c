@@ -22,6 +22,8 @@
  *   memfd_create → ENOSYS      Landlock never checks exec of a memfd
  *   AF_VSOCK, MPTCP, SCTP, ping sockets, MSG_FASTOPEN  when the network is
  *                              restricted: no other layer sees them
+ *   S_ISUID/S_ISGID modes      a set-id file planted in a write grant works
+ *                              outside (seccomp_setid.c); openat2 → ENOSYS
  */
 #include "layers/seccomp.h"
 
@@ -42,6 +44,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "layers/seccomp_internal.h"
 
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
@@ -354,7 +357,8 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_personality_rules(ctx, &act, err)) < 0 ||
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
 	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
-	    (r = add_unseen_socket_rules(ctx, plan, &act, err)) < 0)
+	    (r = add_unseen_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0)
 		return r;
 	if (plan->seccomp_deny_memfd &&
 	    (r = rule_add(ctx, plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS),
