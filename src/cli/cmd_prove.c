@@ -678,6 +678,9 @@ int cmd_prove(int argc, char **argv)
 			"proc kernel dos)",
 			only);
 
+	/* A reader that goes away (`ward prove | head`) must not kill prove
+	 * before it removes its scratch directory and helper. */
+	signal(SIGPIPE, SIG_IGN);
 	struct targets t;
 	int r = targets_setup(&t);
 	if (r)
