@@ -129,6 +129,11 @@ int ward_policy_allow_degraded(ward_policy *policy, const char *layer, ward_erro
 int ward_policy_set_env(ward_policy *policy, const char *key_eq_value, ward_error *err);
 int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err);
 int ward_policy_clean_env(ward_policy *policy, int clean);
+/* Drop variables whose names look like secrets (*TOKEN*, *SECRET*, *_KEY,
+ * AWS_*, ...: docs/policy.md); the default profile does. */
+int ward_policy_drop_secret_env(ward_policy *policy, int drop);
+/* Keep NAME even when it looks like a secret. */
+int ward_policy_pass_env(ward_policy *policy, const char *name, ward_error *err);
 int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err);
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags);
 /* A name for the run, shown by `ward ps` and accepted by ward kill|freeze|thaw

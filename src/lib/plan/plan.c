@@ -326,6 +326,20 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_FS_DENY, why, sizeof(why));
+			/* BPF LSM and the supervisor judge inodes and resolved
+			 * paths that exist now; a hole withholds the whole
+			 * parent directory from the grant, so a name created
+			 * later is denied too. Only Landlock holds that. */
+			if (f->absent && layer != LAYER_LANDLOCK) {
+				bool hole =
+					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
+				layer = hole ? LAYER_LANDLOCK : LAYER_NONE;
+				if (!hole)
+					snprintf(why, sizeof(why),
+						 "%s does not exist yet: only a Landlock hole in "
+						 "enforce mode denies it once created",
+						 f->path);
+			}
 			/* The supervisor decides opens, not execs: a denial inside an
 			 * exec grant would leave the file executable. */
 			if (layer == LAYER_SUPERVISOR &&
@@ -355,7 +369,9 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			} else if (layer == LAYER_LANDLOCK) {
 				if ((r = add_hole(plan, f->path, f->access)) < 0)
 					return r;
-				note = "hole in the grant";
+				note = f->absent ? "hole in the grant; absent now, denied if "
+						   "created; its directory takes no new entries"
+						 : "hole in the grant";
 			}
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, f->loc, layer, note, rule)
@@ -573,6 +589,11 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		all_static &= net_rule_is_static(n, host->landlock_abi);
 	}
 
+	/* A server needs TCP sockets to bind: with Landlock's TCP rules every
+	 * connect stays denied (no connect port is marked), only the bind
+	 * ports open. Without them seccomp keeps TCP sockets refused. */
+	bool bind_only = !tcp && policy->bind.len && host->landlock_abi >= 4;
+	tcp |= bind_only;
 	plan->seccomp_deny_inet = !tcp && !udp;
 	plan->seccomp_deny_inet_stream = !tcp;
 	plan->seccomp_deny_inet_dgram = !udp;
@@ -622,6 +643,20 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
 							   "no bind rule", "net: no TCP bind")) < 0)
 			return r;
+		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
+		 * (a connect made by sendto) would walk around it. */
+		if (bind_only) {
+			plan->seccomp_deny_mptcp = plan->seccomp_deny_tfo = true;
+			if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
+					      "net: no TCP connect")) < 0 ||
+			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "IPPROTO_MPTCP sockets fail with EACCES",
+					      "net: no MPTCP")) < 0 ||
+			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "sendto/sendmsg with MSG_FASTOPEN fail with EACCES",
+					      "net: no TCP Fast Open")) < 0)
+				return r;
+		}
 	}
 
 	enum ward_layer dyn = LAYER_NONE;
@@ -661,9 +696,31 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 	}
 
+	plan->hosts = policy->hosts.items;
+	plan->nhosts = policy->hosts.len;
+	if (policy->hosts.len) {
+		char names[sizeof(((struct plan_entry *)0)->note)] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < policy->hosts.len && used < sizeof(names) - 1; i++) {
+			int w = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 policy->hosts.items[i]);
+			used = w < 0 ? used : used + (size_t)w;
+		}
+		char note[sizeof(names) + 40];
+		snprintf(note, sizeof(note), "%s; not re-resolved while it runs", names);
+		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+				   "net: host names resolved at start (%zu)", policy->hosts.len)) <
+		    0)
+			return r;
+	}
+
 	VEC_FOREACH(&policy->bind, b)
 	{
-		snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
+		if (b->range.lo == 0)
+			snprintf(rule, sizeof(rule), "net bind tcp 0 (an ephemeral port)");
+		else
+			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
+				 b->range.hi);
 		r = host->landlock_abi >= 4
 			    ? add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule)
 			    : add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
@@ -691,6 +748,46 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	return 0;
 }
 
+/* VALUE of LIMIT as people write it: 512M, 1G, 10m, 30s, 250ms, 50%. */
+static const char *limit_text(int limit, uint64_t value, char *buf, size_t size)
+{
+	static const char units[] = "KMGT";
+	uint64_t ms = value;
+	switch (limit) {
+	case WARD_LIMIT_MEMORY: {
+		int u = -1;
+		while (u < 3 && value >= 1024 && value % 1024 == 0) {
+			value /= 1024;
+			u++;
+		}
+		if (u < 0)
+			snprintf(buf, size, "%llu bytes", (unsigned long long)value);
+		else
+			snprintf(buf, size, "%llu%c", (unsigned long long)value, units[u]);
+		return buf;
+	}
+	case WARD_LIMIT_CPU_PERCENT:
+		snprintf(buf, size, "%llu%%", (unsigned long long)value);
+		return buf;
+	case WARD_LIMIT_CPU_TIME:
+		ms = value * 1000;
+		/* fall through */
+	case WARD_LIMIT_TIMEOUT_MS:
+		if (ms % 3600000 == 0)
+			snprintf(buf, size, "%lluh", (unsigned long long)(ms / 3600000));
+		else if (ms % 60000 == 0)
+			snprintf(buf, size, "%llum", (unsigned long long)(ms / 60000));
+		else if (ms % 1000 == 0)
+			snprintf(buf, size, "%llus", (unsigned long long)(ms / 1000));
+		else
+			snprintf(buf, size, "%llums", (unsigned long long)ms);
+		return buf;
+	default:
+		snprintf(buf, size, "%llu", (unsigned long long)value);
+		return buf;
+	}
+}
+
 static const char *const limit_names[WARD_LIMIT_COUNT_] = {
 	[WARD_LIMIT_MEMORY] = "memory",	  [WARD_LIMIT_PIDS] = "pids",
 	[WARD_LIMIT_CPU_PERCENT] = "cpu", [WARD_LIMIT_CPU_TIME] = "cpu_time",
@@ -712,8 +809,9 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 		plan->limit_layer[i] = LAYER_NONE;
 		if (!l->set)
 			continue;
-		snprintf(rule, sizeof(rule), "limit %s %llu", limit_names[i],
-			 (unsigned long long)l->value);
+		char amount[64];
+		snprintf(rule, sizeof(rule), "limit %s %s", limit_names[i],
+			 limit_text(i, l->value, amount, sizeof(amount)));
 		enum ward_layer layer = LAYER_NONE;
 		const char *why = NULL;
 		note[0] = '\0';
@@ -775,6 +873,39 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 			return r;
 	}
 	return 0;
+}
+
+extern char **environ;
+
+/* The names (never the values) of the caller's variables that the policy
+ * keeps out, as the environment will be built from this process's. */
+static int plan_env(const struct ward_policy *policy, struct plan *plan)
+{
+	if (!policy->drop_secret_env || policy->clean_env)
+		return 0;
+	char names[sizeof(((struct plan_entry *)0)->note)] = "";
+	size_t used = 0, count = 0;
+	for (char **e = environ; e && *e; e++) {
+		size_t n = strcspn(*e, "=");
+		if (!policy_drops_env(policy, *e, n))
+			continue;
+		count++;
+		int w = snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
+				 (int)n, *e);
+		if (w < 0 || (size_t)w >= sizeof(names) - used) {
+			snprintf(names + (used < sizeof(names) - 5 ? used : sizeof(names) - 5), 5,
+				 "...");
+			used = sizeof(names) - 1;
+		} else {
+			used += (size_t)w;
+		}
+	}
+	struct ward_loc builtin = {.file = "ward"};
+	char note[sizeof(names) + 40];
+	snprintf(note, sizeof(note), "%s; --pass-env NAME keeps one",
+		 count ? names : "none set here");
+	return add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+			 "env: drop secret-looking variables (%zu)", count);
 }
 
 static int plan_process(const struct ward_policy *policy, const struct host_features *host,
@@ -930,7 +1061,7 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
-	    (r = plan_process(policy, host, out)) < 0) {
+	    (r = plan_process(policy, host, out)) < 0 || (r = plan_env(policy, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

@@ -64,6 +64,13 @@ struct plan {
 	enum ward_mode mode;
 	bool refused; /* an entry is PLAN_UNENFORCEABLE */
 
+	/* Host names of net rules, resolved at load: "ADDRESS NAME" lines for
+	 * the sandbox's /etc/hosts (points into the policy). A world with its
+	 * own root binds them over /etc/hosts; without one they are listed
+	 * only, and the program must resolve the names some other way. */
+	char *const *hosts;
+	size_t nhosts;
+
 	/* Landlock */
 	bool landlock; /* apply a Landlock domain at all */
 	int landlock_abi;
@@ -84,6 +91,8 @@ struct plan {
 	bool seccomp_deny_inet;	      /* no IPv4/IPv6 sockets at all */
 	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
+	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
+	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
 	/* Socket kinds the other network layers do not see, refused whenever
 	 * the network is restricted (issue 9): */

@@ -63,6 +63,14 @@ struct child_report {
 	int error; /* positive errno */
 };
 
+/* Why the command could not be executed, in terms of POLICY and PLAN: the
+ * rule that denied it or the grant it (its interpreter, its loader) lacks,
+ * with the flag that would allow it. "cannot execute PATH: ..." into OUT.
+ * True when the policy is the cause (the exit status is then 126, even for
+ * ENOENT from a private root that lacks the ungranted file). */
+bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan,
+		   const char *exec_path, char *const argv[], int error, char *out, size_t size);
+
 /* Runs in the child after clone; never returns. */
 __attribute__((noreturn)) void child_run(const struct child_setup *setup);
 const char *child_stage_name(int stage);

@@ -194,8 +194,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 }
 
 /* Reads the child's report: EOF means exec succeeded. */
-static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char *exec_path,
-		      ward_error *err)
+static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_policy *policy,
+		      const char *exec_path, char *const argv[], ward_error *err)
 {
 	struct child_report report;
 	ssize_t n;
@@ -210,11 +210,14 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 	sandbox_reap(sb, &status, NULL);
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
-		ward_fail(err, -report.error, "cannot execute %s: %s", exec_path,
-			  strerror(report.error));
+		char why[sizeof(err->message)];
+		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv,
+						   report.error, why, sizeof(why));
+		ward_fail(err, -report.error, "%s", why);
 		if (err)
-			err->exit_status = report.error == ENOENT ? WARD_EXIT_NOT_FOUND
-								  : WARD_EXIT_CANNOT_EXEC;
+			err->exit_status = report.error == ENOENT && !policy_caused
+						   ? WARD_EXIT_NOT_FOUND
+						   : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
 	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
@@ -478,7 +481,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], sb->pid,
 				      &sb->sink, &sb->sup, err)) < 0)
 		goto fail_child;
-	if ((r = await_exec(sb, &w, exec_path, err)) < 0)
+	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
 
 	spawn_work_release(&w);
