@@ -267,10 +267,9 @@ static int add_socket_proto_rule(scmp_filter_ctx ctx, uint32_t action, int famil
 	return rule_add(ctx, action, "socket", ARRAY_SIZE(args), args, err);
 }
 
-/* Sockets no address or port layer sees (plan_net_unseen): AF_VSOCK,
- * MPTCP, SCTP, ICMP ping sockets, and TCP Fast Open, a connect made by
- * sendto/sendmsg that Landlock's connect hook never sees. Each rule is
- * added only where no broader rule already covers the same socket type. */
+/* Sockets no address or port layer sees (plan_net_unseen): AF_VSOCK, SCTP
+ * and ICMP ping sockets (MPTCP and TCP Fast Open: add_socket_rules). Each
+ * rule is added only where no broader rule already covers the same type. */
 static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 				   const struct filter_actions *act, ward_error *err)
 {
@@ -286,9 +285,6 @@ static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 		int family = inet[i].family;
 		bool stream = !plan->seccomp_deny_inet_stream,
 		     dgram = !plan->seccomp_deny_inet_dgram;
-		if (r >= 0 && plan->seccomp_deny_mptcp && stream)
-			r = add_socket_proto_rule(ctx, act->deny_inet, family, SOCK_STREAM,
-						  IPPROTO_MPTCP, err);
 		if (r >= 0 && plan->seccomp_deny_sctp && stream)
 			r = add_socket_proto_rule(ctx, act->deny_inet, family, SOCK_STREAM,
 						  IPPROTO_SCTP, err);
@@ -297,17 +293,6 @@ static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 		if (r >= 0 && plan->seccomp_deny_ping && dgram)
 			r = add_socket_proto_rule(ctx, act->deny_inet, family, SOCK_DGRAM,
 						  inet[i].icmp, err);
-	}
-	if (r >= 0 && plan->seccomp_deny_tfo) {
-		/* The flags: sendto's fourth argument, sendmsg's third,
-		 * sendmmsg's fourth. */
-		struct scmp_arg_cmp a3 = SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN);
-		struct scmp_arg_cmp a2 = SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN);
-		r = rule_add(ctx, act->deny_inet, "sendto", 1, &a3, err);
-		if (r >= 0)
-			r = rule_add(ctx, act->deny_inet, "sendmsg", 1, &a2, err);
-		if (r >= 0)
-			r = rule_add(ctx, act->deny_inet, "sendmmsg", 1, &a3, err);
 	}
 	return r < 0 ? r : 0;
 }

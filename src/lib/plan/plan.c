@@ -645,11 +645,16 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
 		 * (a connect made by sendto) would walk around it. */
+		/* (plan_net_unseen may have planned both already.) */
+		bool planned = plan->seccomp_deny_mptcp && plan->seccomp_deny_tfo;
 		if (bind_only) {
 			plan->seccomp_deny_mptcp = plan->seccomp_deny_tfo = true;
 			if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
-					      "net: no TCP connect")) < 0 ||
-			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "net: no TCP connect")) < 0)
+				return r;
+		}
+		if (bind_only && !planned) {
+			if ((r = add_enforced(plan, builtin, LAYER_SECCOMP,
 					      "IPPROTO_MPTCP sockets fail with EACCES",
 					      "net: no MPTCP")) < 0 ||
 			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,

@@ -91,8 +91,6 @@ struct plan {
 	bool seccomp_deny_inet;	      /* no IPv4/IPv6 sockets at all */
 	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
-	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
-	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
 	/* Socket kinds the other network layers do not see, refused whenever
 	 * the network is restricted (issue 9): */
@@ -124,7 +122,7 @@ struct plan {
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
 
 	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
-	bool net_acct;					 /* count the sandbox's packets */
+	bool net_acct;				  /* count the sandbox's packets */
 	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
 	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
 
