@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -624,7 +625,8 @@ static int targets_setup(struct targets *t)
 	if (t->helper < 0)
 		return cli_error("prove: fork: %s", strerror(errno));
 	if (t->helper == 0) {
-		if (chdir(t->dir) < 0)
+		/* It must not outlive prove, however prove ends. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1 || chdir(t->dir) < 0)
 			_exit(1);
 		for (;;)
 			pause();
