@@ -131,7 +131,7 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */
 /* Adds the policy's fs deny rules (at start). */
-int sup_fs_rules_load(struct supervisor *sup, ward_error *err);
+int sup_fs_rules_load(struct supervisor *sup, const struct plan *plan, ward_error *err);
 /* Adds a denial of PATH's inode (followed through symlinks) for ACCESS. */
 int sup_fs_deny_add(struct supervisor *sup, const char *path, unsigned access, const char *rule);
 /* Whether the open file FD is denied for ACCESS (WARD_FS_*): 0 no, 1 yes

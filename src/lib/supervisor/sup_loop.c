@@ -223,7 +223,8 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 		r = ward_fail_errno(err, -errno, "supervisor: dup of the Landlock ruleset");
 		goto fail;
 	}
-	if (sup->fs_traps && plan && plan->sup_fs_deny && (r = sup_fs_rules_load(sup, err)) < 0)
+	if (sup->fs_traps && plan && plan->sup_fs_deny &&
+	    (r = sup_fs_rules_load(sup, plan, err)) < 0)
 		goto fail;
 	r = take_listener(sock_fd, child, err);
 	if (r < 0)
