@@ -814,7 +814,7 @@ static int kernel_unshare(struct probe_args *a)
 static int tty_ioctl(struct probe_args *a, unsigned long req, void *arg)
 {
 	if (!a->attack)
-		return result(ioctl(0, FIONREAD, &(int){0})) == ENOTTY ? 0 : 0;
+		return result(getppid());
 	/* The probe's stdin may not be a terminal: then the kernel says
 	 * ENOTTY, which is not the filter's EPERM. */
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
