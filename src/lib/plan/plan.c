@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/cleanup.h"
 #include "core/error.h"
 #include "layers/landlock_abi.h" /* ABI numbers only */
 #include "plan/layer_caps.h"
@@ -265,6 +266,17 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		plan->landlock = plan->mode == WARD_MODE_ENFORCE;
 		snprintf(rule, sizeof(rule), "fs: deny everything not granted");
 		r = add_enforced(plan, builtin, LAYER_LANDLOCK, "Landlock ruleset", rule);
+		/* Landlock never checks EXECUTE on a memfd (an internal mount):
+		 * memfd_create + execveat would run any bytes the sandbox can
+		 * write. ENOSYS is what software already handles (kernels
+		 * before 3.17): it falls back to a file, which Landlock sees. */
+		if (r >= 0 && host->seccomp_filter) {
+			plan->seccomp_deny_memfd = true;
+			r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					 "memfd_create fails with ENOSYS (Landlock does not check "
+					 "exec of a memfd)",
+					 "exec: no programs from memory files");
+		}
 	} else {
 		r = add_missing(plan, policy, builtin, LAYER_LANDLOCK, host->landlock_why,
 				"fs: deny everything not granted");
@@ -391,6 +403,10 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 	return 0;
 }
 
+/* What an exec deny withholds from the file: executing it, and reading it,
+ * since the dynamic loader, mmap(PROT_EXEC) and a memfd copy only read. */
+#define EXEC_DENY_WITHHELD (WARD_FS_EXEC | WARD_FS_READ)
+
 static int plan_exec(const struct ward_policy *policy, const struct host_features *host,
 		     struct plan *plan)
 {
@@ -406,20 +422,22 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 				    : add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
 						  host->landlock_why, rule);
 		} else if (!deny_overlaps_grant(plan, x->path, WARD_FS_EXEC)) {
-			/* As for fs denials: a symlinked grant may still reach it. */
+			/* As for fs denials: a symlinked grant may still reach it.
+			 * Read is withheld too: a readable file still runs as
+			 * `ld.so FILE`, through a memfd copy or mmap(PROT_EXEC). */
 			if (host->landlock_abi > 0 &&
-			    (r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
+			    (r = add_hole(plan, x->path, EXEC_DENY_WITHHELD)) < 0)
 				return r;
 			r = host->landlock_abi > 0
 				    ? add_enforced(plan, x->loc, LAYER_LANDLOCK,
-						   "no execute grant covers it", rule)
+						   "no execute grant covers it, nor read", rule)
 				    : add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
 						  host->landlock_why, rule);
 		} else {
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_EXEC_DENY, why, sizeof(why));
-			const char *note = "inside an exec grant";
+			const char *note = "inside an exec grant; Landlock withholds read too";
 			if (layer == LAYER_BPF_LSM) {
 				struct plan_inode_rule ir = {
 					.path = x->path,
@@ -434,14 +452,29 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_exec = true;
 			} else if (layer == LAYER_LANDLOCK) {
-				/* Only EXECUTE is withheld: the file stays readable. */
-				if ((r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
-					return r;
-				note = "hole in the exec grant";
+				note = "hole in the exec grant, read withheld too";
 			}
+			/* Whichever layer stops execve, the file must not be
+			 * readable either: `ld.so FILE`, a memfd copy and
+			 * mmap(PROT_EXEC) run it without execve. */
+			if (layer != LAYER_NONE && host->landlock_abi > 0 &&
+			    (r = add_hole(plan, x->path, EXEC_DENY_WITHHELD)) < 0)
+				return r;
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, x->loc, layer, note, rule)
 				    : add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
+			/* Without Landlock the file stays readable: the execve
+			 * rule alone has a known bypass, never "enforced". */
+			if (r >= 0 && layer != LAYER_NONE && host->landlock_abi <= 0) {
+				char bypass[260];
+				snprintf(bypass, sizeof(bypass), "%s (ld.so FILE, mmap PROT_EXEC)",
+					 rule);
+				r = add_missing(
+					plan, policy, x->loc, LAYER_LANDLOCK,
+					"without Landlock nothing withholds read of the file, "
+					"and a readable file runs without execve",
+					bypass);
+			}
 		}
 		if (r < 0)
 			return r;
@@ -511,6 +544,61 @@ static bool net_rule_is_static(const struct net_rule *n, int landlock_abi)
 	return true;
 }
 
+/* An allow rule that opens PROTO to every address and port. */
+static bool rule_opens_all(const struct net_rule *n, bool tcp)
+{
+	return !n->deny && n->family == 0 && n->nports == 0 &&
+	       (tcp ? rule_covers_tcp(n) : rule_covers_udp(n));
+}
+
+/* Sockets that no address or port layer sees: refused by seccomp whenever
+ * the network is restricted, so that the rules above cannot be walked
+ * around (issue 9). TCP/UDP here say which families' sockets exist. */
+static int plan_net_unseen(const struct ward_policy *policy, const struct host_features *host,
+			   struct plan *plan, bool tcp, bool udp)
+{
+	struct ward_loc builtin = {.file = "ward"};
+	bool tcp_open = false, udp_open = false, any_deny = false;
+	VEC_FOREACH(&policy->net, n)
+	{
+		tcp_open |= rule_opens_all(n, true);
+		udp_open |= rule_opens_all(n, false);
+		any_deny |= n->deny;
+	}
+	tcp_open &= !any_deny;
+	udp_open &= !any_deny;
+	bool restricted = !(tcp_open && udp_open) || (policy->ns_flags & WARD_NS_NET);
+	if (!host->seccomp_filter || !restricted)
+		return 0;
+
+	const struct {
+		bool *flag;
+		bool wanted;
+		const char *rule, *note;
+	} rows[] = {
+		{&plan->seccomp_deny_vsock, true, "net: no AF_VSOCK",
+		 "AF_VSOCK sockets fail with EACCES (not namespaced, no address rules)"},
+		{&plan->seccomp_deny_mptcp, tcp && !tcp_open, "net: no MPTCP",
+		 "IPPROTO_MPTCP sockets fail with EACCES (Landlock's TCP rules miss them)"},
+		{&plan->seccomp_deny_sctp, tcp || udp, "net: no SCTP",
+		 "IPPROTO_SCTP sockets fail with EACCES"},
+		{&plan->seccomp_deny_ping, udp && !udp_open, "net: no ICMP ping sockets",
+		 "ICMP datagram sockets fail with EACCES (no sendmsg hook sees them)"},
+		{&plan->seccomp_deny_tfo, tcp && !tcp_open, "net: no TCP Fast Open",
+		 "sendto/sendmsg with MSG_FASTOPEN fail with EACCES (a connect Landlock "
+		 "misses)"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		if (!rows[i].wanted)
+			continue;
+		*rows[i].flag = true;
+		int r = add_enforced(plan, builtin, LAYER_SECCOMP, rows[i].note, rows[i].rule);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int plan_net(const struct ward_policy *policy, const struct host_features *host,
 		    struct plan *plan)
 {
@@ -536,6 +624,8 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	plan->seccomp_deny_inet = !tcp && !udp;
 	plan->seccomp_deny_inet_stream = !tcp;
 	plan->seccomp_deny_inet_dgram = !udp;
+	if ((r = plan_net_unseen(policy, host, plan, tcp, udp)) < 0)
+		return r;
 	if (!tcp && !udp) {
 		r = host->seccomp_filter
 			    ? add_enforced(plan, builtin, LAYER_SECCOMP,
@@ -582,11 +672,16 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
 		 * (a connect made by sendto) would walk around it. */
+		/* (plan_net_unseen may have planned both already.) */
+		bool planned = plan->seccomp_deny_mptcp && plan->seccomp_deny_tfo;
 		if (bind_only) {
 			plan->seccomp_deny_mptcp = plan->seccomp_deny_tfo = true;
 			if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
-					      "net: no TCP connect")) < 0 ||
-			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "net: no TCP connect")) < 0)
+				return r;
+		}
+		if (bind_only && !planned) {
+			if ((r = add_enforced(plan, builtin, LAYER_SECCOMP,
 					      "IPPROTO_MPTCP sockets fail with EACCES",
 					      "net: no MPTCP")) < 0 ||
 			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,

@@ -118,9 +118,15 @@ struct plan {
 	bool seccomp_deny_inet;	      /* no IPv4/IPv6 sockets at all */
 	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
-	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
-	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
+	/* Socket kinds the other network layers do not see, refused whenever
+	 * the network is restricted (issue 9): */
+	bool seccomp_deny_vsock; /* AF_VSOCK: not namespaced, no address rules */
+	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
+	bool seccomp_deny_sctp;	 /* IPPROTO_SCTP: no layer has rules for it */
+	bool seccomp_deny_ping;	 /* ICMP datagram sockets: no sendmsg hook */
+	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
+	bool seccomp_deny_memfd; /* memfd_create: Landlock exempts memfds from EXECUTE */
 
 	/* resources: each limit, the layer it lands on and how far it holds */
 	struct plan_limit limits[WARD_LIMIT_COUNT_];

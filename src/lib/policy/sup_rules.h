@@ -47,4 +47,24 @@ void sup_policy_free(struct sup_policy *sp);
 const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, const char *path,
 						   char *const *argv, size_t argc);
 
+/* The executed file as the supervisor resolved it in the caller's view. */
+struct exec_identity {
+	const char *real;      /* PATH with every symlink resolved; NULL if unknown */
+	const char *ldso_real; /* when REAL is the dynamic loader: its program, resolved */
+	size_t ldso_prog;      /* ... and that program's index in argv (0: none) */
+};
+
+/* Pure: matches the rules against every spelling of one exec: as given;
+ * under the resolved file's name (a symlink or copy named otherwise); a
+ * dashed helper ("git-push" that is git) as "git push"; and `ld.so PROG`
+ * as PROG. A deny matched by any spelling wins; else the first match. */
+const struct exec_argv_rule *exec_argv_match_identity(const struct sup_policy *sp, const char *path,
+						      const struct exec_identity *id,
+						      char *const *argv, size_t argc);
+/* True when the file name NAME is the dynamic loader's (ld-linux*.so*, ld.so). */
+bool exec_is_dynamic_loader(const char *name);
+/* The index of the program in a dynamic loader's ARGV (skipping its
+ * options), or 0 when there is none. */
+size_t exec_ldso_program_index(char *const *argv, size_t argc);
+
 #endif
