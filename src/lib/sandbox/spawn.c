@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -212,8 +214,8 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
 		char why[sizeof(err->message)];
-		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv,
-						   report.error, why, sizeof(why));
+		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv, report.error,
+						   why, sizeof(why));
 		ward_fail(err, -report.error, "%s", why);
 		if (err)
 			err->exit_status = report.error == ENOENT && !policy_caused
@@ -276,6 +278,47 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		config.forward_signals = options->forward_signals;
 	}
 	return ward_sandbox_spawn_config(policy, argv, &config, out, err);
+}
+
+/* A network socket the program inherits was made outside the sandbox's
+ * cgroup: the accounting programs (cgroup_skb, keyed by the socket's cgroup)
+ * never see its packets, so a byte quota would not hold for it (stdout
+ * redirected to a TCP connection, or a descriptor left open by the caller).
+ * Returns the first such descriptor the program would get, or -1. */
+static int inherited_net_socket(const struct ward_spawn_config *config)
+{
+	const int stdio[3] = {config->stdin_fd, config->stdout_fd, config->stderr_fd};
+	for (int i = 0; i < 3; i++) {
+		int fd = stdio[i] >= 0 ? stdio[i] : i;
+		int domain = 0;
+		socklen_t len = sizeof(domain);
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+		    domain != AF_UNIX && domain != AF_NETLINK)
+			return i;
+	}
+	if (config->close_fds)
+		return -1;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int found = -1;
+	for (struct dirent *de; found < 0 && (de = readdir(d));) {
+		int fd = atoi(de->d_name);
+		int flags = fd > 2 && fd != dirfd(d) ? fcntl(fd, F_GETFD) : -1;
+		int domain = 0;
+		socklen_t len = sizeof(domain);
+		struct stat st;
+		/* Close-on-exec ones (ward's own) never reach the program. */
+		if (flags >= 0 && !(flags & FD_CLOEXEC) && fstat(fd, &st) == 0 &&
+		    S_ISSOCK(st.st_mode) &&
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+		    domain != AF_UNIX && domain != AF_NETLINK)
+			found = fd;
+	}
+	closedir(d);
+	return found;
 }
 
 int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
@@ -355,6 +398,20 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	}
 
+	/* A byte quota that an inherited socket would bypass. */
+	if (sb->plan.quota_amount[WARD_QUOTA_NET_EGRESS_BYTES] ||
+	    sb->plan.quota_amount[WARD_QUOTA_NET_INGRESS_BYTES]) {
+		int fd = inherited_net_socket(&config);
+		if (fd >= 0) {
+			r = ward_fail(err, -EINVAL,
+				      "network quota: descriptor %d is a network socket opened "
+				      "outside the sandbox, whose traffic the quota cannot count "
+				      "(close it or redirect it to a file or pipe, e.g. %d>&-, "
+				      "or run without the quota)",
+				      fd, fd);
+			goto fail;
+		}
+	}
 	/* A denial that a hard link made before the run would bypass. */
 	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
 		goto fail;
