@@ -37,6 +37,7 @@ enum {
 	POL_NET_UDP = 1u << 4,	      /* udp://127.0.0.2:9 only (an address rule) */
 	POL_UNSHARE_NET = 1u << 5,    /* --unshare-net */
 	POL_ARGV = 1u << 6,	      /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
+	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -77,6 +78,16 @@ static const struct probe_def catalogue[] = {
 	 POL_FS_DENY,
 	 "fs deny",
 	 ISSUE9(3, "supfs"),
+	 NULL},
+	/* Renaming the denied file's parent away (the mask goes with it) and
+	 * creating the name afresh would replace what the denial (or a
+	 * read-only carve-out, DIR/.git/config) protects. */
+	{"fs",
+	 "fs-deny-rename-dir",
+	 {EBUSY, EACCES, EXDEV},
+	 POL_FS_DENY_DEEP,
+	 "fs deny",
+	 NULL,
 	 NULL},
 	{"unix",
 	 "unix-pathname",
@@ -185,6 +196,8 @@ static const char *errno_name(int e)
 		return "EACCES";
 	case EXDEV:
 		return "EXDEV";
+	case EBUSY:
+		return "EBUSY";
 	case EINVAL:
 		return "EINVAL";
 	case ENOSYS:
@@ -275,6 +288,13 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		snprintf(path, sizeof(path), "%s/l", t->dir);
 		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
 		snprintf(path, sizeof(path), "%s/l/deny", t->dir);
+		if (r >= 0)
+			r = ward_policy_fs_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_FS_DENY_DEEP)) {
+		snprintf(path, sizeof(path), "%s/p", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
+		snprintf(path, sizeof(path), "%s/p/sub/secret", t->dir);
 		if (r >= 0)
 			r = ward_policy_fs_deny(pol, path, err);
 	}
@@ -592,14 +612,16 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w", "w/deny", "l", "l/deny", "bin"};
-	for (size_t i = 0; r >= 0 && i < 5; i++) {
+	static const char *const dirs[] = {"w",	  "w/deny", "l",     "l/deny",
+					   "bin", "p",	    "p/sub", "p/other"};
+	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;
 	}
 	static const char *const files[] = {"secret",	     "meta",	 "w/public",
-					    "w/deny/secret", "l/public", "l/deny/secret"};
-	for (size_t i = 0; r >= 0 && i < 6; i++) {
+					    "w/deny/secret", "l/public", "l/deny/secret",
+					    "p/sub/secret"};
+	for (size_t i = 0; r >= 0 && i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
 		r = write_text(path, "prove\n", 0644);
 	}

@@ -202,6 +202,21 @@ static int fs_deny_usable(struct probe_args *a)
 	return result(r);
 }
 
+/* -w DIR/p --fs-deny DIR/p/sub/secret: renaming DIR/p/sub away (and
+ * creating DIR/p/sub/secret afresh) would replace the denied file for what
+ * runs there later. Control: the same rename of DIR/p/other. Put back when
+ * it works, so a run leaves the scratch directory as it was. */
+static int fs_deny_rename_parent(struct probe_args *a)
+{
+	char from[4096], to[4200];
+	snprintf(from, sizeof(from), "%s/p/%s", a->dir, a->attack ? "sub" : "other");
+	snprintf(to, sizeof(to), "%s-moved-%d", from, (int)getpid());
+	int r = result(rename(from, to));
+	if (r == 0)
+		(void)!rename(to, from);
+	return r;
+}
+
 /* ---- unix sockets ---- */
 static int unix_connect(const char *path, bool abstract)
 {
@@ -904,6 +919,7 @@ static const struct probe_fn probe_fns[] = {
 	{"fs-hardlink-new", fs_hardlink_new},
 	{"fs-deny-hardlink", fs_deny_hardlink},
 	{"fs-deny-usable", fs_deny_usable},
+	{"fs-deny-rename-dir", fs_deny_rename_parent},
 	{"unix-pathname", unix_pathname},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
