@@ -2,7 +2,7 @@
 # test_live_forge.sh — a local user forges a live record naming someone
 # else's processes: `ward ps` must not list it and `ward kill` (as root, who
 # acts on every user's records) must not hit them. Control: the same user's
-# real sandbox is listed and killed by root.
+# real sandbox is listed and killed by root. A planted FIFO does not block ward ps.
 # Usage: test_live_forge.sh WORKDIR [UID]  (the forger is uid 65534; the
 # victim and the controller are root, so this runs as root only)
 set -u
@@ -64,6 +64,12 @@ else
 		t_fail "root's ward kill of a forged record: exit $rc, victim $(kill -0 "$VC" 2>/dev/null && echo alive || echo KILLED): $(cat "$DATA/kill.out")"
 	fi
 	as_forger rm -f "$DIR/$ID.json"
+	# A FIFO named like a record would block root's ward ps on open.
+	as_forger mkfifo "$DIR/$ID.json" "$DIR/$ID.denials"
+	timeout 20 "$WARD" ps >"$DATA/ps.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then t_ok "root's ward ps is not blocked by a FIFO planted as a record"; else t_fail "root's ward ps with a planted FIFO: exit $rc (124: blocked 20 s): $(cat "$DATA/ps.out")"; fi
+	as_forger rm -f "$DIR/$ID.json" "$DIR/$ID.denials"
 fi
 kill "$VC" 2>/dev/null
 wait "$VP" 2>/dev/null

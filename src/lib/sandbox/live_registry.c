@@ -246,9 +246,23 @@ void live_unpublish(struct ward_sandbox *sb)
 	sb->live = NULL;
 }
 
+/* Opens NAME in DIR for reading when it is a regular file: a FIFO (or a
+ * device) planted by whoever can write the directory would block or
+ * misbehave `ward ps`, root's included. */
+static int open_regular(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static json_object *read_record(int dir, const char *name)
 {
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_regular(dir, name);
 	if (fd < 0)
 		return NULL;
 	char buf[65536];
@@ -309,7 +323,7 @@ static void collect_dir(int dir, uid_t owner, json_object *out)
 		char denials_name[300], text[32];
 		snprintf(denials_name, sizeof(denials_name), "%.*s.denials", (int)(len - 5),
 			 de->d_name);
-		int fd = openat(dir, denials_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = open_regular(dir, denials_name);
 		uint64_t denials = 0;
 		if (fd >= 0) {
 			ssize_t n = read(fd, text, sizeof(text) - 1);
