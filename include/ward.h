@@ -141,6 +141,10 @@ struct ward_spawn_options {
 	 * process to the sandbox while ward_sandbox_wait() runs. The caller must
 	 * not otherwise consume those signals. */
 	int forward_signals;
+	/* Descriptors above 2 to keep open in the sandbox (each must be open
+	 * here). Every other descriptor above 2 is closed before exec. */
+	const int *pass_fds;
+	size_t n_pass_fds;
 };
 
 struct ward_exit {

@@ -43,6 +43,7 @@ enum {
 	OPT_EVENTS,
 	OPT_EXPLAIN,
 	OPT_KILL_AFTER,
+	OPT_PASS_FD,
 	OPT_HELP,
 };
 
@@ -79,6 +80,7 @@ static const struct option run_options[] = {
 	{"events", required_argument, NULL, OPT_EVENTS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+	{"pass-fd", required_argument, NULL, OPT_PASS_FD},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -273,6 +275,12 @@ int cmd_run(int argc, char **argv)
 	int rc = WARD_EXIT_ERROR;
 	ward_policy *policy = NULL;
 	FILE *events_file = NULL;
+	int *pass_fds = calloc((size_t)argc + 1, sizeof(*pass_fds));
+	size_t n_pass_fds = 0;
+	if (!pass_fds) {
+		free(flags);
+		return cli_error("out of memory");
+	}
 
 	optind = 1;
 	opterr = 0;
@@ -298,7 +306,18 @@ int cmd_run(int argc, char **argv)
 			events_path = optarg;
 		else if (c == OPT_EXPLAIN)
 			explain = true;
-		else
+		else if (c == OPT_PASS_FD) {
+			char *end;
+			errno = 0;
+			long fd = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || fd < 0 || fd > INT_MAX) {
+				rc = cli_error("--pass-fd %s: not a descriptor number; give an "
+					       "open descriptor, e.g. --pass-fd 3",
+					       optarg);
+				goto out;
+			}
+			pass_fds[n_pass_fds++] = (int)fd;
+		} else
 			flags[nflags++] = (struct flag){.opt = c, .arg = optarg};
 	}
 	if (dashdash >= 0) {
@@ -374,6 +393,8 @@ int cmd_run(int argc, char **argv)
 		.on_event = on_event,
 		.event_userdata = &sink,
 		.forward_signals = 1,
+		.pass_fds = pass_fds,
+		.n_pass_fds = n_pass_fds,
 	};
 	/* Signals meant for the program stay blocked in ward for the whole run
 	 * (the library forwards them while it waits): one arriving between two
@@ -397,5 +418,6 @@ out:
 		fclose(events_file);
 	ward_policy_free(policy);
 	free(flags);
+	free(pass_fds);
 	return rc;
 }

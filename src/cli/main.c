@@ -52,6 +52,8 @@ void cli_usage(FILE *out)
 	      "      --allow-degraded LAYER  run even if LAYER is missing here\n"
 	      "      --kill-after N/SECONDS  SIGKILL a process at its Nth denial in SECONDS (BPF "
 	      "LSM)\n"
+	      "      --pass-fd N          keep descriptor N open inside (repeatable); every other\n"
+	      "                           descriptor above 2 is closed\n"
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
 	      "\n"

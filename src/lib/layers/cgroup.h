@@ -31,6 +31,11 @@ int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
 /* The same for the v1 hierarchies only: for a child born in the v2 cgroup
  * (clone3 with CLONE_INTO_CGROUP), which skips a costly migration. */
 int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
+/* Opens the "tasks" file of every v1 directory (at most MAX) for the child
+ * to join itself, thread by thread, which skips the RCU grace period a
+ * process move takes. Returns how many, or a negative errno. */
+int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max,
+				  ward_error *err);
 /* SIGKILLs every task in the sandbox (cgroup.kill, or freeze + kill loop). */
 int cgroup_sandbox_kill(struct cgroup_sandbox *cg);
 int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);

@@ -48,14 +48,20 @@ static int for_each_task(const char *dir, bool signal_them)
 		if (signal_them && pid > 0)
 			kill(pid, SIGKILL);
 	}
+	if (ferror(f))
+		return -EIO;
 	return count;
 }
 
+/* An error reading a list (EMFILE, EACCES...) is not "empty": only a
+ * list read to its end, or a directory already gone, proves it. */
 static bool all_empty(const struct cgroup_sandbox *cg)
 {
-	for (size_t i = 0; i < cg->ndirs; i++)
-		if (for_each_task(cg->dirs[i].path, false) > 0)
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		int n = for_each_task(cg->dirs[i].path, false);
+		if (n != 0 && n != -ENOENT)
 			return false;
+	}
 	return true;
 }
 

@@ -292,7 +292,8 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_clone_rules(ctx, &act, err)) < 0 ||
 	    (r = add_personality_rules(ctx, &act, err)) < 0 ||
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
-	    (r = add_socket_rules(ctx, plan, &act, err)) < 0)
+	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (plan->seccomp_proc_guard && (r = seccomp_add_process_rules(ctx, act.deny, err)) < 0))
 		return r;
 
 	return export_program(ctx, out, err);

@@ -694,7 +694,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
-	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0) {
+	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0 ||
+	    (r = plan_proc(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

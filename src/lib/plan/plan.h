@@ -75,6 +75,14 @@ struct plan {
 
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
 
+	/* The process side (plan_proc.c) */
+	enum plan_keeper {
+		PLAN_KEEPER_NONE = 0,
+		PLAN_KEEPER_PIDNS,     /* pid 1 of the sandbox's pid namespace */
+		PLAN_KEEPER_SUBREAPER, /* a subreaper outside the Landlock domain */
+	} keeper;		       /* never frozen or traced by the supervisor */
+	bool seccomp_proc_guard; /* no pid ns: process-control syscalls only on oneself */
+
 	/* supervisor (seccomp user notification) */
 	bool supervisor;  /* start one for this sandbox */
 	bool sup_fs_deny; /* fs deny rules inside grants */
@@ -99,6 +107,9 @@ struct plan {
 int plan_build(const struct ward_policy *policy, const struct host_features *host,
 	       const char *private_tmp, struct plan *out, ward_error *err);
 void plan_free(struct plan *plan);
+/* plan_proc.c: keeper, process control, task limit; after the namespaces. */
+int plan_proc(const struct ward_policy *policy, const struct host_features *host,
+	      struct plan *plan);
 
 void plan_print(const struct plan *plan, FILE *out);
 /* The plan as a JSON array (caller frees). */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <limits.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -104,9 +106,14 @@ int ward_sandbox_kill(ward_sandbox *sb)
 {
 	if (sb->finished)
 		return 0;
+	/* A subreaper keeper killed outright would orphan the tree: it is asked
+	 * to kill everything, then dies of SIGKILL itself. */
+	bool asked = sb->keeper == KEEPER_SUBREAPER && sb->keeper_fd >= 0 &&
+		     send(sb->keeper_fd, &(char){KEEPER_KILL}, 1, MSG_NOSIGNAL) == 1;
 	if (sb->cgroup)
 		cgroup_sandbox_kill(sb->cgroup);
-	ward_sandbox_signal(sb, SIGKILL);
+	if (!asked)
+		ward_sandbox_signal(sb, SIGKILL);
 	return 0;
 }
 
@@ -194,6 +201,27 @@ static void emit_exit(struct ward_sandbox *sb)
 	event_emit(&sb->sink, ev);
 }
 
+/* After the main process is reaped: kills what is left and says whether it
+ * is proven that no process of the sandbox remains. Any error on the way
+ * counts as "not proven". */
+void sandbox_end_all(struct ward_sandbox *sb)
+{
+	bool gone = false;
+	/* The kernel ends a pid namespace's processes before its init is
+	 * reaped. */
+	if (sb->keeper == KEEPER_PIDNS)
+		gone = true;
+	if (sb->keeper == KEEPER_SUBREAPER && sb->keeper_fd >= 0) {
+		/* Sent before the keeper exited, so it is there now if ever. */
+		char proof = 0;
+		if (recv(sb->keeper_fd, &proof, 1, MSG_DONTWAIT) == 1 && proof == KEEPER_DONE)
+			gone = true;
+	}
+	if (sb->cgroup && cgroup_sandbox_kill(sb->cgroup) == 0)
+		gone = true;
+	sb->all_gone = gone;
+}
+
 /* Reaps the program, kills what is left, and fills sb->exit. */
 static void finish(struct ward_sandbox *sb, bool timed_out)
 {
@@ -202,8 +230,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	memset(&ru, 0, sizeof(ru));
 	sandbox_reap(sb, &status, &ru);
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
-	if (sb->cgroup)
-		cgroup_sandbox_kill(sb->cgroup);
+	sandbox_end_all(sb);
 	/* Decisions made up to the end are reported before the exit. */
 	if (sb->bpf)
 		bpf_sandbox_poll_events(sb->bpf);
@@ -303,6 +330,13 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
 			ward_sandbox_kill(sb);
+			/* A keeper that does not end within 2 s is killed. */
+			close(timer_fd);
+			timer_fd = timer_arm(2000);
+		} else if (fds[1].revents) {
+			ward_sandbox_signal(sb, SIGKILL);
+			close(timer_fd);
+			timer_fd = -1;
 		}
 	}
 	if (sig_fd >= 0) {
@@ -327,7 +361,20 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		sb->cgroup = NULL;
 	}
 	if (sb->private_tmp) {
-		private_tmp_remove(sb->private_tmp);
+		char message[PATH_MAX + 200];
+		int rr = sb->all_gone ? private_tmp_remove(sb->private_tmp) : -EBUSY;
+		if (rr == -EBUSY)
+			snprintf(message, sizeof(message),
+				 "private directory %s kept: ward could not prove that every "
+				 "process of the sandbox is gone",
+				 sb->private_tmp);
+		else if (rr < 0)
+			snprintf(message, sizeof(message),
+				 "private directory %s not fully removed: %s (nothing outside "
+				 "it was touched)",
+				 sb->private_tmp, strerror(-rr));
+		if (rr < 0)
+			emit_warning(sb, message);
 		free(sb->private_tmp);
 		sb->private_tmp = NULL;
 	}

@@ -18,6 +18,25 @@
 #include "layers/seccomp.h"
 #include "plan/plan.h"
 
+/* fds.c: the descriptors above 2 that reach the program. */
+#define PASS_FDS_MAX 64
+struct pass_fds {
+	int fd[PASS_FDS_MAX]; /* sorted, unique, all > 2 */
+	unsigned count;
+};
+/* Checks (each must be open) and sorts the caller's list. */
+int fds_prepare(const int *fds, size_t n, struct pass_fds *out, ward_error *err);
+/* In the child just before exec: every descriptor above 2 but PASS gets
+ * close-on-exec, PASS loses it. KEEP (the report pipe) stays open until
+ * exec on kernels without CLOSE_RANGE_CLOEXEC. 0 or a negative errno. */
+int fds_enforce(const struct pass_fds *pass, int keep);
+
+/* How the sandbox's processes are all ended (keeper.c): the plan's choice. */
+#define KEEPER_NONE PLAN_KEEPER_NONE
+#define KEEPER_PIDNS PLAN_KEEPER_PIDNS
+#define KEEPER_SUBREAPER PLAN_KEEPER_SUBREAPER
+typedef enum plan_keeper keeper_mode_t;
+
 /* Everything the child needs, prepared by the parent so that the child only
  * makes system calls between clone and exec (no allocation: the parent may
  * be multi-threaded, and a lock held by another thread at fork time would
@@ -36,6 +55,9 @@ struct child_setup {
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
+	keeper_mode_t keeper;
+	const struct pass_fds *pass_fds;
+	int cgroup_tasks_fd; /* -1, or a v1 "tasks" file the child joins itself through */
 	pid_t parent;
 };
 
@@ -50,12 +72,24 @@ enum child_stage {
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_INIT,
+	STAGE_FDS,
+	STAGE_CGROUP,
 };
 
 struct child_report {
 	int stage; /* enum child_stage */
 	int error; /* positive errno */
 };
+
+/* keeper.c: the process that outlives every other one of the sandbox.
+ * KEEPER_PIDNS: forwards signals, reaps, exits like the program (the kernel
+ * then kills the namespace). KEEPER_SUBREAPER: the same, and before it exits
+ * it kills and reaps every descendant, then writes KEEPER_DONE on SYNC_FD;
+ * it does the same at once when ward dies. Never return. */
+#define KEEPER_DONE 'e'
+#define KEEPER_KILL 'k' /* ward -> keeper: kill everything now */
+__attribute__((noreturn)) void keeper_run_pidns(const struct child_setup *s, pid_t child);
+__attribute__((noreturn)) void keeper_run_subreaper(const struct child_setup *s, pid_t child);
 
 /* Runs in the child after clone; never returns. */
 __attribute__((noreturn)) void child_run(const struct child_setup *setup);
@@ -72,6 +106,10 @@ struct ward_sandbox {
 	struct bpf_sandbox *bpf; /* entries in the shared BPF maps, or NULL */
 	struct supervisor *sup;	 /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
+	keeper_mode_t keeper;
+	int keeper_fd;	       /* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
+	bool all_gone;	       /* proven: no process of the sandbox is left */
+	bool exec_done;	       /* the program ran: what it made may be hostile */
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
 	struct timespec started;
@@ -89,7 +127,12 @@ int environ_resolve_command(const char *file, char *const *envp, char *out, size
 
 /* private_tmp.c */
 int private_tmp_create(const char *sandbox_id, char **path_out, ward_error *err);
-void private_tmp_remove(const char *path);
+/* Removes the directory and everything in it, descriptor by descriptor:
+ * never following a symlink, never crossing into another filesystem, so a
+ * rename or link made inside cannot redirect it. 0 or a negative errno
+ * (what could not be removed stays). Call only once every process of the
+ * sandbox is known gone. */
+int private_tmp_remove(const char *path);
 
 /* True when the plan puts any rule on a BPF layer. */
 static inline bool plan_uses_bpf(const struct plan *plan)
@@ -104,6 +147,9 @@ static inline bool plan_uses_bpf(const struct plan *plan)
 int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage);
 
 /* monitor.c */
+/* Kills what is left after the main process is reaped; sets all_gone when
+ * that is proven (pid namespace, the keeper's word, an empty cgroup). */
+void sandbox_end_all(struct ward_sandbox *sb);
 void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
 			char *const argv[]);
 
