@@ -97,7 +97,7 @@ for NS in "" "--unshare-pid"; do
 		fi
 	else
 		t_fail "$L: a setsid daemon dies at --timeout" "$WAIT_FAILED"
-		kill -KILL "$wpid"; wait "$wpid"
+		kill -KILL "$wpid"; wait "$wpid" 2>/dev/null
 	fi
 
 	tok=$(token)
@@ -106,7 +106,7 @@ for NS in "" "--unshare-pid"; do
 	WAIT_FAILED=
 	if wait_for "the daemon and the program to start" two_alive "$tok"; then
 		kill -KILL "$wpid"
-		wait "$wpid"
+		wait "$wpid" 2>/dev/null
 		if wait_for "every process of the sandbox to die after ward was killed" gone "$tok"; then
 			t_ok "$L: the program and a setsid daemon die when ward is SIGKILLed"
 		else
@@ -115,7 +115,7 @@ for NS in "" "--unshare-pid"; do
 		fi
 	else
 		t_fail "$L: the program and a setsid daemon die when ward is SIGKILLed" "$WAIT_FAILED"
-		kill -KILL "$wpid"; wait "$wpid"
+		kill -KILL "$wpid"; wait "$wpid" 2>/dev/null
 	fi
 
 	# ---- 2. no control of processes outside, ward included ----

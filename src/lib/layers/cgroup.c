@@ -362,8 +362,7 @@ int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *e
 	return attach_dirs(cg, pid, true, err);
 }
 
-int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max,
-				  ward_error *err)
+int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max, ward_error *err)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < cg->ndirs; i++) {
@@ -378,7 +377,8 @@ int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max
 			int e = r < 0 ? r : -errno;
 			while (n > 0)
 				close(fds[--n]);
-			return ward_fail_errno(err, e, "cgroup: opening %s/tasks", cg->dirs[i].path);
+			return ward_fail_errno(err, e, "cgroup: opening %s/tasks",
+					       cg->dirs[i].path);
 		}
 		fds[n++] = fd;
 	}

@@ -14,10 +14,10 @@
 struct cgroup_sandbox;
 
 struct cgroup_stats {
-	uint64_t oom_kills; /* tasks killed by the memory limit */
-	uint64_t pids_max_hits; /* forks refused by the pids limit */
+	uint64_t oom_kills;	    /* tasks killed by the memory limit */
+	uint64_t pids_max_hits;	    /* forks refused by the pids limit */
 	uint64_t peak_memory_bytes; /* 0 when unknown */
-	uint64_t cpu_usage_us; /* 0 when unknown */
+	uint64_t cpu_usage_us;	    /* 0 when unknown */
 	uint64_t cpu_throttled_us;
 };
 
@@ -34,8 +34,7 @@ int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *e
 /* Opens the "tasks" file of every v1 directory (at most MAX) for the child
  * to join itself, thread by thread, which skips the RCU grace period a
  * process move takes. Returns how many, or a negative errno. */
-int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max,
-				  ward_error *err);
+int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max, ward_error *err);
 /* SIGKILLs every task in the sandbox (cgroup.kill, or freeze + kill loop). */
 int cgroup_sandbox_kill(struct cgroup_sandbox *cg);
 int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);

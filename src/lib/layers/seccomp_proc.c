@@ -21,8 +21,8 @@
 
 struct proc_rule {
 	const char *name;
-	int arg;	       /* the pid/who argument; -1: deny the call whatever it names */
-	int which_arg;	       /* -1, or an argument that must equal WHICH */
+	int arg;       /* the pid/who argument; -1: deny the call whatever it names */
+	int which_arg; /* -1, or an argument that must equal WHICH */
 	unsigned long long which;
 };
 

@@ -81,7 +81,7 @@ struct plan {
 		PLAN_KEEPER_PIDNS,     /* pid 1 of the sandbox's pid namespace */
 		PLAN_KEEPER_SUBREAPER, /* a subreaper outside the Landlock domain */
 	} keeper;		       /* never frozen or traced by the supervisor */
-	bool seccomp_proc_guard; /* no pid ns: process-control syscalls only on oneself */
+	bool seccomp_proc_guard;       /* no pid ns: process-control syscalls only on oneself */
 
 	/* supervisor (seccomp user notification) */
 	bool supervisor;  /* start one for this sandbox */

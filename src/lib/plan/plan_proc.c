@@ -10,13 +10,11 @@
 
 #include "plan/plan.h"
 
-static int push(struct plan *plan, enum ward_layer layer, enum plan_status status,
-		const char *note, const char *rule)
+static int push(struct plan *plan, enum ward_layer layer, enum plan_status status, const char *note,
+		const char *rule)
 {
-	struct plan_entry e = {.loc = {.file = "ward"},
-			       .layer = layer,
-			       .wanted = layer,
-			       .status = status};
+	struct plan_entry e = {
+		.loc = {.file = "ward"}, .layer = layer, .wanted = layer, .status = status};
 	snprintf(e.rule, sizeof(e.rule), "%s", rule);
 	snprintf(e.note, sizeof(e.note), "%s", note);
 	return VEC_PUSH(&plan->entries, e);
@@ -82,7 +80,8 @@ static int plan_process_control(struct plan *plan)
 static int plan_task_limit(const struct ward_policy *policy, const struct host_features *host,
 			   struct plan *plan)
 {
-	if (!policy->limits[WARD_LIMIT_PIDS].set || plan->limit_layer[WARD_LIMIT_PIDS] != LAYER_RLIMIT)
+	if (!policy->limits[WARD_LIMIT_PIDS].set ||
+	    plan->limit_layer[WARD_LIMIT_PIDS] != LAYER_RLIMIT)
 		return 0;
 	if (host->root || host->cap_sys_admin || host->cap_sys_resource || !host->userns)
 		return 0;
@@ -90,15 +89,15 @@ static int plan_task_limit(const struct ward_policy *policy, const struct host_f
 	VEC_FOREACH(&plan->entries, e)
 	{
 		if (e->layer == LAYER_RLIMIT && strncmp(e->rule, "limit pids", 10) == 0)
-			snprintf(e->note, sizeof(e->note),
-				 "RLIMIT_NPROC inside the sandbox's own user namespace: counts only "
-				 "the sandbox's tasks");
+			snprintf(
+				e->note, sizeof(e->note),
+				"RLIMIT_NPROC inside the sandbox's own user namespace: counts only "
+				"the sandbox's tasks");
 	}
 	return 0;
 }
 
-int plan_proc(const struct ward_policy *policy, const struct host_features *host,
-	      struct plan *plan)
+int plan_proc(const struct ward_policy *policy, const struct host_features *host, struct plan *plan)
 {
 	int r;
 	if ((r = plan_task_limit(policy, host, plan)) < 0 || (r = plan_keeper(host, plan)) < 0 ||

@@ -41,7 +41,8 @@ int fds_prepare(const int *fds, size_t n, struct pass_fds *out, ward_error *err)
 					 "(e.g. '%d<FILE') or drop --pass-fd %d",
 					 fd, fd, fd, fd);
 		if (out->count >= PASS_FDS_MAX)
-			return ward_fail(err, -E2BIG, "pass-fd: at most %d descriptors can be passed",
+			return ward_fail(err, -E2BIG,
+					 "pass-fd: at most %d descriptors can be passed",
 					 PASS_FDS_MAX);
 		out->fd[out->count++] = fd;
 	}

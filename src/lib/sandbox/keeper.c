@@ -36,9 +36,12 @@
 
 static volatile pid_t init_child_pid;
 
-static void init_forward_signal(int sig)
+static void init_forward_signal(int sig, siginfo_t *info, void *context)
 {
-	if (init_child_pid > 0)
+	(void)context;
+	/* A terminal's signal (SI_KERNEL) reached the program's process group
+	 * already: forwarding it would deliver it twice. */
+	if (init_child_pid > 0 && (!info || info->si_code != SI_KERNEL))
 		kill(init_child_pid, sig);
 }
 
@@ -65,7 +68,8 @@ void keeper_run_pidns(const struct child_setup *s, pid_t child)
 	close(s->report_fd);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = init_forward_signal;
+	sa.sa_sigaction = init_forward_signal;
+	sa.sa_flags = SA_SIGINFO;
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaction(forwarded[i], &sa, NULL);
 	sigset_t none;

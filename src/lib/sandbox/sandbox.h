@@ -107,9 +107,9 @@ struct ward_sandbox {
 	struct supervisor *sup;	 /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
 	keeper_mode_t keeper;
-	int keeper_fd;	       /* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
-	bool all_gone;	       /* proven: no process of the sandbox is left */
-	bool exec_done;	       /* the program ran: what it made may be hostile */
+	int keeper_fd;	/* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
+	bool all_gone;	/* proven: no process of the sandbox is left */
+	bool exec_done; /* the program ran: what it made may be hostile */
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
 	struct timespec started;

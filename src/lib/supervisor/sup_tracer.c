@@ -392,7 +392,9 @@ int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, 
 			sup->procs.items[i] = sup->procs.items[--sup->procs.len];
 			continue;
 		}
-		if (p != caller_tgid && shares_with(caller, p))
+		/* The keeper runs only ward's code and must keep reaping and
+		 * forwarding signals: it is never stopped. */
+		if (p != caller_tgid && p != sup->keeper && shares_with(caller, p))
 			r = freeze_process(sup, p, caller);
 		i++;
 	}
