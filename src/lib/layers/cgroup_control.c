@@ -90,6 +90,11 @@ int cgroup_sandbox_kill(struct cgroup_sandbox *cg)
 {
 	if (!cg)
 		return 0;
+	/* Already empty (the keeper or the pid namespace ended them all): a
+	 * write to cgroup.kill would cost milliseconds for nothing. Nothing
+	 * can enter an empty sandbox cgroup but a fork from inside it. */
+	if (all_empty(cg))
+		return 0;
 	uint64_t deadline = now_ms() + KILL_DEADLINE_MS;
 	/* cgroup.kill kills the whole v2 subtree atomically, forks included; on a
 	 * hybrid host every task of the sandbox is in the v2 directory as well. */
