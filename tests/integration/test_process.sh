@@ -214,6 +214,27 @@ sys.exit(0)'
 		t_fail "$L: a fork bomb stops at the task limit, ward exits, nothing left" "exit $RC after ${took}s" "stdout: $OUT" "stderr: $(echo "$ERR" | head -3)" "left: $(pgrep -f -- "$tok" | wc -l)"
 		pgrep -f -- "$tok" | while read -r p; do kill -KILL "$p"; done
 	fi
+
+	TBOMB='
+import sys, threading
+ev = threading.Event()
+n = 0
+while True:
+    try:
+        threading.Thread(target=ev.wait, daemon=True).start()
+    except RuntimeError as e:
+        print("stopped", n); sys.stdout.flush(); break
+    n += 1
+ev.set()'
+	start=$SECONDS
+	run_ward run $NS -- "$PY3" -c "$TBOMB"
+	took=$((SECONDS - start))
+	n=$(printf '%s\n' "$OUT" | sed -n 's/^stopped \([0-9]*\)$/\1/p')
+	if [ "$RC" = 0 ] && [ -n "$n" ] && [ "$n" -le 512 ] && [ "$n" -ge 400 ]; then
+		t_ok "$L: a thread bomb stops at the task limit ($n threads), ward exits in ${took}s"
+	else
+		t_fail "$L: a thread bomb stops at the task limit, ward exits" "exit $RC after ${took}s" "stdout: $OUT" "stderr: $(echo "$ERR" | head -3)"
+	fi
 done
 
 # ---- 4. cleanup never follows what a survivor swaps in ----

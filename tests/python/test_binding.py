@@ -42,6 +42,18 @@ class BindingTest(unittest.TestCase):
         self.assertEqual(result.code, 137)
         self.assertEqual(result.reason, "timeout")
 
+    def test_only_passed_descriptors_reach_the_sandbox(self):
+        r, w = os.pipe()
+        try:
+            check = "import os, sys\ntry:\n    os.fstat(%d)\nexcept OSError:\n    sys.exit(9)\n" % w
+            self.assertEqual(ward.Policy().run(["/usr/bin/python3", "-c", check]).code, 9)
+            os.set_inheritable(w, True)
+            result = ward.Policy().run(["/usr/bin/python3", "-c", check], pass_fds=[w])
+            self.assertEqual(result.code, 0)
+        finally:
+            os.close(r)
+            os.close(w)
+
     def test_missing_command_is_127(self):
         with self.assertRaises(ward.WardError) as ctx:
             ward.Policy().run(["no-such-command-ward"])

@@ -39,7 +39,8 @@ _EVENT_FN = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
 
 class _SpawnOptions(ctypes.Structure):
     _fields_ = [("on_event", _EVENT_FN), ("event_userdata", ctypes.c_void_p),
-                ("forward_signals", ctypes.c_int)]
+                ("forward_signals", ctypes.c_int),
+                ("pass_fds", ctypes.POINTER(ctypes.c_int)), ("n_pass_fds", ctypes.c_size_t)]
 
 
 def _load():
@@ -166,7 +167,9 @@ class Policy:
         _check(rc, err)
         return json.loads(text)
 
-    def run(self, argv, on_event=None):
+    def run(self, argv, on_event=None, pass_fds=()):
+        """Runs ARGV to completion. Descriptors above 2 are closed inside
+        unless listed in PASS_FDS (each must be open here)."""
         lib = _library()
         args = (ctypes.c_char_p * (len(argv) + 1))(*[os.fsencode(a) for a in argv], None)
 
@@ -175,7 +178,8 @@ class Policy:
                 on_event(json.loads(text.decode()))
 
         callback = _EVENT_FN(deliver)
-        options = _SpawnOptions(callback, None, 0)
+        fds = (ctypes.c_int * max(len(pass_fds), 1))(*pass_fds)
+        options = _SpawnOptions(callback, None, 0, fds, len(pass_fds))
         x = _Exit()
         err = _Error()
         rc = lib.ward_run(ctypes.c_void_p(self._p), args, ctypes.byref(options), ctypes.byref(x),
