@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "layers/cgroup_internal.h"
 #include "plan/plan.h"
 #include "sandbox/sandbox.h"
 
@@ -95,6 +96,32 @@ static void test_remove_never_crosses_a_mount(void **state)
 	assert_int_equal(stat(file, &st), 0); /* nothing under the mount went */
 	assert_int_equal(umount(mnt), 0);
 	assert_int_equal(private_tmp_remove(priv), 0);
+}
+
+/* A task list that cannot be read is not an empty one: the kill reports an
+ * error, so the sandbox is not proven gone and its directory is kept. */
+static void test_unreadable_task_list_is_not_empty(void **state)
+{
+	struct cgroup_sandbox *cg = calloc(1, sizeof(*cg));
+	assert_non_null(cg);
+	cg->v2_fd = -1;
+	cg->ndirs = 1;
+	path_of(cg->dirs[0].path, sizeof(cg->dirs[0].path), "fakecg");
+	assert_int_equal(mkdir(cg->dirs[0].path, 0700), 0);
+	char procs[PATH_MAX + 16];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->dirs[0].path);
+	/* A directory where the list should be: open works, read fails. */
+	assert_int_equal(mkdir(procs, 0700), 0);
+	assert_int_not_equal(cgroup_sandbox_kill(cg), 0);
+	rmdir(procs);
+	/* Control: an empty list read to its end is proof. */
+	put(procs);
+	int fd = open(procs, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	close(fd);
+	assert_int_equal(cgroup_sandbox_kill(cg), 0);
+	unlink(procs);
+	rmdir(cg->dirs[0].path);
+	free(cg);
 }
 
 static struct host_features unprivileged_host(void)
@@ -226,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_remove_never_follows_symlinks),
 		cmocka_unit_test(test_remove_missing_is_not_an_error),
 		cmocka_unit_test(test_remove_never_crosses_a_mount),
+		cmocka_unit_test(test_unreadable_task_list_is_not_empty),
 		cmocka_unit_test(test_plan_without_pid_namespace),
 		cmocka_unit_test(test_plan_with_pid_namespace),
 		cmocka_unit_test(test_plan_root_keeps_the_user_namespace_choice),
