@@ -104,7 +104,7 @@ static const struct {
 	{"unknown_limits_key.yaml", "2:3: limits: unknown key 'memroy'"},
 	{"unknown_top_key.yaml",
 	 "3:1: unknown key 'filesystem' (expected one of: version, extends, mode, allow_degraded, "
-	 "fs, net, exec, limits, process, kill_after)"},
+	 "fs, net, exec, limits, process, kill_after, quotas)"},
 	{"value_missing.yaml", "2:8: limits.pids: missing value"},
 	{"version_unknown.yaml", "1:10: version: unsupported version '2' (only 1 is known)"},
 	{"wrong_type_fs_is_list.yaml", "1:5: fs: expected a mapping, got a list"},
