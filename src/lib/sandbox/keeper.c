@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/sandbox.h"
@@ -263,11 +264,15 @@ static unsigned kill_tree_once(struct tree *t)
 
 static struct tree tree;
 
-/* Kills and reaps every descendant; 0 once wait() says there is none. */
+/* Kills and reaps every descendant; 0 once wait() says there is none.
+ * Children it cannot find (no procfs of these pids at /proc) and that do
+ * not die make it give up after KILL_GIVE_UP_MS: -ETIMEDOUT, no proof. */
+#define KILL_GIVE_UP_MS 3000
 static int kill_all(pid_t child, int *child_status, bool *child_done)
 {
+	unsigned idle_ms = 0;
 	for (;;) {
-		kill_tree_once(&tree);
+		unsigned signalled = kill_tree_once(&tree);
 		int status;
 		pid_t pid;
 		bool reaped = false;
@@ -282,7 +287,18 @@ static int kill_all(pid_t child, int *child_status, bool *child_done)
 			return 0;
 		if (pid < 0 && errno != EINTR)
 			return -errno;
-		if (!reaped) {
+		if (reaped || signalled) {
+			idle_ms = 0;
+		} else {
+			/* Nothing found to signal, nothing died: wait a little for
+			 * the dying, but never forever. */
+			if (idle_ms >= KILL_GIVE_UP_MS)
+				return -ETIMEDOUT;
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
+			idle_ms++;
+		}
+		if (signalled && !reaped) {
 			/* Every child is signalled: wait for one to die. */
 			pid = waitpid(-1, &status, __WALL);
 			if (pid < 0 && errno == ECHILD)
