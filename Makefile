@@ -58,10 +58,13 @@ CLI_LIBS := -l:libseccomp.a -l:libyaml.a -l:libjson-c.a -l:libbpf.a -l:libelf.a 
 $(BUILD)/ward: $(CLI_OBJS) $(BUILD)/libward.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(CLI_LIBS)
 
+# The prefix is substituted again at install: `make && make install
+# PREFIX=/opt/ward` must not install a ward.pc naming the build's prefix.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^\#define WARD_VERSION "\(.*\)"/\1/p' include/ward.h)|g' \
+	    -e 's|@REQUIRES@|$(PKGS)|g'
 $(BUILD)/ward.pc: ward.pc.in
 	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define WARD_VERSION "\(.*\)"/\1/p' include/ward.h)|g' \
-	    -e 's|@REQUIRES@|$(PKGS)|g' $< > $@
+	$(PC_SED) $< > $@
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
@@ -71,8 +74,12 @@ install: all
 	install -m 755 $(BUILD)/libward.so $(DESTDIR)$(PREFIX)/lib/libward.so.0
 	ln -sf libward.so.0 $(DESTDIR)$(PREFIX)/lib/libward.so
 	install -m 644 include/ward.h $(DESTDIR)$(PREFIX)/include/ward.h
-	install -m 644 $(BUILD)/ward.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
+	$(PC_SED) ward.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
 	install -m 644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
+	install -d $(DESTDIR)$(PREFIX)/share/doc/ward $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ward/
+	install -m 644 scripts/ward.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ward
 
 # ---- tests ----
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -117,6 +124,7 @@ fuzz:
 
 bench: all
 	bench/startup.sh $(BUILD)
+	bench/fs_mask.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -129,6 +129,11 @@ int ward_policy_allow_degraded(ward_policy *policy, const char *layer, ward_erro
 int ward_policy_set_env(ward_policy *policy, const char *key_eq_value, ward_error *err);
 int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err);
 int ward_policy_clean_env(ward_policy *policy, int clean);
+/* Drop variables whose names look like secrets (*TOKEN*, *SECRET*, *_KEY,
+ * AWS_*, ...: docs/policy.md); the default profile does. */
+int ward_policy_drop_secret_env(ward_policy *policy, int drop);
+/* Keep NAME even when it looks like a secret. */
+int ward_policy_pass_env(ward_policy *policy, const char *name, ward_error *err);
 int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err);
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags);
 /* A name for the run, shown by `ward ps` and accepted by ward kill|freeze|thaw
@@ -164,17 +169,14 @@ struct ward_spawn_options {
 	 * process to the sandbox while ward_sandbox_wait() runs. The caller must
 	 * not otherwise consume those signals. */
 	int forward_signals;
-	/* Descriptors above 2 to keep open in the sandbox (each must be open
-	 * here). Every other descriptor above 2 is closed before exec. */
-	const int *pass_fds;
-	size_t n_pass_fds;
 };
 
 struct ward_exit {
 	int exited;	    /* 1: exited with status; 0: killed by signal */
 	int status;	    /* exit status, or the signal number */
 	int code;	    /* the shell convention: status, or 128+signal, or 125/126/127 */
-	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec", "quota" */
+	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec",
+			       "quota" */
 	uint64_t wall_ms;
 	uint64_t cpu_user_ms, cpu_system_ms;
 	uint64_t peak_memory_bytes; /* 0 when unknown */
@@ -183,12 +185,50 @@ struct ward_exit {
 int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		       const struct ward_spawn_options *options, ward_sandbox **out,
 		       ward_error *err);
+
+/* Everything ward_sandbox_spawn_config() can be told, in a versioned struct:
+ * SIZE is the caller's sizeof(struct ward_spawn_config), so fields added
+ * later read as their defaults for an older caller, and a newer caller's
+ * unknown fields must be zero (or the spawn fails with -E2BIG). Fill it with
+ * ward_spawn_config_init() first: a descriptor 0 is a real descriptor. */
+struct ward_spawn_config {
+	size_t size;
+	ward_event_fn on_event; /* may be NULL */
+	void *event_userdata;
+	int forward_signals; /* as in ward_spawn_options */
+	/* Descriptors the program gets as its standard input, output and
+	 * error (dup2'd onto 0, 1, 2 in the child); -1 inherits ward's. */
+	int stdin_fd, stdout_fd, stderr_fd;
+	/* Non-zero: no descriptor above 2 reaches the program, whether or not
+	 * the caller marked it close-on-exec. */
+	int close_fds;
+	/* -1, or a descriptor that ward_sandbox_wait() watches: when it becomes
+	 * readable (or its other end is closed) the sandbox is killed, as on a
+	 * timeout. Another thread cancels a wait through it without touching
+	 * the sandbox. The caller keeps it open until the wait returns. */
+	int cancel_fd;
+	/* Descriptors above 2 that stay open in the sandbox (each must be open
+	 * here; --pass-fd N). Every other descriptor above 2 is closed before
+	 * exec, whatever close_fds says. */
+	const int *pass_fds;
+	size_t n_pass_fds;
+};
+
+/* Defaults: no events, no forwarding, inherited stdio, no cancel_fd. */
+void ward_spawn_config_init(struct ward_spawn_config *config);
+int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
+			      const struct ward_spawn_config *config, ward_sandbox **out,
+			      ward_error *err);
 pid_t ward_sandbox_pid(const ward_sandbox *sandbox);
 const char *ward_sandbox_id(const ward_sandbox *sandbox);
 int ward_sandbox_signal(ward_sandbox *sandbox, int sig);
 /* Kills every process of the sandbox. */
 int ward_sandbox_kill(ward_sandbox *sandbox);
-/* Waits for the sandbox's main process to end, then kills what is left. */
+/* Waits for the sandbox's main process to end, then kills what is left.
+ * Call it from the thread that spawned the sandbox: the program is that
+ * thread's child (it reaps with __WNOTHREAD, and the program dies with that
+ * thread, PR_SET_PDEATHSIG). A sandbox is not locked: other threads stop it
+ * through ward_spawn_config.cancel_fd. */
 int ward_sandbox_wait(ward_sandbox *sandbox, struct ward_exit *out, ward_error *err);
 void ward_sandbox_free(ward_sandbox *sandbox);
 
@@ -258,6 +298,13 @@ typedef struct ward_verdict (*ward_sup_callback_fn)(const struct ward_sup_event 
  * in a supervisor thread; no verdict within the timeout (default 5000 ms)
  * means deny. */
 int ward_policy_set_callback(ward_policy *policy, ward_sup_callback_fn fn, void *userdata);
+/* The same callback for bindings whose callbacks cannot return a struct by
+ * value (Python's ctypes): FN fills *OUT, which starts as a deny with EPERM,
+ * and returns 0; a negative return denies with EPERM. Replaces any callback
+ * set before, as ward_policy_set_callback does. */
+typedef int (*ward_sup_verdict_fn)(const struct ward_sup_event *event, ward_sup_context *ctx,
+				   void *userdata, struct ward_verdict *out);
+int ward_policy_set_verdict_callback(ward_policy *policy, ward_sup_verdict_fn fn, void *userdata);
 int ward_policy_set_callback_categories(ward_policy *policy, unsigned categories);
 int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms);
 

@@ -4,6 +4,9 @@
 #ifndef WARD_CLI_H
 #define WARD_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "ward.h"
 
 int cmd_run(int argc, char **argv);
@@ -16,5 +19,8 @@ int cmd_live(int argc, char **argv);
 /* Prints "ward: MESSAGE" and returns 125. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_usage(FILE *out);
+/* "COMMAND: unknown option GIVEN", with the closest of OPTIONS when one is
+ * close ("did you mean '--net-allow'?"); returns 125. */
+int cli_unknown_option(const char *command, const char *given, const struct option *options);
 
 #endif

@@ -10,6 +10,12 @@
 int cmd_bpf(int argc, char **argv)
 {
 	ward_error err = {0};
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		puts("usage: ward bpf status|load|unload\n"
+		     "The BPF programs and maps every sandbox shares, pinned under "
+		     "/sys/fs/bpf/ward.");
+		return 0;
+	}
 	if (argc != 2)
 		return cli_error("bpf: usage: ward bpf status|load|unload");
 	if (!strcmp(argv[1], "status"))

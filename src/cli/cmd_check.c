@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -11,19 +12,36 @@
 int cmd_check(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool explain = false;
+	bool explain = false, json = false;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--explain"))
+		if (!strcmp(argv[i], "--explain")) {
 			explain = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_error("check: unknown option '%s'", argv[i]);
-		else if (!path)
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			puts("usage: ward check FILE [--explain] [--json]\n"
+			     "Loads and validates a policy and says whether this host can enforce "
+			     "it, without running anything.\n"
+			     "  --explain  which layer enforces each rule\n"
+			     "  --json     the plan as JSON\n"
+			     "For flags, run: ward run [POLICY] [OPTIONS] --dry-run");
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			static const struct option check_options[] = {
+				{"explain", no_argument, NULL, 0},
+				{"json", no_argument, NULL, 0},
+				{"help", no_argument, NULL, 0},
+				{NULL, 0, NULL, 0},
+			};
+			return cli_unknown_option("check", argv[i], check_options);
+		} else if (!path) {
 			path = argv[i];
-		else
+		} else {
 			return cli_error("check: one policy file at a time ('%s')", argv[i]);
+		}
 	}
 	if (!path)
-		return cli_error("check: usage: ward check FILE [--explain]");
+		return cli_error("check: usage: ward check FILE [--explain] [--json]");
 
 	ward_policy *policy = ward_policy_new();
 	if (!policy)
@@ -32,6 +50,16 @@ int cmd_check(int argc, char **argv)
 	int rc = 0;
 	if (ward_policy_load_file(policy, path, &err) < 0) {
 		rc = cli_error("%s", err.message);
+	} else if (json) {
+		char *text = NULL;
+		if (ward_policy_plan_json(policy, &text, &err) < 0) {
+			rc = cli_error("%s", err.message);
+		} else {
+			puts(text);
+			free(text);
+			if (ward_policy_check(policy, NULL, &err) < 0)
+				rc = cli_error("%s", err.message);
+		}
 	} else {
 		int r = ward_policy_check(policy, explain ? stdout : NULL, &err);
 		if (r < 0)

@@ -9,9 +9,16 @@ int cmd_features(int argc, char **argv)
 {
 	int json = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json")) {
 			json = 1;
-		else
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			puts("usage: ward features [--json]\n"
+			     "What this host's kernel and privilege offer, and why the rest is "
+			     "missing.\n"
+			     "  --json   one JSON object (docs/events.md lists no fields: see the "
+			     "output)");
+			return 0;
+		} else
 			return cli_error("features: unknown argument '%s'", argv[i]);
 	}
 	ward_error err = {0};

@@ -31,6 +31,7 @@ enum {
 	OPT_ENV,
 	OPT_UNSET_ENV,
 	OPT_CLEAN_ENV,
+	OPT_PASS_ENV,
 	OPT_CWD,
 	OPT_UNSHARE_NET,
 	OPT_UNSHARE_PID,
@@ -43,6 +44,8 @@ enum {
 	OPT_EVENTS,
 	OPT_EXPLAIN,
 	OPT_KILL_AFTER,
+	OPT_DRY_RUN,
+	OPT_JSON,
 	OPT_NAME,
 	OPT_QUOTA,
 	OPT_REPORT,
@@ -71,6 +74,7 @@ static const struct option run_options[] = {
 	{"env", required_argument, NULL, OPT_ENV},
 	{"unset-env", required_argument, NULL, OPT_UNSET_ENV},
 	{"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
+	{"pass-env", required_argument, NULL, OPT_PASS_ENV},
 	{"cwd", required_argument, NULL, OPT_CWD},
 	{"unshare-net", no_argument, NULL, OPT_UNSHARE_NET},
 	{"unshare-pid", no_argument, NULL, OPT_UNSHARE_PID},
@@ -83,6 +87,8 @@ static const struct option run_options[] = {
 	{"events", required_argument, NULL, OPT_EVENTS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"json", no_argument, NULL, OPT_JSON},
 	{"name", required_argument, NULL, OPT_NAME},
 	{"quota", required_argument, NULL, OPT_QUOTA},
 	{"report", no_argument, NULL, OPT_REPORT},
@@ -144,11 +150,13 @@ static int limit_for(int opt)
 }
 
 /* Flags name paths the way a shell user does, relative to the current
- * directory; policy files must not (their meaning would change with it). */
+ * directory; policy files must not (their meaning would change with it).
+ * "~/x" and "$HOME/x" (quoted past the shell) are the library's to expand. */
 static const char *absolute_path(const char *path, char *buf, size_t size)
 {
 	char cwd[PATH_MAX];
-	if (path[0] == '/' || !path[0] || !getcwd(cwd, sizeof(cwd)))
+	if (path[0] == '/' || path[0] == '~' || path[0] == '$' || !path[0] ||
+	    !getcwd(cwd, sizeof(cwd)))
 		return path;
 	if (snprintf(buf, size, "%s/%s", cwd, path) >= (int)size)
 		return path;
@@ -212,6 +220,8 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		return ward_policy_unset_env(policy, f->arg, err);
 	case OPT_CLEAN_ENV:
 		return ward_policy_clean_env(policy, 1);
+	case OPT_PASS_ENV:
+		return ward_policy_pass_env(policy, f->arg, err);
 	case OPT_CWD:
 		return ward_policy_set_cwd(policy, f->arg, err);
 	case OPT_UNSHARE_NET:
@@ -253,10 +263,14 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 	return ward_policy_unshare(policy, ns);
 }
 
+enum denial_kind { DENIAL_FS, DENIAL_NET, DENIAL_EXEC, DENIAL_KINDS_ };
+
 struct event_out {
 	FILE *file;
 	bool report;
-	json_object *exit_event; /* kept for --report */
+	json_object *exit_event;	 /* kept for --report */
+	unsigned denials[DENIAL_KINDS_]; /* deny events, by what was denied */
+	unsigned audited[DENIAL_KINDS_]; /* audit events: would have been denied */
 };
 
 static uint64_t field_u64(json_object *obj, const char *key)
@@ -299,8 +313,31 @@ static void print_report(json_object *exit_ev)
 		net ? " in " : "", net ? in_b : "", reason ? json_object_get_string(reason) : "?");
 }
 
+/* What a deny event denied, from its object: an address, an argv or a
+ * path (docs/events.md "deny"). */
+static enum denial_kind denial_kind_of(json_object *obj)
+{
+	json_object *detail, *op, *unused;
+	if (json_object_object_get_ex(obj, "detail", &detail) && detail) {
+		if (json_object_object_get_ex(detail, "address", &unused) ||
+		    json_object_object_get_ex(detail, "port", &unused))
+			return DENIAL_NET;
+		if (json_object_object_get_ex(detail, "argv", &unused))
+			return DENIAL_EXEC;
+	}
+	const char *name =
+		json_object_object_get_ex(obj, "operation", &op) ? json_object_get_string(op) : "";
+	if (strstr(name, "exec"))
+		return DENIAL_EXEC;
+	if (strstr(name, "connect") || strstr(name, "send") || strstr(name, "bind") ||
+	    strstr(name, "socket"))
+		return DENIAL_NET;
+	return DENIAL_FS;
+}
+
 /* Every event goes to --events; warnings also reach the terminal, since a
- * degraded rule must never be silent. */
+ * degraded rule must never be silent. Denials are counted for the summary
+ * line at exit. */
 static void on_event(const char *json, void *userdata)
 {
 	struct event_out *out = userdata;
@@ -316,6 +353,10 @@ static void on_event(const char *json, void *userdata)
 				   : "";
 	if (!strcmp(kind, "warning") && json_object_object_get_ex(obj, "message", &message))
 		fprintf(stderr, "ward: warning: %s\n", json_object_get_string(message));
+	else if (!strcmp(kind, "deny"))
+		out->denials[denial_kind_of(obj)]++;
+	else if (!strcmp(kind, "audit"))
+		out->audited[denial_kind_of(obj)]++;
 	if (!strcmp(kind, "quota")) {
 		json_object *quota = NULL, *action = NULL, *unit = NULL;
 		json_object_object_get_ex(obj, "quota", &quota);
@@ -336,6 +377,58 @@ static void on_event(const char *json, void *userdata)
 		out->exit_event = json_object_get(obj);
 	}
 	json_object_put(obj);
+}
+
+/* "3 denials (fs 2, net 1)" into BUF; false when there were none. */
+static bool format_denials(const unsigned counts[DENIAL_KINDS_], const char *noun, char *buf,
+			   size_t size)
+{
+	static const char *const names[DENIAL_KINDS_] = {"fs", "net", "exec"};
+	unsigned total = 0;
+	for (int i = 0; i < DENIAL_KINDS_; i++)
+		total += counts[i];
+	if (!total)
+		return false;
+	size_t used = (size_t)snprintf(buf, size, "%u %s%s (", total, noun, total == 1 ? "" : "s");
+	bool first = true;
+	for (int i = 0; i < DENIAL_KINDS_ && used < size; i++) {
+		if (!counts[i])
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%s %u", first ? "" : ", ",
+					 names[i], counts[i]);
+		first = false;
+	}
+	if (used < size)
+		snprintf(buf + used, size - used, ")");
+	return true;
+}
+
+/* One line on stderr at exit: what ward denied or killed, so a program that
+ * died with 137 or failed on EACCES is not a mystery. Landlock and seccomp
+ * deny in the kernel without telling ward: those are not counted. */
+static void print_exit_summary(const struct event_out *sink, const struct ward_exit *x,
+			       const char *events_path, const char *memory, const char *timeout)
+{
+	char line[200];
+	const char *details = events_path && strcmp(events_path, "-") ? events_path : NULL;
+	if (format_denials(sink->denials, "denial", line, sizeof(line))) {
+		if (details)
+			fprintf(stderr, "ward: %s; details in %s\n", line, details);
+		else
+			fprintf(stderr, "ward: %s; --events FILE for details\n", line);
+	}
+	if (format_denials(sink->audited, "operation", line, sizeof(line)))
+		fprintf(stderr, "ward: audit: %s would have been denied\n", line);
+	if (!x->reason)
+		return;
+	if (!strcmp(x->reason, "timeout"))
+		fprintf(stderr, "ward: killed: timeout%s%s reached\n", timeout ? " " : "",
+			timeout ? timeout : "");
+	else if (!strcmp(x->reason, "memory"))
+		fprintf(stderr, "ward: killed: memory limit%s%s reached\n", memory ? " " : "",
+			memory ? memory : "");
+	else if (!strcmp(x->reason, "cpu-time"))
+		fprintf(stderr, "ward: killed: CPU time limit reached\n");
 }
 
 /* Splits ARGV into options, an optional positional policy file and the
@@ -363,7 +456,7 @@ int cmd_run(int argc, char **argv)
 		return cli_error("out of memory");
 	size_t nflags = 0;
 	const char *events_path = NULL;
-	bool explain = false, report = false;
+	bool explain = false, report = false, dry_run = false, json = false;
 	char **command = NULL;
 	int rc = WARD_EXIT_ERROR;
 	ward_policy *policy = NULL;
@@ -382,8 +475,7 @@ int cmd_run(int argc, char **argv)
 		if (c == -1)
 			break;
 		if (c == '?') {
-			rc = cli_error("run: unknown option '%s' (see ward --help)",
-				       argv[optind - 1]);
+			rc = cli_unknown_option("run", argv[optind - 1], run_options);
 			goto out;
 		}
 		if (c == ':') {
@@ -399,6 +491,10 @@ int cmd_run(int argc, char **argv)
 			events_path = optarg;
 		else if (c == OPT_EXPLAIN)
 			explain = true;
+		else if (c == OPT_DRY_RUN)
+			dry_run = true;
+		else if (c == OPT_JSON)
+			json = true;
 		else if (c == OPT_REPORT)
 			report = true;
 		else if (c == OPT_PASS_FD) {
@@ -427,8 +523,12 @@ int cmd_run(int argc, char **argv)
 	} else {
 		command = argv + optind;
 	}
-	if (!command[0]) {
+	if (!command[0] && !dry_run) {
 		rc = cli_error("run: no command given (ward run [OPTIONS] -- CMD [ARG...])");
+		goto out;
+	}
+	if (json && !dry_run) {
+		rc = cli_error("run: --json goes with --dry-run (the run's events: --events FILE)");
 		goto out;
 	}
 
@@ -471,6 +571,20 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	/* --dry-run: the plan of this policy and these flags, on stdout, and
+	 * whether it can run here (0) or not (125); nothing runs. */
+	if (dry_run) {
+		char *text = NULL;
+		if (json && ward_policy_plan_json(policy, &text, &err) == 0) {
+			puts(text);
+			free(text);
+		}
+		if (ward_policy_check(policy, json ? NULL : stdout, &err) < 0)
+			rc = cli_error("%s", err.message);
+		else
+			rc = 0;
+		goto out;
+	}
 	if (explain && ward_policy_check(policy, stderr, &err) < 0 && err.code != -EPERM) {
 		rc = cli_error("%s", err.message);
 		goto out;
@@ -484,13 +598,13 @@ int cmd_run(int argc, char **argv)
 	}
 
 	struct event_out sink = {.file = events_file, .report = report};
-	struct ward_spawn_options options = {
-		.on_event = on_event,
-		.event_userdata = &sink,
-		.forward_signals = 1,
-		.pass_fds = pass_fds,
-		.n_pass_fds = n_pass_fds,
-	};
+	struct ward_spawn_config config;
+	ward_spawn_config_init(&config);
+	config.on_event = on_event;
+	config.event_userdata = &sink;
+	config.forward_signals = 1;
+	config.pass_fds = pass_fds;
+	config.n_pass_fds = n_pass_fds;
 	/* Signals meant for the program stay blocked in ward for the whole run
 	 * (the library forwards them while it waits): one arriving between two
 	 * steps must neither kill ward before it cleans up nor be lost. */
@@ -501,11 +615,24 @@ int cmd_run(int argc, char **argv)
 		sigaddset(&forwarded, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
 	struct ward_exit exit_info;
-	int r = ward_run(policy, command, &options, &exit_info, &err);
+	ward_sandbox *sb = NULL;
+	int r = ward_sandbox_spawn_config(policy, command, &config, &sb, &err);
+	if (r == 0) {
+		r = ward_sandbox_wait(sb, &exit_info, &err);
+		ward_sandbox_free(sb);
+	}
 	if (r < 0) {
 		cli_error("%s", err.message);
 		rc = err.exit_status ? err.exit_status : WARD_EXIT_ERROR;
 	} else {
+		const char *memory = NULL, *timeout = NULL;
+		for (size_t i = 0; i < nflags; i++) {
+			if (flags[i].opt == OPT_MEMORY)
+				memory = flags[i].arg;
+			else if (flags[i].opt == OPT_TIMEOUT)
+				timeout = flags[i].arg;
+		}
+		print_exit_summary(&sink, &exit_info, events_path, memory, timeout);
 		rc = exit_info.code;
 	}
 	if (report)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/suggest.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -16,10 +17,29 @@ int cli_error(const char *fmt, ...)
 	return WARD_EXIT_ERROR;
 }
 
+int cli_unknown_option(const char *command, const char *given, const struct option *options)
+{
+	char word[80];
+	const char *names[64];
+	size_t n = 0;
+	/* "--net-alow=1.2.3.4" names the option "net-alow". */
+	const char *start = given + strspn(given, "-");
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(start, "="), start);
+	for (const struct option *o = options; o->name && n < 64; o++)
+		names[n++] = o->name;
+	const char *guess =
+		given[0] == '-' && given[1] == '-' ? suggest_closest(word, names, n) : NULL;
+	if (guess)
+		return cli_error(
+			"%s: unknown option '%s'; did you mean '--%s'? (see ward %s --help)",
+			command, given, guess, command);
+	return cli_error("%s: unknown option '%s' (see ward %s --help)", command, given, command);
+}
+
 void cli_usage(FILE *out)
 {
 	fputs("usage: ward run [POLICY.yaml] [OPTIONS] -- CMD [ARG...]\n"
-	      "       ward check FILE [--explain]\n"
+	      "       ward check FILE [--explain] [--json]\n"
 	      "       ward features [--json]\n"
 	      "       ward bpf status|load|unload\n"
 	      "       ward ps [--json] | ward stats ID [--json] [--interval S] [--count N]\n"
@@ -29,7 +49,8 @@ void cli_usage(FILE *out)
 	      "run options (flags add to or override the policy file):\n"
 	      "  -p, --policy FILE        YAML policy (docs/policy.md); default: --profile "
 	      "default\n"
-	      "      --profile NAME       built-in profile: default, minimal\n"
+	      "      --profile NAME       built-in profile: default, minimal, python, node, git,\n"
+	      "                           rust, go\n"
 	      "  -r, --read PATH          grant read beneath PATH\n"
 	      "  -w, --write PATH         grant read and write beneath PATH\n"
 	      "  -x, --exec PATH          grant read and execute beneath PATH\n"
@@ -47,6 +68,9 @@ void cli_usage(FILE *out)
 	      "      --timeout DURATION   wall clock, e.g. 30s; the sandbox is killed after it\n"
 	      "      --env K=V            set a variable       --unset-env K   remove one\n"
 	      "      --clean-env          start from an empty environment (PATH only)\n"
+	      "      --pass-env NAME      keep NAME although it looks like a secret (the\n"
+	      "                           default profile drops *TOKEN*, *SECRET*, *_KEY, "
+	      "AWS_*...)\n"
 	      "      --cwd DIR            working directory\n"
 	      "      --unshare-net|--unshare-pid|--unshare-ipc|--unshare-uts|--unshare-user\n"
 	      "      --hostname NAME      (with --unshare-uts)\n"
@@ -58,6 +82,7 @@ void cli_usage(FILE *out)
 	      "                           descriptor above 2 is closed\n"
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
+	      "      --dry-run [--json]   print the plan of the policy and flags, run nothing\n"
 	      "      --name NAME          a name for ward ps / kill / freeze / thaw\n"
 	      "      --quota NAME=SIZE[:kill|freeze|report]  net_egress_bytes, "
 	      "net_ingress_bytes (sizes), cpu_time (duration)\n"

@@ -38,7 +38,8 @@ static void test_fs_adders_normalize_and_check_existence(void **state)
 	assert_int_equal(policy->fs.items[2].access, WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC);
 
 	assert_int_equal(ward_policy_fs_allow(policy, "usr", WARD_FS_READ, &err), -EINVAL);
-	assert_string_equal(err.message, "api: path 'usr' is not absolute (start it with /)");
+	assert_string_equal(err.message,
+			    "api: path 'usr' is not absolute (start it with /, ~/ or $HOME)");
 	assert_int_equal(ward_policy_fs_allow(policy, "/no/such/ward/dir", WARD_FS_READ, &err),
 			 -EINVAL);
 	assert_string_equal(err.message, "api: path '/no/such/ward/dir' does not exist");
@@ -177,9 +178,19 @@ static void test_profiles(void **state)
 
 	assert_string_equal(names[0], "default");
 	assert_string_equal(names[1], "minimal");
-	assert_null(names[2]);
+	assert_string_equal(names[6], "go");
+	assert_null(names[7]);
+	/* Every built-in profile loads (toolchain ones extend default). */
+	for (size_t i = 0; names[i]; i++) {
+		ward_policy *each = ward_policy_new();
+		if (ward_policy_use_profile(each, names[i], &err) < 0)
+			fail_msg("profile %s: %s", names[i], err.message);
+		ward_policy_free(each);
+	}
 	assert_int_equal(ward_policy_use_profile(policy, "nope", &err), -EINVAL);
-	assert_string_equal(err.message, "unknown profile 'nope' (known: default, minimal)");
+	assert_string_equal(
+		err.message,
+		"unknown profile 'nope' (known: default, minimal, python, node, git, rust, go)");
 	assert_int_equal(policy->fs.len, 0);
 
 	assert_int_equal(ward_policy_use_profile(policy, "default", &err), 0);

@@ -151,7 +151,9 @@ static int write_inode_rules(struct bpf_sandbox *sb, const struct ward_policy *p
 			deny |= WARD_ACC_WRITE | WARD_ACC_CREATE;
 		if (r->access & WARD_FS_EXEC)
 			deny |= WARD_ACC_EXEC;
-		int r2 = add_inode_rule(sb, fd, r->path, deny, id + (uint32_t)i, r->optional, err);
+		/* An absent path's denial is the Landlock hole's (plan.c). */
+		int r2 = add_inode_rule(sb, fd, r->path, deny, id + (uint32_t)i,
+					r->optional || r->absent, err);
 		if (r2 < 0)
 			return r2;
 	}
@@ -313,7 +315,7 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	if (r < 0)
 		return r;
 	/* Only what the plan placed: a kill_after allowed to degrade is off. */
-	const struct kill_after no_escalation = { .set = false };
+	const struct kill_after no_escalation = {.set = false};
 	r = write_sandbox_entry(sb, sandbox_flags(plan),
 				plan->bpf_escalate ? &policy->kill_after : &no_escalation, err);
 	if (r < 0)

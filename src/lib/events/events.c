@@ -36,7 +36,8 @@ void event_emit(struct event_sink *sink, json_object *obj)
 		if (sink->sandbox_id[0])
 			json_object_object_add(obj, "sandbox",
 					       json_object_new_string(sink->sandbox_id));
-		sink->fn(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN),
+		sink->fn(json_object_to_json_string_ext(
+				 obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 			 sink->userdata);
 	}
 	json_object_put(obj);

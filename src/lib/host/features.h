@@ -72,4 +72,9 @@ int host_features_probe(struct host_features *out);
 
 const char *cgroup_controller_name(enum cgroup_controller ctrl);
 
+/* 1 when the kernel's audit subsystem is on, 0 when off, a negative errno
+ * when this process may not ask (AUDIT_GET needs CAP_AUDIT_CONTROL); WHY
+ * says which, for `ward features`. */
+int audit_enabled_probe(char *why, size_t why_size);
+
 #endif

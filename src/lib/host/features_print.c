@@ -90,6 +90,12 @@ static json_object *features_to_json(const struct host_features *f)
 	json_object *ll = json_object_new_object();
 	put(ll, "abi", json_object_new_int(f->landlock_abi));
 	put(ll, "why", json_object_new_string(f->landlock_why));
+	char audit_why[160];
+	int audit = f->landlock_abi >= 7 ? audit_enabled_probe(audit_why, sizeof(audit_why)) : -1;
+	if (f->landlock_abi < 7)
+		snprintf(audit_why, sizeof(audit_why), "Landlock audit records need ABI 7");
+	put(ll, "audit_records", audit < 0 ? NULL : json_object_new_boolean(audit == 1));
+	put(ll, "audit_why", json_object_new_string(audit_why));
 	put(root, "landlock", ll);
 
 	json_object *sc = json_object_new_object();
@@ -208,6 +214,14 @@ int ward_features_print(FILE *out, ward_error *err)
 		fprintf(out, "%-16sABI %d\n", "landlock", f->landlock_abi);
 	else
 		fprintf(out, "%-16sno: %s\n", "landlock", f->landlock_why);
+	/* Landlock denies silently unless audit logs its records: say so. */
+	char audit_why[160] = "Landlock audit records need ABI 7";
+	int audit = f->landlock_abi >= 7 ? audit_enabled_probe(audit_why, sizeof(audit_why)) : -1;
+	fprintf(out, "%-16s%s: %s\n", "landlock audit",
+		audit == 1   ? "yes"
+		: audit == 0 ? "no"
+			     : "unknown",
+		audit_why);
 	fprintf(out, "%-16sfilter %s, user-notif %s, kill-process %s\n", "seccomp",
 		yes_no(f->seccomp_filter), yes_no(f->seccomp_user_notif),
 		yes_no(f->seccomp_kill_process));

@@ -82,12 +82,21 @@ static struct ward_landlock_ruleset_attr supported_at_abi(int abi)
 	case 5:
 		attr.scoped = 0;
 		__attribute__((fallthrough));
+	case 6:
+	case 7: /* only adds logging flags, left at the kernel's default */
+	case 8: /* only adds thread synchronisation, which ward does not need */
+		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
+		__attribute__((fallthrough));
 	default:
-		/* ABI 6 and later: everything ward knows. ABI 7 only adds
-		 * logging flags, which ward leaves at the kernel's default. */
+		/* ABI 9 and later: everything ward knows. */
 		break;
 	}
 	return attr;
+}
+
+__u64 landlock_handled_fs(int abi)
+{
+	return supported_at_abi(abi).handled_access_fs;
 }
 
 __u64 landlock_fs_rights(unsigned access, bool is_dir, __u64 handled)
@@ -131,7 +140,9 @@ static int landlock_add_beneath(int ruleset_fd, const struct plan_fs_grant *gran
 {
 	_cleanup_close_ int path_fd = open(grant->path, O_PATH | O_CLOEXEC);
 	if (path_fd < 0) {
-		if (errno == ENOENT && grant->optional)
+		/* An optional grant this user cannot even reach (uid 65534 with
+		 * HOME=/root: ~/.local/bin) would grant nothing: skip it too. */
+		if ((errno == ENOENT || errno == EACCES || errno == ENOTDIR) && grant->optional)
 			return 0;
 		return ward_fail_errno(err, -errno, "landlock: cannot open %s", grant->path);
 	}
@@ -145,9 +156,14 @@ static int landlock_add_beneath(int ruleset_fd, const struct plan_fs_grant *gran
 
 static void mark_ports(uint8_t *ports, const struct port_range *ranges, size_t count, uint8_t bit)
 {
-	for (size_t i = 0; i < count; i++)
-		for (unsigned p = ranges[i].lo; p && p <= ranges[i].hi && p <= 65535; p++)
+	for (size_t i = 0; i < count; i++) {
+		/* Port 0 is bind's "any ephemeral port": its own rule. */
+		if (ranges[i].lo == 0)
+			ports[0] |= bit;
+		for (unsigned p = ranges[i].lo ? ranges[i].lo : 1; p <= ranges[i].hi && p <= 65535;
+		     p++)
 			ports[p] |= bit;
+	}
 }
 
 static bool all_ports_marked(const uint8_t *ports, uint8_t bit)
@@ -164,7 +180,7 @@ static bool all_ports_marked(const uint8_t *ports, uint8_t bit)
 static int landlock_add_ports(int ruleset_fd, const uint8_t *ports, __u64 handled_net,
 			      ward_error *err)
 {
-	for (unsigned p = 1; p <= 65535; p++) {
+	for (unsigned p = 0; p <= 65535; p++) {
 		__u64 allowed = 0;
 		if (ports[p] & LANDLOCK_ACCESS_NET_CONNECT_TCP)
 			allowed |= LANDLOCK_ACCESS_NET_CONNECT_TCP;

@@ -158,7 +158,8 @@ static int resolve_roots(const struct plan *plan, root_vec *roots, ward_error *e
 	{
 		_cleanup_close_ int fd = open(grant->path, O_PATH | O_CLOEXEC);
 		if (fd < 0) {
-			if (errno == ENOENT && grant->optional)
+			if ((errno == ENOENT || errno == EACCES || errno == ENOTDIR) &&
+			    grant->optional)
 				continue;
 			return ward_fail_errno(err, -errno, "landlock: cannot open %s",
 					       grant->path);

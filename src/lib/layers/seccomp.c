@@ -19,10 +19,13 @@
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
  *   socket AF_PACKET, raw IP   forging packets, sniffing the host's traffic
+ *   S_ISUID/S_ISGID modes      a set-id file planted in a write grant works
+ *                              outside (seccomp_setid.c); openat2 → ENOSYS
  */
 #include "layers/seccomp.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <seccomp.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,6 +40,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "layers/seccomp_internal.h"
 
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
@@ -97,6 +101,8 @@ static const uint64_t clone_ns_flags[] = {
  * half of the register; comparing all 64 bits would let ioctl(fd,
  * (1ul << 32) | TIOCSTI) through (flatpak's CVE-2019-10063). */
 #define INT_ARG_MASK 0xffffffffULL
+/* IPPROTO_MPTCP (Linux 5.6), which older libc headers lack. */
+#define WARD_IPPROTO_MPTCP 262
 /* socket()'s type carries SOCK_NONBLOCK | SOCK_CLOEXEC above this. */
 #define SOCK_TYPE_MASK 0xfULL
 
@@ -219,10 +225,30 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 			r = add_socket_type_rule(ctx, act->deny_inet, family, SOCK_DGRAM, err);
 		if (r >= 0 && plan->seccomp_deny_inet_stream)
 			r = add_socket_type_rule(ctx, act->deny_inet, family, SOCK_STREAM, err);
+		if (r >= 0 && plan->seccomp_deny_mptcp && !plan->seccomp_deny_inet_stream) {
+			struct scmp_arg_cmp mptcp[] = {
+				SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)family),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_STREAM),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, WARD_IPPROTO_MPTCP),
+			};
+			r = rule_add(ctx, act->deny_inet, "socket", ARRAY_SIZE(mptcp), mptcp, err);
+		}
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* TCP Fast Open connects from sendto/sendmsg, where Landlock's connect
+	 * hook never looks. The flags: sendto's fourth argument, sendmsg's
+	 * third, sendmmsg's fourth. */
+	if (plan->seccomp_deny_tfo && !plan->seccomp_deny_inet) {
+		struct scmp_arg_cmp a3 = SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN);
+		struct scmp_arg_cmp a2 = SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN);
+		r = rule_add(ctx, act->deny_inet, "sendto", 1, &a3, err);
+		if (r >= 0)
+			r = rule_add(ctx, act->deny_inet, "sendmsg", 1, &a2, err);
+		if (r >= 0)
+			r = rule_add(ctx, act->deny_inet, "sendmmsg", 1, &a3, err);
+	}
+	return r < 0 ? r : 0;
 }
 
 /* libseccomp 2.5 can only export to an fd: go through a memfd. */
@@ -293,6 +319,7 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_personality_rules(ctx, &act, err)) < 0 ||
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
 	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0 ||
 	    (plan->seccomp_proc_guard && (r = seccomp_add_process_rules(ctx, act.deny, err)) < 0))
 		return r;
 

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "bpf/bpf_layer.h"
+#include "layers/landlock_abi.h"
 #include "plan/layer_caps.h"
 #include "supervisor/supervisor.h"
 
@@ -105,15 +106,6 @@ static const char *access_name(unsigned access)
 	return names[access & 7];
 }
 
-/* True when A is B or lies beneath B (both normalized absolute paths). */
-static bool path_within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (n == 1 && b[0] == '/')
-		return true;
-	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
-}
-
 /* Does a denial of ACCESS at PATH overlap some grant (beneath it or above it)?
  * Then Landlock, which only adds rights, cannot express it. */
 static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsigned access)
@@ -122,7 +114,7 @@ static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsig
 	{
 		if (!(g->access & access))
 			continue;
-		if (path_within(path, g->path) || path_within(g->path, path))
+		if (plan_path_within(path, g->path) || plan_path_within(g->path, path))
 			return true;
 	}
 	return false;
@@ -172,6 +164,68 @@ static int add_hole(struct plan *plan, const char *path, unsigned access)
 	return VEC_PUSH(&plan->fs_holes, hole);
 }
 
+/* A denial held by a mask: hidden when it denies read, else a bind that
+ * keeps the rights it does not deny. */
+static int add_deny_mask(struct plan *plan, const struct fs_rule *f)
+{
+	bool hide = f->access & WARD_FS_READ;
+	struct plan_fs_mask m = {
+		.path = f->path,
+		.hide = hide,
+		.keep = hide ? 0 : (WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC) & ~f->access,
+	};
+	if (plan->mode == WARD_MODE_ENFORCE)
+		plan->mount_ns = true;
+	return VEC_PUSH(&plan->fs_masks, m);
+}
+
+/* The metadata of a path denied on another layer: Landlock has no rights
+ * for chmod, chown, xattrs or utimes, and neither the BPF LSM file hooks
+ * nor the supervisor see them. A mask holds them (on top of the layer that
+ * holds the denial by inode); without a mount namespace nothing does. */
+static int plan_deny_metadata(struct plan *plan, const struct ward_policy *policy,
+			      const struct host_features *host, const struct fs_rule *f)
+{
+	char rule[200];
+	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
+	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
+		int r = add_deny_mask(plan, f);
+		if (r < 0)
+			return r;
+		return add_enforced(plan, f->loc, LAYER_NAMESPACES,
+				    "mount namespace: a read-only mask over it", rule);
+	}
+	return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
+			   "no metadata rights in Landlock, the BPF LSM file hooks or the "
+			   "supervisor; a mask needs a mount namespace",
+			   rule);
+}
+
+/* The entry of a grant nested in a wider one: the mount namespace holds its
+ * narrower rights (Landlock would grant it the enclosing grant's). */
+static int plan_carveout_entry(struct plan *plan, const struct ward_policy *policy,
+			       const struct host_features *host, const struct fs_rule *f,
+			       const struct plan_fs_mask *carve, const char *rule)
+{
+	if (carve->unmountable)
+		return add_missing(plan, policy, f->loc, LAYER_BPF_LSM,
+				   "a nested grant without read inside a readable one: no "
+				   "mount can take read away (use an fs deny)",
+				   rule);
+	if (!plan_mount_ns_possible(host))
+		return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
+				   "a carve-out inside a wider grant needs a mount namespace "
+				   "(not privileged and user namespaces are unavailable)",
+				   rule);
+	if (plan->mode == WARD_MODE_ENFORCE)
+		plan->mount_ns = true;
+	char note[200];
+	snprintf(note, sizeof(note), "carve-out in a wider grant: bind mount onto itself%s%s",
+		 carve->keep & WARD_FS_WRITE ? "" : ", read-only",
+		 carve->keep & WARD_FS_EXEC ? "" : ", noexec");
+	return add_enforced(plan, f->loc, LAYER_NAMESPACES, note, rule);
+}
+
 static int plan_fs(const struct ward_policy *policy, const struct host_features *host,
 		   const char *private_tmp, struct plan *plan)
 {
@@ -214,16 +268,22 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 	if (r < 0)
 		return r;
 
+	if ((r = plan_add_carveouts(policy, plan)) < 0)
+		return r;
 	VEC_FOREACH(&policy->fs, f)
 	{
 		if (f->deny)
 			continue;
 		snprintf(rule, sizeof(rule), "fs %s %s%s", access_name(f->access), f->path,
 			 f->optional ? " (if present)" : "");
-		r = host->landlock_abi > 0
-			    ? add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule)
-			    : add_missing(plan, policy, f->loc, LAYER_LANDLOCK, host->landlock_why,
-					  rule);
+		const struct plan_fs_mask *carve = plan_find_carveout(plan, f->path);
+		if (carve)
+			r = plan_carveout_entry(plan, policy, host, f, carve, rule);
+		else
+			r = host->landlock_abi > 0
+				    ? add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule)
+				    : add_missing(plan, policy, f->loc, LAYER_LANDLOCK,
+						  host->landlock_why, rule);
 		if (r < 0)
 			return r;
 	}
@@ -254,6 +314,20 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_FS_DENY, why, sizeof(why));
+			/* BPF LSM and the supervisor judge inodes and resolved
+			 * paths that exist now; a hole withholds the whole
+			 * parent directory from the grant, so a name created
+			 * later is denied too. Only Landlock holds that. */
+			if (f->absent && layer != LAYER_LANDLOCK) {
+				bool hole =
+					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
+				layer = hole ? LAYER_LANDLOCK : LAYER_NONE;
+				if (!hole)
+					snprintf(why, sizeof(why),
+						 "%s does not exist yet: only a Landlock hole in "
+						 "enforce mode denies it once created",
+						 f->path);
+			}
 			/* The supervisor decides opens, not execs: a denial inside an
 			 * exec grant would leave the file executable. */
 			if (layer == LAYER_SUPERVISOR &&
@@ -265,18 +339,33 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 					 f->path);
 			}
 			const char *note = "inside a grant";
-			if (layer == LAYER_BPF_LSM) {
+			/* A mask in the sandbox's mount namespace hides the path and
+			 * leaves the rest of the grant whole (a hole replaces the grant
+			 * by rules on the entries that exist at start, so nothing can
+			 * be created beside the denied path). */
+			if (layer == LAYER_LANDLOCK && plan_mount_ns_possible(host))
+				layer = LAYER_NAMESPACES;
+			if (layer == LAYER_NAMESPACES) {
+				if ((r = add_deny_mask(plan, f)) < 0)
+					return r;
+				note = "mount namespace: an empty read-only mask over it (and over "
+				       "its metadata)";
+			} else if (layer == LAYER_BPF_LSM) {
 				plan->bpf_lsm_fs = true;
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_fs_deny = true;
 			} else if (layer == LAYER_LANDLOCK) {
 				if ((r = add_hole(plan, f->path, f->access)) < 0)
 					return r;
-				note = "hole in the grant";
+				note = f->absent ? "hole in the grant; absent now, denied if "
+						   "created; its directory takes no new entries"
+						 : "hole in the grant";
 			}
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, f->loc, layer, note, rule)
 				    : add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
+			if (r >= 0 && layer != LAYER_NONE && layer != LAYER_NAMESPACES)
+				r = plan_deny_metadata(plan, policy, host, f);
 		}
 		if (r < 0)
 			return r;
@@ -412,6 +501,11 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		all_static &= net_rule_is_static(n, host->landlock_abi);
 	}
 
+	/* A server needs TCP sockets to bind: with Landlock's TCP rules every
+	 * connect stays denied (no connect port is marked), only the bind
+	 * ports open. Without them seccomp keeps TCP sockets refused. */
+	bool bind_only = !tcp && policy->bind.len && host->landlock_abi >= 4;
+	tcp |= bind_only;
 	plan->seccomp_deny_inet = !tcp && !udp;
 	plan->seccomp_deny_inet_stream = !tcp;
 	plan->seccomp_deny_inet_dgram = !udp;
@@ -459,6 +553,20 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
 							   "no bind rule", "net: no TCP bind")) < 0)
 			return r;
+		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
+		 * (a connect made by sendto) would walk around it. */
+		if (bind_only) {
+			plan->seccomp_deny_mptcp = plan->seccomp_deny_tfo = true;
+			if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
+					      "net: no TCP connect")) < 0 ||
+			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "IPPROTO_MPTCP sockets fail with EACCES",
+					      "net: no MPTCP")) < 0 ||
+			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "sendto/sendmsg with MSG_FASTOPEN fail with EACCES",
+					      "net: no TCP Fast Open")) < 0)
+				return r;
+		}
 	}
 
 	enum ward_layer dyn = LAYER_NONE;
@@ -498,9 +606,31 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 	}
 
+	plan->hosts = policy->hosts.items;
+	plan->nhosts = policy->hosts.len;
+	if (policy->hosts.len) {
+		char names[sizeof(((struct plan_entry *)0)->note)] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < policy->hosts.len && used < sizeof(names) - 1; i++) {
+			int w = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 policy->hosts.items[i]);
+			used = w < 0 ? used : used + (size_t)w;
+		}
+		char note[sizeof(names) + 40];
+		snprintf(note, sizeof(note), "%s; not re-resolved while it runs", names);
+		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+				   "net: host names resolved at start (%zu)", policy->hosts.len)) <
+		    0)
+			return r;
+	}
+
 	VEC_FOREACH(&policy->bind, b)
 	{
-		snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
+		if (b->range.lo == 0)
+			snprintf(rule, sizeof(rule), "net bind tcp 0 (an ephemeral port)");
+		else
+			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
+				 b->range.hi);
 		r = host->landlock_abi >= 4
 			    ? add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule)
 			    : add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
@@ -508,9 +638,64 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (r < 0)
 			return r;
 	}
-	if (host->landlock_abi >= 6)
+	if (host->landlock_abi >= 6) {
 		plan->landlock_scope = true;
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				 "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET and _SIGNAL: EPERM outside",
+				 "net: abstract unix sockets and signals only within the sandbox");
+		if (r < 0)
+			return r;
+	}
+	/* Pathname sockets: the Landlock right where the kernel has it. */
+	if (host->landlock_abi >= WARD_LANDLOCK_ABI_RESOLVE_UNIX) {
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				 "LANDLOCK_ACCESS_FS_RESOLVE_UNIX: EACCES for any other",
+				 "net: pathname unix sockets only inside write grants or made in "
+				 "the sandbox");
+		if (r < 0)
+			return r;
+	}
 	return 0;
+}
+
+/* VALUE of LIMIT as people write it: 512M, 1G, 10m, 30s, 250ms, 50%. */
+static const char *limit_text(int limit, uint64_t value, char *buf, size_t size)
+{
+	static const char units[] = "KMGT";
+	uint64_t ms = value;
+	switch (limit) {
+	case WARD_LIMIT_MEMORY: {
+		int u = -1;
+		while (u < 3 && value >= 1024 && value % 1024 == 0) {
+			value /= 1024;
+			u++;
+		}
+		if (u < 0)
+			snprintf(buf, size, "%llu bytes", (unsigned long long)value);
+		else
+			snprintf(buf, size, "%llu%c", (unsigned long long)value, units[u]);
+		return buf;
+	}
+	case WARD_LIMIT_CPU_PERCENT:
+		snprintf(buf, size, "%llu%%", (unsigned long long)value);
+		return buf;
+	case WARD_LIMIT_CPU_TIME:
+		ms = value * 1000;
+		/* fall through */
+	case WARD_LIMIT_TIMEOUT_MS:
+		if (ms % 3600000 == 0)
+			snprintf(buf, size, "%lluh", (unsigned long long)(ms / 3600000));
+		else if (ms % 60000 == 0)
+			snprintf(buf, size, "%llum", (unsigned long long)(ms / 60000));
+		else if (ms % 1000 == 0)
+			snprintf(buf, size, "%llus", (unsigned long long)(ms / 1000));
+		else
+			snprintf(buf, size, "%llums", (unsigned long long)ms);
+		return buf;
+	default:
+		snprintf(buf, size, "%llu", (unsigned long long)value);
+		return buf;
+	}
 }
 
 static const char *const limit_names[WARD_LIMIT_COUNT_] = {
@@ -534,8 +719,9 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 		plan->limit_layer[i] = LAYER_NONE;
 		if (!l->set)
 			continue;
-		snprintf(rule, sizeof(rule), "limit %s %llu", limit_names[i],
-			 (unsigned long long)l->value);
+		char amount[64];
+		snprintf(rule, sizeof(rule), "limit %s %s", limit_names[i],
+			 limit_text(i, l->value, amount, sizeof(amount)));
 		enum ward_layer layer = LAYER_NONE;
 		const char *why = NULL;
 		note[0] = '\0';
@@ -597,6 +783,39 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 			return r;
 	}
 	return 0;
+}
+
+extern char **environ;
+
+/* The names (never the values) of the caller's variables that the policy
+ * keeps out, as the environment will be built from this process's. */
+static int plan_env(const struct ward_policy *policy, struct plan *plan)
+{
+	if (!policy->drop_secret_env || policy->clean_env)
+		return 0;
+	char names[sizeof(((struct plan_entry *)0)->note)] = "";
+	size_t used = 0, count = 0;
+	for (char **e = environ; e && *e; e++) {
+		size_t n = strcspn(*e, "=");
+		if (!policy_drops_env(policy, *e, n))
+			continue;
+		count++;
+		int w = snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
+				 (int)n, *e);
+		if (w < 0 || (size_t)w >= sizeof(names) - used) {
+			snprintf(names + (used < sizeof(names) - 5 ? used : sizeof(names) - 5), 5,
+				 "...");
+			used = sizeof(names) - 1;
+		} else {
+			used += (size_t)w;
+		}
+	}
+	struct ward_loc builtin = {.file = "ward"};
+	char note[sizeof(names) + 40];
+	snprintf(note, sizeof(note), "%s; --pass-env NAME keeps one",
+		 count ? names : "none set here");
+	return add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+			 "env: drop secret-looking variables (%zu)", count);
 }
 
 static int plan_process(const struct ward_policy *policy, const struct host_features *host,
@@ -752,9 +971,26 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
-	    (r = plan_process(policy, host, out)) < 0 || (r = plan_proc(policy, host, out)) < 0) {
+	    (r = plan_process(policy, host, out)) < 0 || (r = plan_env(policy, out)) < 0 ||
+	    (r = plan_proc(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
+	}
+
+	/* Without privilege the mount namespace needs a user namespace to
+	 * own it. */
+	if (out->mount_ns) {
+		bool privileged = host->root || host->cap_sys_admin;
+		if (!privileged)
+			out->ns_flags |= WARD_NS_USER;
+		struct ward_loc builtin = {.file = "ward"};
+		if (add_entry(out, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
+			      privileged ? "private propagation: nothing reaches the host"
+					 : "inside a new user namespace; private propagation",
+			      "fs: own mount namespace for masks and carve-outs") < 0) {
+			plan_free(out);
+			return ward_fail(err, -ENOMEM, "planning the policy: out of memory");
+		}
 	}
 
 	if (out->refused) {
@@ -779,6 +1015,7 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->entries);
 	VEC_FREE(&plan->fs_grants);
 	VEC_FREE(&plan->fs_holes);
+	VEC_FREE(&plan->fs_masks);
 	VEC_FREE(&plan->tcp_connect_ports);
 	VEC_FREE(&plan->tcp_bind_ports);
 }

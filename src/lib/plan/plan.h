@@ -46,16 +46,40 @@ struct plan_fs_hole {
 	unsigned access;  /* WARD_FS_* denied */
 };
 
+/* A mount over PATH in the sandbox's own mount namespace (layers/mount_mask.h).
+ * HIDE: an empty, read-only, unreadable mask (an fs denial inside a grant).
+ * Otherwise a bind of PATH onto itself that keeps only KEEP: read-only
+ * without WARD_FS_WRITE, noexec without WARD_FS_EXEC (a carve-out, e.g.
+ * "-r proj/.git/config" under "-w proj"). Applied in this order: carve-outs
+ * by path length, then the masks. */
+struct plan_fs_mask {
+	const char *path; /* points into the policy */
+	unsigned keep;	  /* WARD_FS_* left beneath PATH; 0 when HIDE */
+	bool hide;
+	bool unmountable; /* a carve-out that removes read: no mount can; not applied */
+};
+
 struct plan {
 	VEC(struct plan_entry) entries;
 	enum ward_mode mode;
 	bool refused; /* an entry is PLAN_UNENFORCEABLE */
+
+	/* Host names of net rules, resolved at load: "ADDRESS NAME" lines for
+	 * the sandbox's /etc/hosts (points into the policy). A world with its
+	 * own root binds them over /etc/hosts; without one they are listed
+	 * only, and the program must resolve the names some other way. */
+	char *const *hosts;
+	size_t nhosts;
 
 	/* Landlock */
 	bool landlock; /* apply a Landlock domain at all */
 	int landlock_abi;
 	VEC(struct plan_fs_grant) fs_grants;
 	VEC(struct plan_fs_hole) fs_holes; /* denials punched out of fs_grants */
+
+	/* mount namespace: denials and carve-outs inside grants */
+	bool mount_ns; /* the child makes its own mount namespace for fs_masks */
+	VEC(struct plan_fs_mask) fs_masks;
 	bool landlock_net;    /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
 	bool tcp_connect_any; /* every TCP port may be connected to: do not handle CONNECT_TCP */
 	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */
@@ -67,6 +91,8 @@ struct plan {
 	bool seccomp_deny_inet;	      /* no IPv4/IPv6 sockets at all */
 	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
+	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
+	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
 
 	/* resources: where each limit lands */
@@ -123,5 +149,18 @@ char *plan_to_json(const struct plan *plan);
 struct json_object *plan_to_json_object(const struct plan *plan);
 
 const char *plan_status_name(enum plan_status status);
+
+/* plan_masks.c (pure) */
+/* Can the child make a mount namespace here (privileged, or inside a user
+ * namespace of its own)? */
+bool plan_mount_ns_possible(const struct host_features *host);
+/* Fills PLAN->fs_masks with the carve-outs of the policy's grants: a grant
+ * nested in another that has only a subset of its rights keeps exactly its
+ * own (see docs/policy.md). 0 or -ENOMEM. */
+int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan);
+/* The carve-out planned at PATH, or NULL. */
+const struct plan_fs_mask *plan_find_carveout(const struct plan *plan, const char *path);
+/* True when A is B or lies beneath B (both normalized absolute paths). */
+bool plan_path_within(const char *a, const char *b);
 
 #endif

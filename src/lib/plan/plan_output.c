@@ -14,11 +14,26 @@ static const char *layer_or_none(enum ward_layer layer)
 void plan_print(const struct plan *plan, FILE *out)
 {
 	fprintf(out, "ward plan (mode %s)\n", plan->mode == WARD_MODE_AUDIT ? "audit" : "enforce");
+	/* The rule column fits the longest rule up to 60 characters; a longer
+	 * rule has a line of its own, so the columns never shift. */
+	int width = 20;
+	VEC_FOREACH(&plan->entries, e)
+	{
+		int n = (int)strlen(e->rule);
+		if (n > width && n <= 60)
+			width = n;
+	}
+	fprintf(out, "  %-*s %-11s %-13s %s\n", width, "RULE", "LAYER", "STATUS", "NOTE  ORIGIN");
 	VEC_FOREACH(&plan->entries, e)
 	{
 		char where[300];
 		ward_loc_format(e->loc, where, sizeof(where));
-		fprintf(out, "  %-44s %-11s %-13s %s%s%s\n", e->rule, layer_or_none(e->layer),
+		const char *rule = e->rule;
+		if ((int)strlen(rule) > width) {
+			fprintf(out, "  %s\n", rule);
+			rule = "";
+		}
+		fprintf(out, "  %-*s %-11s %-13s %s%s%s\n", width, rule, layer_or_none(e->layer),
 			plan_status_name(e->status), e->note, e->note[0] ? "  " : "",
 			strcmp(where, "ward") ? where : "");
 	}
@@ -54,7 +69,8 @@ char *plan_to_json(const struct plan *plan)
 	json_object *arr = plan_to_json_object(plan);
 	if (!arr)
 		return NULL;
-	char *text = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	char *text = strdup(json_object_to_json_string_ext(
+		arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
 	return text;
 }

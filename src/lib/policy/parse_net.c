@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,9 @@ static int parse_port(const char *text, const char *end, uint16_t *out, char *wh
 			value = value * 10 + (unsigned long)(*p - '0');
 	}
 	if (value == 0)
-		return fail_why(why, why_size, "port 0 is not allowed (ports are 1..65535)");
+		return fail_why(why, why_size,
+				"port 0 is not allowed (ports are 1..65535; net.bind [0] alone is "
+				"an ephemeral port)");
 	if (value > 65535)
 		return fail_why(why, why_size, "port '%.*s' out of range (ports are 1..65535)", len,
 				text);
@@ -182,9 +185,7 @@ static int parse_address(const char **p, struct net_rule *out, char *why, size_t
 	buf[len] = '\0';
 	if (inet_pton(AF_INET, buf, out->addr) != 1) {
 		if (has_letter(buf))
-			return fail_why(why, why_size,
-					"'%s' is not an IP address (host names are not supported)",
-					buf);
+			return fail_why(why, why_size, "'%s' is not an IP address", buf);
 		return fail_why(why, why_size, "bad IPv4 address '%s'", buf);
 	}
 	out->family = AF_INET;
@@ -270,5 +271,71 @@ int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why
 				       why_size);
 	if (*p != '\0')
 		return fail_why(why, why_size, "unexpected '%s' after the address", p);
+	return 0;
+}
+
+static bool host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.';
+}
+
+int parse_net_host(const char *text, struct net_rule *out, char *host, size_t host_size, char *why,
+		   size_t why_size)
+{
+	const char *p = text;
+	memset(out, 0, sizeof(*out));
+	if (!text || !*text)
+		return fail_why(why, why_size, "empty network rule");
+	const char *scheme_end = strstr(p, "://");
+	if (scheme_end) {
+		size_t len = (size_t)(scheme_end - p);
+		if (len == 3 && strncmp(p, "tcp", 3) == 0)
+			out->proto = NET_PROTO_TCP;
+		else if (len == 3 && strncmp(p, "udp", 3) == 0)
+			out->proto = NET_PROTO_UDP;
+		else
+			return fail_why(why, why_size,
+					"unknown scheme '%.*s://' (expected tcp:// or udp://)",
+					(int)len, p);
+		p = scheme_end + 3;
+	}
+	size_t len = strcspn(p, ":");
+	bool letter = false;
+	for (size_t i = 0; i < len; i++) {
+		if (!host_char(p[i]))
+			return fail_why(why, why_size, "bad host name '%.*s'", (int)len, p);
+		letter |= (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z');
+	}
+	/* RFC 1035 lengths; labels neither empty nor starting or ending with '-'. */
+	if (!letter || len == 0 || len > 253 || len >= host_size || p[0] == '.' || p[0] == '-' ||
+	    p[len - 1] == '-')
+		return fail_why(why, why_size, "bad host name '%.*s'", (int)len, p);
+	size_t label = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || p[i] == '.') {
+			if (label == 0 && i != len)
+				return fail_why(why, why_size, "bad host name '%.*s' (empty label)",
+						(int)len, p);
+			if (label > 63)
+				return fail_why(why, why_size,
+						"bad host name '%.*s' (a label over 63 characters)",
+						(int)len, p);
+			if (i < len && i > 0 && (p[i - 1] == '-' || p[i + 1] == '-'))
+				return fail_why(why, why_size, "bad host name '%.*s'", (int)len, p);
+			label = 0;
+		} else {
+			label++;
+		}
+	}
+	memcpy(host, p, len);
+	host[len] = '\0';
+	/* A trailing dot is the same name. */
+	if (len > 1 && host[len - 1] == '.')
+		host[len - 1] = '\0';
+	p += len;
+	if (*p == ':')
+		return parse_port_list(p + 1, out->ports, NET_MAX_PORT_RANGES, &out->nports, why,
+				       why_size);
 	return 0;
 }

@@ -36,6 +36,8 @@ void ward_policy_free(ward_policy *policy)
 	free(rule->path);
 	free_strings(policy->env_set.items, policy->env_set.len);
 	free_strings(policy->env_unset.items, policy->env_unset.len);
+	free_strings(policy->env_pass.items, policy->env_pass.len);
+	free_strings(policy->hosts.items, policy->hosts.len);
 	free_strings(policy->interned.items, policy->interned.len);
 	free_strings(policy->loading.items, policy->loading.len);
 	VEC_FREE(&policy->fs);
@@ -44,6 +46,8 @@ void ward_policy_free(ward_policy *policy)
 	VEC_FREE(&policy->exec);
 	VEC_FREE(&policy->env_set);
 	VEC_FREE(&policy->env_unset);
+	VEC_FREE(&policy->env_pass);
+	VEC_FREE(&policy->hosts);
 	VEC_FREE(&policy->interned);
 	VEC_FREE(&policy->loading);
 	free(policy->cwd);

@@ -23,6 +23,7 @@ struct fs_rule {
 	unsigned access; /* WARD_FS_* granted (allow) or denied (deny) */
 	bool deny;
 	bool optional; /* a profile entry that may be missing on this host */
+	bool absent; /* a deny of a path that did not exist when it was added */
 	struct ward_loc loc;
 };
 
@@ -108,6 +109,7 @@ struct ward_policy {
 	VEC(struct net_rule) net;
 	VEC(struct bind_rule) bind;
 	VEC(struct exec_rule) exec;
+	VEC(char *) hosts; /* "ADDRESS NAME" lines pinned for host-name rules (hosts(5)) */
 	bool private_tmp; /* a fresh read-write directory as HOME and TMPDIR */
 	struct limit_value limits[WARD_LIMIT_COUNT_];
 	struct kill_after kill_after;
@@ -117,6 +119,8 @@ struct ward_policy {
 	bool clean_env;
 	VEC(char *) env_set; /* "KEY=VALUE" */
 	VEC(char *) env_unset; /* "KEY" */
+	bool drop_secret_env; /* drop secret-looking variables (env.drop_secrets) */
+	VEC(char *) env_pass; /* names kept even when they look secret */
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
 	char *hostname;
@@ -152,6 +156,8 @@ int policy_add_env(struct ward_policy *policy, const char *key_eq_value, struct 
 		   ward_error *err);
 int policy_add_unset_env(struct ward_policy *policy, const char *key, struct ward_loc loc,
 			 ward_error *err);
+int policy_add_pass_env(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			ward_error *err);
 int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc loc,
 		   ward_error *err);
 int policy_set_hostname(struct ward_policy *policy, const char *name, struct ward_loc loc,
@@ -182,9 +188,26 @@ int parse_percent(const char *text, uint64_t *percent_out);
 int parse_count(const char *text, uint64_t max, uint64_t *out);
 /* A network rule; on failure fills WHY with a short reason. */
 int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why_size);
+/* A rule naming a host instead of an address, "[tcp://|udp://]NAME[:PORTS]":
+ * fills OUT's protocol and ports (no address) and HOST with the name. */
+int parse_net_host(const char *text, struct net_rule *out, char *host, size_t host_size,
+		   char *why, size_t why_size);
+/* How host rules are resolved: getaddrinfo(3) unless replaced (the fuzzer
+ * replaces it, so no input makes it wait on DNS). NULL restores it. */
+struct addrinfo;
+typedef int (*policy_resolver_fn)(const char *host, const struct addrinfo *hints,
+				  struct addrinfo **found);
+void policy_set_resolver(policy_resolver_fn fn);
 /* "80", "8000-8100", "80,443" → ranges; on failure fills WHY. */
 int parse_port_list(const char *text, struct port_range *ranges, size_t max, size_t *count,
 		    char *why, size_t why_size);
+
+/* Whether environment variable NAME (LEN bytes, no '=') looks like a secret
+ * (env_secrets.c; docs/policy.md "Environment" lists the rules). */
+bool env_name_looks_secret(const char *name, size_t len);
+/* Whether POLICY keeps NAME out of the sandbox: drop_secret_env is on, NAME
+ * looks like a secret and env_pass does not name it. */
+bool policy_drops_env(const struct ward_policy *policy, const char *name, size_t len);
 
 /* ---- YAML (policy_yaml.c) and built-in profiles (profiles.c) ---- */
 int policy_load_yaml_file(struct ward_policy *policy, const char *path, ward_error *err);

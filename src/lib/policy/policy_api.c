@@ -62,7 +62,7 @@ int ward_policy_use_profile(ward_policy *policy, const char *name, ward_error *e
 	REQUIRE_POLICY(policy, err);
 	const char *yaml = profile_yaml(name);
 	if (!yaml)
-		return ward_fail(err, -EINVAL, "unknown profile '%s' (known: default, minimal)",
+		return ward_fail(err, -EINVAL, "unknown profile '%s' (known: default, minimal, python, node, git, rust, go)",
 				 name ? name : "");
 	snprintf(origin, sizeof(origin), "profile:%s", name);
 	return policy_load_yaml_string(policy, yaml, strlen(yaml), origin, err);
@@ -142,6 +142,20 @@ int ward_policy_unset_env(ward_policy *policy, const char *key, ward_error *err)
 {
 	REQUIRE_POLICY(policy, err);
 	return policy_add_unset_env(policy, key, api_loc_of(policy), err);
+}
+
+int ward_policy_pass_env(ward_policy *policy, const char *name, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_pass_env(policy, name, api_loc_of(policy), err);
+}
+
+int ward_policy_drop_secret_env(ward_policy *policy, int drop)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->drop_secret_env = drop != 0;
+	return 0;
 }
 
 int ward_policy_clean_env(ward_policy *policy, int clean)

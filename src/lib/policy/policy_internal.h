@@ -14,7 +14,11 @@ enum {
 	POLICY_SET_MODE = 1u << 0,
 	POLICY_SET_PRIVATE_TMP = 1u << 1,
 	POLICY_SET_CLEAN_ENV = 1u << 2,
+	POLICY_SET_DROP_SECRETS = 1u << 3,
 };
+
+int policy_add_pass_env_key(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			    const char *key, ward_error *err);
 
 /* Fails with "LOC: KEY: message" (KEY may be NULL) and returns -EINVAL. */
 int policy_fail_at(ward_error *err, struct ward_loc loc, const char *key, const char *fmt, ...)
@@ -24,6 +28,20 @@ int policy_fail_at(ward_error *err, struct ward_loc loc, const char *key, const 
  * resolves ".." without touching the filesystem, strips a trailing "/").
  * -EINVAL when PATH is not absolute, -ENAMETOOLONG when it does not fit. */
 int path_normalize(const char *path, char *out, size_t size);
+
+/* Looks up variable NAME for path_expand: its value, or NULL when unset. */
+typedef const char *(*path_lookup_fn)(const char *name, void *arg);
+
+/* Expands a leading "~" or "~/" to $HOME and every "$NAME" or "${NAME}"
+ * through LOOKUP into OUT. -EINVAL with WHY filled when a variable is unset
+ * or empty, "~user" or a stray '$' is written; -ENAMETOOLONG when the result
+ * does not fit. The result is not normalized. */
+int path_expand(const char *path, char *out, size_t size, path_lookup_fn lookup, void *arg,
+		char *why, size_t why_size);
+
+/* path_expand with the process environment; $HOME falls back to the
+ * password database's home directory when unset. */
+int path_expand_env(const char *path, char *out, size_t size, char *why, size_t why_size);
 
 int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,
 		      bool optional, struct ward_loc loc, const char *key, ward_error *err);

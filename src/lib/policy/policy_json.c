@@ -178,6 +178,8 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 	put(process, "clean_env", json_object_new_boolean(policy->clean_env));
 	put(process, "env", strings_json(policy->env_set.items, policy->env_set.len));
 	put(process, "unset_env", strings_json(policy->env_unset.items, policy->env_unset.len));
+	put(process, "drop_secret_env", json_object_new_boolean(policy->drop_secret_env));
+	put(process, "pass_env", strings_json(policy->env_pass.items, policy->env_pass.len));
 	for (unsigned bit = 1; bit; bit <<= 1)
 		if ((policy->ns_flags & bit) && policy_ns_name(bit))
 			json_object_array_add(namespaces,

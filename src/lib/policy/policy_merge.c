@@ -24,7 +24,7 @@
 	} while (0)
 
 struct vec_lens {
-	size_t fs, net, bind, exec, env_set, env_unset, exec_argv;
+	size_t fs, net, bind, exec, env_set, env_unset, exec_argv, env_pass, hosts;
 };
 
 /* Of the supervisor data only the argv rules come from files: the callback
@@ -60,7 +60,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	    GROW_FOR(&dst->bind, &src->bind) < 0 || GROW_FOR(&dst->exec, &src->exec) < 0 ||
 	    GROW_FOR(&dst->env_set, &src->env_set) < 0 ||
 	    GROW_FOR(&dst->env_unset, &src->env_unset) < 0 ||
-	    GROW_FOR(&dst->interned, &src->interned) < 0)
+	    GROW_FOR(&dst->env_pass, &src->env_pass) < 0 ||
+	    GROW_FOR(&dst->hosts, &src->hosts) < 0 || GROW_FOR(&dst->interned, &src->interned) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
 	bool sup_created;
 	if (reserve_exec_argv(dst, src, &sup_created) < 0)
@@ -75,6 +76,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->env_set.len,
 		dst->env_unset.len,
 		dst->supervisor ? dst->supervisor->exec_argv.len : 0,
+		dst->env_pass.len,
+		dst->hosts.len,
 	};
 	struct ward_policy saved = *dst; /* scalars only; the vectors are restored by length */
 
@@ -84,6 +87,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	APPEND(&dst->exec, &src->exec);
 	APPEND(&dst->env_set, &src->env_set);
 	APPEND(&dst->env_unset, &src->env_unset);
+	APPEND(&dst->env_pass, &src->env_pass);
+	APPEND(&dst->hosts, &src->hosts);
 	if (moves_argv) /* after DST's own: an extended file's rules come first */
 		APPEND(&dst->supervisor->exec_argv, &src->supervisor->exec_argv);
 	for (int i = 0; i < WARD_LIMIT_COUNT_; i++)
@@ -100,6 +105,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->private_tmp = src->private_tmp;
 	if (set_mask & POLICY_SET_CLEAN_ENV)
 		dst->clean_env = src->clean_env;
+	if (set_mask & POLICY_SET_DROP_SECRETS)
+		dst->drop_secret_env = src->drop_secret_env;
 	dst->degraded |= src->degraded;
 	dst->ns_flags |= src->ns_flags;
 	if (src->cwd)
@@ -117,6 +124,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->exec.len = before.exec;
 		dst->env_set.len = before.env_set;
 		dst->env_unset.len = before.env_unset;
+		dst->env_pass.len = before.env_pass;
+		dst->hosts.len = before.hosts;
 		if (moves_argv)
 			dst->supervisor->exec_argv.len = before.exec_argv;
 		if (sup_created) { /* now empty: SRC still owns the rules */
@@ -129,6 +138,7 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->mode = saved.mode;
 		dst->private_tmp = saved.private_tmp;
 		dst->clean_env = saved.clean_env;
+		dst->drop_secret_env = saved.drop_secret_env;
 		dst->degraded = saved.degraded;
 		dst->ns_flags = saved.ns_flags;
 		dst->cwd = saved.cwd;
@@ -141,7 +151,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 	 * the moved rules' locations point into them. */
 	APPEND(&dst->interned, &src->interned);
 	src->fs.len = src->net.len = src->bind.len = src->exec.len = 0;
-	src->env_set.len = src->env_unset.len = src->interned.len = 0;
+	src->env_set.len = src->env_unset.len = src->interned.len = src->env_pass.len = 0;
+	src->hosts.len = 0;
 	if (moves_argv)
 		src->supervisor->exec_argv.len = 0;
 	if (src->cwd && saved.cwd != src->cwd) {

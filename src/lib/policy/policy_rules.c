@@ -2,12 +2,17 @@
  * through: each checks one input, names its location on failure and only
  * then changes the policy. A rejected input must never leave a partial rule.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/cleanup.h"
 #include "core/error.h"
@@ -15,15 +20,45 @@
 
 #define WARD_FS_ALL (WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC)
 
-/* Normalizes PATH into OUT; with MUST_EXIST, a missing path is an error. */
+/* The caller's environment; HOME from the password database when unset,
+ * since "~" in a profile must mean the same as in the user's shell. */
+static const char *env_lookup(const char *name, void *arg)
+{
+	(void)arg;
+	const char *value = getenv(name);
+	if ((!value || !value[0]) && strcmp(name, "HOME") == 0) {
+		struct passwd *pw = getpwuid(getuid());
+		value = pw ? pw->pw_dir : NULL;
+	}
+	return value;
+}
+
+int path_expand_env(const char *path, char *out, size_t size, char *why, size_t why_size)
+{
+	return path_expand(path, out, size, env_lookup, NULL, why, why_size);
+}
+
+/* Expands and normalizes PATH into OUT; with MUST_EXIST, a missing path is
+ * an error. */
 static int check_path(const char *path, bool must_exist, char *out, size_t size,
 		      struct ward_loc loc, const char *key, ward_error *err)
 {
 	struct stat st;
-	int r = path_normalize(path, out, size);
+	char expanded[PATH_MAX], why[200];
+	int r = 0;
+
+	expanded[0] = '\0';
+	if (path)
+		r = path_expand_env(path, expanded, sizeof(expanded), why, sizeof(why));
+	if (r == -EINVAL)
+		return policy_fail_at(err, loc, key, "path '%s': %s", path, why);
+	if (r < 0)
+		return policy_fail_at(err, loc, key, "path '%.64s...' is too long", path);
+	r = path_normalize(expanded, out, size);
 
 	if (r == -EINVAL)
-		return policy_fail_at(err, loc, key, "path '%s' is not absolute (start it with /)",
+		return policy_fail_at(err, loc, key,
+				      "path '%s' is not absolute (start it with /, ~/ or $HOME)",
 				      path ? path : "");
 	if (r < 0)
 		return policy_fail_at(err, loc, key, "path '%.64s...' is too long", path);
@@ -46,14 +81,18 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 	if (access == 0 || (access & ~WARD_FS_ALL))
 		return policy_fail_at(err, loc, key, "bad access bits 0x%x (read, write, exec)",
 				      access);
-	r = check_path(path, !optional, normalized, sizeof(normalized), loc, key, err);
+	/* A denial may name what does not exist yet (~/.aws): the plan decides
+	 * whether a layer can hold it once it is created. */
+	r = check_path(path, !optional && !deny, normalized, sizeof(normalized), loc, key, err);
 	if (r < 0)
 		return r;
+	struct stat st;
 	struct fs_rule rule = {
 		.path = strdup(normalized),
 		.access = access,
 		.deny = deny,
 		.optional = optional,
+		.absent = deny && lstat(normalized, &st) < 0,
 		.loc = loc,
 	};
 	if (!rule.path || VEC_PUSH(&policy->fs, rule) < 0) {
@@ -78,14 +117,107 @@ int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 	return 0;
 }
 
+static int resolve_with_getaddrinfo(const char *host, const struct addrinfo *hints,
+				    struct addrinfo **found)
+{
+	return getaddrinfo(host, NULL, hints, found);
+}
+
+static policy_resolver_fn resolver = resolve_with_getaddrinfo;
+
+void policy_set_resolver(policy_resolver_fn fn)
+{
+	resolver = fn ? fn : resolve_with_getaddrinfo;
+}
+
+/* A rule naming a host: resolved now, in ward and outside the sandbox,
+ * into one address rule per address, each pinned as "ADDRESS NAME" for the
+ * sandbox's hosts file. All or nothing: a name that does not resolve adds
+ * no rule. */
+static int add_host_rules(struct ward_policy *policy, const char *text, const struct net_rule *tmpl,
+			  const char *host, struct ward_loc loc, const char *key, ward_error *err)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *found = NULL;
+	int r = resolver(host, &hints, &found);
+	if (r != 0)
+		return policy_fail_at(err, loc, key,
+				      "cannot resolve host '%s': %s (check the name, or write "
+				      "its address)",
+				      host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	size_t first_net = policy->net.len, first_host = policy->hosts.len;
+	int out = 0;
+	for (struct addrinfo *ai = found; ai && out == 0; ai = ai->ai_next) {
+		struct net_rule rule = *tmpl;
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (ai->ai_family == AF_INET) {
+			const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+			memcpy(rule.addr, &sin->sin_addr, 4);
+			rule.prefix = 32;
+		} else if (ai->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+			memcpy(rule.addr, &sin6->sin6_addr, 16);
+			rule.prefix = 128;
+		} else {
+			continue;
+		}
+		rule.family = ai->ai_family;
+		inet_ntop(rule.family, rule.addr, addr, sizeof(addr));
+		bool seen = false;
+		for (size_t i = first_net; i < policy->net.len; i++)
+			seen |= policy->net.items[i].family == rule.family &&
+				memcmp(policy->net.items[i].addr, rule.addr, 16) == 0;
+		if (seen)
+			continue;
+		rule.loc = loc;
+		char *pin = NULL;
+		if (asprintf(&rule.text, "%s = %s", text, addr) < 0)
+			rule.text = NULL;
+		if (!rule.text || asprintf(&pin, "%s %s", addr, host) < 0 ||
+		    VEC_PUSH(&policy->net, rule) < 0) {
+			free(rule.text);
+			out = -ENOMEM;
+		} else if (VEC_PUSH(&policy->hosts, pin) < 0) {
+			free(pin);
+			out = -ENOMEM;
+		}
+	}
+	freeaddrinfo(found);
+	if (out == 0 && policy->net.len == first_net)
+		return policy_fail_at(err, loc, key, "host '%s' has no IPv4 or IPv6 address", host);
+	if (out < 0) {
+		for (size_t i = first_net; i < policy->net.len; i++)
+			free(policy->net.items[i].text);
+		for (size_t i = first_host; i < policy->hosts.len; i++)
+			free(policy->hosts.items[i]);
+		policy->net.len = first_net;
+		policy->hosts.len = first_host;
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
 		       const char *key, ward_error *err)
 {
 	struct net_rule rule;
 	char why[300];
 
-	if (parse_net_rule(text, &rule, why, sizeof(why)) < 0)
-		return policy_fail_at(err, loc, key, "%s", why);
+	if (parse_net_rule(text, &rule, why, sizeof(why)) < 0) {
+		char host[256], host_why[300];
+		struct net_rule tmpl;
+		if (parse_net_host(text, &tmpl, host, sizeof(host), host_why, sizeof(host_why)) < 0)
+			return policy_fail_at(err, loc, key, "%s", why);
+		/* A denial by name would hold only for the addresses seen now;
+		 * the same host behind another address would pass. */
+		if (deny)
+			return policy_fail_at(err, loc, key,
+					      "a denial names host '%s': write its addresses or a "
+					      "CIDR (names are resolved once, so a denial by name "
+					      "would miss its other addresses)",
+					      host);
+		return add_host_rules(policy, text, &tmpl, host, loc, key, err);
+	}
 	rule.deny = deny;
 	rule.loc = loc;
 	rule.text = strdup(text);
@@ -103,6 +235,13 @@ int policy_add_bind_key(struct ward_policy *policy, const char *text, struct war
 	size_t count = 0;
 	char why[300];
 
+	/* "0": bind to an ephemeral port the kernel picks (servers in tests). */
+	if (text && strcmp(text, "0") == 0) {
+		struct bind_rule ephemeral = {.range = {0, 0}, .loc = loc};
+		if (VEC_PUSH(&policy->bind, ephemeral) < 0)
+			return ward_fail(err, -ENOMEM, "out of memory");
+		return 0;
+	}
 	if (parse_port_list(text, ranges, NET_MAX_PORT_RANGES, &count, why, sizeof(why)) < 0)
 		return policy_fail_at(err, loc, key, "%s", why);
 	/* Grow once so a failure cannot leave half of the list added. */
@@ -216,7 +355,19 @@ int policy_add_env_key(struct ward_policy *policy, const char *key_eq_value, str
 				      "bad environment entry '%s' (expected KEY=VALUE)",
 				      key_eq_value ? key_eq_value : "");
 	size_t name_len = (size_t)(eq - key_eq_value);
-	_cleanup_free_ char *copy = strdup(key_eq_value);
+	_cleanup_free_ char *copy = NULL;
+	/* A value starting with "~/" is a path under the caller's home
+	 * (RUSTUP_HOME: ~/.rustup in the rust profile); nothing else in a
+	 * value is expanded. */
+	if (eq[1] == '~' && eq[2] == '/') {
+		char expanded[PATH_MAX], why[200];
+		if (path_expand_env(eq + 1, expanded, sizeof(expanded), why, sizeof(why)) < 0)
+			return policy_fail_at(err, loc, key, "'%s': %s", key_eq_value, why);
+		if (asprintf(&copy, "%.*s=%s", (int)name_len, key_eq_value, expanded) < 0)
+			copy = NULL;
+	} else {
+		copy = strdup(key_eq_value);
+	}
 	if (!copy)
 		return ward_fail(err, -ENOMEM, "out of memory");
 	/* The same name again replaces the earlier value: last one wins. */
@@ -242,6 +393,19 @@ int policy_add_unset_env_key(struct ward_policy *policy, const char *name, struc
 				      name ? name : "");
 	_cleanup_free_ char *copy = strdup(name);
 	if (!copy || VEC_PUSH(&policy->env_unset, copy) < 0)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	copy = NULL;
+	return 0;
+}
+
+int policy_add_pass_env_key(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			    const char *key, ward_error *err)
+{
+	if (!name || !valid_env_name(name, strlen(name)))
+		return policy_fail_at(err, loc, key, "bad environment variable name '%s'",
+				      name ? name : "");
+	_cleanup_free_ char *copy = strdup(name);
+	if (!copy || VEC_PUSH(&policy->env_pass, copy) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
 	copy = NULL;
 	return 0;
@@ -400,6 +564,12 @@ int policy_add_unset_env(struct ward_policy *policy, const char *key, struct war
 			 ward_error *err)
 {
 	return policy_add_unset_env_key(policy, key, loc, NULL, err);
+}
+
+int policy_add_pass_env(struct ward_policy *policy, const char *name, struct ward_loc loc,
+			ward_error *err)
+{
+	return policy_add_pass_env_key(policy, name, loc, NULL, err);
 }
 
 int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc loc,

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "core/cleanup.h"
+#include "core/suggest.h"
 #include "core/error.h"
 #include "policy/policy_internal.h"
 #include "supervisor/supervisor.h"
@@ -202,12 +203,22 @@ static int walk_mapping(struct loader *ld, yaml_node_t *node, const char *parent
 			i++;
 		if (i == count) {
 			char expected[300] = "";
+			const char *names[32];
+			size_t nnames = 0;
 			for (size_t k = 0; k < count; k++) {
 				strncat(expected, k ? ", " : "",
 					sizeof(expected) - strlen(expected) - 1);
 				strncat(expected, handlers[k].name,
 					sizeof(expected) - strlen(expected) - 1);
+				if (nnames < ARRAY_SIZE(names))
+					names[nnames++] = handlers[k].name;
 			}
+			const char *guess = suggest_closest(name, names, nnames);
+			if (guess)
+				return policy_fail_at(ld->err, here, parent,
+						      "unknown key '%s'; did you mean '%s'? "
+						      "(expected one of: %s)",
+						      name, guess, expected);
 			return policy_fail_at(ld->err, here, parent,
 					      "unknown key '%s' (expected one of: %s)", name,
 					      expected);
@@ -397,7 +408,7 @@ static int extend_one(struct loader *ld, yaml_node_t *item, const char *key, voi
 		char id[128];
 		if (!yaml)
 			return policy_fail_at(ld->err, at, key,
-					      "unknown profile '%s' (known: default, minimal)",
+					      "unknown profile '%s' (known: default, minimal, python, node, git, rust, go)",
 					      name);
 		snprintf(id, sizeof(id), "profile:%s", name);
 		r = push_loading(ld->root, id, at, key, ld->err);
@@ -583,12 +594,27 @@ static int on_net_bind(struct loader *ld, yaml_node_t *value, const char *key)
 	return walk_list(ld, value, key, bind_one, NULL);
 }
 
+/* "dns: true": name resolution to any resolver (UDP and TCP port 53);
+ * without it only the names of host rules resolve (pinned at start). */
+static int on_net_dns(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	bool dns = false;
+	int r = scalar_bool(ld, value, key, &dns);
+	if (r < 0 || !dns)
+		return r;
+	struct ward_loc here = node_loc(ld, value);
+	if ((r = policy_add_net_key(ld->policy, "udp://*:53", false, here, key, ld->err)) < 0)
+		return r;
+	return policy_add_net_key(ld->policy, "tcp://*:53", false, here, key, ld->err);
+}
+
 static int on_net(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
 		{"allow", on_net_allow},
 		{"deny", on_net_deny},
 		{"bind", on_net_bind},
+		{"dns", on_net_dns},
 	};
 	if (is_null(value))
 		return 0;
@@ -919,6 +945,41 @@ static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 	return walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
 }
 
+/* ---- env: {drop_secrets: BOOL, pass: [NAME...]} ---- */
+
+static int on_drop_secrets(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	int r = scalar_bool(ld, value, key, &ld->policy->drop_secret_env);
+	if (r == 0)
+		ld->set_mask |= POLICY_SET_DROP_SECRETS;
+	return r;
+}
+
+static int pass_one(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
+{
+	const char *text;
+	int r = scalar_text(ld, item, key, &text);
+	if (r < 0)
+		return r;
+	return policy_add_pass_env_key(ld->policy, text, node_loc(ld, item), key, ld->err);
+}
+
+static int on_pass_env(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return walk_list(ld, value, key, pass_one, NULL);
+}
+
+static int on_env_section(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	static const struct key_handler handlers[] = {
+		{"drop_secrets", on_drop_secrets},
+		{"pass", on_pass_env},
+	};
+	if (is_null(value))
+		return 0;
+	return walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
+}
+
 /* ---- kill_after: {denials: N, seconds: T} ---- */
 
 static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key, uint64_t max,
@@ -1046,6 +1107,7 @@ static int load_document(struct loader *ld, yaml_node_t *root)
 		{"exec", on_exec},	 {"limits", on_limits},
 		{"process", on_process}, {"kill_after", on_kill_after},
 		{"quotas", on_quotas},
+		{"env", on_env_section},
 	};
 	int r;
 

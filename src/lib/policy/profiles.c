@@ -8,7 +8,11 @@
 #include "policy/policy.h"
 
 /* Enough of the system to run ordinary programs, with no network and a
- * private /tmp. Mode is left unset so "--audit" before it is not undone. */
+ * private /tmp. Mode is left unset so "--audit" before it is not undone.
+ * The toolchains people install under their home (pyenv shims, pipx,
+ * rustup, nvm, conda...) are readable and executable where they exist, so
+ * `ward run -- python3` runs the python3 the user's PATH finds; none is
+ * writable, and nothing else under the home is granted. */
 static const char profile_default[] = "# ward built-in profile: default\n"
 				      "fs:\n"
 				      "  exec:\n"
@@ -20,6 +24,24 @@ static const char profile_default[] = "# ward built-in profile: default\n"
 				      "    - {path: /lib64, optional: true}\n"
 				      "    - {path: /libx32, optional: true}\n"
 				      "    - /etc\n"
+				      "    # user-level toolchains: read and run, never write\n"
+				      "    - {path: ~/.local/bin, optional: true}\n"
+				      "    - {path: ~/.local/lib, optional: true}\n"
+				      "    - {path: ~/.pyenv, optional: true}\n"
+				      "    - {path: ~/.cargo/bin, optional: true}\n"
+				      "    - {path: ~/.rustup, optional: true}\n"
+				      "    - {path: ~/.nvm, optional: true}\n"
+				      "    - {path: ~/.volta, optional: true}\n"
+				      "    - {path: ~/.asdf, optional: true}\n"
+				      "    - {path: ~/.local/share/mise, optional: true}\n"
+				      "    - {path: ~/go/bin, optional: true}\n"
+				      "    - {path: ~/.local/go, optional: true}\n"
+				      "    - {path: ~/miniconda3, optional: true}\n"
+				      "    - {path: ~/miniforge3, optional: true}\n"
+				      "    - {path: ~/anaconda3, optional: true}\n"
+				      "    - {path: ~/.nix-profile, optional: true}\n"
+				      "    - {path: /nix, optional: true}\n"
+				      "    - {path: /opt, optional: true}\n"
 				      "  write:\n"
 				      "    - /dev/null\n"
 				      "    - /dev/zero\n"
@@ -32,7 +54,9 @@ static const char profile_default[] = "# ward built-in profile: default\n"
 				      "    - /proc\n"
 				      "  private_tmp: true\n"
 				      "limits:\n"
-				      "  pids: 512\n";
+				      "  pids: 512\n"
+				      "env:\n"
+				      "  drop_secrets: true\n";
 
 /* Just enough to exec a dynamically linked binary from /usr. */
 static const char profile_minimal[] = "# ward built-in profile: minimal\n"
@@ -45,15 +69,67 @@ static const char profile_minimal[] = "# ward built-in profile: minimal\n"
 				      "  write:\n"
 				      "    - /dev/null\n";
 
+/* Toolchain profiles: the default profile plus what the tool reads from
+ * the caller's home (configuration, installed toolchains), never a write
+ * outside the private HOME. Since HOME is private, variables point the
+ * tool at its real installation where it would look under HOME. */
+static const char profile_python[] = "# ward built-in profile: python\n"
+				     "extends: default\n"
+				     "fs:\n"
+				     "  read:\n"
+				     "    - {path: ~/.config/pip, optional: true}\n"
+				     "    - {path: ~/.pydistutils.cfg, optional: true}\n";
+
+static const char profile_node[] = "# ward built-in profile: node\n"
+				   "extends: default\n"
+				   "fs:\n"
+				   "  read:\n"
+				   "    - {path: ~/.npmrc, optional: true}\n"
+				   "  exec:\n"
+				   "    - {path: ~/.npm-global, optional: true}\n";
+
+static const char profile_git[] = "# ward built-in profile: git\n"
+				  "extends: default\n"
+				  "fs:\n"
+				  "  read:\n"
+				  "    - {path: ~/.gitconfig, optional: true}\n"
+				  "    - {path: ~/.config/git, optional: true}\n"
+				  "process:\n"
+				  "  env:\n"
+				  "    GIT_CONFIG_GLOBAL: ~/.gitconfig\n";
+
+static const char profile_rust[] = "# ward built-in profile: rust\n"
+				   "extends: default\n"
+				   "fs:\n"
+				   "  exec:\n"
+				   "    - {path: ~/.cargo, optional: true}\n"
+				   "process:\n"
+				   "  env:\n"
+				   "    RUSTUP_HOME: ~/.rustup\n"
+				   "    CARGO_HOME: ~/.cargo\n";
+
+static const char profile_go[] = "# ward built-in profile: go\n"
+				 "extends: default\n"
+				 "fs:\n"
+				 "  exec:\n"
+				 "    - {path: ~/go, optional: true}\n"
+				 "    - {path: /usr/local/go, optional: true}\n"
+				 "process:\n"
+				 "  env:\n"
+				 "    GOPATH: ~/go\n"
+				 "    GOFLAGS: -modcacherw\n";
+
 static const struct {
 	const char *name;
 	const char *yaml;
 } profiles[] = {
-	{"default", profile_default},
-	{"minimal", profile_minimal},
+	{"default", profile_default}, {"minimal", profile_minimal}, {"python", profile_python},
+	{"node", profile_node},	      {"git", profile_git},	    {"rust", profile_rust},
+	{"go", profile_go},
 };
 
-static const char *const names[] = {"default", "minimal", NULL};
+static const char *const names[] = {"default", "minimal", "python", "node",
+				    "git",     "rust",	  "go",	    NULL};
 
 const char *profile_yaml(const char *name)
 {

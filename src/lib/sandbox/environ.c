@@ -1,6 +1,7 @@
 /* environ.c — the environment the sandboxed program sees, and finding the
  * program on that environment's PATH. The order is: the caller's environment
- * (or a clean one), minus unset_env, plus env, plus HOME/TMPDIR for a private
+ * (or a clean one), minus unset_env, minus secret-looking names unless passed
+ * (env.drop_secrets, env.pass), plus env, plus HOME/TMPDIR for a private
  * directory unless env set them. */
 #include <errno.h>
 #include <stdbool.h>
@@ -86,6 +87,14 @@ char **environ_build(const struct ward_policy *policy, const char *private_tmp)
 	}
 	for (size_t i = 0; r == 0 && i < policy->env_unset.len; i++)
 		env_remove(envp, &len, policy->env_unset.items[i]);
+	for (size_t i = 0; r == 0 && policy->drop_secret_env && i < len; i++) {
+		if (policy_drops_env(policy, envp[i], key_len(envp[i]))) {
+			free(envp[i]);
+			memmove(&envp[i], &envp[i + 1], (len - i) * sizeof(char *));
+			len--;
+			i--;
+		}
+	}
 	bool user_home = false, user_tmpdir = false;
 	for (size_t i = 0; r == 0 && i < policy->env_set.len; i++) {
 		const char *kv = policy->env_set.items[i];

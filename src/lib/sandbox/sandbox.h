@@ -46,10 +46,11 @@ struct child_setup {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
-	const char *hostname; /* NULL unless a UTS namespace is created */
-	int sync_fd;	      /* read end: the parent writes one byte when ready */
-	int report_fd;	      /* write end, O_CLOEXEC: a child_report on failure */
-	int landlock_fd;      /* -1: no Landlock domain */
+	const char *hostname;	       /* NULL unless a UTS namespace is created */
+	int sync_fd;		       /* read end: the parent writes one byte when ready */
+	int report_fd;		       /* write end, O_CLOEXEC: a child_report on failure */
+	const struct plan *mount_plan; /* NULL: no masks (plan->mount_ns false) */
+	int landlock_fd;	       /* -1: no Landlock domain */
 	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
 	int sup_sock;				  /* the child's end of the listener handover */
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
@@ -58,11 +59,14 @@ struct child_setup {
 	keeper_mode_t keeper;
 	const struct pass_fds *pass_fds;
 	int cgroup_tasks_fd; /* -1, or a v1 "tasks" file the child joins itself through */
+	int stdio[3];	     /* dup2'd onto 0, 1, 2; -1: inherited */
+	bool close_fds;	     /* nothing above 2 survives exec */
 	pid_t parent;
 };
 
 enum child_stage {
 	STAGE_SYNC = 1,
+	STAGE_STDIO,
 	STAGE_HOSTNAME,
 	STAGE_RLIMIT,
 	STAGE_CWD,
@@ -74,6 +78,8 @@ enum child_stage {
 	STAGE_INIT,
 	STAGE_FDS,
 	STAGE_CGROUP,
+	STAGE_MOUNT,
+	STAGE_SETFCAP,
 };
 
 struct child_report {
@@ -90,6 +96,13 @@ struct child_report {
 #define KEEPER_KILL 'k' /* ward -> keeper: kill everything now */
 __attribute__((noreturn)) void keeper_run_pidns(const struct child_setup *s, pid_t child);
 __attribute__((noreturn)) void keeper_run_subreaper(const struct child_setup *s, pid_t child);
+/* Why the command could not be executed, in terms of POLICY and PLAN: the
+ * rule that denied it or the grant it (its interpreter, its loader) lacks,
+ * with the flag that would allow it. "cannot execute PATH: ..." into OUT.
+ * True when the policy is the cause (the exit status is then 126, even for
+ * ENOENT from a private root that lacks the ungranted file). */
+bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, const char *exec_path,
+		   char *const argv[], int error, char *out, size_t size);
 
 /* Runs in the child after clone; never returns. */
 __attribute__((noreturn)) void child_run(const struct child_setup *setup);
@@ -114,12 +127,13 @@ struct ward_sandbox {
 	uint64_t cpu_time_s;
 	struct timespec started;
 	bool forward_signals;
+	int cancel_fd; /* the caller's; readable: kill the sandbox (-1: none) */
 	bool finished;
 	struct ward_exit exit;
-	struct live_entry *live; /* its record for ward ps (live.h), or NULL */
-	struct bpf_acct *acct;	 /* network accounting and quotas, or NULL */
+	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
+	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
-	bool quota_killed;			/* a quota's kill action ended it */
+	bool quota_killed;		       /* a quota's kill action ended it */
 };
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <linux/sched.h>
@@ -26,6 +27,7 @@
 #include "host/features.h"
 #include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
+#include "layers/mount_mask.h"
 #include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -203,8 +205,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 }
 
 /* Reads the child's report: EOF means exec succeeded. */
-static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char *exec_path,
-		      ward_error *err)
+static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_policy *policy,
+		      const char *exec_path, char *const argv[], ward_error *err)
 {
 	struct child_report report;
 	ssize_t n;
@@ -219,24 +221,83 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 	sandbox_reap(sb, &status, NULL);
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
-		ward_fail(err, -report.error, "cannot execute %s: %s", exec_path,
-			  strerror(report.error));
+		char why[sizeof(err->message)];
+		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv, report.error,
+						   why, sizeof(why));
+		ward_fail(err, -report.error, "%s", why);
 		if (err)
-			err->exit_status = report.error == ENOENT ? WARD_EXIT_NOT_FOUND
-								  : WARD_EXIT_CANNOT_EXEC;
+			err->exit_status = report.error == ENOENT && !policy_caused
+						   ? WARD_EXIT_NOT_FOUND
+						   : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
 	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
 			 child_stage_name(report.stage), strerror(report.error));
 }
 
+void ward_spawn_config_init(struct ward_spawn_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->size = sizeof(*config);
+	config->stdin_fd = config->stdout_fd = config->stderr_fd = -1;
+	config->cancel_fd = -1;
+}
+
+/* Copies the caller's config, whatever version of the struct it was built
+ * against (the clone3/openat2 convention). */
+static int spawn_config_copy(const struct ward_spawn_config *in, struct ward_spawn_config *out,
+			     ward_error *err)
+{
+	ward_spawn_config_init(out);
+	if (!in)
+		return 0;
+	if (in->size < offsetof(struct ward_spawn_config, on_event))
+		return ward_fail(err, -EINVAL,
+				 "ward_spawn_config: size %zu is too small (set it to sizeof)",
+				 in->size);
+	if (in->size > sizeof(*out)) {
+		const unsigned char *extra = (const unsigned char *)in + sizeof(*out);
+		for (size_t i = 0; i < in->size - sizeof(*out); i++)
+			if (extra[i])
+				return ward_fail(err, -E2BIG,
+						 "ward_spawn_config: fields this libward (%s) "
+						 "does not know are set",
+						 WARD_VERSION);
+	}
+	memcpy(out, in, in->size < sizeof(*out) ? in->size : sizeof(*out));
+	out->size = sizeof(*out);
+	const int fds[] = {out->stdin_fd, out->stdout_fd, out->stderr_fd, out->cancel_fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0)
+			return ward_fail(err, -EBADF,
+					 "ward_spawn_config: descriptor %d is not open", fds[i]);
+	return 0;
+}
+
 int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		       const struct ward_spawn_options *options, ward_sandbox **out,
 		       ward_error *err)
 {
+	struct ward_spawn_config config;
+	ward_spawn_config_init(&config);
+	if (options) {
+		config.on_event = options->on_event;
+		config.event_userdata = options->event_userdata;
+		config.forward_signals = options->forward_signals;
+	}
+	return ward_sandbox_spawn_config(policy, argv, &config, out, err);
+}
+
+int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
+			      const struct ward_spawn_config *config_in, ward_sandbox **out,
+			      ward_error *err)
+{
 	int r;
+	struct ward_spawn_config config;
 	if (!argv || !argv[0])
 		return ward_fail(err, -EINVAL, "no command to run");
+	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
+		return r;
 	if ((r = policy_validate(policy, err)) < 0)
 		return r;
 
@@ -251,11 +312,10 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
 	sb->sink.on_denial = count_denial;
 	sb->sink.denial_ctx = sb;
-	if (options) {
-		sb->sink.fn = options->on_event;
-		sb->sink.userdata = options->event_userdata;
-		sb->forward_signals = options->forward_signals;
-	}
+	sb->sink.fn = config.on_event;
+	sb->sink.userdata = config.event_userdata;
+	sb->forward_signals = config.forward_signals;
+	sb->cancel_fd = config.cancel_fd;
 	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set
 				 ? policy->limits[WARD_LIMIT_TIMEOUT_MS].value
 				 : 0;
@@ -270,8 +330,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	char exec_path[PATH_MAX];
 
 	/* The passed descriptors are checked before anything is made. */
-	if ((r = fds_prepare(options ? options->pass_fds : NULL, options ? options->n_pass_fds : 0,
-			     &w.pass, err)) < 0) {
+	if ((r = fds_prepare(config.pass_fds, config.n_pass_fds, &w.pass, err)) < 0) {
 		free(sb);
 		return r;
 	}
@@ -312,6 +371,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		goto fail;
 	}
 
+	/* A denial that a hard link made before the run would bypass. */
+	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
+		goto fail;
 	if (sb->plan.cgroup) {
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
@@ -325,9 +387,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
 			drop |= q[i] && sb->plan.quota_action[i] != WARD_QUOTA_REPORT;
 		r = bpf_acct_attach(cgroup_sandbox_v2_fd(sb->cgroup),
-				    cgroup_sandbox_v2_id(sb->cgroup), q[WARD_QUOTA_NET_EGRESS_BYTES],
-				    q[WARD_QUOTA_NET_INGRESS_BYTES], drop, &sb->acct,
-				    quota ? err : NULL);
+				    cgroup_sandbox_v2_id(sb->cgroup),
+				    q[WARD_QUOTA_NET_EGRESS_BYTES], q[WARD_QUOTA_NET_INGRESS_BYTES],
+				    drop, &sb->acct, quota ? err : NULL);
 		/* A quota is a rule: it holds or the run does not start. Plain
 		 * accounting is only a figure. */
 		if (r < 0 && quota)
@@ -381,6 +443,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		.hostname = (ns & WARD_NS_UTS) ? policy->hostname : NULL,
 		.sync_fd = w.sync_pipe[0],
 		.report_fd = w.report_pipe[1],
+		.mount_plan = sb->plan.mount_ns ? &sb->plan : NULL,
 		.landlock_fd = w.landlock_fd,
 		.sup_filter = w.supervised ? &w.sup_filter : NULL,
 		.sup_sock = w.sup_pair[1],
@@ -390,6 +453,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		.keeper = (ns & WARD_NS_PID) ? KEEPER_PIDNS : sb->plan.keeper,
 		.pass_fds = &w.pass,
 		.cgroup_tasks_fd = -1,
+		.stdio = {config.stdin_fd, config.stdout_fd, config.stderr_fd},
+		.close_fds = config.close_fds,
 		.parent = getpid(),
 	};
 	sb->keeper = setup.keeper;
@@ -412,9 +477,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	int pidfd = -1;
 	bool born_in_cgroup = false;
-	long pid =
-		spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
-			    &pidfd, &born_in_cgroup);
+	long pid = spawn_clone(clone_flags_for(ns) | (sb->plan.mount_ns ? CLONE_NEWNS : 0),
+			       sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1, &pidfd,
+			       &born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;
@@ -470,7 +535,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 			program = msg;
 		} else {
 			/* Setup failed before the fork: the report says why. */
-			if ((r = await_exec(sb, &w, exec_path, err)) < 0)
+			if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 				goto fail;
 			r = ward_fail(err, -EIO, "lost contact with the sandbox keeper");
 			goto fail_child;
@@ -482,7 +547,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], program,
 				      &sb->sink, &sb->sup, err)) < 0)
 		goto fail_child;
-	if ((r = await_exec(sb, &w, exec_path, err)) < 0)
+	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
 	sb->exec_done = true;
 	if (setup.keeper == KEEPER_SUBREAPER) {

@@ -50,7 +50,8 @@ int sup_fs_rules_load(struct supervisor *sup, ward_error *err)
 		ward_loc_format(f->loc, where, sizeof(where));
 		snprintf(rule, sizeof(rule), "fs deny %s (%s)", f->path, where);
 		int r = sup_fs_deny_add(sup, f->path, f->access, rule);
-		if (r == -ENOENT && f->optional)
+		/* An absent path's denial is the Landlock hole's (plan.c). */
+		if (r == -ENOENT && (f->optional || f->absent))
 			continue;
 		/* A denial that cannot be keyed now would be enforced by
 		 * nothing: stop the run rather than start it open. */
