@@ -61,12 +61,28 @@ static __attribute__((noreturn)) void exit_like(int status)
 	_exit(WARD_EXIT_SIGNAL_BASE + WTERMSIG(status));
 }
 
+/* The keeper never execs: every descriptor it inherited, close-on-exec or
+ * not, would stay open as long as it lives — the write end of the caller's
+ * stdin pipe among them, and the program would never see EOF. It keeps only
+ * KEEP (or none: -1) above 2. */
+static void close_all_but(int keep)
+{
+	if (keep < 0) {
+		syscall(SYS_close_range, 3u, ~0u, 0u);
+		return;
+	}
+	if (keep > 3)
+		syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u);
+	syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
+}
+
 void keeper_run_pidns(const struct child_setup *s, pid_t child)
 {
 	static const int forwarded[] = {WARD_FORWARDED_SIGNALS};
 	init_child_pid = child;
 	/* The program reports its own exec failure; the parent waits for EOF. */
 	close(s->report_fd);
+	close_all_but(-1);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = init_forward_signal;
@@ -314,11 +330,7 @@ static int kill_all(pid_t child, int *child_status, bool *child_done)
 void keeper_run_subreaper(const struct child_setup *s, pid_t child)
 {
 	static const int forwarded[] = {WARD_FORWARDED_SIGNALS};
-	close(s->report_fd);
-	if (s->landlock_fd >= 0)
-		close(s->landlock_fd);
-	if (s->sup_sock >= 0)
-		close(s->sup_sock);
+	close_all_but(s->sync_fd);
 
 	/* Blocked since before the fork (child.c): read through a signalfd. */
 	sigset_t set;
