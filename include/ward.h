@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* libward is built with -fvisibility=hidden: what is declared here, and only
+ * that, is exported (with src/lib/libward.map). */
+#pragma GCC visibility push(default)
+
 #define WARD_VERSION "0.1.0"
 
 /* Exit statuses the CLI uses, and ward_exit.code reports. */
@@ -313,6 +317,8 @@ int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms);
 int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err);
 /* From a callback: narrow the network rules (RULE as ward_policy_net_deny). */
 int ward_sup_net_deny(ward_sup_context *ctx, const char *rule, ward_error *err);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

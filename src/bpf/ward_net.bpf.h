@@ -47,9 +47,15 @@ static __always_inline int ward_net_decide(const struct ward_net_value *value, _
 	return 1;
 }
 
+/* A destination of 0.0.0.0 (or ::) reaches the local host: it is judged
+ * as 127.0.0.1 (or ::1), or a deny of the loopback is walked around. */
+#define WARD_LOOPBACK4_BE bpf_htonl(0x7f000001)
+
 static __always_inline int ward_net4_decide(__u64 sandbox, __u32 addr_be, __u8 proto, __u16 port,
 					    __u32 *rule)
 {
+	if (addr_be == 0)
+		addr_be = WARD_LOOPBACK4_BE;
 	struct ward_net4_key key = {
 		.prefixlen = WARD_NET_KEY_CGID_BITS + 32,
 		.cgid_lo = (__u32)sandbox,
@@ -68,6 +74,10 @@ static __always_inline int ward_net6_decide(__u64 sandbox, const __u32 addr_be[4
 		.cgid_hi = (__u32)(sandbox >> 32),
 	};
 	__builtin_memcpy(key.addr, addr_be, 16);
+	if ((addr_be[0] | addr_be[1] | addr_be[2] | addr_be[3]) == 0) {
+		__u32 loopback[4] = {0, 0, 0, bpf_htonl(1)};
+		__builtin_memcpy(key.addr, loopback, 16);
+	}
 	return ward_net_decide(bpf_map_lookup_elem(&ward_net6, &key), proto, port, rule);
 }
 

@@ -13,6 +13,7 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_bpf(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
 /* ps, stats, top, kill, freeze, thaw: running sandboxes (cmd_live.c). */
 int cmd_live(int argc, char **argv);
 

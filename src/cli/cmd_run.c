@@ -341,10 +341,19 @@ static enum denial_kind denial_kind_of(json_object *obj)
 static void on_event(const char *json, void *userdata)
 {
 	struct event_out *out = userdata;
-	if (out->file) {
-		fputs(json, out->file);
-		fputc('\n', out->file);
+	if (out->file) { /* one write per line: readers never see half of one */
+		char *line = NULL;
+		int len = asprintf(&line, "%s\n", json);
 		fflush(out->file);
+		for (int at = 0; len > 0 && at < len;) {
+			ssize_t n = write(fileno(out->file), line + at, (size_t)(len - at));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			at += (int)n;
+		}
+		free(line);
 	}
 	json_object *obj = json_tokener_parse(json);
 	json_object *type, *message;

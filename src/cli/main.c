@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "core/suggest.h"
+#include "prove.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -42,6 +43,8 @@ void cli_usage(FILE *out)
 	      "       ward check FILE [--explain] [--json]\n"
 	      "       ward features [--json]\n"
 	      "       ward bpf status|load|unload\n"
+	      "       ward prove [--class CLASS] [--json]   attack this host's sandbox, show what "
+	      "stops each\n"
 	      "       ward ps [--json] | ward stats ID [--json] [--interval S] [--count N]\n"
 	      "       ward top [--interval S] [--count N] | ward kill|freeze|thaw ID|NAME\n"
 	      "       ward version | --help\n"
@@ -100,6 +103,9 @@ int main(int argc, char **argv)
 		return WARD_EXIT_ERROR;
 	}
 	const char *cmd = argv[1];
+	/* Hidden: an attack program of `ward prove`, inside its sandbox. */
+	if (!strcmp(cmd, "__probe"))
+		return prove_probe_main(argc, argv);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
@@ -108,6 +114,8 @@ int main(int argc, char **argv)
 		return cmd_features(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bpf"))
 		return cmd_bpf(argc - 1, argv + 1);
+	if (!strcmp(cmd, "prove"))
+		return cmd_prove(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ps") || !strcmp(cmd, "stats") || !strcmp(cmd, "top") ||
 	    !strcmp(cmd, "kill") || !strcmp(cmd, "freeze") || !strcmp(cmd, "thaw"))
 		return cmd_live(argc - 1, argv + 1);

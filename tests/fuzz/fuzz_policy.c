@@ -1,11 +1,15 @@
 /* fuzz_policy.c — libFuzzer entry for the policy parsers: the bytes as a
- * YAML policy on a fresh policy, and as a network rule and a port list.
- * Everything is freed each round so LeakSanitizer sees any leak.
+ * YAML policy on a fresh policy, and on top of a loaded one (a failed load
+ * must leave that one byte-for-byte unchanged: its digest before == after),
+ * and as a network rule and a port list. Everything is freed each round so
+ * LeakSanitizer sees any leak.
  */
 #include <netdb.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "policy/sup_rules.h"
 
 #include "policy/policy.h"
 
@@ -40,6 +44,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		} else if (strchr(err.message, '\n')) {
 			abort(); /* errors are one line */
+		}
+		ward_policy_free(policy);
+	}
+
+	/* A load on top of a policy that already holds rules of every kind. */
+	static const char base[] = "version: 1\n"
+				   "fs: {read: [/usr], write: [/tmp], deny: [/etc/shadow]}\n"
+				   "net: {allow: [\"tcp://*:443\"]}\n"
+				   "exec: {allow: [/usr/bin], deny: [{argv: [git, push]}]}\n"
+				   "limits: {memory: 1G, timeout: 10s}\n"
+				   "process: {env: {A: b}}\n";
+	policy = ward_policy_new();
+	if (policy) {
+		ward_error err = {0};
+		char before[65], after[65];
+		if (ward_policy_load_string(policy, base, "<base>", &err) != 0 ||
+		    policy_digest(policy, before) != 0)
+			abort(); /* the base policy is valid */
+		if (ward_policy_load_string(policy, text, "<fuzz>", &err) != 0) {
+			if (policy_digest(policy, after) != 0 || strcmp(before, after) != 0)
+				abort(); /* a failed load changed the policy */
+			if (policy_validate(policy, &err) != 0)
+				abort();
 		}
 		ward_policy_free(policy);
 	}

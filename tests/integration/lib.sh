@@ -10,19 +10,84 @@ t_fail() {
 }
 t_skip() { T_NUM=$((T_NUM + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_NUM # SKIP $T_PREFIX$1: $2"; }
 
+# t_setup WORKDIR [UID]: the common start of a test file: WORK, AS_USER,
+# BIN, WARD, PROBE, the TAP name prefix and leak checking.
+t_setup() {
+	WORK=$1
+	AS_USER=${2:-}
+	BIN=$WORK/bin
+	WARD=$BIN/ward
+	PROBE=$BIN/probe
+	if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+}
+
+# The ids of the sandboxes this test file started (from their start events),
+# so that checks of what is left behind look at ours only: other wards may
+# run on the same machine at the same time.
+# Kept in WORKDIR (the test's first argument), which the runner removes.
+if [ -d "${1:-}" ]; then T_SANDBOXES=$1/.sandboxes.$$; else T_SANDBOXES=$(mktemp); fi
+: >"$T_SANDBOXES"
+
 # run_ward ARGS... : runs ward (as $AS_USER when set), capturing OUT, ERR, RC.
+# A `run` without --events of its own gets one, to learn its sandbox id.
 run_ward() {
-	local o e
+	local o e ev="" a
 	o=$(mktemp) e=$(mktemp)
 	chmod 666 "$o" "$e"
+	local args=("$@")
+	if [ "${1:-}" = run ]; then
+		ev=$(mktemp)
+		chmod 666 "$ev"
+		for a in "$@"; do
+			[ "$a" = -- ] && break
+			case $a in --events | --events=*) ev="" ;; esac
+		done
+		[ -n "$ev" ] && args=(run --events "$ev" "${@:2}")
+	fi
 	if [ -n "${AS_USER:-}" ]; then
-		setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$WARD" "$@" >"$o" 2>"$e" </dev/null
+		setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$WARD" "${args[@]}" >"$o" 2>"$e" </dev/null
 	else
-		"$WARD" "$@" >"$o" 2>"$e" </dev/null
+		"$WARD" "${args[@]}" >"$o" 2>"$e" </dev/null
 	fi
 	RC=$?
 	OUT=$(cat "$o"); ERR=$(cat "$e")
 	rm -f "$o" "$e"
+	if [ -n "$ev" ]; then
+		grep -o '"sandbox":"ward-[0-9a-f]*"' "$ev" 2>/dev/null | sed 's/.*"\(ward-[0-9a-f]*\)"/\1/' | sort -u >>"$T_SANDBOXES"
+		rm -f "$ev"
+	fi
+}
+
+# t_sandbox_ids FILE: adds the sandbox ids of an events file the test wrote.
+t_sandbox_ids() {
+	grep -o '"sandbox":"ward-[0-9a-f]*"' "$1" 2>/dev/null | sed 's/.*"\(ward-[0-9a-f]*\)"/\1/' | sort -u >>"$T_SANDBOXES"
+}
+
+# t_leftover_cgroups: the cgroup directories of this file's sandboxes that
+# still exist (empty when none), whatever other wards run meanwhile.
+t_leftover_cgroups() {
+	local id
+	sort -u "$T_SANDBOXES" | while read -r id; do
+		[ -n "$id" ] || continue
+		find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null
+	done
+}
+
+# expect_event NAME EVENTS_FILE TYPE [JQ_LIKE_PATTERN]: the events file holds
+# an event of TYPE whose line also matches the grep -E PATTERN ("" = any).
+expect_event() {
+	local name=$1 file=$2 type=$3 pattern=${4:-}
+	t_sandbox_ids "$file"
+	local lines
+	lines=$(grep -E "\"type\":\"$type\"" "$file" 2>/dev/null)
+	if [ -z "$lines" ]; then
+		t_fail "$name" "no \"$type\" event in $file" "$(head -c 2000 "$file" 2>/dev/null)"
+	elif [ -n "$pattern" ] && ! printf '%s\n' "$lines" | grep -Eq -- "$pattern"; then
+		t_fail "$name" "no \"$type\" event matches /$pattern/" "$(printf '%s' "$lines" | head -c 2000)"
+	else
+		t_ok "$name"
+	fi
 }
 
 # expect NAME STATUS OUTPUT_PATTERN -- ward args...

@@ -26,7 +26,6 @@
 #define MEMORY_LIMIT (64ull << 20)
 
 static const struct host_features *host;
-static struct ward_policy policy;
 static struct plan plan;
 static char skip_reason[200];
 
@@ -42,13 +41,13 @@ static int setup(void **state)
 			 "memory/pids/cpu controllers unusable: %s",
 			 host->controllers[CG_CTRL_MEMORY].why);
 	for (int l = 0; l < WARD_LIMIT_COUNT_; l++)
-		plan.limit_layer[l] = LAYER_NONE;
-	policy.limits[WARD_LIMIT_MEMORY] = (struct limit_value){.set = true, .value = MEMORY_LIMIT};
-	policy.limits[WARD_LIMIT_PIDS] = (struct limit_value){.set = true, .value = 16};
-	policy.limits[WARD_LIMIT_CPU_PERCENT] = (struct limit_value){.set = true, .value = 50};
-	plan.limit_layer[WARD_LIMIT_MEMORY] = LAYER_CGROUP;
-	plan.limit_layer[WARD_LIMIT_PIDS] = LAYER_CGROUP;
-	plan.limit_layer[WARD_LIMIT_CPU_PERCENT] = LAYER_CGROUP;
+		plan.limits[l] = (struct plan_limit){.layer = LAYER_NONE};
+	plan.limits[WARD_LIMIT_MEMORY] =
+		(struct plan_limit){.set = true, .value = MEMORY_LIMIT, .layer = LAYER_CGROUP};
+	plan.limits[WARD_LIMIT_PIDS] =
+		(struct plan_limit){.set = true, .value = 16, .layer = LAYER_CGROUP};
+	plan.limits[WARD_LIMIT_CPU_PERCENT] =
+		(struct plan_limit){.set = true, .value = 50, .layer = LAYER_CGROUP};
 	plan.cgroup = true;
 	/* Orphans of the sandbox come back to us, so the tests can reap them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -73,7 +72,7 @@ static struct cgroup_sandbox *create_or_fail(const char *id)
 {
 	ward_error err = {0};
 	struct cgroup_sandbox *cg = NULL;
-	int r = cgroup_sandbox_create(id, &policy, &plan, host, &cg, &err);
+	int r = cgroup_sandbox_create(id, &plan, host, &cg, &err);
 	if (r < 0)
 		fail_msg("create %s: %s", id, err.message);
 	return cg;
@@ -308,7 +307,7 @@ static void kill_double_forked(const struct host_features *host_view, const char
 	make_id(id, sizeof(id), what);
 	ward_error err = {0};
 	struct cgroup_sandbox *cg = NULL;
-	if (cgroup_sandbox_create(id, &policy, &plan, host_view, &cg, &err) < 0)
+	if (cgroup_sandbox_create(id, &plan, host_view, &cg, &err) < 0)
 		fail_msg("create %s: %s", id, err.message);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -414,11 +413,11 @@ static void test_failed_limit_write_leaves_nothing(void **state)
 	make_id(id, sizeof(id), "fail");
 	/* A quota beyond the kernel's maximum (2^44 us) is refused with EINVAL
 	 * after the directories and the memory and pids limits were written. */
-	struct ward_policy bad = policy;
+	struct plan bad = plan;
 	bad.limits[WARD_LIMIT_CPU_PERCENT].value = 1ull << 40;
 	ward_error err = {0};
 	struct cgroup_sandbox *cg = NULL;
-	int r = cgroup_sandbox_create(id, &bad, &plan, host, &cg, &err);
+	int r = cgroup_sandbox_create(id, &bad, host, &cg, &err);
 	assert_true(r < 0);
 	assert_null(cg);
 	assert_non_null(strstr(err.message, "cpu."));
@@ -431,8 +430,7 @@ static void test_invalid_id_is_refused(void **state)
 	(void)state;
 	ward_error err = {0};
 	struct cgroup_sandbox *cg = NULL;
-	assert_int_equal(cgroup_sandbox_create("../escape", &policy, &plan, host, &cg, &err),
-			 -EINVAL);
+	assert_int_equal(cgroup_sandbox_create("../escape", &plan, host, &cg, &err), -EINVAL);
 	assert_null(cg);
 }
 
@@ -452,7 +450,7 @@ static void test_reclaim_removes_sandbox_of_dead_ward(void **state)
 		close(fds[0]);
 		ward_error err = {0};
 		struct cgroup_sandbox *cg = NULL;
-		if (cgroup_sandbox_create(id, &policy, &plan, host, &cg, &err) < 0)
+		if (cgroup_sandbox_create(id, &plan, host, &cg, &err) < 0)
 			_exit(1);
 		pid_t task = fork();
 		if (task == 0)

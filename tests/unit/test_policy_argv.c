@@ -118,6 +118,41 @@ static void test_allow_and_deny_lists_keep_their_written_order(void **state)
 	ward_policy_free(deny_first);
 }
 
+/* The rules see the executed file, not only the spelling the caller chose. */
+static void test_identity_spellings_match_the_executed_file(void **state)
+{
+	ward_policy *policy = ward_policy_new();
+	ward_error err = {0};
+	struct ward_loc loc = {.file = "--exec-deny"};
+	assert_int_equal(policy_add_exec_argv(policy, "git push --force*", true, loc, &err), 0);
+	const struct sup_policy *sp = policy->supervisor;
+
+	/* a symlink named otherwise, resolved to git */
+	char *renamed[] = {"innocent", "push", "--force"};
+	struct exec_identity git = {.real = "/usr/lib/git-core/git"};
+	assert_null(exec_argv_first_match(sp, "/tmp/innocent", renamed, 3));
+	assert_non_null(exec_argv_match_identity(sp, "/tmp/innocent", &git, renamed, 3));
+	/* a dashed helper that is git */
+	char *dashed[] = {"git-push", "--force"};
+	assert_non_null(
+		exec_argv_match_identity(sp, "/usr/lib/git-core/git-push", &git, dashed, 2));
+	char *dashed_ok[] = {"git-push", "origin"};
+	assert_null(exec_argv_match_identity(sp, "/usr/lib/git-core/git-push", &git, dashed_ok, 2));
+	/* the dynamic loader running git */
+	char *ldso[] = {"/lib64/ld-linux-x86-64.so.2", "--argv0", "x", "/usr/bin/git", "push",
+			"--force-with-lease"};
+	assert_true(exec_is_dynamic_loader(ldso[0]));
+	assert_int_equal(exec_ldso_program_index(ldso, 6), 3);
+	struct exec_identity loader = {.real = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+				       .ldso_real = "/usr/bin/git",
+				       .ldso_prog = 3};
+	assert_non_null(exec_argv_match_identity(sp, ldso[0], &loader, ldso, 6));
+	/* not claimed: option spellings before the subcommand (a guardrail) */
+	char *option[] = {"git", "-c", "x=y", "push", "--force"};
+	assert_null(exec_argv_match_identity(sp, "/usr/bin/git", &git, option, 5));
+	ward_policy_free(policy);
+}
+
 static void test_extended_files_rules_come_first(void **state)
 {
 	ward_policy *policy = ward_policy_new();
@@ -349,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_argv_rules_load_in_file_order),
 		cmocka_unit_test(test_allow_and_deny_lists_keep_their_written_order),
+		cmocka_unit_test(test_identity_spellings_match_the_executed_file),
 		cmocka_unit_test(test_extended_files_rules_come_first),
 		cmocka_unit_test(test_loading_twice_appends),
 		cmocka_unit_test(test_bad_argv_files_fail_and_change_nothing),

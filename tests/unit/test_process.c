@@ -138,7 +138,8 @@ static void plan_with_pids_on_rlimit(struct plan *plan, struct ward_policy *poli
 	memset(policy, 0, sizeof(*policy));
 	policy->limits[WARD_LIMIT_PIDS].set = true;
 	policy->limits[WARD_LIMIT_PIDS].value = 512;
-	plan->limit_layer[WARD_LIMIT_PIDS] = LAYER_RLIMIT;
+	plan->limits[WARD_LIMIT_PIDS] = (struct plan_limit){
+		.set = true, .value = 512, .layer = LAYER_RLIMIT, .scope = PLAN_SCOPE_USER};
 	plan->seccomp = true;
 	plan->landlock_scope = true;
 	struct plan_entry e = {.layer = LAYER_RLIMIT, .status = PLAN_ENFORCED};

@@ -31,6 +31,8 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/mman.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -530,6 +532,67 @@ static void test_deny_inet_stream_is_eacces_udp_works(void **state)
 	assert_int_equal(run_filtered(&plan, op_raw_socket), EPERM);
 }
 
+static int op_mptcp_socket(void)
+{
+	return close_result(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP));
+}
+
+static int op_sctp_seqpacket(void)
+{
+	return close_result(socket(AF_INET, SOCK_SEQPACKET | SOCK_CLOEXEC, IPPROTO_SCTP));
+}
+
+static int op_ping_socket(void)
+{
+	return close_result(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP));
+}
+
+static int op_vsock_socket(void)
+{
+	return close_result(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
+}
+
+static int op_memfd_create(void)
+{
+	return close_result((int)syscall(SYS_memfd_create, "t", MFD_CLOEXEC));
+}
+
+/* A fast-open send on a UDP socket: the flag alone decides, before any
+ * connection exists (the kernel would ignore it on UDP). */
+static int op_sendto_fastopen(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return errno;
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(9)};
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int r = sendto(s, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&in, sizeof(in)) < 0 ? errno : 0;
+	close(s);
+	return r;
+}
+
+/* Sockets no address or port layer sees are EACCES; their plain TCP/UDP
+ * siblings stay usable. A kernel without the protocol says so first, which
+ * is the errno the filter would have replaced: both are checked apart. */
+static void test_unseen_sockets_are_eacces_when_net_is_restricted(void **state)
+{
+	struct plan plan = default_plan();
+	plan.seccomp_deny_vsock = plan.seccomp_deny_mptcp = plan.seccomp_deny_sctp = true;
+	plan.seccomp_deny_ping = plan.seccomp_deny_tfo = plan.seccomp_deny_memfd = true;
+	assert_int_equal(run_filtered(&plan, op_mptcp_socket), EACCES);
+	assert_int_equal(run_filtered(&plan, op_sctp_seqpacket), EACCES);
+	assert_int_equal(run_filtered(&plan, op_ping_socket), EACCES);
+	assert_int_equal(run_filtered(&plan, op_vsock_socket), EACCES);
+	assert_int_equal(run_filtered(&plan, op_sendto_fastopen), EACCES);
+	assert_int_equal(run_filtered(&plan, op_memfd_create), ENOSYS);
+	assert_int_equal(run_filtered(&plan, op_tcp_socket), 0);
+	assert_int_equal(run_filtered(&plan, op_udp_socket), 0);
+	/* without the flags, the same calls are not the filter's business */
+	struct plan open_plan = default_plan();
+	assert_int_not_equal(run_filtered(&open_plan, op_sendto_fastopen), EACCES);
+	assert_int_equal(run_filtered(&open_plan, op_memfd_create), 0);
+}
+
 static void test_log_only_allows_the_call(void **state)
 {
 	struct plan plan = default_plan();
@@ -577,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_deny_inet_is_eacces_unix_works),
 		cmocka_unit_test(test_deny_inet_dgram_is_eacces_tcp_works),
 		cmocka_unit_test(test_deny_inet_stream_is_eacces_udp_works),
+		cmocka_unit_test(test_unseen_sockets_are_eacces_when_net_is_restricted),
 		cmocka_unit_test(test_log_only_allows_the_call),
 		cmocka_unit_test(test_enforce_without_program_is_einval),
 	};

@@ -27,6 +27,9 @@
 #include "plan/plan.h"
 #include "policy/policy.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/sup_internal.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 static char progs[PATH_MAX / 2];
 
@@ -133,6 +136,32 @@ static struct ward_policy *policy_with_force_rule(void)
 }
 
 /* ---- tests ---- */
+
+/* 0.0.0.0, :: and ::ffff:0.0.0.0 reach the local host: matched as loopback. */
+static void test_unspecified_destination_is_matched_as_loopback(void **state)
+{
+	struct sup_sockaddr a;
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(22)};
+	assert_int_equal(sup_sockaddr_parse(&in, sizeof(in), &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_memory_equal(a.addr, ((uint8_t[]){127, 0, 0, 1}), 4);
+	assert_int_equal(a.port, 22);
+
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
+	assert_int_equal(sup_sockaddr_parse(&in6, sizeof(in6), &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_memory_equal(a.addr, &in6addr_loopback, 16);
+
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:0.0.0.0", &in6.sin6_addr), 1);
+	assert_int_equal(sup_sockaddr_parse(&in6, sizeof(in6), &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_memory_equal(a.addr, ((uint8_t[]){127, 0, 0, 1}), 4);
+
+	/* other addresses are untouched */
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.0", &in.sin_addr), 1);
+	assert_int_equal(sup_sockaddr_parse(&in, sizeof(in), &a), 0);
+	assert_memory_equal(a.addr, ((uint8_t[]){10, 0, 0, 0}), 4);
+}
 
 static void test_argv_matcher_first_match_wins(void **state)
 {
@@ -434,6 +463,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_argv_matcher_first_match_wins),
+		cmocka_unit_test(test_unspecified_destination_is_matched_as_loopback),
 		cmocka_unit_test(test_no_supervisor_when_nothing_needs_it),
 		cmocka_unit_test(test_exec_argv_deny_is_eacces),
 		cmocka_unit_test(test_every_way_to_spawn_is_checked),

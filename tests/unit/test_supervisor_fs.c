@@ -82,8 +82,9 @@ static void add_grant(struct plan *plan, const char *path, unsigned access)
 	assert_int_equal(VEC_PUSH(&plan->fs_grants, g), 0);
 }
 
-/* The plan the planner makes for a deny inside a grant, with Landlock. */
-static void make_plan(struct plan *plan)
+/* The plan the planner makes for a deny inside a grant, with Landlock:
+ * every denial of POLICY placed on the supervisor. */
+static void make_plan(struct plan *plan, const struct ward_policy *policy)
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->landlock = true;
@@ -99,6 +100,13 @@ static void make_plan(struct plan *plan)
 	add_grant(plan, "/dev", WARD_FS_READ | WARD_FS_WRITE);
 	add_grant(plan, progs, rx);
 	add_grant(plan, dir, WARD_FS_READ | WARD_FS_WRITE);
+	VEC_FOREACH(&policy->fs, f)
+	{
+		if (!f->deny)
+			continue;
+		struct plan_inode_rule ir = {.path = f->path, .access = f->access, .loc = f->loc};
+		assert_int_equal(VEC_PUSH(&plan->sup_fs_rules, ir), 0);
+	}
 }
 
 static struct ward_policy *policy_denying(const char *const *paths)
@@ -120,7 +128,7 @@ static int run_prog(struct ward_policy *policy, const char *prog_path, const cha
 	struct seccomp_program prog = {0};
 	ward_error err = {0};
 	int landlock_fd = -1, sv[2];
-	make_plan(&plan);
+	make_plan(&plan, policy);
 	assert_int_equal(landlock_prepare(&plan, &landlock_fd, &err), 0);
 	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);

@@ -506,6 +506,21 @@ int main(void)
 
 	struct plan plan = {0};
 	plan.bpf_lsm_fs = plan.bpf_lsm_exec = plan.bpf_lsm_net = plan.bpf_lsm_kernel = true;
+	/* What the planner places on BPF LSM here: every denial (the layer
+	 * writes only the inode rules the plan gives it). */
+	for (size_t i = 0; i < policy.fs.len; i++) {
+		struct plan_inode_rule ir = {.path = policy.fs.items[i].path,
+					     .access = policy.fs.items[i].access,
+					     .rule_id = (uint32_t)(policy.net.len + i)};
+		VEC_PUSH(&plan.bpf_inode_rules, ir);
+	}
+	for (size_t i = 0; i < policy.exec.len; i++) {
+		struct plan_inode_rule ir = {
+			.path = policy.exec.items[i].path,
+			.access = WARD_FS_EXEC,
+			.rule_id = (uint32_t)(policy.net.len + policy.fs.len + i)};
+		VEC_PUSH(&plan.bpf_inode_rules, ir);
+	}
 	struct captured enforce_events = {0}, audit_events = {0};
 	struct event_sink sink = {.fn = count_event, .userdata = &enforce_events};
 	struct bpf_sandbox *sb = NULL, *au = NULL;

@@ -4,7 +4,8 @@
 # lsm=...,bpf under TCG, runs tests/vm/guest.c inside from an initramfs,
 # and judges the TAP lines it prints: the load gate against the checked-in
 # tests/vm/baseline-<series>.txt, the behaviour gate line by line, then
-# the static `ward` CLI end to end (tests/vm/ward_e2e.sh). One more short
+# the static `ward` CLI end to end (tests/vm/ward_e2e.sh) and `ward prove`
+# (tests/vm/ward_prove.sh). One more short
 # boot of the newest kernel without bpf in lsm= checks that ward refuses
 # what only the BPF LSM could hold. VM_MODE=bench boots each kernel to run
 # bench/bpf_bench.c's LSM figures instead (bench/bpf_vm.sh). A guest that hangs is killed by the timeout and fails. A skip says why
@@ -87,6 +88,7 @@ mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,sys,tmp,data,etc,usr/bin,usr/libexec/war
 cp /bin/busybox "$ROOT/bin/busybox"
 cp "$OUT/guest" "$ROOT/guest"
 cp tests/vm/ward_e2e.sh "$ROOT/ward_e2e.sh"
+cp tests/vm/ward_prove.sh "$ROOT/ward_prove.sh"
 if [ "${VM_MODE:-test}" != bench ]; then
 	cp "$BUILD/static/ward" "$ROOT/usr/bin/ward"
 	for prog in probe membomb forkbomb; do
@@ -123,6 +125,7 @@ else
 	/guest
 	echo "GUEST-EXIT $?"
 	sh /ward_e2e.sh lsm
+	sh /ward_prove.sh
 fi
 poweroff -f
 INIT
@@ -181,7 +184,7 @@ for series in $SERIES; do
 	fi
 	newest=$series:$vmlinuz
 	log=$OUT/console-$series.log
-	boot "$series" "$vmlinuz" "$log" landlock,lockdown,yama,bpf "" guest "ward e2e"
+	boot "$series" "$vmlinuz" "$log" landlock,lockdown,yama,bpf "" guest "ward e2e" "ward prove"
 
 	# load gate: the programs that load here, against the baseline
 	baseline=tests/vm/baseline-$series.txt

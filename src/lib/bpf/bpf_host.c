@@ -123,27 +123,6 @@ bool bpf_layer_lsm_enforces(enum bpf_rule_kind kind)
 	return any;
 }
 
-bool bpf_layer_cgroup_enforces_net(const struct net_rule *rule)
-{
-	if (!rule)
-		return false;
-	if (rule->family != 0 && rule->family != AF_INET && rule->family != AF_INET6)
-		return false;
-	/* NET_PROTO_ANY in a policy means TCP or UDP: both are judged by the
-	 * connect and sendmsg programs. */
-	if (rule->proto != NET_PROTO_ANY && rule->proto != NET_PROTO_TCP &&
-	    rule->proto != NET_PROTO_UDP)
-		return false;
-	if (!probed_cgroup) {
-		char why[512];
-		bpf_layer_cgroup_net_usable(why, sizeof(why));
-	}
-	for (size_t i = 0; i < bpf_progs_count; i++)
-		if (!bpf_progs[i].lsm && !states[i].loaded)
-			return false;
-	return true;
-}
-
 bool bpf_layer_can_escalate(void)
 {
 	if (!probed_lsm) {

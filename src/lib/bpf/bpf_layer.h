@@ -25,8 +25,6 @@ bool bpf_layer_cgroup_net_usable(char *why, size_t why_size); /* cgroup sock_add
 /* Only kinds that are fully implemented AND tested return true. */
 enum bpf_rule_kind { BPF_RULE_FS, BPF_RULE_EXEC, BPF_RULE_NET, BPF_RULE_KERNEL };
 bool bpf_layer_lsm_enforces(enum bpf_rule_kind kind);
-/* True for rules the cgroup programs decide: TCP/UDP/any, CIDR, ports. */
-bool bpf_layer_cgroup_enforces_net(const struct net_rule *rule);
 /* Escalation (policy kill_after) is counted and done by the LSM hooks only
  * (bpf_send_signal on the offender); the cgroup sock_addr programs never
  * kill. True when every LSM program is attached here. A plan that has

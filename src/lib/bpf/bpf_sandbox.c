@@ -128,44 +128,30 @@ static int add_inode_rule(struct bpf_sandbox *sb, int fd, const char *path, uint
 	return 0;
 }
 
-static int write_inode_rules(struct bpf_sandbox *sb, const struct ward_policy *policy,
-			     const struct plan *plan, ward_error *err)
+/* Exactly the denials the plan placed on BPF LSM (plan->bpf_inode_rules):
+ * a denial the plan gave to Landlock or the supervisor is not written. */
+static int write_inode_rules(struct bpf_sandbox *sb, const struct plan *plan, ward_error *err)
 {
-	if (!plan->bpf_lsm_fs && !plan->bpf_lsm_exec)
+	if (!plan->bpf_inode_rules.len)
 		return 0;
-	sb->inode_paths = calloc(policy->fs.len + policy->exec.len + 1, sizeof(*sb->inode_paths));
+	sb->inode_paths = calloc(plan->bpf_inode_rules.len + 1, sizeof(*sb->inode_paths));
 	if (!sb->inode_paths)
 		return ward_fail(err, -ENOMEM, "bpf: out of memory");
 	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_inodes");
 	if (fd < 0)
 		return ward_fail_errno(err, fd, "bpf: opening the inode map");
-	uint32_t id = (uint32_t)policy->net.len;
-	for (size_t i = 0; plan->bpf_lsm_fs && i < policy->fs.len; i++) {
-		const struct fs_rule *r = &policy->fs.items[i];
-		if (!r->deny)
-			continue;
+	VEC_FOREACH(&plan->bpf_inode_rules, ir)
+	{
 		uint32_t deny = 0;
-		if (r->access & WARD_FS_READ)
+		if (ir->access & WARD_FS_READ)
 			deny |= WARD_ACC_READ;
-		if (r->access & WARD_FS_WRITE)
+		if (ir->access & WARD_FS_WRITE)
 			deny |= WARD_ACC_WRITE | WARD_ACC_CREATE;
-		if (r->access & WARD_FS_EXEC)
+		if (ir->access & WARD_FS_EXEC)
 			deny |= WARD_ACC_EXEC;
-		/* An absent path's denial is the Landlock hole's (plan.c). */
-		int r2 = add_inode_rule(sb, fd, r->path, deny, id + (uint32_t)i,
-					r->optional || r->absent, err);
-		if (r2 < 0)
-			return r2;
-	}
-	id += (uint32_t)policy->fs.len;
-	for (size_t i = 0; plan->bpf_lsm_exec && i < policy->exec.len; i++) {
-		const struct exec_rule *r = &policy->exec.items[i];
-		if (!r->deny)
-			continue;
-		int r2 = add_inode_rule(sb, fd, r->path, WARD_ACC_EXEC, id + (uint32_t)i, false,
-					err);
-		if (r2 < 0)
-			return r2;
+		int r = add_inode_rule(sb, fd, ir->path, deny, ir->rule_id, ir->optional, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -305,10 +291,13 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	r = copy_rule_texts(sb, policy);
 	if (r < 0)
 		return ward_fail(err, r, "bpf: out of memory");
-	r = write_net_rules(policy, sb->cgid, err);
-	if (r < 0)
-		return r;
-	r = write_inode_rules(sb, policy, plan, err);
+	/* Net and bind entries only when the plan gave the network to BPF. */
+	if (plan->bpf_lsm_net || plan->cgroup_bpf_net) {
+		r = write_net_rules(policy, sb->cgid, err);
+		if (r < 0)
+			return r;
+	}
+	r = write_inode_rules(sb, plan, err);
 	if (r < 0)
 		return r;
 	r = open_ring(sb, err);

@@ -27,7 +27,12 @@ int vec_grow_(void **items, size_t *cap, size_t need, size_t item_size);
 		(v)->len = (v)->cap = 0; \
 	} while (0)
 
+#ifdef __CPPCHECK__ /* make lint: cppcheck cannot parse __typeof__ in a for */
+#define VEC_FOREACH(v, it) \
+	for (typeof((v)->items) it = (v)->items; it && it < (v)->items + (v)->len; it++)
+#else
 #define VEC_FOREACH(v, it) \
 	for (__typeof__((v)->items + 0) it = (v)->items; it && it < (v)->items + (v)->len; it++)
+#endif
 
 #endif

@@ -4,6 +4,7 @@
 #include "events/events.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,20 +28,64 @@ static void add_time(json_object *obj)
 	json_object_object_add(obj, "time", json_object_new_string(stamp));
 }
 
+static const char *stamp(struct event_sink *sink, json_object *obj)
+{
+	add_time(obj);
+	if (sink->sandbox_id[0])
+		json_object_object_add(obj, "sandbox", json_object_new_string(sink->sandbox_id));
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 void event_emit(struct event_sink *sink, json_object *obj)
 {
 	if (!obj)
 		return;
 	if (sink && sink->fn) {
-		add_time(obj);
-		if (sink->sandbox_id[0])
-			json_object_object_add(obj, "sandbox",
-					       json_object_new_string(sink->sandbox_id));
-		sink->fn(json_object_to_json_string_ext(
-				 obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-			 sink->userdata);
+		const char *line = stamp(sink, obj);
+		pthread_mutex_lock(&sink->lock);
+		if (sink->closed) {
+			/* dropped: after exit */
+		} else if (sink->held) {
+			char *copy = strdup(line);
+			if (copy && VEC_PUSH(&sink->queued, copy) < 0)
+				free(copy); /* lost, as a failing sink loses it */
+		} else {
+			sink->fn(line, sink->userdata);
+		}
+		pthread_mutex_unlock(&sink->lock);
 	}
 	json_object_put(obj);
+}
+
+static void drop_queue(struct event_sink *sink)
+{
+	VEC_FOREACH(&sink->queued, q)
+	free(*q);
+	VEC_FREE(&sink->queued);
+}
+
+void event_sink_open(struct event_sink *sink, json_object *first)
+{
+	const char *line = first && sink->fn ? stamp(sink, first) : NULL;
+	pthread_mutex_lock(&sink->lock);
+	if (!sink->closed && sink->fn) {
+		if (line)
+			sink->fn(line, sink->userdata);
+		VEC_FOREACH(&sink->queued, q)
+		sink->fn(*q, sink->userdata);
+	}
+	drop_queue(sink);
+	sink->held = false;
+	pthread_mutex_unlock(&sink->lock);
+	json_object_put(first);
+}
+
+void event_sink_close(struct event_sink *sink)
+{
+	pthread_mutex_lock(&sink->lock);
+	sink->closed = true;
+	drop_queue(sink);
+	pthread_mutex_unlock(&sink->lock);
 }
 
 void event_emit_decision(struct event_sink *sink, const char *verdict, const char *layer,

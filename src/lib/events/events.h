@@ -7,17 +7,40 @@
 #define WARD_EVENTS_H
 
 #include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "core/vec.h"
 
 #include "ward.h"
 
+/* Who emits: the monitor (start, warnings, limits, exit, and the BPF ring
+ * buffer, drained in its wait loop), and the supervisor's thread (its
+ * decisions). event_emit() serialises them: FN is called by one thread at a
+ * time, once per event, with one complete line. A HELD sink (the spawn path
+ * holds it until the program runs) queues events, so that `start` comes
+ * first; event_sink_open() emits the start event, then the queue. After
+ * event_sink_close() (the monitor calls it right after the exit event)
+ * nothing is delivered. A zeroed sink delivers at once (the lock is
+ * PTHREAD_MUTEX_INITIALIZER). */
 struct event_sink {
 	ward_event_fn fn; /* NULL: events are dropped */
 	void *userdata;
 	char sandbox_id[40];
+	pthread_mutex_t lock;
+	bool held;	    /* queue until event_sink_open */
+	bool closed;	    /* drop everything */
+	VEC(char *) queued; /* lines emitted while held */
 	/* Called for every "deny" event, from whichever thread emits it. */
 	void (*on_denial)(void *ctx);
 	void *denial_ctx;
 };
+
+/* Emits FIRST (the start event), then what was queued; stops holding. */
+void event_sink_open(struct event_sink *sink, json_object *first);
+/* No event is delivered after this (the queue is dropped); waits for one
+ * being delivered. */
+void event_sink_close(struct event_sink *sink);
 
 /* Creates {"type": TYPE}; the caller adds fields, then emits. */
 json_object *event_new(const char *type);

@@ -19,6 +19,7 @@
 
 #include "host/bpf_probe.h"
 #include "host/cgroup_probe.h"
+#include "host/layer_support.h"
 #include "layers/landlock.h"
 
 #ifndef CAP_BPF
@@ -104,6 +105,7 @@ int host_features_probe(struct host_features *out)
 {
 	probe_quick(out);
 	bpf_probe(out);
+	layer_support_fill(out);
 	return 0;
 }
 
@@ -111,7 +113,9 @@ static struct host_features cached;
 static pthread_once_t cached_once = PTHREAD_ONCE_INIT;
 
 /* What `ward run` uses: the BPF answers come from this boot's cache when
- * there is one (loading a probe LSM program costs tens of milliseconds). */
+ * there is one (loading a probe LSM program costs tens of milliseconds).
+ * The layers' answers (layer_support_fill) are asked here, once, so that
+ * planning never loads a program. */
 static void probe_cached(void)
 {
 	probe_quick(&cached);
@@ -119,6 +123,7 @@ static void probe_cached(void)
 		bpf_probe(&cached);
 		probe_cache_store(&cached);
 	}
+	layer_support_fill(&cached);
 }
 
 const struct host_features *host_features_get(void)

@@ -13,7 +13,7 @@
 
 enum cgroup_layout {
 	CGROUP_LAYOUT_NONE = 0,
-	CGROUP_LAYOUT_V2, /* unified: controllers on the v2 tree */
+	CGROUP_LAYOUT_V2,     /* unified: controllers on the v2 tree */
 	CGROUP_LAYOUT_HYBRID, /* v2 tree for BPF/ids, controllers on v1 */
 	CGROUP_LAYOUT_V1,
 };
@@ -28,11 +28,32 @@ enum cgroup_controller {
 };
 
 struct cgroup_controller_info {
-	bool available; /* exists on this host */
-	bool usable; /* ward may create child cgroups there */
-	bool v2; /* on the v2 tree (else v1) */
+	bool available;	      /* exists on this host */
+	bool usable;	      /* ward may create child cgroups there */
+	bool v2;	      /* on the v2 tree (else v1) */
 	char mount[PATH_MAX]; /* hierarchy root, e.g. /sys/fs/cgroup/memory */
-	char why[160]; /* when !usable */
+	char why[160];	      /* when !usable */
+};
+
+/* What each optional layer can hold on this host, asked of the layers once
+ * when the host is probed (host/layer_support.c: the BPF programs are loaded
+ * and pinned there, never while planning). The planner reads only this. */
+enum layer_support_class {
+	SUPPORT_FS_DENY = 0, /* deny beneath a path inside a grant */
+	SUPPORT_EXEC_DENY,   /* deny exec of a path inside an exec grant */
+	SUPPORT_NET,	     /* network rules by address / UDP port / deny carve-outs */
+	SUPPORT_KERNEL,	     /* ptrace, bpf, modules, mount as LSM hooks */
+	SUPPORT_EXEC_ARGV,   /* exec rules on the arguments */
+	SUPPORT_CALLBACK,    /* the user's policy callback */
+	SUPPORT_CLASS_COUNT_,
+};
+
+struct layer_support {
+	bool probed;			       /* filled by layer_support_fill */
+	bool bpf_lsm[SUPPORT_CLASS_COUNT_];    /* every LSM program of the class attached */
+	bool bpf_lsm_escalate;		       /* every LSM program attached: kill_after */
+	bool cgroup_bpf_net;		       /* the cgroup sock_addr programs loaded */
+	bool supervisor[SUPPORT_CLASS_COUNT_]; /* implemented by the supervisor */
 };
 
 struct host_features {
@@ -42,27 +63,29 @@ struct host_features {
 	bool seccomp_user_notif;
 	bool seccomp_kill_process;
 	bool userns; /* unprivileged user namespaces can be created */
-	bool root; /* euid 0 */
+	bool root;   /* euid 0 */
 	bool cap_sys_admin, cap_bpf, cap_sys_resource;
 
 	enum cgroup_layout cgroup_layout;
 	char cgroup_v2_mount[PATH_MAX]; /* "" when there is no v2 tree */
-	bool cgroup_v2_usable; /* ward can create sandbox cgroups on the v2 tree */
+	bool cgroup_v2_usable;		/* ward can create sandbox cgroups on the v2 tree */
 	char cgroup_v2_why[160];
 	char cgroup_v2_base[PATH_MAX]; /* ward/<id> goes here: the mount or a delegated dir */
 	struct cgroup_controller_info controllers[CG_CTRL_COUNT_];
-	bool cgroup_kill; /* cgroup.kill exists (5.14+) */
+	bool cgroup_kill;   /* cgroup.kill exists (5.14+) */
 	bool cgroup_freeze; /* cgroup.freeze exists on the v2 tree (5.2+) */
 
 	bool lsm_list_known; /* /sys/kernel/security/lsm could be read */
-	char lsm_list[128]; /* its contents, e.g. "lockdown,capability,landlock,bpf" */
-	char lockdown[32]; /* the bracketed lockdown mode, "" when unknown */
+	char lsm_list[128];  /* its contents, e.g. "lockdown,capability,landlock,bpf" */
+	char lockdown[32];   /* the bracketed lockdown mode, "" when unknown */
 	bool bpf_lsm_listed; /* "bpf" in /sys/kernel/security/lsm */
-	bool bpf_lsm_loads; /* a probe LSM program loaded and attached */
+	bool bpf_lsm_loads;  /* a probe LSM program loaded and attached */
 	char bpf_lsm_why[200];
 	bool cgroup_bpf_loads; /* a cgroup/connect4 program loaded */
 	char cgroup_bpf_why[200];
 	bool btf; /* /sys/kernel/btf/vmlinux */
+
+	struct layer_support support;
 };
 
 /* Probes once and caches; later calls return the cached result. */

@@ -100,12 +100,12 @@ static int add_dir(struct cgroup_sandbox *cg, const char *root, bool v2, unsigne
 /* Which directories the plan needs: the v2 one whenever the v2 tree is
  * usable (BPF attach point, cgroup id, cgroup.kill), one per v1 hierarchy
  * holding a limited controller, and on v1 the freezer and cpuacct too. */
-static int plan_dirs(struct cgroup_sandbox *cg, const struct ward_policy *policy,
-		     const struct plan *plan, const struct host_features *host, ward_error *err)
+static int plan_dirs(struct cgroup_sandbox *cg, const struct plan *plan,
+		     const struct host_features *host, ward_error *err)
 {
 	unsigned wanted = 0;
 	for (int l = 0; l < WARD_LIMIT_COUNT_; l++) {
-		if (plan->limit_layer[l] != LAYER_CGROUP || !policy->limits[l].set)
+		if (plan->limits[l].layer != LAYER_CGROUP || !plan->limits[l].set)
 			continue;
 		enum cgroup_controller c = limit_controller[l];
 		if (c == CG_CTRL_COUNT_)
@@ -246,14 +246,13 @@ static int write_cpu(const struct cg_dir *d, uint64_t percent, ward_error *err)
 	return r < 0 ? r : write_limit_u64(d, "cpu.cfs_quota_us", quota, err);
 }
 
-static int write_limits(struct cgroup_sandbox *cg, const struct ward_policy *policy,
-			const struct plan *plan, ward_error *err)
+static int write_limits(struct cgroup_sandbox *cg, const struct plan *plan, ward_error *err)
 {
 	for (int l = 0; l < WARD_LIMIT_COUNT_; l++) {
-		if (plan->limit_layer[l] != LAYER_CGROUP || !policy->limits[l].set)
+		if (plan->limits[l].layer != LAYER_CGROUP || !plan->limits[l].set)
 			continue;
 		const struct cg_dir *d = cg_dir_of(cg, limit_controller[l]);
-		uint64_t value = policy->limits[l].value;
+		uint64_t value = plan->limits[l].value;
 		int r;
 		switch (l) {
 		case WARD_LIMIT_MEMORY:
@@ -296,9 +295,9 @@ static int open_v2(struct cgroup_sandbox *cg, ward_error *err)
 	return 0;
 }
 
-int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *policy,
-			  const struct plan *plan, const struct host_features *host,
-			  struct cgroup_sandbox **out, ward_error *err)
+int cgroup_sandbox_create(const char *sandbox_id, const struct plan *plan,
+			  const struct host_features *host, struct cgroup_sandbox **out,
+			  ward_error *err)
 {
 	*out = NULL;
 	if (!valid_id(sandbox_id))
@@ -309,7 +308,7 @@ int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *poli
 	snprintf(cg->id, sizeof(cg->id), "%s", sandbox_id);
 	cg->v2_fd = -1;
 
-	int r = plan_dirs(cg, policy, plan, host, err);
+	int r = plan_dirs(cg, plan, host, err);
 	if (r < 0)
 		return r;
 	/* Registered before any directory exists: a ward killed midway leaves
@@ -324,7 +323,7 @@ int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *poli
 			break;
 	}
 	if (r == 0)
-		r = write_limits(cg, policy, plan, err);
+		r = write_limits(cg, plan, err);
 	if (r == 0)
 		r = open_v2(cg, err);
 	if (r < 0) {

@@ -24,11 +24,12 @@ struct cgroup_stats {
 	uint64_t cpu_throttled_us;
 };
 
-/* Creates the cgroups PLAN needs (those of limits placed on LAYER_CGROUP)
- * and writes the limits. The owner's pid is recorded for reclaim. */
-int cgroup_sandbox_create(const char *sandbox_id, const struct ward_policy *policy,
-			  const struct plan *plan, const struct host_features *host,
-			  struct cgroup_sandbox **out, ward_error *err);
+/* Creates the cgroups PLAN needs (those of limits placed on LAYER_CGROUP in
+ * plan->limits; the policy is not read) and writes the limits. The owner's
+ * pid is recorded for reclaim. */
+int cgroup_sandbox_create(const char *sandbox_id, const struct plan *plan,
+			  const struct host_features *host, struct cgroup_sandbox **out,
+			  ward_error *err);
 /* Moves PID into every cgroup of the sandbox. */
 int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
 /* The same for the v1 hierarchies only: for a child born in the v2 cgroup

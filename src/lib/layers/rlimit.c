@@ -1,5 +1,5 @@
-/* rlimit.c — per-process resource limits for the limits the plan puts on
- * the rlimit layer (and RLIMIT_NOFILE, which only exists per process).
+/* rlimit.c — per-process resource limits: exactly the limits the plan puts
+ * on the rlimit layer (plan->limits), never read from the policy.
  * Computed in the parent; the child applies them with plain syscalls. Never
  * raises a limit: a hard limit already lower than the policy's is kept.
  */
@@ -23,15 +23,12 @@ static rlim_t clamp_rlim(uint64_t value)
 	return value >= (uint64_t)RLIM_INFINITY ? RLIM_INFINITY - 1 : (rlim_t)value;
 }
 
-void rlimit_prepare(const struct ward_policy *policy, const struct plan *plan,
-		    struct rlimit_set *out)
+void rlimit_prepare(const struct plan *plan, struct rlimit_set *out)
 {
 	out->count = 0;
 	for (int i = 0; i < WARD_LIMIT_COUNT_; i++) {
-		const struct limit_value *limit = &policy->limits[i];
-		/* NOFILE has no other layer: it is always a process limit. */
-		bool here = plan->limit_layer[i] == LAYER_RLIMIT || i == WARD_LIMIT_NOFILE;
-		if (!limit->set || !here)
+		const struct plan_limit *limit = &plan->limits[i];
+		if (!limit->set || limit->layer != LAYER_RLIMIT)
 			continue;
 		rlim_t value = clamp_rlim(limit->value);
 		switch (i) {

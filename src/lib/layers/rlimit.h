@@ -17,8 +17,8 @@ struct rlimit_set {
 	} items[8];
 };
 
-void rlimit_prepare(const struct ward_policy *policy, const struct plan *plan,
-		    struct rlimit_set *out);
+/* The limits PLAN placed on LAYER_RLIMIT. */
+void rlimit_prepare(const struct plan *plan, struct rlimit_set *out);
 /* In the child. Async-signal-safe. Returns 0 or a negative errno. */
 int rlimit_enforce(const struct rlimit_set *set);
 

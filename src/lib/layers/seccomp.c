@@ -19,6 +19,9 @@
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
  *   socket AF_PACKET, raw IP   forging packets, sniffing the host's traffic
+ *   memfd_create → ENOSYS      Landlock never checks exec of a memfd
+ *   AF_VSOCK, MPTCP, SCTP, ping sockets, MSG_FASTOPEN  when the network is
+ *                              restricted: no other layer sees them
  *   S_ISUID/S_ISGID modes      a set-id file planted in a write grant works
  *                              outside (seccomp_setid.c); openat2 → ENOSYS
  */
@@ -31,6 +34,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -251,6 +256,47 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 	return r < 0 ? r : 0;
 }
 
+static int add_socket_proto_rule(scmp_filter_ctx ctx, uint32_t action, int family, int type,
+				 int protocol, ward_error *err)
+{
+	struct scmp_arg_cmp args[] = {
+		SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)family),
+		SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, (uint64_t)type),
+		SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)protocol),
+	};
+	return rule_add(ctx, action, "socket", ARRAY_SIZE(args), args, err);
+}
+
+/* Sockets no address or port layer sees (plan_net_unseen): AF_VSOCK, SCTP
+ * and ICMP ping sockets (MPTCP and TCP Fast Open: add_socket_rules). Each
+ * rule is added only where no broader rule already covers the same type. */
+static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
+				   const struct filter_actions *act, ward_error *err)
+{
+	static const struct {
+		int family, icmp;
+	} inet[] = {{AF_INET, IPPROTO_ICMP}, {AF_INET6, IPPROTO_ICMPV6}};
+	int r = 0;
+	if (plan->seccomp_deny_vsock) {
+		struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, AF_VSOCK);
+		r = rule_add(ctx, act->deny_inet, "socket", 1, &vsock, err);
+	}
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(inet) && !plan->seccomp_deny_inet; i++) {
+		int family = inet[i].family;
+		bool stream = !plan->seccomp_deny_inet_stream,
+		     dgram = !plan->seccomp_deny_inet_dgram;
+		if (r >= 0 && plan->seccomp_deny_sctp && stream)
+			r = add_socket_proto_rule(ctx, act->deny_inet, family, SOCK_STREAM,
+						  IPPROTO_SCTP, err);
+		if (r >= 0 && plan->seccomp_deny_sctp)
+			r = add_socket_type_rule(ctx, act->deny_inet, family, SOCK_SEQPACKET, err);
+		if (r >= 0 && plan->seccomp_deny_ping && dgram)
+			r = add_socket_proto_rule(ctx, act->deny_inet, family, SOCK_DGRAM,
+						  inet[i].icmp, err);
+	}
+	return r < 0 ? r : 0;
+}
+
 /* libseccomp 2.5 can only export to an fd: go through a memfd. */
 static int export_program(scmp_filter_ctx ctx, struct seccomp_program *out, ward_error *err)
 {
@@ -319,8 +365,13 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_personality_rules(ctx, &act, err)) < 0 ||
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
 	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (r = add_unseen_socket_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0 ||
 	    (plan->seccomp_proc_guard && (r = seccomp_add_process_rules(ctx, act.deny, err)) < 0))
+		return r;
+	if (plan->seccomp_deny_memfd &&
+	    (r = rule_add(ctx, plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS),
+			  "memfd_create", 0, NULL, err)) < 0)
 		return r;
 
 	return export_program(ctx, out, err);

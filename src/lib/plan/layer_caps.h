@@ -1,8 +1,9 @@
 /* layer_caps.h — what the optional layers (BPF LSM, cgroup BPF, the
- * supervisor) can enforce on this host, asked of the layers themselves.
+ * supervisor) can enforce on this host, as the host probe recorded it
+ * (host_features.support; host/layer_support.c asks the layers once).
  * The planner trusts only these answers: a layer that has not implemented
  * and tested a class of rule must answer false, so the plan never places a
- * rule on a layer that would not hold it.
+ * rule on a layer that would not hold it. Pure: reads HOST, loads nothing.
  */
 #ifndef WARD_PLAN_LAYER_CAPS_H
 #define WARD_PLAN_LAYER_CAPS_H
@@ -13,12 +14,12 @@
 #include "policy/policy.h"
 
 enum layer_rule_class {
-	CLASS_FS_DENY,	 /* deny beneath a path inside a grant */
-	CLASS_EXEC_DENY, /* deny exec of a path inside an exec grant */
-	CLASS_NET,	 /* network rules by address / UDP port / deny carve-outs */
-	CLASS_KERNEL,	 /* ptrace, bpf, modules, mount as LSM hooks */
-	CLASS_EXEC_ARGV, /* exec rules on the arguments */
-	CLASS_CALLBACK,	 /* the user's policy callback */
+	CLASS_FS_DENY = SUPPORT_FS_DENY,
+	CLASS_EXEC_DENY = SUPPORT_EXEC_DENY,
+	CLASS_NET = SUPPORT_NET,
+	CLASS_KERNEL = SUPPORT_KERNEL,
+	CLASS_EXEC_ARGV = SUPPORT_EXEC_ARGV,
+	CLASS_CALLBACK = SUPPORT_CALLBACK,
 };
 
 /* Can LAYER enforce rules of CLASS on HOST? For CLASS_NET, RULE (may be NULL)
@@ -26,5 +27,7 @@ enum layer_rule_class {
 bool layer_can_enforce(enum ward_layer layer, enum layer_rule_class cls,
 		       const struct net_rule *rule, const struct host_features *host, char *why,
 		       size_t why_size);
+/* Can the BPF LSM hooks count denials and SIGKILL the offender (kill_after)? */
+bool layer_can_escalate(const struct host_features *host, char *why, size_t why_size);
 
 #endif

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/cleanup.h"
 #include "core/error.h"
-#include "bpf/bpf_layer.h"
-#include "layers/landlock_abi.h"
+#include "layers/landlock_abi.h" /* ABI numbers only */
 #include "plan/layer_caps.h"
-#include "supervisor/supervisor.h"
+#include "policy/sup_rules.h"
 
 static const char *const status_names[] = {
 	[PLAN_ENFORCED] = "enforced",		[PLAN_AUDITED] = "audited",
@@ -188,6 +188,11 @@ static int plan_deny_metadata(struct plan *plan, const struct ward_policy *polic
 {
 	char rule[200];
 	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
+	/* Absent: a mask has nothing to cover, but the Landlock hole keeps the
+	 * name from being created, so it has no metadata to change. */
+	if (f->absent)
+		return add_enforced(plan, f->loc, LAYER_LANDLOCK,
+				    "absent and cannot be created (Landlock hole)", rule);
 	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
 		int r = add_deny_mask(plan, f);
 		if (r < 0)
@@ -261,6 +266,17 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		plan->landlock = plan->mode == WARD_MODE_ENFORCE;
 		snprintf(rule, sizeof(rule), "fs: deny everything not granted");
 		r = add_enforced(plan, builtin, LAYER_LANDLOCK, "Landlock ruleset", rule);
+		/* Landlock never checks EXECUTE on a memfd (an internal mount):
+		 * memfd_create + execveat would run any bytes the sandbox can
+		 * write. ENOSYS is what software already handles (kernels
+		 * before 3.17): it falls back to a file, which Landlock sees. */
+		if (r >= 0 && host->seccomp_filter) {
+			plan->seccomp_deny_memfd = true;
+			r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					 "memfd_create fails with ENOSYS (Landlock does not check "
+					 "exec of a memfd)",
+					 "exec: no programs from memory files");
+		}
 	} else {
 		r = add_missing(plan, policy, builtin, LAYER_LANDLOCK, host->landlock_why,
 				"fs: deny everything not granted");
@@ -339,11 +355,21 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 					 f->path);
 			}
 			const char *note = "inside a grant";
+			struct plan_inode_rule ir = {
+				.path = f->path,
+				.access = f->access,
+				.optional = f->optional || f->absent, /* an absent path is the hole's */
+				.rule_id = (uint32_t)(policy->net.len +
+						      (size_t)(f - policy->fs.items)),
+				.loc = f->loc,
+			};
 			/* A mask in the sandbox's mount namespace hides the path and
 			 * leaves the rest of the grant whole (a hole replaces the grant
 			 * by rules on the entries that exist at start, so nothing can
 			 * be created beside the denied path). */
-			if (layer == LAYER_LANDLOCK && plan_mount_ns_possible(host))
+			/* A mask needs something to cover: a denial of a path that
+			 * does not exist yet stays a Landlock hole. */
+			if (layer == LAYER_LANDLOCK && plan_mount_ns_possible(host) && !f->absent)
 				layer = LAYER_NAMESPACES;
 			if (layer == LAYER_NAMESPACES) {
 				if ((r = add_deny_mask(plan, f)) < 0)
@@ -352,8 +378,12 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 				       "its metadata)";
 			} else if (layer == LAYER_BPF_LSM) {
 				plan->bpf_lsm_fs = true;
+				if ((r = VEC_PUSH(&plan->bpf_inode_rules, ir)) < 0)
+					return r;
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_fs_deny = true;
+				if ((r = VEC_PUSH(&plan->sup_fs_rules, ir)) < 0)
+					return r;
 			} else if (layer == LAYER_LANDLOCK) {
 				if ((r = add_hole(plan, f->path, f->access)) < 0)
 					return r;
@@ -373,6 +403,10 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 	return 0;
 }
 
+/* What an exec deny withholds from the file: executing it, and reading it,
+ * since the dynamic loader, mmap(PROT_EXEC) and a memfd copy only read. */
+#define EXEC_DENY_WITHHELD (WARD_FS_EXEC | WARD_FS_READ)
+
 static int plan_exec(const struct ward_policy *policy, const struct host_features *host,
 		     struct plan *plan)
 {
@@ -388,33 +422,59 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 				    : add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
 						  host->landlock_why, rule);
 		} else if (!deny_overlaps_grant(plan, x->path, WARD_FS_EXEC)) {
-			/* As for fs denials: a symlinked grant may still reach it. */
+			/* As for fs denials: a symlinked grant may still reach it.
+			 * Read is withheld too: a readable file still runs as
+			 * `ld.so FILE`, through a memfd copy or mmap(PROT_EXEC). */
 			if (host->landlock_abi > 0 &&
-			    (r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
+			    (r = add_hole(plan, x->path, EXEC_DENY_WITHHELD)) < 0)
 				return r;
 			r = host->landlock_abi > 0
 				    ? add_enforced(plan, x->loc, LAYER_LANDLOCK,
-						   "no execute grant covers it", rule)
+						   "no execute grant covers it, nor read", rule)
 				    : add_missing(plan, policy, x->loc, LAYER_LANDLOCK,
 						  host->landlock_why, rule);
 		} else {
 			char why[400];
 			enum ward_layer layer =
 				pick_deny_layer(plan, host, CLASS_EXEC_DENY, why, sizeof(why));
-			const char *note = "inside an exec grant";
+			const char *note = "inside an exec grant; Landlock withholds read too";
 			if (layer == LAYER_BPF_LSM) {
+				struct plan_inode_rule ir = {
+					.path = x->path,
+					.access = WARD_FS_EXEC,
+					.rule_id = (uint32_t)(policy->net.len + policy->fs.len +
+							      (size_t)(x - policy->exec.items)),
+					.loc = x->loc,
+				};
 				plan->bpf_lsm_exec = true;
+				if ((r = VEC_PUSH(&plan->bpf_inode_rules, ir)) < 0)
+					return r;
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_exec = true;
 			} else if (layer == LAYER_LANDLOCK) {
-				/* Only EXECUTE is withheld: the file stays readable. */
-				if ((r = add_hole(plan, x->path, WARD_FS_EXEC)) < 0)
-					return r;
-				note = "hole in the exec grant";
+				note = "hole in the exec grant, read withheld too";
 			}
+			/* Whichever layer stops execve, the file must not be
+			 * readable either: `ld.so FILE`, a memfd copy and
+			 * mmap(PROT_EXEC) run it without execve. */
+			if (layer != LAYER_NONE && host->landlock_abi > 0 &&
+			    (r = add_hole(plan, x->path, EXEC_DENY_WITHHELD)) < 0)
+				return r;
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, x->loc, layer, note, rule)
 				    : add_missing(plan, policy, x->loc, LAYER_BPF_LSM, why, rule);
+			/* Without Landlock the file stays readable: the execve
+			 * rule alone has a known bypass, never "enforced". */
+			if (r >= 0 && layer != LAYER_NONE && host->landlock_abi <= 0) {
+				char bypass[260];
+				snprintf(bypass, sizeof(bypass), "%s (ld.so FILE, mmap PROT_EXEC)",
+					 rule);
+				r = add_missing(
+					plan, policy, x->loc, LAYER_LANDLOCK,
+					"without Landlock nothing withholds read of the file, "
+					"and a readable file runs without execve",
+					bypass);
+			}
 		}
 		if (r < 0)
 			return r;
@@ -484,6 +544,61 @@ static bool net_rule_is_static(const struct net_rule *n, int landlock_abi)
 	return true;
 }
 
+/* An allow rule that opens PROTO to every address and port. */
+static bool rule_opens_all(const struct net_rule *n, bool tcp)
+{
+	return !n->deny && n->family == 0 && n->nports == 0 &&
+	       (tcp ? rule_covers_tcp(n) : rule_covers_udp(n));
+}
+
+/* Sockets that no address or port layer sees: refused by seccomp whenever
+ * the network is restricted, so that the rules above cannot be walked
+ * around (issue 9). TCP/UDP here say which families' sockets exist. */
+static int plan_net_unseen(const struct ward_policy *policy, const struct host_features *host,
+			   struct plan *plan, bool tcp, bool udp)
+{
+	struct ward_loc builtin = {.file = "ward"};
+	bool tcp_open = false, udp_open = false, any_deny = false;
+	VEC_FOREACH(&policy->net, n)
+	{
+		tcp_open |= rule_opens_all(n, true);
+		udp_open |= rule_opens_all(n, false);
+		any_deny |= n->deny;
+	}
+	tcp_open &= !any_deny;
+	udp_open &= !any_deny;
+	bool restricted = !(tcp_open && udp_open) || (policy->ns_flags & WARD_NS_NET);
+	if (!host->seccomp_filter || !restricted)
+		return 0;
+
+	const struct {
+		bool *flag;
+		bool wanted;
+		const char *rule, *note;
+	} rows[] = {
+		{&plan->seccomp_deny_vsock, true, "net: no AF_VSOCK",
+		 "AF_VSOCK sockets fail with EACCES (not namespaced, no address rules)"},
+		{&plan->seccomp_deny_mptcp, tcp && !tcp_open, "net: no MPTCP",
+		 "IPPROTO_MPTCP sockets fail with EACCES (Landlock's TCP rules miss them)"},
+		{&plan->seccomp_deny_sctp, tcp || udp, "net: no SCTP",
+		 "IPPROTO_SCTP sockets fail with EACCES"},
+		{&plan->seccomp_deny_ping, udp && !udp_open, "net: no ICMP ping sockets",
+		 "ICMP datagram sockets fail with EACCES (no sendmsg hook sees them)"},
+		{&plan->seccomp_deny_tfo, tcp && !tcp_open, "net: no TCP Fast Open",
+		 "sendto/sendmsg with MSG_FASTOPEN fail with EACCES (a connect Landlock "
+		 "misses)"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		if (!rows[i].wanted)
+			continue;
+		*rows[i].flag = true;
+		int r = add_enforced(plan, builtin, LAYER_SECCOMP, rows[i].note, rows[i].rule);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int plan_net(const struct ward_policy *policy, const struct host_features *host,
 		    struct plan *plan)
 {
@@ -509,6 +624,8 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	plan->seccomp_deny_inet = !tcp && !udp;
 	plan->seccomp_deny_inet_stream = !tcp;
 	plan->seccomp_deny_inet_dgram = !udp;
+	if ((r = plan_net_unseen(policy, host, plan, tcp, udp)) < 0)
+		return r;
 	if (!tcp && !udp) {
 		r = host->seccomp_filter
 			    ? add_enforced(plan, builtin, LAYER_SECCOMP,
@@ -555,11 +672,16 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
 		 * (a connect made by sendto) would walk around it. */
+		/* (plan_net_unseen may have planned both already.) */
+		bool planned = plan->seccomp_deny_mptcp && plan->seccomp_deny_tfo;
 		if (bind_only) {
 			plan->seccomp_deny_mptcp = plan->seccomp_deny_tfo = true;
 			if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no connect rule",
-					      "net: no TCP connect")) < 0 ||
-			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
+					      "net: no TCP connect")) < 0)
+				return r;
+		}
+		if (bind_only && !planned) {
+			if ((r = add_enforced(plan, builtin, LAYER_SECCOMP,
 					      "IPPROTO_MPTCP sockets fail with EACCES",
 					      "net: no MPTCP")) < 0 ||
 			    (r = add_enforced(plan, builtin, LAYER_SECCOMP,
@@ -709,6 +831,83 @@ static bool controller_usable(const struct host_features *host, enum cgroup_cont
 	return host->controllers[c].usable;
 }
 
+static const char *const scope_names[] = {
+	[PLAN_SCOPE_SANDBOX] = "per sandbox",
+	[PLAN_SCOPE_PROCESS] = "per process, not per sandbox",
+	[PLAN_SCOPE_USER] = "per user, not per sandbox",
+};
+
+const char *plan_limit_scope_name(enum plan_limit_scope scope)
+{
+	return scope_names[scope];
+}
+
+/* A limit of a built-in profile is a guard (the default profile's pids):
+ * held per process or per user where no cgroup holds it, and said so. A
+ * limit the user asked for is a promise about the whole sandbox. */
+static bool limit_is_profile_guard(const struct limit_value *l)
+{
+	return l->loc.file && strncmp(l->loc.file, "profile:", 8) == 0;
+}
+
+/* Where limit I can be held, and how far; NOTE says why, WHY why not. */
+static enum ward_layer limit_layer_for(int i, const struct host_features *host,
+				       enum plan_limit_scope *scope, char *note, size_t note_size,
+				       const char **why)
+{
+	*scope = PLAN_SCOPE_SANDBOX;
+	switch (i) {
+	case WARD_LIMIT_MEMORY:
+		if (controller_usable(host, CG_CTRL_MEMORY))
+			return LAYER_CGROUP;
+		*scope = PLAN_SCOPE_PROCESS;
+		snprintf(note, note_size,
+			 "RLIMIT_AS of each process: ten processes may hold ten times as much "
+			 "(no cgroup memory controller: %s)",
+			 host->controllers[CG_CTRL_MEMORY].why);
+		return LAYER_RLIMIT;
+	case WARD_LIMIT_PIDS:
+		if (controller_usable(host, CG_CTRL_PIDS))
+			return LAYER_CGROUP;
+		/* RLIMIT_NPROC does not bind a task with CAP_SYS_RESOURCE or
+		 * CAP_SYS_ADMIN. */
+		if (host->root || host->cap_sys_resource || host->cap_sys_admin) {
+			*why = host->controllers[CG_CTRL_PIDS].why;
+			return LAYER_NONE;
+		}
+		*scope = PLAN_SCOPE_USER;
+		snprintf(note, note_size,
+			 "RLIMIT_NPROC: counts every process of this user (no cgroup pids "
+			 "controller: %s)",
+			 host->controllers[CG_CTRL_PIDS].why);
+		return LAYER_RLIMIT;
+	case WARD_LIMIT_CPU_PERCENT:
+		if (controller_usable(host, CG_CTRL_CPU))
+			return LAYER_CGROUP;
+		*why = host->controllers[CG_CTRL_CPU].why;
+		return LAYER_NONE;
+	case WARD_LIMIT_CPU_TIME:
+		*scope = PLAN_SCOPE_PROCESS;
+		snprintf(note, note_size, "RLIMIT_CPU of each process");
+		return LAYER_RLIMIT;
+	case WARD_LIMIT_NOFILE:
+		*scope = PLAN_SCOPE_PROCESS;
+		snprintf(note, note_size, "RLIMIT_NOFILE of each process");
+		return LAYER_RLIMIT;
+	case WARD_LIMIT_TIMEOUT_MS:
+		snprintf(note, note_size, "ward kills the sandbox at the deadline");
+		return LAYER_MONITOR;
+	}
+	return LAYER_NONE;
+}
+
+/* Limits that are promises about the whole sandbox; the others (cpu_time,
+ * nofile) are per process by definition. */
+static bool limit_is_sandbox_wide(int i)
+{
+	return i == WARD_LIMIT_MEMORY || i == WARD_LIMIT_PIDS || i == WARD_LIMIT_CPU_PERCENT;
+}
+
 static int plan_limits(const struct ward_policy *policy, const struct host_features *host,
 		       struct plan *plan)
 {
@@ -716,70 +915,57 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 	char rule[200], note[400];
 	for (int i = 0; i < WARD_LIMIT_COUNT_; i++) {
 		const struct limit_value *l = &policy->limits[i];
-		plan->limit_layer[i] = LAYER_NONE;
+		struct plan_limit *pl = &plan->limits[i];
+		*pl = (struct plan_limit){.layer = LAYER_NONE};
 		if (!l->set)
 			continue;
-		char amount[64];
-		snprintf(rule, sizeof(rule), "limit %s %s", limit_names[i],
-			 limit_text(i, l->value, amount, sizeof(amount)));
-		enum ward_layer layer = LAYER_NONE;
 		const char *why = NULL;
+		enum plan_limit_scope scope;
 		note[0] = '\0';
-		switch (i) {
-		case WARD_LIMIT_MEMORY:
-			if (controller_usable(host, CG_CTRL_MEMORY)) {
-				layer = LAYER_CGROUP;
-			} else {
-				layer = LAYER_RLIMIT;
-				snprintf(note, sizeof(note),
-					 "RLIMIT_AS per process (no cgroup memory controller: %s)",
-					 host->controllers[CG_CTRL_MEMORY].why);
-			}
-			break;
-		case WARD_LIMIT_PIDS:
-			if (controller_usable(host, CG_CTRL_PIDS)) {
-				layer = LAYER_CGROUP;
-			} else if (!host->root && !host->cap_sys_resource && !host->cap_sys_admin) {
-				layer = LAYER_RLIMIT;
-				snprintf(note, sizeof(note),
-					 "RLIMIT_NPROC: counts every process of this user (no "
-					 "cgroup pids controller: %s)",
-					 host->controllers[CG_CTRL_PIDS].why);
-			} else {
-				/* RLIMIT_NPROC does not bind a task with
-				 * CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
-				why = host->controllers[CG_CTRL_PIDS].why;
-			}
-			break;
-		case WARD_LIMIT_CPU_PERCENT:
-			if (controller_usable(host, CG_CTRL_CPU))
-				layer = LAYER_CGROUP;
-			else
-				why = host->controllers[CG_CTRL_CPU].why;
-			break;
-		case WARD_LIMIT_CPU_TIME:
-			layer = LAYER_RLIMIT;
-			snprintf(note, sizeof(note), "RLIMIT_CPU per process");
-			break;
-		case WARD_LIMIT_NOFILE:
-			layer = LAYER_RLIMIT;
-			snprintf(note, sizeof(note), "RLIMIT_NOFILE per process");
-			break;
-		case WARD_LIMIT_TIMEOUT_MS:
-			layer = LAYER_MONITOR;
-			snprintf(note, sizeof(note), "ward kills the sandbox at the deadline");
-			break;
-		}
-		plan->limit_layer[i] = layer;
-		if (layer == LAYER_CGROUP)
-			plan->cgroup = true;
-		/* Limits protect the host: they hold in audit mode too. */
-		if (layer != LAYER_NONE)
-			r = add_entry(plan, l->loc, layer, PLAN_ENFORCED, note, "%s", rule);
-		else
+		enum ward_layer layer = limit_layer_for(i, host, &scope, note, sizeof(note), &why);
+		char amount[64];
+		snprintf(rule, sizeof(rule), "limit %s %s%s%s", limit_names[i],
+			 limit_text(i, l->value, amount, sizeof(amount)),
+			 layer == LAYER_NONE ? "" : " ",
+			 layer == LAYER_NONE ? "" : plan_limit_scope_name(scope));
+		if (layer == LAYER_NONE) {
 			r = add_missing(plan, policy, l->loc, LAYER_CGROUP,
 					why && *why ? why : "no cgroup controller", rule);
-		if (r < 0)
+			if (r < 0)
+				return r;
+			continue;
+		}
+		*pl = (struct plan_limit){
+			.set = true, .value = l->value, .layer = layer, .scope = scope};
+		if (layer == LAYER_CGROUP)
+			plan->cgroup = true;
+		/* Limits protect the host: they hold in audit mode too. A
+		 * sandbox-wide limit held only per process is weaker than asked:
+		 * refused in enforce mode unless the cgroup layer ("limits") may
+		 * be degraded; the rlimit is applied either way. */
+		enum plan_status status = PLAN_ENFORCED;
+		if (scope != PLAN_SCOPE_SANDBOX && limit_is_sandbox_wide(i) &&
+		    !limit_is_profile_guard(l)) {
+			if (plan->mode == WARD_MODE_AUDIT ||
+			    layer_degraded_ok(policy, LAYER_CGROUP))
+				status = PLAN_DEGRADED;
+			else
+				status = PLAN_UNENFORCEABLE;
+		}
+		struct plan_entry e = {
+			.loc = l->loc, .layer = layer, .wanted = LAYER_CGROUP, .status = status};
+		snprintf(e.rule, sizeof(e.rule), "%s", rule);
+		if (status == PLAN_UNENFORCEABLE) {
+			plan->refused = true;
+			e.layer = LAYER_NONE; /* refused: nothing runs, nothing holds it */
+			*pl = (struct plan_limit){.layer = LAYER_NONE};
+			snprintf(e.note, sizeof(e.note), "a sandbox-wide limit needs %s: %s",
+				 ward_layer_name(LAYER_CGROUP), note);
+		} else {
+			e.wanted = layer;
+			snprintf(e.note, sizeof(e.note), "%s", note);
+		}
+		if ((r = VEC_PUSH(&plan->entries, e)) < 0)
 			return r;
 	}
 	return 0;
@@ -860,9 +1046,7 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 		snprintf(rule, sizeof(rule), "escalate: SIGKILL after %u denials in %u s",
 			 policy->kill_after.denials, policy->kill_after.seconds);
 		/* Only the LSM hooks count denials and can signal the offender. */
-		bool ok = layer_can_enforce(LAYER_BPF_LSM, CLASS_KERNEL, NULL, host, why,
-					    sizeof(why)) &&
-			  bpf_layer_can_escalate();
+		bool ok = layer_can_escalate(host, why, sizeof(why));
 		if (ok)
 			plan->bpf_escalate = plan->bpf_lsm_kernel = true;
 		r = ok ? add_enforced(plan, policy->kill_after.loc, LAYER_BPF_LSM,
@@ -999,12 +1183,14 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 			if (e->status != PLAN_UNENFORCEABLE)
 				continue;
 			char where[300];
+			/* "limits" names the cgroup layer where limits are concerned. */
+			const char *name =
+				e->wanted == LAYER_CGROUP ? "limits" : ward_layer_name(e->wanted);
 			return ward_fail(err, -EPERM,
 					 "%s: cannot enforce '%s' on this host (%s); allow with "
 					 "--allow-degraded %s or allow_degraded: [%s]",
 					 ward_loc_format(e->loc, where, sizeof(where)), e->rule,
-					 e->note, ward_layer_name(e->wanted),
-					 ward_layer_name(e->wanted));
+					 e->note, name, name);
 		}
 	}
 	return 0;
@@ -1018,4 +1204,6 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->fs_masks);
 	VEC_FREE(&plan->tcp_connect_ports);
 	VEC_FREE(&plan->tcp_bind_ports);
+	VEC_FREE(&plan->sup_fs_rules);
+	VEC_FREE(&plan->bpf_inode_rules);
 }

@@ -9,6 +9,7 @@
 #define WARD_PLAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/vec.h"
@@ -44,6 +45,32 @@ struct plan_fs_grant {
 struct plan_fs_hole {
 	const char *path; /* points into the policy */
 	unsigned access;  /* WARD_FS_* denied */
+};
+
+/* A denial the plan placed on an inode-keyed layer (BPF LSM or the
+ * supervisor): exactly the rules of that layer, nothing it may pick itself. */
+struct plan_inode_rule {
+	const char *path; /* points into the policy */
+	unsigned access;  /* WARD_FS_* denied */
+	bool optional;	  /* a missing path is skipped */
+	uint32_t rule_id; /* the BPF rule id: net, then fs, then exec positions */
+	struct ward_loc loc;
+};
+
+/* How far a limit holds: across the sandbox (cgroup), per process
+ * (rlimit), or across every process of the user (RLIMIT_NPROC). */
+enum plan_limit_scope {
+	PLAN_SCOPE_SANDBOX = 0,
+	PLAN_SCOPE_PROCESS,
+	PLAN_SCOPE_USER,
+};
+
+/* A limit as the layer holding it receives it. */
+struct plan_limit {
+	bool set;
+	uint64_t value;	       /* the unit of enum ward_limit */
+	enum ward_layer layer; /* LAYER_CGROUP, LAYER_RLIMIT, LAYER_MONITOR or LAYER_NONE */
+	enum plan_limit_scope scope;
 };
 
 /* A mount over PATH in the sandbox's own mount namespace (layers/mount_mask.h).
@@ -91,12 +118,18 @@ struct plan {
 	bool seccomp_deny_inet;	      /* no IPv4/IPv6 sockets at all */
 	bool seccomp_deny_inet_dgram; /* no UDP (and other datagram) IPv4/IPv6 sockets */
 	bool seccomp_deny_inet_stream; /* no TCP IPv4/IPv6 sockets */
-	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
-	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
+	/* Socket kinds the other network layers do not see, refused whenever
+	 * the network is restricted (issue 9): */
+	bool seccomp_deny_vsock; /* AF_VSOCK: not namespaced, no address rules */
+	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
+	bool seccomp_deny_sctp;	 /* IPPROTO_SCTP: no layer has rules for it */
+	bool seccomp_deny_ping;	 /* ICMP datagram sockets: no sendmsg hook */
+	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
+	bool seccomp_deny_memfd; /* memfd_create: Landlock exempts memfds from EXECUTE */
 
-	/* resources: where each limit lands */
-	enum ward_layer limit_layer[WARD_LIMIT_COUNT_];
+	/* resources: each limit, the layer it lands on and how far it holds */
+	struct plan_limit limits[WARD_LIMIT_COUNT_];
 	bool cgroup; /* create a sandbox cgroup */
 
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
@@ -110,10 +143,11 @@ struct plan {
 	bool seccomp_proc_guard;       /* no pid ns: process-control syscalls only on oneself */
 
 	/* supervisor (seccomp user notification) */
-	bool supervisor;  /* start one for this sandbox */
-	bool sup_fs_deny; /* fs deny rules inside grants */
-	bool sup_exec;	  /* exec deny rules (paths, argv) */
-	bool sup_net;	  /* network rules by address */
+	bool supervisor;			  /* start one for this sandbox */
+	bool sup_fs_deny;			  /* fs deny rules inside grants */
+	VEC(struct plan_inode_rule) sup_fs_rules; /* exactly those denials */
+	bool sup_exec;				  /* exec deny rules (paths, argv) */
+	bool sup_net;				  /* network rules by address */
 
 	/* BPF */
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
@@ -122,9 +156,12 @@ struct plan {
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
+	/* The fs and exec denials placed on BPF LSM, and only those (a denial
+	 * the plan gave to Landlock is not written into the inode map). */
+	VEC(struct plan_inode_rule) bpf_inode_rules;
 
 	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
-	bool net_acct;					 /* count the sandbox's packets */
+	bool net_acct;				  /* count the sandbox's packets */
 	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
 	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
 
@@ -149,6 +186,7 @@ char *plan_to_json(const struct plan *plan);
 struct json_object *plan_to_json_object(const struct plan *plan);
 
 const char *plan_status_name(enum plan_status status);
+const char *plan_limit_scope_name(enum plan_limit_scope scope);
 
 /* plan_masks.c (pure) */
 /* Can the child make a mount namespace here (privileged, or inside a user

@@ -80,20 +80,29 @@ static int plan_process_control(struct plan *plan)
 static int plan_task_limit(const struct ward_policy *policy, const struct host_features *host,
 			   struct plan *plan)
 {
-	if (!policy->limits[WARD_LIMIT_PIDS].set ||
-	    plan->limit_layer[WARD_LIMIT_PIDS] != LAYER_RLIMIT)
+	struct plan_limit *pl = &plan->limits[WARD_LIMIT_PIDS];
+	if (!policy->limits[WARD_LIMIT_PIDS].set || !pl->set || pl->layer != LAYER_RLIMIT)
 		return 0;
 	if (host->root || host->cap_sys_admin || host->cap_sys_resource || !host->userns)
 		return 0;
 	plan->ns_flags |= WARD_NS_USER;
+	pl->scope = PLAN_SCOPE_SANDBOX;
+	bool refused = false;
 	VEC_FOREACH(&plan->entries, e)
 	{
-		if (e->layer == LAYER_RLIMIT && strncmp(e->rule, "limit pids", 10) == 0)
+		if (e->layer == LAYER_RLIMIT && strncmp(e->rule, "limit pids", 10) == 0) {
 			snprintf(
 				e->note, sizeof(e->note),
 				"RLIMIT_NPROC inside the sandbox's own user namespace: counts only "
-				"the sandbox's tasks");
+				"the sandbox's tasks (per sandbox)");
+			/* Held per sandbox now: what a per-user scope made
+			 * weaker than asked is not. */
+			if (e->status == PLAN_UNENFORCEABLE || e->status == PLAN_DEGRADED)
+				e->status = PLAN_ENFORCED;
+		}
+		refused |= e->status == PLAN_UNENFORCEABLE;
 	}
+	plan->refused = refused;
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* policy_merge.c — layering one loaded policy on top of another, all or
- * nothing. Loads parse into a fresh policy and merge only when that
- * succeeded and the combination still validates, so a failed load must never
- * leave the caller's policy half-changed.
+ * nothing. Loads parse into a fresh policy and merge into a copy of the
+ * caller's, which replaces it only when the combination validates: a failed
+ * load never leaves the caller's policy changed (no field-by-field rollback
+ * to forget a field in, as kill_after once was).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,7 +10,13 @@
 
 #include "core/error.h"
 #include "policy/policy_internal.h"
-#include "supervisor/supervisor.h"
+#include "policy/sup_rules.h"
+
+/* The rule vectors a file adds to. A new vector field of struct
+ * ward_policy is one more X(name) here; a new scalar needs nothing for the
+ * rollback (the merge works on a copy) and one line in merge_scalars(). */
+#define POLICY_VECS(X) \
+	X(fs) X(net) X(bind) X(exec) X(env_set) X(env_unset) X(env_pass) X(hosts)
 
 #define GROW_FOR(dst, src)                                                      \
 	vec_grow_((void **)&(dst)->items, &(dst)->cap, (dst)->len + (src)->len, \
@@ -23,144 +30,116 @@
 		(dst)->len += (src)->len;                               \
 	} while (0)
 
-struct vec_lens {
-	size_t fs, net, bind, exec, env_set, env_unset, exec_argv, env_pass, hosts;
-};
-
-/* Of the supervisor data only the argv rules come from files: the callback
- * is set through the C API on the caller's policy and never moves. Makes
- * room in DST for SRC's rules; *CREATED says DST's sup_policy is new, so a
- * rollback frees it: a policy without argv rules keeps no sup_policy. */
-static int reserve_exec_argv(struct ward_policy *dst, const struct ward_policy *src, bool *created)
+/* Makes room in DST for SRC's rules: only capacity changes, never content,
+ * so a failure (or a later failed validation) leaves DST as it was. */
+static int reserve(struct ward_policy *dst, const struct ward_policy *src)
 {
-	*created = false;
-	if (!src->supervisor || !src->supervisor->exec_argv.len)
-		return 0;
-	if (!dst->supervisor) {
-		if (!sup_policy_get(dst))
-			return -ENOMEM;
-		*created = true;
-	}
-	if (GROW_FOR(&dst->supervisor->exec_argv, &src->supervisor->exec_argv) < 0) {
-		if (*created) {
-			sup_policy_free(dst->supervisor);
-			dst->supervisor = NULL;
-		}
+#define X(name)                                   \
+	if (GROW_FOR(&dst->name, &src->name) < 0) \
 		return -ENOMEM;
-	}
+	POLICY_VECS(X)
+#undef X
+	if (GROW_FOR(&dst->interned, &src->interned) < 0)
+		return -ENOMEM;
+	if (dst->supervisor && src->supervisor &&
+	    GROW_FOR(&dst->supervisor->exec_argv, &src->supervisor->exec_argv) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
+/* What SRC sets overrides DST (NEXT is DST's copy). */
+static void merge_scalars(struct ward_policy *next, const struct ward_policy *src,
+			  unsigned set_mask)
+{
+	for (int i = 0; i < WARD_LIMIT_COUNT_; i++)
+		if (src->limits[i].set)
+			next->limits[i] = src->limits[i];
+	if (src->kill_after.set)
+		next->kill_after = src->kill_after;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+		if (src->quotas[i].set)
+			next->quotas[i] = src->quotas[i];
+	if (set_mask & POLICY_SET_MODE)
+		next->mode = src->mode;
+	if (set_mask & POLICY_SET_PRIVATE_TMP)
+		next->private_tmp = src->private_tmp;
+	if (set_mask & POLICY_SET_CLEAN_ENV)
+		next->clean_env = src->clean_env;
+	if (set_mask & POLICY_SET_DROP_SECRETS)
+		next->drop_secret_env = src->drop_secret_env;
+	next->degraded |= src->degraded;
+	next->ns_flags |= src->ns_flags;
+	if (src->cwd)
+		next->cwd = src->cwd;
+	if (src->hostname) {
+		next->hostname = src->hostname;
+		next->hostname_loc = src->hostname_loc;
+	}
+}
+
+/* Merges SRC into a copy of DST, validates the copy, and only then swaps it
+ * in: a failed merge leaves DST byte-for-byte unchanged (its digest too;
+ * tests/fuzz/fuzz_policy.c checks it), whatever fields policies grow. The
+ * copy shares DST's vector buffers, appending past DST's lengths into room
+ * reserved beforehand, so DST's view of them never changes. */
 int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set_mask,
 		  ward_error *err)
 {
-	/* Reserve everything first: past this point nothing can fail but the
-	 * validation, and that is undone by restoring lengths and scalars. */
-	if (GROW_FOR(&dst->fs, &src->fs) < 0 || GROW_FOR(&dst->net, &src->net) < 0 ||
-	    GROW_FOR(&dst->bind, &src->bind) < 0 || GROW_FOR(&dst->exec, &src->exec) < 0 ||
-	    GROW_FOR(&dst->env_set, &src->env_set) < 0 ||
-	    GROW_FOR(&dst->env_unset, &src->env_unset) < 0 ||
-	    GROW_FOR(&dst->env_pass, &src->env_pass) < 0 ||
-	    GROW_FOR(&dst->hosts, &src->hosts) < 0 || GROW_FOR(&dst->interned, &src->interned) < 0)
-		return ward_fail(err, -ENOMEM, "out of memory");
-	bool sup_created;
-	if (reserve_exec_argv(dst, src, &sup_created) < 0)
+	if (reserve(dst, src) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
 	const bool moves_argv = src->supervisor && src->supervisor->exec_argv.len;
+	struct sup_policy *created = NULL; /* the copy's own, when DST has none */
 
-	struct vec_lens before = {
-		dst->fs.len,
-		dst->net.len,
-		dst->bind.len,
-		dst->exec.len,
-		dst->env_set.len,
-		dst->env_unset.len,
-		dst->supervisor ? dst->supervisor->exec_argv.len : 0,
-		dst->env_pass.len,
-		dst->hosts.len,
-	};
-	struct ward_policy saved = *dst; /* scalars only; the vectors are restored by length */
-
-	APPEND(&dst->fs, &src->fs);
-	APPEND(&dst->net, &src->net);
-	APPEND(&dst->bind, &src->bind);
-	APPEND(&dst->exec, &src->exec);
-	APPEND(&dst->env_set, &src->env_set);
-	APPEND(&dst->env_unset, &src->env_unset);
-	APPEND(&dst->env_pass, &src->env_pass);
-	APPEND(&dst->hosts, &src->hosts);
-	if (moves_argv) /* after DST's own: an extended file's rules come first */
-		APPEND(&dst->supervisor->exec_argv, &src->supervisor->exec_argv);
-	for (int i = 0; i < WARD_LIMIT_COUNT_; i++)
-		if (src->limits[i].set)
-			dst->limits[i] = src->limits[i];
-	if (src->kill_after.set)
-		dst->kill_after = src->kill_after;
-	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
-		if (src->quotas[i].set)
-			dst->quotas[i] = src->quotas[i];
-	if (set_mask & POLICY_SET_MODE)
-		dst->mode = src->mode;
-	if (set_mask & POLICY_SET_PRIVATE_TMP)
-		dst->private_tmp = src->private_tmp;
-	if (set_mask & POLICY_SET_CLEAN_ENV)
-		dst->clean_env = src->clean_env;
-	if (set_mask & POLICY_SET_DROP_SECRETS)
-		dst->drop_secret_env = src->drop_secret_env;
-	dst->degraded |= src->degraded;
-	dst->ns_flags |= src->ns_flags;
-	if (src->cwd)
-		dst->cwd = src->cwd;
-	if (src->hostname) {
-		dst->hostname = src->hostname;
-		dst->hostname_loc = src->hostname_loc;
-	}
-
-	int r = policy_validate(dst, err);
-	if (r < 0) {
-		dst->fs.len = before.fs;
-		dst->net.len = before.net;
-		dst->bind.len = before.bind;
-		dst->exec.len = before.exec;
-		dst->env_set.len = before.env_set;
-		dst->env_unset.len = before.env_unset;
-		dst->env_pass.len = before.env_pass;
-		dst->hosts.len = before.hosts;
-		if (moves_argv)
-			dst->supervisor->exec_argv.len = before.exec_argv;
-		if (sup_created) { /* now empty: SRC still owns the rules */
-			sup_policy_free(dst->supervisor);
-			dst->supervisor = NULL;
+	struct ward_policy next = *dst;
+	if (moves_argv && !next.supervisor) {
+		if (!(created = sup_policy_get(&next)) ||
+		    GROW_FOR(&created->exec_argv, &src->supervisor->exec_argv) < 0) {
+			sup_policy_free(created);
+			return ward_fail(err, -ENOMEM, "out of memory");
 		}
-		memcpy(dst->limits, saved.limits, sizeof(dst->limits));
-		memcpy(dst->quotas, saved.quotas, sizeof(dst->quotas));
-		dst->kill_after = saved.kill_after;
-		dst->mode = saved.mode;
-		dst->private_tmp = saved.private_tmp;
-		dst->clean_env = saved.clean_env;
-		dst->drop_secret_env = saved.drop_secret_env;
-		dst->degraded = saved.degraded;
-		dst->ns_flags = saved.ns_flags;
-		dst->cwd = saved.cwd;
-		dst->hostname = saved.hostname;
-		dst->hostname_loc = saved.hostname_loc;
+	}
+	struct sup_policy next_sup; /* DST's supervisor data, as the copy sees it */
+	if (moves_argv && !created) {
+		next_sup = *dst->supervisor;
+		next.supervisor = &next_sup;
+	}
+#define X(name) APPEND(&next.name, &src->name);
+	POLICY_VECS(X)
+#undef X
+	if (moves_argv) /* after DST's own: an extended file's rules come first */
+		APPEND(&next.supervisor->exec_argv, &src->supervisor->exec_argv);
+	merge_scalars(&next, src, set_mask);
+
+	int r = policy_validate(&next, err);
+	if (r < 0) {
+		if (created) {
+			created->exec_argv.len = 0; /* SRC still owns the rules */
+			sup_policy_free(created);
+		}
 		return r;
 	}
 
-	/* Commit: DST owns what it took. The interned names move too, because
-	 * the moved rules' locations point into them. */
+	/* Swap, then commit: DST owns what it took. The interned names move
+	 * too, because the moved rules' locations point into them. */
+	char *old_cwd = dst->cwd, *old_hostname = dst->hostname;
+	if (moves_argv && !created) {
+		*dst->supervisor = next_sup;
+		next.supervisor = dst->supervisor;
+	}
+	*dst = next;
 	APPEND(&dst->interned, &src->interned);
-	src->fs.len = src->net.len = src->bind.len = src->exec.len = 0;
-	src->env_set.len = src->env_unset.len = src->interned.len = src->env_pass.len = 0;
-	src->hosts.len = 0;
+#define X(name) src->name.len = 0;
+	POLICY_VECS(X)
+#undef X
+	src->interned.len = 0;
 	if (moves_argv)
 		src->supervisor->exec_argv.len = 0;
-	if (src->cwd && saved.cwd != src->cwd) {
-		free(saved.cwd);
+	if (src->cwd && old_cwd != src->cwd) {
+		free(old_cwd);
 		src->cwd = NULL;
 	}
-	if (src->hostname && saved.hostname != src->hostname) {
-		free(saved.hostname);
+	if (src->hostname && old_hostname != src->hostname) {
+		free(old_hostname);
 		src->hostname = NULL;
 	}
 	return 0;

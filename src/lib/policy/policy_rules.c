@@ -455,11 +455,15 @@ int policy_add_degraded_key(struct ward_policy *policy, const char *layer, struc
 			    const char *key, ward_error *err)
 {
 	enum ward_layer found = ward_layer_from_name(layer);
+	/* "limits": the cgroup layer, whose absence leaves limits per process. */
+	if (found == LAYER_NONE && layer && strcmp(layer, "limits") == 0)
+		found = LAYER_CGROUP;
 	if (found == LAYER_NONE)
-		return policy_fail_at(err, loc, key,
-				      "unknown layer '%s' (known: bpf-lsm, cgroup-bpf, landlock, "
-				      "seccomp, supervisor, cgroup, rlimit, namespaces, monitor)",
-				      layer ? layer : "");
+		return policy_fail_at(
+			err, loc, key,
+			"unknown layer '%s' (known: bpf-lsm, cgroup-bpf, landlock, "
+			"seccomp, supervisor, cgroup (or limits), rlimit, namespaces, monitor)",
+			layer ? layer : "");
 	policy->degraded |= 1u << found;
 	return 0;
 }

@@ -46,8 +46,14 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 		if (e->status != PLAN_DEGRADED)
 			continue;
 		char message[512];
-		snprintf(message, sizeof(message),
-			 "NOT ENFORCED: %s (%s; allowed by allow_degraded)", e->rule, e->note);
+		if (e->layer != LAYER_NONE) /* held, but weaker than asked */
+			snprintf(message, sizeof(message),
+				 "WEAKER THAN ASKED: %s by %s (%s; allowed by allow_degraded)",
+				 e->rule, ward_layer_name(e->layer), e->note);
+		else
+			snprintf(message, sizeof(message),
+				 "NOT ENFORCED: %s (%s; allowed by allow_degraded)", e->rule,
+				 e->note);
 		emit_warning(sb, message);
 	}
 	if (not_audited) {
@@ -63,11 +69,13 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
 			char *const argv[])
 {
-	emit_plan_warnings(sb);
+	emit_plan_warnings(sb); /* queued: the sink is held until start */
 
 	json_object *ev = event_new("start");
-	if (!ev)
+	if (!ev) {
+		event_sink_open(&sb->sink, NULL);
 		return;
+	}
 	char digest[65];
 	if (policy_digest(policy, digest) == 0)
 		json_object_object_add(ev, "policy_digest", json_object_new_string(digest));
@@ -82,7 +90,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	json_object *plan = plan_to_json_object(&sb->plan);
 	if (plan)
 		json_object_object_add(ev, "plan", plan);
-	event_emit(&sb->sink, ev);
+	/* start first, then the warnings and whatever the program already
+	 * did (the supervisor decides from the first instruction on). */
+	event_sink_open(&sb->sink, ev);
 }
 
 static uint64_t elapsed_ms(const struct timespec *since)
@@ -310,9 +320,14 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	sandbox_reap(sb, &status, &ru);
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
 	sandbox_end_all(sb);
-	/* Decisions made up to the end are reported before the exit. */
+	/* Decisions made up to the end are reported before the exit, and
+	 * none after it: the ring is drained, the supervisor stopped. */
 	if (sb->bpf)
 		bpf_sandbox_poll_events(sb->bpf);
+	if (sb->sup) {
+		sup_stop(sb->sup);
+		sb->sup = NULL;
+	}
 
 	struct ward_exit *x = &sb->exit;
 	x->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
@@ -364,6 +379,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	}
 	sb->finished = true;
 	emit_exit(sb);
+	event_sink_close(&sb->sink);
 }
 
 int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)

@@ -174,6 +174,7 @@ static void count_denial(void *ctx)
 
 static void sandbox_release(struct ward_sandbox *sb)
 {
+	event_sink_close(&sb->sink); /* frees what a failed spawn queued */
 	if (sb->sup)
 		sup_stop(sb->sup);
 	sb->sup = NULL;
@@ -310,6 +311,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	sb->keeper_fd = -1;
 	make_sandbox_id(sb->id, sizeof(sb->id));
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
+	sb->sink.held = true; /* until the start event: monitor_emit_start */
 	sb->sink.on_denial = count_denial;
 	sb->sink.denial_ctx = sb;
 	sb->sink.fn = config.on_event;
@@ -376,8 +378,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	if (sb->plan.cgroup) {
 		cgroup_reclaim_stale(host);
-		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
-		    0)
+		if ((r = cgroup_sandbox_create(sb->id, &sb->plan, host, &sb->cgroup, err)) < 0)
 			goto fail;
 	}
 	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
@@ -414,7 +415,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
-	rlimit_prepare(policy, &sb->plan, &w.rlimits);
+	rlimit_prepare(&sb->plan, &w.rlimits);
 	/* No rule needs it: no filter, no thread, no cost. */
 	w.supervised = sup_needed(policy, &sb->plan);
 	if (w.supervised) {

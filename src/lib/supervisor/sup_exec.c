@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -55,6 +57,45 @@ static int read_exec_args(int mem, uint64_t path_addr, uint64_t argv_addr, struc
 			return r;
 		out->argc++;
 	}
+}
+
+/* PATH as the caller's exec resolves it, in the caller's view: relative to
+ * its cwd (or DIRFD), absolute ones inside its root, symlinks followed.
+ * OUT is the path of the file reached, as this process names it. A guard,
+ * not a pin: the kernel walks the path again (docs/threat-model.md). */
+static int resolve_in_caller(pid_t tid, int dirfd, const char *path, bool empty_path, char *out,
+			     size_t size)
+{
+	char base[64], link[64];
+	if (empty_path && !path[0])
+		snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
+	else if (path[0] == '/')
+		snprintf(base, sizeof(base), "/proc/%d/root", (int)tid);
+	else if (dirfd != AT_FDCWD)
+		snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
+	else
+		snprintf(base, sizeof(base), "/proc/%d/cwd", (int)tid);
+	_cleanup_close_ int dir = open(base, O_PATH | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	_cleanup_close_ int file = -1;
+	if (empty_path && !path[0]) {
+		file = dup(dir);
+	} else {
+		struct open_how how = {
+			.flags = O_PATH | O_CLOEXEC,
+			.resolve = path[0] == '/' ? RESOLVE_IN_ROOT : 0,
+		};
+		file = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+	}
+	if (file < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", file);
+	ssize_t n = readlink(link, out, size - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
 }
 
 static json_object *argv_detail(const struct exec_args *a)
@@ -120,8 +161,24 @@ void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		return;
 	}
 
+	/* The rules also see the file this exec reaches: through a symlink or
+	 * another name, a dashed helper, or the dynamic loader. */
+	char real[PATH_MAX], ldso_real[PATH_MAX];
+	struct exec_identity id = {0};
+	int dirfd = at ? (int)req->data.args[0] : AT_FDCWD;
+	bool empty = at && (req->data.args[4] & AT_EMPTY_PATH);
+	if (resolve_in_caller(tid, dirfd, args.path, empty, real, sizeof(real)) == 0) {
+		id.real = real;
+		if (exec_is_dynamic_loader(real)) {
+			id.ldso_prog = exec_ldso_program_index(args.argv, args.argc);
+			if (id.ldso_prog &&
+			    resolve_in_caller(tid, AT_FDCWD, args.argv[id.ldso_prog], false,
+					      ldso_real, sizeof(ldso_real)) == 0)
+				id.ldso_real = ldso_real;
+		}
+	}
 	const struct exec_argv_rule *rule =
-		exec_argv_first_match(sup->sp, args.path, args.argv, args.argc);
+		exec_argv_match_identity(sup->sp, args.path, &id, args.argv, args.argc);
 	if (rule && rule->deny) {
 		char where[300], text[600];
 		ward_loc_format(rule->loc, where, sizeof(where));

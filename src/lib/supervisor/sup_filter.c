@@ -30,6 +30,13 @@
 #error "the supervisor filter knows x86_64 and aarch64"
 #endif
 
+/* The two 32-bit halves of a 64-bit syscall argument in seccomp_data. */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the supervisor filter reads arguments as little-endian halves"
+#endif
+#define SUP_ARG_LO(n) ((unsigned)offsetof(struct seccomp_data, args[n]))
+#define SUP_ARG_HI(n) ((unsigned)offsetof(struct seccomp_data, args[n]) + 4u)
+
 bool sup_can(enum sup_capability cap)
 {
 	switch (cap) {
@@ -154,32 +161,51 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 	}
 
 	/* arch check, x32 check, one compare per syscall, allow, notify,
-	 * refuse, deny */
-	size_t len = 5 + n + m + 4;
+	 * refuse, deny, then the sendto test (six). Indices are absolute;
+	 * classic BPF jumps forward only, so the sendto test carries its own
+	 * returns. */
+	size_t len = 4 + n + m + 4 + 6;
 	struct sock_filter *f = calloc(len, sizeof(*f));
 	if (!f)
 		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
-	size_t i = 0, k = n + m;
+	size_t k = n + m, i = 0;
+	const size_t at_allow = 4 + k, at_notify = at_allow + 1, at_refuse = at_allow + 2,
+		     at_deny = at_allow + 3, at_sendto = at_allow + 4;
+#define JUMP_TO(target, from) ((unsigned)((target) - (from)-1))
 	/* A foreign ABI reaches other syscall numbers: deny rather than guess.
 	 * ward's main filter kills those anyway; this keeps ours closed alone. */
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_AUDIT_ARCH, 1, 0);
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (unsigned)(k + 5), 0, 0);
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_AUDIT_ARCH, 0,
+					    JUMP_TO(at_deny, i));
+	i++;
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
-					      SUP_X32_BIT ? SUP_X32_BIT : 0, (unsigned)(k + 3), 0);
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+					    SUP_X32_BIT ? SUP_X32_BIT : 0, JUMP_TO(at_deny, i), 0);
+	i++;
 	for (size_t c = 0; c < k; c++) {
-		/* from compare c: allow is k - c ahead, notify one more, refuse two */
-		unsigned jt = (unsigned)(k - c + (c < n ? 0 : 1));
-		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[c],
-						      jt, 0);
+		size_t target = c >= n ? at_refuse : nrs[c] == SYS_sendto ? at_sendto : at_notify;
+		f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[c],
+						    JUMP_TO(target, i), 0);
+		i++;
 	}
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	/* sendto with no address (dest_addr, a register, is NULL) goes to the
+	 * connected peer, which connect checked: the kernel lets it through.
+	 * Any address at all, whatever addrlen says, is decided in user space. */
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SUP_ARG_LO(4));
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+	i++;
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SUP_ARG_HI(4));
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	i++;
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+#undef JUMP_TO
 	out->filter = f;
 	out->len = (unsigned short)i;
 	return 0;

@@ -14,6 +14,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "plan/plan.h"
 #include "supervisor/sup_internal.h"
 
 #define SUP_MAX_DEPTH 4096 /* ".." steps before giving up (and denying) */
@@ -40,18 +41,17 @@ int sup_fs_deny_add(struct supervisor *sup, const char *path, unsigned access, c
 	return r;
 }
 
-int sup_fs_rules_load(struct supervisor *sup, ward_error *err)
+/* Exactly the denials the plan placed on the supervisor. */
+int sup_fs_rules_load(struct supervisor *sup, const struct plan *plan, ward_error *err)
 {
-	VEC_FOREACH(&sup->policy->fs, f)
+	VEC_FOREACH(&plan->sup_fs_rules, f)
 	{
-		if (!f->deny)
-			continue;
 		char where[300], rule[PATH_MAX + 400];
 		ward_loc_format(f->loc, where, sizeof(where));
 		snprintf(rule, sizeof(rule), "fs deny %s (%s)", f->path, where);
 		int r = sup_fs_deny_add(sup, f->path, f->access, rule);
 		/* An absent path's denial is the Landlock hole's (plan.c). */
-		if (r == -ENOENT && (f->optional || f->absent))
+		if (r == -ENOENT && f->optional)
 			continue;
 		/* A denial that cannot be keyed now would be enforced by
 		 * nothing: stop the run rather than start it open. */

@@ -78,6 +78,7 @@ struct supervisor {
 	VEC(struct net_rule) net_runtime;    /* deny rules added at run time */
 
 	struct sup_callback_worker cb;
+	struct sup_net_pool *net_pool; /* workers for blocking on-behalf calls */
 };
 
 struct ward_sup_context {
@@ -116,6 +117,8 @@ void sup_fork_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* Handles ptrace stops and exits that are waiting; FREEZING keeps newborns. */
 void sup_tracer_poll(struct supervisor *sup, bool freezing);
 bool sup_tracer_busy(const struct supervisor *sup);
+/* On the supervisor thread, first: its short pauses keep their length. */
+void sup_tracer_thread_init(void);
 /* Stops every thread that can write CALLER's memory or file table. Returns 0,
  * or -errno with WHY filled: then nothing stays frozen. */
 int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, char *why,
@@ -129,10 +132,12 @@ void sup_tracer_detach_all(struct supervisor *sup);
 /* ---- deciders ---- */
 void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req);
 void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
+/* Lets the network workers go; one inside a call finishes it first. */
+void sup_net_stop(struct supervisor *sup);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */
 /* Adds the policy's fs deny rules (at start). */
-int sup_fs_rules_load(struct supervisor *sup, ward_error *err);
+int sup_fs_rules_load(struct supervisor *sup, const struct plan *plan, ward_error *err);
 /* Adds a denial of PATH's inode (followed through symlinks) for ACCESS. */
 int sup_fs_deny_add(struct supervisor *sup, const char *path, unsigned access, const char *rule);
 /* Whether the open file FD is denied for ACCESS (WARD_FS_*): 0 no, 1 yes

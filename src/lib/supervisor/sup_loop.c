@@ -108,6 +108,7 @@ static void *serve(void *arg)
 {
 	struct supervisor *sup = arg;
 	struct seccomp_notif req;
+	sup_tracer_thread_init();
 	for (;;) {
 		struct epoll_event evs[4];
 		int timeout = sup_tracer_busy(sup) ? 5 : -1;
@@ -226,7 +227,8 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 		r = ward_fail_errno(err, -errno, "supervisor: dup of the Landlock ruleset");
 		goto fail;
 	}
-	if (sup->fs_traps && plan && plan->sup_fs_deny && (r = sup_fs_rules_load(sup, err)) < 0)
+	if (sup->fs_traps && plan && plan->sup_fs_deny &&
+	    (r = sup_fs_rules_load(sup, plan, err)) < 0)
 		goto fail;
 	r = take_listener(sock_fd, child, err);
 	if (r < 0)
@@ -274,6 +276,7 @@ void sup_stop(struct supervisor *sup)
 		pthread_join(sup->thread, NULL);
 	}
 	sup_callback_stop(sup);
+	sup_net_stop(sup);
 	/* Closing the listener answers every pending notification with ENOSYS. */
 	sup_free(sup);
 }

@@ -36,22 +36,38 @@ struct net_msg {
 	uint64_t len_addr; /* sendmmsg: where msg_len goes in the child */
 };
 
-/* One on-behalf call, run on its own thread: a blocking connect or send must
- * not stall the other notifications. It owns every fd and buffer it holds. */
+/* One on-behalf call. It runs on the supervisor thread when it cannot block
+ * (a non-blocking socket or call, a datagram connect), else on a worker of
+ * the pool: a blocking connect or send must not stall the other
+ * notifications. It owns every fd and buffer it holds. */
 struct net_job {
-	int listener, sock, mem;
+	struct net_job *next;
+	int sock, mem;
 	uint64_t id;
 	int nr, flags;
 	size_t nmsgs;
 	struct net_msg msgs[SUP_NET_MAX_MSGS];
 };
 
+/* Workers live as long as the supervisor and wait for jobs; one is added
+ * only when none is idle, so a hung connect never starves the others and
+ * steady traffic starts no thread. The pool outlives sup_stop while a
+ * worker is still inside a call: the last one out frees it. */
+struct sup_net_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct net_job *head, *tail;
+	unsigned idle, refs;
+	bool quit;
+	int listener; /* our own dup: answers after sup_stop go nowhere harmful */
+};
+
+#define SUP_NET_IDLE_MAX 4 /* idle workers kept; more exit after their job */
+
 static void net_job_free(struct net_job *job)
 {
 	for (size_t i = 0; i < job->nmsgs; i++)
 		free(job->msgs[i].data);
-	if (job->listener >= 0)
-		close(job->listener);
 	if (job->sock >= 0)
 		close(job->sock);
 	if (job->mem >= 0)
@@ -59,49 +75,175 @@ static void net_job_free(struct net_job *job)
 	free(job);
 }
 
-static void job_reply(struct net_job *job, long result)
+static void job_reply(int listener, struct net_job *job, long result)
 {
 	struct seccomp_notif_resp resp = {.id = job->id};
 	if (result < 0)
 		resp.error = (int)result;
 	else
 		resp.val = result;
-	ioctl(job->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-static void *run_job(void *arg)
+/* Performs the call with EXTRA_FLAGS added to each send; the result as the
+ * syscall would return it (-errno on failure). */
+static long job_perform(struct net_job *job, int extra_flags)
 {
-	struct net_job *job = arg;
 	long result = 0;
 	if (job->nr == SYS_connect) {
 		struct net_msg *m = &job->msgs[0];
-		result = connect(job->sock, (struct sockaddr *)&m->addr, m->addrlen) < 0 ? -errno
-											 : 0;
-	} else {
-		size_t sent = 0;
-		for (; sent < job->nmsgs; sent++) {
-			struct net_msg *m = &job->msgs[sent];
-			ssize_t r =
-				sendto(job->sock, m->data, m->len, job->flags,
-				       m->addrlen ? (struct sockaddr *)&m->addr : NULL, m->addrlen);
-			if (r < 0) {
-				if (job->nr != SYS_sendmmsg || sent == 0)
-					result = -errno;
-				break;
-			}
-			if (job->nr != SYS_sendmmsg) {
-				result = r;
-				break;
-			}
-			unsigned int len = (unsigned int)r;
-			sup_mem_write(job->mem, m->len_addr, &len, sizeof(len));
-		}
-		if (job->nr == SYS_sendmmsg && result == 0)
-			result = (long)sent;
+		return connect(job->sock, (struct sockaddr *)&m->addr, m->addrlen) < 0 ? -errno : 0;
 	}
-	job_reply(job, result);
-	net_job_free(job);
+	size_t sent = 0;
+	for (; sent < job->nmsgs; sent++) {
+		struct net_msg *m = &job->msgs[sent];
+		ssize_t r = sendto(job->sock, m->data, m->len, job->flags | extra_flags,
+				   m->addrlen ? (struct sockaddr *)&m->addr : NULL, m->addrlen);
+		if (r < 0) {
+			if (job->nr != SYS_sendmmsg || sent == 0)
+				result = -errno;
+			break;
+		}
+		if (job->nr != SYS_sendmmsg)
+			return r;
+		unsigned int len = (unsigned int)r;
+		sup_mem_write(job->mem, m->len_addr, &len, sizeof(len));
+	}
+	if (job->nr == SYS_sendmmsg && result == 0)
+		result = (long)sent;
+	return result;
+}
+
+static void pool_unref(struct sup_net_pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	bool last = --pool->refs == 0;
+	pthread_mutex_unlock(&pool->lock);
+	if (!last)
+		return;
+	while (pool->head) {
+		struct net_job *job = pool->head;
+		pool->head = job->next;
+		job_reply(pool->listener, job, -EAGAIN);
+		net_job_free(job);
+	}
+	close(pool->listener);
+	pthread_cond_destroy(&pool->cond);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
+}
+
+static void *pool_worker(void *arg)
+{
+	struct sup_net_pool *pool = arg;
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		while (!pool->head && !pool->quit)
+			pthread_cond_wait(&pool->cond, &pool->lock);
+		if (!pool->head)
+			break;
+		struct net_job *job = pool->head;
+		pool->head = job->next;
+		if (!pool->head)
+			pool->tail = NULL;
+		pool->idle--;
+		pthread_mutex_unlock(&pool->lock);
+		job_reply(pool->listener, job, job_perform(job, 0));
+		net_job_free(job);
+		pthread_mutex_lock(&pool->lock);
+		if (pool->idle >= SUP_NET_IDLE_MAX)
+			break;
+		pool->idle++;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	pool_unref(pool);
 	return NULL;
+}
+
+/* Queues JOB for a worker, starting one when none is idle. */
+static int pool_submit(struct supervisor *sup, struct net_job *job)
+{
+	struct sup_net_pool *pool = sup->net_pool;
+	if (!pool) {
+		pool = calloc(1, sizeof(*pool));
+		if (!pool)
+			return -ENOMEM;
+		pool->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
+		if (pool->listener < 0) {
+			free(pool);
+			return -errno;
+		}
+		pthread_mutex_init(&pool->lock, NULL);
+		pthread_cond_init(&pool->cond, NULL);
+		pool->refs = 1; /* the supervisor's */
+		sup->net_pool = pool;
+	}
+	pthread_mutex_lock(&pool->lock);
+	if (!pool->idle) {
+		pthread_t thread;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		int r = pthread_create(&thread, &attr, pool_worker, pool);
+		pthread_attr_destroy(&attr);
+		if (r != 0) {
+			pthread_mutex_unlock(&pool->lock);
+			return -r;
+		}
+		pool->refs++;
+		pool->idle++;
+	}
+	job->next = NULL;
+	if (pool->tail)
+		pool->tail->next = job;
+	else
+		pool->head = job;
+	pool->tail = job;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	return 0;
+}
+
+void sup_net_stop(struct supervisor *sup)
+{
+	struct sup_net_pool *pool = sup->net_pool;
+	if (!pool)
+		return;
+	sup->net_pool = NULL;
+	pthread_mutex_lock(&pool->lock);
+	pool->quit = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	pool_unref(pool);
+}
+
+/* Runs JOB now when it cannot block, else hands it to the pool. A blocking
+ * datagram send is tried once without waiting: it is all or nothing, so
+ * EAGAIN means nothing was sent and the pool may wait for room. A stream
+ * send is never tried so: a short count would reach a caller that blocked
+ * for the whole. */
+static void net_job_run(struct supervisor *sup, struct net_job *job, enum net_proto proto)
+{
+	int fl = fcntl(job->sock, F_GETFL);
+	bool nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) || (job->flags & MSG_DONTWAIT);
+	long result;
+	if (nonblocking || (job->nr == SYS_connect && proto == NET_PROTO_UDP)) {
+		result = job_perform(job, 0);
+	} else if (proto == NET_PROTO_UDP && job->nr != SYS_connect) {
+		result = job_perform(job, MSG_DONTWAIT);
+		if (result == -EAGAIN && job->nr != SYS_sendmmsg)
+			goto pool;
+	} else {
+		goto pool;
+	}
+	job_reply(sup->listener, job, result);
+	net_job_free(job);
+	return;
+pool:
+	if (pool_submit(sup, job) < 0) {
+		sup_reply_errno(sup, job->id, EAGAIN);
+		net_job_free(job);
+	}
 }
 
 static enum net_proto sock_proto(int sock)
@@ -357,7 +499,7 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_reply_errno(sup, req->id, ENOMEM);
 		return;
 	}
-	job->listener = job->sock = job->mem = -1;
+	job->sock = job->mem = -1;
 	job->id = req->id;
 	job->nr = req->data.nr;
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
@@ -413,14 +555,5 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 			return;
 		}
 	}
-	job->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
-	pthread_t thread;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (job->listener < 0 || pthread_create(&thread, &attr, run_job, job) != 0) {
-		sup_reply_errno(sup, req->id, EAGAIN);
-		net_job_free(job);
-	}
-	pthread_attr_destroy(&attr);
+	net_job_run(sup, job, proto);
 }

@@ -1,6 +1,8 @@
 /* sup_net_match.c — pure matching of a destination against network rules:
  * sockaddr normalization (IPv4-mapped IPv6 becomes IPv4, so IPv4 rules
- * cannot be bypassed through a dual-stack socket), CIDR and port ranges.
+ * cannot be bypassed through a dual-stack socket; 0.0.0.0 and :: become
+ * 127.0.0.1 and ::1, the local host a connect to them reaches), CIDR and
+ * port ranges.
  * No kernel access; unit-tested directly.
  */
 #include <arpa/inet.h>
@@ -10,6 +12,22 @@
 #include <sys/socket.h>
 
 #include "supervisor/sup_internal.h"
+
+/* 0.0.0.0 and :: as a destination reach the local host: they are matched
+ * as the loopback address, as the BPF layers do (ward_net.bpf.h). */
+static void normalize_unspecified(struct sup_sockaddr *a)
+{
+	static const uint8_t zero[16];
+	size_t len = a->family == AF_INET ? 4 : 16;
+	if (memcmp(a->addr, zero, len) != 0)
+		return;
+	if (a->family == AF_INET) {
+		a->addr[0] = 127;
+		a->addr[3] = 1;
+	} else {
+		a->addr[15] = 1;
+	}
+}
 
 int sup_sockaddr_parse(const void *sa, size_t len, struct sup_sockaddr *out)
 {
@@ -26,6 +44,7 @@ int sup_sockaddr_parse(const void *sa, size_t len, struct sup_sockaddr *out)
 		out->family = AF_INET;
 		memcpy(out->addr, &in.sin_addr, 4);
 		out->port = ntohs(in.sin_port);
+		normalize_unspecified(out);
 		return 0;
 	}
 	if (family == AF_INET6) {
@@ -41,6 +60,7 @@ int sup_sockaddr_parse(const void *sa, size_t len, struct sup_sockaddr *out)
 			out->family = AF_INET6;
 			memcpy(out->addr, &in6.sin6_addr, 16);
 		}
+		normalize_unspecified(out);
 		return 0;
 	}
 	return -EAFNOSUPPORT;

@@ -142,6 +142,86 @@ const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, 
 	return NULL;
 }
 
+bool exec_is_dynamic_loader(const char *name)
+{
+	const char *base = base_name(name);
+	return fnmatch("ld-linux*.so*", base, 0) == 0 || fnmatch("ld-*.so*", base, 0) == 0 ||
+	       strcmp(base, "ld.so") == 0;
+}
+
+size_t exec_ldso_program_index(char *const *argv, size_t argc)
+{
+	/* glibc's ld.so options; those that take a value take the next word. */
+	static const char *const with_value[] = {
+		"--library-path",	  "--inhibit-rpath",	"--audit", "--preload", "--argv0",
+		"--glibc-hwcaps-prepend", "--glibc-hwcaps-mask"};
+	for (size_t i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			return i;
+		if (!strcmp(argv[i], "--"))
+			return i + 1 < argc ? i + 1 : 0;
+		for (size_t k = 0; k < ARRAY_SIZE(with_value); k++)
+			if (!strcmp(argv[i], with_value[k]) && !strchr(argv[i], '=')) {
+				i++;
+				break;
+			}
+	}
+	return 0;
+}
+
+/* Keeps the first deny any spelling matches, else the first match. */
+static void consider(const struct exec_argv_rule **best, const struct exec_argv_rule *r)
+{
+	if (!r || (*best && (*best)->deny))
+		return;
+	if (!*best || r->deny)
+		*best = r;
+}
+
+/* "git-push" executed as the file git: the words "git push". */
+static void consider_dashed(const struct sup_policy *sp, const struct exec_argv_rule **best,
+			    const char *real, const char *name, char *const *argv, size_t argc)
+{
+	const char *prog = base_name(real), *given = base_name(name);
+	size_t len = strlen(prog);
+	if (strncmp(given, prog, len) != 0 || given[len] != '-' || !given[len + 1] || argc > 4096)
+		return;
+	char **words = calloc(argc + 1, sizeof(char *));
+	if (!words)
+		return;
+	words[0] = (char *)prog;
+	words[1] = (char *)given + len + 1;
+	for (size_t i = 1; i < argc; i++)
+		words[i + 1] = argv[i];
+	consider(best, exec_argv_first_match(sp, real, words, argc + 1));
+	free(words);
+}
+
+const struct exec_argv_rule *exec_argv_match_identity(const struct sup_policy *sp, const char *path,
+						      const struct exec_identity *id,
+						      char *const *argv, size_t argc)
+{
+	const struct exec_argv_rule *best = NULL;
+	consider(&best, exec_argv_first_match(sp, path, argv, argc));
+	if (!id || !id->real)
+		return best;
+	consider(&best, exec_argv_first_match(sp, id->real, argv, argc));
+	if (argc) {
+		consider_dashed(sp, &best, id->real, argv[0], argv, argc);
+		if (path)
+			consider_dashed(sp, &best, id->real, path, argv, argc);
+	}
+	if (id->ldso_prog && id->ldso_prog < argc) {
+		char *const *prog_argv = argv + id->ldso_prog;
+		size_t prog_argc = argc - id->ldso_prog;
+		const char *prog = id->ldso_real ? id->ldso_real : prog_argv[0];
+		consider(&best, exec_argv_first_match(sp, prog_argv[0], prog_argv, prog_argc));
+		consider(&best, exec_argv_first_match(sp, prog, prog_argv, prog_argc));
+		consider_dashed(sp, &best, prog, prog_argv[0], prog_argv, prog_argc);
+	}
+	return best;
+}
+
 int ward_policy_set_callback(ward_policy *policy, ward_sup_callback_fn fn, void *userdata)
 {
 	struct sup_policy *sp = sup_policy_get(policy);

@@ -9,7 +9,7 @@ static int add_argv(ward_policy *policy, const char *words, bool deny, ward_erro
 {
 	if (!policy || !words)
 		return ward_fail(err, -EINVAL, "api: no policy or no argv rule given");
-	struct ward_loc loc = { .file = policy->api_origin ? policy->api_origin : "api" };
+	struct ward_loc loc = {.file = policy->api_origin ? policy->api_origin : "api"};
 	return policy_add_exec_argv(policy, words, deny, loc, err);
 }
 

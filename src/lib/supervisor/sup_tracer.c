@@ -5,12 +5,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <linux/kcmp.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,10 +35,33 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Only where a stop cannot be certain to come (a thread we interrupted may
+ * sit in an uninterruptible sleep): the supervisor thread runs with a timer
+ * slack of 1 µs (sup_tracer_thread_init), so this is a 5 µs pause, not the
+ * default slack's 55. */
 static void pause_briefly(void)
 {
-	struct timespec ts = {0, 20000};
+	struct timespec ts = {0, 5000};
 	nanosleep(&ts, NULL);
+}
+
+void sup_tracer_thread_init(void)
+{
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
+
+/* Blocks until a tracee of this thread has a stop or an exit to report,
+ * without consuming it (sup_tracer_poll does that). Only for waits whose
+ * stop is certain to come: a tracee with a PTRACE_INTERRUPT pending that is
+ * not asleep uninterruptibly stops or dies. A report sup_tracer_poll leaves
+ * (the exit of the sandbox root, which only its parent reaps) returns at
+ * once: the caller's loop then runs as a poll bounded by its deadline. */
+static void await_tracee_report(void)
+{
+	siginfo_t si;
+	while (waitid(P_ALL, 0, &si, WSTOPPED | WEXITED | WNOWAIT | __WALL | __WNOTHREAD) < 0 &&
+	       errno == EINTR) {
+	}
 }
 
 static struct sup_tracee *tracee_find(struct supervisor *sup, pid_t tid)
@@ -261,28 +284,22 @@ void sup_fork_notified(struct supervisor *sup, const struct seccomp_notif *req)
 	 * fork event names the child, whatever the kernel read. */
 	if (sup_reply_continue(sup, req->id) < 0)
 		return;
-	/* Wait a little for the fork event so the parent does not sit in its
-	 * event stop until the next poll. A failed clone has no event. */
+	/* Wait a little for the fork event and the newborn's first stop, so
+	 * neither sits stopped until the next poll. A failed clone has no
+	 * event: no stop is certain, so this polls (briefly; see pause_briefly). */
 	uint64_t deadline = now_us() + SUP_FORK_EVENT_WAIT_MS * 1000u;
-	while (now_us() < deadline) {
+	for (;;) {
 		sup_tracer_poll(sup, false);
 		struct sup_tracee *t = tracee_find(sup, tid);
-		if (!t || t->role != TRACEE_FORKWATCH)
-			break;
 		bool newborn = false;
 		VEC_FOREACH(&sup->tracees, n)
 		newborn |= n->role == TRACEE_NEWBORN;
-		if (!newborn && t->stopped)
+		if ((!t || t->role != TRACEE_FORKWATCH) && !newborn)
+			break;
+		if (now_us() >= deadline)
 			break;
 		pause_briefly();
 	}
-}
-
-static bool shares_with(pid_t caller, pid_t other)
-{
-	if (syscall(SYS_kcmp, caller, other, KCMP_VM, 0, 0) == 0)
-		return true;
-	return syscall(SYS_kcmp, caller, other, KCMP_FILES, 0, 0) == 0;
 }
 
 /* A vfork parent sleeps (killable, not interruptible) until its child execs
@@ -392,31 +409,34 @@ int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, 
 			sup->procs.items[i] = sup->procs.items[--sup->procs.len];
 			continue;
 		}
-		/* The keeper runs only ward's code and must keep reaping and
-		 * forwarding signals: it is never stopped. */
-		if (p != caller_tgid && p != sup->keeper && shares_with(caller, p))
+		/* Every process, not only those sharing the mm or fd table: a
+		 * MAP_SHARED mapping (or a shared file's pages) lets a separate
+		 * process rewrite what is inspected between the supervisor's
+		 * read and the kernel's (issue 9: won in ~20 attempts). The
+		 * keeper runs only ward's code and must keep reaping and
+		 * forwarding signals: it is never stopped (plan.keeper). */
+		if (p != caller_tgid && p != sup->keeper)
 			r = freeze_process(sup, p, caller);
 		i++;
 	}
 	if (r < 0) {
-		snprintf(why, why_size, "cannot seize a thread sharing the caller's memory: %s",
-			 strerror(-r));
+		snprintf(why, why_size, "cannot seize a thread of the sandbox: %s", strerror(-r));
 		sup_release(sup, frozen);
 		return r;
 	}
 
-	uint64_t start = now_us(), deadline = start + SUP_FREEZE_WAIT_MS * 1000u;
+	uint64_t deadline = now_us() + SUP_FREEZE_WAIT_MS * 1000u;
 	for (;;) {
 		sup_tracer_poll(sup, true);
 		pid_t running = 0;
-		/* After a millisecond, a thread still running may be a vfork
-		 * parent (usually the caller's): do not wait the deadline out. */
-		bool look = now_us() - start > 1000;
+		/* A thread that has not stopped at once may be a vfork parent
+		 * (posix_spawn's, usually the caller's): asleep in the kernel
+		 * until the caller execs, it is as good as stopped. */
 		VEC_FOREACH(&sup->tracees, t)
 		{
 			if (t->role != TRACEE_FROZEN || t->stopped)
 				continue;
-			if (look && blocked_in_vfork(t->tid))
+			if (blocked_in_vfork(t->tid))
 				t->role = TRACEE_FROZEN_BLOCKED;
 			else
 				running = t->tid;
@@ -437,8 +457,8 @@ int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, 
 			t->role = TRACEE_FROZEN_BLOCKED;
 			continue;
 		}
-		snprintf(why, why_size,
-			 "thread %d sharing the caller's memory could not be stopped", (int)t->tid);
+		snprintf(why, why_size, "thread %d of the sandbox could not be stopped",
+			 (int)t->tid);
 		sup_release(sup, frozen);
 		return -EBUSY;
 	}
@@ -486,6 +506,13 @@ int sup_continue_frozen(struct supervisor *sup, uint64_t id, struct sup_frozen *
 		sup_release(sup, frozen);
 		return -ENOENT;
 	}
+	/* With no writer held stopped by us (a vfork parent sleeps on its own),
+	 * nothing we hold can keep the syscall from ending: block until the
+	 * caller's stop. With writers stopped, the syscall could wait on one
+	 * of them (a FUSE server in the sandbox): poll, bounded. */
+	bool writers_stopped = false;
+	VEC_FOREACH(&sup->tracees, w)
+	writers_stopped |= w->role == TRACEE_FROZEN;
 	uint64_t deadline = now_us() + SUP_COMPLETE_WAIT_MS * 1000u;
 	for (;;) {
 		sup_tracer_poll(sup, true);
@@ -494,7 +521,12 @@ int sup_continue_frozen(struct supervisor *sup, uint64_t id, struct sup_frozen *
 		pending |= c->role == TRACEE_CALLER && !c->stopped;
 		if (!pending)
 			break;
-		if (now_us() >= deadline) {
+		/* With no writer stopped, the deadline only bounds a wait that
+		 * keeps waking for reports the poll leaves (see
+		 * await_tracee_report): the caller is released as usual. */
+		if (!writers_stopped && now_us() >= deadline)
+			break;
+		if (writers_stopped && now_us() >= deadline) {
 			/* Releasing now could let a writer change memory the
 			 * kernel has yet to read: kill instead. */
 			kill_frozen(sup, caller);
@@ -503,7 +535,10 @@ int sup_continue_frozen(struct supervisor *sup, uint64_t id, struct sup_frozen *
 				 0, NULL);
 			break;
 		}
-		pause_briefly();
+		if (writers_stopped)
+			pause_briefly();
+		else
+			await_tracee_report();
 	}
 	sup_release(sup, frozen);
 	return 0;

@@ -14,6 +14,7 @@
 #include "layers/seccomp.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
+#include "policy/sup_rules.h"
 
 /* Which classes are implemented and tested: the planner assigns rules to the
  * supervisor only when true. Never claims a class that is not TOCTOU-safe. */
@@ -68,46 +69,9 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
 void sup_stop(struct supervisor *sup);
 
-/* ---- policy data owned by the supervisor (struct ward_policy.supervisor) ---- */
-
-/* An exec argv rule: PATTERNS[i] is an fnmatch glob for argv[i]; the rule
- * matches an argv with at least NPATTERNS arguments whose first NPATTERNS
- * match. PATTERNS[0] is matched against argv[0], its basename and the
- * basename of the executed path. First matching rule wins; no match: allow. */
-struct exec_argv_rule {
-	char **patterns;
-	size_t npatterns;
-	bool deny;
-	char *text; /* the rule as written, for events */
-	struct ward_loc loc;
-};
-
-struct sup_policy {
-	VEC(struct exec_argv_rule) exec_argv;
-	ward_sup_callback_fn callback;
-	ward_sup_verdict_fn verdict_fn; /* callback is sup_verdict_adapter when set */
-	void *callback_userdata;
-	unsigned callback_categories; /* WARD_SUP_* the callback is asked about */
-	unsigned callback_timeout_ms; /* 0: the default, 5000 */
-};
-
-/* The ward_sup_callback_fn that asks sup_policy.verdict_fn. */
+/* The ward_sup_callback_fn that asks sup_policy.verdict_fn. (The rule
+ * data itself, struct sup_policy, is in policy/sup_rules.h.) */
 struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
 					void *userdata);
-
-/* Adds an argv rule from a shell-like word list ("git push --force*", words
- * split on blanks, no quoting) or from an array. */
-int policy_add_exec_argv(struct ward_policy *policy, const char *words, bool deny,
-			 struct ward_loc loc, ward_error *err);
-int policy_add_exec_argv_array(struct ward_policy *policy, const char *const *patterns,
-			       size_t npatterns, bool deny, struct ward_loc loc, ward_error *err);
-/* The policy's supervisor data, created on first use; NULL on ENOMEM. */
-struct sup_policy *sup_policy_get(struct ward_policy *policy);
-/* Frees policy->supervisor; ward_policy_free() calls it. */
-void sup_policy_free(struct sup_policy *sp);
-
-/* Pure: the first rule of RULES matching ARGV (and the exec'd PATH), or NULL. */
-const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, const char *path,
-						   char *const *argv, size_t argc);
 
 #endif

@@ -1,0 +1,979 @@
+/* prove_probes.c — the attack programs of `ward prove`, run inside a sandbox
+ * as `ward __probe NAME attack|control DIR PORT_DENIED PORT_ALLOWED PID`.
+ * Each tries one escape (attack) or the same operation on something the
+ * policy allows (control) and exits with 0 or the errno it met (prove.h).
+ * Probes never decide whether they passed: the runner does, from outside.
+ * They must never harm the host if an attack succeeds: every target is the
+ * runner's own scratch directory, listener or helper process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/keyctl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/openat2.h>
+#include <linux/perf_event.h>
+#include <linux/vm_sockets.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "prove.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN 0x20000000
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x10U
+#endif
+
+struct probe_args {
+	bool attack;
+	bool own;	 /* exec-memfd: copy a granted program, not the denied one */
+	const char *dir; /* the runner's scratch directory, outside every grant */
+	int port_denied, port_allowed;
+	pid_t outside;	 /* a process of the runner's, outside the sandbox */
+	const char *tmp; /* the sandbox's private TMPDIR */
+	char path[4096];
+};
+
+/* The exit status for a call's result. */
+static int result(long r)
+{
+	if (r >= 0)
+		return 0;
+	return errno > 0 && errno < PROBE_SETUP ? errno : PROBE_SETUP;
+}
+
+static const char *at(struct probe_args *a, const char *base, const char *name)
+{
+	snprintf(a->path, sizeof(a->path), "%s/%s", base, name);
+	return a->path;
+}
+
+static int make_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int r = write(fd, "x\n", 2) == 2 ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* Opens the target for reading: the outside secret, or a file in TMPDIR. */
+static const char *read_target(struct probe_args *a)
+{
+	static char path[4096];
+	if (a->attack) {
+		snprintf(path, sizeof(path), "%s/secret", a->dir);
+	} else {
+		snprintf(path, sizeof(path), "%s/own", a->tmp);
+		if (make_file(path) < 0)
+			return NULL;
+	}
+	return path;
+}
+
+/* ---- fs ---- */
+static int fs_symlink(struct probe_args *a)
+{
+	const char *target = read_target(a);
+	if (!target)
+		return PROBE_SETUP;
+	const char *link = at(a, a->tmp, "link");
+	unlink(link);
+	if (symlink(target, link) < 0)
+		return PROBE_SETUP;
+	return result(open(link, O_RDONLY | O_CLOEXEC));
+}
+
+static int fs_dotdot(struct probe_args *a)
+{
+	const char *target = read_target(a);
+	if (!target)
+		return PROBE_SETUP;
+	if (mkdir(at(a, a->tmp, "sub"), 0755) < 0 && errno != EEXIST)
+		return PROBE_SETUP;
+	char path[8192];
+	/* Up from the private directory to the root, then down to the target. */
+	snprintf(path, sizeof(path), "%s/sub/../../../../../../../../..%s", a->tmp, target);
+	return result(open(path, O_RDONLY | O_CLOEXEC));
+}
+
+static int fs_rename(struct probe_args *a)
+{
+	const char *from = at(a, a->tmp, "moved");
+	if (make_file(from) < 0)
+		return PROBE_SETUP;
+	char to[4096];
+	snprintf(to, sizeof(to), "%s/moved-%d", a->attack ? a->dir : a->tmp, (int)getpid());
+	return result(rename(from, to));
+}
+
+static int fs_opath_reopen(struct probe_args *a)
+{
+	const char *target = read_target(a);
+	if (!target)
+		return PROBE_SETUP;
+	int fd = open(target, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return result(fd);
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return result(open(proc, O_RDONLY | O_CLOEXEC));
+}
+
+static int fs_openat2(struct probe_args *a)
+{
+	const char *target = read_target(a);
+	if (!target)
+		return PROBE_SETUP;
+	/* An alias through a directory fd and RESOLVE_* flags. */
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return PROBE_SETUP;
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
+	long r = syscall(SYS_openat2, root, target + 1, &how, sizeof(how));
+	/* The filter may refuse openat2 itself (ENOSYS: libc falls back to
+	 * openat); the control then shows the fallback works. */
+	if (r < 0 && errno == ENOSYS && !a->attack)
+		r = openat(root, target + 1, O_RDONLY | O_CLOEXEC);
+	return result(r);
+}
+
+static int fs_hardlink_new(struct probe_args *a)
+{
+	const char *target = read_target(a);
+	if (!target)
+		return PROBE_SETUP;
+	char name[4096];
+	snprintf(name, sizeof(name), "%s/hl-%d", a->tmp, (int)getpid());
+	return result(link(target, name));
+}
+
+/* --fs-deny DIR/l/deny under -w DIR/l: DIR/l/alias is a hard link (made before the
+ * run) to a file beneath the denied directory. */
+static int fs_deny_hardlink(struct probe_args *a)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/l/%s", a->dir, a->attack ? "alias" : "public");
+	return result(open(path, O_RDONLY | O_CLOEXEC));
+}
+
+/* The same policy: the denied directory stays denied, and the rest of the
+ * grant stays fully usable (creating a file beside it). */
+static int fs_deny_usable(struct probe_args *a)
+{
+	char path[4096];
+	if (a->attack) {
+		snprintf(path, sizeof(path), "%s/w/deny/secret", a->dir);
+		return result(open(path, O_RDONLY | O_CLOEXEC));
+	}
+	snprintf(path, sizeof(path), "%s/w/new-%d", a->dir, (int)getpid());
+	int r = make_file(path);
+	if (r == 0)
+		unlink(path);
+	return result(r);
+}
+
+/* ---- unix sockets ---- */
+static int unix_connect(const char *path, bool abstract)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return PROBE_SETUP;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t len = strlen(path);
+	if (len + 2 > sizeof(sun.sun_path))
+		return PROBE_SETUP;
+	memcpy(sun.sun_path + (abstract ? 1 : 0), path, len);
+	socklen_t sl =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (abstract ? 1 : 0));
+	return result(connect(s, (struct sockaddr *)&sun, sl));
+}
+
+/* A listener the probe makes itself, inside the sandbox: the control. */
+static int unix_own_listener(struct probe_args *a, const char *name, bool abstract)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t len = strlen(name);
+	memcpy(sun.sun_path + (abstract ? 1 : 0), name, len);
+	socklen_t sl =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (abstract ? 1 : 0));
+	if (!abstract)
+		unlink(name);
+	if (bind(s, (struct sockaddr *)&sun, sl) < 0 || listen(s, 4) < 0)
+		return -1;
+	(void)a;
+	return s;
+}
+
+static int unix_pathname(struct probe_args *a)
+{
+	if (a->attack)
+		return unix_connect(at(a, a->dir, "sock"), false);
+	char own[4096];
+	snprintf(own, sizeof(own), "%s/own.sock", a->tmp);
+	if (unix_own_listener(a, own, false) < 0)
+		return PROBE_SETUP;
+	return unix_connect(own, false);
+}
+
+static int unix_abstract(struct probe_args *a)
+{
+	char name[64];
+	if (a->attack) {
+		snprintf(name, sizeof(name), "ward-prove-%d", (int)a->outside);
+		return unix_connect(name, true);
+	}
+	snprintf(name, sizeof(name), "ward-prove-own-%d", (int)getpid());
+	if (unix_own_listener(a, name, true) < 0)
+		return PROBE_SETUP;
+	return unix_connect(name, true);
+}
+
+/* ---- metadata ---- */
+static const char *meta_target(struct probe_args *a)
+{
+	static char path[4096];
+	if (a->attack) {
+		snprintf(path, sizeof(path), "%s/meta", a->dir);
+		return path;
+	}
+	snprintf(path, sizeof(path), "%s/meta-own", a->tmp);
+	return make_file(path) < 0 ? NULL : path;
+}
+
+static int meta_chmod(struct probe_args *a)
+{
+	const char *t = meta_target(a);
+	return t ? result(chmod(t, 0640)) : PROBE_SETUP;
+}
+
+static int meta_chown(struct probe_args *a)
+{
+	const char *t = meta_target(a);
+	return t ? result(chown(t, getuid(), getgid())) : PROBE_SETUP;
+}
+
+static int meta_setxattr(struct probe_args *a)
+{
+	const char *t = meta_target(a);
+	if (!t)
+		return PROBE_SETUP;
+	int r = setxattr(t, "user.ward-prove", "1", 1, 0);
+	/* A file system without user xattrs cannot be attacked this way. */
+	if (r < 0 && errno == EOPNOTSUPP)
+		return PROBE_UNSUPPORTED;
+	return result(r);
+}
+
+static int meta_utimes(struct probe_args *a)
+{
+	const char *t = meta_target(a);
+	struct timespec ts[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
+	return t ? result(utimensat(AT_FDCWD, t, ts, 0)) : PROBE_SETUP;
+}
+
+/* ---- exec ---- */
+static const char *exec_target(struct probe_args *a)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/bin/%s", a->dir, a->attack ? "denied" : "ok");
+	return path;
+}
+
+/* Runs ARGV (with PATH or through FD) in a child; 0 when it exited 0. */
+static int run_child(const char *path, char *const argv[], int fd)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return PROBE_SETUP;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		/* The sandbox's environment (a test build's ASAN_OPTIONS). */
+		if (fd >= 0)
+			syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+		else
+			execve(path, argv, environ);
+		_exit(errno > 0 && errno < PROBE_SETUP ? errno : PROBE_SETUP);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) < 0)
+		return PROBE_SETUP;
+	if (WIFSIGNALED(status))
+		return EPERM; /* killed: it did not run */
+	return WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status);
+}
+
+static int exec_deny(struct probe_args *a)
+{
+	const char *t = exec_target(a);
+	char *argv[] = {(char *)t, "version", NULL};
+	return run_child(t, argv, -1);
+}
+
+static const char *ld_so(void)
+{
+	static const char *const candidates[] = {"/lib64/ld-linux-x86-64.so.2",
+						 "/lib/ld-linux-aarch64.so.1",
+						 "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"};
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (access(candidates[i], X_OK) == 0)
+			return candidates[i];
+	return NULL;
+}
+
+static int exec_ldso(struct probe_args *a)
+{
+	const char *ld = ld_so();
+	if (!ld)
+		return PROBE_UNSUPPORTED; /* a static system: no loader to run it */
+	char *argv[] = {(char *)ld, (char *)exec_target(a), "version", NULL};
+	int r = run_child(ld, argv, -1);
+	/* ld.so exits 127 when it cannot open or map the program. */
+	return r == 127 ? EACCES : r;
+}
+
+static int exec_fexecve(struct probe_args *a)
+{
+	int fd = open(exec_target(a), O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return result(fd);
+	char *argv[] = {"prog", "version", NULL};
+	return run_child(NULL, argv, fd);
+}
+
+/* The bytes of a program copied into a memfd and executed from it; the
+ * control runs the program allowed beside it. */
+static int exec_memfd(struct probe_args *a)
+{
+	/* The targets are copies of ward, the own case ward itself: each
+	 * runs `version` and exits 0. */
+	const char *prog = a->own ? "/proc/self/exe" : exec_target(a);
+	char *argv[] = {"prog", "version", NULL};
+	if (!a->attack)
+		return run_child(prog, argv, -1);
+	int in = open(prog, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return result(in);
+	int mfd = (int)syscall(SYS_memfd_create, "prove", MFD_CLOEXEC);
+	if (mfd < 0)
+		return result(mfd);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(mfd, buf, (size_t)n) != n)
+			return PROBE_SETUP;
+	return run_child(NULL, argv, mfd);
+}
+
+/* No exec outside exec grants: a granted program's bytes in a memfd (which
+ * no exec grant covers) must not run either. */
+static int exec_memfd_own(struct probe_args *a)
+{
+	a->own = true;
+	return exec_memfd(a);
+}
+
+static int exec_mmap(struct probe_args *a)
+{
+	int fd = open(exec_target(a), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return result(fd);
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	return p == MAP_FAILED ? result(-1) : 0;
+}
+
+/* ---- net ---- */
+static int inet_connect(int family, int type, int proto, const char *addr, int port, int flags)
+{
+	int s = socket(family, type | SOCK_CLOEXEC, proto);
+	if (s < 0 && errno == EAFNOSUPPORT && family == AF_INET6)
+		return PROBE_UNSUPPORTED; /* a host without IPv6 */
+	if (s < 0)
+		return result(s);
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, addr, &in->sin_addr) != 1)
+			return PROBE_SETUP;
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
+			return PROBE_SETUP;
+		len = sizeof(*in6);
+	}
+	long r;
+	if (flags & MSG_FASTOPEN)
+		r = sendto(s, "x", 1, MSG_FASTOPEN | MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
+	else if (type == SOCK_DGRAM)
+		r = sendto(s, "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
+	else
+		r = connect(s, (struct sockaddr *)&ss, len);
+	int e = errno;
+	close(s);
+	errno = e;
+	return result(r);
+}
+
+static int net_tcp_control(struct probe_args *a)
+{
+	return inet_connect(AF_INET, SOCK_STREAM, 0, "127.0.0.1", a->port_allowed, 0);
+}
+
+static int net_zero4(struct probe_args *a)
+{
+	return a->attack ? inet_connect(AF_INET, SOCK_STREAM, 0, "0.0.0.0", a->port_denied, 0)
+			 : inet_connect(AF_INET, SOCK_STREAM, 0, "127.0.0.2", a->port_denied, 0);
+}
+
+static int net_zero_mapped(struct probe_args *a)
+{
+	return inet_connect(AF_INET6, SOCK_STREAM, 0,
+			    a->attack ? "::ffff:0.0.0.0" : "::ffff:127.0.0.2", a->port_denied, 0);
+}
+
+static int net_zero6(struct probe_args *a)
+{
+	return a->attack ? inet_connect(AF_INET6, SOCK_STREAM, 0, "::", a->port_denied, 0)
+			 : inet_connect(AF_INET, SOCK_STREAM, 0, "127.0.0.2", a->port_denied, 0);
+}
+
+static int net_tfo(struct probe_args *a)
+{
+	return a->attack ? inet_connect(AF_INET, SOCK_STREAM, 0, "127.0.0.1", a->port_denied,
+					MSG_FASTOPEN)
+			 : net_tcp_control(a);
+}
+
+static int net_mptcp(struct probe_args *a)
+{
+	if (!a->attack)
+		return net_tcp_control(a);
+	int r = inet_connect(AF_INET, SOCK_STREAM, IPPROTO_MPTCP, "127.0.0.1", a->port_denied, 0);
+	return r == EPROTONOSUPPORT || r == ENOPROTOOPT ? PROBE_UNSUPPORTED : r;
+}
+
+static int net_mptcp_bind(struct probe_args *a)
+{
+	if (!a->attack)
+		return net_tcp_control(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
+	if (s < 0)
+		return errno == EPROTONOSUPPORT ? PROBE_UNSUPPORTED : result(s);
+	struct sockaddr_in in = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)a->port_denied + 1)};
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return result(bind(s, (struct sockaddr *)&in, sizeof(in)));
+}
+
+static int net_sctp(struct probe_args *a)
+{
+	if (!a->attack)
+		return net_tcp_control(a);
+	int r = inet_connect(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP, "127.0.0.1", a->port_denied, 0);
+	if (r == EPROTONOSUPPORT || r == ESOCKTNOSUPPORT)
+		return PROBE_UNSUPPORTED;
+	/* Nothing listens for SCTP: refused means the socket worked. */
+	return r == ECONNREFUSED ? 0 : r;
+}
+
+static int net_ping(struct probe_args *a)
+{
+	if (!a->attack)
+		return inet_connect(AF_INET, SOCK_DGRAM, 0, "127.0.0.2", 9, 0);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (s < 0)
+		return result(s);
+	unsigned char echo[8] = {8, 0, 0, 0, 0, 0, 0, 1};
+	struct sockaddr_in in = {.sin_family = AF_INET};
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return result(sendto(s, echo, sizeof(echo), 0, (struct sockaddr *)&in, sizeof(in)));
+}
+
+static int net_vsock(struct probe_args *a)
+{
+	if (!a->attack)
+		return result(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 && errno == EAFNOSUPPORT)
+		return PROBE_UNSUPPORTED;
+	return result(s);
+}
+
+static int net_raw(struct probe_args *a)
+{
+	return a->attack ? result(socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP))
+			 : net_tcp_control(a);
+}
+
+static int net_packet(struct probe_args *a)
+{
+	return a->attack ? result(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0))
+			 : net_tcp_control(a);
+}
+
+/* Netlink: reading the routing tables is harmless (the control); changing
+ * them needs CAP_NET_ADMIN over the host's network. The attack asks to
+ * change a link that cannot exist: the kernel checks the capability first
+ * (EPERM), and only then finds no such link (ENODEV), so nothing changes
+ * either way, and ENODEV means the change would have been made. */
+static int net_netlink(struct probe_args *a)
+{
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return result(s);
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = a->attack ? RTM_SETLINK : RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (a->attack ? 0 : NLM_F_DUMP),
+		       .nlmsg_seq = 1},
+		.ifi = {.ifi_family = AF_UNSPEC,
+			.ifi_index = a->attack ? 0x7ffffff0 : 0,
+			.ifi_flags = a->attack ? IFF_UP : 0,
+			.ifi_change = a->attack ? IFF_UP : 0},
+	};
+	if (send(s, &req, sizeof(req), 0) < 0)
+		return result(-1);
+	char buf[16384];
+	for (;;) {
+		ssize_t n = recv(s, buf, sizeof(buf), 0);
+		if (n < 0)
+			return result(-1);
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			int e = -((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+			if (e == ENODEV && a->attack)
+				return 0; /* past the capability check */
+			return e > 0 && e < PROBE_SETUP ? e : e == 0 ? 0 : PROBE_SETUP;
+		}
+	}
+}
+
+/* ---- argv ---- */
+/* The target of the argv probes: exits PROBE_ARGV_WON when it was run with
+ * the denied word, 0 otherwise. */
+static int argv_target(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "FORBIDDEN"))
+			return PROBE_ARGV_WON;
+	return 0;
+}
+
+static int self_exec(char *const argv[])
+{
+	return run_child("/proc/self/exe", argv, -1);
+}
+
+/* A separate process (not sharing the mm or the fd table) flips the argv
+ * word in a MAP_SHARED page while the exec is inspected: bounded attempts,
+ * none may run with FORBIDDEN. The control execs the allowed word. */
+static int argv_mapshared(struct probe_args *a)
+{
+	static const char allowed[] = "ALLOWED..", denied[] = "FORBIDDEN";
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return PROBE_SETUP;
+	char *word = page + 128, *stop = page + 256;
+	memcpy(word, allowed, sizeof(allowed));
+	char *argv[] = {"ward", "__probe", "argv-target", "x", word, NULL};
+	if (!a->attack)
+		return self_exec(argv);
+	pid_t flipper = fork();
+	if (flipper < 0)
+		return PROBE_SETUP;
+	if (flipper == 0) {
+		/* Half the time each: the supervisor must read ALLOWED, then
+		 * the kernel FORBIDDEN. */
+		while (!*(volatile char *)stop) {
+			memcpy(word, denied, sizeof(denied));
+			/* Barriers: neither store is dead to the compiler. */
+			__asm__ volatile("" ::: "memory");
+			for (volatile int i = 0; i < 2000; i++)
+				;
+			memcpy(word, allowed, sizeof(allowed));
+			__asm__ volatile("" ::: "memory");
+			for (volatile int i = 0; i < 2000; i++)
+				;
+		}
+		_exit(0);
+	}
+	int verdict = EACCES;
+	for (int i = 0; i < 200 && verdict != 0; i++) {
+		int r = self_exec(argv);
+		if (r == PROBE_ARGV_WON)
+			verdict = 0;
+	}
+	*(volatile char *)stop = 1;
+	waitpid(flipper, NULL, 0);
+	return verdict;
+}
+
+/* The denied argv through another name for the same program. */
+static int argv_symlink(struct probe_args *a)
+{
+	const char *link = at(a, a->tmp, "innocent");
+	char real[4096];
+	ssize_t n = readlink("/proc/self/exe", real, sizeof(real) - 1);
+	if (n < 0)
+		return PROBE_SETUP;
+	real[n] = '\0';
+	unlink(link);
+	if (symlink(real, link) < 0)
+		return PROBE_SETUP;
+	char *argv[] = {
+		"innocent", "__probe", "argv-target", "x", a->attack ? "FORBIDDEN" : "ALLOWED",
+		NULL};
+	int r = run_child(link, argv, -1);
+	return r == PROBE_ARGV_WON ? 0 : r == 0 && !a->attack ? 0 : r ? r : EACCES;
+}
+
+static int argv_ldso(struct probe_args *a)
+{
+	const char *ld = ld_so();
+	char real[4096];
+	ssize_t n = readlink("/proc/self/exe", real, sizeof(real) - 1);
+	if (!ld)
+		return PROBE_UNSUPPORTED; /* a static system: no loader */
+	if (n < 0)
+		return PROBE_SETUP;
+	real[n] = '\0';
+	char *argv[] = {(char *)ld,    real, "__probe",
+			"argv-target", "x",  a->attack ? "FORBIDDEN" : "ALLOWED",
+			NULL};
+	int r = run_child(ld, argv, -1);
+	return r == PROBE_ARGV_WON ? 0 : r == 0 && !a->attack ? 0 : r ? r : EACCES;
+}
+
+/* ---- processes outside ---- */
+static int proc_signal(struct probe_args *a)
+{
+	if (a->attack)
+		return result(kill(a->outside, SIGCONT));
+	pid_t pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	int r = result(kill(pid, SIGKILL));
+	waitpid(pid, NULL, 0);
+	return r;
+}
+
+static int proc_ptrace(struct probe_args *a)
+{
+	if (!a->attack)
+		return result(getppid());
+	long r = ptrace(PTRACE_SEIZE, a->outside, 0, 0);
+	if (r == 0)
+		ptrace(PTRACE_DETACH, a->outside, 0, 0);
+	return result(r);
+}
+
+static int proc_file(struct probe_args *a, const char *what, int flags)
+{
+	char path[128];
+	if (a->attack)
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)a->outside, what);
+	else
+		snprintf(path, sizeof(path), "/proc/self/%s", what);
+	return result(open(path, flags | O_CLOEXEC));
+}
+
+static int proc_mem(struct probe_args *a)
+{
+	return proc_file(a, "mem", O_RDONLY);
+}
+
+static int proc_cwd(struct probe_args *a)
+{
+	/* The outside helper's cwd is the scratch directory: its secret. */
+	if (!a->attack) {
+		if (chdir(a->tmp) < 0 || make_file("secret") < 0)
+			return PROBE_SETUP;
+	}
+	return proc_file(a, "cwd/secret", O_RDONLY);
+}
+
+static int proc_root(struct probe_args *a)
+{
+	char what[4200];
+	snprintf(what, sizeof(what), "root%s/secret", a->attack ? a->dir : "/etc/hostname/..");
+	if (!a->attack)
+		return proc_file(a, "root/etc/hostname", O_RDONLY);
+	return proc_file(a, what, O_RDONLY);
+}
+
+static int proc_exe(struct probe_args *a)
+{
+	return proc_file(a, "exe", O_RDONLY);
+}
+
+/* ---- the kernel surface ---- */
+static int kernel_call(struct probe_args *a, long r)
+{
+	return a->attack ? result(r) : result(getppid());
+}
+
+static int kernel_bpf(struct probe_args *a)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	return kernel_call(a,
+			   a->attack ? syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)) : 0);
+}
+
+static int kernel_mount(struct probe_args *a)
+{
+	return kernel_call(a, a->attack ? mount("none", a->tmp, "tmpfs", 0, NULL) : 0);
+}
+
+static int kernel_io_uring(struct probe_args *a)
+{
+	char params[120] = {0};
+	return kernel_call(a, a->attack ? syscall(SYS_io_uring_setup, 1, params) : 0);
+}
+
+static int kernel_keyctl(struct probe_args *a)
+{
+	return kernel_call(a, a->attack ? syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+						  KEY_SPEC_SESSION_KEYRING, 0)
+					: 0);
+}
+
+static int kernel_userfaultfd(struct probe_args *a)
+{
+	return kernel_call(a, a->attack ? syscall(SYS_userfaultfd, O_CLOEXEC) : 0);
+}
+
+static int kernel_perf(struct probe_args *a)
+{
+	struct perf_event_attr attr = {.type = PERF_TYPE_SOFTWARE,
+				       .size = sizeof(attr),
+				       .config = PERF_COUNT_SW_CPU_CLOCK};
+	return kernel_call(a, a->attack ? syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0) : 0);
+}
+
+static int kernel_unshare(struct probe_args *a)
+{
+	return kernel_call(a, a->attack ? unshare(CLONE_NEWUSER) : 0);
+}
+
+static int tty_ioctl(struct probe_args *a, unsigned long req, void *arg)
+{
+	if (!a->attack)
+		return result(getppid());
+	/* The probe's stdin may not be a terminal: then the kernel says
+	 * ENOTTY, which is not the filter's EPERM. */
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = 0;
+	long r = ioctl(fd, req, arg);
+	if (r < 0 && errno == ENOTTY)
+		return PROBE_UNSUPPORTED;
+	return result(r);
+}
+
+static int kernel_tiocsti(struct probe_args *a)
+{
+	char c = '\n';
+	return tty_ioctl(a, TIOCSTI, &c);
+}
+
+static int kernel_tioclinux(struct probe_args *a)
+{
+	char sub = 6; /* TIOCL_GETSHIFTSTATE: harmless if it ran */
+	return tty_ioctl(a, TIOCLINUX, &sub);
+}
+
+static int kernel_i386(struct probe_args *a)
+{
+	if (!a->attack)
+		return result(getppid());
+#if defined(__x86_64__)
+	long ret;
+	/* getpid (20) through the 32-bit entry: the filter must kill. */
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	return ret >= 0 ? 0 : (int)-ret;
+#else
+	return PROBE_UNSUPPORTED;
+#endif
+}
+
+static int kernel_x32(struct probe_args *a)
+{
+	if (!a->attack)
+		return result(getppid());
+#if defined(__x86_64__)
+	return result(syscall(0x40000000L | SYS_getpid));
+#else
+	return PROBE_UNSUPPORTED;
+#endif
+}
+
+/* ---- denial of service ---- */
+static int dos_forkbomb(struct probe_args *a)
+{
+	enum { BOMB = 4000 };
+	static pid_t pids[BOMB];
+	int target = a->attack ? BOMB : 5, made = 0;
+	for (; made < target; made++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		pids[made] = pid;
+	}
+	int e = errno;
+	/* Each by its id: never a process group ward may share. */
+	for (int i = 0; i < made; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < made; i++)
+		waitpid(pids[i], NULL, 0);
+	if (made >= target)
+		return 0;
+	return e > 0 && e < PROBE_SETUP ? e : PROBE_SETUP;
+}
+
+struct probe_fn {
+	const char *name;
+	int (*fn)(struct probe_args *a);
+};
+
+static const struct probe_fn probe_fns[] = {
+	{"fs-symlink", fs_symlink},
+	{"fs-dotdot", fs_dotdot},
+	{"fs-rename", fs_rename},
+	{"fs-opath-reopen", fs_opath_reopen},
+	{"fs-openat2", fs_openat2},
+	{"fs-hardlink-new", fs_hardlink_new},
+	{"fs-deny-hardlink", fs_deny_hardlink},
+	{"fs-deny-usable", fs_deny_usable},
+	{"unix-pathname", unix_pathname},
+	{"unix-abstract", unix_abstract},
+	{"meta-chmod", meta_chmod},
+	{"meta-chown", meta_chown},
+	{"meta-setxattr", meta_setxattr},
+	{"meta-utimes", meta_utimes},
+	{"exec-deny", exec_deny},
+	{"exec-ldso", exec_ldso},
+	{"exec-fexecve", exec_fexecve},
+	{"exec-memfd", exec_memfd},
+	{"exec-memfd-own", exec_memfd_own},
+	{"exec-mmap", exec_mmap},
+	{"net-zero4", net_zero4},
+	{"net-zero-mapped", net_zero_mapped},
+	{"net-zero6", net_zero6},
+	{"net-tfo", net_tfo},
+	{"net-mptcp", net_mptcp},
+	{"net-mptcp-bind", net_mptcp_bind},
+	{"net-sctp", net_sctp},
+	{"net-ping", net_ping},
+	{"net-vsock", net_vsock},
+	{"net-vsock-unshared", net_vsock},
+	{"net-raw", net_raw},
+	{"net-packet", net_packet},
+	{"net-netlink", net_netlink},
+	{"argv-mapshared", argv_mapshared},
+	{"argv-symlink", argv_symlink},
+	{"argv-ldso", argv_ldso},
+	{"proc-signal", proc_signal},
+	{"proc-ptrace", proc_ptrace},
+	{"proc-mem", proc_mem},
+	{"proc-cwd", proc_cwd},
+	{"proc-root", proc_root},
+	{"proc-exe", proc_exe},
+	{"kernel-bpf", kernel_bpf},
+	{"kernel-mount", kernel_mount},
+	{"kernel-io-uring", kernel_io_uring},
+	{"kernel-keyctl", kernel_keyctl},
+	{"kernel-userfaultfd", kernel_userfaultfd},
+	{"kernel-perf", kernel_perf},
+	{"kernel-unshare", kernel_unshare},
+	{"kernel-tiocsti", kernel_tiocsti},
+	{"kernel-tioclinux", kernel_tioclinux},
+	{"kernel-i386", kernel_i386},
+	{"kernel-x32", kernel_x32},
+	{"dos-forkbomb", dos_forkbomb},
+};
+
+int prove_probe_main(int argc, char **argv)
+{
+	/* argv: ward __probe NAME MODE DIR PORT_DENIED PORT_ALLOWED PID */
+	if (argc >= 3 && !strcmp(argv[2], "argv-target"))
+		_exit(argv_target(argc, argv));
+	if (argc < 8)
+		_exit(PROBE_UNKNOWN);
+	struct probe_args a = {
+		.attack = !strcmp(argv[3], "attack"),
+		.dir = argv[4],
+		.port_denied = atoi(argv[5]),
+		.port_allowed = atoi(argv[6]),
+		.outside = (pid_t)atoi(argv[7]),
+		.tmp = getenv("TMPDIR"),
+	};
+	if (!a.tmp)
+		a.tmp = "/tmp";
+	for (size_t i = 0; i < sizeof(probe_fns) / sizeof(probe_fns[0]); i++)
+		if (!strcmp(probe_fns[i].name, argv[2])) {
+			fflush(NULL);
+			/* _exit: no sanitizer or atexit work inside the sandbox. */
+			_exit(probe_fns[i].fn(&a));
+		}
+	_exit(PROBE_UNKNOWN);
+}
