@@ -81,16 +81,26 @@ static int plan_task_limit(const struct ward_policy *policy, const struct host_f
 			   struct plan *plan)
 {
 	struct plan_limit *pl = &plan->limits[WARD_LIMIT_PIDS];
-	if (!policy->limits[WARD_LIMIT_PIDS].set || !pl->set || pl->layer != LAYER_RLIMIT)
+	if (!policy->limits[WARD_LIMIT_PIDS].set || host->controllers[CG_CTRL_PIDS].usable)
 		return 0;
 	if (host->root || host->cap_sys_admin || host->cap_sys_resource || !host->userns)
 		return 0;
+	/* Refused as per-user (not planned then), or planned per user. */
+	if (pl->set && pl->layer != LAYER_RLIMIT)
+		return 0;
+	*pl = (struct plan_limit){
+		.set = true, .value = policy->limits[WARD_LIMIT_PIDS].value, .layer = LAYER_RLIMIT};
 	plan->ns_flags |= WARD_NS_USER;
 	pl->scope = PLAN_SCOPE_SANDBOX;
 	bool refused = false;
 	VEC_FOREACH(&plan->entries, e)
 	{
-		if (e->layer == LAYER_RLIMIT && strncmp(e->rule, "limit pids", 10) == 0) {
+		if (strncmp(e->rule, "limit pids", 10) == 0) {
+			char *weak = strstr(e->rule, " per user, not per sandbox");
+			if (weak)
+				snprintf(weak, sizeof(e->rule) - (size_t)(weak - e->rule),
+					 " per sandbox");
+			e->layer = e->wanted = LAYER_RLIMIT;
 			snprintf(
 				e->note, sizeof(e->note),
 				"RLIMIT_NPROC inside the sandbox's own user namespace: counts only "
