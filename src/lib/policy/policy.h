@@ -111,6 +111,13 @@ struct ward_policy {
 	VEC(char *) env_unset; /* "KEY" */
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
+	/* The sandbox's own world (docs/policy.md "The sandbox's world"): every
+	 * namespace the host allows (net only when no network is allowed),
+	 * minus ns_share. Set by the default and minimal profiles. */
+	bool isolate;
+	unsigned ns_share;   /* WARD_NS_* kept from the host (share_namespaces, --share-*) */
+	uint64_t tmp_size;   /* bytes per tmpfs of /tmp, /var/tmp, HOME, /dev/shm; 0: default */
+	bool tmp_noexec;     /* mount those tmpfs noexec */
 	char *hostname;
 	struct ward_loc hostname_loc; /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
@@ -142,6 +149,9 @@ int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc 
 		   ward_error *err);
 int policy_set_hostname(struct ward_policy *policy, const char *name, struct ward_loc loc,
 			ward_error *err);
+/* Default size of each private tmpfs (/tmp, /var/tmp, HOME, /dev/shm). */
+#define WARD_TMP_SIZE_DEFAULT (1024ull * 1024 * 1024)
+
 int policy_add_degraded(struct ward_policy *policy, const char *layer, struct ward_loc loc,
 			ward_error *err);
 

@@ -158,10 +158,39 @@ int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err)
 
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags)
 {
-	const unsigned known = WARD_NS_NET | WARD_NS_PID | WARD_NS_IPC | WARD_NS_UTS | WARD_NS_USER;
-	if (!policy || (ns_flags & ~known))
+	if (!policy || (ns_flags & ~WARD_NS_ALL))
 		return -EINVAL;
 	policy->ns_flags |= ns_flags;
+	return 0;
+}
+
+int ward_policy_share(ward_policy *policy, unsigned ns_flags)
+{
+	if (!policy || (ns_flags & ~WARD_NS_ALL))
+		return -EINVAL;
+	policy->ns_share |= ns_flags;
+	return 0;
+}
+
+int ward_policy_isolate(ward_policy *policy, int on)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->isolate = on != 0;
+	return 0;
+}
+
+int ward_policy_set_tmp_size(ward_policy *policy, const char *size, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	uint64_t bytes;
+	char where[300];
+	if (!size || parse_size(size, &bytes) < 0 || bytes < 4096)
+		return ward_fail(err, -EINVAL,
+				 "%s: expected a size of at least 4K such as 512M or 2G, got '%s'",
+				 ward_loc_format(api_loc_of(policy), where, sizeof(where)),
+				 size ? size : "");
+	policy->tmp_size = bytes;
 	return 0;
 }
 

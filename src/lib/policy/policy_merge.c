@@ -99,6 +99,11 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->clean_env = src->clean_env;
 	dst->degraded |= src->degraded;
 	dst->ns_flags |= src->ns_flags;
+	dst->isolate |= src->isolate;
+	dst->ns_share |= src->ns_share;
+	if (src->tmp_size)
+		dst->tmp_size = src->tmp_size;
+	dst->tmp_noexec |= src->tmp_noexec;
 	if (src->cwd)
 		dst->cwd = src->cwd;
 	if (src->hostname) {
@@ -126,6 +131,10 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 		dst->clean_env = saved.clean_env;
 		dst->degraded = saved.degraded;
 		dst->ns_flags = saved.ns_flags;
+		dst->isolate = saved.isolate;
+		dst->ns_share = saved.ns_share;
+		dst->tmp_size = saved.tmp_size;
+		dst->tmp_noexec = saved.tmp_noexec;
 		dst->cwd = saved.cwd;
 		dst->hostname = saved.hostname;
 		dst->hostname_loc = saved.hostname_loc;

@@ -7,8 +7,9 @@
 #include "core/cleanup.h"
 #include "policy/policy.h"
 
-/* Enough of the system to run ordinary programs, with no network and a
- * private /tmp. Mode is left unset so "--audit" before it is not undone. */
+/* Enough of the system to run ordinary programs, with no network (lo
+ * only), its own namespaces, root, /proc, /dev and private tmpfs /tmp,
+ * /var/tmp, /dev/shm and HOME. Mode is left unset so "--audit" before it is not undone. */
 static const char profile_default[] = "# ward built-in profile: default\n"
 				      "fs:\n"
 				      "  exec:\n"
@@ -31,6 +32,8 @@ static const char profile_default[] = "# ward built-in profile: default\n"
 				      "    - /dev/urandom\n"
 				      "    - /proc\n"
 				      "  private_tmp: true\n"
+				      "process:\n"
+				      "  isolate: true\n"
 				      "limits:\n"
 				      "  pids: 512\n";
 
@@ -43,7 +46,9 @@ static const char profile_minimal[] = "# ward built-in profile: minimal\n"
 				      "    - /lib\n"
 				      "    - {path: /lib64, optional: true}\n"
 				      "  write:\n"
-				      "    - /dev/null\n";
+				      "    - /dev/null\n"
+				      "process:\n"
+				      "  isolate: true\n";
 
 static const struct {
 	const char *name;

@@ -5,6 +5,7 @@
  * a half-confined program.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -14,6 +15,7 @@
 #include "layers/landlock.h"
 #include "supervisor/supervisor.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/world.h"
 
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent",
@@ -26,6 +28,11 @@ static const char *const stage_names[] = {
 	[STAGE_SECCOMP] = "installing the seccomp filter",
 	[STAGE_EXEC] = "executing",
 	[STAGE_INIT] = "starting the namespace init",
+	[STAGE_NAMESPACES] = "entering the cgroup namespace",
+	[STAGE_MOUNTS] = "building the sandbox's root (mounts)",
+	[STAGE_PIVOT] = "entering the sandbox's root (pivot_root)",
+	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
+	[STAGE_CAPS] = "dropping capabilities",
 };
 
 const char *child_stage_name(int stage)
@@ -112,7 +119,23 @@ void child_run(const struct child_setup *s)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	/* 4. Namespaced identity, limits and directory, while we still may. */
+	/* 4. The sandbox's own world, with the capabilities of its user
+	 * namespace (the parent wrote the id maps before the release):
+	 * cgroup namespace -> mounts -> pivot_root (its /proc belongs to our
+	 * pid namespace: we are its pid 1) -> lo -> hostname. */
+	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
+		fail(s, STAGE_NAMESPACES, errno);
+	if (s->world) {
+		int stage = STAGE_MOUNTS;
+		int r = world_enter(s->world, s->landlock_fd, &stage);
+		if (r < 0)
+			fail(s, stage, -r);
+	}
+	if (s->loopback_up) {
+		int r = world_loopback_up();
+		if (r < 0)
+			fail(s, STAGE_LOOPBACK, -r);
+	}
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		fail(s, STAGE_HOSTNAME, errno);
 	if (s->rlimits) {
@@ -120,8 +143,15 @@ void child_run(const struct child_setup *s)
 		if (r < 0)
 			fail(s, STAGE_RLIMIT, -r);
 	}
-	if (s->cwd && chdir(s->cwd) < 0)
+	if (!s->world && s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
+
+	/* 4b. No capabilities from here on, as root too. */
+	if (s->drop_caps) {
+		int r = world_drop_caps();
+		if (r < 0)
+			fail(s, STAGE_CAPS, -r);
+	}
 
 	/* 5. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */

@@ -61,6 +61,8 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 			char *const argv[])
 {
 	emit_plan_warnings(sb);
+	if (sb->world_warning[0])
+		emit_warning(sb, sb->world_warning);
 
 	json_object *ev = event_new("start");
 	if (!ev)

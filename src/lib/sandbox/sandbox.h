@@ -17,6 +17,7 @@
 #include "layers/rlimit.h"
 #include "layers/seccomp.h"
 #include "plan/plan.h"
+#include "sandbox/world.h"
 
 /* Everything the child needs, prepared by the parent so that the child only
  * makes system calls between clone and exec (no allocation: the parent may
@@ -36,6 +37,10 @@ struct child_setup {
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
+	const struct world_setup *world; /* its own root (sandbox/world.h), or NULL */
+	bool cgroup_namespace;		 /* unshare it once inside the sandbox's cgroups */
+	bool loopback_up;		 /* a new netns: bring lo up */
+	bool drop_caps;			 /* empty every capability set */
 	pid_t parent;
 };
 
@@ -50,6 +55,11 @@ enum child_stage {
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_INIT,
+	STAGE_NAMESPACES,
+	STAGE_MOUNTS,
+	STAGE_PIVOT,
+	STAGE_LOOPBACK,
+	STAGE_CAPS,
 };
 
 struct child_report {
@@ -72,6 +82,7 @@ struct ward_sandbox {
 	struct bpf_sandbox *bpf; /* entries in the shared BPF maps, or NULL */
 	struct supervisor *sup;	 /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
+	char world_warning[512]; /* one line about the start directory, or "" */
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
 	struct timespec started;
@@ -84,6 +95,11 @@ struct ward_sandbox {
  * environ_free). */
 char **environ_build(const struct ward_policy *policy, const char *private_tmp);
 void environ_free(char **envp);
+/* With its own root: the caller's HOME path (a tmpfs there) and TMPDIR=/tmp,
+ * unless the policy's env sets them. */
+char **environ_build_world(const struct ward_policy *policy);
+/* The value of KEY in ENVP, or NULL. */
+const char *environ_get(char *const *envp, const char *key);
 /* Finds FILE like execvp would, with PATH from ENVP; 0 or -ENOENT/-EACCES. */
 int environ_resolve_command(const char *file, char *const *envp, char *out, size_t size);
 
