@@ -215,7 +215,15 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	x->cpu_system_ms =
 		(uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
 	x->peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
-	if (WIFEXITED(status)) {
+	/* Pid 1 of a pid namespace cannot die of its own signal: the
+	 * namespace's init exits 128+N when the program died of signal N. */
+	if (WIFEXITED(status) && (sb->plan.ns_flags & WARD_NS_PID) &&
+	    WEXITSTATUS(status) > WARD_EXIT_SIGNAL_BASE && WEXITSTATUS(status) < WARD_EXIT_SIGNAL_BASE + 65) {
+		x->exited = 0;
+		x->status = WEXITSTATUS(status) - WARD_EXIT_SIGNAL_BASE;
+		x->code = WEXITSTATUS(status);
+		x->reason = "signal";
+	} else if (WIFEXITED(status)) {
 		x->exited = 1;
 		x->status = WEXITSTATUS(status);
 		x->code = x->status;

@@ -19,6 +19,7 @@ enum world_op_kind {
 	WORLD_SYMLINK,	/* dst -> data */
 	WORLD_PROC,	/* procfs of the new pid namespace */
 	WORLD_DEVPTS,	/* a new devpts instance */
+	WORLD_DENY,	/* an empty node of mode 000 over dst (a denial in a grant) */
 };
 
 struct world_op {

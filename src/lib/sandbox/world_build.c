@@ -5,6 +5,7 @@
  * (lstat, readlink, realpath) but never changes it. A grant is only ever
  * bound with at most the access it grants: never read-write when read-only.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,9 +21,17 @@
 
 /* A bind mount candidate before sorting. */
 struct bind {
-	char *path; /* resolved host path */
-	bool rw, dev, is_dir;
+	char *path;	 /* resolved host path */
+	unsigned access; /* WARD_FS_* granted, the union of every grant of it */
+	bool dev, is_dir;
+	bool nested; /* beneath a private tmpfs: the mount holds its limits */
+	bool noexec;
 };
+
+static bool bind_write(const struct bind *b)
+{
+	return b->access & WARD_FS_WRITE;
+}
 
 struct builder {
 	struct world_setup *w;
@@ -89,11 +98,12 @@ static int add_rule(struct builder *b, const char *path, unsigned access, bool i
 	return w->rules[w->n_rules++].path ? 0 : -ENOMEM;
 }
 
-static int add_bind(struct builder *b, const char *path, bool rw, bool dev, bool is_dir)
+static int add_bind(struct builder *b, const char *path, unsigned access, bool dev,
+		    bool is_dir)
 {
 	for (size_t i = 0; i < b->n_binds; i++) {
 		if (!strcmp(b->binds[i].path, path)) {
-			b->binds[i].rw |= rw; /* the same tree granted twice: the union */
+			b->binds[i].access |= access; /* the same tree granted twice: the union */
 			return 0;
 		}
 	}
@@ -105,7 +115,8 @@ static int add_bind(struct builder *b, const char *path, bool rw, bool dev, bool
 		b->binds = grown;
 		b->cap_binds = cap;
 	}
-	b->binds[b->n_binds] = (struct bind){.path = strdup(path), .rw = rw, .dev = dev, .is_dir = is_dir};
+	b->binds[b->n_binds] = (struct bind){
+		.path = strdup(path), .access = access, .dev = dev, .is_dir = is_dir};
 	return b->binds[b->n_binds++].path ? 0 : -ENOMEM;
 }
 
@@ -125,7 +136,7 @@ static bool has_symlink_op(const struct builder *b, const char *dst)
  * program resolves the same names to the same files. Binds the resolved
  * path. A missing path binds nothing (optional grants, and Landlock reports
  * the others). */
-static int add_grant_path(struct builder *b, const char *path, bool rw, int depth)
+static int add_grant_path(struct builder *b, const char *path, unsigned access, int depth)
 {
 	char prefix[PATH_MAX];
 	size_t len = strlen(path);
@@ -163,11 +174,11 @@ static int add_grant_path(struct builder *b, const char *path, bool rw, int dept
 			 * host's own resolution of the target's parent. */
 			if (!realpath(target, resolved))
 				return 0;
-			return add_grant_path(b, resolved, rw, depth + 1);
+			return add_grant_path(b, resolved, access, depth + 1);
 		}
 		if (i == len) {
 			bool dev = path_within(path, "/dev");
-			return add_bind(b, path, rw, dev, S_ISDIR(st.st_mode));
+			return add_bind(b, path, access, dev, S_ISDIR(st.st_mode));
 		}
 	}
 	return 0;
@@ -212,6 +223,77 @@ static bool replaced_by_world(const char *path)
 	       !strcmp(path, "/dev/ptmx");
 }
 
+/* The bind that holds PATH (the nearest), or NULL. */
+static const struct bind *bind_of(const struct builder *b, const char *path)
+{
+	const struct bind *best = NULL;
+	for (size_t i = 0; i < b->n_binds; i++)
+		if (path_within(path, b->binds[i].path) &&
+		    (!best || strlen(b->binds[i].path) > strlen(best->path)))
+			best = &b->binds[i];
+	return best;
+}
+
+static int deny_path(struct builder *b, const char *path, const struct stat *st)
+{
+	return add_op(b, WORLD_DENY, path, NULL, NULL, 0, S_ISDIR(st->st_mode));
+}
+
+/* Denials inside grants beneath a private tmpfs, which Landlock cannot hold
+ * there (see above): a denied path is overmounted with an empty node of
+ * mode 000 (EACCES to read, write and exec; EBUSY to unlink or rename), and
+ * so is every hard link to it beside it; an exec-only denial is the file
+ * bound onto itself noexec. */
+static int add_nested_holes(struct builder *b)
+{
+	int r;
+	VEC_FOREACH(&b->plan->fs_holes, h)
+	{
+		char real[PATH_MAX];
+		struct stat st;
+		if (!realpath(h->path, real) || lstat(real, &st) < 0)
+			continue;
+		const struct bind *bd = bind_of(b, real);
+		if (!bd || !bd->nested || bd->dev)
+			continue;
+		if (!(h->access & (WARD_FS_READ | WARD_FS_WRITE))) {
+			unsigned long attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					     MOUNT_ATTR_NOEXEC |
+					     (bind_write(bd) ? 0 : MOUNT_ATTR_RDONLY);
+			if ((r = add_op(b, WORLD_BIND, real, real, NULL, attr,
+					S_ISDIR(st.st_mode))) < 0)
+				return r;
+			continue;
+		}
+		if ((r = deny_path(b, real, &st)) < 0)
+			return r;
+		if (S_ISDIR(st.st_mode) || st.st_nlink < 2)
+			continue;
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", real);
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		DIR *d = opendir(dir[0] ? dir : "/");
+		if (!d)
+			continue;
+		for (struct dirent *e; (e = readdir(d));) {
+			char sibling[PATH_MAX * 2];
+			struct stat sst;
+			snprintf(sibling, sizeof(sibling), "%s/%s", dir, e->d_name);
+			if (strcmp(sibling, real) && lstat(sibling, &sst) == 0 &&
+			    sst.st_dev == st.st_dev && sst.st_ino == st.st_ino &&
+			    (r = deny_path(b, sibling, &sst)) < 0) {
+				closedir(d);
+				return r;
+			}
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
 static int cmp_ops(const void *a, const void *b)
 {
 	return strcmp(((const struct world_op *)a)->dst, ((const struct world_op *)b)->dst);
@@ -232,42 +314,24 @@ int world_build(const struct plan *plan, const char *home, const char *cwd,
 	{
 		if (replaced_by_world(g->path))
 			continue;
-		if ((r = add_grant_path(&b, g->path, g->access & WARD_FS_WRITE, 0)) < 0)
+		if ((r = add_grant_path(&b, g->path, g->access, 0)) < 0)
 			goto fail;
 	}
 	qsort(b.binds, b.n_binds, sizeof(*b.binds), cmp_binds);
-	for (size_t i = 0; i < b.n_binds; i++) {
-		const struct bind *bd = &b.binds[i];
-		const struct bind *outer = enclosing_bind(&b, i);
-		/* /bin -> usr/bin inside a /usr of the same access: one mount. */
-		if (outer && outer->rw == bd->rw && outer->dev == bd->dev)
-			continue;
-		unsigned long attr = MOUNT_ATTR_NOSUID;
-		if (bd->dev)
-			attr |= MOUNT_ATTR_NOEXEC; /* device nodes: no nodev */
-		else
-			attr |= MOUNT_ATTR_NODEV | (bd->rw ? 0 : MOUNT_ATTR_RDONLY);
-		if ((r = add_op(&b, WORLD_BIND, bd->path, bd->path, NULL, attr, bd->is_dir)) < 0)
-			goto fail;
-	}
 
-	/* The private tmpfs mounts, where no grant binds the same path. */
-	snprintf(tmpfs_opts, sizeof(tmpfs_opts), "mode=1777,size=%llu",
-		 (unsigned long long)plan->tmp_size);
+	/* The private tmpfs mounts, where no grant binds the same path. HOME
+	 * keeps its path, so configuration naming ~/... still works; a HOME
+	 * inside a grant but missing on the host is left alone: creating it
+	 * would write to the host. */
+	const char *tmpfs_paths[4];
+	size_t n_tmpfs = 0;
 	static const char *const shared_tmp[] = {"/tmp", "/var/tmp", "/dev/shm"};
-	for (size_t i = 0; i < sizeof(shared_tmp) / sizeof(shared_tmp[0]); i++) {
-		if (is_bind_point(&b, shared_tmp[i]))
-			continue;
-		if ((r = add_op(&b, WORLD_TMPFS, shared_tmp[i], NULL, tmpfs_opts, tmpfs_flags,
-				true)) < 0 ||
-		    (r = add_rule(&b, shared_tmp[i], tmp_access, true)) < 0)
-			goto fail;
-	}
-	/* HOME keeps its path, so configuration naming ~/... still works. A
-	 * HOME inside a grant but missing on the host is left alone: creating
-	 * it would write to the host. */
+	for (size_t i = 0; i < sizeof(shared_tmp) / sizeof(shared_tmp[0]); i++)
+		if (!is_bind_point(&b, shared_tmp[i]))
+			tmpfs_paths[n_tmpfs++] = shared_tmp[i];
 	char home_real[PATH_MAX];
 	const char *home_path = NULL;
+	bool home_tmpfs = false;
 	if (home && home[0] == '/' && strcmp(home, "/") && !replaced_by_world(home)) {
 		home_path = realpath(home, home_real) ? home_real : home;
 		struct stat st;
@@ -278,14 +342,49 @@ int world_build(const struct plan *plan, const char *home, const char *cwd,
 			   path_within(home_path, "/tmp") || path_within(home_path, "/var/tmp")) {
 			home_path = NULL;
 		} else {
-			snprintf(tmpfs_opts, sizeof(tmpfs_opts), "mode=0700,size=%llu",
-				 (unsigned long long)plan->tmp_size);
-			if ((r = add_op(&b, WORLD_TMPFS, home_path, NULL, tmpfs_opts, tmpfs_flags,
-					true)) < 0 ||
-			    (r = add_rule(&b, home_path, tmp_access, true)) < 0)
-				goto fail;
+			tmpfs_paths[n_tmpfs++] = home_path;
+			home_tmpfs = true;
 		}
 	}
+	for (size_t i = 0; i < n_tmpfs; i++) {
+		bool is_home = home_tmpfs && tmpfs_paths[i] == home_path;
+		snprintf(tmpfs_opts, sizeof(tmpfs_opts), "mode=%s,size=%llu",
+			 is_home ? "0700" : "1777", (unsigned long long)plan->tmp_size);
+		if ((r = add_op(&b, WORLD_TMPFS, tmpfs_paths[i], NULL, tmpfs_opts, tmpfs_flags,
+				true)) < 0 ||
+		    (r = add_rule(&b, tmpfs_paths[i], tmp_access, true)) < 0)
+			goto fail;
+	}
+
+	for (size_t i = 0; i < b.n_binds; i++) {
+		struct bind *bd = &b.binds[i];
+		const struct bind *outer = enclosing_bind(&b, i);
+		/* A grant beneath a private tmpfs: Landlock's rule on the tmpfs
+		 * (read, write, exec) reaches into it, because Landlock rules
+		 * hold beneath mount points too. Its limits are the mount's:
+		 * read-only unless written, noexec unless executable or written,
+		 * and its holes are overmounted (below). */
+		for (size_t t = 0; t < n_tmpfs; t++)
+			bd->nested |= path_within(bd->path, tmpfs_paths[t]);
+		bool noexec = bd->nested && !(bd->access & (WARD_FS_WRITE | WARD_FS_EXEC));
+		/* /bin -> usr/bin inside a /usr of the same access: one mount. */
+		if (outer && bind_write(outer) == bind_write(bd) && outer->dev == bd->dev &&
+		    (outer->noexec == noexec)) {
+			bd->noexec = noexec;
+			continue;
+		}
+		bd->noexec = noexec;
+		unsigned long attr = MOUNT_ATTR_NOSUID;
+		if (bd->dev)
+			attr |= MOUNT_ATTR_NOEXEC; /* device nodes: no nodev */
+		else
+			attr |= MOUNT_ATTR_NODEV | (bind_write(bd) ? 0 : MOUNT_ATTR_RDONLY) |
+				(noexec ? MOUNT_ATTR_NOEXEC : 0);
+		if ((r = add_op(&b, WORLD_BIND, bd->path, bd->path, NULL, attr, bd->is_dir)) < 0)
+			goto fail;
+	}
+	if ((r = add_nested_holes(&b)) < 0)
+		goto fail;
 
 	/* /dev: a tmpfs of links and bound device nodes, and a new devpts. */
 	if ((r = add_op(&b, WORLD_TMPFS, "/dev", NULL, "mode=0755,size=64k",

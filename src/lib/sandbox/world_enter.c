@@ -52,11 +52,13 @@ static int bind_tree(const struct world_op *op)
 	if (r < 0)
 		return r;
 	if (!op->is_dir) {
-		int fd = open(op->dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
-		if (fd < 0 && errno != EEXIST)
+		/* An existing mount point may lie in a read-only bind. */
+		int fd = open(op->dst, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			fd = open(op->dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+		if (fd < 0)
 			return -errno;
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 	}
 	/* A recursive clone, its attributes set on every mount of it at once
 	 * (mount_setattr only adds flags: the host's locked ones stay). */
@@ -94,6 +96,16 @@ static int run_op(const struct world_op *op)
 		if ((r = make_dirs(op->dst, true)) < 0)
 			return r;
 		return mount("devpts", op->dst, "devpts", op->attr, op->data) < 0 ? -errno : 0;
+	case WORLD_DENY:
+		/* The nodes were made in the assembly root (world_enter). */
+		if (mount(op->is_dir ? "/denied-dir" : "/denied-file", op->dst, NULL, MS_BIND,
+			  NULL) < 0)
+			return -errno;
+		return mount(NULL, op->dst, NULL,
+			     MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     NULL) < 0
+			       ? -errno
+			       : 0;
 	case WORLD_SYMLINK:
 		if ((r = make_dirs(op->dst, false)) < 0)
 			return r;
@@ -156,6 +168,13 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 				     "mode=0755,size=4m")));
 	FAIL(STAGE_PIVOT, SYS(syscall(SYS_pivot_root, ".", "oldroot")));
 	FAIL(STAGE_PIVOT, SYS(chdir("/")));
+	/* The empty nodes of mode 000 that denials inside grants are
+	 * overmounted with (world_build.c). */
+	FAIL(STAGE_MOUNTS, SYS(mkdir("/denied-dir", 0)));
+	int denied = open("/denied-file", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
+	FAIL(STAGE_MOUNTS, denied < 0 ? -errno : 0);
+	close(denied);
+	FAIL(STAGE_MOUNTS, SYS(chmod("/denied-dir", 0)));
 
 	for (size_t i = 0; i < w->n_ops; i++)
 		FAIL(STAGE_MOUNTS, run_op(&w->ops[i]));
