@@ -411,7 +411,7 @@ int world_build(const struct plan *plan, const char *home, const char *cwd,
 	char here[PATH_MAX], real[PATH_MAX];
 	if (!cwd)
 		cwd = getcwd(here, sizeof(here));
-	if (cwd && realpath(cwd, real) && is_bound(&b, real)) {
+	if (cwd && realpath(cwd, real) && (is_bound(&b, real) || !strcmp(real, "/"))) {
 		out->cwd = strdup(real);
 	} else {
 		const char *fallback = home_path ? home_path : "/";
