@@ -67,7 +67,7 @@ enum {
 	WARD_NS_IPC = 1u << 2,
 	WARD_NS_UTS = 1u << 3,
 	WARD_NS_USER = 1u << 4,
-	WARD_NS_MOUNT = 1u << 5,  /* its own root: only the grants, own /proc, /dev, /tmp */
+	WARD_NS_MOUNT = 1u << 5, /* its own root: only the grants, own /proc, /dev, /tmp */
 	WARD_NS_CGROUP = 1u << 6,
 	WARD_NS_ALL = (1u << 7) - 1,
 };

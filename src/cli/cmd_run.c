@@ -113,8 +113,8 @@ static unsigned share_flag(const char *name)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-		{"net", WARD_NS_NET},	  {"pid", WARD_NS_PID},	    {"ipc", WARD_NS_IPC},
-		{"uts", WARD_NS_UTS},	  {"user", WARD_NS_USER},   {"mount", WARD_NS_MOUNT},
+		{"net", WARD_NS_NET},	    {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
+		{"uts", WARD_NS_UTS},	    {"user", WARD_NS_USER}, {"mount", WARD_NS_MOUNT},
 		{"cgroup", WARD_NS_CGROUP}, {"all", WARD_NS_ALL},
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -228,8 +228,9 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			{"/dev/tty", WARD_FS_READ | WARD_FS_WRITE},
 		};
 		for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-			struct plan_fs_grant g = {
-				.path = devices[i].path, .access = devices[i].access, .optional = true};
+			struct plan_fs_grant g = {.path = devices[i].path,
+						  .access = devices[i].access,
+						  .optional = true};
 			if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 				return r;
 		}
@@ -468,7 +469,8 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		}
 		VEC_FOREACH(&policy->bind, b)
 		{
-			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo, b->range.hi);
+			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
+				 b->range.hi);
 			if (r >= 0)
 				r = add_enforced(plan, b->loc, LAYER_NAMESPACES,
 						 "any port on lo of the private netns", rule);
@@ -729,7 +731,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	out->landlock_abi = host->landlock_abi;
 	out->private_tmp = private_tmp;
 
-	if ((r = plan_world(policy, host, out)) < 0 || (r = plan_fs(policy, host, private_tmp, out)) < 0 ||
+	if ((r = plan_world(policy, host, out)) < 0 ||
+	    (r = plan_fs(policy, host, private_tmp, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0) {

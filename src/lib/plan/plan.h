@@ -76,10 +76,10 @@ struct plan {
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
 	/* The sandbox's own world (plan_world.c): with WARD_NS_MOUNT, a root
 	 * of only the grants plus its own /proc, /dev and tmpfs mounts. */
-	bool world;	    /* build the root (sandbox/world_build.c) */
-	bool net_private;   /* no network allowed and a private netns: only lo */
-	bool drop_caps;	    /* empty capability sets before exec */
-	uint64_t tmp_size;  /* bytes per private tmpfs */
+	bool world;	   /* build the root (sandbox/world_build.c) */
+	bool net_private;  /* no network allowed and a private netns: only lo */
+	bool drop_caps;	   /* empty capability sets before exec */
+	uint64_t tmp_size; /* bytes per private tmpfs */
 	bool tmp_noexec;
 
 	/* supervisor (seccomp user notification) */

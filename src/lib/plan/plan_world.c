@@ -80,8 +80,8 @@ static int plan_own_root(const struct ward_policy *policy, struct plan *plan)
 	struct ward_loc builtin = {.file = "ward"};
 	char note[200];
 	uint64_t mib = plan->tmp_size >> 20;
-	snprintf(note, sizeof(note), "tmpfs of %llu MiB each%s",
-		 (unsigned long long)mib, plan->tmp_noexec ? ", noexec" : ", executable");
+	snprintf(note, sizeof(note), "tmpfs of %llu MiB each%s", (unsigned long long)mib,
+		 plan->tmp_noexec ? ", noexec" : ", executable");
 	int r;
 	if ((r = plan_add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
 				"not in the sandbox's root: ENOENT",

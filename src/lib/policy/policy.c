@@ -161,8 +161,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } ns_names[] = {
-	{"net", WARD_NS_NET}, {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
-	{"uts", WARD_NS_UTS}, {"user", WARD_NS_USER}, {"mount", WARD_NS_MOUNT},
+	{"net", WARD_NS_NET},	    {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
+	{"uts", WARD_NS_UTS},	    {"user", WARD_NS_USER}, {"mount", WARD_NS_MOUNT},
 	{"cgroup", WARD_NS_CGROUP},
 };
 

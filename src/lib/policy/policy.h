@@ -14,12 +14,12 @@
 
 /* Where a rule came from. FILE is interned in the policy (never freed early). */
 struct ward_loc {
-	const char *file; /* a path, "<string>", "profile:default" or "--net-allow" */
+	const char *file;      /* a path, "<string>", "profile:default" or "--net-allow" */
 	unsigned line, column; /* 1-based; 0 when not from a file */
 };
 
 struct fs_rule {
-	char *path; /* absolute, normalized (no "..", no trailing "/") */
+	char *path;	 /* absolute, normalized (no "..", no trailing "/") */
 	unsigned access; /* WARD_FS_* granted (allow) or denied (deny) */
 	bool deny;
 	bool optional; /* a profile entry that may be missing on this host */
@@ -41,10 +41,10 @@ struct port_range {
 struct net_rule {
 	bool deny;
 	enum net_proto proto;
-	int family; /* 0: any address ("*"); AF_INET or AF_INET6 */
+	int family;	  /* 0: any address ("*"); AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* network order; IPv4 in addr[0..3]; host bits zeroed */
-	uint8_t prefix; /* 0..32 or 0..128 */
-	size_t nports; /* 0: any port */
+	uint8_t prefix;	  /* 0..32 or 0..128 */
+	size_t nports;	  /* 0: any port */
 	struct port_range ports[NET_MAX_PORT_RANGES];
 	char *text; /* the rule as written */
 	struct ward_loc loc;
@@ -107,7 +107,7 @@ struct ward_policy {
 	enum ward_mode mode;
 	unsigned degraded; /* bit (1 << enum ward_layer) per layer allowed to be missing */
 	bool clean_env;
-	VEC(char *) env_set; /* "KEY=VALUE" */
+	VEC(char *) env_set;   /* "KEY=VALUE" */
 	VEC(char *) env_unset; /* "KEY" */
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
@@ -115,15 +115,15 @@ struct ward_policy {
 	 * namespace the host allows (net only when no network is allowed),
 	 * minus ns_share. Set by the default and minimal profiles. */
 	bool isolate;
-	unsigned ns_share;   /* WARD_NS_* kept from the host (share_namespaces, --share-*) */
-	uint64_t tmp_size;   /* bytes per tmpfs of /tmp, /var/tmp, HOME, /dev/shm; 0: default */
-	bool tmp_noexec;     /* mount those tmpfs noexec */
+	unsigned ns_share; /* WARD_NS_* kept from the host (share_namespaces, --share-*) */
+	uint64_t tmp_size; /* bytes per tmpfs of /tmp, /var/tmp, HOME, /dev/shm; 0: default */
+	bool tmp_noexec;   /* mount those tmpfs noexec */
 	char *hostname;
-	struct ward_loc hostname_loc; /* where hostname was set, for "needs uts" */
+	struct ward_loc hostname_loc;  /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
-	VEC(char *) interned; /* origin names that ward_loc.file points into */
-	const char *api_origin; /* interned; the location API calls report */
-	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
+	VEC(char *) interned;	       /* origin names that ward_loc.file points into */
+	const char *api_origin;	       /* interned; the location API calls report */
+	VEC(char *) loading;	       /* files being loaded, for extends: cycle detection */
 };
 
 /* Interns NAME in POLICY so a ward_loc may point to it. NULL on ENOMEM. */

@@ -214,13 +214,15 @@ int ward_policy_set_kill_after(ward_policy *policy, const char *text, ward_error
 				 where, text ? text : "");
 	memcpy(count, text, (size_t)(slash - text));
 	count[slash - text] = '\0';
-	if (parse_count(count, 1000000, &denials) < 0 || parse_count(slash + 1, 86400, &seconds) < 0)
+	if (parse_count(count, 1000000, &denials) < 0 ||
+	    parse_count(slash + 1, 86400, &seconds) < 0)
 		return ward_fail(err, -EINVAL,
 				 "%s: expected DENIALS/SECONDS with 1..1000000 denials in "
 				 "1..86400 seconds, got '%s'",
 				 where, text);
-	policy->kill_after = (struct kill_after){
-		.set = true, .denials = (uint32_t)denials, .seconds = (uint32_t)seconds, .loc = loc
-	};
+	policy->kill_after = (struct kill_after){.set = true,
+						 .denials = (uint32_t)denials,
+						 .seconds = (uint32_t)seconds,
+						 .loc = loc};
 	return 0;
 }

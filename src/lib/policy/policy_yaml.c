@@ -557,9 +557,13 @@ static int on_tmp_noexec(struct loader *ld, yaml_node_t *value, const char *key)
 static int on_fs(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{"read", on_fs_read}, {"write", on_fs_write},	       {"exec", on_fs_exec},
-		{"deny", on_fs_deny}, {"private_tmp", on_private_tmp},
-		{"tmp_size", on_tmp_size}, {"tmp_noexec", on_tmp_noexec},
+		{"read", on_fs_read},
+		{"write", on_fs_write},
+		{"exec", on_fs_exec},
+		{"deny", on_fs_deny},
+		{"private_tmp", on_private_tmp},
+		{"tmp_size", on_tmp_size},
+		{"tmp_noexec", on_tmp_noexec},
 	};
 	if (is_null(value))
 		return 0;
@@ -959,8 +963,8 @@ static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 
 /* ---- kill_after: {denials: N, seconds: T} ---- */
 
-static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key,
-			    uint64_t max, uint32_t *out)
+static int kill_after_count(struct loader *ld, yaml_node_t *value, const char *key, uint64_t max,
+			    uint32_t *out)
 {
 	const char *text;
 	uint64_t n;

@@ -97,8 +97,7 @@ void child_run(const struct child_setup *s)
 	/* 1. Die with ward. If ward died before the death signal was armed,
 	 * step 2's read sees the end of the sync channel and we exit there.
 	 * (In a new pid namespace getppid() is 0: the parent is outside.) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-	    (!s->pid_namespace && getppid() != s->parent))
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (!s->pid_namespace && getppid() != s->parent))
 		_exit(WARD_EXIT_ERROR);
 
 	/* 2. Wait until the parent has put us in the sandbox cgroups (and

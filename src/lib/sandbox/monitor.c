@@ -218,7 +218,8 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	/* Pid 1 of a pid namespace cannot die of its own signal: the
 	 * namespace's init exits 128+N when the program died of signal N. */
 	if (WIFEXITED(status) && (sb->plan.ns_flags & WARD_NS_PID) &&
-	    WEXITSTATUS(status) > WARD_EXIT_SIGNAL_BASE && WEXITSTATUS(status) < WARD_EXIT_SIGNAL_BASE + 65) {
+	    WEXITSTATUS(status) > WARD_EXIT_SIGNAL_BASE &&
+	    WEXITSTATUS(status) < WARD_EXIT_SIGNAL_BASE + 65) {
 		x->exited = 0;
 		x->status = WEXITSTATUS(status) - WARD_EXIT_SIGNAL_BASE;
 		x->code = WEXITSTATUS(status);

@@ -283,7 +283,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
 		goto fail;
 	sb->plan_valid = true;
-	w.envp = sb->plan.world ? environ_build_world(policy) : environ_build(policy, sb->private_tmp);
+	w.envp = sb->plan.world ? environ_build_world(policy)
+				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
 		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
 		goto fail;

@@ -14,12 +14,12 @@
 #include "plan/plan.h"
 
 enum world_op_kind {
-	WORLD_BIND,	/* src (host path under /oldroot) at dst, mount attributes attr */
-	WORLD_TMPFS,	/* a tmpfs at dst, options in data, MS_* flags in attr */
-	WORLD_SYMLINK,	/* dst -> data */
-	WORLD_PROC,	/* procfs of the new pid namespace */
-	WORLD_DEVPTS,	/* a new devpts instance */
-	WORLD_DENY,	/* an empty node of mode 000 over dst (a denial in a grant) */
+	WORLD_BIND,    /* src (host path under /oldroot) at dst, mount attributes attr */
+	WORLD_TMPFS,   /* a tmpfs at dst, options in data, MS_* flags in attr */
+	WORLD_SYMLINK, /* dst -> data */
+	WORLD_PROC,    /* procfs of the new pid namespace */
+	WORLD_DEVPTS,  /* a new devpts instance */
+	WORLD_DENY,    /* an empty node of mode 000 over dst (a denial in a grant) */
 };
 
 struct world_op {
@@ -42,15 +42,15 @@ struct world_setup {
 	size_t n_ops;
 	struct world_rule *rules;
 	size_t n_rules;
-	char *cwd;	  /* in the final root */
+	char *cwd; /* in the final root */
 };
 
 /* Builds the operations for PLAN. HOME is the sandbox's $HOME (may be NULL),
  * CWD the directory the program should start in (NULL: ward's). When that
  * directory is not in the root, the setup starts in HOME and WARNING says
  * so in one line. */
-int world_build(const struct plan *plan, const char *home, const char *cwd,
-		struct world_setup *out, char *warning, size_t warning_size, ward_error *err);
+int world_build(const struct plan *plan, const char *home, const char *cwd, struct world_setup *out,
+		char *warning, size_t warning_size, ward_error *err);
 void world_free(struct world_setup *world);
 
 /* In the child, with the capabilities of the new user namespace: replays

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "layers/landlock.h"
+#include "layers/landlock_abi.h"
 #include "sandbox/world.h"
 
 /* A bind mount candidate before sorting. */
@@ -80,10 +81,9 @@ static int add_op(struct builder *b, enum world_op_kind kind, const char *dst, c
 	return 0;
 }
 
-static int add_rule(struct builder *b, const char *path, unsigned access, bool is_dir)
+static int add_rule_rights(struct builder *b, const char *path, uint64_t rights)
 {
 	struct world_setup *w = b->w;
-	uint64_t rights = landlock_rights_for(b->plan, access, is_dir);
 	if (!rights)
 		return 0;
 	if (w->n_rules == b->cap_rules) {
@@ -98,8 +98,12 @@ static int add_rule(struct builder *b, const char *path, unsigned access, bool i
 	return w->rules[w->n_rules++].path ? 0 : -ENOMEM;
 }
 
-static int add_bind(struct builder *b, const char *path, unsigned access, bool dev,
-		    bool is_dir)
+static int add_rule(struct builder *b, const char *path, unsigned access, bool is_dir)
+{
+	return add_rule_rights(b, path, landlock_rights_for(b->plan, access, is_dir));
+}
+
+static int add_bind(struct builder *b, const char *path, unsigned access, bool dev, bool is_dir)
 {
 	for (size_t i = 0; i < b->n_binds; i++) {
 		if (!strcmp(b->binds[i].path, path)) {
@@ -115,8 +119,8 @@ static int add_bind(struct builder *b, const char *path, unsigned access, bool d
 		b->binds = grown;
 		b->cap_binds = cap;
 	}
-	b->binds[b->n_binds] = (struct bind){
-		.path = strdup(path), .access = access, .dev = dev, .is_dir = is_dir};
+	b->binds[b->n_binds] =
+		(struct bind){.path = strdup(path), .access = access, .dev = dev, .is_dir = is_dir};
 	return b->binds[b->n_binds++].path ? 0 : -ENOMEM;
 }
 
@@ -299,8 +303,8 @@ static int cmp_ops(const void *a, const void *b)
 	return strcmp(((const struct world_op *)a)->dst, ((const struct world_op *)b)->dst);
 }
 
-int world_build(const struct plan *plan, const char *home, const char *cwd,
-		struct world_setup *out, char *warning, size_t warning_size, ward_error *err)
+int world_build(const struct plan *plan, const char *home, const char *cwd, struct world_setup *out,
+		char *warning, size_t warning_size, ward_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	warning[0] = '\0';
@@ -338,8 +342,8 @@ int world_build(const struct plan *plan, const char *home, const char *cwd,
 		bool exists = stat(home_path, &st) == 0 && S_ISDIR(st.st_mode);
 		if (is_bind_point(&b, home_path)) {
 			/* HOME itself is granted: the real one. */
-		} else if ((is_bound(&b, home_path) && !exists) ||
-			   path_within(home_path, "/tmp") || path_within(home_path, "/var/tmp")) {
+		} else if ((is_bound(&b, home_path) && !exists) || path_within(home_path, "/tmp") ||
+			   path_within(home_path, "/var/tmp")) {
 			home_path = NULL;
 		} else {
 			tmpfs_paths[n_tmpfs++] = home_path;
@@ -387,8 +391,8 @@ int world_build(const struct plan *plan, const char *home, const char *cwd,
 		goto fail;
 
 	/* /dev: a tmpfs of links and bound device nodes, and a new devpts. */
-	if ((r = add_op(&b, WORLD_TMPFS, "/dev", NULL, "mode=0755,size=64k",
-			MS_NOSUID | MS_NOEXEC, true)) < 0 ||
+	if ((r = add_op(&b, WORLD_TMPFS, "/dev", NULL, "mode=0755,size=64k", MS_NOSUID | MS_NOEXEC,
+			true)) < 0 ||
 	    (r = add_rule(&b, "/dev", WARD_FS_READ, true)) < 0 ||
 	    (r = add_op(&b, WORLD_DEVPTS, "/dev/pts", NULL, "newinstance,ptmxmode=0666,mode=620",
 			MS_NOSUID | MS_NOEXEC, true)) < 0 ||
@@ -396,13 +400,20 @@ int world_build(const struct plan *plan, const char *home, const char *cwd,
 	    (r = add_op(&b, WORLD_SYMLINK, "/dev/ptmx", NULL, "pts/ptmx", 0, false)) < 0 ||
 	    (r = add_op(&b, WORLD_SYMLINK, "/dev/fd", NULL, "/proc/self/fd", 0, false)) < 0 ||
 	    (r = add_op(&b, WORLD_SYMLINK, "/dev/stdin", NULL, "/proc/self/fd/0", 0, false)) < 0 ||
-	    (r = add_op(&b, WORLD_SYMLINK, "/dev/stdout", NULL, "/proc/self/fd/1", 0, false)) <
-		    0 ||
-	    (r = add_op(&b, WORLD_SYMLINK, "/dev/stderr", NULL, "/proc/self/fd/2", 0, false)) <
-		    0 ||
+	    (r = add_op(&b, WORLD_SYMLINK, "/dev/stdout", NULL, "/proc/self/fd/1", 0, false)) < 0 ||
+	    (r = add_op(&b, WORLD_SYMLINK, "/dev/stderr", NULL, "/proc/self/fd/2", 0, false)) < 0 ||
 	    (r = add_op(&b, WORLD_PROC, "/proc", NULL, NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			true)) < 0 ||
 	    (r = add_rule(&b, "/proc", WARD_FS_READ, true)) < 0)
+		goto fail;
+	/* The root itself may be listed (ls /, os.listdir("/")): it holds
+	 * only what is granted, every grant includes read, so READ_DIR
+	 * beneath / adds nothing else, unless a denial is punched into a
+	 * grant, whose names would then list. */
+	if (!plan->fs_holes.len &&
+	    (r = add_rule_rights(&b, "/",
+				 landlock_rights_for(plan, WARD_FS_READ, true) &
+					 LANDLOCK_ACCESS_FS_READ_DIR)) < 0)
 		goto fail;
 	/* Parents before children: "/dev" sorts before "/dev/null". */
 	qsort(out->ops, out->n_ops, sizeof(*out->ops), cmp_ops);

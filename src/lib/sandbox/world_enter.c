@@ -136,13 +136,13 @@ int world_loopback_up(void)
 	return r;
 }
 
-#define FAIL(at, expr)                   \
-	do {                             \
-		int r_ = (expr);         \
-		if (r_ < 0) {            \
-			*stage = (at);   \
-			return r_;       \
-		}                        \
+#define FAIL(at, expr)                 \
+	do {                           \
+		int r_ = (expr);       \
+		if (r_ < 0) {          \
+			*stage = (at); \
+			return r_;     \
+		}                      \
 	} while (0)
 #define SYS(call) ((call) < 0 ? -errno : 0)
 
@@ -159,13 +159,13 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 	 *    itself is made read-only;
 	 * f. Landlock rules on the new mounts, which have no inode before. */
 	FAIL(STAGE_MOUNTS, SYS(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)));
-	FAIL(STAGE_MOUNTS, SYS(mount("tmpfs", WORLD_BASE, "tmpfs", MS_NOSUID | MS_NODEV,
-				     "mode=0755,size=64k")));
+	FAIL(STAGE_MOUNTS,
+	     SYS(mount("tmpfs", WORLD_BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")));
 	FAIL(STAGE_MOUNTS, SYS(chdir(WORLD_BASE)));
 	FAIL(STAGE_MOUNTS, SYS(mkdir("newroot", 0755)));
 	FAIL(STAGE_MOUNTS, SYS(mkdir("oldroot", 0755)));
-	FAIL(STAGE_MOUNTS, SYS(mount("tmpfs", "newroot", "tmpfs", MS_NOSUID | MS_NODEV,
-				     "mode=0755,size=4m")));
+	FAIL(STAGE_MOUNTS,
+	     SYS(mount("tmpfs", "newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m")));
 	FAIL(STAGE_PIVOT, SYS(syscall(SYS_pivot_root, ".", "oldroot")));
 	FAIL(STAGE_PIVOT, SYS(chdir("/")));
 	/* The empty nodes of mode 000 that denials inside grants are
@@ -184,13 +184,13 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 	FAIL(STAGE_PIVOT, SYS(syscall(SYS_pivot_root, ".", ".")));
 	FAIL(STAGE_PIVOT, SYS(umount2(".", MNT_DETACH)));
 	FAIL(STAGE_PIVOT, SYS(chdir("/")));
-	FAIL(STAGE_PIVOT, SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-							 MS_NODEV,
-				    NULL)));
+	FAIL(STAGE_PIVOT,
+	     SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		       NULL)));
 	FAIL(STAGE_CWD, SYS(chdir(w->cwd)));
 
 	for (size_t i = 0; landlock_fd >= 0 && i < w->n_rules; i++)
-		FAIL(STAGE_LANDLOCK, landlock_add_path_rule(landlock_fd, w->rules[i].path,
-							    w->rules[i].rights));
+		FAIL(STAGE_LANDLOCK,
+		     landlock_add_path_rule(landlock_fd, w->rules[i].path, w->rules[i].rights));
 	return 0;
 }
