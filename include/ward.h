@@ -60,6 +60,21 @@ enum ward_limit {
 	WARD_LIMIT_COUNT_,
 };
 
+/* Quotas: a total the sandbox may use, and what happens when it is crossed
+ * (one "quota" event, latched). Counted in the kernel per sandbox. */
+enum ward_quota {
+	WARD_QUOTA_NET_EGRESS_BYTES = 0, /* bytes sent (IP packets, all sockets) */
+	WARD_QUOTA_NET_INGRESS_BYTES,	 /* bytes received */
+	WARD_QUOTA_CPU_TIME,		 /* CPU time of every task together, in ms */
+	WARD_QUOTA_COUNT_,
+};
+
+enum ward_quota_action {
+	WARD_QUOTA_KILL = 0, /* kill the sandbox (packets over quota are dropped meanwhile) */
+	WARD_QUOTA_FREEZE,   /* freeze it (cgroup freezer), for a look before it ends */
+	WARD_QUOTA_REPORT,   /* only the event */
+};
+
 /* Namespaces a policy may ask for. */
 enum {
 	WARD_NS_NET = 1u << 0,
@@ -103,6 +118,11 @@ int ward_policy_exec_deny_argv(ward_policy *policy, const char *words, ward_erro
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err);
 int ward_policy_set_mode(ward_policy *policy, enum ward_mode mode);
+/* NAME "net_egress_bytes" or "net_ingress_bytes" with SIZE as for memory
+ * ("10M"), or "cpu_time" with a duration ("30s"); ACTION "kill", "freeze"
+ * or "report" (NULL: kill). */
+int ward_policy_set_quota(ward_policy *policy, const char *name, const char *size,
+			  const char *action, ward_error *err);
 /* Escalation: SIGKILL the process that makes the DENIALS-th denial within
  * SECONDS ("5/10"). Needs the BPF LSM layer. */
 int ward_policy_set_kill_after(ward_policy *policy, const char *denials_per_seconds,
@@ -123,6 +143,9 @@ int ward_policy_isolate(ward_policy *policy, int on);
 int ward_policy_share(ward_policy *policy, unsigned ns_flags);
 /* The size of each private tmpfs ("512M", "2G"; default 1G). */
 int ward_policy_set_tmp_size(ward_policy *policy, const char *size, ward_error *err);
+/* A name for the run, shown by `ward ps` and accepted by ward kill|freeze|thaw
+ * (letters, digits, '.', '_', '-'; at most 63). Not part of the rules. */
+int ward_policy_set_name(ward_policy *policy, const char *name, ward_error *err);
 int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_error *err);
 
 /* Checks the policy as a whole (conflicts, paths) and plans it for this host.
@@ -159,7 +182,7 @@ struct ward_exit {
 	int exited;	    /* 1: exited with status; 0: killed by signal */
 	int status;	    /* exit status, or the signal number */
 	int code;	    /* the shell convention: status, or 128+signal, or 125/126/127 */
-	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec" */
+	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec", "quota" */
 	uint64_t wall_ms;
 	uint64_t cpu_user_ms, cpu_system_ms;
 	uint64_t peak_memory_bytes; /* 0 when unknown */
@@ -180,6 +203,16 @@ void ward_sandbox_free(ward_sandbox *sandbox);
 /* Runs ARGV under POLICY to completion: spawn + wait + free. */
 int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
 	     struct ward_exit *out, ward_error *err);
+
+/* ---- running sandboxes: ward ps, stats, kill, freeze, thaw ---- */
+/* The running sandboxes the caller may see (its own; root: everyone's) as a
+ * JSON array (caller frees): id, name, pid, argv, uid, started, age_s,
+ * cpu_us, memory_bytes, tasks, denials, figures_source ("cgroup": the
+ * sandbox's own cgroup counters; "proc": summed over its processes). */
+int ward_live_list(char **json_out, ward_error *err);
+/* ACTION ("kill", "freeze", "thaw") on the running sandbox whose id or name
+ * is WHO; the kernel checks the caller's right to it. */
+int ward_live_control(const char *who, const char *action, ward_error *err);
 
 /* ---- supervisor: decisions at run time (src/lib/supervisor, docs/supervisor.md) ---- */
 /* Categories of trapped operations a policy callback is asked about. */

@@ -10,6 +10,8 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_bpf(int argc, char **argv);
+/* ps, stats, top, kill, freeze, thaw: running sandboxes (cmd_live.c). */
+int cmd_live(int argc, char **argv);
 
 /* Prints "ward: MESSAGE" and returns 125. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -45,6 +45,9 @@ enum {
 	OPT_EVENTS,
 	OPT_EXPLAIN,
 	OPT_KILL_AFTER,
+	OPT_NAME,
+	OPT_QUOTA,
+	OPT_REPORT,
 	OPT_HELP,
 };
 
@@ -90,6 +93,9 @@ static const struct option run_options[] = {
 	{"events", required_argument, NULL, OPT_EVENTS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"quota", required_argument, NULL, OPT_QUOTA},
+	{"report", no_argument, NULL, OPT_REPORT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -121,6 +127,27 @@ static unsigned share_flag(const char *name)
 		if (!strcmp(names[i].name, name))
 			return names[i].bit;
 	return 0;
+}
+
+/* --quota NAME=SIZE[:ACTION], e.g. net_egress_bytes=10M:kill */
+static int apply_quota(ward_policy *policy, const char *arg, ward_error *err)
+{
+	char text[256];
+	snprintf(text, sizeof(text), "%s", arg);
+	char *size = strchr(text, '=');
+	if (!size) {
+		snprintf(err->message, sizeof(err->message),
+			 "--quota '%s': write NAME=SIZE[:ACTION], e.g. --quota "
+			 "net_egress_bytes=10M:kill",
+			 arg);
+		err->code = -EINVAL;
+		return -EINVAL;
+	}
+	*size++ = '\0';
+	char *action = strchr(size, ':');
+	if (action)
+		*action++ = '\0';
+	return ward_policy_set_quota(policy, text, size, action, err);
 }
 
 static int limit_for(int opt)
@@ -233,6 +260,10 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		return ward_policy_share(policy, share_flag(f->arg));
 	case OPT_TMP_SIZE:
 		return ward_policy_set_tmp_size(policy, f->arg, err);
+	case OPT_NAME:
+		return ward_policy_set_name(policy, f->arg, err);
+	case OPT_QUOTA:
+		return apply_quota(policy, f->arg, err);
 	case OPT_MODE:
 		if (!strcmp(f->arg, "enforce"))
 			return ward_policy_set_mode(policy, WARD_MODE_ENFORCE);
@@ -253,7 +284,49 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 
 struct event_out {
 	FILE *file;
+	bool report;
+	json_object *exit_event; /* kept for --report */
 };
+
+static uint64_t field_u64(json_object *obj, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(obj, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static void human_size(uint64_t n, char *out, size_t size)
+{
+	static const char *const units[] = {"B", "K", "M", "G", "T"};
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, size, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+}
+
+/* --report: one line on stderr with what the run used and why it ended. */
+static void print_report(json_object *exit_ev)
+{
+	if (!exit_ev)
+		return;
+	json_object *reason = NULL;
+	json_object_object_get_ex(exit_ev, "reason", &reason);
+	char peak[32], out_b[32], in_b[32];
+	human_size(field_u64(exit_ev, "peak_memory_bytes"), peak, sizeof(peak));
+	human_size(field_u64(exit_ev, "net_bytes_out"), out_b, sizeof(out_b));
+	human_size(field_u64(exit_ev, "net_bytes_in"), in_b, sizeof(in_b));
+	bool net = json_object_object_get_ex(exit_ev, "net_bytes_out", NULL);
+	fprintf(stderr,
+		"ward: report: wall %.2fs, cpu %.2fs, peak memory %s, network %s%s%s%s, ended by "
+		"%s\n",
+		(double)field_u64(exit_ev, "duration_ms") / 1000,
+		(double)(field_u64(exit_ev, "cpu_user_ms") + field_u64(exit_ev, "cpu_system_ms")) /
+			1000,
+		peak, net ? "out " : "not measured (needs root: cgroup BPF)", net ? out_b : "",
+		net ? " in " : "", net ? in_b : "", reason ? json_object_get_string(reason) : "?");
+}
 
 /* Every event goes to --events; warnings also reach the terminal, since a
  * degraded rule must never be silent. */
@@ -267,10 +340,30 @@ static void on_event(const char *json, void *userdata)
 	}
 	json_object *obj = json_tokener_parse(json);
 	json_object *type, *message;
-	if (obj && json_object_object_get_ex(obj, "type", &type) &&
-	    !strcmp(json_object_get_string(type), "warning") &&
-	    json_object_object_get_ex(obj, "message", &message))
+	const char *kind = obj && json_object_object_get_ex(obj, "type", &type)
+				   ? json_object_get_string(type)
+				   : "";
+	if (!strcmp(kind, "warning") && json_object_object_get_ex(obj, "message", &message))
 		fprintf(stderr, "ward: warning: %s\n", json_object_get_string(message));
+	if (!strcmp(kind, "quota")) {
+		json_object *quota = NULL, *action = NULL, *unit = NULL;
+		json_object_object_get_ex(obj, "quota", &quota);
+		json_object_object_get_ex(obj, "action", &action);
+		json_object_object_get_ex(obj, "unit", &unit);
+		char limit[32];
+		if (unit && !strcmp(json_object_get_string(unit), "ms"))
+			snprintf(limit, sizeof(limit), "%.1fs",
+				 (double)field_u64(obj, "limit") / 1000);
+		else
+			human_size(field_u64(obj, "limit"), limit, sizeof(limit));
+		fprintf(stderr, "ward: quota %s of %s crossed: %s\n",
+			quota ? json_object_get_string(quota) : "?", limit,
+			action ? json_object_get_string(action) : "?");
+	}
+	if (!strcmp(kind, "exit") && out->report) {
+		json_object_put(out->exit_event);
+		out->exit_event = json_object_get(obj);
+	}
 	json_object_put(obj);
 }
 
@@ -299,7 +392,7 @@ int cmd_run(int argc, char **argv)
 		return cli_error("out of memory");
 	size_t nflags = 0;
 	const char *events_path = NULL;
-	bool explain = false;
+	bool explain = false, report = false;
 	char **command = NULL;
 	int rc = WARD_EXIT_ERROR;
 	ward_policy *policy = NULL;
@@ -333,6 +426,8 @@ int cmd_run(int argc, char **argv)
 		else if (c == OPT_SHARE) /* --share-NAME: keep NAME */
 			flags[nflags++] = (struct flag){
 				.opt = c, .arg = run_options[longindex].name + strlen("share-")};
+		else if (c == OPT_REPORT)
+			report = true;
 		else
 			flags[nflags++] = (struct flag){.opt = c, .arg = optarg};
 	}
@@ -404,7 +499,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	struct event_out sink = {.file = events_file};
+	struct event_out sink = {.file = events_file, .report = report};
 	struct ward_spawn_options options = {
 		.on_event = on_event,
 		.event_userdata = &sink,
@@ -427,6 +522,9 @@ int cmd_run(int argc, char **argv)
 	} else {
 		rc = exit_info.code;
 	}
+	if (report)
+		print_report(sink.exit_event);
+	json_object_put(sink.exit_event);
 out:
 	if (events_file && events_file != stderr)
 		fclose(events_file);

@@ -22,6 +22,8 @@ void cli_usage(FILE *out)
 	      "       ward check FILE [--explain]\n"
 	      "       ward features [--json]\n"
 	      "       ward bpf status|load|unload\n"
+	      "       ward ps [--json] | ward stats ID [--json] [--interval S] [--count N]\n"
+	      "       ward top [--interval S] [--count N] | ward kill|freeze|thaw ID|NAME\n"
 	      "       ward version | --help\n"
 	      "\n"
 	      "run options (flags add to or override the policy file):\n"
@@ -56,6 +58,10 @@ void cli_usage(FILE *out)
 	      "LSM)\n"
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
+	      "      --name NAME          a name for ward ps / kill / freeze / thaw\n"
+	      "      --quota NAME=SIZE[:kill|freeze|report]  net_egress_bytes, "
+	      "net_ingress_bytes (sizes), cpu_time (duration)\n"
+	      "      --report             print what the run used and why it ended\n"
 	      "\n"
 	      "exit status: the program's; 128+N if it died of signal N; 125 ward's error;\n"
 	      "126 cannot execute; 127 not found\n",
@@ -77,6 +83,9 @@ int main(int argc, char **argv)
 		return cmd_features(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bpf"))
 		return cmd_bpf(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ps") || !strcmp(cmd, "stats") || !strcmp(cmd, "top") ||
+	    !strcmp(cmd, "kill") || !strcmp(cmd, "freeze") || !strcmp(cmd, "thaw"))
+		return cmd_live(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("ward %s\n", WARD_VERSION);
 		return 0;

@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "bpf/bpf_acct.h"
 #include "bpf/bpf_internal.h"
 #include "core/cleanup.h"
 #include "core/error.h"
@@ -174,5 +175,6 @@ int bpf_unload_pinned(ward_error *err)
 		return ward_fail(err, -EBUSY,
 				 "bpf: %zu sandbox(es) still run under the programs; not unloading",
 				 count);
+	bpf_acct_unpin_all();
 	return bpf_pins_remove(err);
 }

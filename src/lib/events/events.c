@@ -46,6 +46,8 @@ void event_emit_decision(struct event_sink *sink, const char *verdict, const cha
 			 const char *operation, int pid, const char *rule, int error,
 			 json_object *detail)
 {
+	if (sink && sink->on_denial && !strcmp(verdict, "deny"))
+		sink->on_denial(sink->denial_ctx);
 	json_object *obj = event_new(verdict);
 	if (!obj) {
 		json_object_put(detail);

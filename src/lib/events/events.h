@@ -14,6 +14,9 @@ struct event_sink {
 	ward_event_fn fn; /* NULL: events are dropped */
 	void *userdata;
 	char sandbox_id[40];
+	/* Called for every "deny" event, from whichever thread emits it. */
+	void (*on_denial)(void *ctx);
+	void *denial_ctx;
 };
 
 /* Creates {"type": TYPE}; the caller adds fields, then emits. */

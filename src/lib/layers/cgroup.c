@@ -367,6 +367,18 @@ uint64_t cgroup_sandbox_v2_id(const struct cgroup_sandbox *cg)
 	return cg ? cg->v2_id : 0;
 }
 
+size_t cgroup_sandbox_paths(const struct cgroup_sandbox *cg, char (*out)[PATH_MAX], size_t max)
+{
+	size_t n = 0;
+	const struct cg_dir *v2 = cg ? cg_v2_dir(cg) : NULL;
+	if (v2 && n < max)
+		cg_copy(out[n++], PATH_MAX, v2->path);
+	for (size_t i = 0; cg && i < cg->ndirs && n < max; i++)
+		if (!cg->dirs[i].v2)
+			cg_copy(out[n++], PATH_MAX, cg->dirs[i].path);
+	return n;
+}
+
 int cgroup_sandbox_v2_fd(const struct cgroup_sandbox *cg)
 {
 	return cg ? cg->v2_fd : -1;

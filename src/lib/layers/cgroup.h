@@ -6,6 +6,9 @@
 #ifndef WARD_LAYERS_CGROUP_H
 #define WARD_LAYERS_CGROUP_H
 
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,6 +34,9 @@ int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
 /* The same for the v1 hierarchies only: for a child born in the v2 cgroup
  * (clone3 with CLONE_INTO_CGROUP), which skips a costly migration. */
 int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
+/* Freezes (FROZEN true) or thaws every task: v2 cgroup.freeze or the v1
+ * freezer; -EOPNOTSUPP without either. */
+int cgroup_sandbox_freeze(struct cgroup_sandbox *cg, bool frozen);
 /* SIGKILLs every task in the sandbox (cgroup.kill, or freeze + kill loop). */
 int cgroup_sandbox_kill(struct cgroup_sandbox *cg);
 int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);
@@ -38,6 +44,8 @@ int cgroup_sandbox_stats(struct cgroup_sandbox *cg, struct cgroup_stats *out);
 uint64_t cgroup_sandbox_v2_id(const struct cgroup_sandbox *cg);
 /* An O_DIRECTORY fd of the v2 cgroup, -1 when none (BPF attach point). */
 int cgroup_sandbox_v2_fd(const struct cgroup_sandbox *cg);
+/* The sandbox's cgroup directories (v2 first), at most MAX; their count. */
+size_t cgroup_sandbox_paths(const struct cgroup_sandbox *cg, char (*out)[PATH_MAX], size_t max);
 /* Kills what is left and removes the directories; frees CG. */
 int cgroup_sandbox_destroy(struct cgroup_sandbox *cg);
 

@@ -72,6 +72,11 @@ static int set_frozen(const struct cgroup_sandbox *cg, bool frozen)
 	return -EOPNOTSUPP;
 }
 
+int cgroup_sandbox_freeze(struct cgroup_sandbox *cg, bool frozen)
+{
+	return cg ? set_frozen(cg, frozen) : -EINVAL;
+}
+
 static bool kill_with_cgroup_kill(const struct cgroup_sandbox *cg)
 {
 	char path[PATH_MAX + 32];

@@ -722,6 +722,63 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 	return 0;
 }
 
+/* Accounting and the network quotas count packets on the sandbox's own v2
+ * cgroup with cgroup_skb programs: the same privilege and attach point as
+ * the cgroup sock_addr programs. The CPU-time quota is the cgroup's own
+ * usage counter (every task together), which ward reads every 20 ms. A quota
+ * is a rule (refused where it cannot hold); plain accounting is a figure,
+ * on wherever it can be. */
+static int plan_quotas(const struct ward_policy *policy, const struct host_features *host,
+		       struct plan *plan)
+{
+	bool net = host->cgroup_bpf_loads && host->cgroup_v2_usable;
+	bool cpu = host->cgroup_v2_usable || host->controllers[CG_CTRL_CPUACCT].usable;
+	plan->net_acct = net;
+	if (net)
+		plan->cgroup = true;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
+		const struct quota_value *q = &policy->quotas[i];
+		if (!q->set)
+			continue;
+		bool is_cpu = i == WARD_QUOTA_CPU_TIME;
+		char rule[200], note[200];
+		if (is_cpu)
+			snprintf(rule, sizeof(rule), "quota cpu_time %llu ms (all tasks), then %s",
+				 (unsigned long long)q->amount,
+				 policy_quota_action_name(q->action));
+		else
+			snprintf(rule, sizeof(rule), "quota %s %llu bytes, then %s",
+				 policy_quota_name(i), (unsigned long long)q->amount,
+				 policy_quota_action_name(q->action));
+		snprintf(
+			note, sizeof(note), "%s",
+			is_cpu ? "the cgroup's CPU usage, checked every 20 ms"
+			: q->action == WARD_QUOTA_REPORT
+				? "counted per sandbox by cgroup_skb programs"
+				: "counted per sandbox by cgroup_skb programs; packets over it are "
+				  "dropped");
+		bool can = is_cpu ? cpu : net;
+		enum ward_layer layer = is_cpu ? LAYER_CGROUP : LAYER_CGROUP_BPF;
+		int r;
+		if (can) {
+			plan->quota_amount[i] = q->amount;
+			plan->quota_action[i] = q->action;
+			plan->cgroup = true;
+			/* Like limits, quotas protect the host: they hold in audit mode. */
+			r = add_entry(plan, q->loc, layer, PLAN_ENFORCED, note, "%s", rule);
+		} else {
+			const char *why = !host->cgroup_v2_usable ? host->cgroup_v2_why
+					  : host->cgroup_bpf_why[0]
+						  ? host->cgroup_bpf_why
+						  : "cgroup BPF does not load here";
+			r = add_missing(plan, policy, q->loc, layer, why, rule);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int plan_build(const struct ward_policy *policy, const struct host_features *host,
 	       const char *private_tmp, struct plan *out, ward_error *err)
 {
@@ -735,7 +792,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	    (r = plan_fs(policy, host, private_tmp, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
-	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_process(policy, host, out)) < 0) {
+	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
+	    (r = plan_process(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

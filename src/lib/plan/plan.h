@@ -96,6 +96,11 @@ struct plan {
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
 
+	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
+	bool net_acct;					 /* count the sandbox's packets */
+	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
+	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
+
 	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
 };
 

@@ -48,6 +48,7 @@ void ward_policy_free(ward_policy *policy)
 	VEC_FREE(&policy->loading);
 	free(policy->cwd);
 	free(policy->hostname);
+	free(policy->name);
 	sup_policy_free(policy->supervisor);
 	free(policy);
 }

@@ -67,6 +67,13 @@ struct limit_value {
 	struct ward_loc loc;
 };
 
+struct quota_value {
+	bool set;
+	uint64_t amount; /* bytes, or ms for cpu_time */
+	enum ward_quota_action action;
+	struct ward_loc loc;
+};
+
 /* Escalation (YAML "kill_after: {denials: N, seconds: T}"): SIGKILL the
  * process that makes the Nth denial within T seconds. Counted and done by
  * the BPF LSM hooks only (bpf/bpf_layer.h); off unless set. */
@@ -104,6 +111,7 @@ struct ward_policy {
 	bool private_tmp; /* a fresh read-write directory as HOME and TMPDIR */
 	struct limit_value limits[WARD_LIMIT_COUNT_];
 	struct kill_after kill_after;
+	struct quota_value quotas[WARD_QUOTA_COUNT_];
 	enum ward_mode mode;
 	unsigned degraded; /* bit (1 << enum ward_layer) per layer allowed to be missing */
 	bool clean_env;
@@ -121,9 +129,10 @@ struct ward_policy {
 	char *hostname;
 	struct ward_loc hostname_loc;  /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
-	VEC(char *) interned;	       /* origin names that ward_loc.file points into */
-	const char *api_origin;	       /* interned; the location API calls report */
-	VEC(char *) loading;	       /* files being loaded, for extends: cycle detection */
+	char *name; /* the run's name in `ward ps` (ward_policy_set_name), or NULL */
+	VEC(char *) interned; /* origin names that ward_loc.file points into */
+	const char *api_origin; /* interned; the location API calls report */
+	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
 };
 
 /* Interns NAME in POLICY so a ward_loc may point to it. NULL on ENOMEM. */
@@ -139,6 +148,11 @@ int policy_add_bind(struct ward_policy *policy, const char *text, struct ward_lo
 		    ward_error *err);
 int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, struct ward_loc loc,
 		    ward_error *err);
+/* "net_egress_bytes" etc., or NULL for an unknown name. */
+const char *policy_quota_name(enum ward_quota quota);
+const char *policy_quota_action_name(enum ward_quota_action action);
+int policy_set_quota(struct ward_policy *policy, const char *name, const char *size,
+		     const char *action, struct ward_loc loc, ward_error *err);
 int policy_set_limit(struct ward_policy *policy, enum ward_limit limit, const char *text,
 		     struct ward_loc loc, ward_error *err);
 int policy_add_env(struct ward_policy *policy, const char *key_eq_value, struct ward_loc loc,

@@ -3,7 +3,9 @@
  * "api", so messages read "api: path 'x' does not exist". They must never
  * bypass the adders' validation.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -198,6 +200,34 @@ int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_err
 {
 	REQUIRE_POLICY(policy, err);
 	return policy_set_hostname(policy, hostname, api_loc_of(policy), err);
+}
+
+int ward_policy_set_name(ward_policy *policy, const char *name, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	size_t len = name ? strlen(name) : 0;
+	if (len == 0 || len > 63)
+		return ward_fail(err, -EINVAL, "sandbox name '%s': must be 1 to 63 characters",
+				 name ? name : "");
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			return ward_fail(err, -EINVAL,
+					 "sandbox name '%s': only letters, digits, '.', '_' and "
+					 "'-' are allowed",
+					 name);
+	char *copy = strdup(name);
+	if (!copy)
+		return ward_fail(err, -ENOMEM, "out of memory");
+	free(policy->name);
+	policy->name = copy;
+	return 0;
+}
+
+int ward_policy_set_quota(ward_policy *policy, const char *name, const char *size,
+			  const char *action, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_set_quota(policy, name, size, action, api_loc_of(policy), err);
 }
 
 int ward_policy_set_kill_after(ward_policy *policy, const char *text, ward_error *err)

@@ -152,6 +152,21 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 			put(limits, policy_limit_name((enum ward_limit)i),
 			    json_object_new_uint64(policy->limits[i].value));
 	put(root, "limits", limits);
+	json_object *quotas = NULL;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
+		if (!policy->quotas[i].set)
+			continue;
+		if (!quotas)
+			quotas = json_object_new_object();
+		json_object *q = json_object_new_object();
+		put(q, i == WARD_QUOTA_CPU_TIME ? "ms" : "bytes",
+		    json_object_new_uint64(policy->quotas[i].amount));
+		put(q, "action",
+		    json_object_new_string(policy_quota_action_name(policy->quotas[i].action)));
+		put(quotas, policy_quota_name((enum ward_quota)i), q);
+	}
+	if (quotas)
+		put(root, "quotas", quotas);
 	if (policy->kill_after.set) {
 		json_object *kill_after = json_object_new_object();
 		put(kill_after, "denials", json_object_new_uint64(policy->kill_after.denials));

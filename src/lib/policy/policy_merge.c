@@ -91,6 +91,9 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 			dst->limits[i] = src->limits[i];
 	if (src->kill_after.set)
 		dst->kill_after = src->kill_after;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+		if (src->quotas[i].set)
+			dst->quotas[i] = src->quotas[i];
 	if (set_mask & POLICY_SET_MODE)
 		dst->mode = src->mode;
 	if (set_mask & POLICY_SET_PRIVATE_TMP)
@@ -126,6 +129,8 @@ int policy_absorb(struct ward_policy *dst, struct ward_policy *src, unsigned set
 			dst->supervisor = NULL;
 		}
 		memcpy(dst->limits, saved.limits, sizeof(dst->limits));
+		memcpy(dst->quotas, saved.quotas, sizeof(dst->quotas));
+		dst->kill_after = saved.kill_after;
 		dst->mode = saved.mode;
 		dst->private_tmp = saved.private_tmp;
 		dst->clean_env = saved.clean_env;

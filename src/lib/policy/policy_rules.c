@@ -326,6 +326,64 @@ int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, str
 	return policy_add_exec_key(policy, path, deny, loc, NULL, err);
 }
 
+static const char *const quota_names[WARD_QUOTA_COUNT_] = {
+	[WARD_QUOTA_NET_EGRESS_BYTES] = "net_egress_bytes",
+	[WARD_QUOTA_NET_INGRESS_BYTES] = "net_ingress_bytes",
+	[WARD_QUOTA_CPU_TIME] = "cpu_time",
+};
+static const char *const quota_actions[] = {
+	[WARD_QUOTA_KILL] = "kill",
+	[WARD_QUOTA_FREEZE] = "freeze",
+	[WARD_QUOTA_REPORT] = "report",
+};
+
+const char *policy_quota_name(enum ward_quota quota)
+{
+	return (int)quota >= 0 && quota < WARD_QUOTA_COUNT_ ? quota_names[quota] : NULL;
+}
+
+const char *policy_quota_action_name(enum ward_quota_action action)
+{
+	return (int)action >= 0 && action <= WARD_QUOTA_REPORT ? quota_actions[action] : "?";
+}
+
+int policy_set_quota(struct ward_policy *policy, const char *name, const char *size,
+		     const char *action, struct ward_loc loc, ward_error *err)
+{
+	int q = -1;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+		if (name && !strcmp(name, quota_names[i]))
+			q = i;
+	if (q < 0)
+		return policy_fail_at(err, loc, NULL,
+				      "unknown quota '%s' (net_egress_bytes, net_ingress_bytes or "
+				      "cpu_time)",
+				      name ? name : "");
+	uint64_t amount;
+	if (q == WARD_QUOTA_CPU_TIME) {
+		if (!size || parse_duration_ms(size, &amount) < 0 || amount == 0)
+			return policy_fail_at(err, loc, NULL,
+					      "quota cpu_time: bad duration '%s' (a positive "
+					      "duration such as 30s or 5m)",
+					      size ? size : "");
+	} else if (!size || parse_size(size, &amount) < 0 || amount == 0) {
+		return policy_fail_at(err, loc, NULL,
+				      "quota %s: bad size '%s' (a positive size such as 10M or 1G)",
+				      name, size ? size : "");
+	}
+	int a = -1;
+	for (int i = 0; i <= WARD_QUOTA_REPORT; i++)
+		if (!action || !strcmp(action, quota_actions[i]))
+			a = action ? i : WARD_QUOTA_KILL;
+	if (a < 0)
+		return policy_fail_at(err, loc, NULL,
+				      "quota %s: unknown action '%s' (kill, freeze or report)",
+				      name, action);
+	policy->quotas[q] = (struct quota_value){
+		.set = true, .amount = amount, .action = (enum ward_quota_action)a, .loc = loc};
+	return 0;
+}
+
 int policy_set_limit(struct ward_policy *policy, enum ward_limit limit, const char *text,
 		     struct ward_loc loc, ward_error *err)
 {

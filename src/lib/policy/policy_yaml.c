@@ -1011,6 +1011,67 @@ static int on_kill_after(struct loader *ld, yaml_node_t *value, const char *key)
 	return 0;
 }
 
+/* ---- quotas: {net_egress_bytes: 10M | {bytes: 10M, action: kill|freeze|report}} ---- */
+
+static int quota_one(struct loader *ld, yaml_node_t *value, const char *key, const char *name)
+{
+	const char *size = NULL, *action = NULL;
+	if (value->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *pair = value->data.mapping.pairs.start;
+		     pair < value->data.mapping.pairs.top; pair++) {
+			yaml_node_t *k = yaml_document_get_node(ld->doc, pair->key);
+			yaml_node_t *v = yaml_document_get_node(ld->doc, pair->value);
+			const char *kname = k && k->type == YAML_SCALAR_NODE
+						    ? (const char *)k->data.scalar.value
+						    : "";
+			const char **slot = !strcmp(kname, "bytes") || !strcmp(kname, "time")
+						    ? &size
+					    : !strcmp(kname, "action") ? &action
+								       : NULL;
+			if (!slot)
+				return policy_fail_at(ld->err, node_loc(ld, k ? k : value), key,
+						      "unknown key '%s' (expected bytes or time, "
+						      "action)",
+						      kname);
+			int r = scalar_text(ld, v, key, slot);
+			if (r < 0)
+				return r;
+		}
+	} else {
+		int r = scalar_text(ld, value, key, &size);
+		if (r < 0)
+			return r;
+	}
+	return policy_set_quota(ld->policy, name, size, action, node_loc(ld, value), ld->err);
+}
+
+static int on_quota_egress(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return quota_one(ld, value, key, "net_egress_bytes");
+}
+
+static int on_quota_ingress(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return quota_one(ld, value, key, "net_ingress_bytes");
+}
+
+static int on_quota_cpu(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return quota_one(ld, value, key, "cpu_time");
+}
+
+static int on_quotas(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	static const struct key_handler handlers[] = {
+		{"net_egress_bytes", on_quota_egress},
+		{"net_ingress_bytes", on_quota_ingress},
+		{"cpu_time", on_quota_cpu},
+	};
+	if (is_null(value))
+		return 0;
+	return walk_mapping(ld, value, key, handlers, ARRAY_SIZE(handlers));
+}
+
 /* ---- the document ---- */
 
 static int skip_extends(struct loader *ld, yaml_node_t *value, const char *key)
@@ -1026,6 +1087,7 @@ static int load_document(struct loader *ld, yaml_node_t *root)
 		{"fs", on_fs},		 {"net", on_net},
 		{"exec", on_exec},	 {"limits", on_limits},
 		{"process", on_process}, {"kill_after", on_kill_after},
+		{"quotas", on_quotas},
 	};
 	int r;
 

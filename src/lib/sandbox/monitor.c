@@ -18,6 +18,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "bpf/bpf_acct.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
@@ -172,6 +173,83 @@ static void emit_limit(struct ward_sandbox *sb, const char *resource, const char
 	event_emit(&sb->sink, ev);
 }
 
+/* What each quota has used so far, and whether the kernel saw it crossed
+ * (network: latched by the programs; CPU: usage over the quota). */
+struct quota_reading {
+	bool have[WARD_QUOTA_COUNT_];
+	uint64_t used[WARD_QUOTA_COUNT_];
+	bool crossed[WARD_QUOTA_COUNT_];
+};
+
+static void read_quotas(struct ward_sandbox *sb, struct quota_reading *q)
+{
+	memset(q, 0, sizeof(*q));
+	struct net_figures f;
+	if (sb->acct && bpf_acct_read(sb->acct, &f) == 0) {
+		q->have[WARD_QUOTA_NET_EGRESS_BYTES] = q->have[WARD_QUOTA_NET_INGRESS_BYTES] = true;
+		q->used[WARD_QUOTA_NET_EGRESS_BYTES] = f.bytes_out;
+		q->crossed[WARD_QUOTA_NET_EGRESS_BYTES] = f.egress_crossed;
+		q->used[WARD_QUOTA_NET_INGRESS_BYTES] = f.bytes_in;
+		q->crossed[WARD_QUOTA_NET_INGRESS_BYTES] = f.ingress_crossed;
+	}
+	struct cgroup_stats stats;
+	if (sb->plan.quota_amount[WARD_QUOTA_CPU_TIME] && sb->cgroup &&
+	    cgroup_sandbox_stats(sb->cgroup, &stats) == 0) {
+		uint64_t ms = stats.cpu_usage_us / 1000;
+		q->have[WARD_QUOTA_CPU_TIME] = true;
+		q->used[WARD_QUOTA_CPU_TIME] = ms;
+		q->crossed[WARD_QUOTA_CPU_TIME] = ms > sb->plan.quota_amount[WARD_QUOTA_CPU_TIME];
+	}
+}
+
+/* A quota crossed yields exactly one event, then its action. */
+static void poll_quotas(struct ward_sandbox *sb)
+{
+	struct quota_reading q;
+	read_quotas(sb, &q);
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
+		if (!sb->plan.quota_amount[i] || !q.have[i] || !q.crossed[i] ||
+		    sb->quota_latched[i])
+			continue;
+		sb->quota_latched[i] = true;
+		enum ward_quota_action action = sb->plan.quota_action[i];
+		json_object *ev = event_new("quota");
+		if (ev) {
+			json_object_object_add(ev, "quota",
+					       json_object_new_string(policy_quota_name(i)));
+			json_object_object_add(
+				ev, "unit",
+				json_object_new_string(i == WARD_QUOTA_CPU_TIME ? "ms" : "bytes"));
+			json_object_object_add(ev, "limit",
+					       json_object_new_uint64(sb->plan.quota_amount[i]));
+			json_object_object_add(ev, "used", json_object_new_uint64(q.used[i]));
+			json_object_object_add(
+				ev, "action",
+				json_object_new_string(policy_quota_action_name(action)));
+			event_emit(&sb->sink, ev);
+		}
+		if (sb->finished)
+			continue;
+		if (action == WARD_QUOTA_KILL) {
+			sb->quota_killed = true;
+			ward_sandbox_kill(sb);
+		} else if (action == WARD_QUOTA_FREEZE && sb->cgroup) {
+			cgroup_sandbox_freeze(sb->cgroup, true);
+		}
+	}
+}
+
+static void add_net_figures(struct ward_sandbox *sb, json_object *ev)
+{
+	struct net_figures f;
+	if (!sb->acct || bpf_acct_read(sb->acct, &f) < 0)
+		return;
+	json_object_object_add(ev, "net_bytes_out", json_object_new_uint64(f.bytes_out));
+	json_object_object_add(ev, "net_packets_out", json_object_new_uint64(f.packets_out));
+	json_object_object_add(ev, "net_bytes_in", json_object_new_uint64(f.bytes_in));
+	json_object_object_add(ev, "net_packets_in", json_object_new_uint64(f.packets_in));
+}
+
 static void emit_exit(struct ward_sandbox *sb)
 {
 	const struct ward_exit *x = &sb->exit;
@@ -193,6 +271,7 @@ static void emit_exit(struct ward_sandbox *sb)
 	if (x->peak_memory_bytes)
 		json_object_object_add(ev, "peak_memory_bytes",
 				       json_object_new_uint64(x->peak_memory_bytes));
+	add_net_figures(sb, ev);
 	event_emit(&sb->sink, ev);
 }
 
@@ -247,6 +326,10 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 		if (stats.cpu_usage_us / 1000 > seen_ms)
 			x->cpu_user_ms += stats.cpu_usage_us / 1000 - seen_ms;
 	}
+	/* The last packets may have crossed a quota after the last poll. */
+	poll_quotas(sb);
+	if (sb->quota_killed && !x->exited && x->status == SIGKILL)
+		x->reason = "quota";
 	if (timed_out) {
 		x->reason = "timeout";
 		emit_limit(sb, "timeout", "wall-clock limit reached; sandbox killed", 0);
@@ -289,16 +372,31 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			return ward_fail_errno(err, -errno, "signalfd");
 	}
 
+	/* Quotas are counted in the kernel (network ones also held there);
+	 * ward looks every 20 ms to emit the event and take the action. */
+	_cleanup_close_ int quota_fd = -1;
+	bool quotas = false;
+	for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+		quotas |= sb->plan.quota_amount[i] != 0;
+	if (quotas) {
+		quota_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		struct itimerspec every = {.it_interval = {.tv_nsec = 20000000},
+					   .it_value = {.tv_nsec = 20000000}};
+		if (quota_fd < 0 || timerfd_settime(quota_fd, 0, &every, NULL) < 0)
+			return ward_fail_errno(err, -errno, "arming the quota check");
+	}
+
 	bool timed_out = false;
 	int r = 0;
 	for (;;) {
-		struct pollfd fds[4] = {
+		struct pollfd fds[5] = {
 			{.fd = sb->pidfd, .events = POLLIN},
 			{.fd = timer_fd, .events = POLLIN},
 			{.fd = sig_fd, .events = POLLIN},
 			{.fd = sb->bpf ? bpf_sandbox_event_fd(sb->bpf) : -1, .events = POLLIN},
+			{.fd = quota_fd, .events = POLLIN},
 		};
-		int n = poll(fds, 4, -1);
+		int n = poll(fds, 5, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -311,6 +409,11 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			forward_pending_signals(sb, sig_fd);
 		if (fds[3].revents)
 			bpf_sandbox_poll_events(sb->bpf);
+		if (fds[4].revents) {
+			uint64_t ticks;
+			(void)!read(quota_fd, &ticks, sizeof(ticks));
+			poll_quotas(sb);
+		}
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
 			ward_sandbox_kill(sb);
@@ -333,6 +436,8 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		bpf_sandbox_destroy(sb->bpf);
 		sb->bpf = NULL;
 	}
+	bpf_acct_detach(sb->acct);
+	sb->acct = NULL;
 	if (sb->cgroup) {
 		cgroup_sandbox_destroy(sb->cgroup);
 		sb->cgroup = NULL;

@@ -24,7 +24,9 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "host/features.h"
+#include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
+#include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
@@ -163,6 +165,11 @@ int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
 	return r < 0 ? -errno : 0;
 }
 
+static void count_denial(void *ctx)
+{
+	live_count_denial(ctx);
+}
+
 static void sandbox_release(struct ward_sandbox *sb)
 {
 	if (sb->sup)
@@ -171,6 +178,10 @@ static void sandbox_release(struct ward_sandbox *sb)
 	if (sb->bpf)
 		bpf_sandbox_destroy(sb->bpf);
 	sb->bpf = NULL;
+	/* After the event sources above have stopped: they count denials in it. */
+	live_unpublish(sb);
+	bpf_acct_detach(sb->acct);
+	sb->acct = NULL;
 	if (sb->cgroup)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
@@ -232,6 +243,8 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	sb->pid = -1;
 	make_sandbox_id(sb->id, sizeof(sb->id));
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
+	sb->sink.on_denial = count_denial;
+	sb->sink.denial_ctx = sb;
 	if (options) {
 		sb->sink.fn = options->on_event;
 		sb->sink.userdata = options->event_userdata;
@@ -295,6 +308,22 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
 		    0)
 			goto fail;
+	}
+	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
+		const uint64_t *q = sb->plan.quota_amount;
+		bool quota = q[WARD_QUOTA_NET_EGRESS_BYTES] || q[WARD_QUOTA_NET_INGRESS_BYTES];
+		bool drop = false;
+		for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
+			drop |= q[i] && sb->plan.quota_action[i] != WARD_QUOTA_REPORT;
+		r = bpf_acct_attach(cgroup_sandbox_v2_fd(sb->cgroup),
+				    cgroup_sandbox_v2_id(sb->cgroup), q[WARD_QUOTA_NET_EGRESS_BYTES],
+				    q[WARD_QUOTA_NET_INGRESS_BYTES], drop, &sb->acct,
+				    quota ? err : NULL);
+		/* A quota is a rule: it holds or the run does not start. Plain
+		 * accounting is only a figure. */
+		if (r < 0 && quota)
+			goto fail;
+		r = 0;
 	}
 	if (plan_uses_bpf(&sb->plan)) {
 		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
@@ -410,6 +439,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
+	live_publish(sb, policy->name, argv);
 	*out = sb;
 	return 0;
 
