@@ -97,8 +97,8 @@ static const struct {
 	{"syntax_unclosed_list.yaml", "YAML syntax error: did not find expected ',' or ']'"},
 	{"too_many_ports.yaml", "net.allow[0]: too many port ranges (at most 32)"},
 	{"two_documents.yaml", "4:1: more than one YAML document"},
-	{"unknown_fs_key.yaml",
-	 "3:3: fs: unknown key 'raed' (expected one of: read, write, exec, deny, private_tmp, tmp_size, tmp_noexec)"},
+	{"unknown_fs_key.yaml", "3:3: fs: unknown key 'raed' (expected one of: read, write, exec, "
+				"deny, private_tmp, tmp_size, tmp_noexec)"},
 	{"unknown_item_key.yaml",
 	 "fs.read[0]: unknown key 'optinal' (expected one of: path, optional)"},
 	{"unknown_limits_key.yaml", "2:3: limits: unknown key 'memroy'"},
