@@ -62,8 +62,6 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 			char *const argv[])
 {
 	emit_plan_warnings(sb);
-	if (sb->world_warning[0])
-		emit_warning(sb, sb->world_warning);
 
 	json_object *ev = event_new("start");
 	if (!ev)
@@ -83,6 +81,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	if (plan)
 		json_object_object_add(ev, "plan", plan);
 	event_emit(&sb->sink, ev);
+	/* After "start": it is about this run, not about the rules. */
+	if (sb->world_warning[0])
+		emit_warning(sb, sb->world_warning);
 }
 
 static uint64_t elapsed_ms(const struct timespec *since)
