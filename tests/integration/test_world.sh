@@ -128,6 +128,9 @@ host_pid=$!
 expect "/proc: a host process is not visible (pid namespace)" 1 '^ENOENT$' -- \
 	run "${G[@]}" -- "$WP" chmod "/proc/$host_pid/environ"
 expect "/proc: the program is pid 2, under ward's init" 0 '^2$' -- run -- /bin/sh -c 'echo $$'
+# The same value written back: nothing changes even if it were allowed.
+expect "/proc/sys is not writable (root's uid maps to itself; Landlock: read only)" 0 '^denied$' -- \
+	run -- /bin/sh -c 'v=$(cat /proc/sys/kernel/printk_ratelimit); (echo "$v" >/proc/sys/kernel/printk_ratelimit) 2>/dev/null && echo WROTE || echo denied'
 expect "/proc: only the sandbox's processes are listed (init, sh)" 0 '^2$' -- \
 	run -- /bin/sh -c 'set -- /proc/[0-9]*; echo $#'
 expect "control: --share-all sees the host process" 0 '^OK$' -- \
