@@ -117,6 +117,7 @@ fuzz:
 
 bench: all
 	bench/startup.sh $(BUILD)
+	bench/fs_mask.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -191,12 +191,45 @@ struct ward_exit {
 int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		       const struct ward_spawn_options *options, ward_sandbox **out,
 		       ward_error *err);
+
+/* Everything ward_sandbox_spawn_config() can be told, in a versioned struct:
+ * SIZE is the caller's sizeof(struct ward_spawn_config), so fields added
+ * later read as their defaults for an older caller, and a newer caller's
+ * unknown fields must be zero (or the spawn fails with -E2BIG). Fill it with
+ * ward_spawn_config_init() first: a descriptor 0 is a real descriptor. */
+struct ward_spawn_config {
+	size_t size;
+	ward_event_fn on_event; /* may be NULL */
+	void *event_userdata;
+	int forward_signals; /* as in ward_spawn_options */
+	/* Descriptors the program gets as its standard input, output and
+	 * error (dup2'd onto 0, 1, 2 in the child); -1 inherits ward's. */
+	int stdin_fd, stdout_fd, stderr_fd;
+	/* Non-zero: no descriptor above 2 reaches the program, whether or not
+	 * the caller marked it close-on-exec. */
+	int close_fds;
+	/* -1, or a descriptor that ward_sandbox_wait() watches: when it becomes
+	 * readable (or its other end is closed) the sandbox is killed, as on a
+	 * timeout. Another thread cancels a wait through it without touching
+	 * the sandbox. The caller keeps it open until the wait returns. */
+	int cancel_fd;
+};
+
+/* Defaults: no events, no forwarding, inherited stdio, no cancel_fd. */
+void ward_spawn_config_init(struct ward_spawn_config *config);
+int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
+			      const struct ward_spawn_config *config, ward_sandbox **out,
+			      ward_error *err);
 pid_t ward_sandbox_pid(const ward_sandbox *sandbox);
 const char *ward_sandbox_id(const ward_sandbox *sandbox);
 int ward_sandbox_signal(ward_sandbox *sandbox, int sig);
 /* Kills every process of the sandbox. */
 int ward_sandbox_kill(ward_sandbox *sandbox);
-/* Waits for the sandbox's main process to end, then kills what is left. */
+/* Waits for the sandbox's main process to end, then kills what is left.
+ * Call it from the thread that spawned the sandbox: the program is that
+ * thread's child (it reaps with __WNOTHREAD, and the program dies with that
+ * thread, PR_SET_PDEATHSIG). A sandbox is not locked: other threads stop it
+ * through ward_spawn_config.cancel_fd. */
 int ward_sandbox_wait(ward_sandbox *sandbox, struct ward_exit *out, ward_error *err);
 void ward_sandbox_free(ward_sandbox *sandbox);
 
@@ -266,6 +299,13 @@ typedef struct ward_verdict (*ward_sup_callback_fn)(const struct ward_sup_event 
  * in a supervisor thread; no verdict within the timeout (default 5000 ms)
  * means deny. */
 int ward_policy_set_callback(ward_policy *policy, ward_sup_callback_fn fn, void *userdata);
+/* The same callback for bindings whose callbacks cannot return a struct by
+ * value (Python's ctypes): FN fills *OUT, which starts as a deny with EPERM,
+ * and returns 0; a negative return denies with EPERM. Replaces any callback
+ * set before, as ward_policy_set_callback does. */
+typedef int (*ward_sup_verdict_fn)(const struct ward_sup_event *event, ward_sup_context *ctx,
+				   void *userdata, struct ward_verdict *out);
+int ward_policy_set_verdict_callback(ward_policy *policy, ward_sup_verdict_fn fn, void *userdata);
 int ward_policy_set_callback_categories(ward_policy *policy, unsigned categories);
 int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms);
 

@@ -9,6 +9,7 @@ apt-get install -y --no-install-recommends \
 	libbpf-dev libseccomp-dev libyaml-dev libjson-c-dev libmd-dev libcmocka-dev \
 	libelf-dev zlib1g-dev libzstd-dev \
 	clang-16 llvm-16 libclang-rt-16-dev bpftool \
-	python3 python3-venv libpython3.11-testsuite git gcc tmux util-linux iproute2 procps \
+	python3 python3-pytest python3-setuptools python3-pip python3-venv libpython3.11-testsuite git gcc tmux \
+	util-linux iproute2 procps \
 	qemu-system-x86 busybox-static cpio \
 	hyperfine bubblewrap

@@ -82,12 +82,21 @@ static struct ward_landlock_ruleset_attr supported_at_abi(int abi)
 	case 5:
 		attr.scoped = 0;
 		__attribute__((fallthrough));
+	case 6:
+	case 7: /* only adds logging flags, left at the kernel's default */
+	case 8: /* only adds thread synchronisation, which ward does not need */
+		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
+		__attribute__((fallthrough));
 	default:
-		/* ABI 6 and later: everything ward knows. ABI 7 only adds
-		 * logging flags, which ward leaves at the kernel's default. */
+		/* ABI 9 and later: everything ward knows. */
 		break;
 	}
 	return attr;
+}
+
+__u64 landlock_handled_fs(int abi)
+{
+	return supported_at_abi(abi).handled_access_fs;
 }
 
 __u64 landlock_fs_rights(unsigned access, bool is_dir, __u64 handled)

@@ -1,4 +1,4 @@
-/* landlock_abi.h — Landlock constants and structs of ABI 1..7, for building
+/* landlock_abi.h — Landlock constants and structs of ABI 1..9, for building
  * against Debian 12's linux-libc-dev (6.1, which stops at ABI 2 and has no
  * network, scope or logging definitions). Values are the kernel's UAPI; each
  * is guarded so a newer system header wins. Must never invent a value.
@@ -83,8 +83,16 @@
 #define LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF (1U << 2)
 #endif
 
+/* ABI 9: resolving a pathname unix socket (connect, sendmsg) needs this
+ * right on a rule above the socket, unless the socket was made in the same
+ * domain; else EACCES. */
+#ifndef LANDLOCK_ACCESS_FS_RESOLVE_UNIX
+#define LANDLOCK_ACCESS_FS_RESOLVE_UNIX (1ULL << 16)
+#endif
+#define WARD_LANDLOCK_ABI_RESOLVE_UNIX 9
+
 /* The newest ABI whose rights ward knows; a newer kernel is used at this. */
-#define WARD_LANDLOCK_ABI_MAX 7
+#define WARD_LANDLOCK_ABI_MAX 9
 
 /* struct landlock_ruleset_attr as of ABI 6. An older kernel accepts this
  * larger struct as long as the fields it does not know are zero

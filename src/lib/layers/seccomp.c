@@ -19,6 +19,8 @@
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
  *   socket AF_PACKET, raw IP   forging packets, sniffing the host's traffic
+ *   S_ISUID/S_ISGID modes      a set-id file planted in a write grant works
+ *                              outside (seccomp_setid.c); openat2 → ENOSYS
  */
 #include "layers/seccomp.h"
 
@@ -37,6 +39,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "layers/seccomp_internal.h"
 
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
@@ -292,7 +295,8 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_clone_rules(ctx, &act, err)) < 0 ||
 	    (r = add_personality_rules(ctx, &act, err)) < 0 ||
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
-	    (r = add_socket_rules(ctx, plan, &act, err)) < 0)
+	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0)
 		return r;
 
 	return export_program(ctx, out, err);

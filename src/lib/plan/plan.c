@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "bpf/bpf_layer.h"
+#include "layers/landlock_abi.h"
 #include "plan/layer_caps.h"
 #include "supervisor/supervisor.h"
 
@@ -123,15 +124,6 @@ static const char *access_name(unsigned access)
 	return names[access & 7];
 }
 
-/* True when A is B or lies beneath B (both normalized absolute paths). */
-static bool path_within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (n == 1 && b[0] == '/')
-		return true;
-	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
-}
-
 /* Does a denial of ACCESS at PATH overlap some grant (beneath it or above it)?
  * Then Landlock, which only adds rights, cannot express it. */
 static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsigned access)
@@ -140,7 +132,7 @@ static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsig
 	{
 		if (!(g->access & access))
 			continue;
-		if (path_within(path, g->path) || path_within(g->path, path))
+		if (plan_path_within(path, g->path) || plan_path_within(g->path, path))
 			return true;
 	}
 	return false;
@@ -188,6 +180,68 @@ static int add_hole(struct plan *plan, const char *path, unsigned access)
 {
 	struct plan_fs_hole hole = {.path = path, .access = access};
 	return VEC_PUSH(&plan->fs_holes, hole);
+}
+
+/* A denial held by a mask: hidden when it denies read, else a bind that
+ * keeps the rights it does not deny. */
+static int add_deny_mask(struct plan *plan, const struct fs_rule *f)
+{
+	bool hide = f->access & WARD_FS_READ;
+	struct plan_fs_mask m = {
+		.path = f->path,
+		.hide = hide,
+		.keep = hide ? 0 : (WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC) & ~f->access,
+	};
+	if (plan->mode == WARD_MODE_ENFORCE)
+		plan->mount_ns = true;
+	return VEC_PUSH(&plan->fs_masks, m);
+}
+
+/* The metadata of a path denied on another layer: Landlock has no rights
+ * for chmod, chown, xattrs or utimes, and neither the BPF LSM file hooks
+ * nor the supervisor see them. A mask holds them (on top of the layer that
+ * holds the denial by inode); without a mount namespace nothing does. */
+static int plan_deny_metadata(struct plan *plan, const struct ward_policy *policy,
+			      const struct host_features *host, const struct fs_rule *f)
+{
+	char rule[200];
+	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
+	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
+		int r = add_deny_mask(plan, f);
+		if (r < 0)
+			return r;
+		return add_enforced(plan, f->loc, LAYER_NAMESPACES,
+				    "mount namespace: a read-only mask over it", rule);
+	}
+	return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
+			   "no metadata rights in Landlock, the BPF LSM file hooks or the "
+			   "supervisor; a mask needs a mount namespace",
+			   rule);
+}
+
+/* The entry of a grant nested in a wider one: the mount namespace holds its
+ * narrower rights (Landlock would grant it the enclosing grant's). */
+static int plan_carveout_entry(struct plan *plan, const struct ward_policy *policy,
+			       const struct host_features *host, const struct fs_rule *f,
+			       const struct plan_fs_mask *carve, const char *rule)
+{
+	if (carve->unmountable)
+		return add_missing(plan, policy, f->loc, LAYER_BPF_LSM,
+				   "a nested grant without read inside a readable one: no "
+				   "mount can take read away (use an fs deny)",
+				   rule);
+	if (!plan_mount_ns_possible(host))
+		return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
+				   "a carve-out inside a wider grant needs a mount namespace "
+				   "(not privileged and user namespaces are unavailable)",
+				   rule);
+	if (plan->mode == WARD_MODE_ENFORCE)
+		plan->mount_ns = true;
+	char note[200];
+	snprintf(note, sizeof(note), "carve-out in a wider grant: bind mount onto itself%s%s",
+		 carve->keep & WARD_FS_WRITE ? "" : ", read-only",
+		 carve->keep & WARD_FS_EXEC ? "" : ", noexec");
+	return add_enforced(plan, f->loc, LAYER_NAMESPACES, note, rule);
 }
 
 static int plan_fs(const struct ward_policy *policy, const struct host_features *host,
@@ -253,16 +307,22 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 	if (r < 0)
 		return r;
 
+	if ((r = plan_add_carveouts(policy, plan)) < 0)
+		return r;
 	VEC_FOREACH(&policy->fs, f)
 	{
 		if (f->deny)
 			continue;
 		snprintf(rule, sizeof(rule), "fs %s %s%s", access_name(f->access), f->path,
 			 f->optional ? " (if present)" : "");
-		r = host->landlock_abi > 0
-			    ? add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule)
-			    : add_missing(plan, policy, f->loc, LAYER_LANDLOCK, host->landlock_why,
-					  rule);
+		const struct plan_fs_mask *carve = plan_find_carveout(plan, f->path);
+		if (carve)
+			r = plan_carveout_entry(plan, policy, host, f, carve, rule);
+		else
+			r = host->landlock_abi > 0
+				    ? add_enforced(plan, f->loc, LAYER_LANDLOCK, "grant", rule)
+				    : add_missing(plan, policy, f->loc, LAYER_LANDLOCK,
+						  host->landlock_why, rule);
 		if (r < 0)
 			return r;
 	}
@@ -304,7 +364,18 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 					 f->path);
 			}
 			const char *note = "inside a grant";
-			if (layer == LAYER_BPF_LSM) {
+			/* A mask in the sandbox's mount namespace hides the path and
+			 * leaves the rest of the grant whole (a hole replaces the grant
+			 * by rules on the entries that exist at start, so nothing can
+			 * be created beside the denied path). */
+			if (layer == LAYER_LANDLOCK && plan_mount_ns_possible(host))
+				layer = LAYER_NAMESPACES;
+			if (layer == LAYER_NAMESPACES) {
+				if ((r = add_deny_mask(plan, f)) < 0)
+					return r;
+				note = "mount namespace: an empty read-only mask over it (and over "
+				       "its metadata)";
+			} else if (layer == LAYER_BPF_LSM) {
 				plan->bpf_lsm_fs = true;
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_fs_deny = true;
@@ -316,6 +387,8 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			r = layer != LAYER_NONE
 				    ? add_enforced(plan, f->loc, layer, note, rule)
 				    : add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
+			if (r >= 0 && layer != LAYER_NONE && layer != LAYER_NAMESPACES)
+				r = plan_deny_metadata(plan, policy, host, f);
 		}
 		if (r < 0)
 			return r;
@@ -573,8 +646,23 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		if (r < 0)
 			return r;
 	}
-	if (host->landlock_abi >= 6)
+	if (host->landlock_abi >= 6) {
 		plan->landlock_scope = true;
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				 "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET and _SIGNAL: EPERM outside",
+				 "net: abstract unix sockets and signals only within the sandbox");
+		if (r < 0)
+			return r;
+	}
+	/* Pathname sockets: the Landlock right where the kernel has it. */
+	if (host->landlock_abi >= WARD_LANDLOCK_ABI_RESOLVE_UNIX) {
+		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				 "LANDLOCK_ACCESS_FS_RESOLVE_UNIX: EACCES for any other",
+				 "net: pathname unix sockets only inside write grants or made in "
+				 "the sandbox");
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -798,6 +886,22 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}
 
+	/* Without privilege the mount namespace needs a user namespace to
+	 * own it. */
+	if (out->mount_ns) {
+		bool privileged = host->root || host->cap_sys_admin;
+		if (!privileged)
+			out->ns_flags |= WARD_NS_USER;
+		struct ward_loc builtin = {.file = "ward"};
+		if (add_entry(out, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
+			      privileged ? "private propagation: nothing reaches the host"
+					 : "inside a new user namespace; private propagation",
+			      "fs: own mount namespace for masks and carve-outs") < 0) {
+			plan_free(out);
+			return ward_fail(err, -ENOMEM, "planning the policy: out of memory");
+		}
+	}
+
 	if (out->refused) {
 		VEC_FOREACH(&out->entries, e)
 		{
@@ -820,6 +924,7 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->entries);
 	VEC_FREE(&plan->fs_grants);
 	VEC_FREE(&plan->fs_holes);
+	VEC_FREE(&plan->fs_masks);
 	VEC_FREE(&plan->tcp_connect_ports);
 	VEC_FREE(&plan->tcp_bind_ports);
 }

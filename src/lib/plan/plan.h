@@ -46,6 +46,19 @@ struct plan_fs_hole {
 	unsigned access;  /* WARD_FS_* denied */
 };
 
+/* A mount over PATH in the sandbox's own mount namespace (layers/mount_mask.h).
+ * HIDE: an empty, read-only, unreadable mask (an fs denial inside a grant).
+ * Otherwise a bind of PATH onto itself that keeps only KEEP: read-only
+ * without WARD_FS_WRITE, noexec without WARD_FS_EXEC (a carve-out, e.g.
+ * "-r proj/.git/config" under "-w proj"). Applied in this order: carve-outs
+ * by path length, then the masks. */
+struct plan_fs_mask {
+	const char *path; /* points into the policy */
+	unsigned keep;	  /* WARD_FS_* left beneath PATH; 0 when HIDE */
+	bool hide;
+	bool unmountable; /* a carve-out that removes read: no mount can; not applied */
+};
+
 struct plan {
 	VEC(struct plan_entry) entries;
 	enum ward_mode mode;
@@ -56,6 +69,10 @@ struct plan {
 	int landlock_abi;
 	VEC(struct plan_fs_grant) fs_grants;
 	VEC(struct plan_fs_hole) fs_holes; /* denials punched out of fs_grants */
+
+	/* mount namespace: denials and carve-outs inside grants */
+	bool mount_ns; /* the child makes its own mount namespace for fs_masks */
+	VEC(struct plan_fs_mask) fs_masks;
 	bool landlock_net;    /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
 	bool tcp_connect_any; /* every TCP port may be connected to: do not handle CONNECT_TCP */
 	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */
@@ -133,5 +150,18 @@ char *plan_to_json(const struct plan *plan);
 struct json_object *plan_to_json_object(const struct plan *plan);
 
 const char *plan_status_name(enum plan_status status);
+
+/* plan_masks.c (pure) */
+/* Can the child make a mount namespace here (privileged, or inside a user
+ * namespace of its own)? */
+bool plan_mount_ns_possible(const struct host_features *host);
+/* Fills PLAN->fs_masks with the carve-outs of the policy's grants: a grant
+ * nested in another that has only a subset of its rights keeps exactly its
+ * own (see docs/policy.md). 0 or -ENOMEM. */
+int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan);
+/* The carve-out planned at PATH, or NULL. */
+const struct plan_fs_mask *plan_find_carveout(const struct plan *plan, const char *path);
+/* True when A is B or lies beneath B (both normalized absolute paths). */
+bool plan_path_within(const char *a, const char *b);
 
 #endif

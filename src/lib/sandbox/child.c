@@ -5,20 +5,27 @@
  * a half-confined program.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "layers/landlock.h"
+#include "layers/mount_mask.h"
 #include "supervisor/supervisor.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
 
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent",
+	[STAGE_STDIO] = "setting up standard input and output",
 	[STAGE_HOSTNAME] = "setting the hostname",
 	[STAGE_RLIMIT] = "setting resource limits",
 	[STAGE_CWD] = "changing directory",
@@ -33,6 +40,8 @@ static const char *const stage_names[] = {
 	[STAGE_PIVOT] = "entering the sandbox's root (pivot_root)",
 	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
 	[STAGE_CAPS] = "dropping capabilities",
+	[STAGE_MOUNT] = "masking denied paths in the mount namespace",
+	[STAGE_SETFCAP] = "dropping CAP_SETFCAP",
 };
 
 const char *child_stage_name(int stage)
@@ -90,6 +99,59 @@ static __attribute__((noreturn)) void run_namespace_init(const struct child_setu
 	}
 }
 
+/* The caller's descriptors become 0, 1 and 2. A source that is itself one
+ * of 0..2 is moved out of the way first, so that an earlier dup2 cannot
+ * overwrite it (stdout and stderr to one pipe, or 1 and 2 swapped). */
+static int setup_stdio(const struct child_setup *s)
+{
+	int src[3];
+	/* A caller that runs with 0..2 closed may have left ward's own
+	 * descriptors there: never overwrite them, refuse. */
+	const int ours[] = {s->report_fd, s->landlock_fd, s->sup_filter ? s->sup_sock : -1};
+	for (int i = 0; i < 3; i++)
+		for (size_t j = 0; s->stdio[i] >= 0 && j < sizeof(ours) / sizeof(ours[0]); j++)
+			if (ours[j] == i)
+				return -EBADF;
+	for (int i = 0; i < 3; i++) {
+		src[i] = s->stdio[i];
+		if (src[i] >= 0 && src[i] < 3 && src[i] != i) {
+			src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 3);
+			if (src[i] < 0)
+				return -errno;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (src[i] < 0)
+			continue;
+		if (src[i] == i) { /* dup2 onto itself would keep close-on-exec */
+			if (fcntl(i, F_SETFD, 0) < 0)
+				return -errno;
+		} else if (dup2(src[i], i) < 0) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Marks every descriptor above 2 close-on-exec; ours that are still needed
+ * until exec (the report pipe, the supervisor's socket) keep working. */
+static int mark_fds_cloexec(void)
+{
+	if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	/* Before 5.11: one by one, up to the descriptor limit. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	rlim_t top = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : rl.rlim_cur;
+	for (rlim_t fd = 3; fd < top; fd++) {
+		int flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	return 0;
+}
+
 void child_run(const struct child_setup *s)
 {
 	char go;
@@ -118,7 +180,17 @@ void child_run(const struct child_setup *s)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	/* 4. The sandbox's own world, with the capabilities of its user
+	/* 3b. The standard descriptors the caller chose; nothing else of the
+	 * caller's reaches the program when it asked so. */
+	{
+		int r = setup_stdio(s);
+		if (r == 0 && s->close_fds)
+			r = mark_fds_cloexec();
+		if (r < 0)
+			fail(s, STAGE_STDIO, -r);
+	}
+
+	/* 4a. The sandbox's own world, with the capabilities of its user
 	 * namespace (the parent wrote the id maps before the release):
 	 * cgroup namespace -> mounts -> pivot_root (its /proc belongs to our
 	 * pid namespace: we are its pid 1) -> lo -> hostname. */
@@ -135,6 +207,24 @@ void child_run(const struct child_setup *s)
 		if (r < 0)
 			fail(s, STAGE_LOOPBACK, -r);
 	}
+
+	/* 4b. In our own mount namespace (the user namespace maps are written
+	 * by now; in the sandbox's own root when it has one): mask denied paths and mount carve-outs, before Landlock
+	 * forbids mounting and before chdir, which must see the masks. */
+	if (s->mount_plan) {
+		int r = mount_mask_apply(s->mount_plan);
+		if (r < 0)
+			fail(s, STAGE_MOUNT, -r);
+	}
+
+	/* 4c. No file capabilities can be written: one planted in a write grant
+	 * would work outside, and ward run as root maps root to root. Without
+	 * CAP_SETPCAP (unprivileged, no user namespace) CAP_SETFCAP is not
+	 * held either. */
+	if (prctl(PR_CAPBSET_DROP, CAP_SETFCAP, 0, 0, 0) < 0 && errno != EPERM)
+		fail(s, STAGE_SETFCAP, errno);
+
+	/* 5. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		fail(s, STAGE_HOSTNAME, errno);
 	if (s->rlimits) {
@@ -145,19 +235,19 @@ void child_run(const struct child_setup *s)
 	if (!s->world && s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
 
-	/* 4b. No capabilities from here on, as root too. */
+	/* 5b. No capabilities from here on, as root too. */
 	if (s->drop_caps) {
 		int r = world_drop_caps();
 		if (r < 0)
 			fail(s, STAGE_CAPS, -r);
 	}
 
-	/* 5. no_new_privs: required by Landlock and unprivileged seccomp, and
+	/* 6. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(s, STAGE_NO_NEW_PRIVS, errno);
 
-	/* 6. Landlock: filesystem, TCP ports, scopes. */
+	/* 7. Landlock: filesystem, TCP ports, scopes. */
 	if (s->landlock_fd >= 0) {
 		int r = landlock_enforce(s->landlock_fd);
 		if (r < 0)
@@ -165,7 +255,7 @@ void child_run(const struct child_setup *s)
 		close(s->landlock_fd);
 	}
 
-	/* 7. The supervisor's notification filter, its listener handed to
+	/* 8. The supervisor's notification filter, its listener handed to
 	 * ward. Before the main filter, which would deny nothing it needs, but
 	 * after Landlock so that what it traps is already confined. */
 	if (s->sup_filter) {
@@ -174,14 +264,14 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_SUPERVISOR, -r);
 	}
 
-	/* 8. seccomp last: it denies calls the steps above need. */
+	/* 9. seccomp last: it denies calls the steps above need. */
 	if (s->seccomp) {
 		int r = seccomp_enforce(s->seccomp);
 		if (r < 0)
 			fail(s, STAGE_SECCOMP, -r);
 	}
 
-	/* 9. As pid 1 of a new pid namespace, fork the program under an init.
+	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
 		pid_t child = fork();

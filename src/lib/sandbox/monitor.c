@@ -387,17 +387,19 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			return ward_fail_errno(err, -errno, "arming the quota check");
 	}
 
-	bool timed_out = false;
+	bool timed_out = false, cancelled = false;
 	int r = 0;
 	for (;;) {
-		struct pollfd fds[5] = {
+		struct pollfd fds[6] = {
 			{.fd = sb->pidfd, .events = POLLIN},
 			{.fd = timer_fd, .events = POLLIN},
 			{.fd = sig_fd, .events = POLLIN},
 			{.fd = sb->bpf ? bpf_sandbox_event_fd(sb->bpf) : -1, .events = POLLIN},
 			{.fd = quota_fd, .events = POLLIN},
+			/* once it fired it is not watched again: it stays readable */
+			{.fd = cancelled ? -1 : sb->cancel_fd, .events = POLLIN},
 		};
-		int n = poll(fds, 5, -1);
+		int n = poll(fds, ARRAY_SIZE(fds), -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -417,6 +419,10 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
+			ward_sandbox_kill(sb);
+		}
+		if (fds[5].revents) {
+			cancelled = true;
 			ward_sandbox_kill(sb);
 		}
 	}

@@ -28,10 +28,11 @@ struct child_setup {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
-	const char *hostname; /* NULL unless a UTS namespace is created */
-	int sync_fd;	      /* read end: the parent writes one byte when ready */
-	int report_fd;	      /* write end, O_CLOEXEC: a child_report on failure */
-	int landlock_fd;      /* -1: no Landlock domain */
+	const char *hostname;	       /* NULL unless a UTS namespace is created */
+	int sync_fd;		       /* read end: the parent writes one byte when ready */
+	int report_fd;		       /* write end, O_CLOEXEC: a child_report on failure */
+	const struct plan *mount_plan; /* NULL: no masks (plan->mount_ns false) */
+	int landlock_fd;	       /* -1: no Landlock domain */
 	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
 	int sup_sock;				  /* the child's end of the listener handover */
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
@@ -41,11 +42,14 @@ struct child_setup {
 	bool cgroup_namespace;		 /* unshare it once inside the sandbox's cgroups */
 	bool loopback_up;		 /* a new netns: bring lo up */
 	bool drop_caps;			 /* empty every capability set */
+	int stdio[3];	    /* dup2'd onto 0, 1, 2; -1: inherited */
+	bool close_fds;	    /* nothing above 2 survives exec */
 	pid_t parent;
 };
 
 enum child_stage {
 	STAGE_SYNC = 1,
+	STAGE_STDIO,
 	STAGE_HOSTNAME,
 	STAGE_RLIMIT,
 	STAGE_CWD,
@@ -60,6 +64,8 @@ enum child_stage {
 	STAGE_PIVOT,
 	STAGE_LOOPBACK,
 	STAGE_CAPS,
+	STAGE_MOUNT,
+	STAGE_SETFCAP,
 };
 
 struct child_report {
@@ -87,6 +93,7 @@ struct ward_sandbox {
 	uint64_t cpu_time_s;
 	struct timespec started;
 	bool forward_signals;
+	int cancel_fd; /* the caller's; readable: kill the sandbox (-1: none) */
 	bool finished;
 	struct ward_exit exit;
 	struct live_entry *live; /* its record for ward ps (live.h), or NULL */

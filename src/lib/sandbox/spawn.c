@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <linux/sched.h>
@@ -26,6 +27,7 @@
 #include "host/features.h"
 #include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
+#include "layers/mount_mask.h"
 #include "sandbox/live.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -225,13 +227,69 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 			 child_stage_name(report.stage), strerror(report.error));
 }
 
+void ward_spawn_config_init(struct ward_spawn_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->size = sizeof(*config);
+	config->stdin_fd = config->stdout_fd = config->stderr_fd = -1;
+	config->cancel_fd = -1;
+}
+
+/* Copies the caller's config, whatever version of the struct it was built
+ * against (the clone3/openat2 convention). */
+static int spawn_config_copy(const struct ward_spawn_config *in, struct ward_spawn_config *out,
+			     ward_error *err)
+{
+	ward_spawn_config_init(out);
+	if (!in)
+		return 0;
+	if (in->size < offsetof(struct ward_spawn_config, on_event))
+		return ward_fail(err, -EINVAL,
+				 "ward_spawn_config: size %zu is too small (set it to sizeof)",
+				 in->size);
+	if (in->size > sizeof(*out)) {
+		const unsigned char *extra = (const unsigned char *)in + sizeof(*out);
+		for (size_t i = 0; i < in->size - sizeof(*out); i++)
+			if (extra[i])
+				return ward_fail(err, -E2BIG,
+						 "ward_spawn_config: fields this libward (%s) "
+						 "does not know are set",
+						 WARD_VERSION);
+	}
+	memcpy(out, in, in->size < sizeof(*out) ? in->size : sizeof(*out));
+	out->size = sizeof(*out);
+	const int fds[] = {out->stdin_fd, out->stdout_fd, out->stderr_fd, out->cancel_fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0)
+			return ward_fail(err, -EBADF,
+					 "ward_spawn_config: descriptor %d is not open", fds[i]);
+	return 0;
+}
+
 int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		       const struct ward_spawn_options *options, ward_sandbox **out,
 		       ward_error *err)
 {
+	struct ward_spawn_config config;
+	ward_spawn_config_init(&config);
+	if (options) {
+		config.on_event = options->on_event;
+		config.event_userdata = options->event_userdata;
+		config.forward_signals = options->forward_signals;
+	}
+	return ward_sandbox_spawn_config(policy, argv, &config, out, err);
+}
+
+int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
+			      const struct ward_spawn_config *config_in, ward_sandbox **out,
+			      ward_error *err)
+{
 	int r;
+	struct ward_spawn_config config;
 	if (!argv || !argv[0])
 		return ward_fail(err, -EINVAL, "no command to run");
+	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
+		return r;
 	if ((r = policy_validate(policy, err)) < 0)
 		return r;
 
@@ -245,11 +303,10 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
 	sb->sink.on_denial = count_denial;
 	sb->sink.denial_ctx = sb;
-	if (options) {
-		sb->sink.fn = options->on_event;
-		sb->sink.userdata = options->event_userdata;
-		sb->forward_signals = options->forward_signals;
-	}
+	sb->sink.fn = config.on_event;
+	sb->sink.userdata = config.event_userdata;
+	sb->forward_signals = config.forward_signals;
+	sb->cancel_fd = config.cancel_fd;
 	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set
 				 ? policy->limits[WARD_LIMIT_TIMEOUT_MS].value
 				 : 0;
@@ -303,6 +360,9 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		goto fail;
 	}
 
+	/* A denial that a hard link made before the run would bypass. */
+	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
+		goto fail;
 	if (sb->plan.cgroup) {
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, policy, &sb->plan, host, &sb->cgroup, err)) <
@@ -377,6 +437,7 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		.hostname = (ns & WARD_NS_UTS) ? policy->hostname : NULL,
 		.sync_fd = w.sync_pipe[0],
 		.report_fd = w.report_pipe[1],
+		.mount_plan = sb->plan.mount_ns ? &sb->plan : NULL,
 		.landlock_fd = w.landlock_fd,
 		.sup_filter = w.supervised ? &w.sup_filter : NULL,
 		.sup_sock = w.sup_pair[1],
@@ -387,14 +448,16 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 		.cgroup_namespace = ns & WARD_NS_CGROUP,
 		.loopback_up = ns & WARD_NS_NET,
 		.drop_caps = sb->plan.drop_caps,
+		.stdio = {config.stdin_fd, config.stdout_fd, config.stderr_fd},
+		.close_fds = config.close_fds,
 		.parent = getpid(),
 	};
 
 	int pidfd = -1;
 	bool born_in_cgroup = false;
-	long pid =
-		spawn_clone(clone_flags_for(ns), sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1,
-			    &pidfd, &born_in_cgroup);
+	long pid = spawn_clone(clone_flags_for(ns) | (sb->plan.mount_ns ? CLONE_NEWNS : 0),
+			       sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1, &pidfd,
+			       &born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;

@@ -70,6 +70,16 @@ static struct ward_sup_event *event_clone(const struct ward_sup_event *src)
 	return ev;
 }
 
+struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
+					void *userdata)
+{
+	struct ward_verdict v = {.kind = WARD_VERDICT_DENY, .error = EPERM};
+	ward_sup_verdict_fn fn = ctx->sup->sp->verdict_fn;
+	if (!fn || fn(event, ctx, userdata, &v) < 0)
+		v = (struct ward_verdict){.kind = WARD_VERDICT_DENY, .error = EPERM};
+	return v;
+}
+
 static void *callback_worker(void *arg)
 {
 	struct supervisor *sup = arg;

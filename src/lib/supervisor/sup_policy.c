@@ -148,9 +148,19 @@ int ward_policy_set_callback(ward_policy *policy, ward_sup_callback_fn fn, void 
 	if (!sp)
 		return -ENOMEM;
 	sp->callback = fn;
+	sp->verdict_fn = NULL;
 	sp->callback_userdata = userdata;
 	if (!sp->callback_categories)
 		sp->callback_categories = WARD_SUP_PROCESS | WARD_SUP_NETWORK;
+	return 0;
+}
+
+int ward_policy_set_verdict_callback(ward_policy *policy, ward_sup_verdict_fn fn, void *userdata)
+{
+	int r = ward_policy_set_callback(policy, fn ? sup_verdict_adapter : NULL, userdata);
+	if (r < 0)
+		return r;
+	sup_policy_get(policy)->verdict_fn = fn;
 	return 0;
 }
 

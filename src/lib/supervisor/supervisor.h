@@ -85,10 +85,15 @@ struct exec_argv_rule {
 struct sup_policy {
 	VEC(struct exec_argv_rule) exec_argv;
 	ward_sup_callback_fn callback;
+	ward_sup_verdict_fn verdict_fn; /* callback is sup_verdict_adapter when set */
 	void *callback_userdata;
 	unsigned callback_categories; /* WARD_SUP_* the callback is asked about */
 	unsigned callback_timeout_ms; /* 0: the default, 5000 */
 };
+
+/* The ward_sup_callback_fn that asks sup_policy.verdict_fn. */
+struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
+					void *userdata);
 
 /* Adds an argv rule from a shell-like word list ("git push --force*", words
  * split on blanks, no quoting) or from an array. */

@@ -1,0 +1,222 @@
+/* mount_mask.c — holds denials and carve-outs inside grants with mounts in
+ * the sandbox's own mount namespace (layers/mount_mask.h). The child half
+ * makes system calls only (it runs between clone and exec); the parent half
+ * refuses denials that pre-existing hard links would bypass. Never fails
+ * open: a mount that cannot be made stops the child before exec.
+ */
+
+#include "layers/mount_mask.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/error.h"
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+struct mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/* The empty, unreadable things that cover a denied path. */
+#define MASK_DIR_OPTIONS "mode=000,size=4k,nr_inodes=1"
+#define MASK_FILE_SOURCE "/dev/null" /* on a nodev mount: every open is EACCES */
+
+/* Sets and clears mount attributes on PATH and every mount beneath it.
+ * mount_setattr changes only the named flags, so flags the kernel locked
+ * (those inherited from a more privileged namespace) are left as they are. */
+static int set_attrs(const char *path, uint64_t set, uint64_t clear)
+{
+	struct mount_attr attr = {.attr_set = set, .attr_clr = clear};
+	if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	/* Before 5.12: a remount of the top mount that repeats its flags. */
+	struct statfs st;
+	if (statfs(path, &st) < 0)
+		return -errno;
+	unsigned long flags = MS_REMOUNT | MS_BIND;
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {{ST_NOSUID, MS_NOSUID},    {ST_NODEV, MS_NODEV},
+		    {ST_NOEXEC, MS_NOEXEC},    {ST_RDONLY, MS_RDONLY},
+		    {ST_NOATIME, MS_NOATIME},  {ST_NODIRATIME, MS_NODIRATIME},
+		    {ST_RELATIME, MS_RELATIME}};
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (st.f_flags & keep[i].st)
+			flags |= keep[i].ms;
+	if (set & MOUNT_ATTR_RDONLY)
+		flags |= MS_RDONLY;
+	if (set & MOUNT_ATTR_NOEXEC)
+		flags |= MS_NOEXEC;
+	if (set & MOUNT_ATTR_NOSUID)
+		flags |= MS_NOSUID;
+	if (set & MOUNT_ATTR_NODEV)
+		flags |= MS_NODEV;
+	if (clear & MOUNT_ATTR_RDONLY)
+		flags &= ~(unsigned long)MS_RDONLY;
+	if (clear & MOUNT_ATTR_NOEXEC)
+		flags &= ~(unsigned long)MS_NOEXEC;
+	return mount(NULL, path, NULL, flags, NULL) < 0 ? -errno : 0;
+}
+
+static int mask_hide(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	const unsigned long locked = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (S_ISDIR(st.st_mode))
+		return mount("ward-mask", path, "tmpfs", locked, MASK_DIR_OPTIONS) < 0 ? -errno : 0;
+	if (mount(MASK_FILE_SOURCE, path, NULL, MS_BIND, NULL) < 0)
+		return -errno;
+	return set_attrs(
+		path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		0);
+}
+
+static int mask_bind(const char *path, unsigned keep)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	uint64_t set = 0, clear = 0;
+	*(keep & WARD_FS_WRITE ? &clear : &set) |= MOUNT_ATTR_RDONLY;
+	*(keep & WARD_FS_EXEC ? &clear : &set) |= MOUNT_ATTR_NOEXEC;
+	int r = set_attrs(path, set, clear);
+	/* A right the host's own mount withholds (locked read-only or
+	 * noexec) stays withheld: only ever narrower than asked. */
+	if (r == -EPERM && clear)
+		r = set_attrs(path, set, 0);
+	return r;
+}
+
+int mount_mask_apply(const struct plan *plan)
+{
+	if (!plan || !plan->mount_ns)
+		return 0;
+	/* Nothing mounted here may propagate back to the host's mounts. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	VEC_FOREACH(&plan->fs_masks, m)
+	{
+		if (m->unmountable)
+			continue;
+		int r = m->hide ? mask_hide(m->path) : mask_bind(m->path, m->keep);
+		if (r < 0)
+			return r;
+	}
+	/* The working directory was entered before the masks: it still names
+	 * the directory beneath one, and relative paths would reach what it
+	 * hides. Enter it again by name, through the masks (failing closed:
+	 * a masked working directory stops the run). */
+	char cwd[4096];
+	if (syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0)
+		return -errno;
+	return chdir(cwd) < 0 ? -errno : 0;
+}
+
+/* ---- parent: pre-existing hard links ---- */
+
+#define LINK_WALK_MAX 100000 /* entries beneath one denied directory */
+
+static __thread struct {
+	const char *found; /* first linked file, in link_path */
+	char link_path[4096];
+	nlink_t nlink;
+	size_t seen;
+} walk;
+
+static int note_linked(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (++walk.seen > LINK_WALK_MAX)
+		return 2;
+	if (type == FTW_F && st->st_nlink > 1) {
+		snprintf(walk.link_path, sizeof(walk.link_path), "%s", path);
+		walk.found = walk.link_path;
+		walk.nlink = st->st_nlink;
+		return 1;
+	}
+	return 0;
+}
+
+static int check_one(const struct fs_rule *f, ward_error *err)
+{
+	char where[300];
+	ward_loc_format(f->loc, where, sizeof(where));
+	struct stat st;
+	if (lstat(f->path, &st) < 0)
+		return 0; /* nothing to reach */
+	memset(&walk, 0, sizeof(walk));
+	if (!S_ISDIR(st.st_mode)) {
+		if (st.st_nlink > 1) {
+			snprintf(walk.link_path, sizeof(walk.link_path), "%s", f->path);
+			walk.found = walk.link_path;
+			walk.nlink = st.st_nlink;
+		}
+	} else {
+		int r = nftw(f->path, note_linked, 32, FTW_PHYS | FTW_MOUNT);
+		if (r == 2)
+			return ward_fail(err, -EPERM,
+					 "%s: cannot deny %s: more than %d entries to check for "
+					 "hard links; deny a smaller directory, or use the BPF LSM "
+					 "layer (by inode)",
+					 where, f->path, LINK_WALK_MAX);
+	}
+	if (walk.found)
+		return ward_fail(err, -EPERM,
+				 "%s: cannot deny %s: %s has %lu hard links, and a link elsewhere "
+				 "reaches it past the denial; remove the other links, or use the "
+				 "BPF LSM layer (by inode)",
+				 where, f->path, walk.found, (unsigned long)walk.nlink);
+	return 0;
+}
+
+/* Is the denial of PATH on the BPF LSM layer, which decides by inode? */
+static bool held_by_inode(const struct plan *plan, const char *path)
+{
+	char rule[sizeof(((struct plan_entry *)0)->rule)];
+	snprintf(rule, sizeof(rule), "fs deny %s", path);
+	VEC_FOREACH(&plan->entries, e)
+	{
+		if (!strcmp(e->rule, rule))
+			return e->layer == LAYER_BPF_LSM && e->status == PLAN_ENFORCED;
+	}
+	return false;
+}
+
+int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
+			   ward_error *err)
+{
+	if (plan->mode != WARD_MODE_ENFORCE)
+		return 0;
+	VEC_FOREACH(&policy->fs, f)
+	{
+		if (!f->deny || !(f->access & WARD_FS_READ) || held_by_inode(plan, f->path))
+			continue;
+		int r = check_one(f, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
