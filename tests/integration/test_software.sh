@@ -59,7 +59,9 @@ if [ -d /usr/lib/python3.11/test/support ] && [ -e /usr/lib/python3.11/test/test
 	# CAP_CHOWN/CAP_SETUID/CAP_SETGID by design, and only its ids are mapped.
 	# test_socket's VSOCK tests wait forever in accept() on hosts with a
 	# vsock device (this VM), bare as well.
-	for mod in "test_os --ignore test_chown_with_root" \
+	# test_chown_without_permission wants EPERM for chown to an unmapped uid;
+	# a user namespace answers EINVAL (as under bubblewrap).
+	for mod in "test_os --ignore test_chown_with_root --ignore test_chown_without_permission" \
 		"test_subprocess --ignore test_group --ignore test_user" test_venv test_pty \
 		test_shutil test_tempfile test_glob test_json test_re "test_socket --ignore *VSOCK*" \
 		test_asyncio.test_events test_logging test_urllib2_localnet test_selectors \
