@@ -39,6 +39,8 @@ enum {
 	OPT_UNSHARE_UTS,
 	OPT_UNSHARE_USER,
 	OPT_HOSTNAME,
+	OPT_SHARE,
+	OPT_TMP_SIZE,
 	OPT_MODE,
 	OPT_ALLOW_DEGRADED,
 	OPT_EVENTS,
@@ -82,6 +84,15 @@ static const struct option run_options[] = {
 	{"unshare-uts", no_argument, NULL, OPT_UNSHARE_UTS},
 	{"unshare-user", no_argument, NULL, OPT_UNSHARE_USER},
 	{"hostname", required_argument, NULL, OPT_HOSTNAME},
+	{"share-net", no_argument, NULL, OPT_SHARE},
+	{"share-pid", no_argument, NULL, OPT_SHARE},
+	{"share-ipc", no_argument, NULL, OPT_SHARE},
+	{"share-uts", no_argument, NULL, OPT_SHARE},
+	{"share-user", no_argument, NULL, OPT_SHARE},
+	{"share-mount", no_argument, NULL, OPT_SHARE},
+	{"share-cgroup", no_argument, NULL, OPT_SHARE},
+	{"share-all", no_argument, NULL, OPT_SHARE},
+	{"tmp-size", required_argument, NULL, OPT_TMP_SIZE},
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"allow-degraded", required_argument, NULL, OPT_ALLOW_DEGRADED},
 	{"events", required_argument, NULL, OPT_EVENTS},
@@ -108,6 +119,22 @@ static const char *flag_name(int opt)
 		if (o->val == opt)
 			return o->name;
 	return "?";
+}
+
+static unsigned share_flag(const char *name)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {
+		{"net", WARD_NS_NET},	    {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
+		{"uts", WARD_NS_UTS},	    {"user", WARD_NS_USER}, {"mount", WARD_NS_MOUNT},
+		{"cgroup", WARD_NS_CGROUP}, {"all", WARD_NS_ALL},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i].name, name))
+			return names[i].bit;
+	return 0;
 }
 
 /* --quota NAME=SIZE[:ACTION], e.g. net_egress_bytes=10M:kill */
@@ -241,6 +268,10 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		break;
 	case OPT_HOSTNAME:
 		return ward_policy_set_hostname(policy, f->arg, err);
+	case OPT_SHARE: /* arg: the namespace's name, from the long option */
+		return ward_policy_share(policy, share_flag(f->arg));
+	case OPT_TMP_SIZE:
+		return ward_policy_set_tmp_size(policy, f->arg, err);
 	case OPT_NAME:
 		return ward_policy_set_name(policy, f->arg, err);
 	case OPT_QUOTA:
@@ -480,7 +511,8 @@ int cmd_run(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	for (;;) {
-		int c = getopt_long(opt_argc, argv, "+:p:r:w:x:h", run_options, NULL);
+		int longindex = -1;
+		int c = getopt_long(opt_argc, argv, "+:p:r:w:x:h", run_options, &longindex);
 		if (c == -1)
 			break;
 		if (c == '?') {
@@ -504,6 +536,9 @@ int cmd_run(int argc, char **argv)
 			dry_run = true;
 		else if (c == OPT_JSON)
 			json = true;
+		else if (c == OPT_SHARE) /* --share-NAME: keep NAME */
+			flags[nflags++] = (struct flag){
+				.opt = c, .arg = run_options[longindex].name + strlen("share-")};
 		else if (c == OPT_REPORT)
 			report = true;
 		else if (c == OPT_PASS_FD) {

@@ -77,6 +77,8 @@ void cli_usage(FILE *out)
 	      "      --cwd DIR            working directory\n"
 	      "      --unshare-net|--unshare-pid|--unshare-ipc|--unshare-uts|--unshare-user\n"
 	      "      --hostname NAME      (with --unshare-uts)\n"
+	      "      --share-net|pid|ipc|uts|user|mount|cgroup|all  keep the host's namespace\n"
+	      "      --tmp-size SIZE      each private tmpfs (/tmp, /var/tmp, HOME, /dev/shm); 1G\n"
 	      "      --mode enforce|audit\n"
 	      "      --allow-degraded LAYER  run even if LAYER is missing here\n"
 	      "      --kill-after N/SECONDS  SIGKILL a process at its Nth denial in SECONDS (BPF "

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -20,6 +21,7 @@
 #include "layers/mount_mask.h"
 #include "supervisor/supervisor.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/world.h"
 
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent",
@@ -35,6 +37,11 @@ static const char *const stage_names[] = {
 	[STAGE_INIT] = "starting the keeper",
 	[STAGE_FDS] = "closing descriptors",
 	[STAGE_CGROUP] = "joining the sandbox cgroup",
+		[STAGE_NAMESPACES] = "entering the cgroup namespace",
+	[STAGE_MOUNTS] = "building the sandbox's root (mounts)",
+	[STAGE_PIVOT] = "entering the sandbox's root (pivot_root)",
+	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
+	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_MOUNT] = "masking denied paths in the mount namespace",
 	[STAGE_SETFCAP] = "dropping CAP_SETFCAP",
 };
@@ -159,8 +166,26 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_STDIO, -r);
 	}
 
-	/* 4. In our own mount namespace (the user namespace maps are written
-	 * by now): mask denied paths and mount carve-outs, before Landlock
+	/* 4a. The sandbox's own world, with the capabilities of its user
+	 * namespace (the parent wrote the id maps before the release):
+	 * cgroup namespace -> mounts -> pivot_root (its /proc belongs to our
+	 * pid namespace: we are its pid 1) -> lo -> hostname. */
+	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
+		fail(s, STAGE_NAMESPACES, errno);
+	if (s->world) {
+		int stage = STAGE_MOUNTS;
+		int r = world_enter(s->world, s->landlock_fd, &stage);
+		if (r < 0)
+			fail(s, stage, -r);
+	}
+	if (s->loopback_up) {
+		int r = world_loopback_up();
+		if (r < 0)
+			fail(s, STAGE_LOOPBACK, -r);
+	}
+
+	/* 4b. In our own mount namespace (the user namespace maps are written
+	 * by now; in the sandbox's own root when it has one): mask denied paths and mount carve-outs, before Landlock
 	 * forbids mounting and before chdir, which must see the masks. */
 	if (s->mount_plan) {
 		int r = mount_mask_apply(s->mount_plan);
@@ -168,7 +193,7 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_MOUNT, -r);
 	}
 
-	/* 4b. No file capabilities can be written: one planted in a write grant
+	/* 4c. No file capabilities can be written: one planted in a write grant
 	 * would work outside, and ward run as root maps root to root. Without
 	 * CAP_SETPCAP (unprivileged, no user namespace) CAP_SETFCAP is not
 	 * held either. */
@@ -183,8 +208,15 @@ void child_run(const struct child_setup *s)
 		if (r < 0)
 			fail(s, STAGE_RLIMIT, -r);
 	}
-	if (s->cwd && chdir(s->cwd) < 0)
+	if (!s->world && s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
+
+	/* 5b. No capabilities from here on, as root too. */
+	if (s->drop_caps) {
+		int r = world_drop_caps();
+		if (r < 0)
+			fail(s, STAGE_CAPS, -r);
+	}
 
 	/* 6. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */

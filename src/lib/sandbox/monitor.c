@@ -93,6 +93,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	/* start first, then the warnings and whatever the program already
 	 * did (the supervisor decides from the first instruction on). */
 	event_sink_open(&sb->sink, ev);
+	/* After "start": it is about this run, not about the rules. */
+	if (sb->world_warning[0])
+		emit_warning(sb, sb->world_warning);
 }
 
 static uint64_t elapsed_ms(const struct timespec *since)
@@ -334,7 +337,16 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	x->cpu_system_ms =
 		(uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
 	x->peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
-	if (WIFEXITED(status)) {
+	/* Pid 1 of a pid namespace cannot die of its own signal: the
+	 * namespace's init exits 128+N when the program died of signal N. */
+	if (WIFEXITED(status) && (sb->plan.ns_flags & WARD_NS_PID) &&
+	    WEXITSTATUS(status) > WARD_EXIT_SIGNAL_BASE &&
+	    WEXITSTATUS(status) < WARD_EXIT_SIGNAL_BASE + 65) {
+		x->exited = 0;
+		x->status = WEXITSTATUS(status) - WARD_EXIT_SIGNAL_BASE;
+		x->code = WEXITSTATUS(status);
+		x->reason = "signal";
+	} else if (WIFEXITED(status)) {
 		x->exited = 1;
 		x->status = WEXITSTATUS(status);
 		x->code = x->status;

@@ -17,6 +17,7 @@
 #include "layers/rlimit.h"
 #include "layers/seccomp.h"
 #include "plan/plan.h"
+#include "sandbox/world.h"
 
 /* fds.c: the descriptors above 2 that reach the program. */
 #define PASS_FDS_MAX 64
@@ -59,6 +60,10 @@ struct child_setup {
 	keeper_mode_t keeper;
 	const struct pass_fds *pass_fds;
 	int cgroup_tasks_fd; /* -1, or a v1 "tasks" file the child joins itself through */
+	const struct world_setup *world; /* its own root (sandbox/world.h), or NULL */
+	bool cgroup_namespace;		 /* unshare it once inside the sandbox's cgroups */
+	bool loopback_up;		 /* a new netns: bring lo up */
+	bool drop_caps;			 /* empty every capability set */
 	int stdio[3];	     /* dup2'd onto 0, 1, 2; -1: inherited */
 	bool close_fds;	     /* nothing above 2 survives exec */
 	pid_t parent;
@@ -78,6 +83,11 @@ enum child_stage {
 	STAGE_INIT,
 	STAGE_FDS,
 	STAGE_CGROUP,
+	STAGE_NAMESPACES,
+	STAGE_MOUNTS,
+	STAGE_PIVOT,
+	STAGE_LOOPBACK,
+	STAGE_CAPS,
 	STAGE_MOUNT,
 	STAGE_SETFCAP,
 };
@@ -123,6 +133,7 @@ struct ward_sandbox {
 	int keeper_fd;	/* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
 	bool all_gone;	/* proven: no process of the sandbox is left */
 	bool exec_done; /* the program ran: what it made may be hostile */
+	char world_warning[512]; /* one line about the start directory, or "" */
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
 	struct timespec started;
@@ -140,6 +151,11 @@ struct ward_sandbox {
  * environ_free). */
 char **environ_build(const struct ward_policy *policy, const char *private_tmp);
 void environ_free(char **envp);
+/* With its own root: the caller's HOME path (a tmpfs there) and TMPDIR=/tmp,
+ * unless the policy's env sets them. */
+char **environ_build_world(const struct ward_policy *policy);
+/* The value of KEY in ENVP, or NULL. */
+const char *environ_get(char *const *envp, const char *key);
 /* Finds FILE like execvp would, with PATH from ENVP; 0 or -ENOENT/-EACCES. */
 int environ_resolve_command(const char *file, char *const *envp, char *out, size_t size);
 

@@ -90,6 +90,10 @@ static unsigned long clone_flags_for(unsigned ns)
 		flags |= CLONE_NEWIPC;
 	if (ns & WARD_NS_UTS)
 		flags |= CLONE_NEWUTS;
+	if (ns & WARD_NS_MOUNT)
+		flags |= CLONE_NEWNS;
+	/* WARD_NS_CGROUP: the child unshares it once inside its cgroups, so
+	 * that the namespace is rooted at the sandbox's cgroup. */
 	return flags;
 }
 
@@ -134,11 +138,13 @@ struct spawn_work {
 	struct pass_fds pass;
 	int cg_tasks[8]; /* v1 "tasks" files the child joins itself through */
 	int n_cg_tasks;
+	struct world_setup world;
 };
 
 static void spawn_work_release(struct spawn_work *w)
 {
 	environ_free(w->envp);
+	world_free(&w->world);
 	if (w->landlock_fd >= 0)
 		close(w->landlock_fd);
 	seccomp_program_release(&w->seccomp);
@@ -339,6 +345,8 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 
 	/* Plan first: a refusal must leave nothing behind. */
 	r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan, err);
+	/* With its own root the sandbox has tmpfs mounts, no host directory. */
+	bool own_root = sb->plan.world;
 	plan_free(&sb->plan);
 	if (r < 0)
 		goto fail_early;
@@ -362,12 +370,14 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	environ_free(w.envp);
 	w.envp = NULL;
 
-	if (policy->private_tmp && (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
+	if (policy->private_tmp && !own_root &&
+	    (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
 		goto fail;
 	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
 		goto fail;
 	sb->plan_valid = true;
-	w.envp = environ_build(policy, sb->private_tmp);
+	w.envp = sb->plan.world ? environ_build_world(policy)
+				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
 		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
 		goto fail;
@@ -411,7 +421,12 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 					    err)) < 0)
 			goto fail;
 	}
-	if (sb->plan.landlock && (r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0)
+	if (sb->plan.landlock && ((r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0 ||
+				  (r = landlock_add_stdio(&sb->plan, w.landlock_fd, err)) < 0))
+		goto fail;
+	if (sb->plan.world &&
+	    (r = world_build(&sb->plan, environ_get(w.envp, "HOME"), policy->cwd, &w.world,
+			     sb->world_warning, sizeof(sb->world_warning), err)) < 0)
 		goto fail;
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
@@ -454,6 +469,10 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		.keeper = (ns & WARD_NS_PID) ? KEEPER_PIDNS : sb->plan.keeper,
 		.pass_fds = &w.pass,
 		.cgroup_tasks_fd = -1,
+		.world = sb->plan.world ? &w.world : NULL,
+		.cgroup_namespace = ns & WARD_NS_CGROUP,
+		.loopback_up = ns & WARD_NS_NET,
+		.drop_caps = sb->plan.drop_caps,
 		.stdio = {config.stdin_fd, config.stdout_fd, config.stderr_fd},
 		.close_fds = config.close_fds,
 		.parent = getpid(),
