@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_quota_inherit.sh — a network byte quota counts the sandbox's own
 # sockets (cgroup_skb programs on its cgroup); a TCP socket the caller hands
-# in (stdout redirected to a connection, an fd left open) was made outside
+# in (stdout redirected to a connection, one passed with --pass-fd) was made outside
 # that cgroup and would carry any number of bytes uncounted. ward refuses to
 # start such a run (125, naming the descriptor); the control with a pipe runs.
 # Usage: test_quota_inherit.sh WORKDIR [UID]
@@ -63,14 +63,16 @@ if [ -z "$PORT" ]; then
 	exit
 fi
 Q=(run -r "$DATA" --quota net_egress_bytes=100k:kill --)
-# An fd above 2 left open: a TCP connection made by the caller.
+Q=(run --pass-fd 3 -r "$DATA" --quota net_egress_bytes=100k:kill --)
+# A TCP connection made by the caller, passed on fd 3.
 out=$(bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; shift; "$@" 2>&1' _ "$PORT" "$WARD" "${Q[@]}" "$PY" "$DATA/push.py" 3 10000000)
 rc=$?
 if [ $rc = 125 ] && printf '%s' "$out" | grep -q 'descriptor 3 is a network socket'; then
-	t_ok "an inherited TCP socket on fd 3 is refused under a byte quota (125)"
+	t_ok "a TCP socket passed on fd 3 is refused under a byte quota (125)"
 else
-	t_fail "an inherited TCP socket on fd 3 under a 100k quota: exit $rc: $out"
+	t_fail "a TCP socket passed on fd 3 under a 100k quota: exit $rc: $out"
 fi
+Q=(run -r "$DATA" --quota net_egress_bytes=100k:kill --)
 # stdout redirected to a TCP connection.
 out=$(bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; shift; "$@" 2>&1 >&3 3>&-' _ "$PORT" "$WARD" "${Q[@]}" "$PY" "$DATA/push.py" 1 10000000)
 rc=$?

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -300,42 +299,29 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 /* A network socket the program inherits was made outside the sandbox's
  * cgroup: the accounting programs (cgroup_skb, keyed by the socket's cgroup)
  * never see its packets, so a byte quota would not hold for it (stdout
- * redirected to a TCP connection, or a descriptor left open by the caller).
- * Returns the first such descriptor the program would get, or -1. */
+ * redirected to a TCP connection, or one passed with --pass-fd). Returns the
+ * first such descriptor the program would get (its standard ones and the
+ * passed ones: every other is closed before exec), or -1. */
+static bool is_net_socket(int fd)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain != AF_UNIX &&
+	       domain != AF_NETLINK;
+}
+
 static int inherited_net_socket(const struct ward_spawn_config *config)
 {
 	const int stdio[3] = {config->stdin_fd, config->stdout_fd, config->stderr_fd};
-	for (int i = 0; i < 3; i++) {
-		int fd = stdio[i] >= 0 ? stdio[i] : i;
-		int domain = 0;
-		socklen_t len = sizeof(domain);
-		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-		    domain != AF_UNIX && domain != AF_NETLINK)
+	for (int i = 0; i < 3; i++)
+		if (is_net_socket(stdio[i] >= 0 ? stdio[i] : i))
 			return i;
-	}
-	if (config->close_fds)
-		return -1;
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
-	int found = -1;
-	for (struct dirent *de; found < 0 && (de = readdir(d));) {
-		int fd = atoi(de->d_name);
-		int flags = fd > 2 && fd != dirfd(d) ? fcntl(fd, F_GETFD) : -1;
-		int domain = 0;
-		socklen_t len = sizeof(domain);
-		struct stat st;
-		/* Close-on-exec ones (ward's own) never reach the program. */
-		if (flags >= 0 && !(flags & FD_CLOEXEC) && fstat(fd, &st) == 0 &&
-		    S_ISSOCK(st.st_mode) &&
-		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-		    domain != AF_UNIX && domain != AF_NETLINK)
-			found = fd;
-	}
-	closedir(d);
-	return found;
+	for (size_t i = 0; i < config->n_pass_fds; i++)
+		if (is_net_socket(config->pass_fds[i]))
+			return config->pass_fds[i];
+	return -1;
 }
 
 int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
@@ -434,9 +420,9 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			r = ward_fail(err, -EINVAL,
 				      "network quota: descriptor %d is a network socket opened "
 				      "outside the sandbox, whose traffic the quota cannot count "
-				      "(close it or redirect it to a file or pipe, e.g. %d>&-, "
-				      "or run without the quota)",
-				      fd, fd);
+				      "(give the program a file or pipe there instead, or run "
+				      "without the quota)",
+				      fd);
 			goto fail;
 		}
 	}
