@@ -38,6 +38,7 @@ enum {
 	POL_UNSHARE_NET = 1u << 5,    /* --unshare-net */
 	POL_ARGV = 1u << 6,	      /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
 	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
+	POL_FS_DENY_ABSENT = 1u << 9, /* -w DIR/a --fs-deny DIR/a/absent (absent at start) */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -88,6 +89,15 @@ static const struct probe_def catalogue[] = {
 	 POL_FS_DENY_DEEP,
 	 "fs deny",
 	 NULL,
+	 NULL},
+	/* A denied name absent at start must stay uncreatable: --explain calls
+	 * it a Landlock hole ("its directory takes no new entries"). */
+	{"fs",
+	 "fs-deny-absent",
+	 {EACCES, EROFS, EPERM},
+	 POL_FS_DENY_ABSENT,
+	 "fs deny",
+	 "known open: created in the sandbox's own root (world); reported by red1",
 	 NULL},
 	{"unix",
 	 "unix-pathname",
@@ -198,6 +208,8 @@ static const char *errno_name(int e)
 		return "EXDEV";
 	case EBUSY:
 		return "EBUSY";
+	case EROFS:
+		return "EROFS";
 	case EINVAL:
 		return "EINVAL";
 	case ENOSYS:
@@ -295,6 +307,13 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		snprintf(path, sizeof(path), "%s/p", t->dir);
 		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
 		snprintf(path, sizeof(path), "%s/p/sub/secret", t->dir);
+		if (r >= 0)
+			r = ward_policy_fs_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_FS_DENY_ABSENT)) {
+		snprintf(path, sizeof(path), "%s/a", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
+		snprintf(path, sizeof(path), "%s/a/absent", t->dir);
 		if (r >= 0)
 			r = ward_policy_fs_deny(pol, path, err);
 	}
@@ -612,8 +631,8 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w",	  "w/deny", "l",     "l/deny",
-					   "bin", "p",	    "p/sub", "p/other"};
+	static const char *const dirs[] = {"w", "w/deny", "l",	     "l/deny", "bin",
+					   "p", "p/sub",  "p/other", "a"};
 	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;

@@ -217,6 +217,24 @@ static int fs_deny_rename_parent(struct probe_args *a)
 	return r;
 }
 
+/* -w DIR/a --fs-deny DIR/a/absent, absent at start: creating it must fail.
+ * Control: another new name beside it. Removed again when made. */
+static int fs_deny_absent(struct probe_args *a)
+{
+	char path[4096];
+	if (a->attack)
+		snprintf(path, sizeof(path), "%s/a/absent", a->dir);
+	else
+		snprintf(path, sizeof(path), "%s/a/new-%d", a->dir, (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int r = result(fd);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return r;
+}
+
 /* ---- unix sockets ---- */
 static int unix_connect(const char *path, bool abstract)
 {
@@ -920,6 +938,7 @@ static const struct probe_fn probe_fns[] = {
 	{"fs-deny-hardlink", fs_deny_hardlink},
 	{"fs-deny-usable", fs_deny_usable},
 	{"fs-deny-rename-dir", fs_deny_rename_parent},
+	{"fs-deny-absent", fs_deny_absent},
 	{"unix-pathname", unix_pathname},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
