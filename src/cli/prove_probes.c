@@ -279,6 +279,25 @@ static int meta_chmod(struct probe_args *a)
 	return t ? result(chmod(t, 0640)) : PROBE_SETUP;
 }
 
+/* A device node planted in a write grant works outside like a set-id file:
+ * a block node of the disk the sandbox's root sits on, mode 0600 here so
+ * that even a success exposes nothing to other users. The control makes
+ * the 0:0 whiteout, which overlay tools need and which is no device. */
+static int meta_mknod_dev(struct probe_args *a)
+{
+	struct stat st;
+	if (stat("/", &st) < 0)
+		return PROBE_SETUP;
+	const char *node = at(a, a->tmp, "node");
+	unlink(node);
+	long r =
+		a->attack ? mknod(node, S_IFBLK | 0600, st.st_dev) : mknod(node, S_IFCHR | 0600, 0);
+	int e = errno;
+	unlink(node);
+	errno = e;
+	return result(r);
+}
+
 static int meta_chown(struct probe_args *a)
 {
 	const char *t = meta_target(a);
@@ -551,6 +570,13 @@ static int net_packet(struct probe_args *a)
 {
 	return a->attack ? result(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0))
 			 : net_tcp_control(a);
+}
+
+/* AF_XDP transmits raw frames on a device queue (copy mode needs no BPF
+ * program), past every address hook, like AF_PACKET. */
+static int net_xdp(struct probe_args *a)
+{
+	return a->attack ? result(socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0)) : net_tcp_control(a);
 }
 
 /* Netlink: reading the routing tables is harmless (the control); changing
@@ -907,6 +933,7 @@ static const struct probe_fn probe_fns[] = {
 	{"unix-pathname", unix_pathname},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
+	{"meta-mknod-dev", meta_mknod_dev},
 	{"meta-chown", meta_chown},
 	{"meta-setxattr", meta_setxattr},
 	{"meta-utimes", meta_utimes},
@@ -928,6 +955,7 @@ static const struct probe_fn probe_fns[] = {
 	{"net-vsock-unshared", net_vsock},
 	{"net-raw", net_raw},
 	{"net-packet", net_packet},
+	{"net-xdp", net_xdp},
 	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
 	{"argv-symlink", argv_symlink},

@@ -18,7 +18,9 @@
  *   personality (not 0 or query)  ASLR off, READ_IMPLIES_EXEC
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
- *   socket AF_PACKET, raw IP   forging packets, sniffing the host's traffic
+ *   socket AF_PACKET, AF_XDP, raw IP  forging packets, sniffing the host's
+ *                              traffic (AF_XDP transmits frames on a device
+ *                              queue past every address hook, as AF_PACKET)
  *   memfd_create → ENOSYS      Landlock never checks exec of a memfd
  *   AF_VSOCK, MPTCP, SCTP, ping sockets, MSG_FASTOPEN  when the network is
  *                              restricted: no other layer sees them
@@ -210,10 +212,14 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 {
 	static const int inet_families[] = {AF_INET, AF_INET6};
 
-	struct scmp_arg_cmp packet = SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, AF_PACKET);
-	int r = rule_add(ctx, act->deny, "socket", 1, &packet, err);
-	if (r < 0)
-		return r;
+	static const int frame_families[] = {AF_PACKET, AF_XDP};
+	int r;
+	for (size_t i = 0; i < ARRAY_SIZE(frame_families); i++) {
+		struct scmp_arg_cmp fam =
+			SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)frame_families[i]);
+		if ((r = rule_add(ctx, act->deny, "socket", 1, &fam, err)) < 0)
+			return r;
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(inet_families); i++) {
 		int family = inet_families[i];
