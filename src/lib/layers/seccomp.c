@@ -24,6 +24,9 @@
  *   memfd_create → ENOSYS      Landlock never checks exec of a memfd
  *   AF_VSOCK, MPTCP, SCTP, ping sockets, MSG_FASTOPEN  when the network is
  *                              restricted: no other layer sees them
+ *   setsockopt IP_OPTIONS, IPV6_RTHDR  when the network is restricted: a
+ *                              source route (LSRR, an SRv6 header) routes
+ *                              the packet to a hop, not the checked address
  *   S_ISUID/S_ISGID modes      a set-id file planted in a write grant works
  *                              outside (seccomp_setid.c); openat2 → ENOSYS
  */
@@ -303,6 +306,35 @@ static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 	return r < 0 ? r : 0;
 }
 
+/* Source routing: IPv4 LSRR/SSRR options (root only: the kernel wants
+ * CAP_NET_RAW) and IPv6 routing headers (an SRv6 header needs no
+ * privilege) send each packet to the route's first hop, while connect,
+ * sendto and every hook on them checked the final address. setsockopt's
+ * level is its second argument, the option its third. A cmsg carrying
+ * IP_RETOPTS (CAP_NET_RAW) is out of seccomp's sight: dropping that
+ * capability is what closes it for root. */
+static int add_srcroute_rules(scmp_filter_ctx ctx, const struct plan *plan,
+			      const struct filter_actions *act, ward_error *err)
+{
+	static const struct {
+		int level, name;
+	} opts[] = {{IPPROTO_IP, IP_OPTIONS},
+		    {IPPROTO_IPV6, IPV6_RTHDR},
+		    {IPPROTO_IPV6, 24 /* IPV6_2292RTHDR */}};
+	if (!plan->seccomp_deny_srcroute || plan->seccomp_deny_inet)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		struct scmp_arg_cmp args[] = {
+			SCMP_A1(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)opts[i].level),
+			SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)opts[i].name),
+		};
+		int r = rule_add(ctx, act->deny_inet, "setsockopt", ARRAY_SIZE(args), args, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* libseccomp 2.5 can only export to an fd: go through a memfd. */
 static int export_program(scmp_filter_ctx ctx, struct seccomp_program *out, ward_error *err)
 {
@@ -372,6 +404,7 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
 	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = add_unseen_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (r = add_srcroute_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0)
 		return r;
 	if (plan->seccomp_deny_memfd &&

@@ -358,7 +358,8 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			struct plan_inode_rule ir = {
 				.path = f->path,
 				.access = f->access,
-				.optional = f->optional || f->absent, /* an absent path is the hole's */
+				.optional =
+					f->optional || f->absent, /* an absent path is the hole's */
 				.rule_id = (uint32_t)(policy->net.len +
 						      (size_t)(f - policy->fs.items)),
 				.loc = f->loc,
@@ -587,6 +588,9 @@ static int plan_net_unseen(const struct ward_policy *policy, const struct host_f
 		{&plan->seccomp_deny_tfo, tcp && !tcp_open, "net: no TCP Fast Open",
 		 "sendto/sendmsg with MSG_FASTOPEN fail with EACCES (a connect Landlock "
 		 "misses)"},
+		{&plan->seccomp_deny_srcroute, tcp || udp, "net: no IP source routing",
+		 "setsockopt IP_OPTIONS, IPV6_RTHDR fail with EACCES (a source route sends "
+		 "the packet to its first hop, an address no rule checked)"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		if (!rows[i].wanted)
