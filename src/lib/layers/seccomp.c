@@ -113,6 +113,7 @@ static const uint64_t clone_ns_flags[] = {
 #define INT_ARG_MASK 0xffffffffULL
 /* IPPROTO_MPTCP (Linux 5.6), which older libc headers lack. */
 #define WARD_IPPROTO_MPTCP 262
+#define WARD_IPPROTO_SMC 256 /* Linux 6.11 */
 /* socket()'s type carries SOCK_NONBLOCK | SOCK_CLOEXEC above this. */
 #define SOCK_TYPE_MASK 0xfULL
 
@@ -247,6 +248,16 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 			};
 			r = rule_add(ctx, act->deny_inet, "socket", ARRAY_SIZE(mptcp), mptcp, err);
 		}
+		/* IPPROTO_SMC (Linux 6.11): an AF_INET stream socket that Landlock's
+		 * TCP hooks skip (not IPPROTO_TCP), as MPTCP. */
+		if (r >= 0 && plan->seccomp_deny_mptcp && !plan->seccomp_deny_inet_stream) {
+			struct scmp_arg_cmp smc[] = {
+				SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)family),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_STREAM),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, WARD_IPPROTO_SMC),
+			};
+			r = rule_add(ctx, act->deny_inet, "socket", ARRAY_SIZE(smc), smc, err);
+		}
 		if (r < 0)
 			return r;
 	}
@@ -286,9 +297,17 @@ static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 		int family, icmp;
 	} inet[] = {{AF_INET, IPPROTO_ICMP}, {AF_INET6, IPPROTO_ICMPV6}};
 	int r = 0;
-	if (plan->seccomp_deny_vsock) {
-		struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, AF_VSOCK);
-		r = rule_add(ctx, act->deny_inet, "socket", 1, &vsock, err);
+	/* Families whose traffic leaves through kernel sockets (SMC's TCP
+	 * clcsock, RxRPC's UDP endpoint, TIPC and RDS bearers): kernel_connect
+	 * and kernel_sendmsg call no LSM hook, and the supervisor only acts on
+	 * AF_INET/AF_INET6. Refused with AF_VSOCK whether or not this kernel
+	 * has them (a distribution kernel autoloads their modules). */
+	static const int unseen_families[] = {AF_VSOCK, AF_SMC, AF_RXRPC, AF_TIPC, AF_RDS};
+	for (size_t i = 0; r >= 0 && plan->seccomp_deny_vsock && i < ARRAY_SIZE(unseen_families);
+	     i++) {
+		struct scmp_arg_cmp fam =
+			SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)unseen_families[i]);
+		r = rule_add(ctx, act->deny_inet, "socket", 1, &fam, err);
 	}
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(inet) && !plan->seccomp_deny_inet; i++) {
 		int family = inet[i].family;

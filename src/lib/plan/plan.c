@@ -578,9 +578,12 @@ static int plan_net_unseen(const struct ward_policy *policy, const struct host_f
 		const char *rule, *note;
 	} rows[] = {
 		{&plan->seccomp_deny_vsock, true, "net: no AF_VSOCK",
-		 "AF_VSOCK sockets fail with EACCES (not namespaced, no address rules)"},
+		 "AF_VSOCK sockets fail with EACCES (not namespaced, no address rules); so do "
+		 "AF_SMC, AF_RXRPC, AF_TIPC and AF_RDS, which carry IP traffic on kernel "
+		 "sockets no hook of the caller's sees"},
 		{&plan->seccomp_deny_mptcp, tcp && !tcp_open, "net: no MPTCP",
-		 "IPPROTO_MPTCP sockets fail with EACCES (Landlock's TCP rules miss them)"},
+		 "IPPROTO_MPTCP and IPPROTO_SMC sockets fail with EACCES (Landlock's TCP "
+		 "rules miss them)"},
 		{&plan->seccomp_deny_sctp, tcp || udp, "net: no SCTP",
 		 "IPPROTO_SCTP sockets fail with EACCES"},
 		{&plan->seccomp_deny_ping, udp && !udp_open, "net: no ICMP ping sockets",
