@@ -86,6 +86,9 @@ enum {
 	WARD_NS_IPC = 1u << 2,
 	WARD_NS_UTS = 1u << 3,
 	WARD_NS_USER = 1u << 4,
+	WARD_NS_MOUNT = 1u << 5, /* its own root: only the grants, own /proc, /dev, /tmp */
+	WARD_NS_CGROUP = 1u << 6,
+	WARD_NS_ALL = (1u << 7) - 1,
 };
 
 /* ---- policies ---- */
@@ -140,6 +143,15 @@ int ward_policy_drop_secret_env(ward_policy *policy, int drop);
 int ward_policy_pass_env(ward_policy *policy, const char *name, ward_error *err);
 int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err);
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags);
+/* The sandbox's own world: every namespace the host allows (net only when no
+ * network is allowed), its own root of only the grants, /proc, /dev, tmpfs
+ * /tmp, /var/tmp, /dev/shm and HOME, no capabilities. The built-in profiles
+ * turn it on. */
+int ward_policy_isolate(ward_policy *policy, int on);
+/* Keeps the host's namespaces NS_FLAGS (WARD_NS_*) in an isolated policy. */
+int ward_policy_share(ward_policy *policy, unsigned ns_flags);
+/* The size of each private tmpfs ("512M", "2G"; default 1G). */
+int ward_policy_set_tmp_size(ward_policy *policy, const char *size, ward_error *err);
 /* A name for the run, shown by `ward ps` and accepted by ward kill|freeze|thaw
  * (letters, digits, '.', '_', '-'; at most 63). Not part of the rules. */
 int ward_policy_set_name(ward_policy *policy, const char *name, ward_error *err);
@@ -179,7 +191,8 @@ struct ward_exit {
 	int exited;	    /* 1: exited with status; 0: killed by signal */
 	int status;	    /* exit status, or the signal number */
 	int code;	    /* the shell convention: status, or 128+signal, or 125/126/127 */
-	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec", "quota" */
+	const char *reason; /* "exit", "signal", "timeout", "memory", "pids", "cpu-time", "exec",
+			       "quota" */
 	uint64_t wall_ms;
 	uint64_t cpu_user_ms, cpu_system_ms;
 	uint64_t peak_memory_bytes; /* 0 when unknown */
@@ -210,6 +223,11 @@ struct ward_spawn_config {
 	 * timeout. Another thread cancels a wait through it without touching
 	 * the sandbox. The caller keeps it open until the wait returns. */
 	int cancel_fd;
+	/* Descriptors above 2 that stay open in the sandbox (each must be open
+	 * here; --pass-fd N). Every other descriptor above 2 is closed before
+	 * exec, whatever close_fds says. */
+	const int *pass_fds;
+	size_t n_pass_fds;
 };
 
 /* Defaults: no events, no forwarding, inherited stdio, no cancel_fd. */

@@ -10,6 +10,7 @@ apt-get install -y --no-install-recommends \
 	libelf-dev zlib1g-dev libzstd-dev \
 	clang-16 llvm-16 libclang-rt-16-dev bpftool \
 	clang-format clang-tidy cppcheck \
-	python3 python3-pytest python3-setuptools python3-pip util-linux iproute2 procps \
+	python3 python3-pytest python3-setuptools python3-pip python3-venv libpython3.11-testsuite git gcc tmux \
+	util-linux iproute2 procps \
 	qemu-system-x86 busybox-static cpio \
 	hyperfine bubblewrap

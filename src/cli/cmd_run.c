@@ -39,6 +39,8 @@ enum {
 	OPT_UNSHARE_UTS,
 	OPT_UNSHARE_USER,
 	OPT_HOSTNAME,
+	OPT_SHARE,
+	OPT_TMP_SIZE,
 	OPT_MODE,
 	OPT_ALLOW_DEGRADED,
 	OPT_EVENTS,
@@ -49,6 +51,7 @@ enum {
 	OPT_NAME,
 	OPT_QUOTA,
 	OPT_REPORT,
+	OPT_PASS_FD,
 	OPT_HELP,
 };
 
@@ -81,6 +84,15 @@ static const struct option run_options[] = {
 	{"unshare-uts", no_argument, NULL, OPT_UNSHARE_UTS},
 	{"unshare-user", no_argument, NULL, OPT_UNSHARE_USER},
 	{"hostname", required_argument, NULL, OPT_HOSTNAME},
+	{"share-net", no_argument, NULL, OPT_SHARE},
+	{"share-pid", no_argument, NULL, OPT_SHARE},
+	{"share-ipc", no_argument, NULL, OPT_SHARE},
+	{"share-uts", no_argument, NULL, OPT_SHARE},
+	{"share-user", no_argument, NULL, OPT_SHARE},
+	{"share-mount", no_argument, NULL, OPT_SHARE},
+	{"share-cgroup", no_argument, NULL, OPT_SHARE},
+	{"share-all", no_argument, NULL, OPT_SHARE},
+	{"tmp-size", required_argument, NULL, OPT_TMP_SIZE},
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"allow-degraded", required_argument, NULL, OPT_ALLOW_DEGRADED},
 	{"events", required_argument, NULL, OPT_EVENTS},
@@ -91,6 +103,7 @@ static const struct option run_options[] = {
 	{"name", required_argument, NULL, OPT_NAME},
 	{"quota", required_argument, NULL, OPT_QUOTA},
 	{"report", no_argument, NULL, OPT_REPORT},
+	{"pass-fd", required_argument, NULL, OPT_PASS_FD},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -106,6 +119,22 @@ static const char *flag_name(int opt)
 		if (o->val == opt)
 			return o->name;
 	return "?";
+}
+
+static unsigned share_flag(const char *name)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {
+		{"net", WARD_NS_NET},	    {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
+		{"uts", WARD_NS_UTS},	    {"user", WARD_NS_USER}, {"mount", WARD_NS_MOUNT},
+		{"cgroup", WARD_NS_CGROUP}, {"all", WARD_NS_ALL},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i].name, name))
+			return names[i].bit;
+	return 0;
 }
 
 /* --quota NAME=SIZE[:ACTION], e.g. net_egress_bytes=10M:kill */
@@ -239,6 +268,10 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		break;
 	case OPT_HOSTNAME:
 		return ward_policy_set_hostname(policy, f->arg, err);
+	case OPT_SHARE: /* arg: the namespace's name, from the long option */
+		return ward_policy_share(policy, share_flag(f->arg));
+	case OPT_TMP_SIZE:
+		return ward_policy_set_tmp_size(policy, f->arg, err);
 	case OPT_NAME:
 		return ward_policy_set_name(policy, f->arg, err);
 	case OPT_QUOTA:
@@ -468,11 +501,18 @@ int cmd_run(int argc, char **argv)
 	int rc = WARD_EXIT_ERROR;
 	ward_policy *policy = NULL;
 	FILE *events_file = NULL;
+	int *pass_fds = calloc((size_t)argc + 1, sizeof(*pass_fds));
+	size_t n_pass_fds = 0;
+	if (!pass_fds) {
+		free(flags);
+		return cli_error("out of memory");
+	}
 
 	optind = 1;
 	opterr = 0;
 	for (;;) {
-		int c = getopt_long(opt_argc, argv, "+:p:r:w:x:h", run_options, NULL);
+		int longindex = -1;
+		int c = getopt_long(opt_argc, argv, "+:p:r:w:x:h", run_options, &longindex);
 		if (c == -1)
 			break;
 		if (c == '?') {
@@ -496,9 +536,23 @@ int cmd_run(int argc, char **argv)
 			dry_run = true;
 		else if (c == OPT_JSON)
 			json = true;
+		else if (c == OPT_SHARE) /* --share-NAME: keep NAME */
+			flags[nflags++] = (struct flag){
+				.opt = c, .arg = run_options[longindex].name + strlen("share-")};
 		else if (c == OPT_REPORT)
 			report = true;
-		else
+		else if (c == OPT_PASS_FD) {
+			char *end;
+			errno = 0;
+			long fd = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || fd < 0 || fd > INT_MAX) {
+				rc = cli_error("--pass-fd %s: not a descriptor number; give an "
+					       "open descriptor, e.g. --pass-fd 3",
+					       optarg);
+				goto out;
+			}
+			pass_fds[n_pass_fds++] = (int)fd;
+		} else
 			flags[nflags++] = (struct flag){.opt = c, .arg = optarg};
 	}
 	if (dashdash >= 0) {
@@ -588,11 +642,13 @@ int cmd_run(int argc, char **argv)
 	}
 
 	struct event_out sink = {.file = events_file, .report = report};
-	struct ward_spawn_options options = {
-		.on_event = on_event,
-		.event_userdata = &sink,
-		.forward_signals = 1,
-	};
+	struct ward_spawn_config config;
+	ward_spawn_config_init(&config);
+	config.on_event = on_event;
+	config.event_userdata = &sink;
+	config.forward_signals = 1;
+	config.pass_fds = pass_fds;
+	config.n_pass_fds = n_pass_fds;
 	/* Signals meant for the program stay blocked in ward for the whole run
 	 * (the library forwards them while it waits): one arriving between two
 	 * steps must neither kill ward before it cleans up nor be lost. */
@@ -603,7 +659,12 @@ int cmd_run(int argc, char **argv)
 		sigaddset(&forwarded, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
 	struct ward_exit exit_info;
-	int r = ward_run(policy, command, &options, &exit_info, &err);
+	ward_sandbox *sb = NULL;
+	int r = ward_sandbox_spawn_config(policy, command, &config, &sb, &err);
+	if (r == 0) {
+		r = ward_sandbox_wait(sb, &exit_info, &err);
+		ward_sandbox_free(sb);
+	}
 	if (r < 0) {
 		cli_error("%s", err.message);
 		rc = err.exit_status ? err.exit_status : WARD_EXIT_ERROR;
@@ -626,5 +687,6 @@ out:
 		fclose(events_file);
 	ward_policy_free(policy);
 	free(flags);
+	free(pass_fds);
 	return rc;
 }

@@ -31,6 +31,9 @@ if [ -d "${1:-}" ]; then T_SANDBOXES=$1/.sandboxes.$$; else T_SANDBOXES=$(mktemp
 
 # run_ward ARGS... : runs ward (as $AS_USER when set), capturing OUT, ERR, RC.
 # A `run` without --events of its own gets one, to learn its sandbox id.
+# It starts in / (RUN_CWD to change), which every sandbox has, so ward's
+# one-line "not in the sandbox; starting in HOME" warning only appears in
+# the tests that ask for it.
 run_ward() {
 	local o e ev="" a
 	o=$(mktemp) e=$(mktemp)
@@ -46,9 +49,9 @@ run_ward() {
 		[ -n "$ev" ] && args=(run --events "$ev" "${@:2}")
 	fi
 	if [ -n "${AS_USER:-}" ]; then
-		setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$WARD" "${args[@]}" >"$o" 2>"$e" </dev/null
+		(cd "${RUN_CWD:-/}" && setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$WARD" "${args[@]}" >"$o" 2>"$e" </dev/null)
 	else
-		"$WARD" "${args[@]}" >"$o" 2>"$e" </dev/null
+		(cd "${RUN_CWD:-/}" && "$WARD" "${args[@]}" >"$o" 2>"$e" </dev/null)
 	fi
 	RC=$?
 	OUT=$(cat "$o"); ERR=$(cat "$e")

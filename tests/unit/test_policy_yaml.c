@@ -69,7 +69,7 @@ static const struct {
 					 "minimal, python, node, git, rust, go)"},
 	{"hostname_bad.yaml", "process.hostname: bad hostname 'bad host'"},
 	{"hostname_without_uts.yaml",
-	 "3:13: process.hostname: hostname 'box' needs the uts namespace"},
+	 "4:13: process.hostname: hostname 'box' needs the uts namespace"},
 	{"ipv6_without_brackets.yaml", "net.allow[0]: IPv6 address needs brackets"},
 	{"item_missing_path.yaml", "3:7: fs.read[0]: missing 'path'"},
 	{"mode_unknown.yaml", "1:7: mode: unknown mode 'strict' (expected enforce or audit)"},
@@ -99,7 +99,7 @@ static const struct {
 	{"two_documents.yaml", "4:1: more than one YAML document"},
 	{"unknown_fs_key.yaml",
 	 "3:3: fs: unknown key 'raed'; did you mean 'read'? (expected one of: read, write, exec, "
-	 "deny, private_tmp)"},
+	 "deny, private_tmp, tmp_size, tmp_noexec)"},
 	{"unknown_item_key.yaml",
 	 "fs.read[0]: unknown key 'optinal'; did you mean 'optional'? (expected one of: path, "
 	 "optional)"},

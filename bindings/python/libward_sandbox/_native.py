@@ -61,6 +61,8 @@ class SpawnConfig(ctypes.Structure):
         ("stderr_fd", ctypes.c_int),
         ("close_fds", ctypes.c_int),
         ("cancel_fd", ctypes.c_int),
+        ("pass_fds", ctypes.POINTER(ctypes.c_int)),
+        ("n_pass_fds", ctypes.c_size_t),
     ]
 
 

@@ -361,6 +361,29 @@ int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *e
 	return attach_dirs(cg, pid, true, err);
 }
 
+int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max, ward_error *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		if (cg->dirs[i].v2)
+			continue;
+		char path[PATH_MAX + 16];
+		int r = cg_path(path, sizeof(path), cg->dirs[i].path, "tasks");
+		if (r == 0 && n >= max)
+			r = -E2BIG;
+		int fd = r == 0 ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+		if (fd < 0) {
+			int e = r < 0 ? r : -errno;
+			while (n > 0)
+				close(fds[--n]);
+			return ward_fail_errno(err, e, "cgroup: opening %s/tasks",
+					       cg->dirs[i].path);
+		}
+		fds[n++] = fd;
+	}
+	return (int)n;
+}
+
 uint64_t cgroup_sandbox_v2_id(const struct cgroup_sandbox *cg)
 {
 	return cg ? cg->v2_id : 0;

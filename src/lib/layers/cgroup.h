@@ -35,6 +35,10 @@ int cgroup_sandbox_attach(struct cgroup_sandbox *cg, pid_t pid, ward_error *err)
 /* The same for the v1 hierarchies only: for a child born in the v2 cgroup
  * (clone3 with CLONE_INTO_CGROUP), which skips a costly migration. */
 int cgroup_sandbox_attach_v1(struct cgroup_sandbox *cg, pid_t pid, ward_error *err);
+/* Opens the "tasks" file of every v1 directory (at most MAX) for the child
+ * to join itself, thread by thread, which skips the RCU grace period a
+ * process move takes. Returns how many, or a negative errno. */
+int cgroup_sandbox_open_v1_tasks(struct cgroup_sandbox *cg, int *fds, size_t max, ward_error *err);
 /* Freezes (FROZEN true) or thaws every task: v2 cgroup.freeze or the v1
  * freezer; -EOPNOTSUPP without either. */
 int cgroup_sandbox_freeze(struct cgroup_sandbox *cg, bool frozen);

@@ -48,14 +48,20 @@ static int for_each_task(const char *dir, bool signal_them)
 		if (signal_them && pid > 0)
 			kill(pid, SIGKILL);
 	}
+	if (ferror(f))
+		return -EIO;
 	return count;
 }
 
+/* An error reading a list (EMFILE, EACCES...) is not "empty": only a
+ * list read to its end, or a directory already gone, proves it. */
 static bool all_empty(const struct cgroup_sandbox *cg)
 {
-	for (size_t i = 0; i < cg->ndirs; i++)
-		if (for_each_task(cg->dirs[i].path, false) > 0)
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		int n = for_each_task(cg->dirs[i].path, false);
+		if (n != 0 && n != -ENOENT)
 			return false;
+	}
 	return true;
 }
 
@@ -88,6 +94,11 @@ static bool kill_with_cgroup_kill(const struct cgroup_sandbox *cg)
 int cgroup_sandbox_kill(struct cgroup_sandbox *cg)
 {
 	if (!cg)
+		return 0;
+	/* Already empty (the keeper or the pid namespace ended them all): a
+	 * write to cgroup.kill would cost milliseconds for nothing. Nothing
+	 * can enter an empty sandbox cgroup but a fork from inside it. */
+	if (all_empty(cg))
 		return 0;
 	uint64_t deadline = now_ms() + KILL_DEADLINE_MS;
 	/* cgroup.kill kills the whole v2 subtree atomically, forks included; on a

@@ -105,8 +105,11 @@ __u64 landlock_fs_rights(unsigned access, bool is_dir, __u64 handled)
 
 	if (access & WARD_FS_READ)
 		rights |= ACCESS_FS_READ;
+	/* Write grants are executable: exec of written files is no boundary
+	 * Landlock can hold (ld.so and interpreters run them anyway), and
+	 * ./configure, make test and venvs need it (docs/policy.md). */
 	if (access & WARD_FS_WRITE)
-		rights |= ACCESS_FS_WRITE;
+		rights |= ACCESS_FS_WRITE | LANDLOCK_ACCESS_FS_EXECUTE;
 	if (access & WARD_FS_EXEC)
 		rights |= LANDLOCK_ACCESS_FS_EXECUTE;
 	if (!is_dir)
@@ -262,6 +265,65 @@ int landlock_prepare(const struct plan *plan, int *ruleset_fd_out, ward_error *e
 	}
 
 	*ruleset_fd_out = steal_fd(ruleset_fd);
+	return 0;
+}
+
+uint64_t landlock_rights_for(const struct plan *plan, unsigned access, bool is_dir)
+{
+	if (!plan->landlock || plan->landlock_abi < 1)
+		return 0;
+	int abi = plan->landlock_abi > WARD_LANDLOCK_ABI_MAX ? WARD_LANDLOCK_ABI_MAX
+							     : plan->landlock_abi;
+	return landlock_fs_rights(access, is_dir, supported_at_abi(abi).handled_access_fs);
+}
+
+int landlock_add_path_rule(int ruleset_fd, const char *path, uint64_t rights)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct ward_landlock_path_beneath_attr attr = {.allowed_access = rights, .parent_fd = fd};
+	int r = sys_landlock_add_rule(ruleset_fd, WARD_LANDLOCK_RULE_PATH_BENEATH, &attr) < 0
+			? -errno
+			: 0;
+	close(fd);
+	return r;
+}
+
+int landlock_add_stdio(const struct plan *plan, int ruleset_fd, ward_error *err)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int flags = fcntl(fd, F_GETFL);
+		struct stat st;
+		if (flags < 0 || fstat(fd, &st) < 0)
+			continue; /* closed: nothing to reopen */
+		/* Pipes and sockets are no path Landlock checks; directories
+		 * are no stream. */
+		if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+			continue;
+		unsigned access = 0;
+		int mode = flags & O_ACCMODE;
+		if (mode == O_RDONLY || mode == O_RDWR)
+			access |= WARD_FS_READ;
+		if (mode == O_WRONLY || mode == O_RDWR)
+			access |= WARD_FS_WRITE;
+		uint64_t rights = landlock_rights_for(plan, access, false);
+		/* Only the stream's own access: no exec of a file that happens
+		 * to be stdout. Appending files stay appendable (O_APPEND is a
+		 * flag of the new open, checked as a write). */
+		rights &= ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE;
+		char link[32];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		_cleanup_close_ int path_fd = open(link, O_PATH | O_CLOEXEC);
+		if (path_fd < 0)
+			continue; /* e.g. a deleted file: nothing reopens it by path */
+		size_t count = 0;
+		char shown[48];
+		snprintf(shown, sizeof(shown), "standard stream %d", fd);
+		int r = landlock_add_fd_rule(ruleset_fd, path_fd, rights, &count, shown, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -424,7 +424,8 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = add_unseen_socket_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = add_srcroute_rules(ctx, plan, &act, err)) < 0 ||
-	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0)
+	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0 ||
+	    (plan->seccomp_proc_guard && (r = seccomp_add_process_rules(ctx, act.deny, err)) < 0))
 		return r;
 	if (plan->seccomp_deny_memfd &&
 	    (r = rule_add(ctx, plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS),

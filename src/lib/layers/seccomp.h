@@ -22,6 +22,11 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
  * Async-signal-safe. Returns 0 or a negative errno. */
 int seccomp_enforce(const struct seccomp_program *program);
 
+/* seccomp_proc.c: with no pid namespace, process-control syscalls may only
+ * name the caller (0); used by seccomp_prepare when plan->seccomp_proc_guard. */
+#include <seccomp.h>
+int seccomp_add_process_rules(scmp_filter_ctx ctx, uint32_t deny, ward_error *err);
+
 void seccomp_program_release(struct seccomp_program *program);
 
 #endif

@@ -56,6 +56,18 @@ add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer, enum pl
 	return VEC_PUSH(&plan->entries, e);
 }
 
+int plan_add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer,
+		   enum plan_status status, const char *note, const char *fmt, ...)
+{
+	struct plan_entry e = {.loc = loc, .layer = layer, .wanted = layer, .status = status};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.rule, sizeof(e.rule), fmt, ap);
+	va_end(ap);
+	snprintf(e.note, sizeof(e.note), "%s", note ? note : "");
+	return VEC_PUSH(&plan->entries, e);
+}
+
 /* Layers that report each decision and so can allow-and-report. */
 static bool layer_observes(enum ward_layer layer)
 {
@@ -95,6 +107,12 @@ static int add_missing(struct plan *plan, const struct ward_policy *policy, stru
 	if (status == PLAN_UNENFORCEABLE)
 		plan->refused = true;
 	return VEC_PUSH(&plan->entries, e);
+}
+
+int plan_add_missing(struct plan *plan, const struct ward_policy *policy, struct ward_loc loc,
+		     enum ward_layer wanted, const char *why, const char *rule)
+{
+	return add_missing(plan, policy, loc, wanted, why, rule);
 }
 
 static const char *access_name(unsigned access)
@@ -255,7 +273,28 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 			return r;
 	}
-	if (private_tmp) {
+	if (plan->world) {
+		/* The own /dev's device nodes are the host's, bound in. */
+		static const struct {
+			const char *path;
+			unsigned access;
+		} devices[] = {
+			{"/dev/null", WARD_FS_READ | WARD_FS_WRITE},
+			{"/dev/zero", WARD_FS_READ | WARD_FS_WRITE},
+			{"/dev/full", WARD_FS_READ | WARD_FS_WRITE},
+			{"/dev/random", WARD_FS_READ},
+			{"/dev/urandom", WARD_FS_READ},
+			{"/dev/tty", WARD_FS_READ | WARD_FS_WRITE},
+		};
+		for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+			struct plan_fs_grant g = {.path = devices[i].path,
+						  .access = devices[i].access,
+						  .optional = true};
+			if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
+				return r;
+		}
+	}
+	if (private_tmp && !plan->world) {
 		struct plan_fs_grant g = {.path = private_tmp,
 					  .access = WARD_FS_READ | WARD_FS_WRITE};
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
@@ -303,7 +342,7 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		if (r < 0)
 			return r;
 	}
-	if (private_tmp || policy->private_tmp) {
+	if (!plan->world && (private_tmp || policy->private_tmp)) {
 		snprintf(rule, sizeof(rule), "fs read+write %s (private HOME and TMPDIR)",
 			 private_tmp ? private_tmp : "<private tmp>");
 		if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "grant", rule)) < 0)
@@ -623,6 +662,36 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		all_static &= net_rule_is_static(n, host->landlock_abi);
 	}
 
+	if (plan->net_private) {
+		/* The private netns holds "no network": inside it, programs may
+		 * talk to themselves on lo, and nothing else exists. */
+		if (host->landlock_abi >= 6)
+			plan->landlock_scope = true;
+		r = add_enforced(plan, builtin, LAYER_NAMESPACES,
+				 "private network namespace: only lo (127.0.0.1, ::1) is up",
+				 "net: no IPv4/IPv6 network");
+		VEC_FOREACH(&policy->net, n)
+		{
+			snprintf(rule, sizeof(rule), "net deny %s", n->text);
+			if (r >= 0)
+				r = add_enforced(plan, n->loc, LAYER_NAMESPACES,
+						 "nothing outside the private netns is reachable",
+						 rule);
+		}
+		VEC_FOREACH(&policy->bind, b)
+		{
+			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
+				 b->range.hi);
+			if (r >= 0)
+				r = add_enforced(plan, b->loc, LAYER_NAMESPACES,
+						 "any port on lo of the private netns", rule);
+		}
+		/* AF_VSOCK is not namespaced: it reaches the host's services
+		 * from a private netns too. */
+		if (r >= 0)
+			r = plan_net_unseen(policy, host, plan, false, false);
+		return r;
+	}
 	/* A server needs TCP sockets to bind: with Landlock's TCP rules every
 	 * connect stays denied (no connect port is marked), only the bind
 	 * ports open. Without them seccomp keeps TCP sockets refused. */
@@ -1064,31 +1133,6 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 			return r;
 	}
 
-	plan->ns_flags = policy->ns_flags;
-	if (policy->ns_flags) {
-		char rule[200];
-		snprintf(rule, sizeof(rule), "process: new namespaces%s%s%s%s%s",
-			 policy->ns_flags & WARD_NS_USER ? " user" : "",
-			 policy->ns_flags & WARD_NS_NET ? " net" : "",
-			 policy->ns_flags & WARD_NS_PID ? " pid" : "",
-			 policy->ns_flags & WARD_NS_IPC ? " ipc" : "",
-			 policy->ns_flags & WARD_NS_UTS ? " uts" : "");
-		if (host->root || host->cap_sys_admin) {
-			r = add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED, "", "%s",
-				      rule);
-		} else if (host->userns) {
-			/* Without privilege the other namespaces need a user
-			 * namespace to own them. */
-			plan->ns_flags |= WARD_NS_USER;
-			r = add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
-				      "inside a new user namespace", "%s", rule);
-		} else {
-			r = add_missing(plan, policy, builtin, LAYER_NAMESPACES,
-					"not privileged and user namespaces are unavailable", rule);
-		}
-		if (r < 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -1158,11 +1202,13 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	out->landlock_abi = host->landlock_abi;
 	out->private_tmp = private_tmp;
 
-	if ((r = plan_fs(policy, host, private_tmp, out)) < 0 ||
+	if ((r = plan_world(policy, host, out)) < 0 ||
+	    (r = plan_fs(policy, host, private_tmp, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
-	    (r = plan_process(policy, host, out)) < 0 || (r = plan_env(policy, out)) < 0) {
+	    (r = plan_process(policy, host, out)) < 0 || (r = plan_env(policy, out)) < 0 ||
+	    (r = plan_proc(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}

@@ -135,6 +135,21 @@ struct plan {
 	bool cgroup; /* create a sandbox cgroup */
 
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
+	/* The sandbox's own world (plan_world.c): with WARD_NS_MOUNT, a root
+	 * of only the grants plus its own /proc, /dev and tmpfs mounts. */
+	bool world;	   /* build the root (sandbox/world_build.c) */
+	bool net_private;  /* no network allowed and a private netns: only lo */
+	bool drop_caps;	   /* empty capability sets before exec */
+	uint64_t tmp_size; /* bytes per private tmpfs */
+	bool tmp_noexec;
+
+	/* The process side (plan_proc.c) */
+	enum plan_keeper {
+		PLAN_KEEPER_NONE = 0,
+		PLAN_KEEPER_PIDNS,     /* pid 1 of the sandbox's pid namespace */
+		PLAN_KEEPER_SUBREAPER, /* a subreaper outside the Landlock domain */
+	} keeper;		       /* never frozen or traced by the supervisor */
+	bool seccomp_proc_guard;       /* no pid ns: process-control syscalls only on oneself */
 
 	/* supervisor (seccomp user notification) */
 	bool supervisor;			  /* start one for this sandbox */
@@ -168,7 +183,24 @@ struct plan {
  * Other negative errnos are ward errors. */
 int plan_build(const struct ward_policy *policy, const struct host_features *host,
 	       const char *private_tmp, struct plan *out, ward_error *err);
+
+/* plan_world.c: the namespaces, the sandbox's own root and capabilities. */
+int plan_world(const struct ward_policy *policy, const struct host_features *host,
+	       struct plan *plan);
+/* True when POLICY allows any IPv4/IPv6 traffic (then the host's netns stays). */
+bool plan_policy_allows_inet(const struct ward_policy *policy);
+/* Appends an entry (plan.c); RULE is printf-style. */
+int plan_add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer,
+		   enum plan_status status, const char *note, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* An entry for a rule that no layer here can hold (plan.c): refused unless
+ * WANTED may be degraded. */
+int plan_add_missing(struct plan *plan, const struct ward_policy *policy, struct ward_loc loc,
+		     enum ward_layer wanted, const char *why, const char *rule);
 void plan_free(struct plan *plan);
+/* plan_proc.c: keeper, process control, task limit; after the namespaces. */
+int plan_proc(const struct ward_policy *policy, const struct host_features *host,
+	      struct plan *plan);
 
 void plan_print(const struct plan *plan, FILE *out);
 /* The plan as a JSON array (caller frees). */

@@ -166,8 +166,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } ns_names[] = {
-	{"net", WARD_NS_NET}, {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
-	{"uts", WARD_NS_UTS}, {"user", WARD_NS_USER},
+	{"net", WARD_NS_NET},	    {"pid", WARD_NS_PID},   {"ipc", WARD_NS_IPC},
+	{"uts", WARD_NS_UTS},	    {"user", WARD_NS_USER}, {"mount", WARD_NS_MOUNT},
+	{"cgroup", WARD_NS_CGROUP},
 };
 
 unsigned policy_ns_from_name(const char *name)

@@ -14,12 +14,12 @@
 
 /* Where a rule came from. FILE is interned in the policy (never freed early). */
 struct ward_loc {
-	const char *file; /* a path, "<string>", "profile:default" or "--net-allow" */
+	const char *file;      /* a path, "<string>", "profile:default" or "--net-allow" */
 	unsigned line, column; /* 1-based; 0 when not from a file */
 };
 
 struct fs_rule {
-	char *path; /* absolute, normalized (no "..", no trailing "/") */
+	char *path;	 /* absolute, normalized (no "..", no trailing "/") */
 	unsigned access; /* WARD_FS_* granted (allow) or denied (deny) */
 	bool deny;
 	bool optional; /* a profile entry that may be missing on this host */
@@ -42,10 +42,10 @@ struct port_range {
 struct net_rule {
 	bool deny;
 	enum net_proto proto;
-	int family; /* 0: any address ("*"); AF_INET or AF_INET6 */
+	int family;	  /* 0: any address ("*"); AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* network order; IPv4 in addr[0..3]; host bits zeroed */
-	uint8_t prefix; /* 0..32 or 0..128 */
-	size_t nports; /* 0: any port */
+	uint8_t prefix;	  /* 0..32 or 0..128 */
+	size_t nports;	  /* 0: any port */
 	struct port_range ports[NET_MAX_PORT_RANGES];
 	char *text; /* the rule as written */
 	struct ward_loc loc;
@@ -117,14 +117,21 @@ struct ward_policy {
 	enum ward_mode mode;
 	unsigned degraded; /* bit (1 << enum ward_layer) per layer allowed to be missing */
 	bool clean_env;
-	VEC(char *) env_set; /* "KEY=VALUE" */
+	VEC(char *) env_set;   /* "KEY=VALUE" */
 	VEC(char *) env_unset; /* "KEY" */
 	bool drop_secret_env; /* drop secret-looking variables (env.drop_secrets) */
 	VEC(char *) env_pass; /* names kept even when they look secret */
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
+	/* The sandbox's own world (docs/policy.md "The sandbox's world"): every
+	 * namespace the host allows (net only when no network is allowed),
+	 * minus ns_share. Set by the default and minimal profiles. */
+	bool isolate;
+	unsigned ns_share; /* WARD_NS_* kept from the host (share_namespaces, --share-*) */
+	uint64_t tmp_size; /* bytes per tmpfs of /tmp, /var/tmp, HOME, /dev/shm; 0: default */
+	bool tmp_noexec;   /* mount those tmpfs noexec */
 	char *hostname;
-	struct ward_loc hostname_loc; /* where hostname was set, for "needs uts" */
+	struct ward_loc hostname_loc;  /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
 	char *name; /* the run's name in `ward ps` (ward_policy_set_name), or NULL */
 	VEC(char *) interned; /* origin names that ward_loc.file points into */
@@ -162,6 +169,9 @@ int policy_set_cwd(struct ward_policy *policy, const char *dir, struct ward_loc 
 		   ward_error *err);
 int policy_set_hostname(struct ward_policy *policy, const char *name, struct ward_loc loc,
 			ward_error *err);
+/* Default size of each private tmpfs (/tmp, /var/tmp, HOME, /dev/shm). */
+#define WARD_TMP_SIZE_DEFAULT (1024ull * 1024 * 1024)
+
 int policy_add_degraded(struct ward_policy *policy, const char *layer, struct ward_loc loc,
 			ward_error *err);
 

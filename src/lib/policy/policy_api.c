@@ -174,10 +174,39 @@ int ward_policy_set_cwd(ward_policy *policy, const char *dir, ward_error *err)
 
 int ward_policy_unshare(ward_policy *policy, unsigned ns_flags)
 {
-	const unsigned known = WARD_NS_NET | WARD_NS_PID | WARD_NS_IPC | WARD_NS_UTS | WARD_NS_USER;
-	if (!policy || (ns_flags & ~known))
+	if (!policy || (ns_flags & ~WARD_NS_ALL))
 		return -EINVAL;
 	policy->ns_flags |= ns_flags;
+	return 0;
+}
+
+int ward_policy_share(ward_policy *policy, unsigned ns_flags)
+{
+	if (!policy || (ns_flags & ~WARD_NS_ALL))
+		return -EINVAL;
+	policy->ns_share |= ns_flags;
+	return 0;
+}
+
+int ward_policy_isolate(ward_policy *policy, int on)
+{
+	if (!policy)
+		return -EINVAL;
+	policy->isolate = on != 0;
+	return 0;
+}
+
+int ward_policy_set_tmp_size(ward_policy *policy, const char *size, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	uint64_t bytes;
+	char where[300];
+	if (!size || parse_size(size, &bytes) < 0 || bytes < 4096)
+		return ward_fail(err, -EINVAL,
+				 "%s: expected a size of at least 4K such as 512M or 2G, got '%s'",
+				 ward_loc_format(api_loc_of(policy), where, sizeof(where)),
+				 size ? size : "");
+	policy->tmp_size = bytes;
 	return 0;
 }
 
@@ -229,13 +258,15 @@ int ward_policy_set_kill_after(ward_policy *policy, const char *text, ward_error
 				 where, text ? text : "");
 	memcpy(count, text, (size_t)(slash - text));
 	count[slash - text] = '\0';
-	if (parse_count(count, 1000000, &denials) < 0 || parse_count(slash + 1, 86400, &seconds) < 0)
+	if (parse_count(count, 1000000, &denials) < 0 ||
+	    parse_count(slash + 1, 86400, &seconds) < 0)
 		return ward_fail(err, -EINVAL,
 				 "%s: expected DENIALS/SECONDS with 1..1000000 denials in "
 				 "1..86400 seconds, got '%s'",
 				 where, text);
-	policy->kill_after = (struct kill_after){
-		.set = true, .denials = (uint32_t)denials, .seconds = (uint32_t)seconds, .loc = loc
-	};
+	policy->kill_after = (struct kill_after){.set = true,
+						 .denials = (uint32_t)denials,
+						 .seconds = (uint32_t)seconds,
+						 .loc = loc};
 	return 0;
 }

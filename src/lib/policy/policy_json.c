@@ -185,6 +185,14 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 			json_object_array_add(namespaces,
 					      json_object_new_string(policy_ns_name(bit)));
 	put(process, "namespaces", namespaces);
+	json_object *shared = json_object_new_array();
+	for (unsigned bit = 1; bit; bit <<= 1)
+		if ((policy->ns_share & bit) && policy_ns_name(bit))
+			json_object_array_add(shared, json_object_new_string(policy_ns_name(bit)));
+	put(process, "share_namespaces", shared);
+	put(process, "isolate", json_object_new_boolean(policy->isolate));
+	put(root, "tmp_size", json_object_new_uint64(policy->tmp_size));
+	put(root, "tmp_noexec", json_object_new_boolean(policy->tmp_noexec));
 	put(process, "hostname",
 	    policy->hostname ? json_object_new_string(policy->hostname) : NULL);
 	put(root, "process", process);

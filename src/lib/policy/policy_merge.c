@@ -69,6 +69,11 @@ static void merge_scalars(struct ward_policy *next, const struct ward_policy *sr
 		next->drop_secret_env = src->drop_secret_env;
 	next->degraded |= src->degraded;
 	next->ns_flags |= src->ns_flags;
+	next->isolate |= src->isolate;
+	next->ns_share |= src->ns_share;
+	if (src->tmp_size)
+		next->tmp_size = src->tmp_size;
+	next->tmp_noexec |= src->tmp_noexec;
 	if (src->cwd)
 		next->cwd = src->cwd;
 	if (src->hostname) {

@@ -88,7 +88,8 @@ int policy_validate(const struct ward_policy *policy, ward_error *err)
 	if (r < 0)
 		return r;
 	/* A hostname set in the host's own UTS namespace would rename the host. */
-	if (policy->hostname && !(policy->ns_flags & WARD_NS_UTS))
+	if (policy->hostname && !(policy->ns_flags & WARD_NS_UTS) &&
+	    !(policy->isolate && !(policy->ns_share & WARD_NS_UTS)))
 		return policy_fail_at(err, policy->hostname_loc, "process.hostname",
 				      "hostname '%s' needs the uts namespace "
 				      "(add uts to process.namespaces)",

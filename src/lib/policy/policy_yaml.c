@@ -545,11 +545,36 @@ static int on_private_tmp(struct loader *ld, yaml_node_t *value, const char *key
 	return r;
 }
 
+static int on_tmp_size(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	const char *text;
+	int r = scalar_text(ld, value, key, &text);
+	if (r < 0)
+		return r;
+	uint64_t bytes;
+	if (parse_size(text, &bytes) < 0 || bytes < 4096)
+		return policy_fail_at(ld->err, node_loc(ld, value), key,
+				      "expected a size of at least 4K such as 512M or 2G, got '%s'",
+				      text);
+	ld->policy->tmp_size = bytes;
+	return 0;
+}
+
+static int on_tmp_noexec(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return scalar_bool(ld, value, key, &ld->policy->tmp_noexec);
+}
+
 static int on_fs(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
-		{"read", on_fs_read}, {"write", on_fs_write},	       {"exec", on_fs_exec},
-		{"deny", on_fs_deny}, {"private_tmp", on_private_tmp},
+		{"read", on_fs_read},
+		{"write", on_fs_write},
+		{"exec", on_fs_exec},
+		{"deny", on_fs_deny},
+		{"private_tmp", on_private_tmp},
+		{"tmp_size", on_tmp_size},
+		{"tmp_noexec", on_tmp_noexec},
 	};
 	if (is_null(value))
 		return 0;
@@ -907,13 +932,28 @@ static int namespace_one(struct loader *ld, yaml_node_t *item, const char *key, 
 	int r = scalar_text(ld, item, key, &text);
 	if (r < 0)
 		return r;
-	unsigned bit = policy_ns_from_name(text);
+	unsigned bit = !strcmp(text, "all") && arg ? WARD_NS_ALL : policy_ns_from_name(text);
 	if (!bit)
-		return policy_fail_at(ld->err, node_loc(ld, item), key,
-				      "unknown namespace '%s' (known: net, pid, ipc, uts, user)",
-				      text);
-	ld->policy->ns_flags |= bit;
+		return policy_fail_at(
+			ld->err, node_loc(ld, item), key,
+			"unknown namespace '%s' (known: net, pid, ipc, uts, user, mount, cgroup%s)",
+			text, arg ? ", all" : "");
+	if (arg)
+		ld->policy->ns_share |= bit;
+	else
+		ld->policy->ns_flags |= bit;
 	return 0;
+}
+
+static int on_share_namespaces(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	static int share;
+	return walk_list(ld, value, key, namespace_one, &share);
+}
+
+static int on_isolate(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return scalar_bool(ld, value, key, &ld->policy->isolate);
 }
 
 static int on_namespaces(struct loader *ld, yaml_node_t *value, const char *key)
@@ -938,6 +978,8 @@ static int on_process(struct loader *ld, yaml_node_t *value, const char *key)
 		{"env", on_env},
 		{"unset_env", on_unset_env},
 		{"namespaces", on_namespaces},
+		{"share_namespaces", on_share_namespaces},
+		{"isolate", on_isolate},
 		{"hostname", on_hostname},
 	};
 	if (is_null(value))

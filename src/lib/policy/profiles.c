@@ -7,11 +7,12 @@
 #include "core/cleanup.h"
 #include "policy/policy.h"
 
-/* Enough of the system to run ordinary programs, with no network and a
- * private /tmp. Mode is left unset so "--audit" before it is not undone.
- * The toolchains people install under their home (pyenv shims, pipx,
- * rustup, nvm, conda...) are readable and executable where they exist, so
- * `ward run -- python3` runs the python3 the user's PATH finds; none is
+/* Enough of the system to run ordinary programs, with no network (lo
+ * only), its own namespaces, root, /proc, /dev and private tmpfs /tmp,
+ * /var/tmp, /dev/shm and HOME. Mode is left unset so "--audit" before it is
+ * not undone. The toolchains people install under their home (pyenv shims,
+ * pipx, rustup, nvm, conda...) are readable and executable where they exist,
+ * so `ward run -- python3` runs the python3 the user's PATH finds; none is
  * writable, and nothing else under the home is granted. */
 static const char profile_default[] = "# ward built-in profile: default\n"
 				      "fs:\n"
@@ -53,6 +54,8 @@ static const char profile_default[] = "# ward built-in profile: default\n"
 				      "    - /dev/urandom\n"
 				      "    - /proc\n"
 				      "  private_tmp: true\n"
+				      "process:\n"
+				      "  isolate: true\n"
 				      "limits:\n"
 				      "  pids: 512\n"
 				      "env:\n"
@@ -67,7 +70,9 @@ static const char profile_minimal[] = "# ward built-in profile: minimal\n"
 				      "    - /lib\n"
 				      "    - {path: /lib64, optional: true}\n"
 				      "  write:\n"
-				      "    - /dev/null\n";
+				      "    - /dev/null\n"
+				      "process:\n"
+				      "  isolate: true\n";
 
 /* Toolchain profiles: the default profile plus what the tool reads from
  * the caller's home (configuration, installed toolchains), never a write

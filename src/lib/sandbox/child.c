@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -20,6 +21,7 @@
 #include "layers/mount_mask.h"
 #include "supervisor/supervisor.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/world.h"
 
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent",
@@ -32,7 +34,14 @@ static const char *const stage_names[] = {
 	[STAGE_SUPERVISOR] = "installing the supervisor's filter",
 	[STAGE_SECCOMP] = "installing the seccomp filter",
 	[STAGE_EXEC] = "executing",
-	[STAGE_INIT] = "starting the namespace init",
+	[STAGE_INIT] = "starting the keeper",
+	[STAGE_FDS] = "closing descriptors",
+	[STAGE_CGROUP] = "joining the sandbox cgroup",
+		[STAGE_NAMESPACES] = "entering the cgroup namespace",
+	[STAGE_MOUNTS] = "building the sandbox's root (mounts)",
+	[STAGE_PIVOT] = "entering the sandbox's root (pivot_root)",
+	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
+	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_MOUNT] = "masking denied paths in the mount namespace",
 	[STAGE_SETFCAP] = "dropping CAP_SETFCAP, CAP_FSETID and CAP_MKNOD",
 };
@@ -52,44 +61,6 @@ static __attribute__((noreturn)) void fail(const struct child_setup *s, int stag
 	if (stage == STAGE_EXEC)
 		_exit(error == ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC);
 	_exit(WARD_EXIT_ERROR);
-}
-
-static volatile pid_t init_child_pid;
-
-static void init_forward_signal(int sig)
-{
-	if (init_child_pid > 0)
-		kill(init_child_pid, sig);
-}
-
-/* As pid 1 of a new pid namespace the program would ignore every signal it
- * has no handler for, so a small init stays pid 1: it forwards signals,
- * reaps orphans and exits the way the program did. */
-static __attribute__((noreturn)) void run_namespace_init(const struct child_setup *s, pid_t child)
-{
-	static const int forwarded[] = {WARD_FORWARDED_SIGNALS};
-	init_child_pid = child;
-	/* The program reports its own exec failure; the parent waits for EOF. */
-	close(s->report_fd);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = init_forward_signal;
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &sa, NULL);
-	for (;;) {
-		int status;
-		pid_t pid = wait(&status);
-		if (pid < 0 && errno == ECHILD)
-			_exit(WARD_EXIT_ERROR);
-		if (pid != child)
-			continue;
-		if (WIFEXITED(status))
-			_exit(WEXITSTATUS(status));
-		/* Die of the same signal, so ward reports 128+N. */
-		signal(WTERMSIG(status), SIG_DFL);
-		kill(getpid(), WTERMSIG(status));
-		_exit(WARD_EXIT_SIGNAL_BASE + WTERMSIG(status));
-	}
 }
 
 /* The caller's descriptors become 0, 1 and 2. A source that is itself one
@@ -159,7 +130,19 @@ void child_run(const struct child_setup *s)
 	 * written the user namespace maps): nothing runs outside them. */
 	if (read(s->sync_fd, &go, 1) != 1)
 		fail(s, STAGE_SYNC, errno ? errno : EPIPE);
-	close(s->sync_fd);
+	if (s->keeper != KEEPER_SUBREAPER)
+		close(s->sync_fd);
+
+	/* 2b. Into the v1 cgroups the parent did not place us in: moving
+	 * oneself as a single thread skips the global threadgroup lock a
+	 * move of a whole process takes, and with it an RCU grace period
+	 * (about 10 ms). We are single-threaded, so the thread is the process;
+	 * nothing else runs before it. */
+	if (s->cgroup_tasks_fd >= 0) {
+		if (write(s->cgroup_tasks_fd, "0", 1) != 1)
+			fail(s, STAGE_CGROUP, errno);
+		close(s->cgroup_tasks_fd);
+	}
 
 	/* 3. A clean signal state: the caller (a Python host, a shell) may
 	 * block or ignore signals, and exec keeps both. */
@@ -183,8 +166,26 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_STDIO, -r);
 	}
 
-	/* 4. In our own mount namespace (the user namespace maps are written
-	 * by now): mask denied paths and mount carve-outs, before Landlock
+	/* 4a. The sandbox's own world, with the capabilities of its user
+	 * namespace (the parent wrote the id maps before the release):
+	 * cgroup namespace -> mounts -> pivot_root (its /proc belongs to our
+	 * pid namespace: we are its pid 1) -> lo -> hostname. */
+	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
+		fail(s, STAGE_NAMESPACES, errno);
+	if (s->world) {
+		int stage = STAGE_MOUNTS;
+		int r = world_enter(s->world, s->landlock_fd, &stage);
+		if (r < 0)
+			fail(s, stage, -r);
+	}
+	if (s->loopback_up) {
+		int r = world_loopback_up();
+		if (r < 0)
+			fail(s, STAGE_LOOPBACK, -r);
+	}
+
+	/* 4b. In our own mount namespace (the user namespace maps are written
+	 * by now; in the sandbox's own root when it has one): mask denied paths and mount carve-outs, before Landlock
 	 * forbids mounting and before chdir, which must see the masks. */
 	if (s->mount_plan) {
 		int r = mount_mask_apply(s->mount_plan);
@@ -192,7 +193,7 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_MOUNT, -r);
 	}
 
-	/* 4b. Nothing planted in a write grant may grant privilege outside
+	/* 4c. Nothing planted in a write grant may grant privilege outside
 	 * (ward run as root maps root to root): no file capabilities
 	 * (CAP_SETFCAP); no keeping S_ISUID on a set-id file root rewrites
 	 * (CAP_FSETID: without it the kernel clears the bit on every write or
@@ -211,13 +212,46 @@ void child_run(const struct child_setup *s)
 		if (r < 0)
 			fail(s, STAGE_RLIMIT, -r);
 	}
-	if (s->cwd && chdir(s->cwd) < 0)
+	if (!s->world && s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
+
+	/* 5b. No capabilities from here on, as root too. */
+	if (s->drop_caps) {
+		int r = world_drop_caps();
+		if (r < 0)
+			fail(s, STAGE_CAPS, -r);
+	}
 
 	/* 6. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(s, STAGE_NO_NEW_PRIVS, errno);
+
+	/* 6b. Without a pid namespace, the keeper is forked here: a
+	 * subreaper outside the Landlock domain (the program cannot signal or
+	 * trace it, with Landlock's scoping), which kills every descendant at
+	 * the end (keeper.c). Signals stay blocked until each side is ready. */
+	if (s->keeper == KEEPER_SUBREAPER) {
+		static const int forwarded[] = {WARD_FORWARDED_SIGNALS};
+		sigset_t block;
+		sigemptyset(&block);
+		sigaddset(&block, SIGCHLD);
+		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+			sigaddset(&block, forwarded[i]);
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+			fail(s, STAGE_INIT, errno);
+		pid_t keeper = getpid();
+		pid_t child = fork();
+		if (child < 0)
+			fail(s, STAGE_INIT, errno);
+		if (child > 0)
+			keeper_run_subreaper(s, child);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != keeper)
+			_exit(WARD_EXIT_ERROR);
+		close(s->sync_fd);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 
 	/* 7. Landlock: filesystem, TCP ports, scopes. */
 	if (s->landlock_fd >= 0) {
@@ -250,7 +284,14 @@ void child_run(const struct child_setup *s)
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
 		if (child > 0)
-			run_namespace_init(s, child);
+			keeper_run_pidns(s, child);
+	}
+
+	/* 11. Only the descriptors passed on purpose cross exec. */
+	if (s->pass_fds) {
+		int r = fds_enforce(s->pass_fds, s->report_fd);
+		if (r < 0)
+			fail(s, STAGE_FDS, -r);
 	}
 
 	execve(s->exec_path, s->argv, s->envp);

@@ -175,3 +175,30 @@ int environ_resolve_command(const char *file, char *const *envp, char *out, size
 	}
 	return found_but_denied ? -EACCES : -ENOENT;
 }
+
+char **environ_build_world(const struct ward_policy *policy)
+{
+	char **envp = environ_build(policy, NULL);
+	if (!envp)
+		return NULL;
+	size_t len = 0;
+	while (envp[len])
+		len++;
+	bool user_tmpdir = false;
+	for (size_t i = 0; i < policy->env_set.len; i++)
+		user_tmpdir |= same_key(policy->env_set.items[i], "TMPDIR");
+	if (!user_tmpdir && env_put(&envp, &len, "TMPDIR=/tmp") < 0) {
+		environ_free(envp);
+		return NULL;
+	}
+	return envp;
+}
+
+const char *environ_get(char *const *envp, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], key, n) == 0 && envp[i][n] == '=')
+			return envp[i] + n + 1;
+	return NULL;
+}

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <limits.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -91,6 +93,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	/* start first, then the warnings and whatever the program already
 	 * did (the supervisor decides from the first instruction on). */
 	event_sink_open(&sb->sink, ev);
+	/* After "start": it is about this run, not about the rules. */
+	if (sb->world_warning[0])
+		emit_warning(sb, sb->world_warning);
 }
 
 static uint64_t elapsed_ms(const struct timespec *since)
@@ -115,9 +120,14 @@ int ward_sandbox_kill(ward_sandbox *sb)
 {
 	if (sb->finished)
 		return 0;
+	/* A subreaper keeper killed outright would orphan the tree: it is asked
+	 * to kill everything, then dies of SIGKILL itself. */
+	bool asked = sb->keeper == KEEPER_SUBREAPER && sb->keeper_fd >= 0 &&
+		     send(sb->keeper_fd, &(char){KEEPER_KILL}, 1, MSG_NOSIGNAL) == 1;
 	if (sb->cgroup)
 		cgroup_sandbox_kill(sb->cgroup);
-	ward_sandbox_signal(sb, SIGKILL);
+	if (!asked)
+		ward_sandbox_signal(sb, SIGKILL);
 	return 0;
 }
 
@@ -283,6 +293,27 @@ static void emit_exit(struct ward_sandbox *sb)
 	event_emit(&sb->sink, ev);
 }
 
+/* After the main process is reaped: kills what is left and says whether it
+ * is proven that no process of the sandbox remains. Any error on the way
+ * counts as "not proven". */
+void sandbox_end_all(struct ward_sandbox *sb)
+{
+	bool gone = false;
+	/* The kernel ends a pid namespace's processes before its init is
+	 * reaped. */
+	if (sb->keeper == KEEPER_PIDNS)
+		gone = true;
+	if (sb->keeper == KEEPER_SUBREAPER && sb->keeper_fd >= 0) {
+		/* Sent before the keeper exited, so it is there now if ever. */
+		char proof = 0;
+		if (recv(sb->keeper_fd, &proof, 1, MSG_DONTWAIT) == 1 && proof == KEEPER_DONE)
+			gone = true;
+	}
+	if (sb->cgroup && cgroup_sandbox_kill(sb->cgroup) == 0)
+		gone = true;
+	sb->all_gone = gone;
+}
+
 /* Reaps the program, kills what is left, and fills sb->exit. */
 static void finish(struct ward_sandbox *sb, bool timed_out)
 {
@@ -291,8 +322,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	memset(&ru, 0, sizeof(ru));
 	sandbox_reap(sb, &status, &ru);
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
-	if (sb->cgroup)
-		cgroup_sandbox_kill(sb->cgroup);
+	sandbox_end_all(sb);
 	/* Decisions made up to the end are reported before the exit, and
 	 * none after it: the ring is drained, the supervisor stopped. */
 	if (sb->bpf)
@@ -307,7 +337,16 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	x->cpu_system_ms =
 		(uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
 	x->peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
-	if (WIFEXITED(status)) {
+	/* Pid 1 of a pid namespace cannot die of its own signal: the
+	 * namespace's init exits 128+N when the program died of signal N. */
+	if (WIFEXITED(status) && (sb->plan.ns_flags & WARD_NS_PID) &&
+	    WEXITSTATUS(status) > WARD_EXIT_SIGNAL_BASE &&
+	    WEXITSTATUS(status) < WARD_EXIT_SIGNAL_BASE + 65) {
+		x->exited = 0;
+		x->status = WEXITSTATUS(status) - WARD_EXIT_SIGNAL_BASE;
+		x->code = WEXITSTATUS(status);
+		x->reason = "signal";
+	} else if (WIFEXITED(status)) {
 		x->exited = 1;
 		x->status = WEXITSTATUS(status);
 		x->code = x->status;
@@ -424,6 +463,13 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
 			ward_sandbox_kill(sb);
+			/* A keeper that does not end within 2 s is killed. */
+			close(timer_fd);
+			timer_fd = timer_arm(2000);
+		} else if (fds[1].revents) {
+			ward_sandbox_signal(sb, SIGKILL);
+			close(timer_fd);
+			timer_fd = -1;
 		}
 		if (fds[5].revents) {
 			cancelled = true;
@@ -454,7 +500,20 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		sb->cgroup = NULL;
 	}
 	if (sb->private_tmp) {
-		private_tmp_remove(sb->private_tmp);
+		char message[PATH_MAX + 200];
+		int rr = sb->all_gone ? private_tmp_remove(sb->private_tmp) : -EBUSY;
+		if (rr == -EBUSY)
+			snprintf(message, sizeof(message),
+				 "private directory %s kept: ward could not prove that every "
+				 "process of the sandbox is gone",
+				 sb->private_tmp);
+		else if (rr < 0)
+			snprintf(message, sizeof(message),
+				 "private directory %s not fully removed: %s (nothing outside "
+				 "it was touched)",
+				 sb->private_tmp, strerror(-rr));
+		if (rr < 0)
+			emit_warning(sb, message);
 		free(sb->private_tmp);
 		sb->private_tmp = NULL;
 	}

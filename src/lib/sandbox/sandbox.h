@@ -17,6 +17,26 @@
 #include "layers/rlimit.h"
 #include "layers/seccomp.h"
 #include "plan/plan.h"
+#include "sandbox/world.h"
+
+/* fds.c: the descriptors above 2 that reach the program. */
+#define PASS_FDS_MAX 64
+struct pass_fds {
+	int fd[PASS_FDS_MAX]; /* sorted, unique, all > 2 */
+	unsigned count;
+};
+/* Checks (each must be open) and sorts the caller's list. */
+int fds_prepare(const int *fds, size_t n, struct pass_fds *out, ward_error *err);
+/* In the child just before exec: every descriptor above 2 but PASS gets
+ * close-on-exec, PASS loses it. KEEP (the report pipe) stays open until
+ * exec on kernels without CLOSE_RANGE_CLOEXEC. 0 or a negative errno. */
+int fds_enforce(const struct pass_fds *pass, int keep);
+
+/* How the sandbox's processes are all ended (keeper.c): the plan's choice. */
+#define KEEPER_NONE PLAN_KEEPER_NONE
+#define KEEPER_PIDNS PLAN_KEEPER_PIDNS
+#define KEEPER_SUBREAPER PLAN_KEEPER_SUBREAPER
+typedef enum plan_keeper keeper_mode_t;
 
 /* Everything the child needs, prepared by the parent so that the child only
  * makes system calls between clone and exec (no allocation: the parent may
@@ -37,8 +57,15 @@ struct child_setup {
 	const struct seccomp_program *seccomp;	  /* NULL: no filter */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
-	int stdio[3];	    /* dup2'd onto 0, 1, 2; -1: inherited */
-	bool close_fds;	    /* nothing above 2 survives exec */
+	keeper_mode_t keeper;
+	const struct pass_fds *pass_fds;
+	int cgroup_tasks_fd; /* -1, or a v1 "tasks" file the child joins itself through */
+	const struct world_setup *world; /* its own root (sandbox/world.h), or NULL */
+	bool cgroup_namespace;		 /* unshare it once inside the sandbox's cgroups */
+	bool loopback_up;		 /* a new netns: bring lo up */
+	bool drop_caps;			 /* empty every capability set */
+	int stdio[3];	     /* dup2'd onto 0, 1, 2; -1: inherited */
+	bool close_fds;	     /* nothing above 2 survives exec */
 	pid_t parent;
 };
 
@@ -54,6 +81,13 @@ enum child_stage {
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_INIT,
+	STAGE_FDS,
+	STAGE_CGROUP,
+	STAGE_NAMESPACES,
+	STAGE_MOUNTS,
+	STAGE_PIVOT,
+	STAGE_LOOPBACK,
+	STAGE_CAPS,
 	STAGE_MOUNT,
 	STAGE_SETFCAP,
 };
@@ -63,13 +97,22 @@ struct child_report {
 	int error; /* positive errno */
 };
 
+/* keeper.c: the process that outlives every other one of the sandbox.
+ * KEEPER_PIDNS: forwards signals, reaps, exits like the program (the kernel
+ * then kills the namespace). KEEPER_SUBREAPER: the same, and before it exits
+ * it kills and reaps every descendant, then writes KEEPER_DONE on SYNC_FD;
+ * it does the same at once when ward dies. Never return. */
+#define KEEPER_DONE 'e'
+#define KEEPER_KILL 'k' /* ward -> keeper: kill everything now */
+__attribute__((noreturn)) void keeper_run_pidns(const struct child_setup *s, pid_t child);
+__attribute__((noreturn)) void keeper_run_subreaper(const struct child_setup *s, pid_t child);
 /* Why the command could not be executed, in terms of POLICY and PLAN: the
  * rule that denied it or the grant it (its interpreter, its loader) lacks,
  * with the flag that would allow it. "cannot execute PATH: ..." into OUT.
  * True when the policy is the cause (the exit status is then 126, even for
  * ENOENT from a private root that lacks the ungranted file). */
-bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan,
-		   const char *exec_path, char *const argv[], int error, char *out, size_t size);
+bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, const char *exec_path,
+		   char *const argv[], int error, char *out, size_t size);
 
 /* Runs in the child after clone; never returns. */
 __attribute__((noreturn)) void child_run(const struct child_setup *setup);
@@ -86,6 +129,11 @@ struct ward_sandbox {
 	struct bpf_sandbox *bpf; /* entries in the shared BPF maps, or NULL */
 	struct supervisor *sup;	 /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
+	keeper_mode_t keeper;
+	int keeper_fd;	/* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
+	bool all_gone;	/* proven: no process of the sandbox is left */
+	bool exec_done; /* the program ran: what it made may be hostile */
+	char world_warning[512]; /* one line about the start directory, or "" */
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;
 	struct timespec started;
@@ -93,22 +141,32 @@ struct ward_sandbox {
 	int cancel_fd; /* the caller's; readable: kill the sandbox (-1: none) */
 	bool finished;
 	struct ward_exit exit;
-	struct live_entry *live; /* its record for ward ps (live.h), or NULL */
-	struct bpf_acct *acct;	 /* network accounting and quotas, or NULL */
+	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
+	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
-	bool quota_killed;			/* a quota's kill action ended it */
+	bool quota_killed;		       /* a quota's kill action ended it */
 };
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with
  * environ_free). */
 char **environ_build(const struct ward_policy *policy, const char *private_tmp);
 void environ_free(char **envp);
+/* With its own root: the caller's HOME path (a tmpfs there) and TMPDIR=/tmp,
+ * unless the policy's env sets them. */
+char **environ_build_world(const struct ward_policy *policy);
+/* The value of KEY in ENVP, or NULL. */
+const char *environ_get(char *const *envp, const char *key);
 /* Finds FILE like execvp would, with PATH from ENVP; 0 or -ENOENT/-EACCES. */
 int environ_resolve_command(const char *file, char *const *envp, char *out, size_t size);
 
 /* private_tmp.c */
 int private_tmp_create(const char *sandbox_id, char **path_out, ward_error *err);
-void private_tmp_remove(const char *path);
+/* Removes the directory and everything in it, descriptor by descriptor:
+ * never following a symlink, never crossing into another filesystem, so a
+ * rename or link made inside cannot redirect it. 0 or a negative errno
+ * (what could not be removed stays). Call only once every process of the
+ * sandbox is known gone. */
+int private_tmp_remove(const char *path);
 
 /* True when the plan puts any rule on a BPF layer. */
 static inline bool plan_uses_bpf(const struct plan *plan)
@@ -123,6 +181,9 @@ static inline bool plan_uses_bpf(const struct plan *plan)
 int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage);
 
 /* monitor.c */
+/* Kills what is left after the main process is reaped; sets all_gone when
+ * that is proven (pid namespace, the keeper's word, an empty cgroup). */
+void sandbox_end_all(struct ward_sandbox *sb);
 void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
 			char *const argv[]);
 

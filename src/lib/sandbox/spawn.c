@@ -90,6 +90,10 @@ static unsigned long clone_flags_for(unsigned ns)
 		flags |= CLONE_NEWIPC;
 	if (ns & WARD_NS_UTS)
 		flags |= CLONE_NEWUTS;
+	if (ns & WARD_NS_MOUNT)
+		flags |= CLONE_NEWNS;
+	/* WARD_NS_CGROUP: the child unshares it once inside its cgroups, so
+	 * that the namespace is rooted at the sandbox's cgroup. */
 	return flags;
 }
 
@@ -131,11 +135,16 @@ struct spawn_work {
 	struct rlimit_set rlimits;
 	int sync_pipe[2];
 	int report_pipe[2];
+	struct pass_fds pass;
+	int cg_tasks[8]; /* v1 "tasks" files the child joins itself through */
+	int n_cg_tasks;
+	struct world_setup world;
 };
 
 static void spawn_work_release(struct spawn_work *w)
 {
 	environ_free(w->envp);
+	world_free(&w->world);
 	if (w->landlock_fd >= 0)
 		close(w->landlock_fd);
 	seccomp_program_release(&w->seccomp);
@@ -148,6 +157,9 @@ static void spawn_work_release(struct spawn_work *w)
 		if (w->report_pipe[i] >= 0)
 			close(w->report_pipe[i]);
 	}
+	for (int i = 0; i < w->n_cg_tasks; i++)
+		close(w->cg_tasks[i]);
+	w->n_cg_tasks = 0;
 }
 
 int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
@@ -182,7 +194,9 @@ static void sandbox_release(struct ward_sandbox *sb)
 	if (sb->cgroup)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
-	if (sb->private_tmp)
+	/* Only once no process of the sandbox can be left (never started,
+	 * or proven gone): a survivor could swap what is removed. */
+	if (sb->private_tmp && (!sb->exec_done || sb->all_gone))
 		private_tmp_remove(sb->private_tmp);
 	free(sb->private_tmp);
 	sb->private_tmp = NULL;
@@ -192,6 +206,9 @@ static void sandbox_release(struct ward_sandbox *sb)
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	sb->pidfd = -1;
+	if (sb->keeper_fd >= 0)
+		close(sb->keeper_fd);
+	sb->keeper_fd = -1;
 }
 
 /* Reads the child's report: EOF means exec succeeded. */
@@ -212,8 +229,8 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
 		char why[sizeof(err->message)];
-		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv,
-						   report.error, why, sizeof(why));
+		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv, report.error,
+						   why, sizeof(why));
 		ward_fail(err, -report.error, "%s", why);
 		if (err)
 			err->exit_status = report.error == ENOENT && !policy_caused
@@ -297,6 +314,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		return ward_fail(err, -ENOMEM, "out of memory");
 	sb->pidfd = -1;
 	sb->pid = -1;
+	sb->keeper_fd = -1;
 	make_sandbox_id(sb->id, sizeof(sb->id));
 	snprintf(sb->sink.sandbox_id, sizeof(sb->sink.sandbox_id), "%s", sb->id);
 	sb->sink.held = true; /* until the start event: monitor_emit_start */
@@ -319,8 +337,16 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			       .sup_pair = {-1, -1}};
 	char exec_path[PATH_MAX];
 
+	/* The passed descriptors are checked before anything is made. */
+	if ((r = fds_prepare(config.pass_fds, config.n_pass_fds, &w.pass, err)) < 0) {
+		free(sb);
+		return r;
+	}
+
 	/* Plan first: a refusal must leave nothing behind. */
 	r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan, err);
+	/* With its own root the sandbox has tmpfs mounts, no host directory. */
+	bool own_root = sb->plan.world;
 	plan_free(&sb->plan);
 	if (r < 0)
 		goto fail_early;
@@ -344,12 +370,14 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	environ_free(w.envp);
 	w.envp = NULL;
 
-	if (policy->private_tmp && (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
+	if (policy->private_tmp && !own_root &&
+	    (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
 		goto fail;
 	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
 		goto fail;
 	sb->plan_valid = true;
-	w.envp = environ_build(policy, sb->private_tmp);
+	w.envp = sb->plan.world ? environ_build_world(policy)
+				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
 		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
 		goto fail;
@@ -393,7 +421,12 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 					    err)) < 0)
 			goto fail;
 	}
-	if (sb->plan.landlock && (r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0)
+	if (sb->plan.landlock && ((r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0 ||
+				  (r = landlock_add_stdio(&sb->plan, w.landlock_fd, err)) < 0))
+		goto fail;
+	if (sb->plan.world &&
+	    (r = world_build(&sb->plan, environ_get(w.envp, "HOME"), policy->cwd, &w.world,
+			     sb->world_warning, sizeof(sb->world_warning), err)) < 0)
 		goto fail;
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
@@ -433,10 +466,34 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		.seccomp = sb->plan.seccomp ? &w.seccomp : NULL,
 		.rlimits = &w.rlimits,
 		.pid_namespace = ns & WARD_NS_PID,
+		.keeper = (ns & WARD_NS_PID) ? KEEPER_PIDNS : sb->plan.keeper,
+		.pass_fds = &w.pass,
+		.cgroup_tasks_fd = -1,
+		.world = sb->plan.world ? &w.world : NULL,
+		.cgroup_namespace = ns & WARD_NS_CGROUP,
+		.loopback_up = ns & WARD_NS_NET,
+		.drop_caps = sb->plan.drop_caps,
 		.stdio = {config.stdin_fd, config.stdout_fd, config.stderr_fd},
 		.close_fds = config.close_fds,
 		.parent = getpid(),
 	};
+	sb->keeper = setup.keeper;
+
+	/* Born in the v2 cgroup (CLONE_INTO_CGROUP), the child joins its v1
+	 * directories itself (child.c explains why that is cheaper). */
+	if (sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
+		r = cgroup_sandbox_open_v1_tasks(sb->cgroup, w.cg_tasks, 1, err);
+		if (r < 0 && r != -E2BIG)
+			goto fail;
+		if (r == -E2BIG) {
+			/* More than one v1 directory: the parent moves it. */
+			if (err)
+				memset(err, 0, sizeof(*err));
+			r = 0;
+		}
+		w.n_cg_tasks = r;
+		setup.cgroup_tasks_fd = r == 1 ? w.cg_tasks[0] : -1;
+	}
 
 	int pidfd = -1;
 	bool born_in_cgroup = false;
@@ -468,22 +525,57 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 
 	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
 		goto fail_child;
-	if (sb->cgroup &&
-	    (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err)
-				: cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
+	if (sb->cgroup && born_in_cgroup && setup.cgroup_tasks_fd >= 0) {
+		/* The child joins its v1 directory itself. */
+	} else if (sb->cgroup && !born_in_cgroup && setup.cgroup_tasks_fd >= 0) {
+		/* No CLONE_INTO_CGROUP after all: move it whole (the child's
+		 * own join then finds it there already). */
+		if ((r = cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
+			goto fail_child;
+	} else if (sb->cgroup &&
+		   (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err)
+				       : cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0) {
 		goto fail_child;
+	}
 	if (send(w.sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
 	}
+	/* Without a pid namespace the keeper forks the program before it
+	 * confines itself and says which pid it has: the supervisor takes the
+	 * listener from that process. */
+	pid_t program = sb->pid;
+	if (setup.keeper == KEEPER_SUBREAPER) {
+		int32_t msg;
+		ssize_t n;
+		do
+			n = read(w.sync_pipe[1], &msg, sizeof(msg));
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof(msg) && msg > 0) {
+			program = msg;
+		} else {
+			/* Setup failed before the fork: the report says why. */
+			if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
+				goto fail;
+			r = ward_fail(err, -EIO, "lost contact with the sandbox keeper");
+			goto fail_child;
+		}
+	}
 	/* The child installs the notification filter after "go": take its
 	 * listener and serve before it reaches exec, which may be trapped. */
 	if (w.supervised &&
-	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], sb->pid,
+	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], program,
 				      &sb->sink, &sb->sup, err)) < 0)
 		goto fail_child;
 	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
+	sb->exec_done = true;
+	if (setup.keeper == KEEPER_SUBREAPER) {
+		/* Kept: its closing tells the keeper that ward is gone, and the
+		 * keeper's proof that everything is gone comes back on it. */
+		sb->keeper_fd = w.sync_pipe[1];
+		w.sync_pipe[1] = -1;
+	}
 
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
@@ -523,6 +615,7 @@ void ward_sandbox_free(ward_sandbox *sb)
 	if (!sb->finished && sb->pid > 0) {
 		ward_sandbox_kill(sb);
 		sandbox_reap(sb, NULL, NULL);
+		sandbox_end_all(sb);
 	}
 	sandbox_release(sb);
 	free(sb);

@@ -58,6 +58,7 @@ struct supervisor {
 	pthread_t thread;
 	bool thread_started;
 	pid_t root;
+	pid_t keeper; /* the sandbox's keeper when it is traced here (pid ns init): never frozen */
 	const struct ward_policy *policy;
 	const struct sup_policy *sp; /* may be NULL */
 	struct event_sink *sink;

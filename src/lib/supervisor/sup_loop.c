@@ -210,6 +210,9 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	pthread_mutex_init(&sup->cb.lock, NULL);
 	pthread_cond_init(&sup->cb.cond, NULL);
 	sup->root = child;
+	/* In a pid namespace the child is the keeper (pid 1), which forks
+	 * the program under this filter; plan->keeper says so. */
+	sup->keeper = plan && plan->keeper == PLAN_KEEPER_PIDNS ? child : 0;
 	sup->policy = policy;
 	sup->sp = policy->supervisor;
 	sup->sink = sink;

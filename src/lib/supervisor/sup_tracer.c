@@ -412,8 +412,10 @@ int sup_freeze(struct supervisor *sup, pid_t caller, struct sup_frozen *frozen, 
 		/* Every process, not only those sharing the mm or fd table: a
 		 * MAP_SHARED mapping (or a shared file's pages) lets a separate
 		 * process rewrite what is inspected between the supervisor's
-		 * read and the kernel's (issue 9: won in ~20 attempts). */
-		if (p != caller_tgid)
+		 * read and the kernel's (issue 9: won in ~20 attempts). The
+		 * keeper runs only ward's code and must keep reaping and
+		 * forwarding signals: it is never stopped (plan.keeper). */
+		if (p != caller_tgid && p != sup->keeper)
 			r = freeze_process(sup, p, caller);
 		i++;
 	}
