@@ -47,7 +47,7 @@ enum {
 
 struct probe_def {
 	const char *cls, *name;
-	int want[3];		/* errnos that count as stopped (KILLED_SIGSYS: killed) */
+	int want[4];		/* errnos that count as stopped (KILLED_SIGSYS: killed) */
 	unsigned policy;	/* POL_* */
 	const char *plan_rule;	/* the plan row whose layer stops it (a substring) */
 	const char *known_open; /* a class another change closes: skip until then */
@@ -60,12 +60,12 @@ struct probe_def {
 #define ISSUE9(item, helper) "known open, issue 9 item " #item " (helper " helper ")"
 
 static const struct probe_def catalogue[] = {
-	{"fs", "fs-symlink", {EACCES}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-dotdot", {EACCES}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-rename", {EACCES, EXDEV}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-opath-reopen", {EACCES}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-symlink", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-dotdot", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-rename", {EACCES, EXDEV, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-opath-reopen", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"fs", "fs-openat2", {EACCES, ENOSYS}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-hardlink-new", {EACCES, EXDEV, EPERM}, 0, "fs: deny everything", NULL, NULL},
+	{"fs", "fs-hardlink-new", {EACCES, EXDEV, EPERM, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"fs",
 	 "fs-deny-hardlink",
 	 {EACCES, REFUSED},
@@ -94,10 +94,10 @@ static const struct probe_def catalogue[] = {
 	 * it a Landlock hole ("its directory takes no new entries"). */
 	{"fs",
 	 "fs-deny-absent",
-	 {EACCES, EROFS, EPERM},
+	 {EACCES, EROFS, EPERM, REFUSED},
 	 POL_FS_DENY_ABSENT,
 	 "fs deny",
-	 "known open: created in the sandbox's own root (world); reported by red1",
+	 NULL,
 	 NULL},
 	{"unix",
 	 "unix-pathname",
@@ -169,10 +169,10 @@ static const struct probe_def catalogue[] = {
 	 NULL,
 	 "Landlock ABI 6 scoping"},
 	{"proc", "proc-ptrace", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
-	{"proc", "proc-mem", {EACCES, EPERM}, 0, "fs: deny everything", NULL, NULL},
-	{"proc", "proc-cwd", {EACCES}, 0, "fs: deny everything", NULL, NULL},
-	{"proc", "proc-root", {EACCES}, 0, "fs: deny everything", NULL, NULL},
-	{"proc", "proc-exe", {EACCES, EPERM}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-mem", {EACCES, EPERM, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-cwd", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-root", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"proc", "proc-exe", {EACCES, EPERM, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"kernel", "kernel-bpf", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-mount", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-io-uring", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
@@ -270,7 +270,7 @@ static void describe_want(const struct probe_def *p, char *buf, size_t size)
 {
 	size_t off = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < 3 && p->want[i]; i++) {
+	for (size_t i = 0; i < 4 && p->want[i]; i++) {
 		const char *w = p->want[i] == KILLED_SIGSYS ? "SIGSYS"
 				: p->want[i] == REFUSED	    ? "refused"
 							    : errno_name(p->want[i]);
@@ -282,7 +282,7 @@ static void describe_want(const struct probe_def *p, char *buf, size_t size)
 
 static bool wanted(const struct probe_def *p, int code)
 {
-	for (size_t i = 0; i < 3 && p->want[i]; i++) {
+	for (size_t i = 0; i < 4 && p->want[i]; i++) {
 		if (p->want[i] == KILLED_SIGSYS ? code == 128 + SIGSYS : code == p->want[i])
 			return true;
 	}

@@ -89,7 +89,7 @@ expect_err "a mistyped YAML key suggests the key" 125 \
 # ---- paths people write ----
 HOME=$TH expect "-r '~/notes' reads under HOME" 0 '^OK$' -- \
 	run "${G[@]}" -r '~/notes' -- "$PROBE" read "$TH/notes/a.txt"
-HOME=$TH expect "control: without the grant the read is EACCES" 1 '^EACCES$' -- \
+HOME=$TH expect "control: without the grant the read is EACCES (ENOENT outside the own root)" 1 '^(EACCES|ENOENT)$' -- \
 	run "${G[@]}" -- "$PROBE" read "$TH/notes/a.txt"
 printf 'fs:\n  read:\n    - $HOME/notes\n    - ${HOME}/.pyenv\n' >"$DATA/home.yaml"
 chmod 644 "$DATA/home.yaml"
@@ -100,18 +100,31 @@ expect_err "an unset variable in a path is an error naming it" 125 \
 	run -r '$WARD_TEST_UNSET/x' -- true
 
 # ---- a denial of a path that does not exist yet ----
+# On the host's tree (--share-mount) a Landlock hole holds it. The test's
+# directory lies under /tmp, which the sandbox's own root makes a private
+# tmpfs where a hole holds nothing: there it is refused, not claimed.
+SM=--share-mount
 expect "a denied path that does not exist cannot be created" 1 '^EACCES$' -- \
-	run "${G[@]}" -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- "$PROBE" mkdir "$DATA/rw/.aws"
+	run "${G[@]}" $SM -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- "$PROBE" mkdir "$DATA/rw/.aws"
 if [ -e "$DATA/rw/.aws" ]; then t_fail "the denied path stayed absent" "$DATA/rw/.aws exists"; else t_ok "the denied path stayed absent"; fi
 expect "control: the rest of the grant stays writable" 0 '^OK$' -- \
-	run "${G[@]}" -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- "$PROBE" write "$DATA/rw/existing"
+	run "${G[@]}" $SM -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- "$PROBE" write "$DATA/rw/existing"
 expect "--explain says the absent denial holds once created" 0 '' -- \
-	run -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" --explain -- true
+	run $SM -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" --explain -- true
 if printf '%s\n' "$ERR" | grep -Eq "fs deny $DATA/rw/.aws +landlock +enforced +hole in the grant; absent now, denied if created"; then
 	t_ok "--explain: absent denial is a Landlock hole"
 else
 	t_fail "--explain: absent denial is a Landlock hole" "$(printf '%s\n' "$ERR" | grep 'fs deny')"
 fi
+case $DATA in
+/tmp/* | /var/tmp/*)
+	expect_err "under the sandbox's private /tmp an absent denial is refused (125)" 125 \
+		"does not exist yet and lies under the sandbox's private tmpfs" -- \
+		run -w "$DATA/rw" --fs-deny "$DATA/rw/.aws" -- true
+	if [ -e "$DATA/rw/.aws" ]; then t_fail "refused: nothing created" "$DATA/rw/.aws exists"; else t_ok "refused: nothing created"; fi
+	;;
+*) t_skip "an absent denial under the private /tmp" "the test directory $DATA is not under /tmp" ;;
+esac
 
 # ---- secrets stay out of the environment ----
 GITHUB_TOKEN=ghp_should_not_leak AWS_SECRET_ACCESS_KEY=aws_should_not_leak KEYBOARD=kb \
@@ -169,9 +182,9 @@ except OSError as e:
 expect "--net-bind 0 binds an ephemeral port" 0 '^bound$' -- \
 	run --net-bind 0 -- /usr/bin/python3 -c "$BINDPY" 0
 expect "control: --net-bind 0 does not open a fixed port (EACCES)" 0 '^errno 13$' -- \
-	run --net-bind 0 -- /usr/bin/python3 -c "$BINDPY" 8765
+	run --share-net --net-bind 0 -- /usr/bin/python3 -c "$BINDPY" 8765
 expect "control: a bind rule alone opens no TCP connect (EACCES)" 1 '^EACCES$' -- \
-	run "${G[@]}" --net-bind 0 -- "$PROBE" connect 127.0.0.1 1
+	run "${G[@]}" --share-net --net-bind 0 -- "$PROBE" connect 127.0.0.1 1
 WALKPY='import socket
 try:
     socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
@@ -184,7 +197,7 @@ try:
 except OSError as e:
     print("tfo", e.errno)'
 expect "a bind rule alone: MPTCP and TCP Fast Open cannot walk around Landlock (EACCES)" 0 \
-	'^tfo 13$' -- run --net-bind 0 -- /usr/bin/python3 -c "$WALKPY"
+	'^tfo 13$' -- run --share-net --net-bind 0 -- /usr/bin/python3 -c "$WALKPY"
 if printf '%s\n' "$OUT" | grep -q '^mptcp 13$'; then t_ok "a bind rule alone: MPTCP socket is EACCES"; else t_fail "a bind rule alone: MPTCP socket is EACCES" "stdout: $OUT"; fi
 
 # ---- denials and kills you can see ----
@@ -208,7 +221,7 @@ for sub in run check features bpf; do
 done
 printf 'fs:\n  read: [/usr]\n' >"$DATA/ok.yaml"
 chmod 644 "$DATA/ok.yaml"
-expect "ward check --json prints the plan as JSON" 0 '^\[\{"rule":"fs: deny everything not granted"' -- \
+expect "ward check --json prints the plan as JSON" 0 '^\[\{"rule":.*\{"rule":"fs: deny everything not granted"' -- \
 	check "$DATA/ok.yaml" --json
 expect "ward run --dry-run plans the flags and runs nothing" 0 \
 	'limit timeout 10m( per sandbox)? +monitor +enforced' -- \
@@ -232,7 +245,7 @@ HOME=$TH expect "agent example: writes in ~/project" 0 '^OK$' -- \
 	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" write "$TH/project/out"
 HOME=$TH expect "agent example: reaches its API host" 1 '^ECONNREFUSED$' -- \
 	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" connect 127.0.0.1 1
-HOME=$TH expect "agent example: never reads ~/.ssh (EACCES)" 1 '^EACCES$' -- \
+HOME=$TH expect "agent example: never reads ~/.ssh (EACCES, or ENOENT: not in the own root)" 1 '^(EACCES|ENOENT)$' -- \
 	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" read "$TH/.ssh/id_ed25519"
 HOME=$TH expect "agent example: no other host (EACCES)" 1 '^EACCES$' -- \
 	run -p "$DATA/agent.yaml" "${G[@]}" -- "$PROBE" connect 127.0.0.1 2

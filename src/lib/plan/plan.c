@@ -201,6 +201,16 @@ static int add_deny_mask(struct plan *plan, const struct fs_rule *f)
  * for chmod, chown, xattrs or utimes, and neither the BPF LSM file hooks
  * nor the supervisor see them. A mask holds them (on top of the layer that
  * holds the denial by inode); without a mount namespace nothing does. */
+static bool under_private_tmpfs(const char *path)
+{
+	static const char *const roots[] = {"/tmp", "/var/tmp", "/dev/shm"};
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+		if (plan_path_within(path, roots[i]))
+			return true;
+	const char *home = getenv("HOME");
+	return home && home[0] == '/' && strcmp(home, "/") && plan_path_within(path, home);
+}
+
 static int plan_deny_metadata(struct plan *plan, const struct ward_policy *policy,
 			      const struct host_features *host, const struct fs_rule *f)
 {
@@ -373,7 +383,19 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * paths that exist now; a hole withholds the whole
 			 * parent directory from the grant, so a name created
 			 * later is denied too. Only Landlock holds that. */
-			if (f->absent && layer != LAYER_LANDLOCK) {
+			/* In the sandbox's own root, /tmp, /var/tmp, /dev/shm and
+			 * HOME are private tmpfs mounts whose Landlock rule reaches
+			 * beneath the grants bound inside them: a hole there holds
+			 * nothing, and a name that does not exist has no mask to
+			 * cover it. Refused rather than claimed. */
+			if (f->absent && plan->world && under_private_tmpfs(f->path)) {
+				layer = LAYER_NONE;
+				snprintf(why, sizeof(why),
+					 "%s does not exist yet and lies under the sandbox's private "
+					 "tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
+					 "holds a denial: create it before the run, or --share-mount",
+					 f->path);
+			} else if (f->absent && layer != LAYER_LANDLOCK) {
 				bool hole =
 					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
 				layer = hole ? LAYER_LANDLOCK : LAYER_NONE;
