@@ -37,6 +37,8 @@ enum {
 	POL_NET_UDP = 1u << 4,	      /* udp://127.0.0.2:9 only (an address rule) */
 	POL_UNSHARE_NET = 1u << 5,    /* --unshare-net */
 	POL_ARGV = 1u << 6,	      /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
+	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
+	POL_FS_DENY_ABSENT = 1u << 9, /* -w DIR/a --fs-deny DIR/a/absent (absent at start) */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -78,6 +80,25 @@ static const struct probe_def catalogue[] = {
 	 "fs deny",
 	 ISSUE9(3, "supfs"),
 	 NULL},
+	/* Renaming the denied file's parent away (the mask goes with it) and
+	 * creating the name afresh would replace what the denial (or a
+	 * read-only carve-out, DIR/.git/config) protects. */
+	{"fs",
+	 "fs-deny-rename-dir",
+	 {EBUSY, EACCES, EXDEV},
+	 POL_FS_DENY_DEEP,
+	 "fs deny",
+	 NULL,
+	 NULL},
+	/* A denied name absent at start must stay uncreatable: --explain calls
+	 * it a Landlock hole ("its directory takes no new entries"). */
+	{"fs",
+	 "fs-deny-absent",
+	 {EACCES, EROFS, EPERM},
+	 POL_FS_DENY_ABSENT,
+	 "fs deny",
+	 "known open: created in the sandbox's own root (world); reported by red1",
+	 NULL},
 	{"unix",
 	 "unix-pathname",
 	 {EACCES},
@@ -93,6 +114,7 @@ static const struct probe_def catalogue[] = {
 	 NULL,
 	 "Landlock ABI 6 scoping"},
 	{"meta", "meta-chmod", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"meta", "meta-mknod-dev", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"meta", "meta-chown", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"meta", "meta-setxattr", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"meta", "meta-utimes", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
@@ -120,6 +142,15 @@ static const struct probe_def catalogue[] = {
 	{"net", "net-vsock-unshared", {EACCES}, POL_UNSHARE_NET, "net: no AF_VSOCK", NULL, NULL},
 	{"net", "net-raw", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
 	{"net", "net-packet", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
+	{"net", "net-xdp", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
+	{"net",
+	 "net-srcroute4",
+	 {EACCES, EPERM},
+	 POL_NET_UDP,
+	 "net: no IP source routing",
+	 NULL,
+	 NULL},
+	{"net", "net-srcroute6", {EACCES}, POL_NET_UDP, "net: no IP source routing", NULL, NULL},
 	{"net",
 	 "net-netlink",
 	 {EPERM, EACCES},
@@ -185,6 +216,10 @@ static const char *errno_name(int e)
 		return "EACCES";
 	case EXDEV:
 		return "EXDEV";
+	case EBUSY:
+		return "EBUSY";
+	case EROFS:
+		return "EROFS";
 	case EINVAL:
 		return "EINVAL";
 	case ENOSYS:
@@ -275,6 +310,20 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		snprintf(path, sizeof(path), "%s/l", t->dir);
 		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
 		snprintf(path, sizeof(path), "%s/l/deny", t->dir);
+		if (r >= 0)
+			r = ward_policy_fs_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_FS_DENY_DEEP)) {
+		snprintf(path, sizeof(path), "%s/p", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
+		snprintf(path, sizeof(path), "%s/p/sub/secret", t->dir);
+		if (r >= 0)
+			r = ward_policy_fs_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_FS_DENY_ABSENT)) {
+		snprintf(path, sizeof(path), "%s/a", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
+		snprintf(path, sizeof(path), "%s/a/absent", t->dir);
 		if (r >= 0)
 			r = ward_policy_fs_deny(pol, path, err);
 	}
@@ -592,14 +641,16 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w", "w/deny", "l", "l/deny", "bin"};
-	for (size_t i = 0; r >= 0 && i < 5; i++) {
+	static const char *const dirs[] = {"w", "w/deny", "l",	     "l/deny", "bin",
+					   "p", "p/sub",  "p/other", "a"};
+	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;
 	}
 	static const char *const files[] = {"secret",	     "meta",	 "w/public",
-					    "w/deny/secret", "l/public", "l/deny/secret"};
-	for (size_t i = 0; r >= 0 && i < 6; i++) {
+					    "w/deny/secret", "l/public", "l/deny/secret",
+					    "p/sub/secret"};
+	for (size_t i = 0; r >= 0 && i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
 		r = write_text(path, "prove\n", 0644);
 	}

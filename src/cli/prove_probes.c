@@ -202,6 +202,39 @@ static int fs_deny_usable(struct probe_args *a)
 	return result(r);
 }
 
+/* -w DIR/p --fs-deny DIR/p/sub/secret: renaming DIR/p/sub away (and
+ * creating DIR/p/sub/secret afresh) would replace the denied file for what
+ * runs there later. Control: the same rename of DIR/p/other. Put back when
+ * it works, so a run leaves the scratch directory as it was. */
+static int fs_deny_rename_parent(struct probe_args *a)
+{
+	char from[4096], to[4200];
+	snprintf(from, sizeof(from), "%s/p/%s", a->dir, a->attack ? "sub" : "other");
+	snprintf(to, sizeof(to), "%s-moved-%d", from, (int)getpid());
+	int r = result(rename(from, to));
+	if (r == 0)
+		(void)!rename(to, from);
+	return r;
+}
+
+/* -w DIR/a --fs-deny DIR/a/absent, absent at start: creating it must fail.
+ * Control: another new name beside it. Removed again when made. */
+static int fs_deny_absent(struct probe_args *a)
+{
+	char path[4096];
+	if (a->attack)
+		snprintf(path, sizeof(path), "%s/a/absent", a->dir);
+	else
+		snprintf(path, sizeof(path), "%s/a/new-%d", a->dir, (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int r = result(fd);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return r;
+}
+
 /* ---- unix sockets ---- */
 static int unix_connect(const char *path, bool abstract)
 {
@@ -277,6 +310,26 @@ static int meta_chmod(struct probe_args *a)
 {
 	const char *t = meta_target(a);
 	return t ? result(chmod(t, 0640)) : PROBE_SETUP;
+}
+
+/* A device node planted in a write grant works outside like a set-id file:
+ * a block node of the disk the sandbox's root sits on, mode 0600 here so
+ * that even a success exposes nothing to other users. The control makes
+ * a fifo with the same call (Landlock grants no device rights, so even the
+ * 0:0 whiteout seccomp lets through is no control here). */
+static int meta_mknod_dev(struct probe_args *a)
+{
+	struct stat st;
+	if (stat("/", &st) < 0)
+		return PROBE_SETUP;
+	const char *node = at(a, a->tmp, "node");
+	unlink(node);
+	long r =
+		a->attack ? mknod(node, S_IFBLK | 0600, st.st_dev) : mknod(node, S_IFIFO | 0600, 0);
+	int e = errno;
+	unlink(node);
+	errno = e;
+	return result(r);
 }
 
 static int meta_chown(struct probe_args *a)
@@ -551,6 +604,51 @@ static int net_packet(struct probe_args *a)
 {
 	return a->attack ? result(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0))
 			 : net_tcp_control(a);
+}
+
+/* Source routing: a route option sends each packet to its first hop, while
+ * every layer checked the final address (the allowed one). The hop is
+ * loopback: even a success sends nothing away. The control sets a
+ * harmless option at the same level. */
+static int set_opt(int family, int level, int name, const void *v, socklen_t len)
+{
+	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 && errno == EAFNOSUPPORT && family == AF_INET6)
+		return PROBE_UNSUPPORTED;
+	if (s < 0)
+		return result(s);
+	long r = setsockopt(s, level, name, v, len);
+	int e = errno;
+	close(s);
+	errno = e;
+	return result(r);
+}
+
+static int net_srcroute4(struct probe_args *a)
+{
+	/* LSRR, pointer 4, one hop (127.0.0.3), then a NOP to pad to 8. */
+	unsigned char opt[8] = {0x83, 7, 4, 127, 0, 0, 3, 1};
+	int tos = 0x10;
+	return a->attack ? set_opt(AF_INET, IPPROTO_IP, IP_OPTIONS, opt, sizeof(opt))
+			 : set_opt(AF_INET, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
+static int net_srcroute6(struct probe_args *a)
+{
+	/* An SRv6 header (type 4, which needs no privilege): segments ::1
+	 * (the hop, visited first) and ::1. */
+	unsigned char srh[8 + 32] = {0, 4, 4, 1, 1};
+	srh[8 + 15] = srh[8 + 16 + 15] = 1;
+	int hops = 9;
+	return a->attack ? set_opt(AF_INET6, IPPROTO_IPV6, IPV6_RTHDR, srh, sizeof(srh))
+			 : set_opt(AF_INET6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
+}
+
+/* AF_XDP transmits raw frames on a device queue (copy mode needs no BPF
+ * program), past every address hook, like AF_PACKET. */
+static int net_xdp(struct probe_args *a)
+{
+	return a->attack ? result(socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0)) : net_tcp_control(a);
 }
 
 /* Netlink: reading the routing tables is harmless (the control); changing
@@ -904,9 +1002,12 @@ static const struct probe_fn probe_fns[] = {
 	{"fs-hardlink-new", fs_hardlink_new},
 	{"fs-deny-hardlink", fs_deny_hardlink},
 	{"fs-deny-usable", fs_deny_usable},
+	{"fs-deny-rename-dir", fs_deny_rename_parent},
+	{"fs-deny-absent", fs_deny_absent},
 	{"unix-pathname", unix_pathname},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
+	{"meta-mknod-dev", meta_mknod_dev},
 	{"meta-chown", meta_chown},
 	{"meta-setxattr", meta_setxattr},
 	{"meta-utimes", meta_utimes},
@@ -928,6 +1029,9 @@ static const struct probe_fn probe_fns[] = {
 	{"net-vsock-unshared", net_vsock},
 	{"net-raw", net_raw},
 	{"net-packet", net_packet},
+	{"net-xdp", net_xdp},
+	{"net-srcroute4", net_srcroute4},
+	{"net-srcroute6", net_srcroute6},
 	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
 	{"argv-symlink", argv_symlink},

@@ -57,7 +57,7 @@ if [ "$MEM" = true ]; then
 	explain "explain: --memory is per sandbox on the cgroup layer" 0 \
 		'limit memory 100M per sandbox +cgroup +enforced' -- run --memory 100M --explain -- /bin/true
 	expect "the sandbox's cgroup holds the planned memory limit" 0 '^104857600$' -- \
-		run -r /sys/fs/cgroup --memory 100M -- /bin/sh -c "$CG_READ" sh memory memory.limit_in_bytes memory.max
+		run -r /sys/fs/cgroup --share-cgroup --memory 100M -- /bin/sh -c "$CG_READ" sh memory memory.limit_in_bytes memory.max
 	# No layer enforces a rule the plan did not give it: no RLIMIT_AS.
 	expect "no RLIMIT_AS beside the cgroup memory limit" 0 '^unlimited$' -- \
 		run --memory 100M -- /bin/sh -c "$AS_LIMIT"
@@ -89,18 +89,20 @@ fi
 
 if [ "$PIDS" = true ]; then
 	expect "the sandbox's cgroup holds the planned pids limit" 0 '^32$' -- \
-		run -r /sys/fs/cgroup --pids 32 -- /bin/sh -c "$CG_READ" sh pids pids.max pids.max
+		run -r /sys/fs/cgroup --share-cgroup --pids 32 -- /bin/sh -c "$CG_READ" sh pids pids.max pids.max
 	expect "no RLIMIT_NPROC of ward's beside the cgroup pids limit" 0 '^(unlimited|[0-9]{4,})$' -- \
 		run --pids 32 -- /bin/sh -c "$NPROC_LIMIT"
 elif [ -n "$AS_USER" ]; then
-	expect_err "enforce mode refuses a per-sandbox pids limit held per user" 125 \
-		'limit pids 32 per user, not per sandbox.*--allow-degraded limits' -- run --pids 32 -- /bin/true
+	# RLIMIT_NPROC inside the sandbox's own user namespace counts only the
+	# sandbox's tasks: per sandbox, so enforce mode accepts it.
+	explain "explain: an unprivileged pids limit is per sandbox (its own user namespace)" 0 \
+		'limit pids 32 per sandbox +rlimit +enforced' -- run --pids 32 --explain -- /bin/true
 	expect "--allow-degraded limits: RLIMIT_NPROC holds --pids per user" 0 '^32$' -- \
 		run --allow-degraded limits --pids 32 -- /bin/sh -c "$NPROC_LIMIT"
 	# The default profile's pids guard is held per user and says so; it
 	# does not stop the default profile.
-	explain "explain: the default profile's pids guard is per user here" 0 \
-		'limit pids 512 per user, not per sandbox +rlimit +enforced' -- run --explain -- /bin/true
+	explain "explain: the default profile's pids guard is per sandbox here too" 0 \
+		'limit pids 512 per sandbox +rlimit +enforced' -- run --explain -- /bin/true
 	run_ward run -- /bin/sh -c "$NPROC_LIMIT"
 	if [ "$RC" = 0 ] && [ "$OUT" = 512 ] && [ -z "$ERR" ]; then
 		t_ok "the default profile runs with its pids guard as RLIMIT_NPROC, without a warning"

@@ -446,8 +446,14 @@ static void test_userfaultfd_is_eperm(void **state)
 	assert_int_equal(run_default(op_userfaultfd), EPERM);
 }
 
+static int op_xdp_socket(void)
+{
+	return close_result(socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0));
+}
+
 static void test_raw_and_packet_sockets_are_eperm(void **state)
 {
+	assert_int_equal(run_default(op_xdp_socket), EPERM);
 	assert_int_equal(run_default(op_raw_socket), EPERM);
 	assert_int_equal(run_default(op_raw_socket_flags), EPERM);
 	assert_int_equal(run_default(op_raw6_socket), EPERM);
@@ -571,6 +577,46 @@ static int op_sendto_fastopen(void)
 	return r;
 }
 
+/* A source route (an SRv6 header needs no privilege) sends the packet to
+ * its first hop, not the address the rules checked. */
+static int op_setsockopt(int family, int level, int name, const void *v, socklen_t len)
+{
+	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return errno;
+	int r = setsockopt(s, level, name, v, len) < 0 ? errno : 0;
+	close(s);
+	return r;
+}
+static int op_srh(void)
+{
+	unsigned char srh[8 + 32] = {0, 4, 4, 1, 1};
+	srh[8 + 15] = srh[8 + 16 + 15] = 1; /* segments ::1, ::1 */
+	return op_setsockopt(AF_INET6, IPPROTO_IPV6, IPV6_RTHDR, srh, sizeof(srh));
+}
+static int op_ip_options_lsrr(void)
+{
+	unsigned char lsrr[8] = {0x83, 7, 4, 127, 0, 0, 3, 1};
+	return op_setsockopt(AF_INET, IPPROTO_IP, IP_OPTIONS, lsrr, sizeof(lsrr));
+}
+static int op_ip_tos(void)
+{
+	int tos = 0x10;
+	return op_setsockopt(AF_INET, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
+static void test_source_routing_is_eacces_when_net_is_restricted(void **state)
+{
+	struct plan plan = default_plan();
+	plan.seccomp_deny_srcroute = true;
+	assert_int_equal(run_filtered(&plan, op_srh), EACCES);
+	assert_int_equal(run_filtered(&plan, op_ip_options_lsrr), EACCES);
+	assert_int_equal(run_filtered(&plan, op_ip_tos), 0);
+	/* Control: unfiltered, the kernel takes the SRv6 header from anyone. */
+	struct plan open_plan = default_plan();
+	assert_int_equal(run_filtered(&open_plan, op_srh), 0);
+}
+
 /* Sockets no address or port layer sees are EACCES; their plain TCP/UDP
  * siblings stay usable. A kernel without the protocol says so first, which
  * is the errno the filter would have replaced: both are checked apart. */
@@ -632,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_perf_event_open_is_eperm),
 		cmocka_unit_test(test_userfaultfd_is_eperm),
 		cmocka_unit_test(test_raw_and_packet_sockets_are_eperm),
+		cmocka_unit_test(test_source_routing_is_eacces_when_net_is_restricted),
 		cmocka_unit_test(test_netlink_socket_is_allowed),
 		cmocka_unit_test(test_tiocsti_is_eperm_before_the_tty_check),
 		cmocka_unit_test(test_personality_change_is_eperm_query_allowed),

@@ -45,7 +45,7 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
 	/* Only the entries this suite makes, in the directory it made. */
-	static const char *const names[] = {"f", "g", "d", "n", "c"};
+	static const char *const names[] = {"f", "g", "d", "n", "c", "w"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlink(names[i]) < 0 && errno == EISDIR)
 			rmdir(names[i]);
@@ -153,6 +153,26 @@ static int op_mknodat_plain(void)
 {
 	return result(mknodat(AT_FDCWD, "n", S_IFREG | 0644, 0));
 }
+/* Device nodes: refused (a 0666 disk node in a write grant is raw disk
+ * access for everyone outside); the 0:0 whiteout is no device. */
+static int op_mknod_block(void)
+{
+	return result(mknod("n", S_IFBLK | 0600, makedev(7, 0)));
+}
+static int op_mknodat_char(void)
+{
+	return result(mknodat(AT_FDCWD, "n", S_IFCHR | 0600, makedev(1, 3)));
+}
+/* The kernel reads dev as 32 bits (this is 0:0 to it); the filter sees a
+ * nonzero register and refuses: never let through on a stray high bit. */
+static int op_mknod_char_high_bits(void)
+{
+	return result(syscall(SYS_mknod, "n", S_IFCHR | 0600, 1ul << 32));
+}
+static int op_mknodat_whiteout(void)
+{
+	return result(mknodat(AT_FDCWD, "w", S_IFCHR | 0600, 0));
+}
 /* Without O_CREAT the mode is ignored by the kernel: not refused. */
 static int op_open_existing_with_stray_mode(void)
 {
@@ -199,6 +219,17 @@ static void test_mkdir_mknod_setid_is_eperm(void **state)
 	assert_int_equal(run_filtered(op_mknodat_plain), 0);
 }
 
+static void test_device_nodes_are_eperm_whiteout_works(void **state)
+{
+	assert_int_equal(run_filtered(op_mknod_block), EPERM);
+	assert_int_equal(run_filtered(op_mknodat_char), EPERM);
+	assert_int_equal(run_filtered(op_mknod_char_high_bits), EPERM);
+	assert_int_equal(run_filtered(op_mknodat_whiteout), 0);
+	struct stat st;
+	assert_int_equal(stat("w", &st), 0);
+	assert_true(S_ISCHR(st.st_mode) && st.st_rdev == 0);
+}
+
 static void test_open_without_creat_ignores_the_mode(void **state)
 {
 	assert_int_equal(run_filtered(op_open_existing_with_stray_mode), 0);
@@ -223,6 +254,8 @@ int main(void)
 			teardown_dir),
 		cmocka_unit_test_setup_teardown(test_mkdir_mknod_setid_is_eperm, setup_dir,
 						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_device_nodes_are_eperm_whiteout_works,
+						setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_open_without_creat_ignores_the_mode, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_openat2_is_enosys, setup_dir, teardown_dir),

@@ -138,7 +138,10 @@ static void test_stdin_from_a_pipe(void **state)
 	assert_string_equal(buf, "ping\n");
 }
 
-static void test_close_fds_keeps_inheritable_descriptors_from_the_program(void **state)
+/* Only the descriptors passed on purpose reach the program (issue 8): an
+ * inheritable one a careless caller left open is closed, close_fds or not,
+ * and pass_fds keeps it. */
+static void test_only_passed_descriptors_reach_the_program(void **state)
 {
 	(void)state;
 	int leak[2];
@@ -149,9 +152,14 @@ static void test_close_fds_keeps_inheritable_descriptors_from_the_program(void *
 	struct ward_spawn_config c;
 	ward_spawn_config_init(&c);
 	ward_error err;
-	assert_int_equal(run_config(argv, &c, &err), 0); /* control: inherited */
+	assert_int_equal(run_config(argv, &c, &err), 1);
 	c.close_fds = 1;
 	assert_int_equal(run_config(argv, &c, &err), 1);
+	int pass[] = {leak[1]};
+	c.close_fds = 0;
+	c.pass_fds = pass;
+	c.n_pass_fds = 1;
+	assert_int_equal(run_config(argv, &c, &err), 0); /* control: passed on purpose */
 	close(leak[0]);
 	close(leak[1]);
 }
@@ -205,7 +213,7 @@ int main(void)
 		cmocka_unit_test(test_an_older_caller_gets_the_defaults),
 		cmocka_unit_test(test_stdout_and_stderr_to_one_pipe),
 		cmocka_unit_test(test_stdin_from_a_pipe),
-		cmocka_unit_test(test_close_fds_keeps_inheritable_descriptors_from_the_program),
+		cmocka_unit_test(test_only_passed_descriptors_reach_the_program),
 		cmocka_unit_test(test_cancel_fd_kills_the_sandbox),
 		cmocka_unit_test(test_a_closed_descriptor_is_ebadf),
 	};

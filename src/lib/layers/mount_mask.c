@@ -111,6 +111,69 @@ static int mask_bind(const char *path, unsigned keep)
 	return r;
 }
 
+/* Whether the program may write the directory PATH (a rename beneath it). */
+static bool writable_dir(const struct plan *plan, const char *path)
+{
+	VEC_FOREACH(&plan->fs_grants, g)
+	{
+		if ((g->access & WARD_FS_WRITE) && plan_path_within(path, g->path))
+			return true;
+	}
+	return false;
+}
+
+/* Was ANCESTOR (a prefix of the mask at INDEX, LEN bytes) pinned already for
+ * an earlier mask? */
+static bool pinned_before(const struct plan *plan, size_t index, const char *ancestor, size_t len)
+{
+	for (size_t i = 0; i < index; i++) {
+		const struct plan_fs_mask *m = &plan->fs_masks.items[i];
+		if (!m->unmountable && strncmp(m->path, ancestor, len) == 0 && m->path[len] == '/')
+			return true;
+	}
+	return false;
+}
+
+/* A mask covers one name: a program that may write a directory above it
+ * could rename that directory away (the mount goes with it) and create the
+ * name afresh, replacing a read-only carve-out (say DIR/.git/config) or a
+ * denied file for whatever runs there after the sandbox. So every ancestor
+ * in a writable directory is pinned: bound onto itself (recursively, its
+ * flags unchanged), it is a mount point, which rename and rmdir refuse
+ * (EBUSY). Done before the masks, so none of them is copied or changed. */
+static int pin_ancestors(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->fs_masks.len; i++) {
+		const struct plan_fs_mask *m = &plan->fs_masks.items[i];
+		if (m->unmountable)
+			continue;
+		char path[4096];
+		size_t len = strlen(m->path);
+		if (len >= sizeof(path))
+			return -ENAMETOOLONG;
+		memcpy(path, m->path, len + 1);
+		for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			char *cut = strrchr(path, '/');
+			/* The ancestor's parent: "/" for a top-level directory. */
+			char save = cut[cut == path ? 1 : 0];
+			cut[cut == path ? 1 : 0] = '\0';
+			bool parent_writable = writable_dir(plan, path);
+			cut[cut == path ? 1 : 0] = save;
+			if (parent_writable &&
+			    !pinned_before(plan, i, path, (size_t)(slash - path)) &&
+			    mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 &&
+			    errno != ENOENT) {
+				int e = -errno;
+				*slash = '/';
+				return e;
+			}
+			*slash = '/';
+		}
+	}
+	return 0;
+}
+
 int mount_mask_apply(const struct plan *plan)
 {
 	if (!plan || !plan->mount_ns)
@@ -118,6 +181,9 @@ int mount_mask_apply(const struct plan *plan)
 	/* Nothing mounted here may propagate back to the host's mounts. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
+	int pr = pin_ancestors(plan);
+	if (pr < 0)
+		return pr;
 	VEC_FOREACH(&plan->fs_masks, m)
 	{
 		if (m->unmountable)

@@ -18,10 +18,15 @@
  *   personality (not 0 or query)  ASLR off, READ_IMPLIES_EXEC
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
- *   socket AF_PACKET, raw IP   forging packets, sniffing the host's traffic
+ *   socket AF_PACKET, AF_XDP, raw IP  forging packets, sniffing the host's
+ *                              traffic (AF_XDP transmits frames on a device
+ *                              queue past every address hook, as AF_PACKET)
  *   memfd_create → ENOSYS      Landlock never checks exec of a memfd
  *   AF_VSOCK, MPTCP, SCTP, ping sockets, MSG_FASTOPEN  when the network is
  *                              restricted: no other layer sees them
+ *   setsockopt IP_OPTIONS, IPV6_RTHDR  when the network is restricted: a
+ *                              source route (LSRR, an SRv6 header) routes
+ *                              the packet to a hop, not the checked address
  *   S_ISUID/S_ISGID modes      a set-id file planted in a write grant works
  *                              outside (seccomp_setid.c); openat2 → ENOSYS
  */
@@ -108,6 +113,7 @@ static const uint64_t clone_ns_flags[] = {
 #define INT_ARG_MASK 0xffffffffULL
 /* IPPROTO_MPTCP (Linux 5.6), which older libc headers lack. */
 #define WARD_IPPROTO_MPTCP 262
+#define WARD_IPPROTO_SMC 256 /* Linux 6.11 */
 /* socket()'s type carries SOCK_NONBLOCK | SOCK_CLOEXEC above this. */
 #define SOCK_TYPE_MASK 0xfULL
 
@@ -210,10 +216,14 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 {
 	static const int inet_families[] = {AF_INET, AF_INET6};
 
-	struct scmp_arg_cmp packet = SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, AF_PACKET);
-	int r = rule_add(ctx, act->deny, "socket", 1, &packet, err);
-	if (r < 0)
-		return r;
+	static const int frame_families[] = {AF_PACKET, AF_XDP};
+	int r;
+	for (size_t i = 0; i < ARRAY_SIZE(frame_families); i++) {
+		struct scmp_arg_cmp fam =
+			SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)frame_families[i]);
+		if ((r = rule_add(ctx, act->deny, "socket", 1, &fam, err)) < 0)
+			return r;
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(inet_families); i++) {
 		int family = inet_families[i];
@@ -237,6 +247,16 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, WARD_IPPROTO_MPTCP),
 			};
 			r = rule_add(ctx, act->deny_inet, "socket", ARRAY_SIZE(mptcp), mptcp, err);
+		}
+		/* IPPROTO_SMC (Linux 6.11): an AF_INET stream socket that Landlock's
+		 * TCP hooks skip (not IPPROTO_TCP), as MPTCP. */
+		if (r >= 0 && plan->seccomp_deny_mptcp && !plan->seccomp_deny_inet_stream) {
+			struct scmp_arg_cmp smc[] = {
+				SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)family),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_STREAM),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, WARD_IPPROTO_SMC),
+			};
+			r = rule_add(ctx, act->deny_inet, "socket", ARRAY_SIZE(smc), smc, err);
 		}
 		if (r < 0)
 			return r;
@@ -277,9 +297,17 @@ static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 		int family, icmp;
 	} inet[] = {{AF_INET, IPPROTO_ICMP}, {AF_INET6, IPPROTO_ICMPV6}};
 	int r = 0;
-	if (plan->seccomp_deny_vsock) {
-		struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, AF_VSOCK);
-		r = rule_add(ctx, act->deny_inet, "socket", 1, &vsock, err);
+	/* Families whose traffic leaves through kernel sockets (SMC's TCP
+	 * clcsock, RxRPC's UDP endpoint, TIPC and RDS bearers): kernel_connect
+	 * and kernel_sendmsg call no LSM hook, and the supervisor only acts on
+	 * AF_INET/AF_INET6. Refused with AF_VSOCK whether or not this kernel
+	 * has them (a distribution kernel autoloads their modules). */
+	static const int unseen_families[] = {AF_VSOCK, AF_SMC, AF_RXRPC, AF_TIPC, AF_RDS};
+	for (size_t i = 0; r >= 0 && plan->seccomp_deny_vsock && i < ARRAY_SIZE(unseen_families);
+	     i++) {
+		struct scmp_arg_cmp fam =
+			SCMP_A0(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)unseen_families[i]);
+		r = rule_add(ctx, act->deny_inet, "socket", 1, &fam, err);
 	}
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(inet) && !plan->seccomp_deny_inet; i++) {
 		int family = inet[i].family;
@@ -295,6 +323,35 @@ static int add_unseen_socket_rules(scmp_filter_ctx ctx, const struct plan *plan,
 						  inet[i].icmp, err);
 	}
 	return r < 0 ? r : 0;
+}
+
+/* Source routing: IPv4 LSRR/SSRR options (root only: the kernel wants
+ * CAP_NET_RAW) and IPv6 routing headers (an SRv6 header needs no
+ * privilege) send each packet to the route's first hop, while connect,
+ * sendto and every hook on them checked the final address. setsockopt's
+ * level is its second argument, the option its third. A cmsg carrying
+ * IP_RETOPTS (CAP_NET_RAW) is out of seccomp's sight: dropping that
+ * capability is what closes it for root. */
+static int add_srcroute_rules(scmp_filter_ctx ctx, const struct plan *plan,
+			      const struct filter_actions *act, ward_error *err)
+{
+	static const struct {
+		int level, name;
+	} opts[] = {{IPPROTO_IP, IP_OPTIONS},
+		    {IPPROTO_IPV6, IPV6_RTHDR},
+		    {IPPROTO_IPV6, 24 /* IPV6_2292RTHDR */}};
+	if (!plan->seccomp_deny_srcroute || plan->seccomp_deny_inet)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		struct scmp_arg_cmp args[] = {
+			SCMP_A1(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)opts[i].level),
+			SCMP_A2(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, (uint64_t)opts[i].name),
+		};
+		int r = rule_add(ctx, act->deny_inet, "setsockopt", ARRAY_SIZE(args), args, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* libseccomp 2.5 can only export to an fd: go through a memfd. */
@@ -366,6 +423,7 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	    (r = add_ioctl_rules(ctx, &act, err)) < 0 ||
 	    (r = add_socket_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = add_unseen_socket_rules(ctx, plan, &act, err)) < 0 ||
+	    (r = add_srcroute_rules(ctx, plan, &act, err)) < 0 ||
 	    (r = seccomp_add_setid_rules(ctx, act.deny, err)) < 0 ||
 	    (plan->seccomp_proc_guard && (r = seccomp_add_process_rules(ctx, act.deny, err)) < 0))
 		return r;

@@ -4,8 +4,12 @@
  * every call that sets a mode from a register refuses those bits, on every
  * host and whatever else the plan holds. openat2 carries its mode behind a
  * pointer seccomp cannot read: it fails with ENOSYS and libc falls back to
- * openat, which is checked. Never fails open: a rule that cannot be added
- * fails the whole filter.
+ * openat, which is checked. Device nodes are the same hole: a root program
+ * that can mknod a block or character device (its disk, /dev/mem) into a
+ * write grant with mode 0666 hands every local user raw access outside, so
+ * mknod of S_IFBLK fails, and of S_IFCHR unless it is the 0:0 whiteout that
+ * overlay tools make. Never fails open: a rule that cannot be added fails
+ * the whole filter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +81,23 @@ static int add_mode_call(scmp_filter_ctx ctx, uint32_t deny, int nr, unsigned mo
 	return 0;
 }
 
+/* Device nodes: mknod's mode and dev are arguments 1 and 2, mknodat's 2
+ * and 3. The kernel reads the mode's low 16 bits (S_IFMT is among them).
+ * A dev with stray high bits is not 0 here: denied, never let through. */
+static int add_device_rules(scmp_filter_ctx ctx, uint32_t deny, int nr, unsigned mode_arg)
+{
+	struct scmp_arg_cmp blk = {
+		.arg = mode_arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = S_IFMT, .datum_b = S_IFBLK};
+	int r = seccomp_rule_add_array(ctx, deny, nr, 1, &blk);
+	if (r < 0)
+		return r;
+	struct scmp_arg_cmp chr[] = {
+		{.arg = mode_arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = S_IFMT, .datum_b = S_IFCHR},
+		{.arg = mode_arg + 1, .op = SCMP_CMP_NE, .datum_a = 0},
+	};
+	return seccomp_rule_add_array(ctx, deny, nr, ARRAY_SIZE(chr), chr);
+}
+
 int seccomp_add_setid_rules(scmp_filter_ctx ctx, uint32_t deny, ward_error *err)
 {
 	int r;
@@ -87,6 +108,10 @@ int seccomp_add_setid_rules(scmp_filter_ctx ctx, uint32_t deny, ward_error *err)
 			return ward_fail_errno(err, r, "seccomp: cannot add the set-id rule for %s",
 					       mode_calls[i].name);
 	}
+	if ((r = add_device_rules(ctx, deny, SYS_mknod, 1)) < 0 ||
+	    (r = add_device_rules(ctx, deny, SYS_mknodat, 2)) < 0)
+		return ward_fail_errno(err, r,
+				       "seccomp: cannot add the device-node rule for mknod");
 	/* ENOSYS even in audit mode, as for clone3: it denies nothing, libc
 	 * retries with openat. */
 	r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(ENOSYS), SYS_openat2, 0, NULL);

@@ -397,7 +397,8 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			struct plan_inode_rule ir = {
 				.path = f->path,
 				.access = f->access,
-				.optional = f->optional || f->absent, /* an absent path is the hole's */
+				.optional =
+					f->optional || f->absent, /* an absent path is the hole's */
 				.rule_id = (uint32_t)(policy->net.len +
 						      (size_t)(f - policy->fs.items)),
 				.loc = f->loc,
@@ -616,9 +617,12 @@ static int plan_net_unseen(const struct ward_policy *policy, const struct host_f
 		const char *rule, *note;
 	} rows[] = {
 		{&plan->seccomp_deny_vsock, true, "net: no AF_VSOCK",
-		 "AF_VSOCK sockets fail with EACCES (not namespaced, no address rules)"},
+		 "AF_VSOCK sockets fail with EACCES (not namespaced, no address rules); so do "
+		 "AF_SMC, AF_RXRPC, AF_TIPC and AF_RDS, which carry IP traffic on kernel "
+		 "sockets no hook of the caller's sees"},
 		{&plan->seccomp_deny_mptcp, tcp && !tcp_open, "net: no MPTCP",
-		 "IPPROTO_MPTCP sockets fail with EACCES (Landlock's TCP rules miss them)"},
+		 "IPPROTO_MPTCP and IPPROTO_SMC sockets fail with EACCES (Landlock's TCP "
+		 "rules miss them)"},
 		{&plan->seccomp_deny_sctp, tcp || udp, "net: no SCTP",
 		 "IPPROTO_SCTP sockets fail with EACCES"},
 		{&plan->seccomp_deny_ping, udp && !udp_open, "net: no ICMP ping sockets",
@@ -626,6 +630,9 @@ static int plan_net_unseen(const struct ward_policy *policy, const struct host_f
 		{&plan->seccomp_deny_tfo, tcp && !tcp_open, "net: no TCP Fast Open",
 		 "sendto/sendmsg with MSG_FASTOPEN fail with EACCES (a connect Landlock "
 		 "misses)"},
+		{&plan->seccomp_deny_srcroute, tcp || udp, "net: no IP source routing",
+		 "setsockopt IP_OPTIONS, IPV6_RTHDR fail with EACCES (a source route sends "
+		 "the packet to its first hop, an address no rule checked)"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		if (!rows[i].wanted)

@@ -121,12 +121,14 @@ struct plan {
 	bool seccomp_log_only;	       /* audit mode: log instead of deny */
 	/* Socket kinds the other network layers do not see, refused whenever
 	 * the network is restricted (issue 9): */
-	bool seccomp_deny_vsock; /* AF_VSOCK: not namespaced, no address rules */
-	bool seccomp_deny_mptcp; /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
-	bool seccomp_deny_sctp;	 /* IPPROTO_SCTP: no layer has rules for it */
-	bool seccomp_deny_ping;	 /* ICMP datagram sockets: no sendmsg hook */
-	bool seccomp_deny_tfo;	 /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
-	bool seccomp_deny_memfd; /* memfd_create: Landlock exempts memfds from EXECUTE */
+	bool seccomp_deny_vsock;    /* AF_VSOCK: not namespaced, no address rules */
+	bool seccomp_deny_mptcp;    /* IPPROTO_MPTCP: Landlock's TCP rules miss it */
+	bool seccomp_deny_sctp;	    /* IPPROTO_SCTP: no layer has rules for it */
+	bool seccomp_deny_ping;	    /* ICMP datagram sockets: no sendmsg hook */
+	bool seccomp_deny_tfo;	    /* sendto/sendmsg MSG_FASTOPEN: a connect Landlock misses */
+	bool seccomp_deny_srcroute; /* IP_OPTIONS, IPV6_RTHDR: the packet goes to a hop no rule saw
+				     */
+	bool seccomp_deny_memfd;    /* memfd_create: Landlock exempts memfds from EXECUTE */
 
 	/* resources: each limit, the layer it lands on and how far it holds */
 	struct plan_limit limits[WARD_LIMIT_COUNT_];

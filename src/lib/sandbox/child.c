@@ -56,7 +56,7 @@ static const char *const stage_names[] = {
 	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
 	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_MOUNT] = "masking denied paths in the mount namespace",
-	[STAGE_SETFCAP] = "dropping CAP_SETFCAP",
+	[STAGE_SETFCAP] = "dropping CAP_SETFCAP, CAP_FSETID and CAP_MKNOD",
 };
 
 const char *child_stage_name(int stage)
@@ -206,12 +206,16 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_MOUNT, -r);
 	}
 
-	/* 4c. No file capabilities can be written: one planted in a write grant
-	 * would work outside, and ward run as root maps root to root. Without
-	 * CAP_SETPCAP (unprivileged, no user namespace) CAP_SETFCAP is not
-	 * held either. */
-	if (prctl(PR_CAPBSET_DROP, CAP_SETFCAP, 0, 0, 0) < 0 && errno != EPERM)
-		fail(s, STAGE_SETFCAP, errno);
+	/* 4c. Nothing planted in a write grant may grant privilege outside
+	 * (ward run as root maps root to root): no file capabilities
+	 * (CAP_SETFCAP); no keeping S_ISUID on a set-id file root rewrites
+	 * (CAP_FSETID: without it the kernel clears the bit on every write or
+	 * truncate); no device nodes (CAP_MKNOD, beside seccomp's rule). Without
+	 * CAP_SETPCAP (unprivileged, no user namespace) none is held either. */
+	static const int dropped_caps[] = {CAP_SETFCAP, CAP_FSETID, CAP_MKNOD};
+	for (size_t i = 0; i < sizeof(dropped_caps) / sizeof(dropped_caps[0]); i++)
+		if (prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0) < 0 && errno != EPERM)
+			fail(s, STAGE_SETFCAP, errno);
 
 	/* 5. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)

@@ -32,6 +32,8 @@ int live_records(json_object **out, ward_error *err);
 /* A process still the one a record named: PID alive with start time START
  * (field 22 of /proc/PID/stat). */
 bool live_process_matches(pid_t pid, unsigned long long start);
+/* Whether every uid of PID (real, effective, saved, fs) is UID. */
+bool live_process_owned_by(pid_t pid, uid_t uid);
 int live_process_start(pid_t pid, unsigned long long *start);
 /* PID's parent, or -1. */
 pid_t live_process_parent(pid_t pid);

@@ -90,9 +90,11 @@ static int signal_main(json_object *rec, int sig, ward_error *err)
 				       (int)pid);
 	/* Checked after the pidfd is held: it now names this process for good.
 	 * It must also be a child of the record's ward: a forged record cannot
-	 * aim at the owner's other processes. */
+	 * aim at the owner's other processes, and it must be the record's
+	 * owner's (a setuid child of a user's process is not). */
 	if (!live_process_matches(pid, json_object_get_uint64(startv)) ||
-	    live_process_parent(pid) != (pid_t)record_int(rec, "ward_pid")) {
+	    live_process_parent(pid) != (pid_t)record_int(rec, "ward_pid") ||
+	    !live_process_owned_by(pid, (uid_t)record_int(rec, "uid"))) {
 		close(pidfd);
 		return ward_fail(err, -ESRCH, "sandbox %s has already ended", record_id(rec));
 	}

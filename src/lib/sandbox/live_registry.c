@@ -63,6 +63,22 @@ pid_t live_process_parent(pid_t pid)
 	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
 }
 
+bool live_process_owned_by(pid_t pid, uid_t uid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (sysfile_read(path, buf, sizeof(buf)) < 0)
+		return false;
+	char *line = strstr(buf, "\nUid:");
+	unsigned long ids[4];
+	if (!line || sscanf(line + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (ids[i] != (unsigned long)uid)
+			return false;
+	return true;
+}
+
 bool live_process_matches(pid_t pid, unsigned long long start)
 {
 	unsigned long long now;
@@ -230,9 +246,23 @@ void live_unpublish(struct ward_sandbox *sb)
 	sb->live = NULL;
 }
 
+/* Opens NAME in DIR for reading when it is a regular file: a FIFO (or a
+ * device) planted by whoever can write the directory would block or
+ * misbehave `ward ps`, root's included. */
+static int open_regular(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static json_object *read_record(int dir, const char *name)
 {
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_regular(dir, name);
 	if (fd < 0)
 		return NULL;
 	char buf[65536];
@@ -274,9 +304,12 @@ static void collect_dir(int dir, uid_t owner, json_object *out)
 		if (!rec)
 			continue;
 		pid_t ward = (pid_t)get_u64(rec, "ward_pid");
+		/* The ward process must be the directory owner's own: a user's
+		 * forged record naming root's processes (say init and one of its
+		 * children) would otherwise make root's `ward kill` hit them. */
 		if (!live_process_matches(ward, get_u64(rec, "ward_start")) ||
-		    get_u64(rec, "uid") != owner) {
-			/* Its ward is gone: a leftover, removed by its owner. */
+		    get_u64(rec, "uid") != owner || !live_process_owned_by(ward, owner)) {
+			/* Its ward is gone (or never was): a leftover, removed by its owner. */
 			if (owner == geteuid()) {
 				char denials[300];
 				snprintf(denials, sizeof(denials), "%.*s.denials", (int)(len - 5),
@@ -290,7 +323,7 @@ static void collect_dir(int dir, uid_t owner, json_object *out)
 		char denials_name[300], text[32];
 		snprintf(denials_name, sizeof(denials_name), "%.*s.denials", (int)(len - 5),
 			 de->d_name);
-		int fd = openat(dir, denials_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = open_regular(dir, denials_name);
 		uint64_t denials = 0;
 		if (fd >= 0) {
 			ssize_t n = read(fd, text, sizeof(text) - 1);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -295,6 +296,34 @@ int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
 	return ward_sandbox_spawn_config(policy, argv, &config, out, err);
 }
 
+/* A network socket the program inherits was made outside the sandbox's
+ * cgroup: the accounting programs (cgroup_skb, keyed by the socket's cgroup)
+ * never see its packets, so a byte quota would not hold for it (stdout
+ * redirected to a TCP connection, or one passed with --pass-fd). Returns the
+ * first such descriptor the program would get (its standard ones and the
+ * passed ones: every other is closed before exec), or -1. */
+static bool is_net_socket(int fd)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain != AF_UNIX &&
+	       domain != AF_NETLINK;
+}
+
+static int inherited_net_socket(const struct ward_spawn_config *config)
+{
+	const int stdio[3] = {config->stdin_fd, config->stdout_fd, config->stderr_fd};
+	for (int i = 0; i < 3; i++)
+		if (is_net_socket(stdio[i] >= 0 ? stdio[i] : i))
+			return i;
+	for (size_t i = 0; i < config->n_pass_fds; i++)
+		if (is_net_socket(config->pass_fds[i]))
+			return config->pass_fds[i];
+	return -1;
+}
+
 int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			      const struct ward_spawn_config *config_in, ward_sandbox **out,
 			      ward_error *err)
@@ -383,6 +412,20 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	}
 
+	/* A byte quota that an inherited socket would bypass. */
+	if (sb->plan.quota_amount[WARD_QUOTA_NET_EGRESS_BYTES] ||
+	    sb->plan.quota_amount[WARD_QUOTA_NET_INGRESS_BYTES]) {
+		int fd = inherited_net_socket(&config);
+		if (fd >= 0) {
+			r = ward_fail(err, -EINVAL,
+				      "network quota: descriptor %d is a network socket opened "
+				      "outside the sandbox, whose traffic the quota cannot count "
+				      "(give the program a file or pipe there instead, or run "
+				      "without the quota)",
+				      fd);
+			goto fail;
+		}
+	}
 	/* A denial that a hard link made before the run would bypass. */
 	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
 		goto fail;
