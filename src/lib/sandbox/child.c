@@ -23,6 +23,19 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
 
+/* fork(2) without glibc's fork(3). This process is a raw clone of a
+ * possibly multi-threaded ward (a Python program running sandboxes from
+ * threads): any lock another thread held at that instant is held forever
+ * here. fork(3) takes the malloc arena locks, the stdio list lock and the
+ * atfork lock, and runs the atfork handlers, so it hangs the spawn for good
+ * when the clone caught another thread in malloc. The raw system call takes
+ * no lock; like the clone before it, it leaves glibc's thread state stale,
+ * which nothing in the child reads. */
+static pid_t raw_fork(void)
+{
+	return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
+}
+
 static const char *const stage_names[] = {
 	[STAGE_SYNC] = "waiting for the parent",
 	[STAGE_STDIO] = "setting up standard input and output",
@@ -242,7 +255,7 @@ void child_run(const struct child_setup *s)
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			fail(s, STAGE_INIT, errno);
 		pid_t keeper = getpid();
-		pid_t child = fork();
+		pid_t child = raw_fork();
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
 		if (child > 0)
@@ -280,7 +293,7 @@ void child_run(const struct child_setup *s)
 	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
-		pid_t child = fork();
+		pid_t child = raw_fork();
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
 		if (child > 0)
