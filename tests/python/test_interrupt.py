@@ -77,9 +77,10 @@ def test_sigint_while_policy_fn_is_blocked_is_not_held_by_the_callback():
 
 def test_sigint_in_communicate_with_output_pending():
     with pytest.raises(KeyboardInterrupt):
-        with ward.Sandbox().spawn(["/bin/sh", "-c", "echo $$; exec sleep 60"],
+        with ward.Sandbox().spawn(["/bin/sh", "-c", "echo go; exec sleep 60"],
                                   stdout=ward.PIPE) as p:
-            pid = int(p.stdout.readline())
+            assert p.stdout.readline() == b"go\n"
+            pid = p.pid  # the host pid, not $$ inside the pid namespace
             sigint_soon()
             p.communicate()
     assert not alive(pid)

@@ -109,6 +109,16 @@ def test_audit_mode_runs_what_enforce_denies(workdir):
     secret = os.path.join(workdir, "f")
     with open(secret, "w") as f:
         f.write("x")
-    r = ward.run([PY, "-c", f"print(open({secret!r}).read())"], ward.Policy(mode="audit"),
+    # A denial inside a read grant: enforce mode holds it (mask/Landlock),
+    # audit mode only reports it. (A path outside every grant is absent from
+    # the sandbox's own root in both modes.)
+    probe = ("import sys\ntry:\n print(open(sys.argv[1]).read())\n"
+             "except OSError as e:\n print('errno', e.errno); sys.exit(1)\n")
+    fs = {"read": [workdir], "deny": [secret]}
+    enforced = ward.run([PY, "-c", probe, secret], ward.Policy(fs=fs), capture_output=True,
+                        text=True)
+    assert enforced.returncode == 1 and enforced.stdout.startswith("errno "), enforced.stderr
+    assert enforced.stdout != "x\n"
+    r = ward.run([PY, "-c", probe, secret], ward.Policy(mode="audit", fs=fs),
                  capture_output=True, text=True)
-    assert r.stdout == "x\n"
+    assert (r.returncode, r.stdout) == (0, "x\n"), r.stderr

@@ -1,6 +1,7 @@
 """Sandbox.spawn() and Process: pipes, wait, poll, kill, signals, events, cleanup."""
 import os
 import signal
+import time
 
 import pytest
 
@@ -43,9 +44,10 @@ def test_events_iterate_in_order_and_end_after_exit():
 
 
 def test_kill_stops_every_process():
-    with ward.Sandbox().spawn(["/bin/sh", "-c", "echo $$; exec sleep 60"],
+    with ward.Sandbox().spawn(["/bin/sh", "-c", "echo go; exec sleep 60"],
                               stdout=ward.PIPE) as p:
-        pid = int(p.stdout.readline())
+        assert p.stdout.readline() == b"go\n"
+        pid = p.pid  # the host pid ($$ is a pid inside the sandbox's namespace)
         assert alive(pid)
         p.kill()
         assert p.wait() == -signal.SIGKILL
@@ -74,9 +76,11 @@ def test_wait_timeout_does_not_kill():
 
 def test_leaving_the_context_on_an_exception_kills_and_cleans_up():
     with pytest.raises(RuntimeError):
-        with ward.Sandbox().spawn(["/bin/sh", "-c", "echo $$; exec sleep 60"],
+        with ward.Sandbox().spawn(["/bin/sh", "-c", "echo go; exec sleep 60"],
                                   stdout=ward.PIPE) as p:
-            pid = int(p.stdout.readline())
+            assert p.stdout.readline() == b"go\n"
+            pid = p.pid  # the host pid, not $$ inside the pid namespace
+            assert alive(pid)
             raise RuntimeError("boom")
     assert not alive(pid)
     assert p.poll() == -signal.SIGKILL
@@ -84,10 +88,16 @@ def test_leaving_the_context_on_an_exception_kills_and_cleans_up():
 
 
 def test_private_tmp_is_removed_after_the_run():
-    r = ward.run(["/bin/sh", "-c", "echo $TMPDIR; touch $TMPDIR/x"], capture_output=True,
-                 text=True)
-    tmp = r.stdout.strip()
-    assert r.returncode == 0 and tmp and not os.path.exists(tmp)
+    # TMPDIR is the sandbox's private tmpfs: a file made there reaches neither
+    # the host's directory of that name nor the next sandbox.
+    name = f"ward-pyfix-{os.getpid()}-{time.monotonic_ns()}"
+    r = ward.run(["/bin/sh", "-c", f'echo $TMPDIR; touch "$TMPDIR/{name}" && ls "$TMPDIR/{name}"'],
+                 capture_output=True, text=True)
+    tmp = r.stdout.splitlines()[0] if r.stdout else ""
+    assert r.returncode == 0 and tmp, r.stderr
+    assert not os.path.exists(os.path.join(tmp, name))
+    again = ward.run(["/bin/sh", "-c", f'test -e "$TMPDIR/{name}"'], capture_output=True)
+    assert again.returncode == 1
 
 
 def test_sandbox_context_kills_what_still_runs():

@@ -35,7 +35,9 @@ SUBMISSIONS.update({
 })
 
 POLICY = ward.Policy(limits={"memory": "128M", "cpu_time": "2s", "timeout": "120s",
-                             "pids": 16})
+                             "pids": 16},
+                     # Without root no cgroup holds memory per sandbox: per process then.
+                     allow_degraded=[] if os.geteuid() == 0 else ["limits"])
 
 
 def verdict(r: ward.Result) -> str:
