@@ -658,7 +658,7 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		sigaddset(&forwarded, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
-	struct ward_exit exit_info;
+	struct ward_exit exit_info = {0};
 	ward_sandbox *sb = NULL;
 	int r = ward_sandbox_spawn_config(policy, command, &config, &sb, &err);
 	if (r == 0) {
