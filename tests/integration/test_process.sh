@@ -246,7 +246,7 @@ import ctypes, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
 pathfile, go = sys.argv[1], sys.argv[2]
-end = time.time() + 20
+end = time.time() + 10
 while not os.path.exists(pathfile) and time.time() < end:
     time.sleep(0.002)
 priv = open(pathfile).read().strip()
@@ -267,7 +267,9 @@ for i in $(seq 1 $runs); do
 	swaps_file=$DATA/rw/swaps
 	(as_user "$PY3" -c "$SWAP" "$DATA/rw/path" "$DATA/rw/go" >"$swaps_file" 2>&1) &
 	spid=$!
-	run_ward run -w "$DATA/rw" -- sh -c '
+	# --share-mount: the fallback where the private directory is a host
+	# directory (with its own root, TMPDIR is a tmpfs that vanishes with it).
+	run_ward run --share-mount -w "$DATA/rw" -- sh -c '
 		mkdir "$TMPDIR/d" && for i in $(seq 0 19); do echo x >"$TMPDIR/d/f$i"; done
 		ln -s "$1" "$TMPDIR/l"
 		echo "$TMPDIR" >"$2/path"
@@ -288,7 +290,7 @@ else
 	t_fail "cleanup with a RENAME_EXCHANGE racer: outside files survive" "files outside were deleted in $lost of $runs runs"
 fi
 expect "control: a plain run that records its private directory exits 0" 0 '' -- \
-	run -w "$DATA/rw" -- sh -c 'echo "$TMPDIR" >"$1/priv"' x "$DATA/rw"
+	run --share-mount -w "$DATA/rw" -- sh -c 'echo "$TMPDIR" >"$1/priv"' x "$DATA/rw"
 if [ -e "$(cat "$DATA/rw/priv")" ]; then
 	t_fail "the private directory is gone after the run" "$(cat "$DATA/rw/priv") still exists"
 else
