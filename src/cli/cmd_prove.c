@@ -363,9 +363,13 @@ static void plan_layer(ward_policy *pol, const char *needle, char *out, size_t s
 	ward_error err;
 	char *json = NULL;
 	snprintf(out, size, "-");
-	if (ward_policy_plan_json(pol, &json, &err) < 0)
+	/* A refused plan (-EPERM) still comes back whole, for its rows. */
+	int r = ward_policy_plan_json(pol, &json, &err);
+	if (r < 0 && r != -EPERM) {
+		free(json);
 		return;
-	json_object *root = json_tokener_parse(json);
+	}
+	json_object *root = json ? json_tokener_parse(json) : NULL;
 	free(json);
 	if (!root)
 		return;
