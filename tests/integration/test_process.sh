@@ -61,8 +61,8 @@ two_alive() { [ "$(pgrep -f -- "$1" | wc -l)" -ge 2 ]; }
 # The daemon: double fork, setsid, exec sleep TOKEN (the host sees TOKEN).
 DAEMON='setsid sh -c "sh -c \"exec sleep \$0\" \"\$0\" &" "$1"'
 
-for NS in "" "--unshare-pid"; do
-	L=${NS:-no pid namespace}
+for NS in "--share-pid" "--unshare-pid"; do
+	L="no pid namespace"; [ "$NS" = --unshare-pid ] && L=$NS
 
 	# ---- 1. nothing outlives the sandbox ----
 	tok=$(token)
@@ -139,7 +139,7 @@ sys.exit(3)'
 	out=$(sh -c 'export TARGET=$$; '"$(declare -f as_user); AS_USER='$AS_USER'"'; as_user "$0" run '"$NS"' --env TARGET=$TARGET -- "$PY3" -c "$1"' "$WARD" "$PY" 2>&1)
 	rc=$?
 	# Outside a pid namespace: EPERM. Inside one ward has no pid: ESRCH.
-	want=EPERM; [ -n "$NS" ] && want=ESRCH
+	want=EPERM; [ "$NS" = --unshare-pid ] && want=ESRCH
 	for op in prlimit setpriority affinity pidfd_open; do
 		if printf '%s\n' "$out" | grep -qx "$op $want"; then
 			t_ok "$L: $op on ward's pid fails with $want"
