@@ -100,6 +100,18 @@ echo ward-vm >"$ROOT/etc/hostname"
 [ -f "$OUT/bpf_bench" ] && [ "${VM_MODE:-test}" = bench ] && cp "$OUT/bpf_bench" "$ROOT/bpf_bench"
 cat >"$ROOT/init" <<'INIT'
 #!/bin/busybox sh
+# The initramfs root (rootfs) cannot be pivoted away from, as no real host's
+# root is: move onto a tmpfs first, so the sandbox's own root (pivot_root)
+# works in the guest as it does on a host.
+if [ -z "$WARD_SWITCHED" ]; then
+	/bin/busybox mkdir -p /newroot
+	/bin/busybox mount -t tmpfs -o size=1g root /newroot
+	for e in /*; do
+		[ "$e" = /newroot ] || /bin/busybox cp -a "$e" /newroot/
+	done
+	export WARD_SWITCHED=1
+	exec /bin/busybox switch_root /newroot /init
+fi
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
