@@ -7,6 +7,10 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
 #include "ward.h"
 
 int cmd_run(int argc, char **argv);
@@ -20,6 +24,8 @@ int cmd_live(int argc, char **argv);
 /* Prints "ward: MESSAGE" and returns 125. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_usage(FILE *out);
+/* N bytes as "512B", "1.5K", "10.0M" (powers of 1024), for tables and reports. */
+void cli_human_size(uint64_t n, char *out, size_t size);
 /* "COMMAND: unknown option GIVEN", with the closest of OPTIONS when one is
  * close ("did you mean '--net-allow'?"); returns 125. */
 int cli_unknown_option(const char *command, const char *given, const struct option *options);

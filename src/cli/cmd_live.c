@@ -109,18 +109,6 @@ static uint64_t u64_of(json_object *rec, const char *key)
 	return json_object_object_get_ex(rec, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
-static void human_bytes(uint64_t n, char *out, size_t size)
-{
-	static const char *const units[] = {"B", "K", "M", "G", "T"};
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, size, u ? "%.1f%s" : "%.0f%s", v, units[u]);
-}
-
 static void human_age(uint64_t s, char *out, size_t size)
 {
 	if (s < 60)
@@ -154,10 +142,10 @@ static void print_table(json_object *list, FILE *out)
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *rec = json_object_array_get_idx(list, i);
 		char mem[32], age[48], cmd[256], net_out[32] = "-", net_in[32] = "-";
-		human_bytes(u64_of(rec, "memory_bytes"), mem, sizeof(mem));
+		cli_human_size(u64_of(rec, "memory_bytes"), mem, sizeof(mem));
 		if (json_object_object_get_ex(rec, "net_bytes_out", NULL)) {
-			human_bytes(u64_of(rec, "net_bytes_out"), net_out, sizeof(net_out));
-			human_bytes(u64_of(rec, "net_bytes_in"), net_in, sizeof(net_in));
+			cli_human_size(u64_of(rec, "net_bytes_out"), net_out, sizeof(net_out));
+			cli_human_size(u64_of(rec, "net_bytes_in"), net_in, sizeof(net_in));
 		}
 		human_age(u64_of(rec, "age_s"), age, sizeof(age));
 		command_of(rec, cmd, sizeof(cmd));
@@ -239,7 +227,7 @@ static int cmd_stats(const struct live_args *a)
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 		} else {
 			char mem[16];
-			human_bytes(u64_of(rec, "memory_bytes"), mem, sizeof(mem));
+			cli_human_size(u64_of(rec, "memory_bytes"), mem, sizeof(mem));
 			printf("%s cpu %.2fs mem %s tasks %" PRIu64 " denials %" PRIu64 " (%s)\n",
 			       str_of(rec, "id", "?"), (double)u64_of(rec, "cpu_us") / 1e6, mem,
 			       u64_of(rec, "tasks"), u64_of(rec, "denials"),

@@ -310,18 +310,6 @@ static uint64_t field_u64(json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
-static void human_size(uint64_t n, char *out, size_t size)
-{
-	static const char *const units[] = {"B", "K", "M", "G", "T"};
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, size, u ? "%.1f%s" : "%.0f%s", v, units[u]);
-}
-
 /* --report: one line on stderr with what the run used and why it ended. */
 static void print_report(json_object *exit_ev)
 {
@@ -330,9 +318,9 @@ static void print_report(json_object *exit_ev)
 	json_object *reason = NULL;
 	json_object_object_get_ex(exit_ev, "reason", &reason);
 	char peak[32], out_b[32], in_b[32];
-	human_size(field_u64(exit_ev, "peak_memory_bytes"), peak, sizeof(peak));
-	human_size(field_u64(exit_ev, "net_bytes_out"), out_b, sizeof(out_b));
-	human_size(field_u64(exit_ev, "net_bytes_in"), in_b, sizeof(in_b));
+	cli_human_size(field_u64(exit_ev, "peak_memory_bytes"), peak, sizeof(peak));
+	cli_human_size(field_u64(exit_ev, "net_bytes_out"), out_b, sizeof(out_b));
+	cli_human_size(field_u64(exit_ev, "net_bytes_in"), in_b, sizeof(in_b));
 	bool net = json_object_object_get_ex(exit_ev, "net_bytes_out", NULL);
 	fprintf(stderr,
 		"ward: report: wall %.2fs, cpu %.2fs, peak memory %s, network %s%s%s%s, ended by "
@@ -407,7 +395,7 @@ static void on_event(const char *json, void *userdata)
 			snprintf(limit, sizeof(limit), "%.1fs",
 				 (double)field_u64(obj, "limit") / 1000);
 		else
-			human_size(field_u64(obj, "limit"), limit, sizeof(limit));
+			cli_human_size(field_u64(obj, "limit"), limit, sizeof(limit));
 		fprintf(stderr, "ward: quota %s of %s crossed: %s\n",
 			quota ? json_object_get_string(quota) : "?", limit,
 			action ? json_object_get_string(action) : "?");

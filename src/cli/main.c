@@ -37,6 +37,18 @@ int cli_unknown_option(const char *command, const char *given, const struct opti
 	return cli_error("%s: unknown option '%s' (see ward %s --help)", command, given, command);
 }
 
+void cli_human_size(uint64_t n, char *out, size_t size)
+{
+	static const char *const units[] = {"B", "K", "M", "G", "T"};
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, size, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+}
+
 void cli_usage(FILE *out)
 {
 	fputs("usage: ward run [POLICY.yaml] [OPTIONS] -- CMD [ARG...]\n"
