@@ -332,6 +332,17 @@ static int meta_mknod_dev(struct probe_args *a)
 	return result(r);
 }
 
+/* A host device node bound into the sandbox's /dev is the host's own
+ * inode: through a writable bind, chmod (root) or a chown/utimensat would
+ * change the host's /dev/urandom (a read-only grant) for every user. The
+ * attack is a chown to -1:-1, which changes nothing but the node's ctime
+ * even when it succeeds; the control does the same to a file of its own. */
+static int meta_dev_node(struct probe_args *a)
+{
+	const char *t = a->attack ? "/dev/urandom" : meta_target(a);
+	return t ? result(chown(t, (uid_t)-1, (gid_t)-1)) : PROBE_SETUP;
+}
+
 static int meta_chown(struct probe_args *a)
 {
 	const char *t = meta_target(a);
@@ -1009,6 +1020,7 @@ static const struct probe_fn probe_fns[] = {
 	{"meta-chmod", meta_chmod},
 	{"meta-mknod-dev", meta_mknod_dev},
 	{"meta-chown", meta_chown},
+	{"meta-dev-node", meta_dev_node},
 	{"meta-setxattr", meta_setxattr},
 	{"meta-utimes", meta_utimes},
 	{"exec-deny", exec_deny},
