@@ -866,6 +866,23 @@ static int proc_exe(struct probe_args *a)
 	return proc_file(a, "exe", O_RDONLY);
 }
 
+/* The keeper (pid 1 of the sandbox's pid namespace) is a fork of ward: its
+ * environment block is ward's own, secrets the sandbox's was cleaned of
+ * included, and its memory is ward's (a library caller's) heap. Reading
+ * either must fail; the control reads the probe's own environment. */
+static int proc_keeper(struct probe_args *a)
+{
+	int fd = open(a->attack ? "/proc/1/environ" : "/proc/self/environ", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return result(fd);
+	char c;
+	ssize_t n = read(fd, &c, 1);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return n < 0 ? result(-1) : 0;
+}
+
 /* ---- the kernel surface ---- */
 static int kernel_call(struct probe_args *a, long r)
 {
@@ -1054,6 +1071,7 @@ static const struct probe_fn probe_fns[] = {
 	{"proc-cwd", proc_cwd},
 	{"proc-root", proc_root},
 	{"proc-exe", proc_exe},
+	{"proc-keeper", proc_keeper},
 	{"kernel-bpf", kernel_bpf},
 	{"kernel-mount", kernel_mount},
 	{"kernel-io-uring", kernel_io_uring},

@@ -50,7 +50,7 @@ static const char *const stage_names[] = {
 	[STAGE_INIT] = "starting the keeper",
 	[STAGE_FDS] = "closing descriptors",
 	[STAGE_CGROUP] = "joining the sandbox cgroup",
-		[STAGE_NAMESPACES] = "entering the cgroup namespace",
+	[STAGE_NAMESPACES] = "entering the cgroup namespace",
 	[STAGE_MOUNTS] = "building the sandbox's root (mounts)",
 	[STAGE_PIVOT] = "entering the sandbox's root (pivot_root)",
 	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
@@ -198,8 +198,9 @@ void child_run(const struct child_setup *s)
 	}
 
 	/* 4b. In our own mount namespace (the user namespace maps are written
-	 * by now; in the sandbox's own root when it has one): mask denied paths and mount carve-outs, before Landlock
-	 * forbids mounting and before chdir, which must see the masks. */
+	 * by now; in the sandbox's own root when it has one): mask denied paths and mount
+	 * carve-outs, before Landlock forbids mounting and before chdir, which must see the masks.
+	 */
 	if (s->mount_plan) {
 		int r = mount_mask_apply(s->mount_plan);
 		if (r < 0)
@@ -293,11 +294,34 @@ void child_run(const struct child_setup *s)
 	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
+		/* The keeper is a copy of ward: its environment block holds
+		 * the secrets the program's was cleaned of, its memory ward's
+		 * heap (a library caller's). Not dumpable, the program (same
+		 * uid, same Landlock domain) cannot read its /proc/1/environ
+		 * or mem. Only after the fork: the supervisor of an
+		 * unprivileged ward attaches to the forking keeper, which a
+		 * non-dumpable one refuses; the program waits at the gate
+		 * until the keeper is, and fails if it could not be made so. */
+		int gate[2];
+		if (pipe2(gate, O_CLOEXEC) < 0)
+			fail(s, STAGE_INIT, errno);
 		pid_t child = raw_fork();
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
-		if (child > 0)
+		if (child > 0) {
+			close(gate[0]);
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0) {
+				ssize_t unused = write(gate[1], "1", 1);
+				(void)unused;
+			}
+			close(gate[1]);
 			keeper_run_pidns(s, child);
+		}
+		close(gate[1]);
+		char opened;
+		if (read(gate[0], &opened, 1) != 1)
+			fail(s, STAGE_INIT, EPERM);
+		close(gate[0]);
 	}
 
 	/* 11. Only the descriptors passed on purpose cross exec. */
