@@ -39,6 +39,8 @@ enum {
 	POL_ARGV = 1u << 6,	      /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
 	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
 	POL_FS_DENY_ABSENT = 1u << 9, /* -w DIR/a --fs-deny DIR/a/absent (absent at start) */
+	POL_EXEC_LINKED =
+		1u << 10, /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -144,6 +146,9 @@ static const struct probe_def catalogue[] = {
 	 NULL,
 	 NULL},
 	{"exec", "exec-mmap", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	/* A hard link in another directory of the exec grant runs the file
+	 * past a path-based denial: refused at start. */
+	{"exec", "exec-deny-hardlink", {EACCES, REFUSED}, POL_EXEC_LINKED, "exec deny", NULL, NULL},
 	{"net", "net-zero4", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
 	{"net", "net-zero-mapped", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
 	{"net", "net-zero6", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
@@ -353,6 +358,13 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		snprintf(path, sizeof(path), "%s/bin", t->dir);
 		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_EXEC, err);
 		snprintf(path, sizeof(path), "%s/bin/denied", t->dir);
+		if (r >= 0)
+			r = ward_policy_exec_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_EXEC_LINKED)) {
+		snprintf(path, sizeof(path), "%s/x", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_EXEC, err);
+		snprintf(path, sizeof(path), "%s/x/a/denied", t->dir);
 		if (r >= 0)
 			r = ward_policy_exec_deny(pol, path, err);
 	}
@@ -667,8 +679,8 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w", "w/deny", "l",	     "l/deny", "bin",
-					   "p", "p/sub",  "p/other", "a"};
+	static const char *const dirs[] = {"w",	    "w/deny",  "l", "l/deny", "bin", "p",
+					   "p/sub", "p/other", "a", "x",      "x/a", "x/b"};
 	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;
@@ -686,10 +698,15 @@ static int targets_setup(struct targets *t)
 		snprintf(to, sizeof(to), "%s/l/alias", t->dir);
 		r = link(path, to) < 0 ? -errno : 0;
 	}
-	static const char *const progs[] = {"denied", "ok"};
-	for (size_t i = 0; r >= 0 && i < 2; i++) {
-		snprintf(to, sizeof(to), "%s/bin/%s", t->dir, progs[i]);
+	static const char *const progs[] = {"bin/denied", "bin/ok", "x/a/denied", "x/b/ok"};
+	for (size_t i = 0; r >= 0 && i < sizeof(progs) / sizeof(progs[0]); i++) {
+		snprintf(to, sizeof(to), "%s/%s", t->dir, progs[i]);
 		r = copy_file(t->self, to); /* `ward version` exits 0 anywhere */
+	}
+	if (r >= 0) {
+		snprintf(path, sizeof(path), "%s/x/a/denied", t->dir);
+		snprintf(to, sizeof(to), "%s/x/b/alias", t->dir);
+		r = link(path, to) < 0 ? -errno : 0;
 	}
 	if (r < 0) {
 		cli_error("prove: cannot fill %s: %s", t->dir, strerror(-r));

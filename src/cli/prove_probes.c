@@ -482,6 +482,16 @@ static int exec_mmap(struct probe_args *a)
 	return p == MAP_FAILED ? result(-1) : 0;
 }
 
+/* -x DIR/x --exec-deny DIR/x/a/denied: DIR/x/b/alias is a hard link to
+ * it (made before the run); the control runs DIR/x/b/ok beside it. */
+static int exec_deny_hardlink(struct probe_args *a)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/x/b/%s", a->dir, a->attack ? "alias" : "ok");
+	char *argv[] = {path, "version", NULL};
+	return run_child(path, argv, -1);
+}
+
 /* ---- net ---- */
 static int inet_connect(int family, int type, int proto, const char *addr, int port, int flags)
 {
@@ -1046,6 +1056,7 @@ static const struct probe_fn probe_fns[] = {
 	{"exec-memfd", exec_memfd},
 	{"exec-memfd-own", exec_memfd_own},
 	{"exec-mmap", exec_mmap},
+	{"exec-deny-hardlink", exec_deny_hardlink},
 	{"net-zero4", net_zero4},
 	{"net-zero-mapped", net_zero_mapped},
 	{"net-zero6", net_zero6},
