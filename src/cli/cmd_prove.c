@@ -202,6 +202,7 @@ static const struct probe_def catalogue[] = {
 	 "a pid namespace (the keeper is its pid 1)"},
 	{"kernel", "kernel-bpf", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-mount", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-open-tree-attr", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-io-uring", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-keyctl", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-userfaultfd", {EPERM}, 0, "syscalls: hardening", NULL, NULL},

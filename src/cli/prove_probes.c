@@ -916,6 +916,19 @@ static int kernel_mount(struct probe_args *a)
 	return kernel_call(a, a->attack ? mount("none", a->tmp, "tmpfs", 0, NULL) : 0);
 }
 
+/* open_tree_attr (Linux 6.15): open_tree with mount attributes, the newest
+ * of the mount family. Without OPEN_TREE_CLONE it hands out a path fd like
+ * open_tree, which the filter refuses; ENOSYS: a kernel without it. */
+static int kernel_open_tree_attr(struct probe_args *a)
+{
+	if (!a->attack)
+		return result(getppid());
+	long r = syscall(467 /* open_tree_attr */, AT_FDCWD, "/", 0, NULL, 0);
+	if (r < 0 && errno == ENOSYS)
+		return PROBE_UNSUPPORTED;
+	return result(r);
+}
+
 static int kernel_io_uring(struct probe_args *a)
 {
 	char params[120] = {0};
@@ -1085,6 +1098,7 @@ static const struct probe_fn probe_fns[] = {
 	{"proc-keeper", proc_keeper},
 	{"kernel-bpf", kernel_bpf},
 	{"kernel-mount", kernel_mount},
+	{"kernel-open-tree-attr", kernel_open_tree_attr},
 	{"kernel-io-uring", kernel_io_uring},
 	{"kernel-keyctl", kernel_keyctl},
 	{"kernel-userfaultfd", kernel_userfaultfd},
