@@ -178,6 +178,8 @@ static const struct probe_def catalogue[] = {
 	 "known open: root keeps CAP_NET_ADMIN in the sandbox; capability drop (helper world)",
 	 NULL},
 	{"argv", "argv-mapshared", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
+	/* The same race, the writer cloned with CLONE_UNTRACED. */
+	{"argv", "argv-untraced", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"argv", "argv-symlink", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"argv", "argv-ldso", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"proc",

@@ -746,9 +746,14 @@ static int argv_mapshared(struct probe_args *a)
 	char *argv[] = {"ward", "__probe", "argv-target", "x", word, NULL};
 	if (!a->attack)
 		return self_exec(argv);
-	pid_t flipper = fork();
-	if (flipper < 0)
-		return PROBE_SETUP;
+	/* argv-untraced: the flipper is made with CLONE_UNTRACED, which no
+	 * ptrace fork event reports to a tracer of its parent. */
+	pid_t flipper =
+		a->own ? (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_UNTRACED | SIGCHLD), 0UL,
+					NULL, NULL, 0UL)
+		       : fork();
+	if (flipper < 0) /* the filter refusing CLONE_UNTRACED: stopped */
+		return a->own ? result(-1) : PROBE_SETUP;
 	if (flipper == 0) {
 		/* Half the time each: the supervisor must read ALLOWED, then
 		 * the kernel FORBIDDEN. */
@@ -774,6 +779,12 @@ static int argv_mapshared(struct probe_args *a)
 	*(volatile char *)stop = 1;
 	waitpid(flipper, NULL, 0);
 	return verdict;
+}
+
+static int argv_untraced(struct probe_args *a)
+{
+	a->own = true;
+	return argv_mapshared(a);
 }
 
 /* The denied argv through another name for the same program. */
@@ -1087,6 +1098,7 @@ static const struct probe_fn probe_fns[] = {
 	{"net-srcroute6", net_srcroute6},
 	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
+	{"argv-untraced", argv_untraced},
 	{"argv-symlink", argv_symlink},
 	{"argv-ldso", argv_ldso},
 	{"proc-signal", proc_signal},

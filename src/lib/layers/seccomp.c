@@ -11,6 +11,7 @@
  *   swapon/off, reboot, acct, quotactl, syslog, iopl, ioperm,
  *   lookup_dcookie             host administration, never a sandbox's job
  *   unshare, setns, clone(NEW*) new namespaces (user ns: kernel attack surface)
+ *   clone(CLONE_UNTRACED)      a child hidden from the supervisor's tracer
  *   clone3 → ENOSYS            its flags live in memory seccomp cannot read;
  *                              glibc then falls back to clone, which is checked
  *   io_uring_*                 performs syscalls seccomp never sees
@@ -177,6 +178,15 @@ static int add_clone_rules(scmp_filter_ctx ctx, const struct filter_actions *act
 		if (r < 0)
 			return r;
 	}
+	/* CLONE_UNTRACED: a child no ptrace fork event reports, so the
+	 * supervisor, which registers every process at its fork to freeze it
+	 * while an exec's argv is read, would never see it (a MAP_SHARED
+	 * writer of the argv wins the race). Only the kernel's own threads
+	 * need it. */
+	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
+	int r = rule_add(ctx, act->deny, "clone", 1, &untraced, err);
+	if (r < 0)
+		return r;
 	/* ENOSYS even in audit mode: it denies nothing, glibc retries with
 	 * clone, and logging every thread creation would drown the log. */
 	return rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err);
