@@ -62,16 +62,11 @@ fi
 # The marker is in ward's environment; the default profile drops it from
 # the program's (a *_TOKEN), and pid 1's environment block must not show it.
 run_ward_env() { # NAME=VALUE ARGS...: run_ward with one more variable in ward's environment
-	local kv=$1
+	local kv=$1 o e
 	shift
-	local o e
 	o=$(mktemp) e=$(mktemp)
 	chmod 666 "$o" "$e"
-	if [ -n "${AS_USER:-}" ]; then
-		(cd / && env "$kv" setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$WARD" "$@" >"$o" 2>"$e" </dev/null)
-	else
-		(cd / && env "$kv" "$WARD" "$@" >"$o" 2>"$e" </dev/null)
-	fi
+	(cd / && as_caller env "$kv" "$WARD" "$@" >"$o" 2>"$e" </dev/null)
 	RC=$?
 	OUT=$(cat "$o") ERR=$(cat "$e")
 	rm -f "$o" "$e"
