@@ -665,6 +665,23 @@ static int net_srcroute6(struct probe_args *a)
 			 : set_opt(AF_INET6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
 }
 
+/* No TCP bind rule: bind() fails, and listen() on a socket never bound
+ * must not make it a server either (the kernel binds an ephemeral port
+ * itself, past Landlock's bind hook). The control connects out. */
+static int net_listen_autobind(struct probe_args *a)
+{
+	if (!a->attack)
+		return net_tcp_control(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return result(s);
+	long r = listen(s, 1);
+	int e = errno;
+	close(s);
+	errno = e;
+	return result(r);
+}
+
 /* AF_XDP transmits raw frames on a device queue (copy mode needs no BPF
  * program), past every address hook, like AF_PACKET. */
 static int net_xdp(struct probe_args *a)
@@ -1094,6 +1111,7 @@ static const struct probe_fn probe_fns[] = {
 	{"net-raw", net_raw},
 	{"net-packet", net_packet},
 	{"net-xdp", net_xdp},
+	{"net-listen-autobind", net_listen_autobind},
 	{"net-srcroute4", net_srcroute4},
 	{"net-srcroute6", net_srcroute6},
 	{"net-netlink", net_netlink},

@@ -390,11 +390,14 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * cover it. Refused rather than claimed. */
 			if (f->absent && plan->world && under_private_tmpfs(f->path)) {
 				layer = LAYER_NONE;
-				snprintf(why, sizeof(why),
-					 "%s does not exist yet and lies under the sandbox's private "
-					 "tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
-					 "holds a denial: create it before the run, or --share-mount",
-					 f->path);
+				snprintf(
+					why, sizeof(why),
+					"%s does not exist yet and lies under the sandbox's "
+					"private "
+					"tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
+					"holds a denial: create it before the run, or "
+					"--share-mount",
+					f->path);
 			} else if (f->absent && layer != LAYER_LANDLOCK) {
 				bool hole =
 					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
@@ -765,8 +768,13 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			if ((r = VEC_PUSH(&plan->tcp_bind_ports, b->range)) < 0)
 				return r;
 		}
-		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
-							   "no bind rule", "net: no TCP bind")) < 0)
+		/* bind() only: listen() on an unbound socket takes an
+		 * ephemeral port through no hook Landlock has (known open). */
+		if (!policy->bind.len &&
+		    (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				      "no bind rule: bind() fails; listen() without bind still "
+				      "takes an ephemeral port (known open)",
+				      "net: no TCP bind")) < 0)
 			return r;
 		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
 		 * (a connect made by sendto) would walk around it. */
