@@ -98,6 +98,9 @@ fi
 echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
 echo ward-vm >"$ROOT/etc/hostname"
 [ -f "$OUT/bpf_bench" ] && [ "${VM_MODE:-test}" = bench ] && cp "$OUT/bpf_bench" "$ROOT/bpf_bench"
+# VM_MODE=debug VM_DEBUG=script.sh: the guest runs only that script (for
+# finding a failure's cause by hand; never part of make check)
+[ "${VM_MODE:-test}" = debug ] && cp "${VM_DEBUG:?VM_DEBUG=script for VM_MODE=debug}" "$ROOT/debug.sh"
 cat >"$ROOT/init" <<'INIT'
 #!/bin/busybox sh
 # The initramfs root (rootfs) cannot be pivoted away from, as no real host's
@@ -127,7 +130,10 @@ echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 ip link set lo up
 echo "KERNEL $(uname -r)"
 echo "LSM $(cat /sys/kernel/security/lsm)"
-if grep -q ward_vm=bench /proc/cmdline; then
+if [ -f /debug.sh ]; then
+	sh /debug.sh
+	echo "# debug done"
+elif grep -q ward_vm=bench /proc/cmdline; then
 	/bpf_bench lsm @ITERATIONS@
 	echo "# bench done"
 elif grep -q ward_vm=nobpf /proc/cmdline; then
@@ -182,6 +188,15 @@ if [ "${VM_MODE:-test}" = bench ]; then
 		grep -o 'KERNEL .*' "$log.txt" | head -1
 		grep -v '^BENCH \|^\[' "$log.txt" | sed -n '/^none /,/^# bench done/p'
 		grep '^BENCH ' "$log.txt" >"$OUT/bench-$series.txt"
+	done
+	finish
+fi
+
+if [ "${VM_MODE:-test}" = debug ]; then
+	for series in $SERIES; do
+		vmlinuz=$(fetch_kernel "$series")
+		boot "$series" "$vmlinuz" "$OUT/console-$series-debug.log" "${VM_LSM:-landlock,lockdown,yama,bpf}" "" debug
+		cat "$OUT/console-$series-debug.log.txt"
 	done
 	finish
 fi
