@@ -15,12 +15,15 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-build/vm}
 CACHE=tests/vm/cache
 OUT=$BUILD/vm
-TIMEOUT=${VM_TIMEOUT:-600}
+# Per boot: a normal one takes 1 to 3 min under TCG on a loaded 2-core
+# machine; a hang must not eat CI's budget (three boots per run).
+TIMEOUT=${VM_TIMEOUT:-360}
 SERIES=${VM_SERIES:-"6.1 6.12"}
 mkdir -p "$CACHE" "$OUT"
 passed=0 failed=0 skipped=0
 
 finish() {
+	echo "vm: wall time ${SECONDS}s"
 	echo "vm: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
@@ -154,11 +157,13 @@ chmod 755 "$ROOT/init"
 # ---- boot each kernel and judge ----
 boot() { # series vmlinuz log lsm-list [extra cmdline] -> qemu's status
 	echo "vm $1: booting $(basename "$2") with lsm=$4 (timeout ${TIMEOUT}s)"
+	local start=$SECONDS
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 -nographic \
 		-no-reboot -kernel "$2" -initrd "$OUT/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 lsm=$4 ${5:-}" \
 		</dev/null >"$3" 2>&1
 	local rc=$?
+	echo "vm $1: boot with lsm=$4 took $((SECONDS - start))s"
 	tr -d '\r' <"$3" >"$3.txt"
 	local marker
 	for marker in "${@:6}"; do
