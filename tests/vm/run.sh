@@ -87,7 +87,7 @@ fetch_kernel() { # series -> path of vmlinuz, or empty
 # ---- the initramfs: busybox, the guest, /init ----
 ROOT=$OUT/initramfs
 rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,sys,tmp,data,etc,usr/bin,usr/libexec/ward}
+mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,run,sys,tmp,data,etc,usr/bin,usr/libexec/ward}
 cp /bin/busybox "$ROOT/bin/busybox"
 cp "$OUT/guest" "$ROOT/guest"
 cp tests/vm/ward_e2e.sh "$ROOT/ward_e2e.sh"
@@ -128,6 +128,8 @@ mount -t bpf bpf /sys/fs/bpf
 # pure v2, like most distributions: ward creates its sandboxes below it
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
+# /run, a tmpfs as on every systemd host: ward keeps root's records there
+mount -t tmpfs -o mode=0755,nosuid,nodev run /run
 mount -t tmpfs data /data
 echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 ip link set lo up
