@@ -211,8 +211,21 @@ static bool under_private_tmpfs(const char *path)
 	return home && home[0] == '/' && strcmp(home, "/") && plan_path_within(path, home);
 }
 
+/* The metadata mask of a denial the BPF LSM holds: the path bound onto
+ * itself read-only. It must keep the file's inode: an empty mask over it
+ * would answer every open itself (EACCES), so the BPF LSM would never see
+ * one, and its events and kill_after, which --explain places on it, would
+ * never happen. */
+static int add_metadata_bind(struct plan *plan, const struct fs_rule *f)
+{
+	struct plan_fs_mask m = {.path = f->path, .keep = WARD_FS_READ | WARD_FS_EXEC};
+	plan->mount_ns = true;
+	return VEC_PUSH(&plan->fs_masks, m);
+}
+
 static int plan_deny_metadata(struct plan *plan, const struct ward_policy *policy,
-			      const struct host_features *host, const struct fs_rule *f)
+			      const struct host_features *host, const struct fs_rule *f,
+			      enum ward_layer holder)
 {
 	char rule[200];
 	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
@@ -222,11 +235,16 @@ static int plan_deny_metadata(struct plan *plan, const struct ward_policy *polic
 		return add_enforced(plan, f->loc, LAYER_LANDLOCK,
 				    "absent and cannot be created (Landlock hole)", rule);
 	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
-		int r = add_deny_mask(plan, f);
+		bool bind = holder == LAYER_BPF_LSM;
+		int r = bind ? add_metadata_bind(plan, f) : add_deny_mask(plan, f);
 		if (r < 0)
 			return r;
-		return add_enforced(plan, f->loc, LAYER_NAMESPACES,
-				    "mount namespace: a read-only mask over it", rule);
+		return add_enforced(
+			plan, f->loc, LAYER_NAMESPACES,
+			bind ? "mount namespace: bound onto itself read-only (its opens "
+			       "stay the BPF LSM's)"
+			     : "mount namespace: a read-only mask over it",
+			rule);
 	}
 	return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
 			   "no metadata rights in Landlock, the BPF LSM file hooks or the "
@@ -460,7 +478,7 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 				    ? add_enforced(plan, f->loc, layer, note, rule)
 				    : add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
 			if (r >= 0 && layer != LAYER_NONE && layer != LAYER_NAMESPACES)
-				r = plan_deny_metadata(plan, policy, host, f);
+				r = plan_deny_metadata(plan, policy, host, f, layer);
 		}
 		if (r < 0)
 			return r;
@@ -514,6 +532,14 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 				plan->bpf_lsm_exec = true;
 				if ((r = VEC_PUSH(&plan->bpf_inode_rules, ir)) < 0)
 					return r;
+				/* Landlock's exec check needs read too, so the hole
+				 * below answers the names it covers before the BPF
+				 * LSM is asked (LSM order). */
+				if (host->landlock_abi > 0)
+					note = "inside an exec grant; Landlock's hole (read "
+					       "withheld "
+					       "too) answers its own names first (EACCES), the BPF "
+					       "LSM every other name of the file (EPERM)";
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_exec = true;
 			} else if (layer == LAYER_LANDLOCK) {

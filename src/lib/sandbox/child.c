@@ -66,14 +66,20 @@ const char *child_stage_name(int stage)
 	return stage_names[stage];
 }
 
-static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+static __attribute__((noreturn)) void fail_step(const struct child_setup *s, int stage, int error,
+						int step)
 {
-	struct child_report report = {.stage = stage, .error = error};
+	struct child_report report = {.stage = stage, .error = error, .step = step};
 	ssize_t unused = write(s->report_fd, &report, sizeof(report));
 	(void)unused;
 	if (stage == STAGE_EXEC)
 		_exit(error == ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC);
 	_exit(WARD_EXIT_ERROR);
+}
+
+static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+{
+	fail_step(s, stage, error, 0);
 }
 
 /* The caller's descriptors become 0, 1 and 2. A source that is itself one
@@ -186,10 +192,10 @@ void child_run(const struct child_setup *s)
 	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
 		fail(s, STAGE_NAMESPACES, errno);
 	if (s->world) {
-		int stage = STAGE_MOUNTS;
-		int r = world_enter(s->world, s->landlock_fd, &stage);
+		int stage = STAGE_MOUNTS, step = 0;
+		int r = world_enter(s->world, s->landlock_fd, &stage, &step);
 		if (r < 0)
-			fail(s, stage, -r);
+			fail_step(s, stage, -r, step);
 	}
 	if (s->loopback_up) {
 		int r = world_loopback_up();

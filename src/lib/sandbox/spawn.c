@@ -239,8 +239,11 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_
 						   : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
-	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
-			 child_stage_name(report.stage), strerror(report.error));
+	char step_buf[PATH_MAX + 64];
+	const char *step = world_step_name(&w->world, report.step, step_buf, sizeof(step_buf));
+	return ward_fail(err, -report.error, "sandbox setup failed while %s%s%s: %s",
+			 child_stage_name(report.stage), step ? ", " : "", step ? step : "",
+			 strerror(report.error));
 }
 
 void ward_spawn_config_init(struct ward_spawn_config *config)
