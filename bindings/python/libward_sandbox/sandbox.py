@@ -34,8 +34,9 @@ DEVNULL = subprocess.DEVNULL
 Command = Sequence[Union[str, bytes, "os.PathLike[str]"]]
 StdArg = Union[None, int, Any]
 
-# How long cleanup after a KeyboardInterrupt waits for the sandbox thread
-# (it waits for a policy_fn call that is still running to return).
+# How long cleanup after a KeyboardInterrupt waits for the sandbox's end
+# (its exit event). libward never waits for a policy_fn call still running
+# in user code: the kill abandons it, and it returns on its own later.
 _ABORT_JOIN_SECONDS = 30.0
 
 _CATEGORIES = {"file": _native.SUP_FILE, "network": _native.SUP_NETWORK,

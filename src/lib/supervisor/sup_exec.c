@@ -203,7 +203,7 @@ void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		if (!sup_callback_ask(sup, &ev, &verdict)) {
 			verdict.kind = WARD_VERDICT_DENY;
 			verdict.error = EPERM;
-			decider = "callback: no verdict before the timeout";
+			decider = sup_callback_no_verdict(sup);
 		}
 	}
 

@@ -248,7 +248,7 @@ int sup_fs_ask_callback(struct sup_fs_call *call, const char *path, uint64_t fla
 	if (!sup_callback_ask(sup, &ev, &v)) {
 		v.kind = WARD_VERDICT_DENY;
 		v.error = EPERM;
-		decider = "callback: no verdict before the timeout";
+		decider = sup_callback_no_verdict(sup);
 	}
 	switch (v.kind) {
 	case WARD_VERDICT_ALLOW:
