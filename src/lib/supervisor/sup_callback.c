@@ -263,37 +263,33 @@ void sup_callback_stop(struct supervisor *sup)
 	worker_put(w);
 }
 
-static int context_gone(ward_sup_context *ctx, ward_error *err)
-{
-	pthread_mutex_unlock(&ctx->lock);
-	return ward_fail(err, -ESRCH, "callback: the sandbox has ended (its supervisor stopped)");
-}
-
 static int net_deny(ward_sup_context *ctx, const char *rule, ward_error *err);
 static int deny_path(ward_sup_context *ctx, const char *path, ward_error *err);
 
-int ward_sup_net_deny(ward_sup_context *ctx, const char *rule, ward_error *err)
+/* FN(CTX, ARG) while CTX's supervisor is held alive; ESRCH once it stopped
+ * (a callback that outlived its sandbox). */
+static int with_live_context(ward_sup_context *ctx, const char *arg, const char *what,
+			     int (*fn)(ward_sup_context *, const char *, ward_error *),
+			     ward_error *err)
 {
-	if (!ctx || !rule)
-		return ward_fail(err, -EINVAL, "ward_sup_net_deny: no context or rule");
+	if (!ctx || !arg)
+		return ward_fail(err, -EINVAL, "%s: no context or argument", what);
 	pthread_mutex_lock(&ctx->lock);
-	if (!ctx->sup)
-		return context_gone(ctx, err);
-	int r = net_deny(ctx, rule, err);
+	int r = ctx->sup ? fn(ctx, arg, err)
+			 : ward_fail(err, -ESRCH,
+				     "callback: the sandbox has ended (its supervisor stopped)");
 	pthread_mutex_unlock(&ctx->lock);
 	return r;
+}
+
+int ward_sup_net_deny(ward_sup_context *ctx, const char *rule, ward_error *err)
+{
+	return with_live_context(ctx, rule, "ward_sup_net_deny", net_deny, err);
 }
 
 int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err)
 {
-	if (!ctx || !path)
-		return ward_fail(err, -EINVAL, "ward_sup_deny_path: no context or path");
-	pthread_mutex_lock(&ctx->lock);
-	if (!ctx->sup)
-		return context_gone(ctx, err);
-	int r = deny_path(ctx, path, err);
-	pthread_mutex_unlock(&ctx->lock);
-	return r;
+	return with_live_context(ctx, path, "ward_sup_deny_path", deny_path, err);
 }
 
 /* Both under CTX->lock, with CTX->sup alive. */
