@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/cleanup.h"
+#include "core/env_source.h"
 #include "core/error.h"
 #include "layers/landlock_abi.h" /* ABI numbers only */
 #include "plan/layer_caps.h"
@@ -207,7 +208,7 @@ static bool under_private_tmpfs(const char *path)
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
 		if (plan_path_within(path, roots[i]))
 			return true;
-	const char *home = getenv("HOME");
+	const char *home = env_source_get("HOME");
 	return home && home[0] == '/' && strcmp(home, "/") && plan_path_within(path, home);
 }
 
@@ -1103,8 +1104,6 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 	return 0;
 }
 
-extern char **environ;
-
 /* The names (never the values) of the caller's variables that the policy
  * keeps out, as the environment will be built from this process's. */
 static int plan_env(const struct ward_policy *policy, struct plan *plan)
@@ -1113,7 +1112,7 @@ static int plan_env(const struct ward_policy *policy, struct plan *plan)
 		return 0;
 	char names[sizeof(((struct plan_entry *)0)->note)] = "";
 	size_t used = 0, count = 0;
-	for (char **e = environ; e && *e; e++) {
+	for (char *const *e = env_source(); e && *e; e++) {
 		size_t n = strcspn(*e, "=");
 		if (!policy_drops_env(policy, *e, n))
 			continue;

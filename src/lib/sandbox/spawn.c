@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/env_source.h"
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "host/features.h"
@@ -327,9 +328,29 @@ static int inherited_net_socket(const struct ward_spawn_config *config)
 	return -1;
 }
 
+static int spawn_with_config(ward_policy *policy, char *const argv[],
+			     const struct ward_spawn_config *config_in, ward_sandbox **out,
+			     ward_error *err);
+
+/* The caller's environment snapshot, when given, is the only environment
+ * this spawn reads (core/env_source.h). */
 int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			      const struct ward_spawn_config *config_in, ward_sandbox **out,
 			      ward_error *err)
+{
+	struct ward_spawn_config config;
+	int r = spawn_config_copy(config_in, &config, err);
+	if (r < 0)
+		return r;
+	env_source_use(config.envp);
+	r = spawn_with_config(policy, argv, config_in, out, err);
+	env_source_use(NULL);
+	return r;
+}
+
+static int spawn_with_config(ward_policy *policy, char *const argv[],
+			     const struct ward_spawn_config *config_in, ward_sandbox **out,
+			     ward_error *err)
 {
 	int r;
 	struct ward_spawn_config config;
