@@ -87,12 +87,18 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 	if (r < 0)
 		return r;
 	struct stat st;
+	bool absent = deny && lstat(normalized, &st) < 0;
+	/* optional means what it means for a grant: nothing to do for a path
+	 * that is not there. A denial that must also hold once the program
+	 * creates the path is written without it (and costs a Landlock hole). */
+	if (deny && optional && absent)
+		return 0;
 	struct fs_rule rule = {
 		.path = strdup(normalized),
 		.access = access,
 		.deny = deny,
 		.optional = optional,
-		.absent = deny && lstat(normalized, &st) < 0,
+		.absent = absent,
 		.loc = loc,
 	};
 	if (!rule.path || VEC_PUSH(&policy->fs, rule) < 0) {
