@@ -38,14 +38,15 @@ struct learn {
 	const char *out_path;
 	char **command;
 	char cwd[PATH_MAX];
-	const char *home; /* NULL when unset or "/" */
-	VEC(char *) bases;		/* extends: profile names and absolute file paths */
+	const char *home;     /* NULL when unset or "/" */
+	VEC(char *) bases;    /* extends: profile names and absolute file paths */
 	path_vec base_grants; /* what the base policy grants already */
 	path_vec seen;	      /* observed paths, one per observation */
 	peer_vec peers;	      /* connect / sendto destinations */
 	peer_vec binds;
 	VEC(char *) programs; /* executed files */
 	unsigned events;
+	bool started;
 	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly;
 };
 
@@ -112,6 +113,18 @@ static int learn_prepare(ward_policy *policy, void *ctx, ward_error *err)
 	}
 	if (policy->cwd)
 		snprintf(l->cwd, sizeof(l->cwd), "%s", policy->cwd);
+	/* The base's grants give way to one grant of everything: narrower
+	 * grants inside it would be carve-outs, which need mounts an
+	 * unprivileged user cannot make in the host's mount namespace. Its
+	 * denials stay: they are rules of the world the program runs in. */
+	size_t kept = 0;
+	for (size_t i = 0; i < policy->fs.len; i++) {
+		if (policy->fs.items[i].deny)
+			policy->fs.items[kept++] = policy->fs.items[i];
+		else
+			free(policy->fs.items[i].path);
+	}
+	policy->fs.len = kept;
 	if (ward_policy_set_learn(policy, 1) < 0 ||
 	    ward_policy_share(policy, WARD_NS_MOUNT | WARD_NS_NET) < 0 ||
 	    ward_policy_set_origin(policy, "learn", err) < 0 ||
@@ -121,11 +134,6 @@ static int learn_prepare(ward_policy *policy, void *ctx, ward_error *err)
 	    ward_policy_net_allow(policy, "udp://*", err) < 0 ||
 	    ward_policy_net_bind(policy, "1-65535", err) < 0)
 		return learn_fail(err, "cannot open the world for observation");
-	fprintf(stderr,
-		"ward learn: observing, not enforcing: the program may read, write and run any "
-		"file this user can and reach any address (the host's filesystem and network "
-		"are shared); only the sandbox's world applies (namespaces, limits, the "
-		"hardening filter)\n");
 	return 0;
 }
 
@@ -138,6 +146,15 @@ static const char *field_string(json_object *obj, const char *key)
 static void learn_event(const char *json, void *ctx)
 {
 	struct learn *l = ctx;
+	/* Said once the run starts, not before a refusal. */
+	if (!l->started && strstr(json, "\"type\":\"start\"")) {
+		l->started = true;
+		fprintf(stderr,
+			"ward learn: observing, not enforcing: the program may read, write and "
+			"run any file this user can and reach any address (the host's filesystem "
+			"and network are shared); only the sandbox's world applies (namespaces, "
+			"limits, the hardening filter)\n");
+	}
 	if (!strstr(json, "\"observe\""))
 		return;
 	json_object *obj = json_tokener_parse(json);
@@ -202,8 +219,8 @@ static void merge_paths(struct learn_path *items, size_t *len)
 	*len = out + 1;
 }
 
-static bool covered_by(const struct learn_path *grants, size_t n, const char *path,
-		       unsigned access, const struct learn_path *self)
+static bool covered_by(const struct learn_path *grants, size_t n, const char *path, unsigned access,
+		       const struct learn_path *self)
 {
 	for (size_t i = 0; i < n; i++)
 		if (&grants[i] != self && path_within(path, grants[i].path) &&
@@ -216,9 +233,9 @@ static bool covered_by(const struct learn_path *grants, size_t n, const char *pa
  * tmpfs roots of the world, and the top of the system's hierarchy. */
 static bool too_broad(const struct learn *l, const char *dir)
 {
-	static const char *const roots[] = {"/",	"/tmp", "/var/tmp", "/dev/shm", "/home",
-					    "/usr", "/var", "/etc",	"/run",	    "/mnt",
-					    "/media", "/srv", "/opt",	"/root",    "/nix"};
+	static const char *const roots[] = {"/",      "/tmp", "/var/tmp", "/dev/shm", "/home",
+					    "/usr",   "/var", "/etc",	  "/run",     "/mnt",
+					    "/media", "/srv", "/opt",	  "/root",    "/nix"};
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if (!strcmp(dir, roots[i]))
 			return true;
@@ -229,14 +246,12 @@ static bool too_broad(const struct learn *l, const char *dir)
  * /dev, no /sys): grants there are the profile's business. */
 static bool pseudo_fs(const char *path)
 {
-	return path_within(path, "/proc") || path_within(path, "/sys") ||
-	       path_within(path, "/dev");
+	return path_within(path, "/proc") || path_within(path, "/sys") || path_within(path, "/dev");
 }
 
 /* The first COUNT components of PATH below BASE ("" base: from /) into OUT;
  * false when PATH has fewer. */
-static bool components_below(const char *base, const char *path, int count, char *out,
-			     size_t size)
+static bool components_below(const char *base, const char *path, int count, char *out, size_t size)
 {
 	size_t at = strlen(base);
 	if (at == 1)
@@ -272,8 +287,8 @@ static bool collapse(const struct learn *l, const char *path, char *out, size_t 
 		if (components_below(l->home, path, 1, first, sizeof(first))) {
 			const char *name = first + strlen(l->home) + 1;
 			int depth = !strcmp(name, ".config") || !strcmp(name, ".cache") ? 2
-				    : !strcmp(name, ".local")				     ? 3
-												     : 1;
+				    : !strcmp(name, ".local")				? 3
+											: 1;
 			if (!components_below(l->home, path, depth, anchor, sizeof(anchor)) ||
 			    !strcmp(anchor, path))
 				anchor[0] = '\0'; /* a file of the home itself, e.g. ~/.gitconfig */
@@ -347,8 +362,7 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 		l->skipped_readonly++;
 		break;
 	}
-	if (!access ||
-	    covered_by(l->base_grants.items, l->base_grants.len, path, access, NULL))
+	if (!access || covered_by(l->base_grants.items, l->base_grants.len, path, access, NULL))
 		return 0;
 	struct stat st;
 	if (lstat(path, &st) < 0 && !(access & WARD_FS_WRITE)) {
@@ -456,6 +470,26 @@ static void write_list(FILE *out, const struct learn *l, const struct learn_path
 	}
 }
 
+/* One argument in a comment line: quoted when it has blanks, and never a
+ * raw newline (that would end the comment and break the YAML). */
+static void write_comment_word(FILE *out, const char *word)
+{
+	bool quote = !word[0] || strpbrk(word, " \t\n'\"\\$`;&|<>()*?") != NULL;
+	fputs(quote ? " '" : " ", out);
+	for (const unsigned char *p = (const unsigned char *)word; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else if (*p == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*p, out);
+	}
+	if (quote)
+		fputc('\'', out);
+}
+
 static void write_policy(FILE *out, const struct learn *l, const struct learn_path *g, size_t n)
 {
 	time_t now = time(NULL);
@@ -464,7 +498,7 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 	fputs("# written by ward learn", out);
 	fprintf(out, " on %s from the run of:\n#  ", when);
 	for (char **a = l->command; a && *a; a++)
-		fprintf(out, " %s", *a);
+		write_comment_word(out, *a);
 	fprintf(out, "\n# (%u operations observed). Run it with: ward run -p FILE -- CMD\n",
 		l->events);
 	fputs("# Only what that run used is granted; review before trusting it.\n", out);

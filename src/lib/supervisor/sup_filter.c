@@ -85,7 +85,8 @@ static bool wants_learn(const struct ward_policy *policy)
 
 bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
 {
-	return wants_learn(policy) || wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
+	return wants_learn(policy) || wants_exec(policy, plan) || wants_net(policy, plan) ||
+	       sup_wants_fs(policy, plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:

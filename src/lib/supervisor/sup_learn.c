@@ -128,8 +128,8 @@ static bool learn_fs_call_of(long nr, struct learn_fs_call *c)
 #endif
 	case SYS_renameat:
 	case SYS_renameat2:
-		*c = (struct learn_fs_call){0, 1, 2, 3, w, -1,
-					    nr == SYS_renameat ? "renameat" : "renameat2"};
+		*c = (struct learn_fs_call){
+			0, 1, 2, 3, w, -1, nr == SYS_renameat ? "renameat" : "renameat2"};
 		return true;
 #ifdef SYS_link
 	case SYS_link:
@@ -299,8 +299,7 @@ static int socket_protocol(pid_t tgid, int fd, int *type)
 	return protocol;
 }
 
-static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, int mem,
-		      pid_t tgid)
+static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, int mem, pid_t tgid)
 {
 	const __u64 *arg = req->data.args;
 	uint64_t addr_ptr = 0, addr_len = 0;
@@ -340,11 +339,10 @@ static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, i
 		return; /* not IP: unix sockets are paths, seen by their opens */
 	int type = 0;
 	int protocol = socket_protocol(tgid, (int)arg[0], &type);
-	const char *proto = protocol == IPPROTO_TCP || (protocol <= 0 && type == SOCK_STREAM)
-				    ? "tcp"
-			    : protocol == IPPROTO_UDP || (protocol <= 0 && type == SOCK_DGRAM)
-				    ? "udp"
-				    : NULL;
+	const char *proto =
+		protocol == IPPROTO_TCP || (protocol <= 0 && type == SOCK_STREAM)  ? "tcp"
+		: protocol == IPPROTO_UDP || (protocol <= 0 && type == SOCK_DGRAM) ? "udp"
+										   : NULL;
 	if (!proto)
 		return;
 	char text[INET6_ADDRSTRLEN];
@@ -386,7 +384,7 @@ static const int learn_syscalls[] = {
 #ifdef SYS_creat
 	SYS_creat,
 #endif
-	SYS_openat,   SYS_openat2,  SYS_execve,	  SYS_execveat,
+	SYS_openat,    SYS_openat2,   SYS_execve, SYS_execveat,
 #ifdef SYS_mkdir
 	SYS_mkdir,
 #endif
@@ -412,11 +410,11 @@ static const int learn_syscalls[] = {
 #ifdef SYS_rename
 	SYS_rename,
 #endif
-	SYS_renameat, SYS_renameat2,
+	SYS_renameat,  SYS_renameat2,
 #ifdef SYS_link
 	SYS_link,
 #endif
-	SYS_linkat,   SYS_connect,  SYS_sendto,	  SYS_sendmsg,	SYS_bind,
+	SYS_linkat,    SYS_connect,   SYS_sendto, SYS_sendmsg,	SYS_bind,
 };
 
 size_t sup_learn_syscalls(int *nrs, size_t max)
