@@ -390,14 +390,11 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * cover it. Refused rather than claimed. */
 			if (f->absent && plan->world && under_private_tmpfs(f->path)) {
 				layer = LAYER_NONE;
-				snprintf(
-					why, sizeof(why),
-					"%s does not exist yet and lies under the sandbox's "
-					"private "
-					"tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
-					"holds a denial: create it before the run, or "
-					"--share-mount",
-					f->path);
+				snprintf(why, sizeof(why),
+					 "%s does not exist yet and lies under the sandbox's private "
+					 "tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
+					 "holds a denial: create it before the run, or --share-mount",
+					 f->path);
 			} else if (f->absent && layer != LAYER_LANDLOCK) {
 				bool hole =
 					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;

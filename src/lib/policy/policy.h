@@ -22,8 +22,8 @@ struct fs_rule {
 	char *path;	 /* absolute, normalized (no "..", no trailing "/") */
 	unsigned access; /* WARD_FS_* granted (allow) or denied (deny) */
 	bool deny;
-	bool optional;	  /* a profile entry that may be missing on this host */
-	bool absent;	  /* a deny of a path that did not exist when it was added */
+	bool optional; /* a profile entry that may be missing on this host */
+	bool absent; /* a deny of a path that did not exist when it was added */
 	size_t from_glob; /* 1 + index in fs_globs: a match of it, remade before each plan */
 	struct ward_loc loc;
 };
@@ -124,7 +124,7 @@ struct ward_policy {
 	VEC(struct bind_rule) bind;
 	VEC(struct exec_rule) exec;
 	VEC(char *) hosts; /* "ADDRESS NAME" lines pinned for host-name rules (hosts(5)) */
-	bool private_tmp;  /* a fresh read-write directory as HOME and TMPDIR */
+	bool private_tmp; /* a fresh read-write directory as HOME and TMPDIR */
 	struct limit_value limits[WARD_LIMIT_COUNT_];
 	struct kill_after kill_after;
 	struct quota_value quotas[WARD_QUOTA_COUNT_];
@@ -133,8 +133,8 @@ struct ward_policy {
 	bool clean_env;
 	VEC(char *) env_set;   /* "KEY=VALUE" */
 	VEC(char *) env_unset; /* "KEY" */
-	bool drop_secret_env;  /* drop secret-looking variables (env.drop_secrets) */
-	VEC(char *) env_pass;  /* names kept even when they look secret */
+	bool drop_secret_env; /* drop secret-looking variables (env.drop_secrets) */
+	VEC(char *) env_pass; /* names kept even when they look secret */
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
 	/* The sandbox's own world (docs/policy.md "The sandbox's world"): every
@@ -147,10 +147,10 @@ struct ward_policy {
 	char *hostname;
 	struct ward_loc hostname_loc;  /* where hostname was set, for "needs uts" */
 	struct sup_policy *supervisor; /* argv rules, callback: supervisor/supervisor.h */
-	char *name;		/* the run's name in `ward ps` (ward_policy_set_name), or NULL */
-	VEC(char *) interned;	/* origin names that ward_loc.file points into */
+	char *name; /* the run's name in `ward ps` (ward_policy_set_name), or NULL */
+	VEC(char *) interned; /* origin names that ward_loc.file points into */
 	const char *api_origin; /* interned; the location API calls report */
-	VEC(char *) loading;	/* files being loaded, for extends: cycle detection */
+	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
 };
 
 /* Interns NAME in POLICY so a ward_loc may point to it. NULL on ENOMEM. */
@@ -214,8 +214,8 @@ int parse_count(const char *text, uint64_t max, uint64_t *out);
 int parse_net_rule(const char *text, struct net_rule *out, char *why, size_t why_size);
 /* A rule naming a host instead of an address, "[tcp://|udp://]NAME[:PORTS]":
  * fills OUT's protocol and ports (no address) and HOST with the name. */
-int parse_net_host(const char *text, struct net_rule *out, char *host, size_t host_size, char *why,
-		   size_t why_size);
+int parse_net_host(const char *text, struct net_rule *out, char *host, size_t host_size,
+		   char *why, size_t why_size);
 /* How host rules are resolved: getaddrinfo(3) unless replaced (the fuzzer
  * replaces it, so no input makes it wait on DNS). NULL restores it. */
 struct addrinfo;

@@ -62,14 +62,15 @@ struct supervisor {
 	const struct ward_policy *policy;
 	const struct sup_policy *sp; /* may be NULL */
 	struct event_sink *sink;
-	bool exec_rules;	 /* argv rules to check */
-	bool net_rules;		 /* policy network rules to check */
-	bool audit;		 /* audit mode: policy rules allow and report instead */
-	bool track_forks;	 /* fork-class syscalls trapped: register children */
-	bool fs_traps;		 /* the open family and path syscalls are trapped */
-	int landlock_fd;	 /* a dup of the child's Landlock ruleset, or -1 */
-	bool learn;		 /* observe and continue only (sup_learn.c) */
-	char *learn_private_tmp; /* the run's private HOME/TMPDIR, not reported */
+	bool exec_rules;  /* argv rules to check */
+	bool net_rules;	  /* policy network rules to check */
+	bool audit;	  /* audit mode: policy rules allow and report instead */
+	bool track_forks; /* fork-class syscalls trapped: register children */
+	bool fs_traps;	  /* the open family and path syscalls are trapped */
+	int landlock_fd;  /* a dup of the child's Landlock ruleset, or -1 */
+	bool learn;	  /* observe and continue only (sup_learn.c) */
+	/* learn: the run's private HOME/TMPDIR, whose paths are not reported */
+	char *learn_private_tmp;
 
 	VEC(struct sup_tracee) tracees;
 	VEC(pid_t) procs;	   /* every process of the sandbox seen so far (tgids) */
