@@ -29,6 +29,7 @@ struct learn_peer {
 	char proto[4];
 	char address[46];
 	unsigned port;
+	unsigned port_hi; /* a range: its own server's ephemeral port (bind 0) */
 };
 
 typedef VEC(struct learn_path) path_vec;
@@ -444,7 +445,10 @@ static void write_peers(FILE *out, const struct learn *l, bool loopback)
 		     j++) {
 			if (!p[j].port || p[j].port == last)
 				continue;
-			fprintf(out, "%s%u", last ? "," : "", p[j].port);
+			if (p[j].port_hi)
+				fprintf(out, "%s%u-%u", last ? "," : "", p[j].port, p[j].port_hi);
+			else
+				fprintf(out, "%s%u", last ? "," : "", p[j].port);
 			last = p[j].port;
 		}
 		fputs("\"\n", out);
@@ -566,6 +570,32 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 		l->skipped_pseudo, l->skipped_absent, l->skipped_scratch, l->skipped_readonly);
 }
 
+/* A program that binds port 0 and then connects to itself on loopback
+ * reaches a port the kernel picks anew at each run: such a destination is
+ * written as the kernel's ephemeral range, loopback only. */
+static void widen_ephemeral_peers(struct learn *l)
+{
+	bool bound_any = false;
+	VEC_FOREACH(&l->binds, b)
+	bound_any |= b->port == 0;
+	if (!bound_any)
+		return;
+	unsigned lo = 32768, hi = 60999; /* Linux's default ip_local_port_range */
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2 || lo == 0 || hi < lo || hi > 65535) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(f);
+	}
+	VEC_FOREACH(&l->peers, p)
+	if (is_loopback(p->address) && p->port >= lo && p->port <= hi) {
+		p->port = lo;
+		p->port_hi = hi;
+	}
+}
+
 static int compare_strings(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -608,6 +638,7 @@ static int learn_finish(int rc, bool ran, void *ctx)
 		else
 			kept++;
 	}
+	widen_ephemeral_peers(l);
 	if (l->peers.len)
 		qsort(l->peers.items, l->peers.len, sizeof(*l->peers.items), compare_peers);
 	if (l->binds.len)

@@ -173,6 +173,26 @@ else
 	t_fail "the learned grant is narrow: a file of another directory is not there (ENOENT)" "rc $RC" "stdout: $OUT" "stderr: $ERR"
 fi
 
+# Its own server on a port the kernel picks (bind 0), then a connection to
+# it: the port differs at each run, so the loopback ephemeral range is
+# written, with bind: [0]; the replay passes.
+SELF='import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+c = socket.create_connection(s.getsockname()); print("self ok")'
+run_ward learn --out "$D/self.yaml" -- $PY -c "$SELF"
+if [ "$RC" = 0 ] && grep -q '^  bind: \[0\]' "$D/self.yaml" &&
+	grep -qE '"tcp://127\.0\.0\.1:[0-9]+-[0-9]+"' "$D/self.yaml"; then
+	t_ok "its own ephemeral server: bind [0] and the loopback ephemeral range"
+else
+	t_fail "its own ephemeral server: bind [0] and the loopback ephemeral range" "rc $RC" "stderr: $ERR" "$(cat "$D/self.yaml" 2>/dev/null)"
+fi
+run_ward run -p "$D/self.yaml" -- $PY -c "$SELF"
+if [ "$RC" = 0 ] && [ "$OUT" = "self ok" ]; then
+	t_ok "ward run -p LEARNED: its own ephemeral server again"
+else
+	t_fail "ward run -p LEARNED: its own ephemeral server again" "rc $RC" "stdout: $OUT" "stderr: $ERR"
+fi
+
 # A rule the supervisor would enforce cannot hold while it only observes.
 expect_err "learn refuses a rule that needs the supervisor" 125 "learn: .*needs the supervisor" -- \
 	learn --out "$D/x.yaml" --exec-deny 'git push*' -- /bin/true
