@@ -387,10 +387,12 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 	return 0;
 }
 
-static void yaml_quoted(FILE *out, const struct learn *l, const char *path)
+/* PATH as a double-quoted YAML scalar; beneath HOME as "~/..." when TILDE
+ * (fs paths take it; extends: names a file as it is). */
+static void yaml_quoted_as(FILE *out, const struct learn *l, const char *path, bool tilde)
 {
 	fputc('"', out);
-	if (l->home && path_within(path, l->home)) {
+	if (tilde && l->home && path_within(path, l->home)) {
 		fputc('~', out);
 		path += strlen(l->home);
 	}
@@ -400,6 +402,11 @@ static void yaml_quoted(FILE *out, const struct learn *l, const char *path)
 		fputc(*p, out);
 	}
 	fputc('"', out);
+}
+
+static void yaml_quoted(FILE *out, const struct learn *l, const char *path)
+{
+	yaml_quoted_as(out, l, path, true);
 }
 
 static bool is_loopback(const char *address)
@@ -509,14 +516,14 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 	fputs("extends:", out);
 	if (l->bases.len == 1) {
 		fputc(' ', out);
-		yaml_quoted(out, l, l->bases.items[0]);
+		yaml_quoted_as(out, l, l->bases.items[0], false);
 		fputc('\n', out);
 	} else {
 		fputc('\n', out);
 		VEC_FOREACH(&l->bases, b)
 		{
 			fputs("  - ", out);
-			yaml_quoted(out, l, *b);
+			yaml_quoted_as(out, l, *b, false);
 			fputc('\n', out);
 		}
 	}

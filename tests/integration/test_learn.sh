@@ -193,6 +193,17 @@ else
 	t_fail "ward run -p LEARNED: its own ephemeral server again" "rc $RC" "stdout: $OUT" "stderr: $ERR"
 fi
 
+# The learned policy extends the same base: a -p file (by its absolute
+# path) and a --profile, in order; it loads.
+printf 'extends: default\nlimits: {pids: 300}\n' >"$D/base.yaml"
+chmod 644 "$D/base.yaml"
+run_ward learn --out "$D/based.yaml" -p "$D/base.yaml" --profile git -- /bin/true
+if [ "$RC" = 0 ] && grep -qxF "  - \"$D/base.yaml\"" "$D/based.yaml" && grep -qxF '  - "git"' "$D/based.yaml"; then
+	t_ok "the learned policy extends the learn run's base (-p FILE, --profile)"
+else
+	t_fail "the learned policy extends the learn run's base (-p FILE, --profile)" "rc $RC" "stderr: $ERR" "$(cat "$D/based.yaml" 2>/dev/null)"
+fi
+
 # A rule the supervisor would enforce cannot hold while it only observes.
 expect_err "learn refuses a rule that needs the supervisor" 125 "learn: .*needs the supervisor" -- \
 	learn --out "$D/x.yaml" --exec-deny 'git push*' -- /bin/true
