@@ -55,6 +55,11 @@ static void test_bad_globs_name_the_character(void **state)
 	assert_int_equal(glob_check("/p/../*.pem", &pos, why, sizeof(why)), -EINVAL);
 	assert_int_equal(pos, 4);
 	assert_int_equal(glob_check("/p/**/[!x]*.pem", &pos, why, sizeof(why)), 0);
+	/* Each '**' multiplies the matching's work: at most four. */
+	assert_int_equal(glob_check("**/a/**/b/**/c/**/d", &pos, why, sizeof(why)), 0);
+	assert_int_equal(glob_check("**/a/**/b/**/c/**/d/**/e", &pos, why, sizeof(why)), -EINVAL);
+	assert_int_equal(pos, 21);
+	assert_non_null(strstr(why, "at most 4"));
 	assert_int_equal(glob_check("**/.env", &pos, why, sizeof(why)), 0);
 }
 

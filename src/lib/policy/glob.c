@@ -21,6 +21,9 @@
 #include "policy/policy_internal.h"
 
 #define GLOB_WALK_MAX 100000 /* entries visited per glob and run */
+/* '**' components per glob: each one multiplies the matching's work by the
+ * path's depth, so their number is bounded (more is never needed). */
+#define GLOB_DOUBLE_STAR_MAX 4
 
 bool glob_is_pattern(const char *text)
 {
@@ -32,6 +35,7 @@ bool glob_is_pattern(const char *text)
 int glob_check(const char *pattern, size_t *pos, char *why, size_t why_size)
 {
 	const char *comp = pattern;
+	int double_stars = 0;
 	for (const char *p = pattern; *p; p++) {
 		if (*p == '/') {
 			comp = p + 1;
@@ -60,6 +64,12 @@ int glob_check(const char *pattern, size_t *pos, char *why, size_t why_size)
 				*pos = (size_t)(p - pattern) + 1;
 				snprintf(why, why_size,
 					 "'**' must be a whole component ('**/x' or 'a/**/x')");
+				return -EINVAL;
+			}
+			if (++double_stars > GLOB_DOUBLE_STAR_MAX) {
+				*pos = (size_t)(p - pattern) + 1;
+				snprintf(why, why_size, "at most %d '**' components in a glob",
+					 GLOB_DOUBLE_STAR_MAX);
 				return -EINVAL;
 			}
 			p++;
