@@ -20,19 +20,6 @@ echo b >"$D/data/b.txt"
 [ -n "$AS_USER" ] && chown -R "$AS_USER" "$D"
 chmod -R a+rX "$D"
 
-# wait_for DESC COMMAND...: polls (bounded, 20 s) until COMMAND succeeds.
-wait_for() {
-	local desc=$1 deadline=$((SECONDS + 20))
-	shift
-	until "$@" 2>/dev/null; do
-		if [ $SECONDS -ge $deadline ]; then
-			echo "# timed out after 20 s waiting for $desc"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 # A loopback server outside the sandbox: answers "pong" to every connection
 # and writes its (kernel-chosen) port to a file once it listens.
 $PY -c '
@@ -45,7 +32,7 @@ while True:
 ' "$D/port" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT
-if ! wait_for "the loopback server's port file" test -s "$D/port"; then
+if ! wait_for "the loopback server's port file" 20 test -s "$D/port"; then
 	t_fail "loopback server started" "no port in $D/port"
 	t_summary
 	exit 1
@@ -127,10 +114,9 @@ unset RUN_CWD
 if command -v git >/dev/null; then
 	R=$D/repo
 	mkdir "$R"
-	as() { if [ -n "$AS_USER" ]; then setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$@"; else "$@"; fi; }
 	[ -n "$AS_USER" ] && chown "$AS_USER" "$R"
-	(cd "$R" && as env HOME="$R" git init -q . && echo hi >f && as env HOME="$R" git add f &&
-		as env HOME="$R" GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t \
+	(cd "$R" && as_caller env HOME="$R" git init -q . && echo hi >f && as_caller env HOME="$R" git add f &&
+		as_caller env HOME="$R" GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t \
 			GIT_COMMITTER_EMAIL=t@t git commit -qm init && echo change >>f) >/dev/null 2>&1
 	[ -n "$AS_USER" ] && chown -R "$AS_USER" "$R"
 	RUN_CWD=$R

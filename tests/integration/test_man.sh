@@ -11,9 +11,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 MAN=$(mktemp "$WORK/ward.1.XXXXXX")
 chmod 644 "$MAN"
 
-run_as() { if [ -n "$AS_USER" ]; then setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$@"; else "$@"; fi; }
-
-if run_as "$ROOT/scripts/gen-man.sh" "$WARD" "$ROOT/docs/ward.1.in" >"$MAN" && [ -s "$MAN" ]; then
+if as_caller "$ROOT/scripts/gen-man.sh" "$WARD" "$ROOT/docs/ward.1.in" >"$MAN" && [ -s "$MAN" ]; then
 	t_ok "gen-man.sh writes the page from ward --help"
 else
 	t_fail "gen-man.sh writes the page from ward --help" "$(head -5 "$MAN")"
