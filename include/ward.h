@@ -228,6 +228,13 @@ struct ward_spawn_config {
 	 * exec, whatever close_fds says. */
 	const int *pass_fds;
 	size_t n_pass_fds;
+	/* NULL, or the environment (NULL-terminated "K=V" strings) to read
+	 * instead of this process's environ for the whole spawn: the base of
+	 * the program's environment, and HOME and TMPDIR as ward uses them.
+	 * A caller whose other threads may change the environment meanwhile
+	 * (Python's os.environ) passes a snapshot; environ is then never read.
+	 * Read only during ward_sandbox_spawn_config(). */
+	char *const *envp;
 };
 
 /* Defaults: no events, no forwarding, inherited stdio, no cancel_fd. */

@@ -212,8 +212,6 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
 	sup->listener = sup->epfd = sup->stop_fd = sup->landlock_fd = -1;
 	pthread_mutex_init(&sup->rules_lock, NULL);
-	pthread_mutex_init(&sup->cb.lock, NULL);
-	pthread_cond_init(&sup->cb.cond, NULL);
 	sup->root = child;
 	/* In a pid namespace the child is the keeper (pid 1), which forks
 	 * the program under this filter; plan->keeper says so. */
@@ -242,6 +240,10 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	if (sup->fs_traps && plan && plan->sup_fs_deny &&
 	    (r = sup_fs_rules_load(sup, plan, err)) < 0)
 		goto fail;
+	if ((r = sup_callback_init(sup)) < 0) {
+		ward_fail_errno(err, r, "supervisor: the callback's worker");
+		goto fail;
+	}
 	r = take_listener(sock_fd, child, err);
 	if (r < 0)
 		goto fail;
@@ -272,6 +274,7 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	*out = sup;
 	return 0;
 fail:
+	sup_callback_stop(sup);
 	sup_free(sup);
 	return r;
 }
@@ -280,6 +283,9 @@ void sup_stop(struct supervisor *sup)
 {
 	if (!sup)
 		return;
+	/* A question to a callback stuck in user code must not hold the
+	 * loop: it is answered "deny" at once. */
+	sup_callback_abandon(sup);
 	if (sup->thread_started) {
 		uint64_t one = 1;
 		if (write(sup->stop_fd, &one, sizeof(one)) < 0) {
