@@ -81,6 +81,8 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 	if (access == 0 || (access & ~WARD_FS_ALL))
 		return policy_fail_at(err, loc, key, "bad access bits 0x%x (read, write, exec)",
 				      access);
+	if (glob_is_pattern(path))
+		return policy_add_fs_glob(policy, path, access, deny, loc, key, err);
 	/* A denial may name what does not exist yet (~/.aws): the plan decides
 	 * whether a layer can hold it once it is created. */
 	r = check_path(path, !optional && !deny, normalized, sizeof(normalized), loc, key, err);
