@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/trace.h"
 
 enum {
 	OPT_PROFILE = 1000,
@@ -475,6 +476,7 @@ static int find_command(int argc, char **argv, int *dashdash)
 
 int cmd_run(int argc, char **argv)
 {
+	trace_start();
 	int dashdash;
 	find_command(argc, argv, &dashdash);
 	int opt_argc = dashdash >= 0 ? dashdash : argc;
@@ -667,6 +669,7 @@ int cmd_run(int argc, char **argv)
 		print_exit_summary(&sink, &exit_info, events_path, memory, timeout);
 		rc = exit_info.code;
 	}
+	trace_phase("done");
 	if (report)
 		print_report(sink.exit_event);
 	json_object_put(sink.exit_event);

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "layers/landlock.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
@@ -155,10 +156,11 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 	 * c. a tmpfs becomes the root, the host's tree is at /oldroot;
 	 * d. each grant is bound from /oldroot to /newroot at its own path, with
 	 *    the private tmpfs, /proc (of our pid namespace) and /dev;
-	 * e. /newroot becomes the root, the host's tree is detached, the root
-	 *    itself is made read-only;
+	 * e. /newroot becomes the root, the assembly root is detached with the
+	 *    host's tree beneath it, the root itself is made read-only;
 	 * f. Landlock rules on the new mounts, which have no inode before. */
 	FAIL(STAGE_MOUNTS, SYS(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)));
+	trace_phase("child: mounts made slave");
 	FAIL(STAGE_MOUNTS,
 	     SYS(mount("tmpfs", WORLD_BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")));
 	FAIL(STAGE_MOUNTS, SYS(chdir(WORLD_BASE)));
@@ -175,14 +177,20 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 	FAIL(STAGE_MOUNTS, denied < 0 ? -errno : 0);
 	close(denied);
 	FAIL(STAGE_MOUNTS, SYS(chmod("/denied-dir", 0)));
+	trace_phase("child: assembly root pivoted");
 
 	for (size_t i = 0; i < w->n_ops; i++)
 		FAIL(STAGE_MOUNTS, run_op(&w->ops[i]));
+	trace_phase("child: own root's mounts made");
 
-	FAIL(STAGE_PIVOT, SYS(umount2(WORLD_OLDROOT, MNT_DETACH)));
+	/* One detach for both: the assembly root stacked on the new one
+	 * carries the host's tree (/oldroot) beneath it, and a lazy unmount
+	 * takes the whole subtree. Each umount waits for an (expedited) RCU
+	 * grace period, so a second one would only add that wait. */
 	FAIL(STAGE_PIVOT, SYS(chdir(WORLD_NEWROOT)));
 	FAIL(STAGE_PIVOT, SYS(syscall(SYS_pivot_root, ".", ".")));
 	FAIL(STAGE_PIVOT, SYS(umount2(".", MNT_DETACH)));
+	trace_phase("child: pivoted into the own root");
 	FAIL(STAGE_PIVOT, SYS(chdir("/")));
 	FAIL(STAGE_PIVOT,
 	     SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
@@ -192,5 +200,6 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 	for (size_t i = 0; landlock_fd >= 0 && i < w->n_rules; i++)
 		FAIL(STAGE_LANDLOCK,
 		     landlock_add_path_rule(landlock_fd, w->rules[i].path, w->rules[i].rights));
+	trace_phase("child: Landlock rules of the own root added");
 	return 0;
 }
