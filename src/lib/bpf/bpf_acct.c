@@ -175,12 +175,12 @@ void bpf_acct_detach(struct bpf_acct *acct)
 {
 	if (!acct)
 		return;
-	for (int d = 0; d < 2; d++) {
-		if (acct->attached[d])
-			bpf_prog_detach2(acct->prog_fd[d], acct->cgroup_fd, attach_types[d]);
+	/* No detach: removing the sandbox's cgroup, which follows (or its
+	 * later reclaim), detaches the programs in the kernel; meanwhile they
+	 * only count (or hold a quota on) the cgroup they were put on. */
+	for (int d = 0; d < 2; d++)
 		if (acct->prog_fd[d] >= 0)
 			close(acct->prog_fd[d]);
-	}
 	if (acct->map_fd >= 0)
 		close(acct->map_fd);
 	if (acct->cgroup_fd >= 0)

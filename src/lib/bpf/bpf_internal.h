@@ -76,5 +76,7 @@ int bpf_bind_compile(const struct bind_rule *rules, size_t count, struct ward_bi
 
 /* Removes every map entry keyed by sandbox CGID (all maps). */
 int bpf_maps_remove_sandbox(uint64_t cgid);
+/* Frees the ring pool slot held by CGID, if any. */
+int bpf_ring_slot_release(uint64_t cgid);
 
 #endif
