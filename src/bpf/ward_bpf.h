@@ -22,10 +22,10 @@
 #define WARD_MAX_BIND_RANGES 32
 #define WARD_MAX_CGROUP_DEPTH 16 /* ancestors walked to find a sandbox */
 #define WARD_MAX_INODES 65536
-#define WARD_MAX_PARENT_WALK 16	       /* parent dentries walked for "beneath" */
-#define WARD_EVENTS_BYTES (256 * 1024) /* per sandbox ring buffer */
+#define WARD_MAX_PARENT_WALK 16		   /* parent dentries walked for "beneath" */
+#define WARD_EVENTS_BYTES (256 * 1024)	   /* per sandbox ring buffer */
 #define WARD_RING_SLOTS WARD_MAX_SANDBOXES /* ring buffers in the pool */
-#define WARD_RULE_DEFAULT 0xffffffffu  /* rule id of "no rule matched" */
+#define WARD_RULE_DEFAULT 0xffffffffu	   /* rule id of "no rule matched" */
 
 /* struct ward_sandbox_cfg.flags */
 #define WARD_SB_AUDIT (1u << 0)	      /* allow and report instead of deny */

@@ -375,6 +375,10 @@ static void on_event(const char *json, void *userdata)
 		}
 		free(line);
 	}
+	/* The start event (the whole plan, the largest line) only goes to the
+	 * file: not parsed again for nothing (every event starts with its type). */
+	if (strncmp(json, "{\"type\":\"start\"", 15) == 0)
+		return;
 	json_object *obj = json_tokener_parse(json);
 	json_object *type, *message;
 	const char *kind = obj && json_object_object_get_ex(obj, "type", &type)

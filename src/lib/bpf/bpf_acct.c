@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/bpf_acct.h"
+#include "bpf/bpf_internal.h"
 #include "core/cleanup.h"
 #include "../../bpf/ward_acct.h"
 #include "../../bpf/ward_bpf.h"
@@ -41,9 +42,7 @@ static void pins_init(void)
 		return;
 	size_t size;
 	const unsigned char *elf = ward_acct_skb__elf_bytes(&size);
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ elf[i]) * 1099511628211ull;
+	uint64_t h = bpf_elf_fingerprint(elf, size); /* debug sections left out */
 	snprintf(pins.dir, sizeof(pins.dir), "%s/acct-v%d-%016llx", WARD_BPF_PIN_ROOT,
 		 WARD_ACCT_LAYOUT, (unsigned long long)h);
 	snprintf(pins.prog[0], sizeof(pins.prog[0]), "%s/egress", pins.dir);

@@ -134,12 +134,9 @@ static uint64_t object_fingerprint(const struct bpf_prog_desc *desc)
 			pthread_mutex_unlock(&lock);
 			return h;
 		}
-	uint64_t h = 1469598103934665603ull; /* FNV-1a: identity, not security */
 	size_t size = 0;
-	const unsigned char *p = desc->elf_bytes(&size);
-	for (size_t k = 0; k < size; k++)
-		h = (h ^ p[k]) * 1099511628211ull;
-	h = h ? h : 1; /* 0 is "never recorded" */
+	const void *elf = desc->elf_bytes(&size);
+	uint64_t h = bpf_elf_fingerprint(elf, size);
 	for (size_t i = 0; i < ARRAY_SIZE(seen); i++)
 		if (!seen[i].elf) {
 			seen[i].elf = desc->elf_bytes;
