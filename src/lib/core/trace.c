@@ -44,32 +44,32 @@ void trace_start(void)
 	pthread_once(&trace_once, trace_open);
 }
 
+/* Appends the N bytes of S (a NUL ends it sooner) to LINE, within CAP. */
+static size_t append(char *line, size_t len, size_t cap, const char *s, size_t n)
+{
+	for (size_t k = 0; k < n && s[k] && len < cap; k++)
+		line[len++] = s[k];
+	return len;
+}
+
 void trace_phase_slow(const char *phase)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long long us = (now.tv_sec - trace_t0.tv_sec) * 1000000LL +
 		       (now.tv_nsec - trace_t0.tv_nsec) / 1000;
-	char line[160], num[32];
-	size_t len = 0;
-	const char *parts[6];
+	char line[160], pid_buf[24], us_buf[24];
 	/* raw getpid: this runs in a raw clone, where glibc's cache is stale */
-	char *pid = put_u64(num + 11, (unsigned long long)syscall(SYS_getpid));
-	char *t = put_u64(num + sizeof(num), us < 0 ? 0 : (unsigned long long)us);
-	num[11] = '\0';
-	parts[0] = "ward-trace ";
-	parts[1] = pid;
-	parts[2] = " +";
-	parts[3] = t;
-	parts[4] = " ";
-	parts[5] = phase;
-	for (size_t i = 0; i < 6; i++) {
-		size_t n = i == 3 ? (size_t)(num + sizeof(num) - t) : strlen(parts[i]);
-		if (len + n >= sizeof(line) - 1)
-			n = sizeof(line) - 1 - len;
-		memcpy(line + len, parts[i], n);
-		len += n;
-	}
+	const char *pid =
+		put_u64(pid_buf + sizeof(pid_buf), (unsigned long long)syscall(SYS_getpid));
+	const char *t = put_u64(us_buf + sizeof(us_buf), us < 0 ? 0 : (unsigned long long)us);
+	const size_t cap = sizeof(line) - 1;
+	size_t len = append(line, 0, cap, "ward-trace ", 11);
+	len = append(line, len, cap, pid, (size_t)(pid_buf + sizeof(pid_buf) - pid));
+	len = append(line, len, cap, " +", 2);
+	len = append(line, len, cap, t, (size_t)(us_buf + sizeof(us_buf) - t));
+	len = append(line, len, cap, " ", 1);
+	len = append(line, len, cap, phase, cap);
 	line[len++] = '\n';
 	ssize_t unused = write(trace_fd, line, len);
 	(void)unused;
