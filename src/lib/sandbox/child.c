@@ -67,14 +67,20 @@ const char *child_stage_name(int stage)
 	return stage_names[stage];
 }
 
-static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+static __attribute__((noreturn)) void fail_step(const struct child_setup *s, int stage, int error,
+						int step)
 {
-	struct child_report report = {.stage = stage, .error = error};
+	struct child_report report = {.stage = stage, .error = error, .step = step};
 	ssize_t unused = write(s->report_fd, &report, sizeof(report));
 	(void)unused;
 	if (stage == STAGE_EXEC)
 		_exit(error == ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC);
 	_exit(WARD_EXIT_ERROR);
+}
+
+static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+{
+	fail_step(s, stage, error, 0);
 }
 
 /* The caller's descriptors become 0, 1 and 2. A source that is itself one
@@ -189,10 +195,10 @@ void child_run(const struct child_setup *s)
 	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
 		fail(s, STAGE_NAMESPACES, errno);
 	if (s->world) {
-		int stage = STAGE_MOUNTS;
-		int r = world_enter(s->world, s->landlock_fd, &stage);
+		int stage = STAGE_MOUNTS, step = 0;
+		int r = world_enter(s->world, s->landlock_fd, &stage, &step);
 		if (r < 0)
-			fail(s, stage, -r);
+			fail_step(s, stage, -r, step);
 	}
 	if (s->loopback_up) {
 		int r = world_loopback_up();
@@ -301,11 +307,34 @@ void child_run(const struct child_setup *s)
 	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
+		/* The keeper is a copy of ward: its environment block holds
+		 * the secrets the program's was cleaned of, its memory ward's
+		 * heap (a library caller's). Not dumpable, the program (same
+		 * uid, same Landlock domain) cannot read its /proc/1/environ
+		 * or mem. Only after the fork: the supervisor of an
+		 * unprivileged ward attaches to the forking keeper, which a
+		 * non-dumpable one refuses; the program waits at the gate
+		 * until the keeper is, and fails if it could not be made so. */
+		int gate[2];
+		if (pipe2(gate, O_CLOEXEC) < 0)
+			fail(s, STAGE_INIT, errno);
 		pid_t child = raw_fork();
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
-		if (child > 0)
+		if (child > 0) {
+			close(gate[0]);
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0) {
+				ssize_t unused = write(gate[1], "1", 1);
+				(void)unused;
+			}
+			close(gate[1]);
 			keeper_run_pidns(s, child);
+		}
+		close(gate[1]);
+		char opened;
+		if (read(gate[0], &opened, 1) != 1)
+			fail(s, STAGE_INIT, EPERM);
+		close(gate[0]);
 	}
 
 	/* 11. Only the descriptors passed on purpose cross exec. */

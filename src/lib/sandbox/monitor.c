@@ -132,6 +132,16 @@ int ward_sandbox_kill(ward_sandbox *sb)
 	return 0;
 }
 
+/* The wait's own kills (timeout, cancel): nothing the sandbox still asks
+ * the callback matters, and a callback stuck in user code must not keep
+ * the killed tasks from being reaped. */
+static void kill_for_good(ward_sandbox *sb)
+{
+	ward_sandbox_kill(sb);
+	if (sb->sup)
+		sup_callback_abandon(sb->sup);
+}
+
 static int timer_arm(uint64_t ms)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -466,7 +476,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
-			ward_sandbox_kill(sb);
+			kill_for_good(sb);
 			/* A keeper that does not end within 2 s is killed. */
 			close(timer_fd);
 			timer_fd = timer_arm(2000);
@@ -477,7 +487,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[5].revents) {
 			cancelled = true;
-			ward_sandbox_kill(sb);
+			kill_for_good(sb);
 		}
 	}
 	if (sig_fd >= 0) {
