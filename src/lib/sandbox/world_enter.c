@@ -142,7 +142,7 @@ int world_loopback_up(void)
  * negative *step; an operation's index + 1 otherwise, 0 for none). */
 static const char *const fixed_steps[] = {
 	"making the host's mounts private (MS_SLAVE on /)",
-	"mounting the assembly tmpfs on " WORLD_BASE,
+	("mounting the assembly tmpfs on " WORLD_BASE), /* one element */
 	"making the assembly directories",
 	"mounting the new root's tmpfs",
 	"pivot_root into the assembly tmpfs",
