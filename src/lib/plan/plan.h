@@ -157,6 +157,7 @@ struct plan {
 	VEC(struct plan_inode_rule) sup_fs_rules; /* exactly those denials */
 	bool sup_exec;				  /* exec deny rules (paths, argv) */
 	bool sup_net;				  /* network rules by address */
+	bool sup_listen; /* listen(): an unbound inet stream socket is refused (autobind) */
 
 	/* BPF */
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */

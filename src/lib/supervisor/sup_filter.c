@@ -78,9 +78,19 @@ bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)
 	return plan && plan->sup_fs_deny;
 }
 
-bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
+static bool wants_listen(const struct plan *plan)
+{
+	return plan && plan->sup_listen;
+}
+
+bool sup_tracks_forks(const struct ward_policy *policy, const struct plan *plan)
 {
 	return wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
+}
+
+bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
+{
+	return sup_tracks_forks(policy, plan) || wants_listen(plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -97,6 +107,7 @@ static const int fork_syscalls[] = {
 };
 static const int exec_syscalls[] = {SYS_execve, SYS_execveat};
 static const int net_syscalls[] = {SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg};
+static const int listen_syscalls[] = {SYS_listen};
 static const int fs_syscalls[] = {
 #ifdef SYS_open
 	SYS_open,
@@ -152,7 +163,12 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 		push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
 	if (sup_wants_fs(policy, plan))
 		push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
-	push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
+	if (wants_listen(plan))
+		push_syscalls(nrs, &n, listen_syscalls, ARRAY_SIZE(listen_syscalls));
+	/* listen() alone decides on a pinned socket and never freezes: no
+	 * fork tracing then, the supervisor stays off every fork. */
+	if (sup_tracks_forks(policy, plan))
+		push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
 	/* After the notified ones: NRS[n..n+m) get EPERM. */
 	if (sup_wants_fs(policy, plan)) {
 		size_t total = n;

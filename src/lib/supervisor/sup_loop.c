@@ -90,6 +90,9 @@ static void dispatch(struct supervisor *sup, const struct seccomp_notif *req)
 	case SYS_sendmmsg:
 		sup_net_notified(sup, req);
 		return;
+	case SYS_listen:
+		sup_listen_notified(sup, req);
+		return;
 	default:
 		if (sup->fs_traps && sup_fs_syscall(req->data.nr)) {
 			sup_fs_open_notified(sup, req);
@@ -217,7 +220,7 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	sup->exec_rules = sup->sp && sup->sp->exec_argv.len;
 	sup->net_rules = plan && plan->sup_net;
 	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
-	sup->track_forks = true;
+	sup->track_forks = sup_tracks_forks(policy, plan);
 	sup->fs_traps = sup_wants_fs(policy, plan);
 
 	int r = 0;
