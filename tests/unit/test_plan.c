@@ -27,6 +27,7 @@ enum host_kind {
 	H_LL3,	     /* Landlock ABI 3 (no network rules), unprivileged */
 	H_V2_USER,   /* unprivileged with a delegated v2 cgroup holding every controller */
 	H_NO_USERNS, /* unprivileged, no user namespaces: no mount namespace either */
+	H_NO_NOTIF,  /* unprivileged, Landlock 7, no seccomp user notification */
 };
 
 static void host_of(enum host_kind kind, struct host_features *h)
@@ -36,7 +37,7 @@ static void host_of(enum host_kind kind, struct host_features *h)
 	if (kind == H_BARE)
 		snprintf(h->landlock_why, sizeof(h->landlock_why), "Landlock is not enabled");
 	h->seccomp_filter = true;
-	h->seccomp_user_notif = kind != H_BARE;
+	h->seccomp_user_notif = kind != H_BARE && kind != H_NO_NOTIF;
 	h->seccomp_kill_process = true;
 	h->userns = kind != H_NO_USERNS;
 	bool root = kind == H_FULL || kind == H_ROOT_HERE;
@@ -498,6 +499,60 @@ static const struct plan_case cases[] = {
 	 {"nofile 64"},
 	 "limit nofile 64 per process",
 	 LAYER_RLIMIT,
+	 PLAN_ENFORCED,
+	 false},
+	{"listen without bind, host net, TCP allowed: the supervisor",
+	 H_USER,
+	 E,
+	 NULL,
+	 {"net tcp://*:443"},
+	 "no TCP listen without bind",
+	 LAYER_SUPERVISOR,
+	 PLAN_ENFORCED,
+	 false},
+	{"listen without bind, a bind range: the supervisor",
+	 H_ROOT_HERE,
+	 E,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_SUPERVISOR,
+	 PLAN_ENFORCED,
+	 false},
+	{"listen without bind, audit mode: reported",
+	 H_USER,
+	 A,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_SUPERVISOR,
+	 PLAN_AUDITED,
+	 false},
+	{"listen without bind, no user notification: refused",
+	 H_NO_NOTIF,
+	 E,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_NONE,
+	 PLAN_UNENFORCEABLE,
+	 true},
+	{"listen without bind, no user notification, degraded: said so",
+	 H_NO_NOTIF,
+	 E,
+	 "supervisor",
+	 {"net tcp://*:443"},
+	 "no TCP listen without bind",
+	 LAYER_NONE,
+	 PLAN_DEGRADED,
+	 false},
+	{"listen without bind, own netns: only its lo",
+	 H_USER,
+	 E,
+	 NULL,
+	 {"ns net"},
+	 "net: TCP listen without bind",
+	 LAYER_NAMESPACES,
 	 PLAN_ENFORCED,
 	 false},
 	{"timeout: the monitor",
