@@ -165,7 +165,7 @@ static const struct probe_def catalogue[] = {
 	{"net", "net-xdp", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
 	{"net",
 	 "net-listen-autobind",
-	 {EACCES},
+	 {EACCES, EPERM},
 	 POL_NET_PORTS | POL_NET_BIND,
 	 "net: no TCP listen without bind",
 	 NULL,

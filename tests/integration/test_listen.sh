@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_listen.sh — "no TCP bind" holds against listen()'s autobind: on the
 # host's network with TCP bind restricted, listen() on a socket never bound
-# fails with EACCES (the supervisor, deciding on the pinned socket), while a
+# fails (EACCES from the supervisor deciding on the pinned socket, EPERM
+# from the BPF LSM's socket_listen hook where it loads), while a
 # socket bound to a --net-bind port listens and serves, and unix sockets
 # listen as before. Real processes, real errnos, a control beside each deny.
 # Usage: test_listen.sh WORKDIR [UID]
@@ -87,29 +88,13 @@ listened = refused = 0
 for i in range(2000):
     if libc.listen(slot, 1) == 0:
         listened += 1
-    elif ctypes.get_errno() == 13:
+    elif ctypes.get_errno() in (1, 13):
         refused += 1
 done = True
 t.join()
 print("port %d listened %d refused %d" % (tcp.getsockname()[1], listened, refused))'
 HOSTNET=(--share-net --net-allow 'tcp://*:443')
 
-# ---- host network, no bind rule: listen() without bind is refused ----
-expect "host net, no bind rule: listen() without bind (IPv4) is EACCES" 1 '^EACCES$' -- \
-	run "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 4
-expect "host net, no bind rule: listen() without bind (IPv6) is EACCES" 1 '^EACCES$' -- \
-	run "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 6
-EV=$(mktemp)
-chmod 666 "$EV"
-run_ward run --events "$EV" "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 4
-expect_event "the refusal is a deny event: net, listen without bind" "$EV" deny \
-	'"operation":"listen".*"category":"net","reason":"listen without bind"'
-rm -f "$EV"
-if printf '%s\n' "$ERR" | grep -q 'denial (net 1)'; then
-	t_ok "the exit summary counts it as a net denial"
-else
-	t_fail "the exit summary counts it as a net denial" "stderr: $ERR"
-fi
 # explain_row NAME PATTERN LAYER ARGS...: the --explain table (stderr) has a
 # row matching PATTERN held by LAYER, enforced (a long rule wraps the row).
 explain_row() {
@@ -122,8 +107,36 @@ explain_row() {
 		t_fail "$name" "exit status $RC" "$(printf '%s\n' "$ERR" | grep -A1 -i listen)"
 	fi
 }
-explain_row "host net: --explain places it on the supervisor, enforced" \
-	'no TCP listen without bind' supervisor "${HOSTNET[@]}"
+# The holder is the BPF LSM where it loads (its hook answers EPERM), else
+# the supervisor (EACCES, like Landlock's bind denial).
+HOLDER=supervisor DENIED=EACCES
+run_ward run "${HOSTNET[@]}" --explain -- /bin/true
+if printf '%s\n' "$ERR" | grep -A1 'no TCP listen without bind' | grep -q 'bpf-lsm  *enforced'; then
+	HOLDER=bpf-lsm DENIED=EPERM
+fi
+
+# ---- host network, no bind rule: listen() without bind is refused ----
+expect "host net, no bind rule: listen() without bind (IPv4) is $DENIED" 1 "^$DENIED\$" -- \
+	run "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 4
+expect "host net, no bind rule: listen() without bind (IPv6) is $DENIED" 1 "^$DENIED\$" -- \
+	run "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 6
+EV=$(mktemp)
+chmod 666 "$EV"
+run_ward run --events "$EV" "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 4
+if [ "$HOLDER" = supervisor ]; then
+	expect_event "the refusal is a deny event: net, listen without bind" "$EV" deny \
+		'"operation":"listen".*"category":"net","reason":"listen without bind"'
+else
+	expect_event "the refusal is a deny event of the BPF LSM" "$EV" deny '"layer":"bpf-lsm"'
+fi
+rm -f "$EV"
+if printf '%s\n' "$ERR" | grep -q 'denial (net 1)'; then
+	t_ok "the exit summary counts it as a net denial"
+else
+	t_fail "the exit summary counts it as a net denial" "stderr: $ERR"
+fi
+explain_row "host net: --explain places it on $HOLDER, enforced" \
+	'no TCP listen without bind' "$HOLDER" "${HOSTNET[@]}"
 
 run_ward run "${HOSTNET[@]}" -- "$PY" -c "$LISTEN_RACE"
 if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq '^port 0 listened [1-9][0-9]* refused [1-9][0-9]*$'; then
@@ -138,7 +151,7 @@ P=$(free_port)
 LO=$((P > 65000 ? 64000 : P))
 HI=$((LO + 40))
 BINDNET=(--share-net --net-bind "$LO-$HI")
-expect "host net, --net-bind $LO-$HI: listen() without bind is EACCES" 1 '^EACCES$' -- \
+expect "host net, --net-bind $LO-$HI: listen() without bind is $DENIED" 1 "^$DENIED\$" -- \
 	run "${BINDNET[@]}" -- "$PY" -c "$LISTEN_UNBOUND" 4
 expect "control: bind a --net-bind port, then listen() works on it" 0 '^OK$' -- \
 	run "${BINDNET[@]}" -- "$PY" -c "$LISTEN_BOUND" "$LO" "$HI"

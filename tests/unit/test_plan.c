@@ -510,6 +510,15 @@ static const struct plan_case cases[] = {
 	 LAYER_SUPERVISOR,
 	 PLAN_ENFORCED,
 	 false},
+	{"listen without bind, BPF LSM loaded: its socket_listen hook",
+	 H_FULL,
+	 E,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_BPF_LSM,
+	 PLAN_ENFORCED,
+	 false},
 	{"listen without bind, a bind range: the supervisor",
 	 H_ROOT_HERE,
 	 E,
@@ -715,6 +724,38 @@ static void test_bpf_lsm_deny_keeps_its_inode(void **state)
 }
 
 /* plan.limits is what cgroup.c and rlimit.c apply: layer, value, scope. */
+/* listen-without-bind sets exactly the section of the layer it was placed
+ * on, and nothing when port 0 may be bound anyway. */
+static void test_listen_section(void **state)
+{
+	(void)state;
+	static const struct {
+		enum host_kind host;
+		const char *rule;
+		bool lsm, sup;
+	} listen_cases[] = {
+		{H_FULL, "bind 8000-8100", true, false},
+		{H_USER, "bind 8000-8100", false, true},
+		{H_USER, "bind 0", false, false},
+		{H_USER, "net tcp://*:443", false, true},
+	};
+	for (size_t i = 0; i < sizeof(listen_cases) / sizeof(listen_cases[0]); i++) {
+		struct host_features host;
+		host_of(listen_cases[i].host, &host);
+		struct ward_policy *p = ward_policy_new();
+		add_rule(p, listen_cases[i].rule);
+		struct plan plan;
+		ward_error err = {0};
+		assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+		assert_int_equal(plan.bpf_lsm_listen, listen_cases[i].lsm);
+		assert_int_equal(plan.sup_listen, listen_cases[i].sup);
+		assert_int_equal(find_entry(&plan, "no TCP listen without bind") != NULL,
+				 listen_cases[i].lsm || listen_cases[i].sup);
+		plan_free(&plan);
+		ward_policy_free(p);
+	}
+}
+
 static void test_limits_section(void **state)
 {
 	(void)state;
@@ -772,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_placement_table),
 		cmocka_unit_test(test_sections_hold_only_placed_rules),
 		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
+		cmocka_unit_test(test_listen_section),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};

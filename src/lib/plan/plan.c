@@ -717,6 +717,15 @@ static int plan_listen_autobind(const struct ward_policy *policy, const struct h
 	const char *rule = "net: no TCP listen without bind (the kernel's ephemeral-port autobind)";
 	if (bind_allows_ephemeral(policy))
 		return 0;
+	/* The strongest holder sees the socket's port in the kernel, on every
+	 * path to listen (io_uring included). */
+	if (layer_can_enforce(LAYER_BPF_LSM, CLASS_NET, NULL, host, NULL, 0)) {
+		plan->bpf_lsm_listen = true;
+		return add_enforced(plan, builtin, LAYER_BPF_LSM,
+				    "socket_listen hook: a socket on port 0 or off the bind ports "
+				    "fails with EPERM",
+				    rule);
+	}
 	if (!host->seccomp_user_notif)
 		return add_missing(plan, policy, builtin, LAYER_SUPERVISOR,
 				   "seccomp user notification unavailable", rule);

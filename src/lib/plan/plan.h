@@ -163,6 +163,7 @@ struct plan {
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
 	bool bpf_lsm_exec;   /* exec rules in bprm_check_security */
 	bool bpf_lsm_net;    /* network rules in the socket_* hooks */
+	bool bpf_lsm_listen; /* the bind ports alone in socket_bind/listen/accept */
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
