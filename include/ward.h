@@ -331,6 +331,14 @@ int ward_policy_set_verdict_callback(ward_policy *policy, ward_sup_verdict_fn fn
 int ward_policy_set_callback_categories(ward_policy *policy, unsigned categories);
 int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms);
 
+/* Learn mode (`ward learn`): the supervisor traps the open family, exec,
+ * path-changing syscalls, connect/sendto/sendmsg and bind, emits one
+ * "observe" event for each (kind "fs" with path and access, "net" or "bind"
+ * with protocol, address and port) and lets the call run: nothing is
+ * enforced by it; every other layer of the policy still is. A policy whose
+ * rules need the supervisor cannot be run in learn mode (the spawn fails). */
+int ward_policy_set_learn(ward_policy *policy, int on);
+
 /* From a callback: deny PATH's inode (resolved now) for the rest of the run;
  * another name, a hard link or a rename of it stays denied. */
 int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err);

@@ -116,5 +116,27 @@ else
 	t_fail "link beside the denied file" "rc=$RC" "$ERR"
 fi
 
+# ---- the host's secrets under /etc (root inside still owns them) ----
+if [ -e /etc/shadow ]; then
+	run_ward run -- /bin/sh -c 'cat /etc/shadow >/dev/null 2>&1; echo shadow=$?; cat /etc/passwd >/dev/null && echo passwd=ok; ls /etc >/dev/null && echo list=ok'
+	if printf '%s\n' "$OUT" | grep -q '^shadow=1$' && printf '%s\n' "$OUT" | grep -q '^passwd=ok$' &&
+		printf '%s\n' "$OUT" | grep -q '^list=ok$'; then
+		t_ok "default profile: /etc/shadow unreadable (root too), /etc/passwd and the /etc listing still work"
+	else
+		t_fail "default profile hides /etc/shadow" "rc=$RC" "$OUT" "$ERR"
+	fi
+else
+	t_skip "default profile hides /etc/shadow" "this host has no /etc/shadow"
+fi
+# An optional denial of a path that is absent is skipped, like an optional grant.
+printf 'extends: default\nfs:\n  deny:\n    - {path: /etc/ward-absent-%s, optional: true}\n' "$$" >"$DATA/opt.yaml"
+chmod 644 "$DATA/opt.yaml"
+run_ward run -p "$DATA/opt.yaml" --explain -- /bin/ls /etc
+if [ "$RC" -eq 0 ] && ! printf '%s\n' "$ERR" | grep -q "ward-absent-$$"; then
+	t_ok "an optional denial of an absent path is skipped (/etc stays listable)"
+else
+	t_fail "optional absent denial" "rc=$RC" "$(printf '%s\n' "$ERR" | grep -i absent)"
+fi
+
 rm -rf "$DATA"
 t_summary

@@ -484,7 +484,7 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return plan_fs_globs(policy, plan);
 }
 
 /* What an exec deny withholds from the file: executing it, and reading it,

@@ -358,7 +358,8 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		return ward_fail(err, -EINVAL, "no command to run");
 	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
 		return r;
-	if ((r = policy_validate(policy, err)) < 0)
+	/* Globs become the paths that match now, then plan like any rule. */
+	if ((r = policy_expand_globs(policy, err)) < 0 || (r = policy_validate(policy, err)) < 0)
 		return r;
 
 	const struct host_features *host = host_features_get();

@@ -85,6 +85,9 @@ struct supervisor {
 	bool track_forks; /* fork-class syscalls trapped: register children */
 	bool fs_traps;	  /* the open family and path syscalls are trapped */
 	int landlock_fd;  /* a dup of the child's Landlock ruleset, or -1 */
+	bool learn;	  /* observe and continue only (sup_learn.c) */
+	/* learn: the run's private HOME/TMPDIR, whose paths are not reported */
+	char *learn_private_tmp;
 
 	VEC(struct sup_tracee) tracees;
 	VEC(pid_t) procs;	   /* every process of the sandbox seen so far (tgids) */
@@ -148,6 +151,12 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
 void sup_listen_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* Lets the network workers go; one inside a call finishes it first. */
 void sup_net_stop(struct supervisor *sup);
+
+/* ---- learn mode (sup_learn.c) ---- */
+/* Reports what REQ touches as an "observe" event and answers "continue". */
+void sup_learn_notified(struct supervisor *sup, const struct seccomp_notif *req);
+/* The syscalls the observer traps, into NRS (at most MAX); returns how many. */
+size_t sup_learn_syscalls(int *nrs, size_t max);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */
 /* Adds the policy's fs deny rules (at start). */

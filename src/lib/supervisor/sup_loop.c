@@ -69,6 +69,10 @@ void sup_kill_sandbox(struct supervisor *sup, const char *why)
 
 static void dispatch(struct supervisor *sup, const struct seccomp_notif *req)
 {
+	if (sup->learn) {
+		sup_learn_notified(sup, req);
+		return;
+	}
 	switch (req->data.nr) {
 	case SYS_execve:
 	case SYS_execveat:
@@ -176,6 +180,7 @@ static void sup_free(struct supervisor *sup)
 		close(sup->stop_fd);
 	if (sup->landlock_fd >= 0)
 		close(sup->landlock_fd);
+	free(sup->learn_private_tmp);
 	VEC_FREE(&sup->tracees);
 	VEC_FREE(&sup->procs);
 	VEC_FREE(&sup->early_newborns);
@@ -220,10 +225,18 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	sup->exec_rules = sup->sp && sup->sp->exec_argv.len;
 	sup->net_rules = plan && plan->sup_net;
 	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
-	sup->track_forks = sup_tracks_forks(policy, plan);
-	sup->fs_traps = sup_wants_fs(policy, plan);
+	sup->learn = sup->sp && sup->sp->learn;
+	/* The observer freezes nobody, nor does listen() alone: forks need no
+	 * registration then. */
+	sup->track_forks = !sup->learn && sup_tracks_forks(policy, plan);
+	sup->fs_traps = !sup->learn && sup_wants_fs(policy, plan);
 
 	int r = 0;
+	if (sup->learn && plan && plan->private_tmp &&
+	    !(sup->learn_private_tmp = strdup(plan->private_tmp))) {
+		r = ward_fail(err, -ENOMEM, "supervisor: out of memory");
+		goto fail;
+	}
 	if (landlock_fd >= 0 && (sup->landlock_fd = fcntl(landlock_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		r = ward_fail_errno(err, -errno, "supervisor: dup of the Landlock ruleset");
 		goto fail;
