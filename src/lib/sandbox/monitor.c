@@ -20,6 +20,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "bpf/bpf_acct.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -331,8 +332,10 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	struct rusage ru;
 	memset(&ru, 0, sizeof(ru));
 	sandbox_reap(sb, &status, &ru);
+	trace_phase("reaped");
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
 	sandbox_end_all(sb);
+	trace_phase("ended all (kill)");
 	/* Decisions made up to the end are reported before the exit, and
 	 * none after it: the ring is drained, the supervisor stopped. */
 	if (sb->bpf)
@@ -402,6 +405,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	sb->finished = true;
 	emit_exit(sb);
 	event_sink_close(&sb->sink);
+	trace_phase("exit event emitted");
 }
 
 int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
@@ -502,12 +506,15 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	if (sb->bpf) {
 		bpf_sandbox_destroy(sb->bpf);
 		sb->bpf = NULL;
+		trace_phase("BPF sandbox removed");
 	}
 	bpf_acct_detach(sb->acct);
 	sb->acct = NULL;
+	trace_phase("accounting detached");
 	if (sb->cgroup) {
 		cgroup_sandbox_destroy(sb->cgroup);
 		sb->cgroup = NULL;
+		trace_phase("cgroups removed");
 	}
 	if (sb->private_tmp) {
 		char message[PATH_MAX + 200];

@@ -26,6 +26,7 @@
 #include "core/env_source.h"
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "host/features.h"
 #include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
@@ -354,6 +355,8 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 {
 	int r;
 	struct ward_spawn_config config;
+	trace_start();
+	trace_phase("spawn");
 	if (!argv || !argv[0])
 		return ward_fail(err, -EINVAL, "no command to run");
 	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
@@ -363,6 +366,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		return r;
 
 	const struct host_features *host = host_features_get();
+	trace_phase("host features");
 	struct ward_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return ward_fail(err, -ENOMEM, "out of memory");
@@ -430,6 +434,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
 		goto fail;
 	sb->plan_valid = true;
+	trace_phase("planned");
 	w.envp = sb->plan.world ? environ_build_world(policy)
 				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
@@ -458,6 +463,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, &sb->plan, host, &sb->cgroup, err)) < 0)
 			goto fail;
+		trace_phase("cgroups created");
 	}
 	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
 		const uint64_t *q = sb->plan.quota_amount;
@@ -474,6 +480,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		if (r < 0 && quota)
 			goto fail;
 		r = 0;
+		trace_phase("accounting programs attached");
 	}
 	if (plan_uses_bpf(&sb->plan)) {
 		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
@@ -488,17 +495,21 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 					    cgroup_sandbox_v2_fd(sb->cgroup), &sb->sink, &sb->bpf,
 					    err)) < 0)
 			goto fail;
+		trace_phase("BPF sandbox created");
 	}
 	if (sb->plan.landlock && ((r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0 ||
 				  (r = landlock_add_stdio(&sb->plan, w.landlock_fd, err)) < 0))
 		goto fail;
+	trace_phase("Landlock ruleset built");
 	if (sb->plan.world &&
 	    (r = world_build(&sb->plan, environ_get(w.envp, "HOME"), policy->cwd, &w.world,
 			     sb->world_warning, sizeof(sb->world_warning), err)) < 0)
 		goto fail;
+	trace_phase("own root planned");
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
 	rlimit_prepare(&sb->plan, &w.rlimits);
+	trace_phase("seccomp program built");
 	/* No rule needs it: no filter, no thread, no cost. */
 	w.supervised = sup_needed(policy, &sb->plan);
 	if (w.supervised) {
@@ -579,6 +590,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 			close(w.sup_pair[0]);
 		child_run(&setup);
 	}
+	trace_phase("cloned");
 	sb->pid = (pid_t)pid;
 	sb->pidfd = pidfd;
 	close(w.sync_pipe[0]);
@@ -605,6 +617,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 				       : cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0) {
 		goto fail_child;
 	}
+	trace_phase("id maps written, cgroups joined");
 	if (send(w.sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
@@ -637,6 +650,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		goto fail_child;
 	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
+	trace_phase("program exec'd");
 	sb->exec_done = true;
 	if (setup.keeper == KEEPER_SUBREAPER) {
 		/* Kept: its closing tells the keeper that ward is gone, and the
@@ -648,6 +662,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
 	live_publish(sb, policy->name, argv);
+	trace_phase("started (event emitted, published)");
 	*out = sb;
 	return 0;
 
