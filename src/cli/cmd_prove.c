@@ -40,7 +40,8 @@ enum {
 	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
 	POL_FS_DENY_ABSENT = 1u << 9, /* -w DIR/a --fs-deny DIR/a/absent (absent at start) */
 	POL_EXEC_LINKED =
-		1u << 10, /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
+		1u << 10,	 /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
+	POL_NET_BIND = 1u << 11, /* --net-bind Q+1..Q+32 (prove_probes.c PROBE_BIND_SPAN) */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -167,10 +168,9 @@ static const struct probe_def catalogue[] = {
 	{"net",
 	 "net-listen-autobind",
 	 {EACCES, EPERM},
-	 POL_NET_PORTS,
-	 "net: no TCP bind",
-	 "known open: listen() without bind takes an ephemeral port, no Landlock hook (fix: the "
-	 "supervisor listens on the caller's behalf, or BPF LSM socket_listen)",
+	 POL_NET_PORTS | POL_NET_BIND,
+	 "net: no TCP listen without bind",
+	 NULL,
 	 NULL},
 	{"net",
 	 "net-srcroute4",
@@ -394,6 +394,11 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 	if (r >= 0 && (p->policy & POL_NET_PORTS)) {
 		snprintf(rule, sizeof(rule), "tcp://*:%d", t->port_allowed);
 		r = ward_policy_net_allow(pol, rule, err);
+	}
+	if (r >= 0 && (p->policy & POL_NET_BIND)) {
+		snprintf(rule, sizeof(rule), "%d-%d", t->port_allowed + 1,
+			 t->port_allowed + PROBE_BIND_SPAN);
+		r = ward_policy_net_bind(pol, rule, err);
 	}
 	if (r >= 0 && (p->policy & POL_NET_UDP))
 		r = ward_policy_net_allow(pol, "udp://127.0.0.2:9", err);
