@@ -130,7 +130,7 @@ static int run_prog(struct ward_policy *policy, const char *prog_path, const cha
 	int landlock_fd = -1, sv[2];
 	make_plan(&plan, policy);
 	assert_int_equal(landlock_prepare(&plan, &landlock_fd, &err), 0);
-	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
+	assert_int_equal(sup_prepare(&plan, &prog, &err), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	char *argv[64];
 	size_t n = 0;
@@ -158,7 +158,7 @@ static int run_prog(struct ward_policy *policy, const char *prog_path, const cha
 	}
 	close(sv[1]);
 	struct supervisor *sup = NULL;
-	int r = sup_start_landlocked(policy, &plan, landlock_fd, sv[0], pid, &sink, &sup, &err);
+	int r = sup_start_landlocked(&plan, landlock_fd, sv[0], pid, &sink, &sup, &err);
 	close(sv[0]);
 	if (r < 0)
 		print_message("sup_start: %s\n", err.message);

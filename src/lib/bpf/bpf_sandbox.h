@@ -30,7 +30,7 @@ struct bpf_sandbox {
 	int ring_fd;
 	struct ring_buffer *ring;
 	struct event_sink *sink;
-	char **rule_texts; /* the policy's rules, by rule id (net, fs, exec) */
+	char **rule_texts; /* the rules placed on BPF, by rule id (net, fs, exec); NULL gaps */
 	size_t nrules;
 	struct bpf_inode_path *inode_paths; /* one per inode rule written */
 	size_t ninode_paths;

@@ -390,11 +390,14 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * cover it. Refused rather than claimed. */
 			if (f->absent && plan->world && under_private_tmpfs(f->path)) {
 				layer = LAYER_NONE;
-				snprintf(why, sizeof(why),
-					 "%s does not exist yet and lies under the sandbox's private "
-					 "tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
-					 "holds a denial: create it before the run, or --share-mount",
-					 f->path);
+				snprintf(
+					why, sizeof(why),
+					"%s does not exist yet and lies under the sandbox's "
+					"private "
+					"tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
+					"holds a denial: create it before the run, or "
+					"--share-mount",
+					f->path);
 			} else if (f->absent && layer != LAYER_LANDLOCK) {
 				bool hole =
 					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
@@ -507,6 +510,7 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 					.rule_id = (uint32_t)(policy->net.len + policy->fs.len +
 							      (size_t)(x - policy->exec.items)),
 					.loc = x->loc,
+					.exec = true,
 				};
 				plan->bpf_lsm_exec = true;
 				if ((r = VEC_PUSH(&plan->bpf_inode_rules, ir)) < 0)
@@ -559,8 +563,11 @@ static int plan_supervised(const struct ward_policy *policy, const struct host_f
 	{
 		snprintf(rule, sizeof(rule), "exec %s argv '%s'", a->deny ? "deny" : "allow",
 			 a->text);
-		if (argv_ok)
+		if (argv_ok) {
 			plan->supervisor = plan->sup_exec = true;
+			if ((r = VEC_PUSH(&plan->sup_rules.exec_argv, *a)) < 0)
+				return r;
+		}
 		r = argv_ok ? add_enforced(plan, a->loc, LAYER_SUPERVISOR, "execve/execveat", rule)
 			    : add_missing(plan, policy, a->loc, LAYER_SUPERVISOR, why, rule);
 		if (r < 0)
@@ -570,8 +577,14 @@ static int plan_supervised(const struct ward_policy *policy, const struct host_f
 		struct ward_loc api = {.file = "api"};
 		bool ok = layer_can_enforce(LAYER_SUPERVISOR, CLASS_CALLBACK, NULL, host, why,
 					    sizeof(why));
-		if (ok)
+		if (ok) {
 			plan->supervisor = true;
+			plan->sup_rules.callback = sp->callback;
+			plan->sup_rules.verdict_fn = sp->verdict_fn;
+			plan->sup_rules.callback_userdata = sp->callback_userdata;
+			plan->sup_rules.callback_categories = sp->callback_categories;
+			plan->sup_rules.callback_timeout_ms = sp->callback_timeout_ms;
+		}
 		r = ok ? add_enforced(plan, api, LAYER_SUPERVISOR, "ward_policy_set_callback",
 				      "callback: run-time decisions")
 		       : add_missing(plan, policy, api, LAYER_SUPERVISOR, why,
@@ -662,6 +675,33 @@ static int plan_net_unseen(const struct ward_policy *policy, const struct host_f
 		*rows[i].flag = true;
 		int r = add_enforced(plan, builtin, LAYER_SECCOMP, rows[i].note, rows[i].rule);
 		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The address rules (and, for BPF, the bind ports) in the section of DYN,
+ * the layer the plan gave the network to: exactly what it is to judge. */
+static int plan_net_sections(const struct ward_policy *policy, struct plan *plan,
+			     enum ward_layer dyn)
+{
+	int r;
+	bool bpf = dyn == LAYER_BPF_LSM || dyn == LAYER_CGROUP_BPF;
+	if (!bpf && dyn != LAYER_SUPERVISOR)
+		return 0;
+	VEC_FOREACH(&policy->net, n)
+	{
+		struct plan_net_rule pr = {.rule = *n,
+					   .rule_id = (uint32_t)(n - policy->net.items)};
+		r = bpf ? VEC_PUSH(&plan->bpf_net_rules, pr) : VEC_PUSH(&plan->sup_net_rules, pr);
+		if (r < 0)
+			return r;
+	}
+	if (!bpf)
+		return 0;
+	VEC_FOREACH(&policy->bind, b)
+	{
+		if ((r = VEC_PUSH(&plan->bpf_bind_ports, b->range)) < 0)
 			return r;
 	}
 	return 0;
@@ -806,6 +846,8 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			plan->cgroup_bpf_net = true;
 		else if (dyn == LAYER_SUPERVISOR)
 			plan->supervisor = plan->sup_net = true;
+		if ((r = plan_net_sections(policy, plan, dyn)) < 0)
+			return r;
 	}
 
 	VEC_FOREACH(&policy->net, n)
@@ -826,6 +868,7 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 	}
 
+	bool dyn_bpf = dyn == LAYER_BPF_LSM || dyn == LAYER_CGROUP_BPF;
 	plan->hosts = policy->hosts.items;
 	plan->nhosts = policy->hosts.len;
 	if (policy->hosts.len) {
@@ -851,13 +894,22 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		else
 			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
 				 b->range.hi);
-		r = host->landlock_abi >= 4
-			    ? add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule)
-			    : add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
-					  "Landlock ABI < 4 has no TCP rules", rule);
+		if (host->landlock_abi >= 4)
+			r = add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule);
+		else if (dyn_bpf)
+			r = add_enforced(plan, b->loc, dyn, "TCP and UDP bind ports", rule);
+		else
+			r = add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
+					"Landlock ABI < 4 has no TCP rules", rule);
 		if (r < 0)
 			return r;
 	}
+	/* The BPF bind hooks hold every IPv4/IPv6 bind, UDP too, to port 0
+	 * and the bind ports: said, since it is a rule of its own. */
+	if (dyn_bpf && (r = add_enforced(plan, builtin, dyn, "bind hooks of the BPF programs",
+					 "net: bind (TCP and UDP) only to port 0 and the bind "
+					 "ports")) < 0)
+		return r;
 	if (host->landlock_abi >= 6) {
 		plan->landlock_scope = true;
 		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
@@ -1145,8 +1197,10 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 			 policy->kill_after.denials, policy->kill_after.seconds);
 		/* Only the LSM hooks count denials and can signal the offender. */
 		bool ok = layer_can_escalate(host, why, sizeof(why));
-		if (ok)
+		if (ok) {
 			plan->bpf_escalate = plan->bpf_lsm_kernel = true;
+			plan->bpf_kill_after = policy->kill_after;
+		}
 		r = ok ? add_enforced(plan, policy->kill_after.loc, LAYER_BPF_LSM,
 				      "counted in the LSM hooks", rule)
 		       : add_missing(plan, policy, policy->kill_after.loc, LAYER_BPF_LSM, why,
@@ -1280,4 +1334,8 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->tcp_bind_ports);
 	VEC_FREE(&plan->sup_fs_rules);
 	VEC_FREE(&plan->bpf_inode_rules);
+	VEC_FREE(&plan->bpf_net_rules);
+	VEC_FREE(&plan->bpf_bind_ports);
+	VEC_FREE(&plan->sup_net_rules);
+	VEC_FREE(&plan->sup_rules.exec_argv);
 }

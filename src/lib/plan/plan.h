@@ -15,6 +15,7 @@
 #include "core/vec.h"
 #include "host/features.h"
 #include "policy/policy.h"
+#include "policy/sup_rules.h"
 
 enum plan_status {
 	PLAN_ENFORCED = 0,  /* a layer enforces it */
@@ -55,6 +56,15 @@ struct plan_inode_rule {
 	bool optional;	  /* a missing path is skipped */
 	uint32_t rule_id; /* the BPF rule id: net, then fs, then exec positions */
 	struct ward_loc loc;
+	bool exec; /* an exec deny (else an fs deny): names the rule in events */
+};
+
+/* An address rule the plan placed on a dynamic layer (BPF or the
+ * supervisor): a copy of the policy's rule, whose text and origin (loc)
+ * point into the policy. */
+struct plan_net_rule {
+	struct net_rule rule;
+	uint32_t rule_id; /* the BPF rule id: its position in the policy's net rules */
 };
 
 /* How far a limit holds: across the sandbox (cgroup), per process
@@ -157,6 +167,11 @@ struct plan {
 	VEC(struct plan_inode_rule) sup_fs_rules; /* exactly those denials */
 	bool sup_exec;				  /* exec deny rules (paths, argv) */
 	bool sup_net;				  /* network rules by address */
+	VEC(struct plan_net_rule) sup_net_rules;  /* exactly those address rules */
+	/* The argv rules and the callback placed on the supervisor: a view of
+	 * the policy's (the VEC is the plan's; patterns and texts point into
+	 * the policy). Empty when the supervisor cannot hold them here. */
+	struct sup_policy sup_rules;
 
 	/* BPF */
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
@@ -168,6 +183,11 @@ struct plan {
 	/* The fs and exec denials placed on BPF LSM, and only those (a denial
 	 * the plan gave to Landlock is not written into the inode map). */
 	VEC(struct plan_inode_rule) bpf_inode_rules;
+	/* With bpf_lsm_net or cgroup_bpf_net: the address rules and the bind
+	 * ports (TCP and UDP) the BPF programs judge, and nothing else. */
+	VEC(struct plan_net_rule) bpf_net_rules;
+	VEC(struct port_range) bpf_bind_ports;
+	struct kill_after bpf_kill_after; /* set only with bpf_escalate */
 
 	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
 	bool net_acct;				  /* count the sandbox's packets */

@@ -459,7 +459,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			goto fail;
 		}
 		bpf_gc_stale();
-		if ((r = bpf_sandbox_create(policy, &sb->plan, cgroup_sandbox_v2_id(sb->cgroup),
+		if ((r = bpf_sandbox_create(&sb->plan, cgroup_sandbox_v2_id(sb->cgroup),
 					    cgroup_sandbox_v2_fd(sb->cgroup), &sb->sink, &sb->bpf,
 					    err)) < 0)
 			goto fail;
@@ -475,9 +475,9 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail;
 	rlimit_prepare(&sb->plan, &w.rlimits);
 	/* No rule needs it: no filter, no thread, no cost. */
-	w.supervised = sup_needed(policy, &sb->plan);
+	w.supervised = sup_needed(&sb->plan);
 	if (w.supervised) {
-		if ((r = sup_prepare(policy, &sb->plan, &w.sup_filter, err)) < 0)
+		if ((r = sup_prepare(&sb->plan, &w.sup_filter, err)) < 0)
 			goto fail;
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w.sup_pair) < 0) {
 			r = ward_fail_errno(err, -errno, "creating the supervisor's socket pair");
@@ -606,9 +606,8 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	}
 	/* The child installs the notification filter after "go": take its
 	 * listener and serve before it reaches exec, which may be trapped. */
-	if (w.supervised &&
-	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], program,
-				      &sb->sink, &sb->sup, err)) < 0)
+	if (w.supervised && (r = sup_start_landlocked(&sb->plan, w.landlock_fd, w.sup_pair[0],
+						      program, &sb->sink, &sb->sup, err)) < 0)
 		goto fail_child;
 	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;

@@ -52,35 +52,33 @@ bool sup_can(enum sup_capability cap)
 	}
 }
 
-static bool wants_exec(const struct ward_policy *policy, const struct plan *plan)
+/* Only the plan's supervisor section: a rule the plan gave another layer
+ * (or could not place) traps nothing here. */
+static bool callback_wants(const struct plan *plan, unsigned category)
 {
-	const struct sup_policy *sp = policy->supervisor;
-	if (sp && sp->exec_argv.len)
-		return true;
-	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_PROCESS))
-		return true;
-	return plan && plan->sup_exec;
+	const struct sup_policy *sp = &plan->sup_rules;
+	return sp->callback && (sp->callback_categories & category);
 }
 
-static bool wants_net(const struct ward_policy *policy, const struct plan *plan)
+static bool wants_exec(const struct plan *plan)
 {
-	const struct sup_policy *sp = policy->supervisor;
-	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_NETWORK))
-		return true;
-	return plan && plan->sup_net;
+	return plan->sup_rules.exec_argv.len || callback_wants(plan, WARD_SUP_PROCESS) ||
+	       plan->sup_exec;
 }
 
-bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)
+static bool wants_net(const struct plan *plan)
 {
-	const struct sup_policy *sp = policy->supervisor;
-	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_FILE))
-		return true;
-	return plan && plan->sup_fs_deny;
+	return callback_wants(plan, WARD_SUP_NETWORK) || plan->sup_net;
 }
 
-bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
+bool sup_wants_fs(const struct plan *plan)
 {
-	return wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
+	return callback_wants(plan, WARD_SUP_FILE) || plan->sup_fs_deny;
+}
+
+bool sup_needed(const struct plan *plan)
+{
+	return wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -137,24 +135,23 @@ static void push_syscalls(int *nrs, size_t *n, const int *add, size_t count)
 		nrs[(*n)++] = add[i];
 }
 
-int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
-		struct seccomp_program *out, ward_error *err)
+int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error *err)
 {
 	int nrs[48];
 	size_t n = 0, m = 0;
 	out->filter = NULL;
 	out->len = 0;
-	if (!sup_needed(policy, plan))
+	if (!sup_needed(plan))
 		return ward_fail(err, -EINVAL, "supervisor: this policy needs no supervisor");
-	if (wants_exec(policy, plan))
+	if (wants_exec(plan))
 		push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
-	if (wants_net(policy, plan))
+	if (wants_net(plan))
 		push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
-	if (sup_wants_fs(policy, plan))
+	if (sup_wants_fs(plan))
 		push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
 	push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
 	/* After the notified ones: NRS[n..n+m) get EPERM. */
-	if (sup_wants_fs(policy, plan)) {
+	if (sup_wants_fs(plan)) {
 		size_t total = n;
 		push_syscalls(nrs, &total, fs_refused_syscalls, ARRAY_SIZE(fs_refused_syscalls));
 		m = total - n;
