@@ -269,7 +269,7 @@ static void test_every_rule_is_in_exactly_its_layers_section(void **state)
 				struct ward_policy *policy = policy_of(policies[i], mode);
 				struct plan plan;
 				ward_error err = {0};
-				int r = plan_build(policy, &host, NULL, &plan, &err);
+				int r = plan_build(policy, &host, &plan, &err);
 				if (r < 0)
 					fail_msg("host %s, policy %zu: %s", host_names[h], i,
 						 err.message);
@@ -298,7 +298,7 @@ static void test_landlock_rules_are_not_in_the_bpf_section(void **state)
 	policy->degraded = 0;
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	const struct plan_entry *e = entry_for(&plan, "net allow tcp://*:443");
 	assert_non_null(e);
 	assert_int_equal(e->layer, LAYER_LANDLOCK);
@@ -312,7 +312,7 @@ static void test_landlock_rules_are_not_in_the_bpf_section(void **state)
 
 	/* control: an address rule on the same host goes to cgroup BPF */
 	add_rule(policy, "net tcp://10.0.0.0/8:443");
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_int_equal(plan.bpf_net_rules.len, 2);
 	assert_int_equal(plan.bpf_net_rules.items[1].rule_id, 1);
 	assert_true(plan.cgroup_bpf_net);
@@ -332,7 +332,7 @@ static void test_bind_on_bpf_when_landlock_has_no_tcp_rules(void **state)
 	policy->degraded = 0;
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	const struct plan_entry *e = entry_for(&plan, "net bind tcp 8080-8080");
 	assert_non_null(e);
 	assert_int_equal(e->layer, LAYER_CGROUP_BPF);
@@ -343,12 +343,59 @@ static void test_bind_on_bpf_when_landlock_has_no_tcp_rules(void **state)
 	ward_policy_free(policy);
 }
 
+/* The plan is built once: the private HOME/TMPDIR is a symbol in it, and
+ * resolving it names the directory in the grant and in the entry alike. */
+static void test_private_tmp_is_a_symbol_resolved_at_spawn(void **state)
+{
+	(void)state;
+	struct host_features host;
+	host_of(H_USER, &host);
+	const char *const rules[] = {"read /usr", NULL};
+	struct ward_policy *policy = policy_of(rules, WARD_MODE_ENFORCE);
+	policy->private_tmp = true;
+	struct plan plan;
+	ward_error err = {0};
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
+	assert_true(plan.private_tmp_dir);
+	assert_null(plan.private_tmp);
+	const struct plan_fs_grant *grant = NULL;
+	VEC_FOREACH(&plan.fs_grants, g)
+	{
+		if (g->private_tmp)
+			grant = g;
+	}
+	assert_non_null(grant);
+	assert_string_equal(grant->path, PLAN_PRIVATE_TMP);
+	assert_non_null(
+		entry_for(&plan, "fs read+write " PLAN_PRIVATE_TMP " (private HOME and TMPDIR)"));
+	plan_resolve_private_tmp(&plan, "/tmp/ward-test-dir");
+	assert_string_equal(grant->path, "/tmp/ward-test-dir");
+	assert_string_equal(plan.private_tmp, "/tmp/ward-test-dir");
+	assert_null(
+		entry_for(&plan, "fs read+write " PLAN_PRIVATE_TMP " (private HOME and TMPDIR)"));
+	const struct plan_entry *e =
+		entry_for(&plan, "fs read+write /tmp/ward-test-dir (private HOME and TMPDIR)");
+	assert_non_null(e);
+	assert_int_equal(e->layer, LAYER_LANDLOCK);
+	plan_free(&plan);
+
+	/* control: without private_tmp there is nothing to resolve */
+	policy->private_tmp = false;
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
+	assert_false(plan.private_tmp_dir);
+	VEC_FOREACH(&plan.fs_grants, g)
+	assert_false(g->private_tmp);
+	plan_free(&plan);
+	ward_policy_free(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_rule_is_in_exactly_its_layers_section),
 		cmocka_unit_test(test_landlock_rules_are_not_in_the_bpf_section),
 		cmocka_unit_test(test_bind_on_bpf_when_landlock_has_no_tcp_rules),
+		cmocka_unit_test(test_private_tmp_is_a_symbol_resolved_at_spawn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,7 +130,8 @@ static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsig
 {
 	VEC_FOREACH(&plan->fs_grants, g)
 	{
-		if (!(g->access & access))
+		/* The private directory is made for the run: no rule names it. */
+		if (!(g->access & access) || g->private_tmp)
 			continue;
 		if (plan_path_within(path, g->path) || plan_path_within(g->path, path))
 			return true;
@@ -259,8 +260,12 @@ static int plan_carveout_entry(struct plan *plan, const struct ward_policy *poli
 	return add_enforced(plan, f->loc, LAYER_NAMESPACES, note, rule);
 }
 
+/* The entry of the private HOME/TMPDIR grant: PLAN_PRIVATE_TMP, then the
+ * directory once plan_resolve_private_tmp knows it. */
+#define PRIVATE_TMP_RULE "fs read+write %s (private HOME and TMPDIR)"
+
 static int plan_fs(const struct ward_policy *policy, const struct host_features *host,
-		   const char *private_tmp, struct plan *plan)
+		   struct plan *plan)
 {
 	int r;
 	char rule[200];
@@ -304,9 +309,11 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 				return r;
 		}
 	}
-	if (private_tmp && !plan->world) {
-		struct plan_fs_grant g = {.path = private_tmp,
-					  .access = WARD_FS_READ | WARD_FS_WRITE};
+	plan->private_tmp_dir = policy->private_tmp && !plan->world;
+	if (plan->private_tmp_dir) {
+		struct plan_fs_grant g = {.path = PLAN_PRIVATE_TMP,
+					  .access = WARD_FS_READ | WARD_FS_WRITE,
+					  .private_tmp = true};
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 			return r;
 	}
@@ -352,9 +359,8 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		if (r < 0)
 			return r;
 	}
-	if (!plan->world && (private_tmp || policy->private_tmp)) {
-		snprintf(rule, sizeof(rule), "fs read+write %s (private HOME and TMPDIR)",
-			 private_tmp ? private_tmp : "<private tmp>");
+	if (plan->private_tmp_dir) {
+		snprintf(rule, sizeof(rule), PRIVATE_TMP_RULE, PLAN_PRIVATE_TMP);
 		if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "grant", rule)) < 0)
 			return r;
 	}
@@ -1269,17 +1275,15 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 	return 0;
 }
 
-int plan_build(const struct ward_policy *policy, const struct host_features *host,
-	       const char *private_tmp, struct plan *out, ward_error *err)
+int plan_build(const struct ward_policy *policy, const struct host_features *host, struct plan *out,
+	       ward_error *err)
 {
 	int r;
 	memset(out, 0, sizeof(*out));
 	out->mode = policy->mode;
 	out->landlock_abi = host->landlock_abi;
-	out->private_tmp = private_tmp;
 
-	if ((r = plan_world(policy, host, out)) < 0 ||
-	    (r = plan_fs(policy, host, private_tmp, out)) < 0 ||
+	if ((r = plan_world(policy, host, out)) < 0 || (r = plan_fs(policy, host, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
@@ -1322,6 +1326,23 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 		}
 	}
 	return 0;
+}
+
+void plan_resolve_private_tmp(struct plan *plan, const char *path)
+{
+	char symbolic[200];
+	snprintf(symbolic, sizeof(symbolic), PRIVATE_TMP_RULE, PLAN_PRIVATE_TMP);
+	plan->private_tmp = path;
+	VEC_FOREACH(&plan->fs_grants, g)
+	{
+		if (g->private_tmp)
+			g->path = path;
+	}
+	VEC_FOREACH(&plan->entries, e)
+	{
+		if (!strcmp(e->rule, symbolic))
+			snprintf(e->rule, sizeof(e->rule), PRIVATE_TMP_RULE, path);
+	}
 }
 
 void plan_free(struct plan *plan)

@@ -34,11 +34,17 @@ struct plan_entry {
 	char note[400]; /* why this layer, or why none */
 };
 
+/* The private HOME/TMPDIR in a plan: a symbol, since the directory is made
+ * only when the run starts (spawn creates it, then plan_resolve_private_tmp
+ * puts its path where the symbol stands). The plan is built once. */
+#define PLAN_PRIVATE_TMP "<private tmp>"
+
 /* A filesystem grant as Landlock receives it. */
 struct plan_fs_grant {
-	const char *path; /* points into the policy, or the plan's private_tmp */
+	const char *path; /* points into the policy, or PLAN_PRIVATE_TMP until resolved */
 	unsigned access;  /* WARD_FS_* */
 	bool optional;	  /* skip when missing */
+	bool private_tmp; /* the private HOME/TMPDIR grant */
 };
 
 /* A denial inside grants that Landlock holds by punching a hole into them:
@@ -194,15 +200,22 @@ struct plan {
 	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
 	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
 
-	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
+	/* The run needs a host directory as private HOME/TMPDIR (the policy
+	 * wants one and there is no own root, whose tmpfs mounts serve). */
+	bool private_tmp_dir;
+	const char *private_tmp; /* that directory, once resolved; NULL before */
 };
 
-/* Plans POLICY for HOST. PRIVATE_TMP is the directory created for the run
- * (NULL when none, e.g. for ward check). Returns 0, or -EPERM with ERR naming
- * the first unenforceable rule (the plan is still complete for --explain).
- * Other negative errnos are ward errors. */
-int plan_build(const struct ward_policy *policy, const struct host_features *host,
-	       const char *private_tmp, struct plan *out, ward_error *err);
+/* Plans POLICY for HOST, once per run: the private HOME/TMPDIR stands as
+ * PLAN_PRIVATE_TMP (plan->private_tmp_dir says the run must make one).
+ * Returns 0, or -EPERM with ERR naming the first unenforceable rule (the plan
+ * is still complete for --explain; free it). Other negative errnos are ward
+ * errors (nothing to free). */
+int plan_build(const struct ward_policy *policy, const struct host_features *host, struct plan *out,
+	       ward_error *err);
+/* At spawn, after creating the private directory PATH (which outlives the
+ * plan): the grant and the entry that held PLAN_PRIVATE_TMP name PATH. */
+void plan_resolve_private_tmp(struct plan *plan, const char *path);
 
 /* plan_world.c: the namespaces, the sandbox's own root and capabilities. */
 int plan_world(const struct ward_policy *policy, const struct host_features *host,

@@ -86,7 +86,7 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	json_object_object_add(ev, "pid", json_object_new_int(sb->pid));
 	json_object_object_add(
 		ev, "mode",
-		json_object_new_string(policy->mode == WARD_MODE_AUDIT ? "audit" : "enforce"));
+		json_object_new_string(sb->plan.mode == WARD_MODE_AUDIT ? "audit" : "enforce"));
 	json_object *plan = plan_to_json_object(&sb->plan);
 	if (plan)
 		json_object_object_add(ev, "plan", plan);

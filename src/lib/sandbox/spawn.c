@@ -353,12 +353,6 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	sb->sink.userdata = config.event_userdata;
 	sb->forward_signals = config.forward_signals;
 	sb->cancel_fd = config.cancel_fd;
-	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set
-				 ? policy->limits[WARD_LIMIT_TIMEOUT_MS].value
-				 : 0;
-	sb->cpu_time_s = policy->limits[WARD_LIMIT_CPU_TIME].set
-				 ? policy->limits[WARD_LIMIT_CPU_TIME].value
-				 : 0;
 
 	struct spawn_work w = {.landlock_fd = -1,
 			       .sync_pipe = {-1, -1},
@@ -372,13 +366,14 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		return r;
 	}
 
-	/* Plan first: a refusal must leave nothing behind. */
-	r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan, err);
-	/* With its own root the sandbox has tmpfs mounts, no host directory. */
-	bool own_root = sb->plan.world;
-	plan_free(&sb->plan);
+	/* Plan first, once: a refusal must leave nothing behind. The private
+	 * HOME/TMPDIR is a symbol in it until the directory exists. */
+	r = plan_build(policy, host, &sb->plan, err);
+	if (r == -EPERM) /* refused: complete, for --explain, but not run */
+		plan_free(&sb->plan);
 	if (r < 0)
 		goto fail_early;
+	sb->plan_valid = true;
 
 	w.envp = environ_build(policy, NULL);
 	if (!w.envp) {
@@ -399,12 +394,17 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	environ_free(w.envp);
 	w.envp = NULL;
 
-	if (policy->private_tmp && !own_root &&
-	    (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
-		goto fail;
-	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
-		goto fail;
-	sb->plan_valid = true;
+	/* With its own root the sandbox has tmpfs mounts, no host directory. */
+	if (sb->plan.private_tmp_dir) {
+		if ((r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
+			goto fail;
+		plan_resolve_private_tmp(&sb->plan, sb->private_tmp);
+	}
+	/* The monitor's deadline and the cpu_time verdict: as planned. */
+	const struct plan_limit *timeout = &sb->plan.limits[WARD_LIMIT_TIMEOUT_MS];
+	const struct plan_limit *cpu_time = &sb->plan.limits[WARD_LIMIT_CPU_TIME];
+	sb->timeout_ms = timeout->set && timeout->layer == LAYER_MONITOR ? timeout->value : 0;
+	sb->cpu_time_s = cpu_time->set ? cpu_time->value : 0;
 	w.envp = sb->plan.world ? environ_build_world(policy)
 				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
@@ -636,6 +636,8 @@ fail:
 	return r;
 fail_early:
 	environ_free(w.envp);
+	if (sb->plan_valid)
+		plan_free(&sb->plan);
 	free(sb);
 	return r;
 }
