@@ -107,6 +107,15 @@ static void make_plan(struct plan *plan, const struct ward_policy *policy)
 		struct plan_inode_rule ir = {.path = f->path, .access = f->access, .loc = f->loc};
 		assert_int_equal(VEC_PUSH(&plan->sup_fs_rules, ir), 0);
 	}
+	/* ... and its callback: the supervisor reads the plan only. */
+	const struct sup_policy *sp = policy->supervisor;
+	if (sp) {
+		plan->sup_rules.callback = sp->callback;
+		plan->sup_rules.verdict_fn = sp->verdict_fn;
+		plan->sup_rules.callback_userdata = sp->callback_userdata;
+		plan->sup_rules.callback_categories = sp->callback_categories;
+		plan->sup_rules.callback_timeout_ms = sp->callback_timeout_ms;
+	}
 }
 
 static struct ward_policy *policy_denying(const char *const *paths)
