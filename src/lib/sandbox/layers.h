@@ -1,7 +1,8 @@
 /* layers.h — the table of ward's layers as spawn, child and monitor drive
  * them: each row has the same few operations, each run in one documented
- * order (layers_table.c). A layer reads only its section of the plan; adding
- * one is one file, one row here and its placement in the planner.
+ * order (the rows of sandbox_layers[] in layers_table.c). A layer reads only
+ * its section of the plan; adding one is one file, one row in that table and
+ * its placement in the planner (docs/architecture.md, "The layer table").
  */
 #ifndef WARD_SANDBOX_LAYERS_H
 #define WARD_SANDBOX_LAYERS_H
