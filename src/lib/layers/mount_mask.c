@@ -226,7 +226,7 @@ static int note_linked(const char *path, const struct stat *st, int type, struct
 	return 0;
 }
 
-static int check_one(const struct fs_rule *f, ward_error *err)
+static int check_one(const struct plan_inode_rule *f, ward_error *err)
 {
 	char where[300];
 	ward_loc_format(f->loc, where, sizeof(where));
@@ -258,28 +258,14 @@ static int check_one(const struct fs_rule *f, ward_error *err)
 	return 0;
 }
 
-/* Is the denial of PATH on the BPF LSM layer, which decides by inode? */
-static bool held_by_inode(const struct plan *plan, const char *path)
-{
-	char rule[sizeof(((struct plan_entry *)0)->rule)];
-	snprintf(rule, sizeof(rule), "fs deny %s", path);
-	VEC_FOREACH(&plan->entries, e)
-	{
-		if (!strcmp(e->rule, rule))
-			return e->layer == LAYER_BPF_LSM && e->status == PLAN_ENFORCED;
-	}
-	return false;
-}
-
-int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
-			   ward_error *err)
+int mount_mask_check_links(const struct plan *plan, ward_error *err)
 {
 	if (plan->mode != WARD_MODE_ENFORCE)
 		return 0;
-	VEC_FOREACH(&policy->fs, f)
+	/* The read denials the plan did not give the BPF LSM layer (which
+	 * decides by inode). */
+	VEC_FOREACH(&plan->fs_path_denials, f)
 	{
-		if (!f->deny || !(f->access & WARD_FS_READ) || held_by_inode(plan, f->path))
-			continue;
 		int r = check_one(f, err);
 		if (r < 0)
 			return r;

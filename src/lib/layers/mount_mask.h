@@ -21,9 +21,8 @@ int mount_mask_apply(const struct plan *plan);
 /* In the parent, before the child starts: refuses (-EPERM, ERR naming the
  * file and the fix) a denied file that has other hard links, which would
  * reach it past a path-based denial, also for every file beneath a denied
- * directory (a bounded walk). Denials held by the BPF LSM layer (by inode)
- * are not checked. */
-int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
-			   ward_error *err);
+ * directory (a bounded walk): the paths of plan->fs_path_denials (denials
+ * held by the BPF LSM layer, by inode, are not among them). */
+int mount_mask_check_links(const struct plan *plan, ward_error *err);
 
 #endif

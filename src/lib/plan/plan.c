@@ -260,6 +260,20 @@ static int plan_carveout_entry(struct plan *plan, const struct ward_policy *poli
 	return add_enforced(plan, f->loc, LAYER_NAMESPACES, note, rule);
 }
 
+/* A read denial held by path, for the hard-link check at spawn. */
+static int add_path_denial(struct plan *plan, const struct ward_policy *policy,
+			   const struct fs_rule *f)
+{
+	struct plan_inode_rule pd = {
+		.path = f->path,
+		.access = f->access,
+		.optional = f->optional || f->absent,
+		.rule_id = (uint32_t)(policy->net.len + (size_t)(f - policy->fs.items)),
+		.loc = f->loc,
+	};
+	return VEC_PUSH(&plan->fs_path_denials, pd);
+}
+
 /* The entry of the private HOME/TMPDIR grant: PLAN_PRIVATE_TMP, then the
  * directory once plan_resolve_private_tmp knows it. */
 #define PRIVATE_TMP_RULE "fs read+write %s (private HOME and TMPDIR)"
@@ -370,6 +384,7 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		if (!f->deny)
 			continue;
 		snprintf(rule, sizeof(rule), "fs deny %s", f->path);
+		size_t entries_before = plan->entries.len;
 		if (!deny_overlaps_grant(plan, f->path, f->access)) {
 			/* Granted by no name, yet a grant may reach it through a
 			 * symlink (/bin is /usr/bin): Landlock punches it out of
@@ -468,6 +483,10 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			if (r >= 0 && layer != LAYER_NONE && layer != LAYER_NAMESPACES)
 				r = plan_deny_metadata(plan, policy, host, f);
 		}
+		/* Its entry is the first one added for it. */
+		if (r >= 0 && (f->access & WARD_FS_READ) && plan->entries.len > entries_before &&
+		    plan->entries.items[entries_before].layer != LAYER_BPF_LSM)
+			r = add_path_denial(plan, policy, f);
 		if (r < 0)
 			return r;
 	}
@@ -1354,6 +1373,7 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->tcp_connect_ports);
 	VEC_FREE(&plan->tcp_bind_ports);
 	VEC_FREE(&plan->sup_fs_rules);
+	VEC_FREE(&plan->fs_path_denials);
 	VEC_FREE(&plan->bpf_inode_rules);
 	VEC_FREE(&plan->bpf_net_rules);
 	VEC_FREE(&plan->bpf_bind_ports);

@@ -389,7 +389,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		}
 	}
 	/* A denial that a hard link made before the run would bypass. */
-	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
+	if ((r = mount_mask_check_links(&sb->plan, err)) < 0)
 		goto fail;
 	/* Every layer the plan wants, in table order (layers_table.c). */
 	if ((r = layers_prepare(sb, &w, err)) < 0)
