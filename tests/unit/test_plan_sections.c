@@ -247,32 +247,6 @@ static void check_kill_after(const struct ward_policy *policy, const struct plan
 		assert_int_equal(plan->bpf_kill_after.denials, policy->kill_after.denials);
 }
 
-/* The hard-link check at spawn reads exactly the read denials not held by
- * inode: each fs deny is there unless its entry puts it on BPF LSM. */
-static void check_path_denials(const struct ward_policy *policy, const struct plan *plan,
-			       const char *where)
-{
-	size_t want = 0;
-	VEC_FOREACH(&policy->fs, f)
-	{
-		if (!f->deny || !(f->access & WARD_FS_READ))
-			continue;
-		char rule[200];
-		snprintf(rule, sizeof(rule), "fs deny %s", f->path);
-		const struct plan_entry *e = entry_for(plan, rule);
-		if (!e)
-			fail_msg("%s: no entry for '%s'", where, rule);
-		bool listed = false;
-		VEC_FOREACH(&plan->fs_path_denials, pd)
-		listed |= pd->path == f->path;
-		if (listed != (e->layer != LAYER_BPF_LSM))
-			fail_msg("%s: '%s' is on %s but %s the path denials", where, rule,
-				 ward_layer_name(e->layer), listed ? "in" : "not in");
-		want += listed;
-	}
-	assert_int_equal(plan->fs_path_denials.len, want);
-}
-
 static const char *const *const policies[] = {
 	(const char *const[]){"net tcp://10.0.0.0/8:443", "netdeny tcp://10.1.0.0/16", NULL},
 	(const char *const[]){"net tcp://*:443", "net udp://*", NULL}, /* static: no section */
@@ -305,7 +279,6 @@ static void test_every_rule_is_in_exactly_its_layers_section(void **state)
 				check_net_sections(policy, &plan, where);
 				check_sup_sections(policy, &plan, where);
 				check_kill_after(policy, &plan, where);
-				check_path_denials(policy, &plan, where);
 				plan_free(&plan);
 				ward_policy_free(policy);
 			}

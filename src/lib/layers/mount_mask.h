@@ -21,8 +21,11 @@ int mount_mask_apply(const struct plan *plan);
 /* In the parent, before the child starts: refuses (-EPERM, ERR naming the
  * file and the fix) a denied file that has other hard links, which would
  * reach it past a path-based denial, also for every file beneath a denied
- * directory (a bounded walk): the paths of plan->fs_path_denials (denials
- * held by the BPF LSM layer, by inode, are not among them). */
-int mount_mask_check_links(const struct plan *plan, ward_error *err);
+ * directory (a bounded walk). Denials held by the BPF LSM layer (by inode)
+ * are not checked. An exec deny of a file with links in other directories
+ * is refused too (links beside it are punched with it), whatever layer
+ * stops its execve: the read it withholds is path-based. */
+int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
+			   ward_error *err);
 
 #endif

@@ -123,11 +123,6 @@ struct plan {
 	/* mount namespace: denials and carve-outs inside grants */
 	bool mount_ns; /* the child makes its own mount namespace for fs_masks */
 	VEC(struct plan_fs_mask) fs_masks;
-	/* Every read denial not held by inode (by a Landlock hole, a mask, the
-	 * supervisor, or by nothing): a hard link made before the run would
-	 * reach the file past it, so spawn checks these paths for other links
-	 * (mount_mask_check_links). */
-	VEC(struct plan_inode_rule) fs_path_denials;
 	bool landlock_net;    /* handle TCP bind (and connect, unless tcp_connect_any) (ABI >= 4) */
 	bool tcp_connect_any; /* every TCP port may be connected to: do not handle CONNECT_TCP */
 	VEC(struct port_range) tcp_connect_ports; /* allowed connect ports */
@@ -261,5 +256,8 @@ int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan);
 const struct plan_fs_mask *plan_find_carveout(const struct plan *plan, const char *path);
 /* True when A is B or lies beneath B (both normalized absolute paths). */
 bool plan_path_within(const char *a, const char *b);
+/* plan_globs.c: what each fs glob holds (its matches at start are rules of
+ * their own) and what it cannot (names created later). */
+int plan_fs_globs(const struct ward_policy *policy, struct plan *plan);
 
 #endif

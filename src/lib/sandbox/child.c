@@ -64,14 +64,20 @@ const char *child_stage_name(int stage)
 	return stage_names[stage];
 }
 
-static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+static __attribute__((noreturn)) void fail_step(const struct child_setup *s, int stage, int error,
+						int step)
 {
-	struct child_report report = {.stage = stage, .error = error};
+	struct child_report report = {.stage = stage, .error = error, .step = step};
 	ssize_t unused = write(s->report_fd, &report, sizeof(report));
 	(void)unused;
 	if (stage == STAGE_EXEC)
 		_exit(error == ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC);
 	_exit(WARD_EXIT_ERROR);
+}
+
+static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+{
+	fail_step(s, stage, error, 0);
 }
 
 /* The caller's descriptors become 0, 1 and 2. A source that is itself one
@@ -184,10 +190,10 @@ void child_run(const struct child_setup *s)
 	 * the carve-outs, before Landlock forbids mounting and before chdir,
 	 * which must see them. */
 	{
-		int stage = STAGE_NAMESPACES;
-		int r = layers_child_enforce(s, CHILD_MOUNTS, &stage);
+		int stage = STAGE_NAMESPACES, step = 0;
+		int r = layers_child_enforce(s, CHILD_MOUNTS, &stage, &step);
 		if (r < 0)
-			fail(s, stage, -r);
+			fail_step(s, stage, -r, step);
 	}
 
 	/* 4c. Nothing planted in a write grant may grant privilege outside
@@ -205,10 +211,10 @@ void child_run(const struct child_setup *s)
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		fail(s, STAGE_HOSTNAME, errno);
 	{
-		int stage = STAGE_RLIMIT;
-		int r = layers_child_enforce(s, CHILD_LIMITS, &stage);
+		int stage = STAGE_RLIMIT, step = 0;
+		int r = layers_child_enforce(s, CHILD_LIMITS, &stage, &step);
 		if (r < 0)
-			fail(s, stage, -r);
+			fail_step(s, stage, -r, step);
 	}
 	if (!s->world && s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
@@ -258,20 +264,43 @@ void child_run(const struct child_setup *s)
 	 * already confined); seccomp last: it denies calls the steps above
 	 * need. */
 	{
-		int stage = STAGE_LANDLOCK;
-		int r = layers_child_enforce(s, CHILD_CONFINE, &stage);
+		int stage = STAGE_LANDLOCK, step = 0;
+		int r = layers_child_enforce(s, CHILD_CONFINE, &stage, &step);
 		if (r < 0)
-			fail(s, stage, -r);
+			fail_step(s, stage, -r, step);
 	}
 
 	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
+		/* The keeper is a copy of ward: its environment block holds
+		 * the secrets the program's was cleaned of, its memory ward's
+		 * heap (a library caller's). Not dumpable, the program (same
+		 * uid, same Landlock domain) cannot read its /proc/1/environ
+		 * or mem. Only after the fork: the supervisor of an
+		 * unprivileged ward attaches to the forking keeper, which a
+		 * non-dumpable one refuses; the program waits at the gate
+		 * until the keeper is, and fails if it could not be made so. */
+		int gate[2];
+		if (pipe2(gate, O_CLOEXEC) < 0)
+			fail(s, STAGE_INIT, errno);
 		pid_t child = raw_fork();
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
-		if (child > 0)
+		if (child > 0) {
+			close(gate[0]);
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0) {
+				ssize_t unused = write(gate[1], "1", 1);
+				(void)unused;
+			}
+			close(gate[1]);
 			keeper_run_pidns(s, child);
+		}
+		close(gate[1]);
+		char opened;
+		if (read(gate[0], &opened, 1) != 1)
+			fail(s, STAGE_INIT, EPERM);
+		close(gate[0]);
 	}
 
 	/* 11. Only the descriptors passed on purpose cross exec. */

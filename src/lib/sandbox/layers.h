@@ -51,9 +51,10 @@ struct sandbox_layer {
 	int (*attach)(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 	/* Parent, after the release, before the program's exec completes. */
 	int (*start)(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
-	/* Child, async-signal-safe: 0 or a negative errno, *STAGE the step. */
+	/* Child, async-signal-safe: 0 or a negative errno; *STAGE the step
+	 * (enum child_stage), *STEP which part of it (world_step_name). */
 	enum layer_child_phase child_phase;
-	int (*enforce)(const struct child_setup *s, int *stage);
+	int (*enforce)(const struct child_setup *s, int *stage, int *step);
 	/* Monitor: a pollable fd of its events (-1: none), and its drain. */
 	int (*event_fd)(struct ward_sandbox *sb);
 	void (*poll_events)(struct ward_sandbox *sb);
@@ -77,7 +78,8 @@ int layers_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_error *er
 int layers_attach(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 int layers_start(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 /* Child, async-signal-safe: every layer's step of PHASE, in table order. */
-int layers_child_enforce(const struct child_setup *s, enum layer_child_phase phase, int *stage);
+int layers_child_enforce(const struct child_setup *s, enum layer_child_phase phase, int *stage,
+			 int *step);
 /* Monitor: up to MAX event fds of the layers (-1 where none), in table order. */
 size_t layers_event_fds(struct ward_sandbox *sb, int *fds, size_t max);
 void layers_poll_events(struct ward_sandbox *sb, size_t index);

@@ -170,14 +170,14 @@ static int namespaces_prepare(struct ward_sandbox *sb, struct spawn_work *w, war
  * -> lo; then, in our own mount namespace (in the own root when there is
  * one), the masks and carve-outs, before Landlock forbids mounting and
  * before chdir, which must see them. */
-static int namespaces_enforce(const struct child_setup *s, int *stage)
+static int namespaces_enforce(const struct child_setup *s, int *stage, int *step)
 {
 	*stage = STAGE_NAMESPACES;
 	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
 		return -errno;
 	if (s->world) {
 		*stage = STAGE_MOUNTS;
-		int r = world_enter(s->world, s->landlock_fd, stage);
+		int r = world_enter(s->world, s->landlock_fd, stage, step);
 		if (r < 0)
 			return r;
 	}
@@ -211,7 +211,7 @@ static int rlimit_layer_prepare(struct ward_sandbox *sb, struct spawn_work *w, w
 	return 0;
 }
 
-static int rlimit_layer_enforce(const struct child_setup *s, int *stage)
+static int rlimit_layer_enforce(const struct child_setup *s, int *stage, int *step)
 {
 	*stage = STAGE_RLIMIT;
 	return s->rlimits ? rlimit_enforce(s->rlimits) : 0;
@@ -230,7 +230,7 @@ static int landlock_layer_prepare(struct ward_sandbox *sb, struct spawn_work *w,
 	return r < 0 ? r : landlock_add_stdio(&sb->plan, w->landlock_fd, err);
 }
 
-static int landlock_layer_enforce(const struct child_setup *s, int *stage)
+static int landlock_layer_enforce(const struct child_setup *s, int *stage, int *step)
 {
 	*stage = STAGE_LANDLOCK;
 	if (s->landlock_fd < 0)
@@ -278,7 +278,7 @@ static int supervisor_start(struct ward_sandbox *sb, struct spawn_work *w, ward_
 
 /* Step 8: before the main filter, which would deny nothing it needs, but
  * after Landlock so that what it traps is already confined. */
-static int supervisor_enforce(const struct child_setup *s, int *stage)
+static int supervisor_enforce(const struct child_setup *s, int *stage, int *step)
 {
 	*stage = STAGE_SUPERVISOR;
 	return s->sup_filter ? sup_child_install(s->sup_filter, s->sup_sock) : 0;
@@ -313,7 +313,7 @@ static int seccomp_layer_prepare(struct ward_sandbox *sb, struct spawn_work *w, 
 	return seccomp_prepare(&sb->plan, &w->seccomp, err);
 }
 
-static int seccomp_layer_enforce(const struct child_setup *s, int *stage)
+static int seccomp_layer_enforce(const struct child_setup *s, int *stage, int *step)
 {
 	*stage = STAGE_SECCOMP;
 	return s->seccomp ? seccomp_enforce(s->seccomp) : 0;
@@ -415,13 +415,14 @@ int layers_start(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)
 	return run_parent_step(sb, w, err, STEP_START);
 }
 
-int layers_child_enforce(const struct child_setup *s, enum layer_child_phase phase, int *stage)
+int layers_child_enforce(const struct child_setup *s, enum layer_child_phase phase, int *stage,
+			 int *step)
 {
 	for (size_t i = 0; i < sandbox_layers_count; i++) {
 		const struct sandbox_layer *l = &sandbox_layers[i];
 		if (l->child_phase != phase || !l->enforce)
 			continue;
-		int r = l->enforce(s, stage);
+		int r = l->enforce(s, stage, step);
 		if (r < 0)
 			return r;
 	}

@@ -23,6 +23,7 @@
 #include "bpf/bpf_acct.h"
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
+#include "supervisor/supervisor.h" /* sup_callback_abandon: the wait's own kills */
 
 static const int forwarded_signals[] = {WARD_FORWARDED_SIGNALS};
 
@@ -129,6 +130,16 @@ int ward_sandbox_kill(ward_sandbox *sb)
 	if (!asked)
 		ward_sandbox_signal(sb, SIGKILL);
 	return 0;
+}
+
+/* The wait's own kills (timeout, cancel): nothing the sandbox still asks
+ * the callback matters, and a callback stuck in user code must not keep
+ * the killed tasks from being reaped. */
+static void kill_for_good(ward_sandbox *sb)
+{
+	ward_sandbox_kill(sb);
+	if (sb->sup)
+		sup_callback_abandon(sb->sup);
 }
 
 static int timer_arm(uint64_t ms)
@@ -489,7 +500,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
-			ward_sandbox_kill(sb);
+			kill_for_good(sb);
 			/* A keeper that does not end within 2 s is killed. */
 			close(timer_fd);
 			timer_fd = timer_arm(2000);
@@ -500,7 +511,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[4].revents) {
 			cancelled = true;
-			ward_sandbox_kill(sb);
+			kill_for_good(sb);
 		}
 	}
 	if (sig_fd >= 0) {

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/env_source.h"
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "host/features.h"
@@ -199,8 +200,11 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_
 						   : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
-	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
-			 child_stage_name(report.stage), strerror(report.error));
+	char step_buf[PATH_MAX + 64];
+	const char *step = world_step_name(&w->world, report.step, step_buf, sizeof(step_buf));
+	return ward_fail(err, -report.error, "sandbox setup failed while %s%s%s: %s",
+			 child_stage_name(report.stage), step ? ", " : "", step ? step : "",
+			 strerror(report.error));
 }
 
 void ward_spawn_config_init(struct ward_spawn_config *config)
@@ -284,9 +288,29 @@ static int inherited_net_socket(const struct ward_spawn_config *config)
 	return -1;
 }
 
+static int spawn_with_config(ward_policy *policy, char *const argv[],
+			     const struct ward_spawn_config *config_in, ward_sandbox **out,
+			     ward_error *err);
+
+/* The caller's environment snapshot, when given, is the only environment
+ * this spawn reads (core/env_source.h). */
 int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			      const struct ward_spawn_config *config_in, ward_sandbox **out,
 			      ward_error *err)
+{
+	struct ward_spawn_config config;
+	int r = spawn_config_copy(config_in, &config, err);
+	if (r < 0)
+		return r;
+	env_source_use(config.envp);
+	r = spawn_with_config(policy, argv, config_in, out, err);
+	env_source_use(NULL);
+	return r;
+}
+
+static int spawn_with_config(ward_policy *policy, char *const argv[],
+			     const struct ward_spawn_config *config_in, ward_sandbox **out,
+			     ward_error *err)
 {
 	int r;
 	struct ward_spawn_config config;
@@ -294,7 +318,8 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		return ward_fail(err, -EINVAL, "no command to run");
 	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
 		return r;
-	if ((r = policy_validate(policy, err)) < 0)
+	/* Globs become the paths that match now, then plan like any rule. */
+	if ((r = policy_expand_globs(policy, err)) < 0 || (r = policy_validate(policy, err)) < 0)
 		return r;
 
 	const struct host_features *host = host_features_get();
@@ -389,7 +414,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		}
 	}
 	/* A denial that a hard link made before the run would bypass. */
-	if ((r = mount_mask_check_links(&sb->plan, err)) < 0)
+	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
 		goto fail;
 	/* Every layer the plan wants, in table order (layers_table.c). */
 	if ((r = layers_prepare(sb, &w, err)) < 0)
