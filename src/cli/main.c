@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "core/suggest.h"
+#include "core/trace.h"
 #include "prove.h"
 
 int cli_error(const char *fmt, ...)
@@ -114,6 +115,7 @@ void cli_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	trace_start();
 	if (argc < 2) {
 		cli_usage(stderr);
 		return WARD_EXIT_ERROR;

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
@@ -147,6 +148,7 @@ void child_run(const struct child_setup *s)
 	 * written the user namespace maps): nothing runs outside them. */
 	if (read(s->sync_fd, &go, 1) != 1)
 		fail(s, STAGE_SYNC, errno ? errno : EPIPE);
+	trace_phase("child: released by the parent");
 	if (s->keeper != KEEPER_SUBREAPER)
 		close(s->sync_fd);
 
@@ -159,6 +161,7 @@ void child_run(const struct child_setup *s)
 		if (write(s->cgroup_tasks_fd, "0", 1) != 1)
 			fail(s, STAGE_CGROUP, errno);
 		close(s->cgroup_tasks_fd);
+		trace_phase("child: joined its v1 cgroup");
 	}
 
 	/* 3. A clean signal state: the caller (a Python host, a shell) may
@@ -226,6 +229,7 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_CAPS, -r);
 	}
 
+	trace_phase("child: identity, limits, capabilities done");
 	/* 6. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -269,6 +273,7 @@ void child_run(const struct child_setup *s)
 		if (r < 0)
 			fail_step(s, stage, -r, step);
 	}
+	trace_phase("child: Landlock, supervisor filter, seccomp enforced");
 
 	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
@@ -310,6 +315,7 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_FDS, -r);
 	}
 
+	trace_phase("child: exec");
 	execve(s->exec_path, s->argv, s->envp);
 	fail(s, STAGE_EXEC, errno);
 }

@@ -66,6 +66,8 @@ struct sandbox_layer {
 	void (*destroy)(struct ward_sandbox *sb);
 	/* After exec (or a failed spawn): what only the start needed. */
 	void (*release_work)(struct spawn_work *w);
+	/* WARD_TRACE_PHASES names (core/trace.h) after prepare and destroy. */
+	const char *prepared, *destroyed;
 };
 
 #define LAYERS_MAX 16 /* rows the monitor can poll */

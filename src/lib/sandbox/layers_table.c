@@ -13,6 +13,7 @@
 
 #include "bpf/bpf_acct.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "host/features.h"
 #include "layers/landlock.h"
 #include "layers/mount_mask.h"
@@ -186,9 +187,15 @@ static int namespaces_enforce(const struct child_setup *s, int *stage, int *step
 		int r = world_loopback_up();
 		if (r < 0)
 			return r;
+		trace_phase("child: lo up");
 	}
 	*stage = STAGE_MOUNT;
-	return s->mount_plan ? mount_mask_apply(s->mount_plan) : 0;
+	if (!s->mount_plan)
+		return 0;
+	int r = mount_mask_apply(s->mount_plan);
+	if (r == 0)
+		trace_phase("child: mount masks applied");
+	return r;
 }
 
 static void namespaces_release_work(struct spawn_work *w)
@@ -331,24 +338,31 @@ const struct sandbox_layer sandbox_layers[] = {
 	 .prepare = cgroup_prepare,
 	 .attach = cgroup_attach,
 	 .destroy = cgroup_destroy,
-	 .release_work = cgroup_release_work},
+	 .release_work = cgroup_release_work,
+	 .prepared = "cgroups created",
+	 .destroyed = "cgroups removed"},
 	{.name = "quotas",
 	 .wanted = quotas_wanted,
 	 .prepare = quotas_prepare,
-	 .destroy = quotas_destroy},
+	 .destroy = quotas_destroy,
+	 .prepared = "accounting programs attached",
+	 .destroyed = "accounting detached"},
 	{.name = "bpf",
 	 .wanted = bpf_wanted,
 	 .prepare = bpf_prepare,
 	 .event_fd = bpf_event_fd,
 	 .poll_events = bpf_poll,
 	 .finish = bpf_poll,
-	 .destroy = bpf_destroy},
+	 .destroy = bpf_destroy,
+	 .prepared = "BPF sandbox created",
+	 .destroyed = "BPF sandbox removed"},
 	{.name = "namespaces",
 	 .wanted = namespaces_wanted,
 	 .prepare = namespaces_prepare,
 	 .child_phase = CHILD_MOUNTS,
 	 .enforce = namespaces_enforce,
-	 .release_work = namespaces_release_work},
+	 .release_work = namespaces_release_work,
+	 .prepared = "own root planned"},
 	{.name = "rlimit",
 	 .wanted = rlimit_wanted,
 	 .prepare = rlimit_layer_prepare,
@@ -359,7 +373,8 @@ const struct sandbox_layer sandbox_layers[] = {
 	 .prepare = landlock_layer_prepare,
 	 .child_phase = CHILD_CONFINE,
 	 .enforce = landlock_layer_enforce,
-	 .release_work = landlock_release_work},
+	 .release_work = landlock_release_work,
+	 .prepared = "Landlock ruleset built"},
 	{.name = "supervisor",
 	 .wanted = supervisor_wanted,
 	 .prepare = supervisor_prepare,
@@ -368,13 +383,15 @@ const struct sandbox_layer sandbox_layers[] = {
 	 .enforce = supervisor_enforce,
 	 .finish = supervisor_stop,
 	 .destroy = supervisor_stop,
-	 .release_work = supervisor_release_work},
+	 .release_work = supervisor_release_work,
+	 .prepared = "supervisor filter built"},
 	{.name = "seccomp",
 	 .wanted = seccomp_wanted,
 	 .prepare = seccomp_layer_prepare,
 	 .child_phase = CHILD_CONFINE,
 	 .enforce = seccomp_layer_enforce,
-	 .release_work = seccomp_release_work},
+	 .release_work = seccomp_release_work,
+	 .prepared = "seccomp program built"},
 };
 const size_t sandbox_layers_count = sizeof(sandbox_layers) / sizeof(sandbox_layers[0]);
 _Static_assert(sizeof(sandbox_layers) / sizeof(sandbox_layers[0]) <= LAYERS_MAX,
@@ -396,6 +413,8 @@ static int run_parent_step(struct ward_sandbox *sb, struct spawn_work *w, ward_e
 		int r = step(sb, w, err);
 		if (r < 0)
 			return r;
+		if (which == STEP_PREPARE && l->prepared)
+			trace_phase(l->prepared);
 	}
 	return 0;
 }
@@ -452,9 +471,13 @@ void layers_finish(struct ward_sandbox *sb)
 
 void layers_destroy(struct ward_sandbox *sb)
 {
-	for (size_t i = sandbox_layers_count; i-- > 0;)
-		if (sandbox_layers[i].destroy)
-			sandbox_layers[i].destroy(sb);
+	for (size_t i = sandbox_layers_count; i-- > 0;) {
+		if (!sandbox_layers[i].destroy)
+			continue;
+		sandbox_layers[i].destroy(sb);
+		if (sandbox_layers[i].destroyed)
+			trace_phase(sandbox_layers[i].destroyed);
+	}
 }
 
 void layers_release_work(struct spawn_work *w)

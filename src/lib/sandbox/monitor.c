@@ -20,6 +20,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "bpf/bpf_acct.h"
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
@@ -357,8 +358,10 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	struct rusage ru;
 	memset(&ru, 0, sizeof(ru));
 	sandbox_reap(sb, &status, &ru);
+	trace_phase("reaped");
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
 	sandbox_end_all(sb);
+	trace_phase("ended all (kill)");
 	/* Decisions made up to the end are reported before the exit, and
 	 * none after it: every layer's finish (the BPF ring drained, the
 	 * supervisor stopped). */
@@ -424,6 +427,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	sb->finished = true;
 	emit_exit(sb);
 	event_sink_close(&sb->sink);
+	trace_phase("exit event emitted");
 }
 
 int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)

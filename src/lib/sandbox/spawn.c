@@ -26,6 +26,7 @@
 #include "core/env_source.h"
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "host/features.h"
 #include "layers/mount_mask.h"
 #include "sandbox/layers.h"
@@ -314,6 +315,8 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 {
 	int r;
 	struct ward_spawn_config config;
+	trace_start();
+	trace_phase("spawn");
 	if (!argv || !argv[0])
 		return ward_fail(err, -EINVAL, "no command to run");
 	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
@@ -323,6 +326,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		return r;
 
 	const struct host_features *host = host_features_get();
+	trace_phase("host features");
 	struct ward_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return ward_fail(err, -ENOMEM, "out of memory");
@@ -361,6 +365,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	if (r < 0)
 		goto fail_early;
 	sb->plan_valid = true;
+	trace_phase("planned");
 
 	w.envp = environ_build(policy, NULL);
 	if (!w.envp) {
@@ -472,6 +477,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 			close(w.sup_pair[0]);
 		child_run(&setup);
 	}
+	trace_phase("cloned");
 	sb->pid = (pid_t)pid;
 	sb->pidfd = pidfd;
 	close(w.sync_pipe[0]);
@@ -489,6 +495,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	/* The layers place the child (its cgroups) before it is released. */
 	if ((r = layers_attach(sb, &w, err)) < 0)
 		goto fail_child;
+	trace_phase("id maps written, cgroups joined");
 	if (send(w.sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
@@ -519,6 +526,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		goto fail_child;
 	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
+	trace_phase("program exec'd");
 	sb->exec_done = true;
 	if (setup.keeper == KEEPER_SUBREAPER) {
 		/* Kept: its closing tells the keeper that ward is gone, and the
@@ -530,6 +538,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
 	live_publish(sb, policy->name, argv);
+	trace_phase("started (event emitted, published)");
 	*out = sb;
 	return 0;
 

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "layers/landlock.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
@@ -141,13 +142,12 @@ int world_loopback_up(void)
  * negative *step; an operation's index + 1 otherwise, 0 for none). */
 static const char *const fixed_steps[] = {
 	"making the host's mounts private (MS_SLAVE on /)",
-	"mounting the assembly tmpfs on " WORLD_BASE,
+	("mounting the assembly tmpfs on " WORLD_BASE), /* one element */
 	"making the assembly directories",
 	"mounting the new root's tmpfs",
 	"pivot_root into the assembly tmpfs",
 	"making the denial nodes",
-	"detaching the host's tree",
-	"pivot_root into the new root",
+	"pivot_root into the new root and detaching the host's tree",
 	"making the new root read-only",
 	"changing to the start directory",
 	"adding the Landlock rules of the new mounts",
@@ -159,7 +159,6 @@ enum {
 	STEP_NEWROOT,
 	STEP_PIVOT1,
 	STEP_DENY_NODES,
-	STEP_DETACH,
 	STEP_PIVOT2,
 	STEP_RDONLY,
 	STEP_CWD,
@@ -186,10 +185,11 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage, int *s
 	 * c. a tmpfs becomes the root, the host's tree is at /oldroot;
 	 * d. each grant is bound from /oldroot to /newroot at its own path, with
 	 *    the private tmpfs, /proc (of our pid namespace) and /dev;
-	 * e. /newroot becomes the root, the host's tree is detached, the root
-	 *    itself is made read-only;
+	 * e. /newroot becomes the root, the assembly root is detached with the
+	 *    host's tree beneath it, the root itself is made read-only;
 	 * f. Landlock rules on the new mounts, which have no inode before. */
 	FAIL(STAGE_MOUNTS, -STEP_SLAVE, SYS(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)));
+	trace_phase("child: mounts made slave");
 	FAIL(STAGE_MOUNTS, -STEP_BASE,
 	     SYS(mount("tmpfs", WORLD_BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")));
 	FAIL(STAGE_MOUNTS, -STEP_BASE, SYS(chdir(WORLD_BASE)));
@@ -206,14 +206,20 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage, int *s
 	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, denied < 0 ? -errno : 0);
 	close(denied);
 	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, SYS(chmod("/denied-dir", 0)));
+	trace_phase("child: assembly root pivoted");
 
 	for (size_t i = 0; i < w->n_ops; i++)
 		FAIL(STAGE_MOUNTS, (int)i + 1, run_op(&w->ops[i]));
+	trace_phase("child: own root's mounts made");
 
-	FAIL(STAGE_PIVOT, -STEP_DETACH, SYS(umount2(WORLD_OLDROOT, MNT_DETACH)));
+	/* One detach for both: the assembly root stacked on the new one
+	 * carries the host's tree (/oldroot) beneath it, and a lazy unmount
+	 * takes the whole subtree. Each umount waits for an (expedited) RCU
+	 * grace period, so a second one would only add that wait. */
 	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(chdir(WORLD_NEWROOT)));
 	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(syscall(SYS_pivot_root, ".", ".")));
 	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(umount2(".", MNT_DETACH)));
+	trace_phase("child: pivoted into the own root");
 	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(chdir("/")));
 	FAIL(STAGE_PIVOT, -STEP_RDONLY,
 	     SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
@@ -223,6 +229,7 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage, int *s
 	for (size_t i = 0; landlock_fd >= 0 && i < w->n_rules; i++)
 		FAIL(STAGE_LANDLOCK, -STEP_RULES,
 		     landlock_add_path_rule(landlock_fd, w->rules[i].path, w->rules[i].rights));
+	trace_phase("child: Landlock rules of the own root added");
 	return 0;
 }
 
