@@ -62,8 +62,8 @@ struct sandbox_layer {
 	 * the layer's last decisions are reported now or never. */
 	void (*finish)(struct ward_sandbox *sb);
 	/* The one teardown (reverse table order); safe after a failed
-	 * prepare and when called twice. */
-	void (*destroy)(struct ward_sandbox *sb);
+	 * prepare and when called twice. True when it removed something. */
+	bool (*destroy)(struct ward_sandbox *sb);
 	/* After exec (or a failed spawn): what only the start needed. */
 	void (*release_work)(struct spawn_work *w);
 	/* WARD_TRACE_PHASES names (core/trace.h) after prepare and destroy. */

@@ -66,11 +66,13 @@ static int cgroup_attach(struct ward_sandbox *sb, struct spawn_work *w, ward_err
 				 : cgroup_sandbox_attach(sb->cgroup, sb->pid, err);
 }
 
-static void cgroup_destroy(struct ward_sandbox *sb)
+static bool cgroup_destroy(struct ward_sandbox *sb)
 {
-	if (sb->cgroup)
+	bool had = sb->cgroup;
+	if (had)
 		cgroup_sandbox_destroy(sb->cgroup);
 	sb->cgroup = NULL;
+	return had;
 }
 
 static void cgroup_release_work(struct spawn_work *w)
@@ -106,10 +108,12 @@ static int quotas_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_er
 	return r < 0 && quota ? r : 0;
 }
 
-static void quotas_destroy(struct ward_sandbox *sb)
+static bool quotas_destroy(struct ward_sandbox *sb)
 {
+	bool had = sb->acct;
 	bpf_acct_detach(sb->acct);
 	sb->acct = NULL;
+	return had;
 }
 
 /* ---- BPF: map entries keyed by the v2 cgroup, cgroup programs ---- */
@@ -143,11 +147,13 @@ static void bpf_poll(struct ward_sandbox *sb)
 		bpf_sandbox_poll_events(sb->bpf);
 }
 
-static void bpf_destroy(struct ward_sandbox *sb)
+static bool bpf_destroy(struct ward_sandbox *sb)
 {
-	if (sb->bpf)
+	bool had = sb->bpf;
+	if (had)
 		bpf_sandbox_destroy(sb->bpf);
 	sb->bpf = NULL;
+	return had;
 }
 
 /* ---- namespaces: the own root, lo, mount masks ---- */
@@ -291,11 +297,18 @@ static int supervisor_enforce(const struct child_setup *s, int *stage, int *step
 	return s->sup_filter ? sup_child_install(s->sup_filter, s->sup_sock) : 0;
 }
 
-static void supervisor_stop(struct ward_sandbox *sb)
+static bool supervisor_stop(struct ward_sandbox *sb)
 {
-	if (sb->sup)
+	bool had = sb->sup;
+	if (had)
 		sup_stop(sb->sup);
 	sb->sup = NULL;
+	return had;
+}
+
+static void supervisor_finish(struct ward_sandbox *sb)
+{
+	supervisor_stop(sb);
 }
 
 static void supervisor_release_work(struct spawn_work *w)
@@ -381,7 +394,7 @@ const struct sandbox_layer sandbox_layers[] = {
 	 .start = supervisor_start,
 	 .child_phase = CHILD_CONFINE,
 	 .enforce = supervisor_enforce,
-	 .finish = supervisor_stop,
+	 .finish = supervisor_finish,
 	 .destroy = supervisor_stop,
 	 .release_work = supervisor_release_work,
 	 .prepared = "supervisor filter built"},
@@ -474,8 +487,7 @@ void layers_destroy(struct ward_sandbox *sb)
 	for (size_t i = sandbox_layers_count; i-- > 0;) {
 		if (!sandbox_layers[i].destroy)
 			continue;
-		sandbox_layers[i].destroy(sb);
-		if (sandbox_layers[i].destroyed)
+		if (sandbox_layers[i].destroy(sb) && sandbox_layers[i].destroyed)
 			trace_phase(sandbox_layers[i].destroyed);
 	}
 }
