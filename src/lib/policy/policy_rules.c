@@ -254,8 +254,8 @@ int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, 
 		if (deny)
 			return policy_fail_at(err, loc, key,
 					      "a denial names host '%s': write its addresses or a "
-					      "CIDR (names are resolved once, so a denial by name "
-					      "would miss its other addresses)",
+					      "CIDR (a denial by name would miss the addresses "
+					      "ward's resolver did not return)",
 					      host);
 		return add_host_rules(policy, text, &tmpl, host, loc, key, err);
 	}
