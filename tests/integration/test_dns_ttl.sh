@@ -65,11 +65,14 @@ DNS_PORT=$(cat "$D/port")
 PORT=$(cat "$D/srvport")
 export WARD_DNS_SERVER=127.0.0.1:$DNS_PORT
 RULE="tcp://svc.test:$PORT"
-ARGS=(--share-net --net-allow "$RULE" -w "$D")
+# A second rule naming the same host (another protocol): both are
+# rewritten from one answer, and the event lists each address once.
+ARGS=(--share-net --net-allow "$RULE" --net-allow "udp://svc.test:$PORT" -w "$D")
 
 # ---- the plan: resolved through that server, re-resolved every TTL ----
 run_ward run "${ARGS[@]}" --explain -- /bin/true
-if [ "$RC" = 0 ] && printf '%s\n' "$ERR" | grep -q "net allow $RULE = 127.0.0.2"; then
+if [ "$RC" = 0 ] && printf '%s\n' "$ERR" | grep -q "net allow $RULE = 127.0.0.2" &&
+	printf '%s\n' "$ERR" | grep -q "net allow udp://svc.test:$PORT = 127.0.0.2"; then
 	t_ok "svc.test resolved at start through WARD_DNS_SERVER (127.0.0.2)"
 else
 	t_fail "svc.test resolved at start through WARD_DNS_SERVER (127.0.0.2)" "exit $RC" "$ERR"

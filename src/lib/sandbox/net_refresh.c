@@ -27,10 +27,16 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
 
-struct refresh_name {
-	char *host;	      /* a copy: the thread may outlive the policy */
-	struct net_rule tmpl; /* the first rule of the name: protocol, ports, origin */
+/* One rule naming the host: its addresses are rules "BASE = ADDRESS". */
+struct refresh_group {
 	char *base;	      /* the rule as written, "tcp://svc.test:8080" */
+	struct net_rule tmpl; /* its first address rule: protocol, ports, origin */
+};
+
+struct refresh_name {
+	char *host; /* a copy: the thread may outlive the policy */
+	struct refresh_group *groups;
+	size_t ngroups;
 	unsigned failures;
 	uint64_t due_ms;
 };
@@ -89,46 +95,67 @@ static json_object *addr_string(int family, const uint8_t *addr)
 	return json_object_new_string(ip);
 }
 
-/* The rules with NAME's replaced by one per address of ANS. */
+/* The group of NAME rule R belongs to, or NULL when R is not NAME's. */
+static const struct refresh_group *group_of(const struct refresh_name *name,
+					    const struct net_rule *r)
+{
+	if (!r->host || strcmp(r->host, name->host) != 0 || !r->text)
+		return NULL;
+	for (size_t i = 0; i < name->ngroups; i++) {
+		size_t len = strlen(name->groups[i].base);
+		if (strncmp(r->text, name->groups[i].base, len) == 0 &&
+		    strncmp(r->text + len, " = ", 3) == 0)
+			return &name->groups[i];
+	}
+	return NULL;
+}
+
+/* The rules with NAME's replaced by one per address of ANS and rule
+ * naming it. */
 static int rebuild(const struct net_refresh *nr, const struct refresh_name *name,
 		   const struct dns_answer *ans, struct plan_net_rule **out, size_t *count)
 {
-	size_t cap = nr->nrules + ans->count, n = 0;
+	size_t cap = nr->nrules + ans->count * name->ngroups, n = 0;
 	struct plan_net_rule *next = calloc(cap ? cap : 1, sizeof(*next));
-	if (!next)
+	bool *placed = calloc(name->ngroups ? name->ngroups : 1, sizeof(*placed));
+	if (!next || !placed) {
+		free(next);
+		free(placed);
 		return -ENOMEM;
-	bool placed = false;
-	uint32_t rule_id = 0;
+	}
 	for (size_t i = 0; i < nr->nrules; i++) {
 		const struct plan_net_rule *r = &nr->rules[i];
-		bool mine = r->rule.host && strcmp(r->rule.host, name->host) == 0;
-		if (mine && !placed) {
-			rule_id = r->rule_id;
-			placed = true;
-			/* In the name's place: the policy's order is kept. */
+		const struct refresh_group *g = group_of(name, &r->rule);
+		size_t gi = g ? (size_t)(g - name->groups) : 0;
+		if (g && !placed[gi]) {
+			placed[gi] = true;
+			/* In the rule's place: the policy's order is kept. */
 			for (size_t j = 0; j < ans->count; j++) {
-				struct plan_net_rule pr = {.rule = name->tmpl, .rule_id = rule_id};
+				struct plan_net_rule pr = {.rule = g->tmpl, .rule_id = r->rule_id};
 				char ip[INET6_ADDRSTRLEN] = "";
 				pr.rule.family = ans->addrs[j].family;
 				memcpy(pr.rule.addr, ans->addrs[j].addr, 16);
 				pr.rule.prefix = pr.rule.family == AF_INET ? 32 : 128;
 				inet_ntop(pr.rule.family, pr.rule.addr, ip, sizeof(ip));
-				if (asprintf(&pr.rule.text, "%s = %s", name->base, ip) < 0) {
+				if (asprintf(&pr.rule.text, "%s = %s", g->base, ip) < 0) {
 					free_rules(next, n);
+					free(placed);
 					return -ENOMEM;
 				}
 				next[n++] = pr;
 			}
 		}
-		if (mine)
+		if (g)
 			continue;
 		next[n] = *r;
 		if (!(next[n].rule.text = strdup(r->rule.text ? r->rule.text : ""))) {
 			free_rules(next, n);
+			free(placed);
 			return -ENOMEM;
 		}
 		n++;
 	}
+	free(placed);
 	*out = next;
 	*count = n;
 	return 0;
@@ -185,7 +212,12 @@ static void refresh_one(struct net_refresh *nr, struct refresh_name *name,
 	size_t nadded = 0, nremoved = 0;
 	for (size_t i = 0; i < nr->nrules; i++) {
 		const struct net_rule *r = &nr->rules[i].rule;
-		if (r->host && strcmp(r->host, name->host) == 0 && !answer_has(&ans, r)) {
+		bool listed = false; /* the same address in an earlier rule of the name */
+		for (size_t j = 0; j < i && !listed; j++)
+			listed = group_of(name, &nr->rules[j].rule) &&
+				 nr->rules[j].rule.family == r->family &&
+				 memcmp(nr->rules[j].rule.addr, r->addr, 16) == 0;
+		if (!listed && group_of(name, r) && !answer_has(&ans, r)) {
 			json_object_array_add(removed, addr_string(r->family, r->addr));
 			nremoved++;
 		}
@@ -194,8 +226,7 @@ static void refresh_one(struct net_refresh *nr, struct refresh_name *name,
 		bool had = false;
 		for (size_t j = 0; j < nr->nrules && !had; j++) {
 			const struct net_rule *r = &nr->rules[j].rule;
-			had = r->host && strcmp(r->host, name->host) == 0 &&
-			      r->family == ans.addrs[i].family &&
+			had = group_of(name, r) && r->family == ans.addrs[i].family &&
 			      memcmp(r->addr, ans.addrs[i].addr, 16) == 0;
 		}
 		if (!had) {
@@ -247,7 +278,9 @@ static void destroy(struct net_refresh *nr)
 	free_rules(nr->rules, nr->nrules);
 	for (size_t i = 0; i < nr->nnames; i++) {
 		free(nr->names[i].host);
-		free(nr->names[i].base);
+		for (size_t j = 0; j < nr->names[i].ngroups; j++)
+			free(nr->names[i].groups[j].base);
+		free(nr->names[i].groups);
 	}
 	free(nr->names);
 	pthread_mutex_destroy(&nr->lock);
@@ -293,26 +326,26 @@ static void *refresh_thread(void *arg)
 static int add_name(struct net_refresh *nr, const struct plan_net_name *pn)
 {
 	struct refresh_name *name = &nr->names[nr->nnames];
+	if (!(name->host = strdup(pn->host)) ||
+	    !(name->groups = calloc(nr->nrules ? nr->nrules : 1, sizeof(*name->groups))))
+		return -ENOMEM;
+	nr->nnames++; /* freed with it from here on */
+	name->due_ms = now_ms() + (uint64_t)pn->ttl * 1000;
 	for (size_t i = 0; i < nr->nrules; i++) {
 		const struct net_rule *r = &nr->rules[i].rule;
-		if (!r->host || strcmp(r->host, pn->host) != 0)
+		if (!r->host || strcmp(r->host, pn->host) != 0 || group_of(name, r))
 			continue;
 		const char *eq = r->text ? strstr(r->text, " = ") : NULL;
-		name->base = eq ? strndup(r->text, (size_t)(eq - r->text)) : strdup(pn->host);
-		if (!name->base)
+		if (!eq)
+			continue; /* not "RULE = ADDRESS": never rewritten */
+		struct refresh_group *g = &name->groups[name->ngroups];
+		if (!(g->base = strndup(r->text, (size_t)(eq - r->text))))
 			return -ENOMEM;
-		name->host = strdup(pn->host);
-		if (!name->host) {
-			free(name->base);
-			return -ENOMEM;
-		}
-		name->tmpl = *r;
-		name->tmpl.text = NULL;
-		name->due_ms = now_ms() + (uint64_t)pn->ttl * 1000;
-		nr->nnames++;
-		return 0;
+		g->tmpl = *r;
+		g->tmpl.text = NULL;
+		name->ngroups++;
 	}
-	return 0; /* no rule of the name on that layer: nothing to update */
+	return 0;
 }
 
 int net_refresh_start(struct ward_sandbox *sb, struct net_refresh **out, ward_error *err)
