@@ -4,7 +4,8 @@
 Listens on UDP 127.0.0.1:<ephemeral>, writes the port to DIR/port once it
 answers. Each query reads DIR/answer again: lines "NAME ADDRESS TTL" (IPv4);
 an A query for NAME gets those addresses with that TTL, AAAA gets no data,
-any other name NXDOMAIN. Every query is appended to DIR/queries.
+any other name NXDOMAIN; while DIR/servfail exists, every query gets
+SERVFAIL. Every query is appended to DIR/queries.
 """
 import os
 import socket
@@ -46,7 +47,9 @@ def answer(msg):
     rrs = b""
     count = 0
     rcode = 0
-    if name not in table:
+    if os.path.exists(os.path.join(DIR, "servfail")):
+        rcode = 2  # SERVFAIL
+    elif name not in table:
         rcode = 3  # NXDOMAIN
     elif qtype == 1:
         for addr, ttl in table[name]:

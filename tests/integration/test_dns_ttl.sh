@@ -173,6 +173,65 @@ else
 	t_fail "no net_update after the exit event" "$(tail -3 "$EV")"
 fi
 
+# ---- DNS fails while it runs: the last addresses stay ----
+# The program connects, the server turns to SERVFAIL, ward's failed
+# re-resolution is a warning; then .2 still connects and .3 stays denied.
+PROG_FAIL='import errno, os, socket, sys, time
+d, port = sys.argv[1], int(sys.argv[2])
+def try_connect(addr):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect((addr, port)); return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+    finally:
+        s.close()
+print("before .2=%s" % try_connect("127.0.0.2"), flush=True)
+open(d + "/ready2", "w").close()
+deadline = time.monotonic() + 40
+while not os.path.exists(d + "/failed"):
+    if time.monotonic() > deadline:
+        print("timed out waiting for the failed re-resolution"); sys.exit(2)
+    time.sleep(0.05)
+print("after .2=%s .3=%s" % (try_connect("127.0.0.2"), try_connect("127.0.0.3")), flush=True)'
+echo "svc.test 127.0.0.2 5" >"$D/answer.tmp" && mv "$D/answer.tmp" "$D/answer"
+EV="$D/events2"
+: >"$EV"
+chmod 666 "$EV"
+(cd / && as_caller "$WARD" run --events "$EV" "${ARGS[@]}" -- "$PY" -c "$PROG_FAIL" "$D" "$PORT" \
+	>"$D/out2" 2>"$D/err2" </dev/null) &
+WARD_PID=$!
+if wait_for "the second program's first connect" 30 test -e "$D/ready2"; then
+	: >"$D/servfail"
+	if wait_for "ward's warning about the failed re-resolution" 40 \
+		grep -q 'svc.test: re-resolution failed' "$EV"; then
+		t_ok "a failed re-resolution is one warning event"
+	else
+		t_fail "a failed re-resolution is one warning event" "$(cat "$EV")"
+	fi
+fi
+: >"$D/failed"
+wait "$WARD_PID"
+RC=$?
+WARD_PID=
+rm -f "$D/servfail"
+t_sandbox_ids "$EV"
+if [ "$RC" = 0 ] && grep -q "^before .2=OK\$" "$D/out2" &&
+	grep -q "^after .2=OK .3=$DENIED\$" "$D/out2"; then
+	t_ok "DNS failing: 127.0.0.2 still connects, 127.0.0.3 still $DENIED"
+else
+	t_fail "DNS failing: 127.0.0.2 still connects, 127.0.0.3 still $DENIED" "exit $RC" \
+		"$(cat "$D/out2")" "$(head -5 "$D/err2")"
+fi
+N=$(grep -c '"type":"net_update"' "$EV")
+W=$(grep -c 're-resolution failed' "$EV")
+if [ "$N" = 0 ] && [ "$W" = 1 ]; then
+	t_ok "no net_update, one warning while DNS fails"
+else
+	t_fail "no net_update, one warning while DNS fails" "$N updates, $W warnings" "$(cat "$EV")"
+fi
+
 # ---- a name from /etc/hosts has no TTL: resolved once ----
 run_ward run --share-net --net-allow "tcp://localhost:$PORT" --explain -- /bin/true
 if [ "$RC" = 0 ] && printf '%s\n' "$ERR" | grep -q "host names resolved at start" &&

@@ -199,9 +199,22 @@ static void refresh_one(struct net_refresh *nr, struct refresh_name *name,
 	const struct dns_answer ans = *answer;
 	uint64_t now = now_ms();
 	if (resolved < 0) {
-		/* The last addresses stay; ask again later, less often. */
+		/* The last addresses stay; ask again later, less often. Said
+		 * once per streak of failures. */
 		name->failures++;
-		name->due_ms = now + (uint64_t)dns_backoff(name->failures) * 1000;
+		uint32_t delay = dns_backoff(name->failures);
+		name->due_ms = now + (uint64_t)delay * 1000;
+		if (name->failures == 1) {
+			char message[600];
+			snprintf(message, sizeof(message),
+				 "host %s: re-resolution failed (%s); the last addresses stay, "
+				 "asked again in %u s, then less often",
+				 name->host,
+				 resolved == -ENOENT ? "DNS returned no address"
+						     : "no usable DNS answer",
+				 delay);
+			emit_warning(nr, message);
+		}
 		return;
 	}
 	name->failures = 0;
