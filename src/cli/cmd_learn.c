@@ -48,7 +48,7 @@ struct learn {
 	VEC(char *) programs; /* executed files */
 	unsigned events;
 	bool started;
-	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly;
+	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly, skipped_bytes;
 };
 
 static void learn_usage(FILE *out)
@@ -348,6 +348,46 @@ static bool resolve(const char *path, char *out, size_t size)
 	return snprintf(out, size, "%s/%s", strcmp(buf, "/") ? buf : "", slash + 1) < (int)size;
 }
 
+/* The length of the UTF-8 sequence at P (1 for ASCII), 0 when it is not
+ * valid UTF-8 (a stray byte, an overlong form, a surrogate): a YAML file is
+ * UTF-8, and one such byte makes the whole policy fail to load. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = p[0] == 0xed ? 0x9f : 0xbf;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static bool utf8_valid(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq(p);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
 static int add_candidate(struct learn *l, path_vec *cands, const char *path, unsigned access)
 {
 	char *dir = NULL;
@@ -377,6 +417,10 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 		l->skipped_scratch++;
 		return 0;
 	}
+	if (!utf8_valid(grant)) {
+		l->skipped_bytes++; /* no YAML spelling of it: the policy would not load */
+		return 0;
+	}
 	/* A write creates and removes names: the grant is on the directory. */
 	dir = strdup(grant);
 	struct learn_path c = {.path = dir, .access = access};
@@ -389,8 +433,28 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 	return 0;
 }
 
+/* Text the program chose (a file name it executed) in a comment line: every
+ * control and non-ASCII byte as \xNN, so that nothing can end the comment
+ * (a newline, or NEL, LS and PS, which YAML counts as line breaks too) and
+ * start a line of policy, such as "mode: audit". */
+static void write_comment_text(FILE *out, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
 /* PATH as a double-quoted YAML scalar; beneath HOME as "~/..." when TILDE
- * (fs paths take it; extends: names a file as it is). */
+ * (fs paths take it; extends: names a file as it is). Every byte survives:
+ * controls are escaped (\xNN, the same code point), and so are the
+ * characters YAML folds as line breaks (NEL, LS, PS) or may drop (BOM).
+ * PATH must be valid UTF-8 (utf8_valid): no YAML spelling keeps other
+ * bytes. */
 static void yaml_quoted_as(FILE *out, const struct learn *l, const char *path, bool tilde)
 {
 	fputc('"', out);
@@ -398,10 +462,24 @@ static void yaml_quoted_as(FILE *out, const struct learn *l, const char *path, b
 		fputc('~', out);
 		path += strlen(l->home);
 	}
-	for (const char *p = path; *p; p++) {
-		if (*p == '"' || *p == '\\')
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '"' || *p == '\\') {
 			fputc('\\', out);
-		fputc(*p, out);
+			fputc(*p, out);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\x%02x", *p);
+		} else if (p[0] == 0xc2 && p[1] == 0x85) {
+			fputs("\\N", out);
+			p++;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			fputs(p[2] == 0xa8 ? "\\L" : "\\P", out);
+			p += 2;
+		} else if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+			fputs("\\uFEFF", out);
+			p += 2;
+		} else {
+			fputc(*p, out);
+		}
 	}
 	fputc('"', out);
 }
@@ -484,20 +562,18 @@ static void write_list(FILE *out, const struct learn *l, const struct learn_path
 }
 
 /* One argument in a comment line: quoted when it has blanks, and never a
- * raw newline (that would end the comment and break the YAML). */
+ * raw newline or other byte that would end the comment and break the YAML
+ * (write_comment_text). */
 static void write_comment_word(FILE *out, const char *word)
 {
 	bool quote = !word[0] || strpbrk(word, " \t\n'\"\\$`;&|<>()*?") != NULL;
 	fputs(quote ? " '" : " ", out);
-	for (const unsigned char *p = (const unsigned char *)word; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else if (*p == '\'')
+	for (const char *p = word; *p; p++) {
+		const char one[2] = {*p, '\0'};
+		if (*p == '\'')
 			fputs("'\\''", out);
 		else
-			fputc(*p, out);
+			write_comment_text(out, one);
 	}
 	if (quote)
 		fputc('\'', out);
@@ -569,14 +645,20 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 	if (l->programs.len) {
 		fputs("# programs it executed:\n", out);
 		VEC_FOREACH(&l->programs, p)
-		fprintf(out, "#   %s\n", *p);
+		{
+			fputs("#   ", out);
+			write_comment_text(out, *p);
+			fputc('\n', out);
+		}
 	}
 	fprintf(out,
 		"# not granted: %u paths in /proc, /sys or /dev (the sandbox has its own);\n"
 		"#   %u names that did not exist; %u scratch files directly in /tmp, the home\n"
 		"#   or another top directory (private there, or too broad to grant);\n"
-		"#   %u writes inside read-only grants of the base\n",
-		l->skipped_pseudo, l->skipped_absent, l->skipped_scratch, l->skipped_readonly);
+		"#   %u writes inside read-only grants of the base; %u names that are not\n"
+		"#   UTF-8 (a policy file is UTF-8: grant their directory by hand)\n",
+		l->skipped_pseudo, l->skipped_absent, l->skipped_scratch, l->skipped_readonly,
+		l->skipped_bytes);
 }
 
 /* A program that binds port 0 and then connects to itself on loopback
