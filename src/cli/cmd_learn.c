@@ -39,11 +39,13 @@ struct learn {
 	const char *out_path;
 	char **command;
 	char cwd[PATH_MAX];
-	const char *home;     /* NULL when unset or "/" */
-	VEC(char *) bases;    /* extends: profile names and absolute file paths */
-	path_vec base_grants; /* what the base policy grants already */
-	path_vec seen;	      /* observed paths, one per observation */
-	peer_vec peers;	      /* connect / sendto destinations */
+	const char *home; /* NULL when unset or "/"; no trailing slash */
+	char home_buf[PATH_MAX];
+	char home_real[PATH_MAX]; /* HOME with symlinks resolved, "" when the same */
+	VEC(char *) bases;	  /* extends: profile names and absolute file paths */
+	path_vec base_grants;	  /* what the base policy grants already */
+	path_vec seen;		  /* observed paths, one per observation */
+	peer_vec peers;		  /* connect / sendto destinations */
 	peer_vec binds;
 	VEC(char *) programs; /* executed files */
 	unsigned events;
@@ -76,6 +78,18 @@ static bool path_within(const char *path, const char *dir)
 	if (len == 1 && dir[0] == '/')
 		return path[0] == '/';
 	return !strncmp(path, dir, len) && (path[len] == '/' || !path[len]);
+}
+
+/* The home PATH is beneath, as HOME spells it or as it resolves (a home
+ * behind a symlink is seen both ways: the name the program used and the
+ * file Landlock holds), or NULL. */
+static const char *home_prefix(const struct learn *l, const char *path)
+{
+	if (l->home && path_within(path, l->home))
+		return l->home;
+	if (l->home_real[0] && path_within(path, l->home_real))
+		return l->home_real;
+	return NULL;
 }
 
 static void learn_base(bool is_file, const char *arg, void *ctx)
@@ -232,9 +246,11 @@ static bool covered_by(const struct learn_path *grants, size_t n, const char *pa
 	return false;
 }
 
-/* Directories that are never granted whole: the root, the home, the private
- * tmpfs roots of the world, and the top of the system's hierarchy. */
-static bool too_broad(const struct learn *l, const char *dir)
+/* Directories that are never granted whole: the root, the home and every
+ * directory holding it, the private tmpfs roots of the world, and the top
+ * of the system's hierarchy, under any name: a symlink to one of them
+ * (/var/run is /run; a home behind a symlink) is one of them too. */
+static bool too_broad_name(const struct learn *l, const char *dir)
 {
 	static const char *const roots[] = {"/",      "/tmp", "/var/tmp", "/dev/shm", "/home",
 					    "/usr",   "/var", "/etc",	  "/run",     "/mnt",
@@ -242,7 +258,15 @@ static bool too_broad(const struct learn *l, const char *dir)
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if (!strcmp(dir, roots[i]))
 			return true;
-	return l->home && !strcmp(dir, l->home);
+	/* The home, or a directory holding it. */
+	return (l->home && path_within(l->home, dir)) ||
+	       (l->home_real[0] && path_within(l->home_real, dir));
+}
+
+static bool too_broad(const struct learn *l, const char *dir)
+{
+	char real[PATH_MAX];
+	return too_broad_name(l, dir) || (realpath(dir, real) && too_broad_name(l, real));
 }
 
 /* Whether PATH is in a filesystem the world makes itself (its own /proc,
@@ -280,19 +304,22 @@ static bool collapse(const struct learn *l, const char *path, char *out, size_t 
 	bool exists = lstat(path, &st) == 0;
 	bool dir = exists && S_ISDIR(st.st_mode);
 	char anchor[PATH_MAX];
+	if (too_broad(l, path))
+		return false; /* "ls ~", "ls /": a listing never grants the tree */
 	if (l->cwd[0] && !too_broad(l, l->cwd) && path_within(path, l->cwd)) {
 		snprintf(out, size, "%s", l->cwd);
 		return true;
 	}
 	anchor[0] = '\0';
-	if (l->home && path_within(path, l->home)) {
+	const char *home = home_prefix(l, path);
+	if (home) {
 		char first[PATH_MAX];
-		if (components_below(l->home, path, 1, first, sizeof(first))) {
-			const char *name = first + strlen(l->home) + 1;
+		if (components_below(home, path, 1, first, sizeof(first))) {
+			const char *name = first + strlen(home) + 1;
 			int depth = !strcmp(name, ".config") || !strcmp(name, ".cache") ? 2
 				    : !strcmp(name, ".local")				? 3
 											: 1;
-			if (!components_below(l->home, path, depth, anchor, sizeof(anchor)) ||
+			if (!components_below(home, path, depth, anchor, sizeof(anchor)) ||
 			    !strcmp(anchor, path))
 				anchor[0] = '\0'; /* a file of the home itself, e.g. ~/.gitconfig */
 		}
@@ -421,6 +448,13 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 		l->skipped_bytes++; /* no YAML spelling of it: the policy would not load */
 		return 0;
 	}
+	/* Beneath the resolved home: spelled as HOME, one grant for both. */
+	if (l->home_real[0] && home_prefix(l, grant) == l->home_real) {
+		char as_home[PATH_MAX];
+		if (snprintf(as_home, sizeof(as_home), "%s%s", l->home,
+			     grant + strlen(l->home_real)) < (int)sizeof(as_home))
+			snprintf(grant, sizeof(grant), "%s", as_home);
+	}
 	/* A write creates and removes names: the grant is on the directory. */
 	dir = strdup(grant);
 	struct learn_path c = {.path = dir, .access = access};
@@ -458,9 +492,10 @@ static void write_comment_text(FILE *out, const char *text)
 static void yaml_quoted_as(FILE *out, const struct learn *l, const char *path, bool tilde)
 {
 	fputc('"', out);
-	if (tilde && l->home && path_within(path, l->home)) {
+	const char *home = tilde ? home_prefix(l, path) : NULL;
+	if (home) {
 		fputc('~', out);
-		path += strlen(l->home);
+		path += strlen(home);
 	}
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if (*p == '"' || *p == '\\') {
@@ -799,7 +834,18 @@ int cmd_learn(int argc, char **argv)
 {
 	struct learn l = {0};
 	const char *home = getenv("HOME");
-	l.home = home && home[0] == '/' && strcmp(home, "/") ? home : NULL;
+	/* HOME as given, without trailing slashes ("/home/me/" is /home/me),
+	 * and resolved: both spellings are the home, never granted whole. */
+	if (home && home[0] == '/' &&
+	    snprintf(l.home_buf, sizeof(l.home_buf), "%s", home) < (int)sizeof(l.home_buf)) {
+		for (size_t len = strlen(l.home_buf); len > 1 && l.home_buf[len - 1] == '/'; len--)
+			l.home_buf[len - 1] = '\0';
+		if (strcmp(l.home_buf, "/"))
+			l.home = l.home_buf;
+	}
+	if (l.home && (!realpath(l.home, l.home_real) || !strcmp(l.home_real, l.home) ||
+		       !strcmp(l.home_real, "/")))
+		l.home_real[0] = '\0';
 	if (!getcwd(l.cwd, sizeof(l.cwd)))
 		l.cwd[0] = '\0';
 	/* --out is learn's own; everything else before "--" is ward run's. */

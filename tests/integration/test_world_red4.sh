@@ -6,7 +6,12 @@
 #    its next line became policy ("mode: audit" turned the later `ward run
 #    -p` into observe-only); a name with a byte that is not UTF-8 made the
 #    written policy fail to load. Names are escaped now, paths with control
-#    characters survive in the quoted grants.
+#    characters survive in the quoted grants;
+#  - ward learn never grants HOME whole, but only compared the names: with
+#    HOME behind a symlink (or with a trailing slash) a file read directly
+#    in the home collapsed to its directory, the resolved home, and the
+#    policy granted all of it (~/.ssh included); a listing through a
+#    symlink to the home granted the directory holding the home.
 # Usage: test_world_red4.sh WORKDIR [UID]
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -83,6 +88,56 @@ if [ "$RC" -eq 0 ] && [ "$OUT" = two ] && grep -Fq '\x01dir"' "$DATA/ctl.yaml"; 
 	t_ok "learn: a project named with a control character is granted by its exact name"
 else
 	t_fail "learn: control character in the project's name" "rc=$RC" "$OUT" "$ERR" "$(grep -v '^#' "$DATA/ctl.yaml" 2>&1)"
+fi
+
+# ---- ward learn: the home under another name is still the home ----
+# learn_home HOME_VALUE: learns, with HOME set so, a program that reads
+# one file directly in the home and lists it through its symlink.
+mkdir -p "$DATA/realhome/.ssh"
+echo "profile-$$" >"$DATA/realhome/.profile"
+echo "key-$$" >"$DATA/realhome/.ssh/id"
+ln -s realhome "$DATA/h"
+[ -n "$AS_USER" ] && chown -R "$AS_USER" "$DATA/realhome"
+chmod 755 "$DATA/realhome" "$DATA/realhome/.ssh"
+chmod 644 "$DATA/realhome/.profile" "$DATA/realhome/.ssh/id"
+learn_home() {
+	local o e
+	o=$(mktemp) e=$(mktemp)
+	chmod 666 "$o" "$e"
+	(cd "$DATA/proj" && as_caller env HOME="$1" "$WARD" learn --out "$DATA/home.yaml" -- \
+		/bin/sh -c "cat $DATA/realhome/.profile && ls $DATA/h/ >/dev/null" >"$o" 2>"$e" </dev/null)
+	RC=$?
+	OUT=$(cat "$o") ERR=$(cat "$e")
+	rm -f "$o" "$e"
+}
+for home in "$DATA/h" "$DATA/realhome/"; do
+	learn_home "$home"
+	granted=$(grep -E '^ +- "' "$DATA/home.yaml" 2>/dev/null | sed 's/^ *- "\([^"]*\)".*/\1/')
+	whole=""
+	for g in $granted; do
+		case $g in
+		"$DATA" | "$DATA/realhome" | "$DATA/h" | "~" | "$DATA/realhome/" | / | /tmp) whole="$whole $g" ;;
+		esac
+	done
+	if [ "$RC" -eq 0 ] && [ "$OUT" = "profile-$$" ] && [ -z "$whole" ] &&
+		printf '%s\n' "$granted" | grep -qx '~/.profile'; then
+		t_ok "learn with HOME=$home: the file read is granted (~/.profile), never the home or a directory holding it"
+	else
+		t_fail "learn with HOME=$home" "rc=$RC" "$OUT" "$ERR" "whole:$whole" "granted: $granted"
+	fi
+done
+# The replay under the learned policy reads the profile, not ~/.ssh.
+o=$(mktemp) e=$(mktemp)
+chmod 666 "$o" "$e"
+(cd / && as_caller env HOME="$DATA/h" "$WARD" run -p "$DATA/home.yaml" -- /bin/sh -c \
+	"cat $DATA/h/.profile; cat $DATA/h/.ssh/id" >"$o" 2>"$e" </dev/null)
+RC=$?
+OUT=$(cat "$o") ERR=$(cat "$e")
+rm -f "$o" "$e"
+if [ "$RC" -ne 0 ] && [ "$OUT" = "profile-$$" ] && printf '%s\n' "$ERR" | grep -Eq "id: (Permission denied|No such file)"; then
+	t_ok "the learned policy: ~/.profile is read (control), ~/.ssh/id is not"
+else
+	t_fail "learned home policy replay" "rc=$RC" "$OUT" "$ERR"
 fi
 
 rm -rf "$DATA"
