@@ -1056,6 +1056,28 @@ static int kernel_tioclinux(struct probe_args *a)
 	return tty_ioctl(a, TIOCLINUX, &sub);
 }
 
+/* TIOCSETD: the line discipline of a terminal, which outlives the sandbox
+ * on the caller's terminal (N_NULL there discards everything typed once
+ * ward has exited) and loads ldisc modules where autoload is on. Tried on
+ * a terminal of the probe's own (a new pty), so that nothing else is
+ * touched if it ran; the control reads the discipline (TIOCGETD). */
+static int kernel_tiocsetd(struct probe_args *a)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return PROBE_UNSUPPORTED;
+	int ldisc = 0;
+	long r = ioctl(fd, TIOCGETD, &ldisc);
+	if (r == 0 && a->attack) {
+		int null_ldisc = 27; /* N_NULL: built in, no module to load */
+		r = ioctl(fd, TIOCSETD, &null_ldisc);
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return result(r);
+}
+
 static int kernel_i386(struct probe_args *a)
 {
 	if (!a->attack)
@@ -1176,6 +1198,7 @@ static const struct probe_fn probe_fns[] = {
 	{"kernel-perf", kernel_perf},
 	{"kernel-unshare", kernel_unshare},
 	{"kernel-tiocsti", kernel_tiocsti},
+	{"kernel-tiocsetd", kernel_tiocsetd},
 	{"kernel-tioclinux", kernel_tioclinux},
 	{"kernel-i386", kernel_i386},
 	{"kernel-x32", kernel_x32},

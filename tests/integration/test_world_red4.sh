@@ -11,7 +11,11 @@
 #    HOME behind a symlink (or with a trailing slash) a file read directly
 #    in the home collapsed to its directory, the resolved home, and the
 #    policy granted all of it (~/.ssh included); a listing through a
-#    symlink to the home granted the directory holding the home.
+#    symlink to the home granted the directory holding the home;
+#  - TIOCSETD on the caller's terminal (descriptor 0 a pty): N_NULL stayed
+#    set after ward exited, and the caller's shell read nothing more. The
+#    hardening filter refuses it (EPERM); reading the discipline, and
+#    writing to the terminal, still work (control).
 # Usage: test_world_red4.sh WORKDIR [UID]
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -138,6 +142,57 @@ if [ "$RC" -ne 0 ] && [ "$OUT" = "profile-$$" ] && printf '%s\n' "$ERR" | grep -
 	t_ok "the learned policy: ~/.profile is read (control), ~/.ssh/id is not"
 else
 	t_fail "learned home policy replay" "rc=$RC" "$OUT" "$ERR"
+fi
+
+# ---- the caller's terminal: no line discipline change ----
+# A pty outside the sandbox is the program's standard input and output; the
+# program tries TIOCSETD N_NULL on it and reads it back with TIOCGETD; the
+# discipline is read again outside once ward has exited.
+SETD_PROG='import fcntl, struct, errno, sys
+try:
+    fcntl.ioctl(0, 0x5423, struct.pack("i", 27))
+    r = "set"
+except OSError as e:
+    r = errno.errorcode[e.errno]
+d = struct.unpack("i", fcntl.ioctl(0, 0x5424, b"\0" * 4))[0]
+print("tiocsetd=%s ldisc=%d" % (r, d))'
+$PY - "$WARD" "$SETD_PROG" "${AS_USER:-}" >"$DATA/tty.out" 2>&1 <<'PYEOF'
+import fcntl, os, pty, select, struct, subprocess, sys, time
+ward, prog, user = sys.argv[1], sys.argv[2], sys.argv[3]
+master, slave = pty.openpty()
+cmd = [ward, "run", "--", "/usr/bin/python3", "-c", prog]
+if user:
+    os.fchown(slave, int(user), -1)
+    cmd = ["setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups", "--"] + cmd
+p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, cwd="/")
+out = b""
+deadline = time.time() + 60
+# Read while ward runs; once it has exited, what it wrote is buffered
+# already: drain until nothing is left.
+while True:
+    done = p.poll() is not None
+    r, _, _ = select.select([master], [], [], 0 if done else 0.2)
+    if r:
+        out += os.read(master, 4096)
+    elif done or time.time() > deadline:
+        break
+rc = p.wait(timeout=5) if p.poll() is None else p.returncode
+after = struct.unpack("i", fcntl.ioctl(slave, 0x5424, b"\0" * 4))[0]
+print("rc=%d" % rc)
+print(out.decode(errors="replace").strip())
+print("after=%d" % after)
+PYEOF
+TTY_OUT=$(cat "$DATA/tty.out")
+if printf '%s\n' "$TTY_OUT" | grep -q "tiocsetd=EPERM ldisc=0" &&
+	printf '%s\n' "$TTY_OUT" | grep -qx "after=0"; then
+	t_ok "TIOCSETD on the caller's terminal fails with EPERM; its discipline is N_TTY after the run"
+else
+	t_fail "TIOCSETD on the caller's terminal" "$TTY_OUT"
+fi
+if printf '%s\n' "$TTY_OUT" | grep -qx "rc=0" && printf '%s\n' "$TTY_OUT" | grep -q "ldisc=0"; then
+	t_ok "control: the program reads the terminal's discipline and writes to the terminal"
+else
+	t_fail "terminal control" "$TTY_OUT"
 fi
 
 rm -rf "$DATA"

@@ -337,6 +337,11 @@ static int op_tioclinux(void)
 	return tiocsti_on_pipe(TIOCLINUX);
 }
 
+static int op_tiocsetd(void)
+{
+	return tiocsti_on_pipe(TIOCSETD);
+}
+
 static int op_personality_bsd(void)
 {
 	return result_of(syscall(SYS_personality, PER_BSD));
@@ -473,6 +478,8 @@ static void test_tiocsti_is_eperm_before_the_tty_check(void **state)
 	assert_int_equal(run_default(op_tiocsti), EPERM);
 	assert_int_equal(run_default(op_tiocsti_high_bits), EPERM);
 	assert_int_equal(run_default(op_tioclinux), EPERM);
+	assert_int_equal(run_unfiltered(op_tiocsetd), ENOTTY);
+	assert_int_equal(run_default(op_tiocsetd), EPERM);
 }
 
 static void test_personality_change_is_eperm_query_allowed(void **state)

@@ -20,6 +20,10 @@
  *   personality (not 0 or query)  ASLR off, READ_IMPLIES_EXEC
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
+ *   ioctl TIOCSETD             a line discipline outlives the sandbox on the
+ *                              caller's terminal (N_NULL: nothing typed
+ *                              reaches the shell after ward exits) and
+ *                              autoloads ldisc modules (n_gsm, n_hdlc...)
  *   socket AF_PACKET, AF_XDP, raw IP  forging packets, sniffing the host's
  *                              traffic (AF_XDP transmits frames on a device
  *                              queue past every address hook, as AF_PACKET)
@@ -217,7 +221,7 @@ static int add_personality_rules(scmp_filter_ctx ctx, const struct filter_action
 
 static int add_ioctl_rules(scmp_filter_ctx ctx, const struct filter_actions *act, ward_error *err)
 {
-	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX};
+	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX, TIOCSETD};
 
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
 		struct scmp_arg_cmp request =
