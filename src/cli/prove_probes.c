@@ -1056,26 +1056,38 @@ static int kernel_tioclinux(struct probe_args *a)
 	return tty_ioctl(a, TIOCLINUX, &sub);
 }
 
-/* TIOCSETD: the line discipline of a terminal, which outlives the sandbox
- * on the caller's terminal (N_NULL there discards everything typed once
- * ward has exited) and loads ldisc modules where autoload is on. Tried on
- * a terminal of the probe's own (a new pty), so that nothing else is
+/* An ioctl whose effect outlives the sandbox on the caller's terminal, tried
+ * on a terminal of the probe's own (a new pty) so that nothing else is
  * touched if it ran; the control reads the discipline (TIOCGETD). */
-static int kernel_tiocsetd(struct probe_args *a)
+static int own_pty_ioctl(struct probe_args *a, unsigned long req, void *arg)
 {
 	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return PROBE_UNSUPPORTED;
 	int ldisc = 0;
 	long r = ioctl(fd, TIOCGETD, &ldisc);
-	if (r == 0 && a->attack) {
-		int null_ldisc = 27; /* N_NULL: built in, no module to load */
-		r = ioctl(fd, TIOCSETD, &null_ldisc);
-	}
+	if (r == 0 && a->attack)
+		r = ioctl(fd, req, arg);
 	int e = errno;
 	close(fd);
 	errno = e;
 	return result(r);
+}
+
+/* TIOCSETD: N_NULL on the caller's terminal discards everything typed once
+ * ward has exited; the ioctl also autoloads ldisc modules. N_NULL is built
+ * in: no module is loaded if it ran. */
+static int kernel_tiocsetd(struct probe_args *a)
+{
+	int null_ldisc = 27;
+	return own_pty_ioctl(a, TIOCSETD, &null_ldisc);
+}
+
+/* TIOCEXCL: the caller's terminal stays exclusive, and every later open of
+ * it (/dev/tty for sudo's or ssh's password prompt, less) fails EBUSY. */
+static int kernel_tiocexcl(struct probe_args *a)
+{
+	return own_pty_ioctl(a, TIOCEXCL, NULL);
 }
 
 static int kernel_i386(struct probe_args *a)
@@ -1199,6 +1211,7 @@ static const struct probe_fn probe_fns[] = {
 	{"kernel-unshare", kernel_unshare},
 	{"kernel-tiocsti", kernel_tiocsti},
 	{"kernel-tiocsetd", kernel_tiocsetd},
+	{"kernel-tiocexcl", kernel_tiocexcl},
 	{"kernel-tioclinux", kernel_tioclinux},
 	{"kernel-i386", kernel_i386},
 	{"kernel-x32", kernel_x32},

@@ -13,9 +13,11 @@
 #    policy granted all of it (~/.ssh included); a listing through a
 #    symlink to the home granted the directory holding the home;
 #  - TIOCSETD on the caller's terminal (descriptor 0 a pty): N_NULL stayed
-#    set after ward exited, and the caller's shell read nothing more. The
-#    hardening filter refuses it (EPERM); reading the discipline, and
-#    writing to the terminal, still work (control).
+#    set after ward exited, and the caller's shell read nothing more;
+#    TIOCEXCL stayed set too, and every later open of the terminal
+#    (/dev/tty for sudo's password prompt) failed with EBUSY. The hardening
+#    filter refuses both (EPERM); reading the discipline, and writing to
+#    the terminal, still work (control).
 # Usage: test_world_red4.sh WORKDIR [UID]
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -149,13 +151,16 @@ fi
 # program tries TIOCSETD N_NULL on it and reads it back with TIOCGETD; the
 # discipline is read again outside once ward has exited.
 SETD_PROG='import fcntl, struct, errno, sys
-try:
-    fcntl.ioctl(0, 0x5423, struct.pack("i", 27))
-    r = "set"
-except OSError as e:
-    r = errno.errorcode[e.errno]
+def attempt(request, arg):
+    try:
+        fcntl.ioctl(0, request, arg)
+        return "done"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+r = attempt(0x5423, struct.pack("i", 27))
+x = attempt(0x540C, 0)
 d = struct.unpack("i", fcntl.ioctl(0, 0x5424, b"\0" * 4))[0]
-print("tiocsetd=%s ldisc=%d" % (r, d))'
+print("tiocsetd=%s tiocexcl=%s ldisc=%d" % (r, x, d))'
 $PY - "$WARD" "$SETD_PROG" "${AS_USER:-}" >"$DATA/tty.out" 2>&1 <<'PYEOF'
 import fcntl, os, pty, select, struct, subprocess, sys, time
 ward, prog, user = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -178,14 +183,15 @@ while True:
         break
 rc = p.wait(timeout=5) if p.poll() is None else p.returncode
 after = struct.unpack("i", fcntl.ioctl(slave, 0x5424, b"\0" * 4))[0]
+excl = struct.unpack("i", fcntl.ioctl(slave, 0x80045440, b"\0" * 4))[0]  # TIOCGEXCL
 print("rc=%d" % rc)
 print(out.decode(errors="replace").strip())
-print("after=%d" % after)
+print("after=%d exclusive=%d" % (after, excl))
 PYEOF
 TTY_OUT=$(cat "$DATA/tty.out")
-if printf '%s\n' "$TTY_OUT" | grep -q "tiocsetd=EPERM ldisc=0" &&
-	printf '%s\n' "$TTY_OUT" | grep -qx "after=0"; then
-	t_ok "TIOCSETD on the caller's terminal fails with EPERM; its discipline is N_TTY after the run"
+if printf '%s\n' "$TTY_OUT" | grep -q "tiocsetd=EPERM tiocexcl=EPERM ldisc=0" &&
+	printf '%s\n' "$TTY_OUT" | grep -qx "after=0 exclusive=0"; then
+	t_ok "TIOCSETD and TIOCEXCL on the caller's terminal fail with EPERM; after the run it is N_TTY and not exclusive"
 else
 	t_fail "TIOCSETD on the caller's terminal" "$TTY_OUT"
 fi

@@ -342,6 +342,11 @@ static int op_tiocsetd(void)
 	return tiocsti_on_pipe(TIOCSETD);
 }
 
+static int op_tiocexcl(void)
+{
+	return tiocsti_on_pipe(TIOCEXCL);
+}
+
 static int op_personality_bsd(void)
 {
 	return result_of(syscall(SYS_personality, PER_BSD));
@@ -480,6 +485,8 @@ static void test_tiocsti_is_eperm_before_the_tty_check(void **state)
 	assert_int_equal(run_default(op_tioclinux), EPERM);
 	assert_int_equal(run_unfiltered(op_tiocsetd), ENOTTY);
 	assert_int_equal(run_default(op_tiocsetd), EPERM);
+	assert_int_equal(run_unfiltered(op_tiocexcl), ENOTTY);
+	assert_int_equal(run_default(op_tiocexcl), EPERM);
 }
 
 static void test_personality_change_is_eperm_query_allowed(void **state)

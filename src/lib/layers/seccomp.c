@@ -24,6 +24,9 @@
  *                              caller's terminal (N_NULL: nothing typed
  *                              reaches the shell after ward exits) and
  *                              autoloads ldisc modules (n_gsm, n_hdlc...)
+ *   ioctl TIOCEXCL             the caller's terminal stays exclusive: every
+ *                              later open of it (/dev/tty for a password
+ *                              prompt) fails with EBUSY
  *   socket AF_PACKET, AF_XDP, raw IP  forging packets, sniffing the host's
  *                              traffic (AF_XDP transmits frames on a device
  *                              queue past every address hook, as AF_PACKET)
@@ -221,7 +224,7 @@ static int add_personality_rules(scmp_filter_ctx ctx, const struct filter_action
 
 static int add_ioctl_rules(scmp_filter_ctx ctx, const struct filter_actions *act, ward_error *err)
 {
-	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX, TIOCSETD};
+	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX, TIOCSETD, TIOCEXCL};
 
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
 		struct scmp_arg_cmp request =
