@@ -50,7 +50,8 @@ struct learn {
 	VEC(char *) programs; /* executed files */
 	unsigned events;
 	bool started;
-	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly, skipped_bytes;
+	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly,
+		skipped_unspellable;
 };
 
 static void learn_usage(FILE *out)
@@ -444,8 +445,11 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 		l->skipped_scratch++;
 		return 0;
 	}
-	if (!utf8_valid(grant)) {
-		l->skipped_bytes++; /* no YAML spelling of it: the policy would not load */
+	/* A name no policy can spell: not UTF-8 (no YAML file holds it), or
+	 * with a glob or variable character, which the loader would expand
+	 * (a directory named "*" in ~/.config granting every one there) and cannot escape. */
+	if (!utf8_valid(grant) || strpbrk(grant, "*?[$")) {
+		l->skipped_unspellable++;
 		return 0;
 	}
 	/* Beneath the resolved home: spelled as HOME, one grant for both. */
@@ -690,10 +694,10 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 		"# not granted: %u paths in /proc, /sys or /dev (the sandbox has its own);\n"
 		"#   %u names that did not exist; %u scratch files directly in /tmp, the home\n"
 		"#   or another top directory (private there, or too broad to grant);\n"
-		"#   %u writes inside read-only grants of the base; %u names that are not\n"
-		"#   UTF-8 (a policy file is UTF-8: grant their directory by hand)\n",
+		"#   %u writes inside read-only grants of the base; %u names a policy cannot\n"
+		"#   spell (not UTF-8, or with * ? [ $, which it expands): grant those by hand\n",
 		l->skipped_pseudo, l->skipped_absent, l->skipped_scratch, l->skipped_readonly,
-		l->skipped_bytes);
+		l->skipped_unspellable);
 }
 
 /* A program that binds port 0 and then connects to itself on loopback

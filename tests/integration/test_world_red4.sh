@@ -12,6 +12,10 @@
 #    in the home collapsed to its directory, the resolved home, and the
 #    policy granted all of it (~/.ssh included); a listing through a
 #    symlink to the home granted the directory holding the home;
+#  - ward learn wrote names as grants that the loader expands: a directory
+#    named "*" in ~/.config became the glob "~/.config/*" (read of every
+#    directory there: ~/.config/gh's token), one named "$HOME" a variable;
+#    a policy cannot escape them, so such names are counted, not granted;
 #  - TIOCSETD on the caller's terminal (descriptor 0 a pty): N_NULL stayed
 #    set after ward exited, and the caller's shell read nothing more;
 #    TIOCEXCL stayed set too, and every later open of the terminal
@@ -144,6 +148,39 @@ if [ "$RC" -ne 0 ] && [ "$OUT" = "profile-$$" ] && printf '%s\n' "$ERR" | grep -
 	t_ok "the learned policy: ~/.profile is read (control), ~/.ssh/id is not"
 else
 	t_fail "learned home policy replay" "rc=$RC" "$OUT" "$ERR"
+fi
+
+# ---- ward learn: names with glob or variable characters ----
+mkdir -p "$DATA/realhome/.config/*" "$DATA/realhome/.config/gh"
+echo "star" >"$DATA/realhome/.config/*/f"
+echo "token-$$" >"$DATA/realhome/.config/gh/hosts.yml"
+[ -n "$AS_USER" ] && chown -R "$AS_USER" "$DATA/realhome"
+chmod -R a+rX "$DATA/realhome"
+o=$(mktemp) e=$(mktemp)
+chmod 666 "$o" "$e"
+(cd "$DATA/proj" && as_caller env HOME="$DATA/realhome" "$WARD" learn --out "$DATA/glob.yaml" -- \
+	/bin/sh -c "cat '$DATA/realhome/.config/*/f' && mkdir -p '$DATA/realhome/\$HOME' && echo v >'$DATA/realhome/\$HOME/g'" \
+	>"$o" 2>"$e" </dev/null)
+RC=$?
+OUT=$(cat "$o") ERR=$(cat "$e")
+rm -f "$o" "$e"
+if [ "$RC" -eq 0 ] && [ "$OUT" = star ] && ! grep -Eq '^ +- ".*[*?[$]' "$DATA/glob.yaml" &&
+	grep -q "names a policy cannot" "$DATA/glob.yaml"; then
+	t_ok "learn: names with * or \$ are counted as not granted, never written as a glob or a variable"
+else
+	t_fail "learn: glob and variable characters in names" "rc=$RC" "$OUT" "$ERR" "$(grep -v '^#' "$DATA/glob.yaml" 2>&1)"
+fi
+o=$(mktemp) e=$(mktemp)
+chmod 666 "$o" "$e"
+(cd / && as_caller env HOME="$DATA/realhome" "$WARD" run -p "$DATA/glob.yaml" -- /bin/sh -c \
+	"cat $DATA/realhome/.config/gh/hosts.yml; cat /proc/self/comm" >"$o" 2>"$e" </dev/null)
+RC=$?
+OUT=$(cat "$o") ERR=$(cat "$e")
+rm -f "$o" "$e"
+if [ "$OUT" = cat ] && printf '%s\n' "$ERR" | grep -Eq "hosts.yml: (Permission denied|No such file)"; then
+	t_ok "that policy: ~/.config/gh/hosts.yml stays unreadable, /proc is read (control)"
+else
+	t_fail "glob-named policy replay" "rc=$RC" "$OUT" "$ERR"
 fi
 
 # ---- the caller's terminal: no line discipline change ----
