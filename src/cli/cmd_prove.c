@@ -222,6 +222,7 @@ static const struct probe_def catalogue[] = {
 	{"kernel", "kernel-tioclinux", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-tiocsetd", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-tiocexcl", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-console", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-i386", {KILLED_SIGSYS}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-x32", {KILLED_SIGSYS}, 0, "syscalls: hardening", NULL, NULL},
 	{"dos", "dos-forkbomb", {EAGAIN}, 0, "limit pids", NULL, NULL},

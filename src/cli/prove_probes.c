@@ -1090,6 +1090,26 @@ static int kernel_tiocexcl(struct probe_args *a)
 	return own_pty_ioctl(a, TIOCEXCL, NULL);
 }
 
+/* KDSKBMODE: on a Linux console that is the caller's controlling terminal
+ * (the sandbox shares it), K_OFF leaves the keyboard dead after the run.
+ * Tried on a pipe, where the kernel's own answer is ENOTTY: EPERM can only
+ * be the filter's, and nothing is touched if it ran. The control asks the
+ * same pipe FIONREAD. */
+static int kernel_console(struct probe_args *a)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return PROBE_SETUP;
+	int n = 0;
+	long r = a->attack ? ioctl(fds[0], 0x4b45 /* KDSKBMODE */, 0x04 /* K_OFF */)
+			   : ioctl(fds[0], FIONREAD, &n);
+	int e = errno;
+	close(fds[0]);
+	close(fds[1]);
+	errno = e;
+	return result(r);
+}
+
 static int kernel_i386(struct probe_args *a)
 {
 	if (!a->attack)
@@ -1212,6 +1232,7 @@ static const struct probe_fn probe_fns[] = {
 	{"kernel-tiocsti", kernel_tiocsti},
 	{"kernel-tiocsetd", kernel_tiocsetd},
 	{"kernel-tiocexcl", kernel_tiocexcl},
+	{"kernel-console", kernel_console},
 	{"kernel-tioclinux", kernel_tioclinux},
 	{"kernel-i386", kernel_i386},
 	{"kernel-x32", kernel_x32},
