@@ -106,7 +106,7 @@ void cli_usage(FILE *out)
 	      "      --name NAME          a name for ward ps / kill / freeze / thaw\n"
 	      "      --quota NAME=SIZE[:kill|freeze|report]  net_egress_bytes, "
 	      "net_ingress_bytes,\n"
-	      "                           file_read_bytes, file_write_bytes (sizes), cpu_time "
+	      "                           file_write_bytes (sizes), cpu_time "
 	      "(duration)\n"
 	      "      --report             print what the run used and why it ended\n"
 	      "\n"

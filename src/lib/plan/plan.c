@@ -1381,7 +1381,7 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 		if (!q->set)
 			continue;
 		bool is_cpu = i == WARD_QUOTA_CPU_TIME;
-		bool is_file = i == WARD_QUOTA_FILE_READ_BYTES || i == WARD_QUOTA_FILE_WRITE_BYTES;
+		bool is_file = i == WARD_QUOTA_FILE_WRITE_BYTES;
 		char rule[200], note[200];
 		if (is_cpu)
 			snprintf(rule, sizeof(rule), "quota cpu_time %llu ms (all tasks), then %s",
@@ -1395,10 +1395,12 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			note, sizeof(note), "%s",
 			is_cpu ? "the cgroup's CPU usage, checked every 20 ms"
 			: is_file && q->action == WARD_QUOTA_KILL
-				? "counted per sandbox by fexit programs on vfs_read/vfs_write; "
-				  "the "
-				  "task that crosses it is killed by the kernel"
-			: is_file ? "counted per sandbox by fexit programs on vfs_read/vfs_write"
+				? "counted per sandbox by fexit programs on vfs_write/vfs_writev, the "
+				  "task that crosses it killed by the kernel; seccomp: sendfile, "
+				  "splice, copy_file_range, AIO ENOSYS, shared file mmap EACCES"
+			: is_file ? "counted per sandbox by fexit programs on vfs_write/vfs_writev; "
+				    "seccomp: sendfile, splice, copy_file_range, AIO ENOSYS, shared "
+				    "file mmap EACCES"
 			: q->action == WARD_QUOTA_REPORT
 				? "counted per sandbox by cgroup_skb programs"
 				: "counted per sandbox by cgroup_skb programs; packets over it are "
@@ -1412,6 +1414,8 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			plan->quota_amount[i] = q->amount;
 			plan->quota_action[i] = q->action;
 			plan->cgroup = true;
+			/* Writes that bypass the counted calls are refused. */
+			plan->seccomp_file_write_guard |= is_file;
 			/* Like limits, quotas protect the host: they hold in audit mode. */
 			r = add_entry(plan, q->loc, layer, PLAN_ENFORCED, note, "%s", rule);
 		} else {

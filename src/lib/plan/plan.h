@@ -158,6 +158,7 @@ struct plan {
 	bool seccomp_deny_srcroute; /* IP_OPTIONS, IPV6_RTHDR: the packet goes to a hop no rule saw
 				     */
 	bool seccomp_deny_memfd;    /* memfd_create: Landlock exempts memfds from EXECUTE */
+	bool seccomp_file_write_guard; /* a file write quota: uncounted write paths refused */
 
 	/* resources: each limit, the layer it lands on and how far it holds */
 	struct plan_limit limits[WARD_LIMIT_COUNT_];

@@ -226,9 +226,7 @@ static void read_quotas(struct ward_sandbox *sb, struct quota_reading *q)
 	}
 	struct file_figures ff;
 	if (sb->file_acct && bpf_file_acct_read(sb->file_acct, &ff) == 0) {
-		q->have[WARD_QUOTA_FILE_READ_BYTES] = q->have[WARD_QUOTA_FILE_WRITE_BYTES] = true;
-		q->used[WARD_QUOTA_FILE_READ_BYTES] = ff.bytes_read;
-		q->crossed[WARD_QUOTA_FILE_READ_BYTES] = ff.read_crossed;
+		q->have[WARD_QUOTA_FILE_WRITE_BYTES] = true;
 		q->used[WARD_QUOTA_FILE_WRITE_BYTES] = ff.bytes_written;
 		q->crossed[WARD_QUOTA_FILE_WRITE_BYTES] = ff.write_crossed;
 	}
