@@ -451,8 +451,8 @@ static int add_file_write_guard(scmp_filter_ctx ctx, const struct plan *plan, wa
 {
 	uint32_t enosys = plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS);
 	uint32_t eacces = plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EACCES);
-	static const char *const uncounted[] = {"sendfile", "splice", "copy_file_range",
-						"io_setup", "io_submit"};
+	static const char *const uncounted[] = {"sendfile", "splice", "copy_file_range", "io_setup",
+						"io_submit"};
 	int r = 0;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(uncounted); i++)
 		r = rule_add(ctx, enosys, uncounted[i], 0, NULL, err);

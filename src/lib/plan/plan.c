@@ -1395,12 +1395,14 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			note, sizeof(note), "%s",
 			is_cpu ? "the cgroup's CPU usage, checked every 20 ms"
 			: is_file && q->action == WARD_QUOTA_KILL
-				? "counted per sandbox by fexit programs on vfs_write/vfs_writev, the "
+				? "counted per sandbox by fexit programs on vfs_write/vfs_writev, "
+				  "the "
 				  "task that crosses it killed by the kernel; seccomp: sendfile, "
 				  "splice, copy_file_range, AIO ENOSYS, shared file mmap EACCES"
-			: is_file ? "counted per sandbox by fexit programs on vfs_write/vfs_writev; "
-				    "seccomp: sendfile, splice, copy_file_range, AIO ENOSYS, shared "
-				    "file mmap EACCES"
+			: is_file
+				? "counted per sandbox by fexit programs on vfs_write/vfs_writev; "
+				  "seccomp: sendfile, splice, copy_file_range, AIO ENOSYS, shared "
+				  "file mmap EACCES"
 			: q->action == WARD_QUOTA_REPORT
 				? "counted per sandbox by cgroup_skb programs"
 				: "counted per sandbox by cgroup_skb programs; packets over it are "

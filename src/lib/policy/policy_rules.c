@@ -565,10 +565,11 @@ int policy_set_quota(struct ward_policy *policy, const char *name, const char *s
 		if (name && !strcmp(name, quota_names[i]))
 			q = i;
 	if (q < 0 && name && !strcmp(name, "file_read_bytes"))
-		return policy_fail_at(err, loc, NULL,
-				      "quota file_read_bytes is not offered: reads through mmap "
-				      "reach no counted call, so it could not hold (the exit event's "
-				      "file_bytes_read reports reads; use file_write_bytes for writes)");
+		return policy_fail_at(
+			err, loc, NULL,
+			"quota file_read_bytes is not offered: reads through mmap "
+			"reach no counted call, so it could not hold (the exit event's "
+			"file_bytes_read reports reads; use file_write_bytes for writes)");
 	if (q < 0)
 		return policy_fail_at(err, loc, NULL,
 				      "unknown quota '%s' (net_egress_bytes, net_ingress_bytes, "
