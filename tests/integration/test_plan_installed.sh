@@ -45,6 +45,11 @@ case_run() {
 		return
 	fi
 	printf '%s\n' "$OUT" >"$sections"
+	# The same flags' entries (--explain as JSON), to tie the sections to
+	# the plan the run itself reports in its start event.
+	run_ward run "$@" -w "$o" -r "$W/ro" -w "$W/rw" --fs-deny "$W/rw/hole" -x "$BIN" \
+		--dry-run --json
+	printf '%s\n' "$OUT" >"$W/$name.entries.json"
 	# The program records what it sees, says so, and waits (bounded) for
 	# the test to have read the sandbox from outside.
 	local script='o=$1; p=$2; w=$3
@@ -65,7 +70,7 @@ for port in 8080 8079; do
 done
 : >"$o/ready"
 i=0
-while [ ! -e "$o/go" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done'
+while [ ! -e "$o/go" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done'
 	(
 		if [ -n "$AS_USER" ]; then
 			cd / && exec setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- \
@@ -83,13 +88,31 @@ while [ ! -e "$o/go" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done'
 		wait "$wpid" 2>/dev/null
 		return
 	fi
-	wait_for "$name: the start event" 20 grep -q '"type":"start"' "$ev"
-	t_sandbox_ids "$ev"
-	local pid
-	pid=$(EV=$ev event_field start pid)
-	local res rc=0
-	res=$(/usr/bin/python3 "$HERE/plan_installed.py" "$sections" "$o" "$pid" "$W" \
-		"$W/outer-limits" 2>&1) || rc=$?
+	local pid="" res rc=0
+	if wait_for "$name: the start event" 20 grep -q '"type":"start"' "$ev"; then
+		t_sandbox_ids "$ev"
+		pid=$(EV=$ev event_field start pid)
+	fi
+	if [ -z "$pid" ]; then
+		rc=1 res="not ok start: no start event with the sandbox's pid in $ev"
+	elif ! same=$(/usr/bin/python3 - "$W/$name.entries.json" "$ev" <<'PY'
+import json, sys
+dry = json.load(open(sys.argv[1]))
+start = [json.loads(l) for l in open(sys.argv[2]) if '"type":"start"' in l][0]["plan"]
+key = lambda e: (e["rule"], e["layer"], e["status"])
+tmp = lambda e: "private HOME and TMPDIR" in e["rule"]
+a = sorted(key(e) for e in dry if not tmp(e))
+b = sorted(key(e) for e in start if not tmp(e))
+print("same" if a == b else f"dry-run only: {sorted(set(a) - set(b))}; run only: {sorted(set(b) - set(a))}")
+sys.exit(a != b)
+PY
+	); then
+		rc=1 res="not ok plan: the run's start event planned otherwise than --dry-run ($same)"
+	else
+		res=$(/usr/bin/python3 "$HERE/plan_installed.py" "$sections" "$o" "$pid" "$W" \
+			"$W/outer-limits" 2>&1) || rc=$?
+		res="ok plan: the run's start event has the --dry-run plan's entries"$'\n'"$res"
+	fi
 	: >"$o/go"
 	wait "$wpid"
 	local wrc=$?
