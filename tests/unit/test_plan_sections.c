@@ -415,6 +415,14 @@ static void test_run_section_is_what_spawn_reads(void **state)
 	assert_int_equal(fs, 1);
 	assert_int_equal(exec, 1);
 	assert_int_equal(plan.path_denies.len, 2); /* the grant is no denial */
+	/* Each environment rule with its origin. */
+	assert_int_equal(plan.env.nset, 1);
+	assert_string_equal(plan.env.set[0], "B=2");
+	assert_int_equal(plan.env.set_loc[0].line, 9);
+	assert_int_equal(plan.env.nunset, 1);
+	assert_int_equal(plan.env.unset_loc[0].line, 9);
+	assert_int_equal(plan.env.npass, 1);
+	assert_int_equal(plan.env.pass_loc[0].line, 9);
 
 	char *caller[] = {"A=1", "DROPME=1", "AWS_SECRET_ACCESS_KEY=x", "KEPT_TOKEN=y", NULL};
 	env_source_use(caller);

@@ -1235,11 +1235,14 @@ static int plan_run(const struct ward_policy *policy, struct plan *plan)
 	plan->env = (struct plan_env){
 		.clean = policy->clean_env,
 		.unset = policy->env_unset.items,
+		.unset_loc = policy->env_unset_loc.items,
 		.nunset = policy->env_unset.len,
 		.drop_secrets = policy->drop_secret_env,
 		.pass = policy->env_pass.items,
+		.pass_loc = policy->env_pass_loc.items,
 		.npass = policy->env_pass.len,
 		.set = policy->env_set.items,
+		.set_loc = policy->env_set_loc.items,
 		.nset = policy->env_set.len,
 	};
 	plan->cwd = policy->cwd;

@@ -86,15 +86,18 @@ struct plan_path_deny {
 /* The program's environment, as sandbox/environ.c builds it from the
  * caller's: start clean or from the caller's, remove UNSET, drop the
  * secret-looking names but PASS (with DROP_SECRETS), then put SET. The
- * arrays point into the policy. */
+ * arrays point into the policy; *_LOC[i] is where entry i came from. */
 struct plan_env {
 	bool clean; /* only PATH, not the caller's environment */
 	char *const *unset;
+	const struct ward_loc *unset_loc;
 	size_t nunset;
 	bool drop_secrets;
 	char *const *pass;
+	const struct ward_loc *pass_loc;
 	size_t npass;
 	char *const *set; /* "KEY=VALUE" */
+	const struct ward_loc *set_loc;
 	size_t nset;
 };
 

@@ -59,11 +59,19 @@ static json_object *net_rules_json(const struct plan_net_rule *r, size_t n)
 	return a;
 }
 
-static json_object *strings_json(char *const *s, size_t n)
+/* Each entry with where it came from. */
+static json_object *strings_json(char *const *s, const struct ward_loc *loc, size_t n)
 {
 	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(s[i]));
+	for (size_t i = 0; i < n; i++) {
+		char where[300];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "entry", json_object_new_string(s[i]));
+		json_object_object_add(
+			o, "origin",
+			json_object_new_string(ward_loc_format(loc[i], where, sizeof(where))));
+		json_object_array_add(a, o);
+	}
 	return a;
 }
 
@@ -227,10 +235,12 @@ static json_object *run_json(const struct plan *p)
 	json_object *o = json_object_new_object();
 	json_object *env = json_object_new_object();
 	add_bool(env, "clean", p->env.clean);
-	json_object_object_add(env, "unset", strings_json(p->env.unset, p->env.nunset));
+	json_object_object_add(env, "unset",
+			       strings_json(p->env.unset, p->env.unset_loc, p->env.nunset));
 	add_bool(env, "drop_secrets", p->env.drop_secrets);
-	json_object_object_add(env, "pass", strings_json(p->env.pass, p->env.npass));
-	json_object_object_add(env, "set", strings_json(p->env.set, p->env.nset));
+	json_object_object_add(env, "pass",
+			       strings_json(p->env.pass, p->env.pass_loc, p->env.npass));
+	json_object_object_add(env, "set", strings_json(p->env.set, p->env.set_loc, p->env.nset));
 	json_object_object_add(o, "env", env);
 	json_object_object_add(o, "cwd", p->cwd ? json_object_new_string(p->cwd) : NULL);
 	json_object_object_add(o, "hostname",
