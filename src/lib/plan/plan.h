@@ -101,6 +101,12 @@ struct plan_env {
 	size_t nset;
 };
 
+/* A host name the running sandbox re-resolves (plan.net_names). */
+struct plan_net_name {
+	const char *host; /* interned in the policy */
+	uint32_t ttl;	  /* seconds, within DNS_TTL_MIN_S..DNS_TTL_MAX_S */
+};
+
 /* How far a limit holds: across the sandbox (cgroup), per process
  * (rlimit), or across every process of the user (RLIMIT_NPROC). */
 enum plan_limit_scope {
@@ -141,6 +147,12 @@ struct plan {
 	 * only, and the program must resolve the names some other way. */
 	char *const *hosts;
 	size_t nhosts;
+	/* The names of those a DNS answer gave, with its TTL: the monitor
+	 * re-resolves each when it expires (sandbox/net_refresh.c) and updates
+	 * the layer that holds their address rules, net_names_layer (BPF or
+	 * the supervisor), in place. Empty when no such layer holds them. */
+	VEC(struct plan_net_name) net_names;
+	enum ward_layer net_names_layer;
 
 	/* The run itself: what the process starts with, and what events name */
 	struct plan_env env;
@@ -234,7 +246,8 @@ struct plan {
 	struct kill_after bpf_kill_after; /* set only with bpf_escalate */
 
 	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
-	bool net_acct;				  /* count the sandbox's packets */
+	bool net_acct;	/* count the sandbox's packets */
+	bool file_acct; /* count its file bytes (fexit programs, bpf/bpf_file_acct.h) */
 	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
 	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
 

@@ -62,6 +62,11 @@ struct net_rule {
 	struct port_range ports[NET_MAX_PORT_RANGES];
 	char *text; /* the rule as written */
 	struct ward_loc loc;
+	/* A rule resolved from a host name: the name (interned in the policy)
+	 * and the TTL of the DNS answer, in seconds; 0: never re-resolved (an
+	 * /etc/hosts entry, a name DNS did not answer). NULL for addresses. */
+	const char *host;
+	uint32_t ttl;
 };
 
 struct bind_rule {
@@ -108,7 +113,8 @@ enum ward_layer {
 	LAYER_CGROUP,
 	LAYER_RLIMIT,
 	LAYER_NAMESPACES,
-	LAYER_MONITOR, /* ward itself: wall-clock timeout, accounting */
+	LAYER_MONITOR,	 /* ward itself: wall-clock timeout, accounting */
+	LAYER_BPF_TRACE, /* fexit programs: file byte accounting and quotas */
 	LAYER_COUNT_,
 	LAYER_NONE = -1,
 };
