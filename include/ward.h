@@ -164,6 +164,9 @@ int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_err
 int ward_policy_check(ward_policy *policy, FILE *out, ward_error *err);
 /* The plan as JSON (caller frees). */
 int ward_policy_plan_json(ward_policy *policy, char **json_out, ward_error *err);
+/* What each layer receives from the plan (its section), as one JSON object
+ * (caller frees): for comparing the plan with what the layers installed. */
+int ward_policy_plan_sections_json(ward_policy *policy, char **json_out, ward_error *err);
 
 /* ---- host features ---- */
 /* What this host's kernel and privilege offer, as JSON (caller frees) or text. */

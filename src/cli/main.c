@@ -103,6 +103,7 @@ void cli_usage(FILE *out)
 	      "      --events FILE|-      JSON lines (docs/events.md); - is standard error\n"
 	      "      --explain            print which layer enforces each rule\n"
 	      "      --dry-run [--json]   print the plan of the policy and flags, run nothing\n"
+	      "      --dry-run --sections what each layer receives from the plan, as JSON\n"
 	      "      --name NAME          a name for ward ps / kill / freeze / thaw\n"
 	      "      --quota NAME=SIZE[:kill|freeze|report]  net_egress_bytes, "
 	      "net_ingress_bytes,\n"

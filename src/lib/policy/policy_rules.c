@@ -417,11 +417,16 @@ int policy_add_env_key(struct ward_policy *policy, const char *key_eq_value, str
 		if (strncmp(*it, key_eq_value, name_len + 1) == 0) {
 			free(*it);
 			*it = steal_ptr(copy);
+			policy->env_set_loc.items[it - policy->env_set.items] = loc;
 			return 0;
 		}
 	}
-	if (VEC_PUSH(&policy->env_set, copy) < 0)
+	if (VEC_PUSH(&policy->env_set_loc, loc) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
+	if (VEC_PUSH(&policy->env_set, copy) < 0) {
+		policy->env_set_loc.len--;
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
 	copy = NULL;
 	return 0;
 }
@@ -433,8 +438,12 @@ int policy_add_unset_env_key(struct ward_policy *policy, const char *name, struc
 		return policy_fail_at(err, loc, key, "bad environment variable name '%s'",
 				      name ? name : "");
 	_cleanup_free_ char *copy = strdup(name);
-	if (!copy || VEC_PUSH(&policy->env_unset, copy) < 0)
+	if (!copy || VEC_PUSH(&policy->env_unset_loc, loc) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
+	if (VEC_PUSH(&policy->env_unset, copy) < 0) {
+		policy->env_unset_loc.len--;
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
 	copy = NULL;
 	return 0;
 }
@@ -446,8 +455,12 @@ int policy_add_pass_env_key(struct ward_policy *policy, const char *name, struct
 		return policy_fail_at(err, loc, key, "bad environment variable name '%s'",
 				      name ? name : "");
 	_cleanup_free_ char *copy = strdup(name);
-	if (!copy || VEC_PUSH(&policy->env_pass, copy) < 0)
+	if (!copy || VEC_PUSH(&policy->env_pass_loc, loc) < 0)
 		return ward_fail(err, -ENOMEM, "out of memory");
+	if (VEC_PUSH(&policy->env_pass, copy) < 0) {
+		policy->env_pass_loc.len--;
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
 	copy = NULL;
 	return 0;
 }
