@@ -17,6 +17,7 @@ $(BUILD)/gen/vmlinux.h:
 $(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/gen/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Isrc/bpf \
+		-fdebug-prefix-map=$(CURDIR)=. \
 		-c $< -o $@
 
 $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
