@@ -68,16 +68,12 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 	}
 }
 
-void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
-			char *const argv[])
+void monitor_prepare_start(struct ward_sandbox *sb, const struct ward_policy *policy,
+			   char *const argv[])
 {
-	emit_plan_warnings(sb); /* queued: the sink is held until start */
-
 	json_object *ev = event_new("start");
-	if (!ev) {
-		event_sink_open(&sb->sink, NULL);
+	if (!ev)
 		return;
-	}
 	char digest[65];
 	if (policy_digest(policy, digest) == 0)
 		json_object_object_add(ev, "policy_digest", json_object_new_string(digest));
@@ -92,9 +88,22 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	json_object *plan = plan_to_json_object(&sb->plan);
 	if (plan)
 		json_object_object_add(ev, "plan", plan);
+	/* Stamped now: its time is the release of the child, before its
+	 * setup, so never later than anything the run reports. */
+	free(sb->start_event);
+	sb->start_event = event_line(&sb->sink, ev);
+}
+
+void monitor_emit_start(struct ward_sandbox *sb)
+{
+	emit_plan_warnings(sb); /* queued: the sink is held until start */
+
+	char *line = sb->start_event;
+	sb->start_event = NULL;
 	/* start first, then the warnings and whatever the program already
-	 * did (the supervisor decides from the first instruction on). */
-	event_sink_open(&sb->sink, ev);
+	 * did (the supervisor decides from the first instruction on). No
+	 * event at all (out of memory) still opens the sink. */
+	event_sink_open_line(&sb->sink, line);
 	/* After "start": it is about this run, not about the rules. */
 	if (sb->world_warning[0])
 		emit_warning(sb, sb->world_warning);
