@@ -20,6 +20,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/idle_memory.h"
 #include "core/trace.h"
 #include "bpf/bpf_acct.h"
 #include "sandbox/layers.h"
@@ -479,7 +480,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	int layer_fds[LAYERS_MAX];
 	size_t nlayers = layers_event_fds(sb, layer_fds, LAYERS_MAX);
 
-	bool timed_out = false, cancelled = false;
+	bool timed_out = false, cancelled = false, shed = false;
 	int r = 0;
 	for (;;) {
 		struct pollfd fds[5 + LAYERS_MAX] = {
@@ -492,12 +493,18 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		};
 		for (size_t i = 0; i < nlayers; i++)
 			fds[5 + i] = (struct pollfd){.fd = layer_fds[i], .events = POLLIN};
-		int n = poll(fds, 5 + nlayers, -1);
+		/* The first quiet moment: give back what only the start needed. */
+		int n = poll(fds, 5 + nlayers, shed ? -1 : IDLE_MEMORY_AFTER_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			r = ward_fail_errno(err, -errno, "waiting for the sandbox");
 			break;
+		}
+		if (n == 0) {
+			shed = true;
+			idle_memory_shed();
+			continue;
 		}
 		if (fds[0].revents)
 			break;
