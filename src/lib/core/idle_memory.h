@@ -22,5 +22,8 @@ extern bool idle_memory_drop_own_text;
  * copy — the relocated RELRO, .data — is left alone). Safe with other
  * threads running. */
 void idle_memory_shed(void);
+/* The executable's pages only, async-signal-safe (system calls and static
+ * buffers): for the keeper, a raw clone that may not allocate. */
+void idle_memory_shed_text(void);
 
 #endif
