@@ -146,6 +146,7 @@ struct ward_sandbox {
 	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
 	char *start_event;		       /* built while the child sets up; sent after exec */
 	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
+	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
 	bool quota_killed;		       /* a quota's kill action ended it */
 };
