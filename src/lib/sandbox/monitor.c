@@ -90,8 +90,8 @@ void monitor_prepare_start(struct ward_sandbox *sb, const struct ward_policy *po
 	json_object *plan = plan_to_json_object(&sb->plan);
 	if (plan)
 		json_object_object_add(ev, "plan", plan);
-	/* Stamped now: its time is the release of the child, before its
-	 * setup, so never later than anything the run reports. */
+	/* Stamped now, while the child sets up: its time is before the
+	 * program's exec completes; it is still delivered first. */
 	free(sb->start_event);
 	sb->start_event = event_line(&sb->sink, ev);
 }
