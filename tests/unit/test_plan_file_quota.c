@@ -12,6 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "layers/rlimit.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 #include "sim_host.h"
@@ -123,6 +128,63 @@ static void test_file_accounting_on_without_a_quota(void **state)
 	ward_policy_free(policy);
 }
 
+static const struct rlimit *core_limit(const struct rlimit_set *set)
+{
+	for (unsigned i = 0; i < set->count; i++)
+		if (set->items[i].resource == RLIMIT_CORE)
+			return &set->items[i].limit;
+	return NULL;
+}
+
+/* red5: a core dump is written by the kernel (dump_emit), never through
+ * vfs_write: under a write quota a program that raised its soft limit
+ * wrote its memory to files, uncounted, once per crashing child. With the
+ * quota the hard limit is 0; without one, core dumps are untouched. */
+static void test_write_quota_means_no_core_dumps(void **state)
+{
+	(void)state;
+	struct host_features host;
+	host_of(H_FULL, &host);
+	struct ward_policy *policy = policy_with_quota("file_write_bytes", "1M", "kill");
+	struct plan plan;
+	ward_error err = {0};
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
+	struct rlimit_set set;
+	rlimit_prepare(&plan, &set);
+	const struct rlimit *core = core_limit(&set);
+	assert_non_null(core);
+	assert_int_equal(core->rlim_cur, 0);
+	assert_int_equal(core->rlim_max, 0);
+	const struct plan_entry *e =
+		entry_for(&plan, "quota file_write_bytes 1048576 bytes, then kill");
+	assert_non_null(e);
+	assert_non_null(strstr(e->note, "no core dumps (RLIMIT_CORE 0)"));
+	/* Applied in a child: soft and hard 0 afterwards. */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit now;
+		_exit(rlimit_enforce(&set) == 0 && getrlimit(RLIMIT_CORE, &now) == 0 &&
+				      now.rlim_cur == 0 && now.rlim_max == 0
+			      ? 0
+			      : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	plan_free(&plan);
+	ward_policy_free(policy);
+
+	/* Control: no quota, no core limit of ward's. */
+	policy = ward_policy_new();
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
+	rlimit_prepare(&plan, &set);
+	assert_null(core_limit(&set));
+	plan_free(&plan);
+	ward_policy_free(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_write_quota_refused_where_fexit_does_not_load),
 		cmocka_unit_test(test_read_quota_is_not_offered),
 		cmocka_unit_test(test_file_accounting_on_without_a_quota),
+		cmocka_unit_test(test_write_quota_means_no_core_dumps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

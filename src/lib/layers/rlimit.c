@@ -2,6 +2,8 @@
  * on the rlimit layer (plan->limits), never read from the policy.
  * Computed in the parent; the child applies them with plain syscalls. Never
  * raises a limit: a hard limit already lower than the policy's is kept.
+ * With a file write quota, no core dumps (RLIMIT_CORE 0): the kernel writes
+ * them past the counted calls.
  */
 #include "layers/rlimit.h"
 
@@ -52,6 +54,13 @@ void rlimit_prepare(const struct plan *plan, struct rlimit_set *out)
 			break;
 		}
 	}
+	/* A core dump is written by the kernel (dump_emit, __kernel_write),
+	 * not through vfs_write: the file write quota's fexit programs never
+	 * count it, and a program raising its own soft limit could write
+	 * its memory to files again and again. Hard limit 0: raising it
+	 * needs CAP_SYS_RESOURCE in the host's user namespace. */
+	if (plan->seccomp_file_write_guard)
+		set_add(out, RLIMIT_CORE, 0, 0);
 }
 
 int rlimit_enforce(const struct rlimit_set *set)

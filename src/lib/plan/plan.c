@@ -1432,7 +1432,7 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			continue;
 		bool is_cpu = i == WARD_QUOTA_CPU_TIME;
 		bool is_file = i == WARD_QUOTA_FILE_WRITE_BYTES;
-		char rule[200], note[200];
+		char rule[200], note[400];
 		if (is_cpu)
 			snprintf(rule, sizeof(rule), "quota cpu_time %llu ms (all tasks), then %s",
 				 (unsigned long long)q->amount,
@@ -1448,11 +1448,12 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 				? "counted per sandbox by fexit programs on vfs_write/vfs_writev, "
 				  "the "
 				  "task that crosses it killed by the kernel; seccomp: sendfile, "
-				  "splice, copy_file_range, AIO ENOSYS, shared file mmap EACCES"
+				  "splice, copy_file_range, AIO ENOSYS, shared file mmap EACCES; "
+				  "no core dumps (RLIMIT_CORE 0)"
 			: is_file
 				? "counted per sandbox by fexit programs on vfs_write/vfs_writev; "
 				  "seccomp: sendfile, splice, copy_file_range, AIO ENOSYS, shared "
-				  "file mmap EACCES"
+				  "file mmap EACCES; no core dumps (RLIMIT_CORE 0)"
 			: q->action == WARD_QUOTA_REPORT
 				? "counted per sandbox by cgroup_skb programs"
 				: "counted per sandbox by cgroup_skb programs; packets over it are "
