@@ -12,8 +12,22 @@
 
 /* A word anywhere in the name. */
 static const char *const secret_words[] = {
-	"TOKEN",      "TOKENS",	     "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE",
-	"CREDENTIAL", "CREDENTIALS", "APIKEY", "AUTH",	  "COOKIE",   NULL,
+	"TOKEN",
+	"TOKENS",
+	"SECRET",
+	"SECRETS",
+	"PASSWORD",
+	"PASSWD",
+	"PASSPHRASE",
+	"CREDENTIAL",
+	"CREDENTIALS",
+	"APIKEY",
+	"AUTH",
+	"COOKIE",
+	/* GitLab CI's CI_JOB_JWT, bearer tokens by any name (red5). */
+	"JWT",
+	"BEARER",
+	NULL,
 };
 
 /* The name's first word: whole families of credentials. */
