@@ -1230,7 +1230,7 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
 	    (r = plan_process(policy, host, out)) < 0 || (r = plan_env(policy, out)) < 0 ||
-	    (r = plan_proc(policy, host, out)) < 0) {
+	    (r = plan_proc(policy, host, out)) < 0 || (r = plan_unix(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}
@@ -1280,4 +1280,5 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->tcp_bind_ports);
 	VEC_FREE(&plan->sup_fs_rules);
 	VEC_FREE(&plan->bpf_inode_rules);
+	VEC_FREE(&plan->sup_unix.roots);
 }

@@ -67,7 +67,7 @@ static bool wants_net(const struct ward_policy *policy, const struct plan *plan)
 	const struct sup_policy *sp = policy->supervisor;
 	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_NETWORK))
 		return true;
-	return plan && plan->sup_net;
+	return plan && (plan->sup_net || plan->sup_unix.trap);
 }
 
 bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)

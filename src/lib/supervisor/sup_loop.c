@@ -173,6 +173,7 @@ static void sup_free(struct supervisor *sup)
 		close(sup->stop_fd);
 	if (sup->landlock_fd >= 0)
 		close(sup->landlock_fd);
+	sup_unix_stop(sup);
 	VEC_FREE(&sup->tracees);
 	VEC_FREE(&sup->procs);
 	VEC_FREE(&sup->early_newborns);
@@ -230,6 +231,8 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	if (sup->fs_traps && plan && plan->sup_fs_deny &&
 	    (r = sup_fs_rules_load(sup, plan, err)) < 0)
 		goto fail;
+	if ((r = sup_unix_start(sup, plan, err)) < 0)
+		goto fail;
 	r = take_listener(sock_fd, child, err);
 	if (r < 0)
 		goto fail;
@@ -277,6 +280,7 @@ void sup_stop(struct supervisor *sup)
 	}
 	sup_callback_stop(sup);
 	sup_net_stop(sup);
+	sup_unix_stop(sup);
 	/* Closing the listener answers every pending notification with ENOSYS. */
 	sup_free(sup);
 }
