@@ -50,6 +50,7 @@ struct unix_root {
 struct sup_unix {
 	VEC(struct unix_root) roots;
 	bool private_tmpfs;
+	bool ip_connect_ours; /* no Landlock TCP connect rule: an IP connect may be ours */
 	bool devs_loaded;
 	VEC(dev_t) private_devs; /* the world's own tmpfs superblocks */
 	pthread_mutex_t lock;
@@ -67,6 +68,9 @@ int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
 	u->private_tmpfs = plan->sup_unix.private_tmpfs;
+	/* Landlock checks a TCP connect against the calling task's domain:
+	 * made by us, it would pass a port rule the sandbox is under. */
+	u->ip_connect_ours = !(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
 	sup->unix_state = u;
 	VEC_FOREACH(&plan->sup_unix.roots, r)
 	{
@@ -812,6 +816,75 @@ fail:
 	job_free(job);
 }
 
+/* An IP connect from a task whose fd table others share: made on its
+ * behalf with the socket we checked, so no swap of the fd can matter (only
+ * when no Landlock TCP rule would judge the connecting task). A blocking
+ * connect runs on a thread of its own. */
+struct ip_connect {
+	int listener, sock;
+	uint64_t id;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
+static void ip_connect_finish(struct ip_connect *j)
+{
+	long r = connect(j->sock, (struct sockaddr *)&j->addr, j->addrlen) < 0 ? -errno : 0;
+	struct seccomp_notif_resp resp = {.id = j->id, .error = (int)r};
+	ioctl(j->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	close(j->sock);
+	close(j->listener);
+	free(j);
+}
+
+static void *ip_connect_thread(void *arg)
+{
+	ip_connect_finish(arg);
+	return NULL;
+}
+
+static bool ip_connect_on_behalf(struct supervisor *sup, const struct seccomp_notif *req,
+				 struct unix_call *c)
+{
+	const __u64 *a = req->data.args;
+	if (a[2] == 0 || a[2] > sizeof(struct sockaddr_storage))
+		return false;
+	struct ip_connect *j = calloc(1, sizeof(*j));
+	if (!j)
+		return false;
+	j->id = req->id;
+	j->addrlen = (socklen_t)a[2];
+	_cleanup_close_ int mem = sup_mem_open((pid_t)req->pid);
+	j->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
+	if (mem < 0 || j->listener < 0 || sup_mem_read(mem, a[1], &j->addr, a[2]) < 0 ||
+	    !sup_notif_valid(sup, req->id)) {
+		if (j->listener >= 0)
+			close(j->listener);
+		free(j);
+		return false;
+	}
+	j->sock = c->sock;
+	c->sock = -1;
+	int fl = fcntl(j->sock, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		ip_connect_finish(j);
+		return true;
+	}
+	pthread_t thread;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int r = pthread_create(&thread, &attr, ip_connect_thread, j);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		close(j->sock);
+		close(j->listener);
+		free(j);
+		sup_reply_errno(sup, req->id, EAGAIN);
+	}
+	return true;
+}
+
 bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 {
 	struct unix_call c = {.sock = -1};
@@ -834,12 +907,16 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 	/* Only the socket's identity decides a stream send or another
 	 * family's call; a name (abstract, none) in memory needs a freeze. */
 	bool needs_memory = c.domain == AF_UNIX && (c.nr == SYS_connect || c.type == SOCK_DGRAM);
-	call_free(&c);
 	if (!needs_memory && fd_table_private(sup, (pid_t)req->pid) &&
 	    sup_notif_valid(sup, req->id)) {
+		call_free(&c);
 		sup_reply_continue(sup, req->id);
 		return true;
 	}
-	continue_frozen_checked(sup, req);
+	bool handled = ip && c.nr == SYS_connect && sup->unix_state->ip_connect_ours &&
+		       ip_connect_on_behalf(sup, req, &c);
+	call_free(&c);
+	if (!handled)
+		continue_frozen_checked(sup, req);
 	return true;
 }
