@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "layers/landlock_abi.h"
-#include "plan/layer_caps.h"
 #include "plan/plan.h"
 
 /* Root-owned trees the own root binds read-only. A service's socket lives
@@ -105,7 +104,7 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 	struct ward_loc builtin = {.file = "ward"};
 	const char *rule = "net: pathname unix sockets only inside write grants, the sandbox's "
 			   "own tmpfs or net.unix";
-	char note[400], why[200];
+	char note[400];
 	int r;
 	/* plan_net placed the rule on Landlock where the kernel has the
 	 * right; explicit rules outside the write grants still need us. */
@@ -122,8 +121,9 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 				      "reachable",
 				      "%s", rule);
 	}
-	if (!layer_can_enforce(LAYER_SUPERVISOR, CLASS_CALLBACK, NULL, host, why, sizeof(why)))
-		return plan_add_missing(plan, policy, builtin, LAYER_SUPERVISOR, why, rule);
+	if (!host->seccomp_user_notif)
+		return plan_add_missing(plan, policy, builtin, LAYER_SUPERVISOR,
+					"seccomp user notification unavailable", rule);
 	if ((r = plan_unix_roots(policy, plan)) < 0)
 		return r;
 	plan->supervisor = true;
