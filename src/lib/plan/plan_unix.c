@@ -13,7 +13,7 @@
 /* Root-owned trees the own root binds read-only. A service's socket lives
  * in /run, /tmp, /var or a home directory, never here; only root can make
  * one here, and that one stays reachable (docs/threat-model.md). */
-static const char *const system_trees[] = {"/usr",   "/bin",	"/sbin", "/lib",
+static const char *const system_trees[] = {"/usr",   "/bin",   "/sbin",	  "/lib",
 					   "/lib32", "/lib64", "/libx32", "/etc"};
 
 static bool in_system_tree(const char *path)
@@ -98,8 +98,7 @@ static int plan_unix_roots(const struct ward_policy *policy, struct plan *plan)
 	return 0;
 }
 
-int plan_unix(const struct ward_policy *policy, const struct host_features *host,
-	      struct plan *plan)
+int plan_unix(const struct ward_policy *policy, const struct host_features *host, struct plan *plan)
 {
 	struct ward_loc builtin = {.file = "ward"};
 	const char *rule = "net: pathname unix sockets only inside write grants, the sandbox's "
@@ -136,8 +135,8 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 	if (plan->mode == WARD_MODE_AUDIT)
 		return plan_add_entry(plan, builtin, LAYER_SUPERVISOR, PLAN_AUDITED, note, "%s",
 				      rule);
-	if ((r = plan_add_entry(plan, builtin, LAYER_SUPERVISOR, PLAN_ENFORCED, note, "%s",
-				rule)) < 0)
+	if ((r = plan_add_entry(plan, builtin, LAYER_SUPERVISOR, PLAN_ENFORCED, note, "%s", rule)) <
+	    0)
 		return r;
 	VEC_FOREACH(&policy->unix_allow, u)
 	{

@@ -35,10 +35,10 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
-#define UNIX_MAX_LINKS 40	     /* symlinks per lookup, as the kernel allows */
-#define UNIX_MAX_DEPTH 4096	     /* ".." steps while placing a socket */
-#define UNIX_MAX_DATA (1u << 20)     /* bytes of one datagram sent on behalf */
-#define UNIX_MAX_MMSG 64	     /* sendmmsg headers inspected */
+#define UNIX_MAX_LINKS 40	 /* symlinks per lookup, as the kernel allows */
+#define UNIX_MAX_DEPTH 4096	 /* ".." steps while placing a socket */
+#define UNIX_MAX_DATA (1u << 20) /* bytes of one datagram sent on behalf */
+#define UNIX_MAX_MMSG 64	 /* sendmmsg headers inspected */
 #define UNIX_MAX_IOV 1024
 
 struct unix_root {
@@ -304,7 +304,8 @@ static int read_call(const struct seccomp_notif *req, struct unix_call *c, bool 
 		size_t vlen = a[2] < UNIX_MAX_MMSG ? (size_t)a[2] : UNIX_MAX_MMSG;
 		for (size_t i = 0; i < vlen; i++) {
 			struct unix_call m = {.sock = -1};
-			if ((r = read_msghdr(mem, a[1] + i * sizeof(struct mmsghdr), &m, false)) < 0)
+			if ((r = read_msghdr(mem, a[1] + i * sizeof(struct mmsghdr), &m, false)) <
+			    0)
 				return r;
 			c->any_path |= classify(&m.addr, m.addrlen) == NAME_PATH;
 		}
@@ -453,8 +454,8 @@ static int lookup_in_view(void *arg)
 			continue;
 		if (strcmp(comp, "..") == 0) {
 			if (!same_file(cur, lk->root) &&
-			    (r = replace_fd(&cur, openat(cur, "..", O_PATH | O_DIRECTORY |
-								     O_CLOEXEC))) < 0)
+			    (r = replace_fd(&cur, openat(cur, "..",
+							 O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
 				break;
 			continue;
 		}
@@ -666,8 +667,8 @@ static int perform_as_caller(void *arg)
 	struct unix_call *c = &job->call;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/thread-self/fd/%d", job->lk.sock);
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				    strlen(sun.sun_path) + 1);
+	socklen_t len =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sun.sun_path) + 1);
 	if (c->nr == SYS_connect)
 		return connect(c->sock, (struct sockaddr *)&sun, len) < 0 ? -errno : 0;
 	ssize_t sent = sendto(c->sock, c->data, c->len, c->flags | MSG_NOSIGNAL,
@@ -711,8 +712,7 @@ static void *unix_worker(void *arg)
 			r = 1;
 		}
 		if (r == 1 && sup->audit) {
-			emit_unix(sup, "audit", job->call.nr, job->pid, job->lk.path, rule,
-				  EACCES);
+			emit_unix(sup, "audit", job->call.nr, job->pid, job->lk.path, rule, EACCES);
 			r = 0;
 		} else if (r == 1) {
 			emit_unix(sup, "deny", job->call.nr, job->pid, job->lk.path, rule, EACCES);
@@ -742,8 +742,7 @@ static int open_view(pid_t tid, const char *what, int *out)
 }
 
 /* A pathname destination: set up a worker that decides and acts. */
-static void on_behalf(struct supervisor *sup, const struct seccomp_notif *req,
-		      struct unix_call *c)
+static void on_behalf(struct supervisor *sup, const struct seccomp_notif *req, struct unix_call *c)
 {
 	struct sup_unix *u = sup->unix_state;
 	pid_t tid = (pid_t)req->pid;
