@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "live_tty.h"
 
 struct live_args {
 	bool json;
@@ -135,11 +136,16 @@ static void command_of(json_object *rec, char *out, size_t size)
 	}
 }
 
-static void print_table(json_object *list, FILE *out)
+/* print_table LIST OUT MAX_ROWS: the header and at most MAX_ROWS sandboxes
+ * (0: all); says how many were left out so a short terminal never hides
+ * that there are more. */
+static void print_table(json_object *list, FILE *out, size_t max_rows)
 {
 	fprintf(out, "%-22s %-14s %7s %7s %9s %9s %5s %9s %9s %7s %-6s %s\n", "ID", "NAME", "PID",
 		"AGE", "CPU", "MEM", "TASKS", "NET-OUT", "NET-IN", "DENIALS", "SOURCE", "COMMAND");
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
+	size_t total = json_object_array_length(list);
+	size_t shown = max_rows && max_rows < total ? max_rows : total;
+	for (size_t i = 0; i < shown; i++) {
 		json_object *rec = json_object_array_get_idx(list, i);
 		char mem[32], age[48], cmd[256], net_out[32] = "-", net_in[32] = "-";
 		cli_human_size(u64_of(rec, "memory_bytes"), mem, sizeof(mem));
@@ -156,6 +162,9 @@ static void print_table(json_object *list, FILE *out)
 			(double)u64_of(rec, "cpu_us") / 1e6, mem, u64_of(rec, "tasks"), net_out,
 			net_in, u64_of(rec, "denials"), str_of(rec, "figures_source", "?"), cmd);
 	}
+	if (shown < total)
+		fprintf(out, "(%zu more not shown: enlarge the terminal or use ward ps)\n",
+			total - shown);
 }
 
 static int list_now(json_object **list)
@@ -198,7 +207,7 @@ static int cmd_ps(const struct live_args *a)
 		       json_object_to_json_string_ext(
 			       list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
-		print_table(list, stdout);
+		print_table(list, stdout, 0);
 	json_object_put(list);
 	return 0;
 }
@@ -239,29 +248,49 @@ static int cmd_stats(const struct live_args *a)
 	return 0;
 }
 
+/* Busiest first: top is for finding the sandbox that is eating the machine. */
+static int by_cpu_desc(const void *a, const void *b)
+{
+	uint64_t x = u64_of(*(json_object *const *)a, "cpu_us");
+	uint64_t y = u64_of(*(json_object *const *)b, "cpu_us");
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* On a terminal: a full-screen view refreshed every interval until q, Esc
+ * or Ctrl-C, with the terminal restored however it ends. Elsewhere (a pipe,
+ * a file): plain frames, --count of them or until killed. */
 static int cmd_top(const struct live_args *a)
 {
-	bool tty = isatty(STDOUT_FILENO);
+	bool tty = live_tty_begin() == 0;
+	int r = 0;
 	for (long n = 0; !a->count || n < a->count; n++) {
-		if (n)
-			pause_for(a->interval_s);
+		if (n) {
+			if (!tty)
+				pause_for(a->interval_s);
+			else if (live_tty_wait_key(a->interval_s) == LIVE_TTY_QUIT)
+				break;
+		}
 		json_object *list;
-		int r = list_now(&list);
+		r = list_now(&list);
 		if (r)
-			return r;
+			break;
+		json_object_array_sort(list, by_cpu_desc);
 		if (tty)
 			fputs("\033[H\033[2J", stdout);
 		time_t now = time(NULL);
 		struct tm tm;
 		char stamp[32];
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime_r(&now, &tm));
-		printf("ward top — %s — %zu sandbox%s\n", stamp, json_object_array_length(list),
-		       json_object_array_length(list) == 1 ? "" : "es");
-		print_table(list, stdout);
+		printf("ward top — %s — %zu sandbox%s%s\n", stamp, json_object_array_length(list),
+		       json_object_array_length(list) == 1 ? "" : "es", tty ? " — q quits" : "");
+		int rows = tty ? live_tty_rows() : 0;
+		print_table(list, stdout, tty ? (size_t)(rows > 4 ? rows - 3 : 1) : 0);
 		fflush(stdout);
 		json_object_put(list);
 	}
-	return 0;
+	if (tty)
+		live_tty_end();
+	return r;
 }
 
 int cmd_live(int argc, char **argv)

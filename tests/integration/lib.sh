@@ -22,6 +22,41 @@ t_setup() {
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 }
 
+# as_caller CMD...: runs CMD as the test's user (AS_USER when set).
+as_caller() {
+	if [ -n "${AS_USER:-}" ]; then
+		setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# wait_for DESC SECONDS CMD...: polls CMD until it succeeds; after SECONDS
+# it fails, saying what was awaited. Tests synchronise with this, never sleep.
+wait_for() {
+	local desc=$1 deadline=$(($(date +%s) + $2))
+	shift 2
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "# timed out waiting for: $desc"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# event_field TYPE FIELD: FIELD of the last TYPE event in the file $EV.
+event_field() {
+	/usr/bin/python3 -c '
+import json, sys
+last = None
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    if ev["type"] == sys.argv[2]:
+        last = ev
+print("" if last is None else last.get(sys.argv[3], ""))' "$EV" "$1" "$2"
+}
+
 # The ids of the sandboxes this test file started (from their start events),
 # so that checks of what is left behind look at ours only: other wards may
 # run on the same machine at the same time.

@@ -6,24 +6,12 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+t_setup "$@"
 PY=/usr/bin/python3
 
 DATA=$(mktemp -d "$WORK/live.XXXXXX")
 chmod 777 "$DATA"
 TAG=$$
-
-as_caller() {
-	if [ -n "$AS_USER" ]; then
-		setpriv --reuid="$AS_USER" --regid="$AS_USER" --clear-groups -- "$@"
-	else
-		"$@"
-	fi
-}
 
 # Starts ward in the background as the caller; sets BG_PID.
 ward_bg() {
@@ -31,18 +19,6 @@ ward_bg() {
 	BG_PID=$!
 }
 
-# wait_for DESC SECONDS CMD...: polls CMD until it succeeds.
-wait_for() {
-	local desc=$1 deadline=$(($(date +%s) + $2))
-	shift 2
-	until "$@" >/dev/null 2>&1; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "# timed out waiting for: $desc"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
 
 listed() { # NAME: ward ps --json (as the caller) lists NAME
 	as_caller "$WARD" ps --json | "$PY" -c '

@@ -9,24 +9,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-WARD=$WORK/bin/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+t_setup "$@"
 PY=/usr/bin/python3
 FORGER=65534
-
-wait_for() { # DESC SECONDS CMD...
-	local desc=$1 deadline=$(($(date +%s) + $2))
-	shift 2
-	until "$@" >/dev/null 2>&1; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "# timed out waiting for: $desc"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
 as_forger() { setpriv --reuid=$FORGER --regid=$FORGER --clear-groups -- env -u XDG_RUNTIME_DIR HOME=/tmp "$@"; }
 listed() { "$WARD" ps --json | "$PY" -c '
 import json, sys

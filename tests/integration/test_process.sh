@@ -11,12 +11,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+t_setup "$@"
 DEADLINE_S=20
 # The system's Python, not a caller's shim (pyenv...) the sandbox cannot read.
 export PY3=/usr/bin/python3
@@ -41,9 +36,9 @@ as_user() {
 token() { echo "$(( (RANDOM % 9000) + 1000 )).$$$RANDOM"; }
 # alive TOKEN: is a process with "TOKEN" in its command line running?
 alive() { pgrep -f -- "$1" >/dev/null; }
-# wait_for DESCRIPTION COMMAND...: polls COMMAND until it succeeds or the
+# wait_cond DESCRIPTION COMMAND...: polls COMMAND until it succeeds or the
 # deadline passes; then fails naming what was awaited.
-wait_for() {
+wait_cond() {
 	local what=$1 end=$((SECONDS + DEADLINE_S))
 	shift
 	until "$@"; do
@@ -85,7 +80,7 @@ for NS in "--share-pid" "--unshare-pid"; do
 	(as_user "$WARD" run $NS --timeout 2s -- sh -c "$DAEMON; exec sleep 1000 \"\$1\"" x "$tok") >/dev/null 2>&1 &
 	wpid=$!
 	WAIT_FAILED=
-	if wait_for "the daemon to start" alive "$tok"; then
+	if wait_cond "the daemon to start" alive "$tok"; then
 		wait "$wpid"; rc=$?
 		if [ "$rc" != 137 ]; then
 			t_fail "$L: --timeout ends the sandbox with 137" "exit $rc"
@@ -104,10 +99,10 @@ for NS in "--share-pid" "--unshare-pid"; do
 	(as_user "$WARD" run $NS -- sh -c "$DAEMON; exec sleep 1000 \"\$1\"" x "$tok") >/dev/null 2>&1 &
 	wpid=$!
 	WAIT_FAILED=
-	if wait_for "the daemon and the program to start" two_alive "$tok"; then
+	if wait_cond "the daemon and the program to start" two_alive "$tok"; then
 		kill -KILL "$wpid"
 		wait "$wpid" 2>/dev/null
-		if wait_for "every process of the sandbox to die after ward was killed" gone "$tok"; then
+		if wait_cond "every process of the sandbox to die after ward was killed" gone "$tok"; then
 			t_ok "$L: the program and a setsid daemon die when ward is SIGKILLed"
 		else
 			t_fail "$L: the program and a setsid daemon die when ward is SIGKILLed" "$WAIT_FAILED" "$(pgrep -af -- "$tok")"

@@ -8,11 +8,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-WARD=$WORK/bin/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+t_setup "$@"
 
 # A bad argument is one line and 125, before anything runs.
 expect_err "prove: unknown class is refused" 125 "no probe of class 'nope'" -- prove --class nope

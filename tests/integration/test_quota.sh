@@ -8,11 +8,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+t_setup "$@"
 PY=/usr/bin/python3
 
 DATA=$(mktemp -d "$WORK/quota.XXXXXX")
@@ -44,17 +40,6 @@ print(got[0])
 PY
 chmod 644 "$DATA/sender.py"
 NET=(-r "$DATA" --net-allow tcp://127.0.0.1 --net-bind 1-65535 --events "$EV")
-
-event_field() { # TYPE FIELD: FIELD of the last TYPE event in $EV
-	"$PY" -c '
-import json, sys
-last = None
-for line in open(sys.argv[1]):
-    ev = json.loads(line)
-    if ev["type"] == sys.argv[2]:
-        last = ev
-print("" if last is None else last.get(sys.argv[3], ""))' "$EV" "$1" "$2"
-}
 count_events() { grep -c "\"type\":\"$1\"" "$EV"; }
 
 if [ -z "$AS_USER" ]; then

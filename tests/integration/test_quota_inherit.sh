@@ -9,10 +9,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-WARD=$WORK/bin/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+t_setup "$@"
 PY=/usr/bin/python3
 
 if [ -n "$AS_USER" ]; then

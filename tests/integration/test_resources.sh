@@ -8,11 +8,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
+t_setup "$@"
 PY=/usr/bin/python3
 
 DATA=$(mktemp -d "$WORK/res.XXXXXX")
@@ -20,17 +16,6 @@ chmod 755 "$DATA"
 EV=$DATA/events.jsonl
 : >"$EV"
 chmod 666 "$EV"
-
-event_field() { # TYPE FIELD
-	"$PY" -c '
-import json, sys
-last = None
-for line in open(sys.argv[1]):
-    ev = json.loads(line)
-    if ev["type"] == sys.argv[2]:
-        last = ev
-print("" if last is None else last.get(sys.argv[3], ""))' "$EV" "$1" "$2"
-}
 
 if [ -z "$AS_USER" ]; then
 	# ---- memory ----

@@ -9,13 +9,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
 # The sanitizers' leak checker would report on ward, not on the software.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+t_setup "$@"
 PY=/usr/bin/python3
 cd /
 

@@ -9,13 +9,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
+t_setup "$@"
 NP=$BIN/netpaths
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 G=(-x "$BIN")
 # As root the cgroup BPF programs hold address rules (EPERM); without
 # privilege the supervisor does (EACCES).

@@ -9,14 +9,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-PROBE=$BIN/probe
+t_setup "$@"
 META=$BIN/meta_probe
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 DATA=$(mktemp -d "$WORK/meta.XXXXXX")
 chmod 755 "$DATA"

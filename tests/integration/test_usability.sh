@@ -8,13 +8,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
-PROBE=$BIN/probe
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+t_setup "$@"
 G=(-x "$BIN")
 
 # Everything lives under a directory this test made; HOME for ward is a

@@ -8,13 +8,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-WORK=$1
-AS_USER=${2:-}
-BIN=$WORK/bin
-WARD=$BIN/ward
+t_setup "$@"
 WP=$BIN/world_probe
-if [ -n "$AS_USER" ]; then T_PREFIX="[uid $AS_USER] "; else T_PREFIX="[root] "; fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 G=(-x "$BIN")
 # The world's tests start in a directory the sandbox has (no cwd warning).
 cd /
@@ -31,8 +26,8 @@ chmod 666 "$DATA/rw/file"
 [ -n "$AS_USER" ] && chown -R "$AS_USER" "$DATA/rw"
 chmod -R a+rX "$DATA"
 
-# wait_for TEST-COMMAND... : polls (bounded, 20 s) until it succeeds.
-wait_for() {
+# wait_until TEST-COMMAND... : polls (bounded, 20 s) until it succeeds.
+wait_until() {
 	local deadline=$((SECONDS + 20))
 	until "$@" 2>/dev/null; do
 		[ $SECONDS -ge $deadline ] && return 1
@@ -112,7 +107,7 @@ expect "root: / holds only the granted top-level names" 0 '^OK$' -- \
 SOCK=$DATA/host.sock
 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5); time.sleep(60)' "$SOCK" &
 sock_pid=$!
-if wait_for test -S "$SOCK"; then
+if wait_until test -S "$SOCK"; then
 	chmod 777 "$SOCK" 2>/dev/null
 	expect "root: a host unix socket outside the grants is unreachable (ENOENT)" 1 '^ENOENT$' -- \
 		run "${G[@]}" -- "$WP" unix-connect "$SOCK"
@@ -209,7 +204,7 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5)
 open(sys.argv[1]+".tmp","w").write(str(s.getsockname()[1])); __import__("os").rename(sys.argv[1]+".tmp",sys.argv[1])
 time.sleep(60)' "$portf" &
 lis_pid=$!
-if wait_for test -s "$portf"; then
+if wait_until test -s "$portf"; then
 	port=$(cat "$portf")
 	if [ "$("$WP" connect 127.0.0.1 "$port")" = OK ]; then t_ok "control: bare connect to the host's loopback service works"; else t_fail "control: host listener" "$("$WP" connect 127.0.0.1 "$port")"; fi
 	expect "loopback: the host's loopback service is unreachable (ECONNREFUSED)" 1 '^ECONNREFUSED$' -- \

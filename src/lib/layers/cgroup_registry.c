@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/runtime_dir.h"
 #include "core/error.h"
 #include "host/sysfile.h"
 #include "layers/cgroup_internal.h"
@@ -27,36 +28,12 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-/* root's registry is system-wide; another user's lives in its runtime dir. */
-static int registry_root(char *out, size_t size)
+/* The registry lives in the caller's runtime directory (/run/ward for root),
+ * chosen and owner-checked like the live records: without XDG_RUNTIME_DIR
+ * an unprivileged ward in a delegated cgroup still has one. */
+static int registry_root(char *out, size_t size, bool create)
 {
-	int n;
-	if (geteuid() == 0) {
-		n = snprintf(out, size, "/run/ward/sandboxes");
-	} else {
-		const char *xdg = getenv("XDG_RUNTIME_DIR");
-		if (!xdg || xdg[0] != '/')
-			return -ENOENT;
-		n = snprintf(out, size, "%s/ward/sandboxes", xdg);
-	}
-	return n >= 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
-}
-
-static int mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return runtime_dir_path("sandboxes", create, out, size);
 }
 
 /* Field 22 of /proc/PID/stat, counted after the ")" that ends comm (which
@@ -128,12 +105,13 @@ static int format_entry(const struct cgroup_sandbox *cg, char *pid_text, size_t 
 int cg_registry_add(struct cgroup_sandbox *cg, ward_error *err)
 {
 	char root[PATH_MAX], tmp[PATH_MAX + 96], final[PATH_MAX + 96];
-	int r = registry_root(root, sizeof(root));
+	int r = registry_root(root, sizeof(root), true);
 	if (r < 0)
-		return ward_fail_errno(err, r, "cgroup: no registry directory (XDG_RUNTIME_DIR)");
-	r = mkdir_parents(root);
-	if (r < 0)
-		return ward_fail_errno(err, r, "cgroup: creating %s", root);
+		return ward_fail_errno(err, r,
+				       "cgroup: no registry directory of this user's (/run/ward, "
+				       "$XDG_RUNTIME_DIR/ward or /tmp/ward-%u, owned by the user, "
+				       "writable by nobody else)",
+				       (unsigned)geteuid());
 	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.new", root, cg->id, (int)getpid());
 	snprintf(final, sizeof(final), "%s/%s", root, cg->id);
 
@@ -249,7 +227,7 @@ int cgroup_reclaim_stale(const struct host_features *host)
 {
 	(void)host;
 	char root[PATH_MAX];
-	if (registry_root(root, sizeof(root)) < 0)
+	if (registry_root(root, sizeof(root), false) < 0)
 		return 0;
 	DIR *d = opendir(root);
 	if (!d)

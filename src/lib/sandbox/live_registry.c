@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/runtime_dir.h"
 #include "host/sysfile.h"
 #include "layers/cgroup.h"
 #include "sandbox/live.h"
@@ -85,63 +86,10 @@ bool live_process_matches(pid_t pid, unsigned long long start)
 	return pid > 0 && live_process_start(pid, &now) == 0 && now == start;
 }
 
-/* A directory fit to hold UID's records: a real directory owned by UID,
- * writable by nobody else. */
-static bool dir_is_owned(int fd, uid_t uid)
-{
-	struct stat st;
-	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
-	       !(st.st_mode & (S_IWGRP | S_IWOTH));
-}
-
-/* Opens (creating with mode 0700 when CREATE) each component of PATH below
- * an existing BASE, refusing symlinks and directories not owned by UID. */
-static int open_owned_dir(const char *base, const char *rel, uid_t uid, bool create)
-{
-	int fd = open(base, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", rel);
-	char *save = NULL;
-	for (char *part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (create && mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		int next = openat(fd, part, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		int e = -errno;
-		close(fd);
-		if (next < 0)
-			return e;
-		if (!dir_is_owned(next, uid)) {
-			close(next);
-			return -EPERM;
-		}
-		fd = next;
-	}
-	return fd;
-}
-
 /* The caller's own records directory. */
 static int own_dir(bool create)
 {
-	uid_t uid = geteuid();
-	if (uid == 0)
-		return open_owned_dir("/run", "ward/live", 0, create);
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (xdg && xdg[0] == '/') {
-		int base = open(xdg, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-		bool mine = base >= 0 && dir_is_owned(base, uid);
-		if (base >= 0)
-			close(base);
-		if (mine)
-			return open_owned_dir(xdg, "ward/live", uid, create);
-	}
-	char rel[64];
-	snprintf(rel, sizeof(rel), "ward-%u/live", (unsigned)uid);
-	return open_owned_dir("/tmp", rel, uid, create);
+	return runtime_dir_open("live", create);
 }
 
 static int write_all(int fd, const char *text)
@@ -352,7 +300,7 @@ static void collect_users(json_object *out)
 				      O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			struct stat st;
 			if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid != 0 &&
-			    dir_is_owned(fd, st.st_uid))
+			    runtime_dir_is_owned(fd, st.st_uid))
 				collect_dir(fd, st.st_uid, out);
 			if (fd >= 0)
 				close(fd);

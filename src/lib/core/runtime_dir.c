@@ -1,0 +1,105 @@
+/* runtime_dir.c — where ward keeps what it must find again (the live
+ * records, the cgroup registry): one place per user, chosen the same way for
+ * every record. Another user may have made the path first (/tmp is shared),
+ * so each component is opened without following symlinks and must belong to
+ * the caller and be writable by nobody else; otherwise it is refused. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/runtime_dir.h"
+
+bool runtime_dir_is_owned(int fd, uid_t uid)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Opens (creating with mode 0700 when CREATE) each component of REL below
+ * an existing BASE, refusing symlinks and directories not owned by UID. */
+static int open_owned_below(const char *base, const char *rel, uid_t uid, bool create)
+{
+	int fd = open(base, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", rel);
+	char *save = NULL;
+	for (char *part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (create && mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		int next = openat(fd, part, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int e = -errno;
+		close(fd);
+		if (next < 0)
+			return e;
+		if (!runtime_dir_is_owned(next, uid)) {
+			close(next);
+			return -EPERM;
+		}
+		fd = next;
+	}
+	return fd;
+}
+
+/* $XDG_RUNTIME_DIR, when it is set and really the caller's. */
+static const char *own_xdg_runtime_dir(uid_t uid)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (!xdg || xdg[0] != '/')
+		return NULL;
+	int fd = open(xdg, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	bool mine = fd >= 0 && runtime_dir_is_owned(fd, uid);
+	if (fd >= 0)
+		close(fd);
+	return mine ? xdg : NULL;
+}
+
+/* BASE and REL of the caller's directory for SUB. */
+static int choose(const char *sub, char *base, size_t base_size, char *rel, size_t rel_size)
+{
+	uid_t uid = geteuid();
+	const char *xdg = uid ? own_xdg_runtime_dir(uid) : NULL;
+	int n, m;
+	if (uid == 0) {
+		n = snprintf(base, base_size, "/run");
+		m = snprintf(rel, rel_size, "ward/%s", sub);
+	} else if (xdg) {
+		n = snprintf(base, base_size, "%s", xdg);
+		m = snprintf(rel, rel_size, "ward/%s", sub);
+	} else {
+		n = snprintf(base, base_size, "/tmp");
+		m = snprintf(rel, rel_size, "ward-%u/%s", (unsigned)uid, sub);
+	}
+	return n > 0 && (size_t)n < base_size && m > 0 && (size_t)m < rel_size ? 0 : -ENAMETOOLONG;
+}
+
+int runtime_dir_open(const char *sub, bool create)
+{
+	char base[PATH_MAX], rel[PATH_MAX];
+	int r = choose(sub, base, sizeof(base), rel, sizeof(rel));
+	return r < 0 ? r : open_owned_below(base, rel, geteuid(), create);
+}
+
+int runtime_dir_path(const char *sub, bool create, char *out, size_t size)
+{
+	char base[PATH_MAX], rel[PATH_MAX];
+	int r = choose(sub, base, sizeof(base), rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	int fd = open_owned_below(base, rel, geteuid(), create);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	int n = snprintf(out, size, "%s/%s", base, rel);
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
