@@ -14,6 +14,7 @@
 #include <linux/kcmp.h>
 #include <linux/magic.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,8 @@ struct unix_call {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	size_t controllen;
-	bool any_path; /* sendmmsg: one of the messages names a path */
+	bool any_path;	   /* sendmmsg: one of the messages names a path */
+	bool may_truncate; /* a stream send: a short count is the kernel's right */
 	void *data;
 	size_t len;
 };
@@ -239,8 +241,12 @@ static int read_msghdr(int mem, uint64_t at, struct unix_call *c, bool with_data
 		return r;
 	size_t total = 0;
 	for (size_t i = 0; i < h.msg_iovlen; i++) {
-		if (iov[i].iov_len > UNIX_MAX_DATA || total + iov[i].iov_len > UNIX_MAX_DATA)
-			return -EMSGSIZE;
+		if (iov[i].iov_len > UNIX_MAX_DATA || total + iov[i].iov_len > UNIX_MAX_DATA) {
+			if (!c->may_truncate)
+				return -EMSGSIZE;
+			iov[i].iov_len = UNIX_MAX_DATA - total;
+			h.msg_iovlen = i + 1;
+		}
 		total += iov[i].iov_len;
 	}
 	c->data = malloc(total ? total : 1);
@@ -884,6 +890,185 @@ static bool ip_connect_on_behalf(struct supervisor *sup, const struct seccomp_no
 	return true;
 }
 
+/* A sendmsg whose destination the kernel would not resolve (a stream or
+ * seqpacket unix socket, or another family) from a task whose fd table
+ * others share: sent on its behalf from the socket we checked, by a thread
+ * that became the caller (so SO_PASSCRED shows its uid and gid). Descriptors
+ * it passes (SCM_RIGHTS) are taken from it with pidfd_getfd and passed as
+ * they are; any other control message: false (the caller freezes). */
+#define UNIX_MAX_CONTROL 4096
+#define UNIX_MAX_RIGHTS 253 /* SCM_MAX_FD */
+
+struct send_job {
+	int listener;
+	uint64_t id;
+	pid_t tid;
+	struct sup_caller caller;
+	struct unix_call call;
+	int fds[UNIX_MAX_RIGHTS];
+	size_t nfds;
+	int flags;
+};
+
+static void send_job_free(struct send_job *j)
+{
+	for (size_t i = 0; i < j->nfds; i++)
+		close(j->fds[i]);
+	call_free(&j->call);
+	sup_caller_free(&j->caller);
+	if (j->listener >= 0)
+		close(j->listener);
+	free(j);
+}
+
+static int send_as_caller(void *arg)
+{
+	struct send_job *j = arg;
+	struct iovec iov = {.iov_base = j->call.data, .iov_len = j->call.len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * UNIX_MAX_RIGHTS)];
+		struct cmsghdr align;
+	} control;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (j->call.addrlen) {
+		m.msg_name = &j->call.addr;
+		m.msg_namelen = j->call.addrlen;
+	}
+	if (j->nfds) {
+		m.msg_control = control.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * j->nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * j->nfds);
+		memcpy(CMSG_DATA(cm), j->fds, sizeof(int) * j->nfds);
+	}
+	ssize_t sent = sendmsg(j->call.sock, &m, j->flags | MSG_NOSIGNAL);
+	if (sent < 0 && errno == EPIPE && !(j->flags & MSG_NOSIGNAL))
+		syscall(SYS_tgkill, j->caller.tgid, j->tid, SIGPIPE); /* as the kernel would */
+	return sent < 0 ? -errno : (int)sent;
+}
+
+static void *send_thread(void *arg)
+{
+	struct send_job *j = arg;
+	long r = sup_as_caller(&j->caller, send_as_caller, j);
+	struct seccomp_notif_resp resp = {.id = j->id};
+	if (r < 0)
+		resp.error = (int)r;
+	else
+		resp.val = r;
+	ioctl(j->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	send_job_free(j);
+	return NULL;
+}
+
+/* Copies the control data of the msghdr at AT: only SCM_RIGHTS, whose
+ * descriptors are taken from the caller. 0, 1 (something else: not ours to
+ * send), or -errno. */
+static int take_rights(int mem, int pidfd, uint64_t at, struct send_job *j)
+{
+	struct msghdr h;
+	int r = sup_mem_read(mem, at, &h, sizeof(h));
+	if (r < 0)
+		return r;
+	if (!h.msg_controllen)
+		return 0;
+	if (h.msg_controllen > UNIX_MAX_CONTROL)
+		return 1;
+	char buf[UNIX_MAX_CONTROL];
+	if ((r = sup_mem_read(mem, (uint64_t)(uintptr_t)h.msg_control, buf, h.msg_controllen)) < 0)
+		return r;
+	struct msghdr local = {.msg_control = buf, .msg_controllen = h.msg_controllen};
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&local); cm; cm = CMSG_NXTHDR(&local, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			return 1;
+		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (j->nfds == UNIX_MAX_RIGHTS)
+				return -EINVAL;
+			int ours = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			if (ours < 0)
+				return -EBADF;
+			j->fds[j->nfds++] = ours;
+		}
+	}
+	return 0;
+}
+
+static bool sendmsg_on_behalf(struct supervisor *sup, const struct seccomp_notif *req,
+			      struct unix_call *c)
+{
+	pid_t tid = (pid_t)req->pid;
+	struct send_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return false;
+	j->listener = -1;
+	j->caller.root_fd = -1;
+	j->call.sock = -1;
+	j->id = req->id;
+	j->tid = tid;
+	j->flags = (int)req->data.args[2];
+	_cleanup_close_ int mem = sup_mem_open(tid);
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	int r = mem < 0 || pidfd < 0 ? -EPERM : 0;
+	if (r == 0)
+		r = take_rights(mem, pidfd, req->data.args[1], j);
+	if (r == 0) {
+		struct unix_call body = {.sock = -1, .may_truncate = c->type != SOCK_DGRAM};
+		r = read_msghdr(mem, req->data.args[1], &body, true);
+		j->call.data = body.data;
+		j->call.len = body.len;
+		j->call.addr = body.addr; /* an IP datagram's destination (the copy) */
+		j->call.addrlen = body.addrlen;
+	}
+	if (r == 0 && (r = sup_caller_load(tid, -1, &j->caller)) < 0)
+		r = -EPERM;
+	if (r == 0) {
+		if (j->caller.root_fd >= 0)
+			close(j->caller.root_fd);
+		j->caller.root_fd = -1;
+		j->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
+		if (j->listener < 0 || !sup_notif_valid(sup, req->id))
+			r = -ESRCH;
+	}
+	if (r != 0) {
+		send_job_free(j);
+		if (r == 1)
+			return false;
+		sup_reply_errno(sup, req->id, -r);
+		return true;
+	}
+	j->call.sock = c->sock;
+	c->sock = -1;
+	/* An IP send that cannot block carries no credentials: sent here. */
+	int fl = fcntl(j->call.sock, F_GETFL);
+	bool nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT);
+	if (nonblocking && c->domain != AF_UNIX) {
+		int sent = send_as_caller(j);
+		if (sent < 0)
+			sup_reply_errno(sup, req->id, -sent);
+		else
+			sup_reply_value(sup, req->id, sent);
+		send_job_free(j);
+		return true;
+	}
+	pthread_t thread;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&thread, &attr, send_thread, j);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		send_job_free(j);
+		sup_reply_errno(sup, req->id, EAGAIN);
+	}
+	return true;
+}
+
 bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 {
 	struct unix_call c = {.sock = -1};
@@ -912,8 +1097,9 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_reply_continue(sup, req->id);
 		return true;
 	}
-	bool handled = ip && c.nr == SYS_connect && sup->unix_state->ip_connect_ours &&
-		       ip_connect_on_behalf(sup, req, &c);
+	bool handled = (ip && c.nr == SYS_connect && sup->unix_state->ip_connect_ours &&
+			ip_connect_on_behalf(sup, req, &c)) ||
+		       (c.nr == SYS_sendmsg && !needs_memory && sendmsg_on_behalf(sup, req, &c));
 	call_free(&c);
 	if (!handled)
 		continue_frozen_checked(sup, req);
