@@ -69,7 +69,13 @@ $(BUILD)/ward.pc: ward.pc.in
 	@mkdir -p $(BUILD)
 	$(PC_SED) $< > $@
 
-install: all
+# ward(1): the prose of docs/ward.1.in around the synopsis and options
+# that ward --help prints (one table: the two cannot drift).
+man: $(BUILD)/ward.1
+$(BUILD)/ward.1: $(BUILD)/ward docs/ward.1.in scripts/gen-man.sh
+	scripts/gen-man.sh $(BUILD)/ward docs/ward.1.in > $@.tmp && mv $@.tmp $@
+
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/ward $(DESTDIR)$(PREFIX)/bin/ward
@@ -79,7 +85,7 @@ install: all
 	install -m 644 include/ward.h $(DESTDIR)$(PREFIX)/include/ward.h
 	$(PC_SED) ward.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
-	install -m 644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
+	install -m 644 $(BUILD)/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
 	install -d $(DESTDIR)$(PREFIX)/share/doc/ward $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ward/
 	install -m 644 scripts/ward.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ward
@@ -155,5 +161,5 @@ lint: $(GEN_HEADERS)
 clean:
 	rm -rf build
 
-.PHONY: all install tests check examples fuzz bench format lint clang clean
+.PHONY: all man install tests check examples fuzz bench format lint clang clean
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -54,10 +54,34 @@ def startup():
         base = statistics.median(times[0])
         for (name, _), t in zip(cases, times):
             add("startup", name, "spaced" if spaced else "back-to-back", t, "ms", base)
+    # address rules as root (cgroup BPF): the same start with and without one,
+    # interleaved; the rule's port has no listener, nothing connects
+    times = hyperfine(["/bin/true", f"{WARD} run -- /bin/true",
+                       f"{WARD} run --net-allow tcp://127.0.0.1:9 -- /bin/true"], runs, True)
+    base = statistics.median(times[0])
+    add("startup", "ward default (same run as the next)", "spaced", times[1], "ms", base)
+    add("startup", "ward default + --net-allow tcp://127.0.0.1:9 (cgroup BPF)", "spaced",
+        times[2], "ms", base)
     # unprivileged
     times = hyperfine(["/bin/true", " ".join(NOBODY + [WARD, "run", "--", "/bin/true"]),
                        " ".join(NOBODY + ["/bin/true"])], runs, True)
     add("startup", "uid 65534: ward default", "spaced", times[1], "ms", statistics.median(times[2]))
+    phases()
+
+
+def phases():
+    """The phase breakdown of spaced default starts (WARD_TRACE_PHASES)."""
+    runs = "10" if QUICK else "30"
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench/trace_phases.py"), WARD, runs],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines()[1:]:
+        parts = line.rsplit(None, 2)
+        if len(parts) == 3 and parts[1].replace(".", "").isdigit():
+            name, med, p90 = parts[0].strip(), float(parts[1]), float(parts[2])
+            add("phases", name, "median (p90 as hi)", [med], "us")
+            rows[-1]["hi"] = p90
+        elif "wall" in line:
+            add("phases", "wall from outside", "median", [float(line.split()[-1])], "ms")
 
 
 class TcpSink:

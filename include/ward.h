@@ -231,6 +231,13 @@ struct ward_spawn_config {
 	 * exec, whatever close_fds says. */
 	const int *pass_fds;
 	size_t n_pass_fds;
+	/* NULL, or the environment (NULL-terminated "K=V" strings) to read
+	 * instead of this process's environ for the whole spawn: the base of
+	 * the program's environment, and HOME and TMPDIR as ward uses them.
+	 * A caller whose other threads may change the environment meanwhile
+	 * (Python's os.environ) passes a snapshot; environ is then never read.
+	 * Read only during ward_sandbox_spawn_config(). */
+	char *const *envp;
 };
 
 /* Defaults: no events, no forwarding, inherited stdio, no cancel_fd. */
@@ -326,6 +333,14 @@ typedef int (*ward_sup_verdict_fn)(const struct ward_sup_event *event, ward_sup_
 int ward_policy_set_verdict_callback(ward_policy *policy, ward_sup_verdict_fn fn, void *userdata);
 int ward_policy_set_callback_categories(ward_policy *policy, unsigned categories);
 int ward_policy_set_callback_timeout(ward_policy *policy, unsigned timeout_ms);
+
+/* Learn mode (`ward learn`): the supervisor traps the open family, exec,
+ * path-changing syscalls, connect/sendto/sendmsg and bind, emits one
+ * "observe" event for each (kind "fs" with path and access, "net" or "bind"
+ * with protocol, address and port) and lets the call run: nothing is
+ * enforced by it; every other layer of the policy still is. A policy whose
+ * rules need the supervisor cannot be run in learn mode (the spawn fails). */
+int ward_policy_set_learn(ward_policy *policy, int on);
 
 /* From a callback: deny PATH's inode (resolved now) for the rest of the run;
  * another name, a hard link or a rename of it stays denied. */

@@ -113,12 +113,24 @@ int BPF_PROG(ward_kernel_load_data, enum kernel_load_data_id id, bool contents, 
 	return audit ? 0 : -WARD_EPERM;
 }
 
+/* PFA_NO_NEW_PRIVS, bit 0 of task_struct.atomic_flags (linux/sched.h). */
+#define WARD_PFA_NO_NEW_PRIVS 0
+
+/* mount(2) by a task of a sandbox. Ward's own child builds the sandbox's
+ * root (world_enter.c) and its masks in the sandbox's cgroup before it sets
+ * no_new_privs, which every task of the sandbox holds from then on and can
+ * never clear (child.c step 6, before the keeper forks and the program
+ * execs): a task without it is ward's setup, which this hook must let
+ * through, or no sandbox with its own root could start on a BPF LSM host. */
 SEC("lsm/sb_mount")
 int BPF_PROG(ward_sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags, void *data, int ret)
 {
 	if (ret != 0)
 		return ret;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (!(BPF_CORE_READ(task, atomic_flags) & (1UL << WARD_PFA_NO_NEW_PRIVS)))
+		return 0;
 	__u64 sandbox = ward_current_sandbox();
 	if (!sandbox)
 		return 0;

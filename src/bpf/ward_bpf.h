@@ -13,7 +13,7 @@
 #endif
 
 /* Pins live under /sys/fs/bpf/ward/v<LAYOUT>/. */
-#define WARD_BPF_LAYOUT 1
+#define WARD_BPF_LAYOUT 2 /* 2: ring buffers in a pool (ward_events is an array) */
 #define WARD_BPF_PIN_ROOT "/sys/fs/bpf/ward"
 
 #define WARD_MAX_SANDBOXES 1024
@@ -22,9 +22,10 @@
 #define WARD_MAX_BIND_RANGES 32
 #define WARD_MAX_CGROUP_DEPTH 16 /* ancestors walked to find a sandbox */
 #define WARD_MAX_INODES 65536
-#define WARD_MAX_PARENT_WALK 16	       /* parent dentries walked for "beneath" */
-#define WARD_EVENTS_BYTES (256 * 1024) /* per sandbox ring buffer */
-#define WARD_RULE_DEFAULT 0xffffffffu  /* rule id of "no rule matched" */
+#define WARD_MAX_PARENT_WALK 16		   /* parent dentries walked for "beneath" */
+#define WARD_EVENTS_BYTES (256 * 1024)	   /* per sandbox ring buffer */
+#define WARD_RING_SLOTS WARD_MAX_SANDBOXES /* ring buffers in the pool */
+#define WARD_RULE_DEFAULT 0xffffffffu	   /* rule id of "no rule matched" */
 
 /* struct ward_sandbox_cfg.flags */
 #define WARD_SB_AUDIT (1u << 0)	      /* allow and report instead of deny */
@@ -45,6 +46,8 @@ struct ward_sandbox_cfg {
 	__u64 drops; /* events lost: ring buffer full or absent */
 	__u64 window_start_ns;
 	__u64 window_count;
+	__u32 ring; /* the sandbox's slot in the ring pool (ward_events) + 1; 0: none */
+	__u32 reserved;
 };
 
 /* LPM keys: the sandbox's cgroup id is part of the key so one trie serves

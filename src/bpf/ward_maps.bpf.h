@@ -64,20 +64,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ward_inodes SEC(".maps");
 
-/* Per sandbox ring buffers, so concurrent wards never read each other's
- * events. The inner map is created by user space with the same size. */
+/* A pool of ring buffers, one per running sandbox, so concurrent wards never
+ * read each other's events. A slot is filled once (user space creates the
+ * buffer the first time the slot is used) and kept: a sandbox claims a free
+ * slot in ward_ring_owner and names it in its ward_sandbox_cfg. Updating a
+ * map-in-map waits for an RCU grace period (~10 ms); claiming a slot is a
+ * plain hash update, so a start pays no such wait. */
 struct ward_events_inner {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, WARD_EVENTS_BYTES);
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
-	__uint(max_entries, WARD_MAX_SANDBOXES);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, WARD_RING_SLOTS);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct ward_events_inner);
 } ward_events SEC(".maps");
+
+/* Slot -> the v2 cgroup id of the sandbox that holds it (user space only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARD_RING_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ward_ring_owner SEC(".maps");
 
 /* The sandbox (its cgroup id) the current task belongs to, or 0. The deepest
  * managed ancestor wins, so a task that moves into a child cgroup of its

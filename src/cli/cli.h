@@ -5,6 +5,7 @@
 #define WARD_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <stddef.h>
@@ -14,6 +15,23 @@
 #include "ward.h"
 
 int cmd_run(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
+
+/* What another subcommand adds to `ward run` (ward learn): cmd_run_with()
+ * calls BASE for each policy file or profile as it loads it, PREPARE once
+ * the policy and flags are applied (before the check), EVENT for every
+ * event line, FINISH with the exit status it would return (FINISH's result
+ * is returned instead), and USAGE for --help. Any may be NULL. */
+struct cli_run_hooks {
+	const char *name; /* the subcommand, for messages */
+	void (*usage)(FILE *out);
+	void (*base)(bool is_file, const char *arg, void *ctx);
+	int (*prepare)(ward_policy *policy, void *ctx, ward_error *err);
+	void (*event)(const char *json, void *ctx);
+	int (*finish)(int rc, bool ran, void *ctx);
+	void *ctx;
+};
+int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks);
 int cmd_check(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_bpf(int argc, char **argv);

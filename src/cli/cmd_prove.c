@@ -39,7 +39,9 @@ enum {
 	POL_ARGV = 1u << 6,	      /* --exec-deny 'ward __probe argv-target x FORBIDDEN' */
 	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
 	POL_FS_DENY_ABSENT = 1u << 9, /* -w DIR/a --fs-deny DIR/a/absent (absent at start) */
-	POL_UNIX = 1u << 10,	      /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
+	POL_EXEC_LINKED =
+		1u << 10, /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
+	POL_UNIX = 1u << 11,	      /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -66,7 +68,13 @@ static const struct probe_def catalogue[] = {
 	{"fs", "fs-rename", {EACCES, EXDEV, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"fs", "fs-opath-reopen", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"fs", "fs-openat2", {EACCES, ENOSYS}, 0, "fs: deny everything", NULL, NULL},
-	{"fs", "fs-hardlink-new", {EACCES, EXDEV, EPERM, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	{"fs",
+	 "fs-hardlink-new",
+	 {EACCES, EXDEV, EPERM, ENOENT},
+	 0,
+	 "fs: deny everything",
+	 NULL,
+	 NULL},
 	{"fs",
 	 "fs-deny-hardlink",
 	 {EACCES, REFUSED},
@@ -119,6 +127,14 @@ static const struct probe_def catalogue[] = {
 	{"meta", "meta-chmod", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"meta", "meta-mknod-dev", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"meta", "meta-chown", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	/* The host's device nodes in the own /dev are bound read-only. */
+	{"meta",
+	 "meta-dev-node",
+	 {EROFS, EACCES, EPERM},
+	 0,
+	 "file metadata outside write grants",
+	 NULL,
+	 "the sandbox's own root (mount and pid namespaces)"},
 	{"meta", "meta-setxattr", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"meta", "meta-utimes", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
 	{"exec", "exec-deny", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
@@ -133,6 +149,9 @@ static const struct probe_def catalogue[] = {
 	 NULL,
 	 NULL},
 	{"exec", "exec-mmap", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
+	/* A hard link in another directory of the exec grant runs the file
+	 * past a path-based denial: refused at start. */
+	{"exec", "exec-deny-hardlink", {EACCES, REFUSED}, POL_EXEC_LINKED, "exec deny", NULL, NULL},
 	{"net", "net-zero4", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
 	{"net", "net-zero-mapped", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
 	{"net", "net-zero6", {EACCES, EPERM}, POL_NET_ADDR, "net deny", NULL, NULL},
@@ -146,6 +165,14 @@ static const struct probe_def catalogue[] = {
 	{"net", "net-raw", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
 	{"net", "net-packet", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
 	{"net", "net-xdp", {EPERM}, POL_NET_PORTS, "syscalls: hardening", NULL, NULL},
+	{"net",
+	 "net-listen-autobind",
+	 {EACCES, EPERM},
+	 POL_NET_PORTS,
+	 "net: no TCP bind",
+	 "known open: listen() without bind takes an ephemeral port, no Landlock hook (fix: the "
+	 "supervisor listens on the caller's behalf, or BPF LSM socket_listen)",
+	 NULL},
 	{"net",
 	 "net-srcroute4",
 	 {EACCES, EPERM},
@@ -162,6 +189,8 @@ static const struct probe_def catalogue[] = {
 	 "known open: root keeps CAP_NET_ADMIN in the sandbox; capability drop (helper world)",
 	 NULL},
 	{"argv", "argv-mapshared", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
+	/* The same race, the writer cloned with CLONE_UNTRACED. */
+	{"argv", "argv-untraced", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"argv", "argv-symlink", {EACCES}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"argv", "argv-ldso", {EACCES, EPERM}, POL_ARGV, "exec deny argv", NULL, NULL},
 	{"proc",
@@ -176,8 +205,17 @@ static const struct probe_def catalogue[] = {
 	{"proc", "proc-cwd", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"proc", "proc-root", {EACCES, ENOENT}, 0, "fs: deny everything", NULL, NULL},
 	{"proc", "proc-exe", {EACCES, EPERM, ENOENT}, 0, "fs: deny everything", NULL, NULL},
+	/* The keeper is not dumpable: its environ and mem are ward's. */
+	{"proc",
+	 "proc-keeper",
+	 {EACCES, EPERM, ENOENT},
+	 0,
+	 "namespace pid",
+	 NULL,
+	 "a pid namespace (the keeper is its pid 1)"},
 	{"kernel", "kernel-bpf", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-mount", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
+	{"kernel", "kernel-open-tree-attr", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-io-uring", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-keyctl", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
 	{"kernel", "kernel-userfaultfd", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
@@ -336,6 +374,13 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		snprintf(path, sizeof(path), "%s/bin", t->dir);
 		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_EXEC, err);
 		snprintf(path, sizeof(path), "%s/bin/denied", t->dir);
+		if (r >= 0)
+			r = ward_policy_exec_deny(pol, path, err);
+	}
+	if (r >= 0 && (p->policy & POL_EXEC_LINKED)) {
+		snprintf(path, sizeof(path), "%s/x", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_EXEC, err);
+		snprintf(path, sizeof(path), "%s/x/a/denied", t->dir);
 		if (r >= 0)
 			r = ward_policy_exec_deny(pol, path, err);
 	}
@@ -667,8 +712,8 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w", "w/deny",  "l", "l/deny", "bin", "p",
-					   "p/sub", "p/other", "a", "u",	  "uw"};
+	static const char *const dirs[] = {"w",     "w/deny",  "l", "l/deny", "bin", "p",  "p/sub",
+					   "p/other", "a",       "x", "x/a",    "x/b", "u", "uw"};
 	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;
@@ -697,10 +742,15 @@ static int targets_setup(struct targets *t)
 		snprintf(path, sizeof(path), "%s/uw", t->dir);
 		r = chmod(path, 0777) < 0 ? -errno : 0;
 	}
-	static const char *const progs[] = {"denied", "ok"};
-	for (size_t i = 0; r >= 0 && i < 2; i++) {
-		snprintf(to, sizeof(to), "%s/bin/%s", t->dir, progs[i]);
+	static const char *const progs[] = {"bin/denied", "bin/ok", "x/a/denied", "x/b/ok"};
+	for (size_t i = 0; r >= 0 && i < sizeof(progs) / sizeof(progs[0]); i++) {
+		snprintf(to, sizeof(to), "%s/%s", t->dir, progs[i]);
 		r = copy_file(t->self, to); /* `ward version` exits 0 anywhere */
+	}
+	if (r >= 0) {
+		snprintf(path, sizeof(path), "%s/x/a/denied", t->dir);
+		snprintf(to, sizeof(to), "%s/x/b/alias", t->dir);
+		r = link(path, to) < 0 ? -errno : 0;
 	}
 	if (r < 0) {
 		cli_error("prove: cannot fill %s: %s", t->dir, strerror(-r));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/trace.h"
 
 enum {
 	OPT_PROFILE = 1000,
@@ -303,6 +304,7 @@ enum denial_kind { DENIAL_FS, DENIAL_NET, DENIAL_EXEC, DENIAL_KINDS_ };
 
 struct event_out {
 	FILE *file;
+	const struct cli_run_hooks *hooks;
 	bool report;
 	json_object *exit_event;	 /* kept for --report */
 	unsigned denials[DENIAL_KINDS_]; /* deny events, by what was denied */
@@ -379,6 +381,13 @@ static void on_event(const char *json, void *userdata)
 		}
 		free(line);
 	}
+	if (out->hooks && out->hooks->event)
+		out->hooks->event(json, out->hooks->ctx);
+	/* The start event (the whole plan, the largest line) only goes to the
+	 * file and the hooks: not parsed again for nothing (every event starts
+	 * with its type). */
+	if (strncmp(json, "{\"type\":\"start\"", 15) == 0)
+		return;
 	json_object *obj = json_tokener_parse(json);
 	json_object *type, *message;
 	const char *kind = obj && json_object_object_get_ex(obj, "type", &type)
@@ -480,6 +489,13 @@ static int find_command(int argc, char **argv, int *dashdash)
 
 int cmd_run(int argc, char **argv)
 {
+	return cmd_run_with(argc, argv, NULL);
+}
+
+int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
+{
+	const char *name = hooks && hooks->name ? hooks->name : "run";
+	bool ran = false;
 	int dashdash;
 	find_command(argc, argv, &dashdash);
 	int opt_argc = dashdash >= 0 ? dashdash : argc;
@@ -509,15 +525,18 @@ int cmd_run(int argc, char **argv)
 		if (c == -1)
 			break;
 		if (c == '?') {
-			rc = cli_unknown_option("run", argv[optind - 1], run_options);
+			rc = cli_unknown_option(name, argv[optind - 1], run_options);
 			goto out;
 		}
 		if (c == ':') {
-			rc = cli_error("run: option '%s' needs a value", argv[optind - 1]);
+			rc = cli_error("%s: option '%s' needs a value", name, argv[optind - 1]);
 			goto out;
 		}
 		if (c == OPT_HELP || c == 'h') {
-			cli_usage(stdout);
+			if (hooks && hooks->usage)
+				hooks->usage(stdout);
+			else
+				cli_usage(stdout);
 			rc = 0;
 			goto out;
 		}
@@ -551,7 +570,8 @@ int cmd_run(int argc, char **argv)
 	if (dashdash >= 0) {
 		/* At most one positional before "--": the policy file. */
 		if (optind < opt_argc - 1) {
-			rc = cli_error("run: unexpected argument '%s' before --", argv[optind + 1]);
+			rc = cli_error("%s: unexpected argument '%s' before --", name,
+				       argv[optind + 1]);
 			goto out;
 		}
 		if (optind == opt_argc - 1)
@@ -561,7 +581,8 @@ int cmd_run(int argc, char **argv)
 		command = argv + optind;
 	}
 	if (!command[0] && !dry_run) {
-		rc = cli_error("run: no command given (ward run [OPTIONS] -- CMD [ARG...])");
+		rc = cli_error("%s: no command given (ward %s [OPTIONS] -- CMD [ARG...])", name,
+			       name);
 		goto out;
 	}
 	if (json && !dry_run) {
@@ -587,6 +608,8 @@ int cmd_run(int argc, char **argv)
 		else
 			continue;
 		have_base = true;
+		if (r == 0 && hooks && hooks->base)
+			hooks->base(flags[i].opt == 'p', flags[i].arg, hooks->ctx);
 		if (r < 0) {
 			rc = cli_error("%s", err.message);
 			goto out;
@@ -596,6 +619,8 @@ int cmd_run(int argc, char **argv)
 		rc = cli_error("%s", err.message);
 		goto out;
 	}
+	if (!have_base && hooks && hooks->base)
+		hooks->base(false, "default", hooks->ctx);
 	for (size_t i = 0; i < nflags; i++) {
 		if (flags[i].opt == 'p' || flags[i].opt == OPT_PROFILE)
 			continue;
@@ -606,6 +631,10 @@ int cmd_run(int argc, char **argv)
 			rc = cli_error("%s", err.message);
 			goto out;
 		}
+	}
+	if (hooks && hooks->prepare && hooks->prepare(policy, hooks->ctx, &err) < 0) {
+		rc = cli_error("%s", err.message);
+		goto out;
 	}
 
 	/* --dry-run: the plan of this policy and these flags, on stdout, and
@@ -634,7 +663,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	struct event_out sink = {.file = events_file, .report = report};
+	struct event_out sink = {.file = events_file, .report = report, .hooks = hooks};
 	struct ward_spawn_config config;
 	ward_spawn_config_init(&config);
 	config.on_event = on_event;
@@ -671,10 +700,14 @@ int cmd_run(int argc, char **argv)
 		}
 		print_exit_summary(&sink, &exit_info, events_path, memory, timeout);
 		rc = exit_info.code;
+		ran = true;
 	}
+	trace_phase("done");
 	if (report)
 		print_report(sink.exit_event);
 	json_object_put(sink.exit_event);
+	if (hooks && hooks->finish)
+		rc = hooks->finish(rc, ran, hooks->ctx);
 out:
 	if (events_file && events_file != stderr)
 		fclose(events_file);

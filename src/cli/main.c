@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "core/suggest.h"
+#include "core/trace.h"
 #include "prove.h"
 
 int cli_error(const char *fmt, ...)
@@ -52,6 +53,8 @@ void cli_human_size(uint64_t n, char *out, size_t size)
 void cli_usage(FILE *out)
 {
 	fputs("usage: ward run [POLICY.yaml] [OPTIONS] -- CMD [ARG...]\n"
+	      "       ward learn [--out FILE] [POLICY.yaml] [OPTIONS] -- CMD [ARG...]   write "
+	      "the policy CMD needs\n"
 	      "       ward check FILE [--explain] [--json]\n"
 	      "       ward features [--json]\n"
 	      "       ward bpf status|load|unload\n"
@@ -114,6 +117,7 @@ void cli_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	trace_start();
 	if (argc < 2) {
 		cli_usage(stderr);
 		return WARD_EXIT_ERROR;
@@ -124,6 +128,8 @@ int main(int argc, char **argv)
 		return prove_probe_main(argc, argv);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "learn"))
+		return cmd_learn(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "features"))

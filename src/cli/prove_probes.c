@@ -466,6 +466,17 @@ static int meta_mknod_dev(struct probe_args *a)
 	return result(r);
 }
 
+/* A host device node bound into the sandbox's /dev is the host's own
+ * inode: through a writable bind, chmod (root) or a chown/utimensat would
+ * change the host's /dev/urandom (a read-only grant) for every user. The
+ * attack is a chown to -1:-1, which changes nothing but the node's ctime
+ * even when it succeeds; the control does the same to a file of its own. */
+static int meta_dev_node(struct probe_args *a)
+{
+	const char *t = a->attack ? "/dev/urandom" : meta_target(a);
+	return t ? result(chown(t, (uid_t)-1, (gid_t)-1)) : PROBE_SETUP;
+}
+
 static int meta_chown(struct probe_args *a)
 {
 	const char *t = meta_target(a);
@@ -603,6 +614,16 @@ static int exec_mmap(struct probe_args *a)
 		return result(fd);
 	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
 	return p == MAP_FAILED ? result(-1) : 0;
+}
+
+/* -x DIR/x --exec-deny DIR/x/a/denied: DIR/x/b/alias is a hard link to
+ * it (made before the run); the control runs DIR/x/b/ok beside it. */
+static int exec_deny_hardlink(struct probe_args *a)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/x/b/%s", a->dir, a->attack ? "alias" : "ok");
+	char *argv[] = {path, "version", NULL};
+	return run_child(path, argv, -1);
 }
 
 /* ---- net ---- */
@@ -778,6 +799,23 @@ static int net_srcroute6(struct probe_args *a)
 			 : set_opt(AF_INET6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
 }
 
+/* No TCP bind rule: bind() fails, and listen() on a socket never bound
+ * must not make it a server either (the kernel binds an ephemeral port
+ * itself, past Landlock's bind hook). The control connects out. */
+static int net_listen_autobind(struct probe_args *a)
+{
+	if (!a->attack)
+		return net_tcp_control(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return result(s);
+	long r = listen(s, 1);
+	int e = errno;
+	close(s);
+	errno = e;
+	return result(r);
+}
+
 /* AF_XDP transmits raw frames on a device queue (copy mode needs no BPF
  * program), past every address hook, like AF_PACKET. */
 static int net_xdp(struct probe_args *a)
@@ -859,9 +897,14 @@ static int argv_mapshared(struct probe_args *a)
 	char *argv[] = {"ward", "__probe", "argv-target", "x", word, NULL};
 	if (!a->attack)
 		return self_exec(argv);
-	pid_t flipper = fork();
-	if (flipper < 0)
-		return PROBE_SETUP;
+	/* argv-untraced: the flipper is made with CLONE_UNTRACED, which no
+	 * ptrace fork event reports to a tracer of its parent. */
+	pid_t flipper =
+		a->own ? (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_UNTRACED | SIGCHLD), 0UL,
+					NULL, NULL, 0UL)
+		       : fork();
+	if (flipper < 0) /* the filter refusing CLONE_UNTRACED: stopped */
+		return a->own ? result(-1) : PROBE_SETUP;
 	if (flipper == 0) {
 		/* Half the time each: the supervisor must read ALLOWED, then
 		 * the kernel FORBIDDEN. */
@@ -887,6 +930,12 @@ static int argv_mapshared(struct probe_args *a)
 	*(volatile char *)stop = 1;
 	waitpid(flipper, NULL, 0);
 	return verdict;
+}
+
+static int argv_untraced(struct probe_args *a)
+{
+	a->own = true;
+	return argv_mapshared(a);
 }
 
 /* The denied argv through another name for the same program. */
@@ -989,6 +1038,23 @@ static int proc_exe(struct probe_args *a)
 	return proc_file(a, "exe", O_RDONLY);
 }
 
+/* The keeper (pid 1 of the sandbox's pid namespace) is a fork of ward: its
+ * environment block is ward's own, secrets the sandbox's was cleaned of
+ * included, and its memory is ward's (a library caller's) heap. Reading
+ * either must fail; the control reads the probe's own environment. */
+static int proc_keeper(struct probe_args *a)
+{
+	int fd = open(a->attack ? "/proc/1/environ" : "/proc/self/environ", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return result(fd);
+	char c;
+	ssize_t n = read(fd, &c, 1);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return n < 0 ? result(-1) : 0;
+}
+
 /* ---- the kernel surface ---- */
 static int kernel_call(struct probe_args *a, long r)
 {
@@ -1010,6 +1076,19 @@ static int kernel_bpf(struct probe_args *a)
 static int kernel_mount(struct probe_args *a)
 {
 	return kernel_call(a, a->attack ? mount("none", a->tmp, "tmpfs", 0, NULL) : 0);
+}
+
+/* open_tree_attr (Linux 6.15): open_tree with mount attributes, the newest
+ * of the mount family. Without OPEN_TREE_CLONE it hands out a path fd like
+ * open_tree, which the filter refuses; ENOSYS: a kernel without it. */
+static int kernel_open_tree_attr(struct probe_args *a)
+{
+	if (!a->attack)
+		return result(getppid());
+	long r = syscall(467 /* open_tree_attr */, AT_FDCWD, "/", 0, NULL, 0);
+	if (r < 0 && errno == ENOSYS)
+		return PROBE_UNSUPPORTED;
+	return result(r);
 }
 
 static int kernel_io_uring(struct probe_args *a)
@@ -1148,6 +1227,7 @@ static const struct probe_fn probe_fns[] = {
 	{"meta-chmod", meta_chmod},
 	{"meta-mknod-dev", meta_mknod_dev},
 	{"meta-chown", meta_chown},
+	{"meta-dev-node", meta_dev_node},
 	{"meta-setxattr", meta_setxattr},
 	{"meta-utimes", meta_utimes},
 	{"exec-deny", exec_deny},
@@ -1156,6 +1236,7 @@ static const struct probe_fn probe_fns[] = {
 	{"exec-memfd", exec_memfd},
 	{"exec-memfd-own", exec_memfd_own},
 	{"exec-mmap", exec_mmap},
+	{"exec-deny-hardlink", exec_deny_hardlink},
 	{"net-zero4", net_zero4},
 	{"net-zero-mapped", net_zero_mapped},
 	{"net-zero6", net_zero6},
@@ -1169,10 +1250,12 @@ static const struct probe_fn probe_fns[] = {
 	{"net-raw", net_raw},
 	{"net-packet", net_packet},
 	{"net-xdp", net_xdp},
+	{"net-listen-autobind", net_listen_autobind},
 	{"net-srcroute4", net_srcroute4},
 	{"net-srcroute6", net_srcroute6},
 	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
+	{"argv-untraced", argv_untraced},
 	{"argv-symlink", argv_symlink},
 	{"argv-ldso", argv_ldso},
 	{"proc-signal", proc_signal},
@@ -1181,8 +1264,10 @@ static const struct probe_fn probe_fns[] = {
 	{"proc-cwd", proc_cwd},
 	{"proc-root", proc_root},
 	{"proc-exe", proc_exe},
+	{"proc-keeper", proc_keeper},
 	{"kernel-bpf", kernel_bpf},
 	{"kernel-mount", kernel_mount},
+	{"kernel-open-tree-attr", kernel_open_tree_attr},
 	{"kernel-io-uring", kernel_io_uring},
 	{"kernel-keyctl", kernel_keyctl},
 	{"kernel-userfaultfd", kernel_userfaultfd},

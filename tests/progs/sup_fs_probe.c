@@ -53,6 +53,10 @@ static int run(const char *op, const char *path, const char *path2)
 		fd = openat(AT_FDCWD, path, O_RDONLY);
 		return fd < 0 ? -errno : read_one(fd);
 	}
+	if (strcmp(op, "openat3") == 0) { /* relative to fd 3 (--pass-fd 3) */
+		fd = openat(3, path, O_RDONLY);
+		return fd < 0 ? -errno : read_one(fd);
+	}
 	if (strcmp(op, "openat2") == 0) {
 		struct open_how how = {.flags = O_RDONLY};
 		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));

@@ -61,3 +61,35 @@ def test_pip_install_offline_bundles_the_built_library(workdir):
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == [os.path.join(target, "libward_sandbox", "libward.so"),
                                      "installed"]
+
+
+def test_pip_install_into_a_fresh_venv_offline_from_the_checkout(workdir):
+    # What CI (.ci/run -> make check -> this) and a new user do: a venv
+    # from Debian's python3, then pip from the checkout itself, no network,
+    # no pip configuration of this machine. The package's own build backend
+    # needs neither setuptools nor wheel, which a fresh venv lacks.
+    lib = os.path.join(ROOT, "build", "libward.so")
+    assert os.path.isfile(lib), "build/libward.so is not built (make)"
+    venv = os.path.join(workdir, "venv")
+    env = dict(os.environ, HOME=workdir, PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1",
+               PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1")
+    for key in ("WARD_LIBRARY", "WARD_BUNDLE_LIBRARY_PATH", "PIP_FIND_LINKS", "PYTHONPATH"):
+        env.pop(key, None)
+    r = subprocess.run([PY, "-m", "venv", venv], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    vpy = os.path.join(venv, "bin", "python")
+    r = subprocess.run([vpy, "-m", "pip", "install", "--no-index", "--no-build-isolation", PKG],
+                       env=env, capture_output=True, text=True, timeout=300, cwd=workdir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    code = ("import libward_sandbox as w, sys\nprint(w.find_library())\n"
+            "print(w.run(['/bin/echo', 'from the venv'], capture_output=True, text=True)"
+            ".stdout, end='')\nprint(sys.prefix)")
+    r = subprocess.run([vpy, "-c", code], env=env, capture_output=True, text=True, cwd=workdir)
+    assert r.returncode == 0, r.stderr
+    found, echoed, prefix = r.stdout.splitlines()
+    assert found.startswith(venv + os.sep) and found.endswith(os.path.join("libward_sandbox",
+                                                                          "libward.so"))
+    assert (echoed, prefix) == ("from the venv", venv)
+    # The checkout is left as it was: no build/ or egg-info under the package.
+    assert not [p for p in os.listdir(PKG) if p == "build" or p.endswith(".egg-info")]

@@ -121,10 +121,10 @@ def test_audit_mode_runs_what_enforce_denies(workdir):
                         text=True)
     assert enforced.returncode == 1 and enforced.stdout.startswith("errno "), enforced.stderr
     assert enforced.stdout != "x\n"
-    # Unprivileged, audit-mode file rules run in the supervisor, which cannot
-    # yet open files on the program's behalf inside the sandbox's own root
-    # (it fails closed with EPERM there): on the host's tree it works.
-    process = None if os.geteuid() == 0 else {"share_namespaces": ["mount"]}
-    r = ward.run([PY, "-c", probe, secret], ward.Policy(mode="audit", fs=fs, process=process),
+    # Audit-mode file rules run in the supervisor, which opens the file on
+    # the program's behalf inside the sandbox's own root, root or not.
+    r = ward.run([PY, "-c", probe, secret], ward.Policy(mode="audit", fs=fs),
                  capture_output=True, text=True)
     assert (r.returncode, r.stdout) == (0, "x\n"), r.stderr
+    assert any(e.get("type") == "audit" and e.get("detail", {}).get("path") == secret
+               for e in r.events), r.events

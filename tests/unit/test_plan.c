@@ -647,6 +647,46 @@ static void test_sections_hold_only_placed_rules(void **state)
 	ward_policy_free(p);
 }
 
+/* A deny the BPF LSM holds keeps its inode in the mount namespace: its
+ * metadata mask is the file bound onto itself read-only (an empty mask
+ * would answer every open itself, and the BPF LSM, its events and
+ * kill_after would never see one). Without BPF LSM the mask hides it. */
+static const struct plan_fs_mask *mask_of(const struct plan *plan, const char *path)
+{
+	VEC_FOREACH(&plan->fs_masks, m)
+	if (!strcmp(m->path, path))
+		return m;
+	return NULL;
+}
+
+static void test_bpf_lsm_deny_keeps_its_inode(void **state)
+{
+	(void)state;
+	struct host_features host;
+	host_of(H_FULL, &host);
+	struct ward_policy *p = ward_policy_new();
+	add_rule(p, "read /etc");
+	add_rule(p, "deny /etc/shadow");
+	struct plan plan;
+	ward_error err = {0};
+	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan.bpf_inode_rules.len, 1);
+	const struct plan_fs_mask *m = mask_of(&plan, "/etc/shadow");
+	assert_non_null(m);
+	assert_false(m->hide);
+	assert_int_equal(m->keep, WARD_FS_READ | WARD_FS_EXEC); /* read-only, not empty */
+	plan_free(&plan);
+
+	host_of(H_USER, &host); /* control: no BPF LSM, the mask holds the deny */
+	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan.bpf_inode_rules.len, 0);
+	m = mask_of(&plan, "/etc/shadow");
+	assert_non_null(m);
+	assert_true(m->hide);
+	plan_free(&plan);
+	ward_policy_free(p);
+}
+
 /* plan.limits is what cgroup.c and rlimit.c apply: layer, value, scope. */
 static void test_limits_section(void **state)
 {
@@ -704,6 +744,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_placement_table),
 		cmocka_unit_test(test_sections_hold_only_placed_rules),
+		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};

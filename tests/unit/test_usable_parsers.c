@@ -115,7 +115,10 @@ static void test_secret_names_are_matched_by_word(void **state)
 				 "github_token",
 				 "HF_TOKEN",
 				 "GOOGLE_APPLICATION_CREDENTIALS",
-				 "SIGNING_KEY_ID"};
+				 "SIGNING_KEY_ID",
+				 "PGPASSWORD",
+				 "MYSQL_PWD",
+				 "SENTRY_DSN"};
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
 		if (!secret(secrets[i]))
 			fail_msg("%s should look like a secret", secrets[i]);
@@ -124,7 +127,8 @@ static void test_secret_names_are_matched_by_word(void **state)
 				  "KEY",	   "AWS",
 				  "MONKEY",	   "KEYMAP_ID",
 				  "LANG",	   "TERM",
-				  "PASSENGER_ENV", "XDG_SESSION_TYPE"};
+				  "PASSENGER_ENV", "XDG_SESSION_TYPE",
+				  "PWD",	   "OLDPWD"};
 	for (size_t i = 0; i < sizeof(harmless) / sizeof(harmless[0]); i++)
 		if (secret(harmless[i]))
 			fail_msg("%s should not look like a secret", harmless[i]);

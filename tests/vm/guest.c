@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -279,16 +280,27 @@ static void enter_cgroup(const char *path)
 	close(fd);
 }
 
-static int run_in(const char *cg, int (*op)(const void *), const void *arg)
+/* OP in a child in cgroup CG. A program in a ward sandbox always has
+ * no_new_privs (child.c sets it before the keeper forks and the program
+ * execs); before it only ward's own setup runs there, which may mount
+ * (the sandbox's own root). SETUP runs OP as that setup. */
+static int run_in_as(const char *cg, int (*op)(const void *), const void *arg, bool setup)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		enter_cgroup(cg);
+		if (!setup && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(253);
 		_exit(op(arg));
 	}
 	int status;
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+static int run_in(const char *cg, int (*op)(const void *), const void *arg)
+{
+	return run_in_as(cg, op, arg, false);
 }
 
 static uint64_t make_cgroup(const char *path, int *fd)
@@ -560,6 +572,12 @@ int main(void)
 	CHECK("bpf prog load is EPERM", S, op_bpf_load, NULL, EPERM);
 	CHECK("module load is EPERM", S, op_module, NULL, EPERM);
 	CHECK("mount is EPERM", S, op_mount, "/data/mnt2", EPERM);
+	{
+		/* ward's setup in the sandbox's cgroup, before no_new_privs,
+		 * builds the sandbox's root: its mounts must pass */
+		int got = run_in_as(S, op_mount, "/data/mnt2", true);
+		result(got == 0, NULL, "mount before no_new_privs (ward's setup) succeeds", got, 0);
+	}
 
 	/* controls: the same outside any sandbox */
 	CHECK("control: read succeeds outside", O, op_read, "/data/denied", 0);
@@ -584,6 +602,7 @@ int main(void)
 
 	/* audit: allowed, one event each (the renamed file's rule by its new name) */
 	policy.fs.items[2].path = "/data/renamed-dst";
+	plan.bpf_inode_rules.items[2].path = "/data/renamed-dst";
 	plan.mode = WARD_MODE_AUDIT;
 	sink.userdata = &audit_events;
 	if (bpf_sandbox_create(&policy, &plan, au_id, au_fd, &sink, &au, &err) < 0) {

@@ -15,12 +15,15 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-build/vm}
 CACHE=tests/vm/cache
 OUT=$BUILD/vm
-TIMEOUT=${VM_TIMEOUT:-600}
+# Per boot: a normal one takes 1 to 3 min under TCG on a loaded 2-core
+# machine; a hang must not eat CI's budget (three boots per run).
+TIMEOUT=${VM_TIMEOUT:-360}
 SERIES=${VM_SERIES:-"6.1 6.12"}
 mkdir -p "$CACHE" "$OUT"
 passed=0 failed=0 skipped=0
 
 finish() {
+	echo "vm: wall time ${SECONDS}s"
 	echo "vm: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
@@ -84,7 +87,7 @@ fetch_kernel() { # series -> path of vmlinuz, or empty
 # ---- the initramfs: busybox, the guest, /init ----
 ROOT=$OUT/initramfs
 rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,sys,tmp,data,etc,usr/bin,usr/libexec/ward}
+mkdir -p "$ROOT"/{bin,sbin,lib,dev,proc,run,sys,tmp,data,etc,usr/bin,usr/libexec/ward}
 cp /bin/busybox "$ROOT/bin/busybox"
 cp "$OUT/guest" "$ROOT/guest"
 cp tests/vm/ward_e2e.sh "$ROOT/ward_e2e.sh"
@@ -98,6 +101,9 @@ fi
 echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
 echo ward-vm >"$ROOT/etc/hostname"
 [ -f "$OUT/bpf_bench" ] && [ "${VM_MODE:-test}" = bench ] && cp "$OUT/bpf_bench" "$ROOT/bpf_bench"
+# VM_MODE=debug VM_DEBUG=script.sh: the guest runs only that script (for
+# finding a failure's cause by hand; never part of make check)
+[ "${VM_MODE:-test}" = debug ] && cp "${VM_DEBUG:?VM_DEBUG=script for VM_MODE=debug}" "$ROOT/debug.sh"
 cat >"$ROOT/init" <<'INIT'
 #!/bin/busybox sh
 # The initramfs root (rootfs) cannot be pivoted away from, as no real host's
@@ -122,12 +128,17 @@ mount -t bpf bpf /sys/fs/bpf
 # pure v2, like most distributions: ward creates its sandboxes below it
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
+# /run, a tmpfs as on every systemd host: ward keeps root's records there
+mount -t tmpfs -o mode=0755,nosuid,nodev run /run
 mount -t tmpfs data /data
 echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 ip link set lo up
 echo "KERNEL $(uname -r)"
 echo "LSM $(cat /sys/kernel/security/lsm)"
-if grep -q ward_vm=bench /proc/cmdline; then
+if [ -f /debug.sh ]; then
+	sh /debug.sh
+	echo "# debug done"
+elif grep -q ward_vm=bench /proc/cmdline; then
 	/bpf_bench lsm @ITERATIONS@
 	echo "# bench done"
 elif grep -q ward_vm=nobpf /proc/cmdline; then
@@ -148,11 +159,13 @@ chmod 755 "$ROOT/init"
 # ---- boot each kernel and judge ----
 boot() { # series vmlinuz log lsm-list [extra cmdline] -> qemu's status
 	echo "vm $1: booting $(basename "$2") with lsm=$4 (timeout ${TIMEOUT}s)"
+	local start=$SECONDS
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 -nographic \
 		-no-reboot -kernel "$2" -initrd "$OUT/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 lsm=$4 ${5:-}" \
 		</dev/null >"$3" 2>&1
 	local rc=$?
+	echo "vm $1: boot with lsm=$4 took $((SECONDS - start))s"
 	tr -d '\r' <"$3" >"$3.txt"
 	local marker
 	for marker in "${@:6}"; do
@@ -182,6 +195,15 @@ if [ "${VM_MODE:-test}" = bench ]; then
 		grep -o 'KERNEL .*' "$log.txt" | head -1
 		grep -v '^BENCH \|^\[' "$log.txt" | sed -n '/^none /,/^# bench done/p'
 		grep '^BENCH ' "$log.txt" >"$OUT/bench-$series.txt"
+	done
+	finish
+fi
+
+if [ "${VM_MODE:-test}" = debug ]; then
+	for series in $SERIES; do
+		vmlinuz=$(fetch_kernel "$series")
+		boot "$series" "$vmlinuz" "$OUT/console-$series-debug.log" "${VM_LSM:-landlock,lockdown,yama,bpf}" "" debug
+		cat "$OUT/console-$series-debug.log.txt"
 	done
 	finish
 fi

@@ -51,7 +51,8 @@ if [ "$1" = nobpf ]; then
 	expect "no bpf in lsm=: ward features reports bpf-lsm: no" 1 \
 		"$(grep -cE '^bpf-lsm +no' /tmp/features.txt)"
 	# Another layer may hold the deny instead (Landlock by punching the file
-	# out of the grant, or the supervisor): both answer EACCES. If none can,
+	# out of the grant, the supervisor, or an empty mask over it in the
+	# sandbox's mount namespace): each answers EACCES. If none can,
 	# ward must refuse with its own exit code (125).
 	$W run --explain --fs-deny $D/granted/file -r $D/granted -- $P/probe read \
 		$D/granted/file >/tmp/out.txt 2>&1
@@ -60,7 +61,7 @@ if [ "$1" = nobpf ]; then
 		{ print $4 "/" $5; exit }' /tmp/out.txt)
 	echo "# no bpf in lsm=: the plan gives the fs deny to: ${holder:-nothing}"
 	case $holder in
-	landlock/enforced | supervisor/enforced)
+	landlock/enforced | supervisor/enforced | namespaces/enforced)
 		expect "no bpf in lsm=: ${holder%/*} holds the deny: read is EACCES" \
 			"EACCES 1" "$(answer) $rc"
 		;;
@@ -104,10 +105,9 @@ expect "enforce: read of the denied file is EPERM" EPERM "$(answer)"
 expect "enforce: probe exits 1" 1 $rc
 expect "enforce: one bpf-lsm deny event for the read" 1 \
 	"$(count '"type":"deny"&"layer":"bpf-lsm"&"operation":"open"' /tmp/ev.json)"
-# json-c writes "/" as "\/"
-jpath=$(echo "$D/granted/file" | sed 's,/,\\/,g')
+# events are written without escaping "/" (JSON_C_TO_STRING_NOSLASHESCAPE)
 expect "enforce: the deny event carries the path" 1 \
-	"$(count "\"type\":\"deny\"&\"path\":\"$jpath\"" /tmp/ev.json)"
+	"$(count "\"type\":\"deny\"&\"path\":\"$D/granted/file\"" /tmp/ev.json)"
 [ $rc = 1 ] || show /tmp/out.txt /tmp/ev.json
 
 run_fs enforce $D/granted/sibling
@@ -123,6 +123,65 @@ expect "audit: the audit event is bpf-lsm's" 1 \
 	"$(count '"type":"audit"&"layer":"bpf-lsm"' /tmp/ev.json)"
 [ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
 
+# ---- the sandbox's own root keeps inode identity for the BPF LSM ----
+# The grants are bind mounts of the host's tree (same superblock, same
+# inode), so the BPF LSM's inode rules hold inside the own root; its mask of
+# the denied file's metadata is the file bound onto itself read-only, never
+# an empty node that would answer the opens itself (EACCES, no event).
+mkdir -p $D/w/sub
+echo x >$D/w/file
+echo y >$D/w/other
+echo z >$D/w/sub/inner
+rm -f /tmp/ev.json
+$W run --explain --events /tmp/ev.json --fs-deny $D/w/file -w $D/w -- /bin/chmod 600 \
+	$D/w/file >/tmp/out.txt 2>&1
+rc=$?
+expect "metadata: the mask is a read-only bind (explain)" 1 \
+	"$(count "namespaces&enforced&bound onto itself read-only" /tmp/out.txt)"
+expect "metadata: chmod of the denied file is EROFS (exit 1)" "1 1" \
+	"$rc $(grep -c 'Read-only file system' /tmp/out.txt)"
+[ $rc = 1 ] || show /tmp/out.txt
+$W run --fs-deny $D/w/file -w $D/w -- /bin/chmod 600 $D/w/other >/tmp/out.txt 2>&1
+rc=$?
+expect "metadata control: chmod of a sibling in the write grant succeeds" "0 600" \
+	"$rc $(stat -c %a $D/w/other)"
+[ $rc = 0 ] || show /tmp/out.txt
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json --fs-deny $D/w/sub -r $D/w -- $P/probe read $D/w/sub/inner \
+	>/tmp/out.txt 2>&1
+rc=$?
+expect "own root: read beneath a denied directory is EPERM" "EPERM 1" "$(answer) $rc"
+expect "own root: its deny event is bpf-lsm's, beneath the directory" 1 \
+	"$(count "\"type\":\"deny\"&\"layer\":\"bpf-lsm\"&\"beneath\":\"$D/w/sub\"" /tmp/ev.json)"
+[ $rc = 1 ] || show /tmp/out.txt /tmp/ev.json
+# An exec deny inside an exec grant: Landlock's hole (read withheld too, so
+# `ld.so FILE` and mmap cannot run it) answers its own names first with
+# EACCES; the BPF LSM holds the inode under every other name, here a hard
+# link in another exec grant, with EPERM and its event.
+mkdir -p $D/w2
+cp $P/probe $D/w/tool
+ln $D/w/tool $D/w2/alias
+$W run --explain --exec-deny $D/w/tool -x $D/w -x $D/w2 -- $P/probe exec $D/w/tool \
+	>/tmp/out.txt 2>&1
+rc=$?
+expect "explain: exec deny is enforced by bpf-lsm" 1 \
+	"$(count "exec deny $D/w/tool&bpf-lsm&enforced" /tmp/out.txt)"
+expect "exec deny: exec by its path is EACCES (Landlock's hole)" "EACCES 1" "$(answer) $rc"
+[ $rc = 1 ] || show /tmp/out.txt
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json --exec-deny $D/w/tool -x $D/w -x $D/w2 -- $P/probe exec \
+	$D/w2/alias >/tmp/out.txt 2>&1
+rc=$?
+expect "exec deny: exec through a hard link elsewhere is EPERM (bpf-lsm)" "EPERM 1" \
+	"$(answer) $rc"
+expect "exec deny: one bpf-lsm exec deny event for the link" 1 \
+	"$(count '"type":"deny"&"layer":"bpf-lsm"&"operation":"exec"' /tmp/ev.json)"
+[ $rc = 1 ] || show /tmp/out.txt /tmp/ev.json
+$W run -x $D/w -x $D/w2 -- $P/probe exec $D/w2/alias >/tmp/out.txt 2>&1
+rc=$?
+expect "exec control: the link runs without the deny" "OK 0" "$(answer) $rc"
+[ $rc = 0 ] || show /tmp/out.txt
+
 # ---- a CIDR rule: on an LSM host the plan prefers bpf-lsm ----
 # The port is one Landlock allows, so the address is what the BPF LSM judges
 # (Landlock runs before bpf in the LSM order and would answer EACCES).
@@ -137,7 +196,7 @@ expect "explain: the CIDR rules are enforced by bpf-lsm" 2 \
 	"$(count 'net &127.0.0.&bpf-lsm&enforced' /tmp/out.txt)"
 expect "net: connect to a denied CIDR is EPERM" "EPERM 1" "$(answer) $rc"
 expect "net: one bpf-lsm deny event from socket_connect" 1 \
-	"$(count '"type":"deny"&"layer":"bpf-lsm"&lsm\/socket_connect&"address":"127.0.0.5"' \
+	"$(count '"type":"deny"&"layer":"bpf-lsm"&lsm/socket_connect&"address":"127.0.0.5"' \
 		/tmp/ev.json)"
 [ $rc = 1 ] || show /tmp/out.txt /tmp/ev.json
 run_net 127.0.0.1

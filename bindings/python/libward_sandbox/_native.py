@@ -63,6 +63,7 @@ class SpawnConfig(ctypes.Structure):
         ("cancel_fd", ctypes.c_int),
         ("pass_fds", ctypes.POINTER(ctypes.c_int)),
         ("n_pass_fds", ctypes.c_size_t),
+        ("envp", ctypes.POINTER(ctypes.c_char_p)),
     ]
 
 
@@ -214,6 +215,29 @@ def library() -> ctypes.CDLL:
             "(`make install`), or set WARD_LIBRARY=/path/to/libward.so",
             tried=tried,
         )
+
+
+_gil_lib: Optional[ctypes.PyDLL] = None
+
+
+def library_holding_gil() -> ctypes.PyDLL:
+    """The same libward, called without releasing the GIL: for the quick
+    calls that read the process environment (policy building expands "~"
+    and $VARS; planning reads HOME and the variable names). With the GIL
+    held no other Python thread can run os.environ[...] = ..., whose
+    setenv may reallocate the C environ under a reader. Never for a call
+    that can block or call back into Python."""
+    global _gil_lib
+    if _gil_lib is not None:
+        return _gil_lib
+    lib = library()
+    with _lib_lock:
+        if _gil_lib is None:
+            # The handle dlopen already gave: the same library, same state.
+            gil_lib = ctypes.PyDLL(lib._name, handle=lib._handle, use_errno=True)
+            _declare(gil_lib, lib._name)
+            _gil_lib = gil_lib
+    return _gil_lib
 
 
 def take_string(ptr: ctypes.c_void_p) -> str:

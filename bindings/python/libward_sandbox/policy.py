@@ -126,7 +126,7 @@ class Policy:
     # ---- building the C policy ----
     def _build(self) -> int:
         """A new C ward_policy (caller frees with ward_policy_free)."""
-        lib = _native.library()
+        lib = _native.library_holding_gil()  # it reads the environment
         handle = lib.ward_policy_new()
         if not handle:
             raise MemoryError("ward_policy_new")
@@ -171,7 +171,7 @@ class Policy:
         """Which layer enforces each rule on this host (`ward check
         --explain`), as a list of {rule, layer, status, note, origin}.
         Raises LayerUnavailable when a rule cannot be enforced here."""
-        lib = _native.library()
+        lib = _native.library_holding_gil()  # planning reads the environment
         handle = self._build()
         try:
             out = ctypes.c_void_p()

@@ -34,8 +34,9 @@ DEVNULL = subprocess.DEVNULL
 Command = Sequence[Union[str, bytes, "os.PathLike[str]"]]
 StdArg = Union[None, int, Any]
 
-# How long cleanup after a KeyboardInterrupt waits for the sandbox thread
-# (it waits for a policy_fn call that is still running to return).
+# How long cleanup after a KeyboardInterrupt waits for the sandbox's end
+# (its exit event). libward never waits for a policy_fn call still running
+# in user code: the kill abandons it, and it returns on its own later.
 _ABORT_JOIN_SECONDS = 30.0
 
 _CATEGORIES = {"file": _native.SUP_FILE, "network": _native.SUP_NETWORK,
@@ -305,6 +306,9 @@ class Process:
                 config.stderr_fd = self._child_fd(stderr, "stderr", child_close, parent_fds)
             self._cancel_r, self._cancel_w = os.pipe()
             config.cancel_fd = self._cancel_r
+            self._envp = _environ_snapshot()
+            if config.size >= _ENVP_END:  # a libward that knows the field
+                config.envp = self._envp
             self._config = config
             self._argv_c = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
             self._handle = built
@@ -346,6 +350,7 @@ class Process:
     @staticmethod
     def _apply_overrides(lib: ctypes.CDLL, handle: int, cwd: Any,
                          env: Optional[Mapping[str, str]]) -> None:
+        lib = _native.library_holding_gil()  # path expansion reads the environment
         err = _native.Error()
         lib.ward_policy_set_origin(handle, b"Sandbox.spawn()", ctypes.byref(err))
         if cwd is not None:
@@ -660,6 +665,32 @@ class Process:
     def __repr__(self) -> str:
         state = "running" if not self._done.is_set() else f"returncode={self.returncode}"
         return f"<libward_sandbox.Process {self.sandbox_id} {self.args!r} {state}>"
+
+
+_ENVP_END = _native.SpawnConfig.envp.offset + ctypes.sizeof(ctypes.c_void_p)
+
+
+def _environ_snapshot() -> Any:
+    """os.environ as it is now, as a NULL-terminated "K=V" array for
+    ward_spawn_config.envp: taken once, in the caller's thread, so that the
+    spawn (on the sandbox thread, without the GIL) reads this and never the
+    C environ that another thread's os.environ[...] = ... may be changing
+    (setenv reallocates it). The copy of the mapping's dict is one C call:
+    no other Python thread runs in the middle of it."""
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        items = list(data.copy().items())  # bytes -> bytes on POSIX
+    else:  # not CPython's os.environ: retry a copy that raced a change
+        for _ in range(100):
+            try:
+                items = [(os.fsencode(k), os.fsencode(v)) for k, v in os.environ.items()]
+                break
+            except RuntimeError:
+                continue
+        else:
+            raise RuntimeError("os.environ kept changing while it was copied")
+    entries = [k + b"=" + v for k, v in items]
+    return (ctypes.c_char_p * (len(entries) + 1))(*entries, None)
 
 
 def _close(fd: int) -> None:

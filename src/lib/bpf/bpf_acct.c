@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/bpf_acct.h"
+#include "bpf/bpf_internal.h"
 #include "core/cleanup.h"
 #include "../../bpf/ward_acct.h"
 #include "../../bpf/ward_bpf.h"
@@ -41,9 +42,7 @@ static void pins_init(void)
 		return;
 	size_t size;
 	const unsigned char *elf = ward_acct_skb__elf_bytes(&size);
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ elf[i]) * 1099511628211ull;
+	uint64_t h = bpf_elf_fingerprint(elf, size); /* debug sections left out */
 	snprintf(pins.dir, sizeof(pins.dir), "%s/acct-v%d-%016llx", WARD_BPF_PIN_ROOT,
 		 WARD_ACCT_LAYOUT, (unsigned long long)h);
 	snprintf(pins.prog[0], sizeof(pins.prog[0]), "%s/egress", pins.dir);
@@ -175,12 +174,12 @@ void bpf_acct_detach(struct bpf_acct *acct)
 {
 	if (!acct)
 		return;
-	for (int d = 0; d < 2; d++) {
-		if (acct->attached[d])
-			bpf_prog_detach2(acct->prog_fd[d], acct->cgroup_fd, attach_types[d]);
+	/* No detach: removing the sandbox's cgroup, which follows (or its
+	 * later reclaim), detaches the programs in the kernel; meanwhile they
+	 * only count (or hold a quota on) the cgroup they were put on. */
+	for (int d = 0; d < 2; d++)
 		if (acct->prog_fd[d] >= 0)
 			close(acct->prog_fd[d]);
-	}
 	if (acct->map_fd >= 0)
 		close(acct->map_fd);
 	if (acct->cgroup_fd >= 0)

@@ -89,6 +89,18 @@ int bpf_gc_stale(void)
 		if (bpf_maps_remove_sandbox(ids[i]) == 0)
 			collected++;
 	}
+	/* Ring slots claimed by a ward that died before its sandbox entry
+	 * was written. */
+	_cleanup_close_ int owner = bpf_map_pinned_fd("ward_ring_owner");
+	uint32_t slot, prev;
+	const uint32_t *prevp = NULL;
+	uint64_t cgid;
+	while (owner >= 0 && bpf_map_get_next_key(owner, prevp, &slot) == 0) {
+		if (bpf_map_lookup_elem(owner, &slot, &cgid) == 0 && cgroup_exists(root, cgid) == 0)
+			bpf_ring_slot_release(cgid);
+		prev = slot;
+		prevp = &prev;
+	}
 	return collected;
 }
 

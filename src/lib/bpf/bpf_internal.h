@@ -53,6 +53,8 @@ int bpf_progs_load(const char *object, struct bpf_prog_state *states, ward_error
 int bpf_prog_pinned_fd(const struct bpf_prog_desc *desc);
 /* A pinned map of ward's layout by name, as a new fd, or a negative errno. */
 int bpf_map_pinned_fd(const char *name);
+/* A BPF object's identity: a hash of its sections but the debug ones. */
+uint64_t bpf_elf_fingerprint(const void *elf, size_t size);
 /* Removes every pin of this layout (links first: that detaches the LSM). */
 int bpf_pins_remove(ward_error *err);
 
@@ -76,5 +78,7 @@ int bpf_bind_compile(const struct bind_rule *rules, size_t count, struct ward_bi
 
 /* Removes every map entry keyed by sandbox CGID (all maps). */
 int bpf_maps_remove_sandbox(uint64_t cgid);
+/* Frees the ring pool slot held by CGID, if any. */
+int bpf_ring_slot_release(uint64_t cgid);
 
 #endif

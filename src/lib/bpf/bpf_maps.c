@@ -80,6 +80,26 @@ static int delete_cache_for(uint64_t cgid)
 	return 0;
 }
 
+/* Gives back the ring pool slot CGID holds (its buffer stays in the pool
+ * for the next sandbox: no map-in-map update, no grace period). Last, after
+ * the sandbox entry is gone, so no program still writes for it. */
+int bpf_ring_slot_release(uint64_t cgid)
+{
+	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_ring_owner");
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	uint32_t key, next;
+	uint64_t value;
+	const uint32_t *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &value) == 0 && value == cgid)
+			bpf_map_delete_elem(fd, &next);
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
 int bpf_maps_remove_sandbox(uint64_t cgid)
 {
 	int first = 0, r;
@@ -95,7 +115,7 @@ int bpf_maps_remove_sandbox(uint64_t cgid)
 	first = first ? first : r;
 	r = delete_matching("ward_inodes", sizeof(struct ward_inode_key), inode_key_is, cgid);
 	first = first ? first : r;
-	r = delete_matching("ward_events", sizeof(uint64_t), u64_key_is, cgid);
+	r = bpf_ring_slot_release(cgid);
 	first = first ? first : r;
 	r = delete_cache_for(cgid);
 	return first ? first : r;

@@ -3,6 +3,7 @@
  * once, and removal for `ward bpf unload`. It never touches another
  * layout's pins: those belong to a ward of another version.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -81,6 +82,61 @@ int bpf_pins_remove(ward_error *err)
 	if (nftw(PIN_DIR, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		return ward_fail_errno(err, -errno, "bpf: removing %s", PIN_DIR);
 	return 0;
+}
+
+/* FNV-1a style, eight bytes a step (a start hashes ~70 KB of objects). */
+static uint64_t hash_bytes(uint64_t h, const unsigned char *p, size_t n)
+{
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t w;
+		memcpy(&w, p + k, sizeof(w));
+		h = (h ^ w) * 1099511628211ull;
+	}
+	for (; k < n; k++)
+		h = (h ^ p[k]) * 1099511628211ull;
+	return h;
+}
+
+/* A hash of the sections of a BPF object that make its programs and maps,
+ * leaving out the debug sections (.debug_*, .rel.debug_*): those name the
+ * build directory, so two builds of the same source (build/ and build/san/)
+ * would otherwise each take the other's pins for another build's and
+ * replace them on every start. Identity, not security. */
+uint64_t bpf_elf_fingerprint(const void *elf, size_t size)
+{
+	const unsigned char *p = elf;
+	uint64_t h = 1469598103934665603ull;
+	const Elf64_Ehdr *eh = elf;
+	bool sane = size >= sizeof(*eh) && memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
+		    eh->e_ident[EI_CLASS] == ELFCLASS64 && eh->e_shentsize == sizeof(Elf64_Shdr) &&
+		    eh->e_shoff < size && eh->e_shnum < 4096 &&
+		    (size - eh->e_shoff) / sizeof(Elf64_Shdr) >= eh->e_shnum &&
+		    eh->e_shstrndx < eh->e_shnum;
+	if (!sane) {
+		h = hash_bytes(h, p, size);
+		return h ? h : 1;
+	}
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(p + eh->e_shoff);
+	const Elf64_Shdr *names = &sh[eh->e_shstrndx];
+	for (size_t i = 0; i < eh->e_shnum; i++) {
+		const char *name = "";
+		if (names->sh_offset < size && sh[i].sh_name < size - names->sh_offset) {
+			const char *n = (const char *)p + names->sh_offset + sh[i].sh_name;
+			size_t room = size - names->sh_offset - sh[i].sh_name;
+			if (strnlen(n, room) < room)
+				name = n;
+		}
+		if (strncmp(name, ".debug", 6) == 0 || strncmp(name, ".rel.debug", 10) == 0)
+			continue;
+		h = hash_bytes(h, (const unsigned char *)name,
+			       strlen(name) + 1); /* then the bytes */
+		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_offset > size ||
+		    sh[i].sh_size > size - sh[i].sh_offset)
+			continue;
+		h = hash_bytes(h, p + sh[i].sh_offset, sh[i].sh_size);
+	}
+	return h ? h : 1; /* 0 is "never recorded" */
 }
 
 int bpf_map_pinned_fd(const char *name)

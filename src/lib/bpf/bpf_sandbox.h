@@ -28,6 +28,7 @@ struct bpf_sandbox {
 	bool *attached;	    /* bpf_progs_count: attached to cgroup_fd by us */
 	bool entry_written; /* maps may hold entries of ours */
 	int ring_fd;
+	int ring_slot; /* our slot in the pinned ring pool, -1 when none */
 	struct ring_buffer *ring;
 	struct event_sink *sink;
 	char **rule_texts; /* the policy's rules, by rule id (net, fs, exec) */

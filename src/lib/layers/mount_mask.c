@@ -7,8 +7,11 @@
 
 #include "layers/mount_mask.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -271,11 +274,60 @@ static bool held_by_inode(const struct plan *plan, const char *path)
 	return false;
 }
 
+/* An exec deny is held on the denied path (a Landlock hole, which takes
+ * read too): a hard link to the file elsewhere in an exec grant runs it,
+ * and reads it for ld.so, past the denial. Links beside it, in the same
+ * directory, are punched with it (landlock_holes.c, world_build.c), so
+ * only links that are not all there are refused (Debian's /usr/bin/perl
+ * and perl5.36.0 stay deniable). A directory: no file beneath it linked. */
+static int check_exec_one(const struct exec_rule *x, ward_error *err)
+{
+	char where[300], real[PATH_MAX];
+	struct stat st;
+	if (!realpath(x->path, real) || lstat(real, &st) < 0)
+		return 0; /* nothing to reach */
+	if (S_ISDIR(st.st_mode)) {
+		struct fs_rule f = {.path = real, .deny = true, .loc = x->loc};
+		return check_one(&f, err);
+	}
+	if (st.st_nlink < 2)
+		return 0;
+	char *slash = strrchr(real, '/');
+	nlink_t beside = 0;
+	*slash = '\0';
+	DIR *d = opendir(real[0] ? real : "/");
+	*slash = '/';
+	for (struct dirent *e; d && (e = readdir(d));) {
+		struct stat sst;
+		if (strcmp(e->d_name, slash + 1) &&
+		    fstatat(dirfd(d), e->d_name, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    sst.st_dev == st.st_dev && sst.st_ino == st.st_ino)
+			beside++;
+	}
+	if (d)
+		closedir(d);
+	if (beside + 1 >= st.st_nlink)
+		return 0;
+	ward_loc_format(x->loc, where, sizeof(where));
+	return ward_fail(err, -EPERM,
+			 "%s: cannot deny executing %s: it has %lu hard links, %lu of them in "
+			 "other directories, which would run it past the denial; remove the "
+			 "other links",
+			 where, x->path, (unsigned long)st.st_nlink,
+			 (unsigned long)(st.st_nlink - 1 - beside));
+}
+
 int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
 			   ward_error *err)
 {
 	if (plan->mode != WARD_MODE_ENFORCE)
 		return 0;
+	VEC_FOREACH(&policy->exec, x)
+	{
+		int r = x->deny ? check_exec_one(x, err) : 0;
+		if (r < 0)
+			return r;
+	}
 	VEC_FOREACH(&policy->fs, f)
 	{
 		if (!f->deny || !(f->access & WARD_FS_READ) || held_by_inode(plan, f->path))

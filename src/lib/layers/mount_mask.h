@@ -22,7 +22,9 @@ int mount_mask_apply(const struct plan *plan);
  * file and the fix) a denied file that has other hard links, which would
  * reach it past a path-based denial, also for every file beneath a denied
  * directory (a bounded walk). Denials held by the BPF LSM layer (by inode)
- * are not checked. */
+ * are not checked. An exec deny of a file with links in other directories
+ * is refused too (links beside it are punched with it), whatever layer
+ * stops its execve: the read it withholds is path-based. */
 int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
 			   ward_error *err);
 

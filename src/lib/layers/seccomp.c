@@ -7,9 +7,11 @@
  *   bpf, perf_event_open       kernel attack surface, tracing of others
  *   *_module, kexec_*          replacing or extending the kernel
  *   mount family, pivot_root   reshaping the filesystem Landlock reasons about
+ *                              (open_tree_attr by number: libseccomp 2.5 lacks it)
  *   swapon/off, reboot, acct, quotactl, syslog, iopl, ioperm,
  *   lookup_dcookie             host administration, never a sandbox's job
  *   unshare, setns, clone(NEW*) new namespaces (user ns: kernel attack surface)
+ *   clone(CLONE_UNTRACED)      a child hidden from the supervisor's tracer
  *   clone3 → ENOSYS            its flags live in memory seccomp cannot read;
  *                              glibc then falls back to clone, which is checked
  *   io_uring_*                 performs syscalls seccomp never sees
@@ -134,6 +136,18 @@ static int rule_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 	return 0;
 }
 
+/* Denied syscalls newer than the libseccomp ward is built with knows by
+ * name (2.5.4: Linux 6.0), by their x86_64 number (the one ABI the filter
+ * lets through; any other kills). */
+#if defined(__x86_64__)
+static const struct {
+	int nr;
+	const char *name;
+} denied_numbers[] = {
+	{467, "open_tree_attr"}, /* Linux 6.15: open_tree with mount attributes */
+};
+#endif
+
 static int add_denied_syscalls(scmp_filter_ctx ctx, const struct filter_actions *act,
 			       ward_error *err)
 {
@@ -142,6 +156,14 @@ static int add_denied_syscalls(scmp_filter_ctx ctx, const struct filter_actions 
 		if (r < 0)
 			return r;
 	}
+#if defined(__x86_64__)
+	for (size_t i = 0; i < ARRAY_SIZE(denied_numbers); i++) {
+		int r = seccomp_rule_add_array(ctx, act->deny, denied_numbers[i].nr, 0, NULL);
+		if (r < 0)
+			return ward_fail_errno(err, r, "seccomp: cannot add a rule for %s",
+					       denied_numbers[i].name);
+	}
+#endif
 	return 0;
 }
 
@@ -156,6 +178,15 @@ static int add_clone_rules(scmp_filter_ctx ctx, const struct filter_actions *act
 		if (r < 0)
 			return r;
 	}
+	/* CLONE_UNTRACED: a child no ptrace fork event reports, so the
+	 * supervisor, which registers every process at its fork to freeze it
+	 * while an exec's argv is read, would never see it (a MAP_SHARED
+	 * writer of the argv wins the race). Only the kernel's own threads
+	 * need it. */
+	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
+	int r = rule_add(ctx, act->deny, "clone", 1, &untraced, err);
+	if (r < 0)
+		return r;
 	/* ENOSYS even in audit mode: it denies nothing, glibc retries with
 	 * clone, and logging every thread creation would drown the log. */
 	return rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err);

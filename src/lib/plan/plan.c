@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/cleanup.h"
+#include "core/env_source.h"
 #include "core/error.h"
 #include "layers/landlock_abi.h" /* ABI numbers only */
 #include "plan/layer_caps.h"
@@ -207,12 +208,25 @@ static bool under_private_tmpfs(const char *path)
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
 		if (plan_path_within(path, roots[i]))
 			return true;
-	const char *home = getenv("HOME");
+	const char *home = env_source_get("HOME");
 	return home && home[0] == '/' && strcmp(home, "/") && plan_path_within(path, home);
 }
 
+/* The metadata mask of a denial the BPF LSM holds: the path bound onto
+ * itself read-only. It must keep the file's inode: an empty mask over it
+ * would answer every open itself (EACCES), so the BPF LSM would never see
+ * one, and its events and kill_after, which --explain places on it, would
+ * never happen. */
+static int add_metadata_bind(struct plan *plan, const struct fs_rule *f)
+{
+	struct plan_fs_mask m = {.path = f->path, .keep = WARD_FS_READ | WARD_FS_EXEC};
+	plan->mount_ns = true;
+	return VEC_PUSH(&plan->fs_masks, m);
+}
+
 static int plan_deny_metadata(struct plan *plan, const struct ward_policy *policy,
-			      const struct host_features *host, const struct fs_rule *f)
+			      const struct host_features *host, const struct fs_rule *f,
+			      enum ward_layer holder)
 {
 	char rule[200];
 	snprintf(rule, sizeof(rule), "fs deny %s: metadata (chmod, chown, xattr, utimes)", f->path);
@@ -222,11 +236,16 @@ static int plan_deny_metadata(struct plan *plan, const struct ward_policy *polic
 		return add_enforced(plan, f->loc, LAYER_LANDLOCK,
 				    "absent and cannot be created (Landlock hole)", rule);
 	if (plan->mode == WARD_MODE_ENFORCE && plan_mount_ns_possible(host)) {
-		int r = add_deny_mask(plan, f);
+		bool bind = holder == LAYER_BPF_LSM;
+		int r = bind ? add_metadata_bind(plan, f) : add_deny_mask(plan, f);
 		if (r < 0)
 			return r;
-		return add_enforced(plan, f->loc, LAYER_NAMESPACES,
-				    "mount namespace: a read-only mask over it", rule);
+		return add_enforced(
+			plan, f->loc, LAYER_NAMESPACES,
+			bind ? "mount namespace: bound onto itself read-only (its opens "
+			       "stay the BPF LSM's)"
+			     : "mount namespace: a read-only mask over it",
+			rule);
 	}
 	return add_missing(plan, policy, f->loc, LAYER_NAMESPACES,
 			   "no metadata rights in Landlock, the BPF LSM file hooks or the "
@@ -390,11 +409,14 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 			 * cover it. Refused rather than claimed. */
 			if (f->absent && plan->world && under_private_tmpfs(f->path)) {
 				layer = LAYER_NONE;
-				snprintf(why, sizeof(why),
-					 "%s does not exist yet and lies under the sandbox's private "
-					 "tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
-					 "holds a denial: create it before the run, or --share-mount",
-					 f->path);
+				snprintf(
+					why, sizeof(why),
+					"%s does not exist yet and lies under the sandbox's "
+					"private "
+					"tmpfs (/tmp, /var/tmp, /dev/shm, HOME), where only a mask "
+					"holds a denial: create it before the run, or "
+					"--share-mount",
+					f->path);
 			} else if (f->absent && layer != LAYER_LANDLOCK) {
 				bool hole =
 					host->landlock_abi > 0 && plan->mode == WARD_MODE_ENFORCE;
@@ -457,12 +479,12 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 				    ? add_enforced(plan, f->loc, layer, note, rule)
 				    : add_missing(plan, policy, f->loc, LAYER_BPF_LSM, why, rule);
 			if (r >= 0 && layer != LAYER_NONE && layer != LAYER_NAMESPACES)
-				r = plan_deny_metadata(plan, policy, host, f);
+				r = plan_deny_metadata(plan, policy, host, f, layer);
 		}
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return plan_fs_globs(policy, plan);
 }
 
 /* What an exec deny withholds from the file: executing it, and reading it,
@@ -511,6 +533,14 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 				plan->bpf_lsm_exec = true;
 				if ((r = VEC_PUSH(&plan->bpf_inode_rules, ir)) < 0)
 					return r;
+				/* Landlock's exec check needs read too, so the hole
+				 * below answers the names it covers before the BPF
+				 * LSM is asked (LSM order). */
+				if (host->landlock_abi > 0)
+					note = "inside an exec grant; Landlock's hole (read "
+					       "withheld "
+					       "too) answers its own names first (EACCES), the BPF "
+					       "LSM every other name of the file (EPERM)";
 			} else if (layer == LAYER_SUPERVISOR) {
 				plan->supervisor = plan->sup_exec = true;
 			} else if (layer == LAYER_LANDLOCK) {
@@ -765,8 +795,13 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			if ((r = VEC_PUSH(&plan->tcp_bind_ports, b->range)) < 0)
 				return r;
 		}
-		if (!policy->bind.len && (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
-							   "no bind rule", "net: no TCP bind")) < 0)
+		/* bind() only: listen() on an unbound socket takes an
+		 * ephemeral port through no hook Landlock has (known open). */
+		if (!policy->bind.len &&
+		    (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
+				      "no bind rule: bind() fails; listen() without bind still "
+				      "takes an ephemeral port (known open)",
+				      "net: no TCP bind")) < 0)
 			return r;
 		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
 		 * (a connect made by sendto) would walk around it. */
@@ -1069,8 +1104,6 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 	return 0;
 }
 
-extern char **environ;
-
 /* The names (never the values) of the caller's variables that the policy
  * keeps out, as the environment will be built from this process's. */
 static int plan_env(const struct ward_policy *policy, struct plan *plan)
@@ -1079,7 +1112,7 @@ static int plan_env(const struct ward_policy *policy, struct plan *plan)
 		return 0;
 	char names[sizeof(((struct plan_entry *)0)->note)] = "";
 	size_t used = 0, count = 0;
-	for (char **e = environ; e && *e; e++) {
+	for (char *const *e = env_source(); e && *e; e++) {
 		size_t n = strcspn(*e, "=");
 		if (!policy_drops_env(policy, *e, n))
 			continue;

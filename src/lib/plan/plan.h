@@ -246,5 +246,8 @@ int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan);
 const struct plan_fs_mask *plan_find_carveout(const struct plan *plan, const char *path);
 /* True when A is B or lies beneath B (both normalized absolute paths). */
 bool plan_path_within(const char *a, const char *b);
+/* plan_globs.c: what each fs glob holds (its matches at start are rules of
+ * their own) and what it cannot (names created later). */
+int plan_fs_globs(const struct ward_policy *policy, struct plan *plan);
 
 #endif

@@ -9,7 +9,9 @@
 
 static int check_and_plan(ward_policy *policy, struct plan *plan, ward_error *err)
 {
-	int r = policy_validate(policy, err);
+	int r = policy_expand_globs(policy, err);
+	if (r == 0)
+		r = policy_validate(policy, err);
 	if (r < 0)
 		return r;
 	/* No private directory exists yet: plan with a placeholder grant. */

@@ -20,8 +20,19 @@ static const char *const secret_words[] = {
 static const char *const secret_prefixes[] = {"AWS", "GITHUB", "AZURE", NULL};
 
 /* Whole names that grant access without looking like a secret. */
-static const char *const secret_names[] = {"SSH_AUTH_SOCK", "GPG_AGENT_INFO", "KRB5CCNAME",
-					   "NETRC",	    "DATABASE_URL",   NULL};
+static const char *const secret_names[] = {
+	"SSH_AUTH_SOCK",
+	"GPG_AGENT_INFO",
+	"KRB5CCNAME",
+	"NETRC",
+	"DATABASE_URL",
+	/* One word, or a word no rule knows: libpq's and MySQL's passwords,
+	 * and Sentry's DSN (its key is in the URL). */
+	"PGPASSWORD",
+	"MYSQL_PWD",
+	"SENTRY_DSN",
+	NULL,
+};
 
 static bool word_is(const char *word, size_t n, const char *const *list)
 {

@@ -30,6 +30,9 @@ void ward_policy_free(ward_policy *policy)
 		return;
 	VEC_FOREACH(&policy->fs, rule)
 	free(rule->path);
+	VEC_FOREACH(&policy->fs_globs, glob)
+	policy_glob_free(glob);
+	VEC_FREE(&policy->fs_globs);
 	VEC_FOREACH(&policy->net, rule)
 	free(rule->text);
 	VEC_FOREACH(&policy->exec, rule)

@@ -24,6 +24,20 @@ struct fs_rule {
 	bool deny;
 	bool optional; /* a profile entry that may be missing on this host */
 	bool absent; /* a deny of a path that did not exist when it was added */
+	size_t from_glob; /* 1 + index in fs_globs: a match of it, remade before each plan */
+	struct ward_loc loc;
+	bool missing; /* an optional grant whose path did not exist when it was added */
+};
+
+/* A glob in fs.deny or fs.read (policy/glob.c): expanded before each plan
+ * into one fs_rule per path matching then (policy_expand_globs). */
+struct fs_glob {
+	char *text;	 /* as written, ~ and $VARs expanded */
+	char *root;	 /* the directory it is anchored in; NULL: beneath the user's grants */
+	char *pattern;	 /* relative to ROOT (or to each grant), '**' for any depth */
+	unsigned access; /* WARD_FS_* denied (deny) or granted (read) */
+	bool deny;
+	size_t matches; /* at the last expansion */
 	struct ward_loc loc;
 	bool missing; /* an optional grant whose path did not exist when it was added */
 };
@@ -116,6 +130,7 @@ enum ward_layer ward_layer_from_name(const char *name);
 
 struct ward_policy {
 	VEC(struct fs_rule) fs;
+	VEC(struct fs_glob) fs_globs;
 	VEC(struct net_rule) net;
 	VEC(struct bind_rule) bind;
 	VEC(struct exec_rule) exec;
@@ -224,6 +239,16 @@ void policy_set_resolver(policy_resolver_fn fn);
 /* "80", "8000-8100", "80,443" → ranges; on failure fills WHY. */
 int parse_port_list(const char *text, struct port_range *ranges, size_t max, size_t *count,
 		    char *why, size_t why_size);
+
+/* ---- globs in fs rules (glob.c, pure but for the walk) ---- */
+bool glob_is_pattern(const char *text);
+/* -EINVAL with *POS (1-based) and WHY when PATTERN is malformed. */
+int glob_check(const char *pattern, size_t *pos, char *why, size_t why_size);
+/* Whether relative PATH matches relative PATTERN ('**': any components). */
+bool glob_match(const char *pattern, const char *path);
+/* Replaces the fs rules made from globs by the paths matching now. */
+int policy_expand_globs(struct ward_policy *policy, ward_error *err);
+void policy_glob_free(struct fs_glob *glob);
 
 /* Whether environment variable NAME (LEN bytes, no '=') looks like a secret
  * (env_secrets.c; docs/policy.md "Environment" lists the rules). */

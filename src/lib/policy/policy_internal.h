@@ -45,6 +45,9 @@ int path_expand_env(const char *path, char *out, size_t size, char *why, size_t 
 
 int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,
 		      bool optional, struct ward_loc loc, const char *key, ward_error *err);
+/* A glob (glob_is_pattern) for fs.deny or fs.read; policy_add_fs_key calls it. */
+int policy_add_fs_glob(struct ward_policy *policy, const char *text, unsigned access, bool deny,
+		       struct ward_loc loc, const char *key, ward_error *err);
 int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, struct ward_loc loc,
 		       const char *key, ward_error *err);
 int policy_add_bind_key(struct ward_policy *policy, const char *text, struct ward_loc loc,

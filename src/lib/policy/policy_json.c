@@ -119,6 +119,8 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 
 	VEC_FOREACH(&policy->fs, rule)
 	{
+		if (rule->from_glob) /* the glob is the rule; its matches vary */
+			continue;
 		json_object *obj = json_object_new_object();
 		put(obj, "path", json_object_new_string(rule->path));
 		put(obj, "action", json_object_new_string(rule->deny ? "deny" : "allow"));
@@ -127,6 +129,18 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 		json_object_array_add(fs, obj);
 	}
 	put(root, "fs", fs);
+	if (policy->fs_globs.len) {
+		json_object *globs = json_object_new_array();
+		VEC_FOREACH(&policy->fs_globs, g)
+		{
+			json_object *obj = json_object_new_object();
+			put(obj, "glob", json_object_new_string(g->text));
+			put(obj, "action", json_object_new_string(g->deny ? "deny" : "allow"));
+			put(obj, "access", access_json(g->access));
+			json_object_array_add(globs, obj);
+		}
+		put(root, "fs_globs", globs);
+	}
 	put(root, "private_tmp", json_object_new_boolean(policy->private_tmp));
 
 	VEC_FOREACH(&policy->net, rule)

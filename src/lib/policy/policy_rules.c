@@ -82,18 +82,26 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 	if (access == 0 || (access & ~WARD_FS_ALL))
 		return policy_fail_at(err, loc, key, "bad access bits 0x%x (read, write, exec)",
 				      access);
+	if (glob_is_pattern(path))
+		return policy_add_fs_glob(policy, path, access, deny, loc, key, err);
 	/* A denial may name what does not exist yet (~/.aws): the plan decides
 	 * whether a layer can hold it once it is created. */
 	r = check_path(path, !optional && !deny, normalized, sizeof(normalized), loc, key, err);
 	if (r < 0)
 		return r;
 	struct stat st;
+	bool absent = deny && lstat(normalized, &st) < 0;
+	/* optional means what it means for a grant: nothing to do for a path
+	 * that is not there. A denial that must also hold once the program
+	 * creates the path is written without it (and costs a Landlock hole). */
+	if (deny && optional && absent)
+		return 0;
 	struct fs_rule rule = {
 		.path = strdup(normalized),
 		.access = access,
 		.deny = deny,
 		.optional = optional,
-		.absent = deny && lstat(normalized, &st) < 0,
+		.absent = absent,
 		.loc = loc,
 		.missing = optional && !deny && lstat(normalized, &st) < 0,
 	};

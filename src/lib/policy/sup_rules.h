@@ -30,6 +30,9 @@ struct sup_policy {
 	void *callback_userdata;
 	unsigned callback_categories; /* WARD_SUP_* the callback is asked about */
 	unsigned callback_timeout_ms; /* 0: the default, 5000 */
+	/* `ward learn`: file, exec and network syscalls are observed and let
+	 * run (supervisor/sup_learn.c); no supervisor rule may be set then. */
+	bool learn;
 };
 
 /* Adds an argv rule from a shell-like word list ("git push --force*", words

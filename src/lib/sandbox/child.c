@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "layers/landlock.h"
 #include "layers/mount_mask.h"
 #include "supervisor/supervisor.h"
@@ -50,7 +51,7 @@ static const char *const stage_names[] = {
 	[STAGE_INIT] = "starting the keeper",
 	[STAGE_FDS] = "closing descriptors",
 	[STAGE_CGROUP] = "joining the sandbox cgroup",
-		[STAGE_NAMESPACES] = "entering the cgroup namespace",
+	[STAGE_NAMESPACES] = "entering the cgroup namespace",
 	[STAGE_MOUNTS] = "building the sandbox's root (mounts)",
 	[STAGE_PIVOT] = "entering the sandbox's root (pivot_root)",
 	[STAGE_LOOPBACK] = "bringing up lo in the network namespace",
@@ -66,14 +67,20 @@ const char *child_stage_name(int stage)
 	return stage_names[stage];
 }
 
-static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+static __attribute__((noreturn)) void fail_step(const struct child_setup *s, int stage, int error,
+						int step)
 {
-	struct child_report report = {.stage = stage, .error = error};
+	struct child_report report = {.stage = stage, .error = error, .step = step};
 	ssize_t unused = write(s->report_fd, &report, sizeof(report));
 	(void)unused;
 	if (stage == STAGE_EXEC)
 		_exit(error == ENOENT ? WARD_EXIT_NOT_FOUND : WARD_EXIT_CANNOT_EXEC);
 	_exit(WARD_EXIT_ERROR);
+}
+
+static __attribute__((noreturn)) void fail(const struct child_setup *s, int stage, int error)
+{
+	fail_step(s, stage, error, 0);
 }
 
 /* The caller's descriptors become 0, 1 and 2. A source that is itself one
@@ -143,6 +150,7 @@ void child_run(const struct child_setup *s)
 	 * written the user namespace maps): nothing runs outside them. */
 	if (read(s->sync_fd, &go, 1) != 1)
 		fail(s, STAGE_SYNC, errno ? errno : EPIPE);
+	trace_phase("child: released by the parent");
 	if (s->keeper != KEEPER_SUBREAPER)
 		close(s->sync_fd);
 
@@ -155,6 +163,7 @@ void child_run(const struct child_setup *s)
 		if (write(s->cgroup_tasks_fd, "0", 1) != 1)
 			fail(s, STAGE_CGROUP, errno);
 		close(s->cgroup_tasks_fd);
+		trace_phase("child: joined its v1 cgroup");
 	}
 
 	/* 3. A clean signal state: the caller (a Python host, a shell) may
@@ -186,24 +195,27 @@ void child_run(const struct child_setup *s)
 	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
 		fail(s, STAGE_NAMESPACES, errno);
 	if (s->world) {
-		int stage = STAGE_MOUNTS;
-		int r = world_enter(s->world, s->landlock_fd, &stage);
+		int stage = STAGE_MOUNTS, step = 0;
+		int r = world_enter(s->world, s->landlock_fd, &stage, &step);
 		if (r < 0)
-			fail(s, stage, -r);
+			fail_step(s, stage, -r, step);
 	}
 	if (s->loopback_up) {
 		int r = world_loopback_up();
 		if (r < 0)
 			fail(s, STAGE_LOOPBACK, -r);
+		trace_phase("child: lo up");
 	}
 
 	/* 4b. In our own mount namespace (the user namespace maps are written
-	 * by now; in the sandbox's own root when it has one): mask denied paths and mount carve-outs, before Landlock
-	 * forbids mounting and before chdir, which must see the masks. */
+	 * by now; in the sandbox's own root when it has one): mask denied paths and mount
+	 * carve-outs, before Landlock forbids mounting and before chdir, which must see the masks.
+	 */
 	if (s->mount_plan) {
 		int r = mount_mask_apply(s->mount_plan);
 		if (r < 0)
 			fail(s, STAGE_MOUNT, -r);
+		trace_phase("child: mount masks applied");
 	}
 
 	/* 4c. Nothing planted in a write grant may grant privilege outside
@@ -235,6 +247,7 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_CAPS, -r);
 	}
 
+	trace_phase("child: identity, limits, capabilities done");
 	/* 6. no_new_privs: required by Landlock and unprivileged seccomp, and
 	 * it keeps setuid binaries from lifting the confinement. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -289,15 +302,39 @@ void child_run(const struct child_setup *s)
 		if (r < 0)
 			fail(s, STAGE_SECCOMP, -r);
 	}
+	trace_phase("child: Landlock, supervisor filter, seccomp enforced");
 
 	/* 10. As pid 1 of a new pid namespace, fork the program under an init.
 	 * Both are confined already. */
 	if (s->pid_namespace) {
+		/* The keeper is a copy of ward: its environment block holds
+		 * the secrets the program's was cleaned of, its memory ward's
+		 * heap (a library caller's). Not dumpable, the program (same
+		 * uid, same Landlock domain) cannot read its /proc/1/environ
+		 * or mem. Only after the fork: the supervisor of an
+		 * unprivileged ward attaches to the forking keeper, which a
+		 * non-dumpable one refuses; the program waits at the gate
+		 * until the keeper is, and fails if it could not be made so. */
+		int gate[2];
+		if (pipe2(gate, O_CLOEXEC) < 0)
+			fail(s, STAGE_INIT, errno);
 		pid_t child = raw_fork();
 		if (child < 0)
 			fail(s, STAGE_INIT, errno);
-		if (child > 0)
+		if (child > 0) {
+			close(gate[0]);
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0) {
+				ssize_t unused = write(gate[1], "1", 1);
+				(void)unused;
+			}
+			close(gate[1]);
 			keeper_run_pidns(s, child);
+		}
+		close(gate[1]);
+		char opened;
+		if (read(gate[0], &opened, 1) != 1)
+			fail(s, STAGE_INIT, EPERM);
+		close(gate[0]);
 	}
 
 	/* 11. Only the descriptors passed on purpose cross exec. */
@@ -307,6 +344,7 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_FDS, -r);
 	}
 
+	trace_phase("child: exec");
 	execve(s->exec_path, s->argv, s->envp);
 	fail(s, STAGE_EXEC, errno);
 }

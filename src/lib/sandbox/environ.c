@@ -10,9 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/env_source.h"
 #include "sandbox/sandbox.h"
-
-extern char **environ;
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -82,7 +81,7 @@ char **environ_build(const struct ward_policy *policy, const char *private_tmp)
 	if (policy->clean_env) {
 		r = env_put(&envp, &len, "PATH=" DEFAULT_PATH);
 	} else {
-		for (char **e = environ; e && *e && r == 0; e++)
+		for (char *const *e = env_source(); e && *e && r == 0; e++)
 			r = env_put(&envp, &len, *e);
 	}
 	for (size_t i = 0; r == 0 && i < policy->env_unset.len; i++)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/env_source.h"
 #include "core/cleanup.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -48,7 +49,7 @@ static bool in_exec_grant(const struct plan *plan, const char *path)
 /* "~/.pyenv/shims/python3" for a path under $HOME, else PATH itself. */
 static const char *display_path(const char *path, char *buf, size_t size)
 {
-	const char *home = getenv("HOME");
+	const char *home = env_source_get("HOME");
 	size_t n = home ? strlen(home) : 0;
 	if (n > 1 && strncmp(path, home, n) == 0 && path[n] == '/') {
 		snprintf(buf, size, "~%s", path + n);
@@ -61,7 +62,7 @@ static const char *display_path(const char *path, char *buf, size_t size)
  * (~/.pyenv: shims exec the rest of the toolchain), else PATH's directory. */
 static void grant_hint(const char *path, char *buf, size_t size)
 {
-	const char *home = getenv("HOME");
+	const char *home = env_source_get("HOME");
 	size_t n = home ? strlen(home) : 0;
 	if (n > 1 && strncmp(path, home, n) == 0 && path[n] == '/') {
 		const char *rest = path + n + 1;

@@ -20,6 +20,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "bpf/bpf_acct.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
@@ -129,6 +130,16 @@ int ward_sandbox_kill(ward_sandbox *sb)
 	if (!asked)
 		ward_sandbox_signal(sb, SIGKILL);
 	return 0;
+}
+
+/* The wait's own kills (timeout, cancel): nothing the sandbox still asks
+ * the callback matters, and a callback stuck in user code must not keep
+ * the killed tasks from being reaped. */
+static void kill_for_good(ward_sandbox *sb)
+{
+	ward_sandbox_kill(sb);
+	if (sb->sup)
+		sup_callback_abandon(sb->sup);
 }
 
 static int timer_arm(uint64_t ms)
@@ -321,8 +332,10 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	struct rusage ru;
 	memset(&ru, 0, sizeof(ru));
 	sandbox_reap(sb, &status, &ru);
+	trace_phase("reaped");
 	sb->exit.wall_ms = elapsed_ms(&sb->started);
 	sandbox_end_all(sb);
+	trace_phase("ended all (kill)");
 	/* Decisions made up to the end are reported before the exit, and
 	 * none after it: the ring is drained, the supervisor stopped. */
 	if (sb->bpf)
@@ -392,6 +405,7 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	sb->finished = true;
 	emit_exit(sb);
 	event_sink_close(&sb->sink);
+	trace_phase("exit event emitted");
 }
 
 int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
@@ -462,7 +476,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[1].revents && !timed_out) {
 			timed_out = true;
-			ward_sandbox_kill(sb);
+			kill_for_good(sb);
 			/* A keeper that does not end within 2 s is killed. */
 			close(timer_fd);
 			timer_fd = timer_arm(2000);
@@ -473,7 +487,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		}
 		if (fds[5].revents) {
 			cancelled = true;
-			ward_sandbox_kill(sb);
+			kill_for_good(sb);
 		}
 	}
 	if (sig_fd >= 0) {
@@ -492,12 +506,15 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	if (sb->bpf) {
 		bpf_sandbox_destroy(sb->bpf);
 		sb->bpf = NULL;
+		trace_phase("BPF sandbox removed");
 	}
 	bpf_acct_detach(sb->acct);
 	sb->acct = NULL;
+	trace_phase("accounting detached");
 	if (sb->cgroup) {
 		cgroup_sandbox_destroy(sb->cgroup);
 		sb->cgroup = NULL;
+		trace_phase("cgroups removed");
 	}
 	if (sb->private_tmp) {
 		char message[PATH_MAX + 200];

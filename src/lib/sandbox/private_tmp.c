@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/env_source.h"
 #include "core/error.h"
 #include "sandbox/sandbox.h"
 
@@ -24,7 +25,7 @@
 
 int private_tmp_create(const char *sandbox_id, char **path_out, ward_error *err)
 {
-	const char *base = getenv("TMPDIR");
+	const char *base = env_source_get("TMPDIR");
 	if (!base || base[0] != '/')
 		base = "/tmp";
 	char *path = NULL;

@@ -64,8 +64,8 @@ struct child_setup {
 	bool cgroup_namespace;		 /* unshare it once inside the sandbox's cgroups */
 	bool loopback_up;		 /* a new netns: bring lo up */
 	bool drop_caps;			 /* empty every capability set */
-	int stdio[3];	     /* dup2'd onto 0, 1, 2; -1: inherited */
-	bool close_fds;	     /* nothing above 2 survives exec */
+	int stdio[3];			 /* dup2'd onto 0, 1, 2; -1: inherited */
+	bool close_fds;			 /* nothing above 2 survives exec */
 	pid_t parent;
 };
 
@@ -95,6 +95,7 @@ enum child_stage {
 struct child_report {
 	int stage; /* enum child_stage */
 	int error; /* positive errno */
+	int step;  /* world_enter's failed step (world_step_name), else 0 */
 };
 
 /* keeper.c: the process that outlives every other one of the sandbox.
@@ -130,9 +131,9 @@ struct ward_sandbox {
 	struct supervisor *sup;	 /* the seccomp notification supervisor, or NULL */
 	char *private_tmp;
 	keeper_mode_t keeper;
-	int keeper_fd;	/* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
-	bool all_gone;	/* proven: no process of the sandbox is left */
-	bool exec_done; /* the program ran: what it made may be hostile */
+	int keeper_fd;		 /* ward's end of the sync channel (KEEPER_SUBREAPER), or -1 */
+	bool all_gone;		 /* proven: no process of the sandbox is left */
+	bool exec_done;		 /* the program ran: what it made may be hostile */
 	char world_warning[512]; /* one line about the start directory, or "" */
 	uint64_t timeout_ms;
 	uint64_t cpu_time_s;

@@ -23,8 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/env_source.h"
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/trace.h"
 #include "host/features.h"
 #include "bpf/bpf_acct.h"
 #include "layers/landlock.h"
@@ -239,8 +241,11 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_
 						   : WARD_EXIT_CANNOT_EXEC;
 		return -report.error;
 	}
-	return ward_fail(err, -report.error, "sandbox setup failed while %s: %s",
-			 child_stage_name(report.stage), strerror(report.error));
+	char step_buf[PATH_MAX + 64];
+	const char *step = world_step_name(&w->world, report.step, step_buf, sizeof(step_buf));
+	return ward_fail(err, -report.error, "sandbox setup failed while %s%s%s: %s",
+			 child_stage_name(report.stage), step ? ", " : "", step ? step : "",
+			 strerror(report.error));
 }
 
 void ward_spawn_config_init(struct ward_spawn_config *config)
@@ -324,20 +329,44 @@ static int inherited_net_socket(const struct ward_spawn_config *config)
 	return -1;
 }
 
+static int spawn_with_config(ward_policy *policy, char *const argv[],
+			     const struct ward_spawn_config *config_in, ward_sandbox **out,
+			     ward_error *err);
+
+/* The caller's environment snapshot, when given, is the only environment
+ * this spawn reads (core/env_source.h). */
 int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			      const struct ward_spawn_config *config_in, ward_sandbox **out,
 			      ward_error *err)
 {
+	struct ward_spawn_config config;
+	int r = spawn_config_copy(config_in, &config, err);
+	if (r < 0)
+		return r;
+	env_source_use(config.envp);
+	r = spawn_with_config(policy, argv, config_in, out, err);
+	env_source_use(NULL);
+	return r;
+}
+
+static int spawn_with_config(ward_policy *policy, char *const argv[],
+			     const struct ward_spawn_config *config_in, ward_sandbox **out,
+			     ward_error *err)
+{
 	int r;
 	struct ward_spawn_config config;
+	trace_start();
+	trace_phase("spawn");
 	if (!argv || !argv[0])
 		return ward_fail(err, -EINVAL, "no command to run");
 	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
 		return r;
-	if ((r = policy_validate(policy, err)) < 0)
+	/* Globs become the paths that match now, then plan like any rule. */
+	if ((r = policy_expand_globs(policy, err)) < 0 || (r = policy_validate(policy, err)) < 0)
 		return r;
 
 	const struct host_features *host = host_features_get();
+	trace_phase("host features");
 	struct ward_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return ward_fail(err, -ENOMEM, "out of memory");
@@ -405,6 +434,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
 		goto fail;
 	sb->plan_valid = true;
+	trace_phase("planned");
 	w.envp = sb->plan.world ? environ_build_world(policy)
 				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
@@ -433,6 +463,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		cgroup_reclaim_stale(host);
 		if ((r = cgroup_sandbox_create(sb->id, &sb->plan, host, &sb->cgroup, err)) < 0)
 			goto fail;
+		trace_phase("cgroups created");
 	}
 	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
 		const uint64_t *q = sb->plan.quota_amount;
@@ -449,6 +480,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		if (r < 0 && quota)
 			goto fail;
 		r = 0;
+		trace_phase("accounting programs attached");
 	}
 	if (plan_uses_bpf(&sb->plan)) {
 		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
@@ -463,17 +495,21 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 					    cgroup_sandbox_v2_fd(sb->cgroup), &sb->sink, &sb->bpf,
 					    err)) < 0)
 			goto fail;
+		trace_phase("BPF sandbox created");
 	}
 	if (sb->plan.landlock && ((r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0 ||
 				  (r = landlock_add_stdio(&sb->plan, w.landlock_fd, err)) < 0))
 		goto fail;
+	trace_phase("Landlock ruleset built");
 	if (sb->plan.world &&
 	    (r = world_build(&sb->plan, environ_get(w.envp, "HOME"), policy->cwd, &w.world,
 			     sb->world_warning, sizeof(sb->world_warning), err)) < 0)
 		goto fail;
+	trace_phase("own root planned");
 	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
 		goto fail;
 	rlimit_prepare(&sb->plan, &w.rlimits);
+	trace_phase("seccomp program built");
 	/* No rule needs it: no filter, no thread, no cost. */
 	w.supervised = sup_needed(policy, &sb->plan);
 	if (w.supervised) {
@@ -554,6 +590,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 			close(w.sup_pair[0]);
 		child_run(&setup);
 	}
+	trace_phase("cloned");
 	sb->pid = (pid_t)pid;
 	sb->pidfd = pidfd;
 	close(w.sync_pipe[0]);
@@ -580,6 +617,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 				       : cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0) {
 		goto fail_child;
 	}
+	trace_phase("id maps written, cgroups joined");
 	if (send(w.sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
@@ -612,6 +650,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 		goto fail_child;
 	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
+	trace_phase("program exec'd");
 	sb->exec_done = true;
 	if (setup.keeper == KEEPER_SUBREAPER) {
 		/* Kept: its closing tells the keeper that ward is gone, and the
@@ -623,6 +662,7 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	spawn_work_release(&w);
 	monitor_emit_start(sb, policy, argv);
 	live_publish(sb, policy->name, argv);
+	trace_phase("started (event emitted, published)");
 	*out = sb;
 	return 0;
 

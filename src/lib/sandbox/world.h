@@ -56,8 +56,13 @@ void world_free(struct world_setup *world);
 /* In the child, with the capabilities of the new user namespace: replays
  * the operations, pivots into the new root and adds the Landlock rules of
  * the new mounts to LANDLOCK_FD (when >= 0). Returns 0 or a negative errno;
- * *STAGE names the step that failed (enum child_stage). */
-int world_enter(const struct world_setup *world, int landlock_fd, int *stage);
+ * *STAGE names the step that failed (enum child_stage), *STEP which one of
+ * them (world_step_name). */
+int world_enter(const struct world_setup *world, int landlock_fd, int *stage, int *step);
+
+/* In the parent: the words for world_enter's failed STEP ("mounting proc on
+ * /proc"), in BUF or static; NULL when STEP names none. */
+const char *world_step_name(const struct world_setup *world, int step, char *buf, size_t size);
 
 /* In the child: lo up in a new network namespace (needs CAP_NET_ADMIN in
  * its user namespace). 0 or -errno. */

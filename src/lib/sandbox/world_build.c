@@ -380,7 +380,13 @@ int world_build(const struct plan *plan, const char *home, const char *cwd, stru
 		bd->noexec = noexec;
 		unsigned long attr = MOUNT_ATTR_NOSUID;
 		if (bd->dev)
-			attr |= MOUNT_ATTR_NOEXEC; /* device nodes: no nodev */
+			/* Device nodes: no nodev, and read-only unless a written
+			 * directory: the node is the host's own inode, so chmod,
+			 * chown or utimensat through a writable bind change the
+			 * host's /dev/null (root: chmod 600 locks every user out).
+			 * Reading and writing a device ignore the mount's flag. */
+			attr |= MOUNT_ATTR_NOEXEC |
+				(bind_write(bd) && bd->is_dir ? 0 : MOUNT_ATTR_RDONLY);
 		else
 			attr |= MOUNT_ATTR_NODEV | (bind_write(bd) ? 0 : MOUNT_ATTR_RDONLY) |
 				(noexec ? MOUNT_ATTR_NOEXEC : 0);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -17,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "layers/landlock.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
@@ -136,17 +138,45 @@ int world_loopback_up(void)
 	return r;
 }
 
-#define FAIL(at, expr)                 \
-	do {                           \
-		int r_ = (expr);       \
-		if (r_ < 0) {          \
-			*stage = (at); \
-			return r_;     \
-		}                      \
+/* The fixed steps of world_enter, for the parent's error message (a
+ * negative *step; an operation's index + 1 otherwise, 0 for none). */
+static const char *const fixed_steps[] = {
+	"making the host's mounts private (MS_SLAVE on /)",
+	("mounting the assembly tmpfs on " WORLD_BASE), /* one element */
+	"making the assembly directories",
+	"mounting the new root's tmpfs",
+	"pivot_root into the assembly tmpfs",
+	"making the denial nodes",
+	"pivot_root into the new root and detaching the host's tree",
+	"making the new root read-only",
+	"changing to the start directory",
+	"adding the Landlock rules of the new mounts",
+};
+enum {
+	STEP_SLAVE = 1,
+	STEP_BASE,
+	STEP_DIRS,
+	STEP_NEWROOT,
+	STEP_PIVOT1,
+	STEP_DENY_NODES,
+	STEP_PIVOT2,
+	STEP_RDONLY,
+	STEP_CWD,
+	STEP_RULES,
+};
+
+#define FAIL(at, which, expr)            \
+	do {                             \
+		int r_ = (expr);         \
+		if (r_ < 0) {            \
+			*stage = (at);   \
+			*step = (which); \
+			return r_;       \
+		}                        \
 	} while (0)
 #define SYS(call) ((call) < 0 ? -errno : 0)
 
-int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
+int world_enter(const struct world_setup *w, int landlock_fd, int *stage, int *step)
 {
 	/* The order matters (docs/policy.md "The sandbox's world"):
 	 * a. cgroup namespace: rooted at the sandbox's cgroup, which the parent
@@ -155,42 +185,70 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage)
 	 * c. a tmpfs becomes the root, the host's tree is at /oldroot;
 	 * d. each grant is bound from /oldroot to /newroot at its own path, with
 	 *    the private tmpfs, /proc (of our pid namespace) and /dev;
-	 * e. /newroot becomes the root, the host's tree is detached, the root
-	 *    itself is made read-only;
+	 * e. /newroot becomes the root, the assembly root is detached with the
+	 *    host's tree beneath it, the root itself is made read-only;
 	 * f. Landlock rules on the new mounts, which have no inode before. */
-	FAIL(STAGE_MOUNTS, SYS(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)));
-	FAIL(STAGE_MOUNTS,
+	FAIL(STAGE_MOUNTS, -STEP_SLAVE, SYS(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)));
+	trace_phase("child: mounts made slave");
+	FAIL(STAGE_MOUNTS, -STEP_BASE,
 	     SYS(mount("tmpfs", WORLD_BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")));
-	FAIL(STAGE_MOUNTS, SYS(chdir(WORLD_BASE)));
-	FAIL(STAGE_MOUNTS, SYS(mkdir("newroot", 0755)));
-	FAIL(STAGE_MOUNTS, SYS(mkdir("oldroot", 0755)));
-	FAIL(STAGE_MOUNTS,
+	FAIL(STAGE_MOUNTS, -STEP_BASE, SYS(chdir(WORLD_BASE)));
+	FAIL(STAGE_MOUNTS, -STEP_DIRS, SYS(mkdir("newroot", 0755)));
+	FAIL(STAGE_MOUNTS, -STEP_DIRS, SYS(mkdir("oldroot", 0755)));
+	FAIL(STAGE_MOUNTS, -STEP_NEWROOT,
 	     SYS(mount("tmpfs", "newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m")));
-	FAIL(STAGE_PIVOT, SYS(syscall(SYS_pivot_root, ".", "oldroot")));
-	FAIL(STAGE_PIVOT, SYS(chdir("/")));
+	FAIL(STAGE_PIVOT, -STEP_PIVOT1, SYS(syscall(SYS_pivot_root, ".", "oldroot")));
+	FAIL(STAGE_PIVOT, -STEP_PIVOT1, SYS(chdir("/")));
 	/* The empty nodes of mode 000 that denials inside grants are
 	 * overmounted with (world_build.c). */
-	FAIL(STAGE_MOUNTS, SYS(mkdir("/denied-dir", 0)));
+	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, SYS(mkdir("/denied-dir", 0)));
 	int denied = open("/denied-file", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
-	FAIL(STAGE_MOUNTS, denied < 0 ? -errno : 0);
+	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, denied < 0 ? -errno : 0);
 	close(denied);
-	FAIL(STAGE_MOUNTS, SYS(chmod("/denied-dir", 0)));
+	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, SYS(chmod("/denied-dir", 0)));
+	trace_phase("child: assembly root pivoted");
 
 	for (size_t i = 0; i < w->n_ops; i++)
-		FAIL(STAGE_MOUNTS, run_op(&w->ops[i]));
+		FAIL(STAGE_MOUNTS, (int)i + 1, run_op(&w->ops[i]));
+	trace_phase("child: own root's mounts made");
 
-	FAIL(STAGE_PIVOT, SYS(umount2(WORLD_OLDROOT, MNT_DETACH)));
-	FAIL(STAGE_PIVOT, SYS(chdir(WORLD_NEWROOT)));
-	FAIL(STAGE_PIVOT, SYS(syscall(SYS_pivot_root, ".", ".")));
-	FAIL(STAGE_PIVOT, SYS(umount2(".", MNT_DETACH)));
-	FAIL(STAGE_PIVOT, SYS(chdir("/")));
-	FAIL(STAGE_PIVOT,
+	/* One detach for both: the assembly root stacked on the new one
+	 * carries the host's tree (/oldroot) beneath it, and a lazy unmount
+	 * takes the whole subtree. Each umount waits for an (expedited) RCU
+	 * grace period, so a second one would only add that wait. */
+	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(chdir(WORLD_NEWROOT)));
+	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(syscall(SYS_pivot_root, ".", ".")));
+	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(umount2(".", MNT_DETACH)));
+	trace_phase("child: pivoted into the own root");
+	FAIL(STAGE_PIVOT, -STEP_PIVOT2, SYS(chdir("/")));
+	FAIL(STAGE_PIVOT, -STEP_RDONLY,
 	     SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
 		       NULL)));
-	FAIL(STAGE_CWD, SYS(chdir(w->cwd)));
+	FAIL(STAGE_CWD, -STEP_CWD, SYS(chdir(w->cwd)));
 
 	for (size_t i = 0; landlock_fd >= 0 && i < w->n_rules; i++)
-		FAIL(STAGE_LANDLOCK,
+		FAIL(STAGE_LANDLOCK, -STEP_RULES,
 		     landlock_add_path_rule(landlock_fd, w->rules[i].path, w->rules[i].rights));
+	trace_phase("child: Landlock rules of the own root added");
 	return 0;
+}
+
+const char *world_step_name(const struct world_setup *w, int step, char *buf, size_t size)
+{
+	if (step < 0 && -step <= (int)(sizeof(fixed_steps) / sizeof(fixed_steps[0])))
+		return fixed_steps[-step - 1];
+	if (step <= 0 || (size_t)step > w->n_ops)
+		return NULL;
+	static const char *const kinds[] = {
+		[WORLD_BIND] = "binding",
+		[WORLD_TMPFS] = "mounting a tmpfs on",
+		[WORLD_SYMLINK] = "making the link",
+		[WORLD_PROC] = "mounting proc on",
+		[WORLD_DEVPTS] = "mounting devpts on",
+		[WORLD_DENY] = "masking",
+	};
+	const struct world_op *op = &w->ops[step - 1];
+	const char *dst = op->dst + strlen(WORLD_NEWROOT);
+	snprintf(buf, size, "%s %s", kinds[op->kind], dst[0] ? dst : "/");
+	return buf;
 }

@@ -74,17 +74,31 @@ struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward
 					void *userdata)
 {
 	struct ward_verdict v = {.kind = WARD_VERDICT_DENY, .error = EPERM};
-	ward_sup_verdict_fn fn = ctx->sup->sp->verdict_fn;
+	ward_sup_verdict_fn fn = ctx->verdict_fn;
 	if (!fn || fn(event, ctx, userdata, &v) < 0)
 		v = (struct ward_verdict){.kind = WARD_VERDICT_DENY, .error = EPERM};
 	return v;
 }
 
+static void worker_put(struct sup_callback_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	bool last = --w->refs == 0;
+	pthread_mutex_unlock(&w->lock);
+	if (!last)
+		return;
+	free((void *)w->event);
+	pthread_mutex_destroy(&w->ctx.lock);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
+/* Touches only W, never the supervisor or the policy: once the supervisor
+ * stopped, a callback that was still running returns into this alone. */
 static void *callback_worker(void *arg)
 {
-	struct supervisor *sup = arg;
-	struct sup_callback_worker *w = &sup->cb;
-	struct ward_sup_context ctx = {.sup = sup};
+	struct sup_callback_worker *w = arg;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->event && !w->quit)
@@ -96,7 +110,7 @@ static void *callback_worker(void *arg)
 		w->event = NULL;
 		w->busy = true;
 		pthread_mutex_unlock(&w->lock);
-		struct ward_verdict v = sup->sp->callback(event, &ctx, sup->sp->callback_userdata);
+		struct ward_verdict v = w->fn(event, &w->ctx, w->userdata);
 		free(event);
 		pthread_mutex_lock(&w->lock);
 		w->busy = false;
@@ -105,6 +119,7 @@ static void *callback_worker(void *arg)
 		pthread_cond_broadcast(&w->cond);
 	}
 	pthread_mutex_unlock(&w->lock);
+	worker_put(w);
 	return NULL;
 }
 
@@ -121,18 +136,40 @@ static struct timespec deadline_after(unsigned ms)
 	return ts;
 }
 
-static int start_worker(struct supervisor *sup)
+int sup_callback_init(struct supervisor *sup)
 {
-	struct sup_callback_worker *w = &sup->cb;
+	if (!sup->sp || !sup->sp->callback)
+		return 0;
+	struct sup_callback_worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&w->cond);
 	pthread_cond_init(&w->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	int r = pthread_create(&w->thread, NULL, callback_worker, sup);
-	if (r)
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->ctx.lock, NULL);
+	w->ctx.sup = sup;
+	w->ctx.verdict_fn = sup->sp->verdict_fn;
+	w->fn = sup->sp->callback;
+	w->userdata = sup->sp->callback_userdata;
+	w->refs = 1;
+	sup->cb = w;
+	return 0;
+}
+
+/* The thread at the first question: most sandboxes never ask one. */
+static int start_worker(struct sup_callback_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->refs++;
+	pthread_mutex_unlock(&w->lock);
+	int r = pthread_create(&w->thread, NULL, callback_worker, w);
+	if (r) {
+		worker_put(w);
 		return -r;
+	}
 	w->started = true;
 	return 0;
 }
@@ -140,10 +177,10 @@ static int start_worker(struct supervisor *sup)
 bool sup_callback_ask(struct supervisor *sup, const struct ward_sup_event *event,
 		      struct ward_verdict *out)
 {
-	struct sup_callback_worker *w = &sup->cb;
 	unsigned ms = sup->sp->callback_timeout_ms ? sup->sp->callback_timeout_ms
 						   : SUP_CALLBACK_DEFAULT_MS;
-	if (!w->started && start_worker(sup) < 0)
+	struct sup_callback_worker *w = sup->cb;
+	if (!w || (!w->started && start_worker(w) < 0))
 		return false;
 	struct ward_sup_event *copy = event_clone(event);
 	if (!copy)
@@ -153,15 +190,15 @@ bool sup_callback_ask(struct supervisor *sup, const struct ward_sup_event *event
 	/* A callback still busy with an earlier (timed-out) call gets the same
 	 * deadline to finish before this one counts as timed out too. */
 	int r = 0;
-	while ((w->busy || w->event) && r != ETIMEDOUT)
+	while ((w->busy || w->event) && r != ETIMEDOUT && !w->stopping)
 		r = pthread_cond_timedwait(&w->cond, &w->lock, &deadline);
 	bool answered = false;
-	if (r != ETIMEDOUT) {
+	if (r != ETIMEDOUT && !w->stopping) {
 		w->event = copy;
 		copy = NULL; /* the worker frees it */
 		uint64_t seq = ++w->seq;
 		pthread_cond_broadcast(&w->cond);
-		while (w->done_seq != seq && r != ETIMEDOUT)
+		while (w->done_seq != seq && r != ETIMEDOUT && !w->stopping)
 			r = pthread_cond_timedwait(&w->cond, &w->lock, &deadline);
 		answered = w->done_seq == seq;
 		if (answered)
@@ -176,26 +213,88 @@ bool sup_callback_ask(struct supervisor *sup, const struct ward_sup_event *event
 	return answered;
 }
 
+const char *sup_callback_no_verdict(const struct supervisor *sup)
+{
+	struct sup_callback_worker *w = sup->cb;
+	bool stopping = false;
+	if (w) {
+		pthread_mutex_lock(&w->lock);
+		stopping = w->stopping;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return stopping ? "callback: not waited for, the sandbox is being killed"
+			: "callback: no verdict before the timeout";
+}
+
+void sup_callback_abandon(struct supervisor *sup)
+{
+	struct sup_callback_worker *w = sup->cb;
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
 void sup_callback_stop(struct supervisor *sup)
 {
-	struct sup_callback_worker *w = &sup->cb;
-	if (w->started) {
-		pthread_mutex_lock(&w->lock);
-		w->quit = true;
-		pthread_cond_broadcast(&w->cond);
-		pthread_mutex_unlock(&w->lock);
-		/* A callback that never returns holds sup_stop here: the timeout
-		 * protects the sandbox, not the host program. */
+	struct sup_callback_worker *w = sup->cb;
+	if (!w)
+		return;
+	sup->cb = NULL;
+	/* From here a callback still running reaches no supervisor: its
+	 * ward_sup_* calls fail (one in progress finishes first). */
+	pthread_mutex_lock(&w->ctx.lock);
+	w->ctx.sup = NULL;
+	pthread_mutex_unlock(&w->ctx.lock);
+	pthread_mutex_lock(&w->lock);
+	w->quit = w->stopping = true;
+	bool busy = w->busy;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	/* A callback that does not return (user code blocked, a Ctrl-C in
+	 * the host program) must not hold the sandbox's end: the thread is
+	 * left to finish it, and frees W itself. */
+	if (w->started && busy)
+		pthread_detach(w->thread);
+	else if (w->started)
 		pthread_join(w->thread, NULL);
-	}
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
+	worker_put(w);
+}
+
+static int net_deny(ward_sup_context *ctx, const char *rule, ward_error *err);
+static int deny_path(ward_sup_context *ctx, const char *path, ward_error *err);
+
+/* FN(CTX, ARG) while CTX's supervisor is held alive; ESRCH once it stopped
+ * (a callback that outlived its sandbox). */
+static int with_live_context(ward_sup_context *ctx, const char *arg, const char *what,
+			     int (*fn)(ward_sup_context *, const char *, ward_error *),
+			     ward_error *err)
+{
+	if (!ctx || !arg)
+		return ward_fail(err, -EINVAL, "%s: no context or argument", what);
+	pthread_mutex_lock(&ctx->lock);
+	int r = ctx->sup ? fn(ctx, arg, err)
+			 : ward_fail(err, -ESRCH,
+				     "callback: the sandbox has ended (its supervisor stopped)");
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
 }
 
 int ward_sup_net_deny(ward_sup_context *ctx, const char *rule, ward_error *err)
 {
-	if (!ctx || !rule)
-		return ward_fail(err, -EINVAL, "ward_sup_net_deny: no context or rule");
+	return with_live_context(ctx, rule, "ward_sup_net_deny", net_deny, err);
+}
+
+int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err)
+{
+	return with_live_context(ctx, path, "ward_sup_deny_path", deny_path, err);
+}
+
+/* Both under CTX->lock, with CTX->sup alive. */
+static int net_deny(ward_sup_context *ctx, const char *rule, ward_error *err)
+{
 	struct net_rule parsed;
 	char why[200];
 	memset(&parsed, 0, sizeof(parsed));
@@ -216,10 +315,8 @@ int ward_sup_net_deny(ward_sup_context *ctx, const char *rule, ward_error *err)
 	return 0;
 }
 
-int ward_sup_deny_path(ward_sup_context *ctx, const char *path, ward_error *err)
+static int deny_path(ward_sup_context *ctx, const char *path, ward_error *err)
 {
-	if (!ctx || !path)
-		return ward_fail(err, -EINVAL, "ward_sup_deny_path: no context or path");
 	/* Without the filesystem trapped nothing would enforce the denial:
 	 * accepting it would be failing open. */
 	if (!ctx->sup->fs_traps)

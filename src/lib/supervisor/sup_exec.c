@@ -15,6 +15,7 @@
 
 #include "core/cleanup.h"
 #include "supervisor/sup_internal.h"
+#include "supervisor/sup_resolve.h"
 
 #define SUP_ARGV_MAX 4096	     /* arguments read; more is denied (E2BIG) */
 #define SUP_ARG_MAX_LEN (128 * 1024) /* MAX_ARG_STRLEN */
@@ -66,30 +67,19 @@ static int read_exec_args(int mem, uint64_t path_addr, uint64_t argv_addr, struc
 static int resolve_in_caller(pid_t tid, int dirfd, const char *path, bool empty_path, char *out,
 			     size_t size)
 {
-	char base[64], link[64];
-	if (empty_path && !path[0])
-		snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
-	else if (path[0] == '/')
-		snprintf(base, sizeof(base), "/proc/%d/root", (int)tid);
-	else if (dirfd != AT_FDCWD)
-		snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
-	else
-		snprintf(base, sizeof(base), "/proc/%d/cwd", (int)tid);
-	_cleanup_close_ int dir = open(base, O_PATH | O_CLOEXEC);
-	if (dir < 0)
-		return -errno;
 	_cleanup_close_ int file = -1;
 	if (empty_path && !path[0]) {
-		file = dup(dir);
+		char base[64];
+		snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
+		file = open(base, O_PATH | O_CLOEXEC);
+		if (file < 0)
+			return -errno;
 	} else {
-		struct open_how how = {
-			.flags = O_PATH | O_CLOEXEC,
-			.resolve = path[0] == '/' ? RESOLVE_IN_ROOT : 0,
-		};
-		file = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+		file = sup_resolve_in_child(tid, dirfd, path, 0, 0);
+		if (file < 0)
+			return file;
 	}
-	if (file < 0)
-		return -errno;
+	char link[64];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", file);
 	ssize_t n = readlink(link, out, size - 1);
 	if (n < 0)
@@ -213,7 +203,7 @@ void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		if (!sup_callback_ask(sup, &ev, &verdict)) {
 			verdict.kind = WARD_VERDICT_DENY;
 			verdict.error = EPERM;
-			decider = "callback: no verdict before the timeout";
+			decider = sup_callback_no_verdict(sup);
 		}
 	}
 

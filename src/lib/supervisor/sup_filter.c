@@ -78,9 +78,15 @@ bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)
 	return plan && plan->sup_fs_deny;
 }
 
+static bool wants_learn(const struct ward_policy *policy)
+{
+	return policy->supervisor && policy->supervisor->learn;
+}
+
 bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
 {
-	return wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
+	return wants_learn(policy) || wants_exec(policy, plan) || wants_net(policy, plan) ||
+	       sup_wants_fs(policy, plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -146,15 +152,28 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 	out->len = 0;
 	if (!sup_needed(policy, plan))
 		return ward_fail(err, -EINVAL, "supervisor: this policy needs no supervisor");
-	if (wants_exec(policy, plan))
-		push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
-	if (wants_net(policy, plan))
-		push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
-	if (sup_wants_fs(policy, plan))
-		push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
-	push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
+	if (wants_learn(policy)) {
+		/* One listener per task: the observer answers every trap with
+		 * "continue", so a rule given to the supervisor would not hold. */
+		if (wants_exec(policy, plan) || wants_net(policy, plan) ||
+		    sup_wants_fs(policy, plan))
+			return ward_fail(err, -EINVAL,
+					 "learn: a rule of this policy needs the supervisor (an "
+					 "exec argv rule, a network rule by address without "
+					 "privilege, an fs denial inside a grant, or a callback), "
+					 "which observes in learn mode; drop it for the learn run");
+		n = sup_learn_syscalls(nrs, ARRAY_SIZE(nrs));
+	} else {
+		if (wants_exec(policy, plan))
+			push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
+		if (wants_net(policy, plan))
+			push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
+		if (sup_wants_fs(policy, plan))
+			push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
+		push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
+	}
 	/* After the notified ones: NRS[n..n+m) get EPERM. */
-	if (sup_wants_fs(policy, plan)) {
+	if (!wants_learn(policy) && sup_wants_fs(policy, plan)) {
 		size_t total = n;
 		push_syscalls(nrs, &total, fs_refused_syscalls, ARRAY_SIZE(fs_refused_syscalls));
 		m = total - n;

@@ -17,6 +17,7 @@
 
 #include "core/cleanup.h"
 #include "supervisor/sup_internal.h"
+#include "supervisor/sup_resolve.h"
 
 bool sup_fs_syscall(long nr)
 {
@@ -89,28 +90,37 @@ void sup_fs_call_release(struct sup_fs_call *call)
 }
 
 struct lookup_args {
-	int dirfd;
+	int root_fd, dirfd;
 	const char *path;
 	struct open_how how;
+	bool outside; /* out: DIRFD lies outside the caller's root */
 };
 
+/* In the caller's root without chroot (ward may be unprivileged): see
+ * sup_resolve.c. */
 static int lookup_as_caller(void *arg)
 {
 	struct lookup_args *a = arg;
-	int fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &a->how, sizeof(a->how));
-	return fd < 0 ? -errno : fd;
+	return sup_resolve_at(a->root_fd, a->dirfd, a->path, &a->how, &a->outside);
 }
 
 static int lookup_raw(struct sup_fs_call *call, int dirfd, const char *path, uint64_t flags,
 		      uint64_t resolve)
 {
 	struct lookup_args a = {
+		.root_fd = call->caller.root_fd,
 		.dirfd = dirfd,
 		.path = path,
 		.how = {.flags = flags | O_PATH | O_CLOEXEC,
 			.resolve = resolve | RESOLVE_NO_MAGICLINKS},
 	};
-	return sup_as_caller(&call->caller, lookup_as_caller, &a);
+	int fd = sup_as_caller(&call->caller, lookup_as_caller, &a);
+	if (fd == -EXDEV && a.outside)
+		return -sup_fs_denied(call, path,
+				      "supervisor: the path leaves a directory outside the "
+				      "sandbox's root",
+				      EACCES);
+	return fd;
 }
 
 static bool is_ward_task(pid_t pid)
@@ -238,7 +248,7 @@ int sup_fs_ask_callback(struct sup_fs_call *call, const char *path, uint64_t fla
 	if (!sup_callback_ask(sup, &ev, &v)) {
 		v.kind = WARD_VERDICT_DENY;
 		v.error = EPERM;
-		decider = "callback: no verdict before the timeout";
+		decider = sup_callback_no_verdict(sup);
 	}
 	switch (v.kind) {
 	case WARD_VERDICT_ALLOW:

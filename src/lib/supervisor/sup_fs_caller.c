@@ -182,8 +182,8 @@ int sup_caller_become(const struct sup_caller *c)
 	if (unshare(CLONE_FS) < 0)
 		return -errno;
 	umask(c->umask);
-	if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0))
-		return -errno;
+	/* No chroot to the caller's root (ward may lack CAP_SYS_CHROOT):
+	 * lookups take it as an fd instead (sup_resolve.c). */
 	/* Keep the permitted set across the uid change; set_caps then cuts
 	 * it down to the caller's. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)

@@ -75,7 +75,7 @@ static unsigned access_of(uint64_t flags)
 	default:
 		access = WARD_FS_READ | WARD_FS_WRITE;
 	}
-	if (flags & (O_TRUNC | O_CREAT | O_APPEND | O_TMPFILE))
+	if ((flags & (O_TRUNC | O_CREAT | O_APPEND)) || (flags & O_TMPFILE) == O_TMPFILE)
 		access |= WARD_FS_WRITE;
 	return access;
 }

@@ -29,17 +29,34 @@ struct sup_tracee {
 	int event;	    /* the last PTRACE_EVENT_* seen while stopped */
 };
 
+/* What a callback holds. SUP is NULL once the supervisor stopped (a
+ * callback that outlived it); LOCK is held while a ward_sup_* call uses it. */
+struct ward_sup_context {
+	pthread_mutex_t lock;
+	struct supervisor *sup;
+	ward_sup_verdict_fn verdict_fn; /* for sup_verdict_adapter */
+};
+
 /* The callback worker: the supervisor thread hands it one event at a time and
- * waits at most the timeout for the verdict. */
+ * waits at most the timeout for the verdict. Its own allocation, shared by
+ * the supervisor and the thread (REFS): a callback stuck in user code keeps
+ * it, never the supervisor's stop (sup_stop abandons it, see
+ * sup_callback.c). The callback's context lives here for the same reason. */
 struct sup_callback_worker {
 	pthread_t thread;
-	bool started, quit;
+	bool started;  /* THREAD runs (set by the supervisor thread only) */
+	int refs;      /* the supervisor's, the thread's; under LOCK */
+	bool quit;     /* the thread ends at its next look */
+	bool stopping; /* the supervisor stops: askers stop waiting (deny) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	const struct ward_sup_event *event; /* set: a request is waiting */
 	bool busy;			    /* the callback is running */
 	uint64_t seq, done_seq;		    /* request and completion counters */
 	struct ward_verdict verdict;
+	ward_sup_callback_fn fn; /* copied at start: the policy may go first */
+	void *userdata;
+	struct ward_sup_context ctx;
 };
 
 /* A filesystem denial: an inode identity taken when the rule was added. */
@@ -68,6 +85,9 @@ struct supervisor {
 	bool track_forks; /* fork-class syscalls trapped: register children */
 	bool fs_traps;	  /* the open family and path syscalls are trapped */
 	int landlock_fd;  /* a dup of the child's Landlock ruleset, or -1 */
+	bool learn;	  /* observe and continue only (sup_learn.c) */
+	/* learn: the run's private HOME/TMPDIR, whose paths are not reported */
+	char *learn_private_tmp;
 
 	VEC(struct sup_tracee) tracees;
 	VEC(pid_t) procs;	   /* every process of the sandbox seen so far (tgids) */
@@ -77,13 +97,9 @@ struct supervisor {
 	VEC(struct sup_inode) denied_inodes; /* the policy's fs denials, then the callback's */
 	VEC(struct net_rule) net_runtime;    /* deny rules added at run time */
 
-	struct sup_callback_worker cb;
-	struct sup_net_pool *net_pool; /* workers for blocking on-behalf calls */
-	struct sup_unix *unix_state;   /* pathname unix socket rules (sup_unix.c), or NULL */
-};
-
-struct ward_sup_context {
-	struct supervisor *sup;
+	struct sup_callback_worker *cb; /* started at the first question */
+	struct sup_net_pool *net_pool;	/* workers for blocking on-behalf calls */
+	struct sup_unix *unix_state;	/* pathname unix socket rules (sup_unix.c), or NULL */
 };
 
 /* ---- answers (sup_loop.c) ---- */
@@ -144,6 +160,12 @@ void sup_unix_stop(struct supervisor *sup);
 /* A connect/send on any socket while the unix rule is trapped: answers it
  * and returns true, or returns false for an IP socket the net rules decide. */
 bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req);
+
+/* ---- learn mode (sup_learn.c) ---- */
+/* Reports what REQ touches as an "observe" event and answers "continue". */
+void sup_learn_notified(struct supervisor *sup, const struct seccomp_notif *req);
+/* The syscalls the observer traps, into NRS (at most MAX); returns how many. */
+size_t sup_learn_syscalls(int *nrs, size_t max);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */
 /* Adds the policy's fs deny rules (at start). */
@@ -212,7 +234,14 @@ bool sup_callback_wants(const struct supervisor *sup, unsigned category);
 /* Asks the callback; false when it gave no verdict within the timeout. */
 bool sup_callback_ask(struct supervisor *sup, const struct ward_sup_event *event,
 		      struct ward_verdict *out);
+/* Ends the worker: joined when idle, else left to finish the callback on its
+ * own (it then touches nothing of the supervisor). */
 void sup_callback_stop(struct supervisor *sup);
+/* The worker's state (not its thread) when the policy has a callback, so
+ * that sup_callback_abandon() never races its creation. */
+int sup_callback_init(struct supervisor *sup);
+/* Why sup_callback_ask() had no verdict, for the deny event. */
+const char *sup_callback_no_verdict(const struct supervisor *sup);
 const char *sup_verdict_name(enum ward_verdict_kind kind);
 
 /* ---- network matching (sup_net_match.c, pure) ---- */

@@ -69,6 +69,10 @@ void sup_kill_sandbox(struct supervisor *sup, const char *why)
 
 static void dispatch(struct supervisor *sup, const struct seccomp_notif *req)
 {
+	if (sup->learn) {
+		sup_learn_notified(sup, req);
+		return;
+	}
 	switch (req->data.nr) {
 	case SYS_execve:
 	case SYS_execveat:
@@ -174,6 +178,7 @@ static void sup_free(struct supervisor *sup)
 	if (sup->landlock_fd >= 0)
 		close(sup->landlock_fd);
 	sup_unix_stop(sup);
+	free(sup->learn_private_tmp);
 	VEC_FREE(&sup->tracees);
 	VEC_FREE(&sup->procs);
 	VEC_FREE(&sup->early_newborns);
@@ -208,8 +213,6 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
 	sup->listener = sup->epfd = sup->stop_fd = sup->landlock_fd = -1;
 	pthread_mutex_init(&sup->rules_lock, NULL);
-	pthread_mutex_init(&sup->cb.lock, NULL);
-	pthread_cond_init(&sup->cb.cond, NULL);
 	sup->root = child;
 	/* In a pid namespace the child is the keeper (pid 1), which forks
 	 * the program under this filter; plan->keeper says so. */
@@ -220,10 +223,17 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	sup->exec_rules = sup->sp && sup->sp->exec_argv.len;
 	sup->net_rules = plan && plan->sup_net;
 	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
-	sup->track_forks = true;
-	sup->fs_traps = sup_wants_fs(policy, plan);
+	sup->learn = sup->sp && sup->sp->learn;
+	/* The observer freezes nobody: forks need no registration. */
+	sup->track_forks = !sup->learn;
+	sup->fs_traps = !sup->learn && sup_wants_fs(policy, plan);
 
 	int r = 0;
+	if (sup->learn && plan && plan->private_tmp &&
+	    !(sup->learn_private_tmp = strdup(plan->private_tmp))) {
+		r = ward_fail(err, -ENOMEM, "supervisor: out of memory");
+		goto fail;
+	}
 	if (landlock_fd >= 0 && (sup->landlock_fd = fcntl(landlock_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		r = ward_fail_errno(err, -errno, "supervisor: dup of the Landlock ruleset");
 		goto fail;
@@ -233,6 +243,10 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 		goto fail;
 	if ((r = sup_unix_start(sup, plan, err)) < 0)
 		goto fail;
+	if ((r = sup_callback_init(sup)) < 0) {
+		ward_fail_errno(err, r, "supervisor: the callback's worker");
+		goto fail;
+	}
 	r = take_listener(sock_fd, child, err);
 	if (r < 0)
 		goto fail;
@@ -263,6 +277,7 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	*out = sup;
 	return 0;
 fail:
+	sup_callback_stop(sup);
 	sup_free(sup);
 	return r;
 }
@@ -271,6 +286,9 @@ void sup_stop(struct supervisor *sup)
 {
 	if (!sup)
 		return;
+	/* A question to a callback stuck in user code must not hold the
+	 * loop: it is answered "deny" at once. */
+	sup_callback_abandon(sup);
 	if (sup->thread_started) {
 		uint64_t one = 1;
 		if (write(sup->stop_fd, &one, sizeof(one)) < 0) {

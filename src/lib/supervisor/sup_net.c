@@ -346,7 +346,7 @@ static int decide(struct supervisor *sup, const struct seccomp_notif *req,
 	if (!sup_callback_ask(sup, &ev, &v)) {
 		v.kind = WARD_VERDICT_DENY;
 		v.error = EPERM;
-		decider = "callback: no verdict before the timeout";
+		decider = sup_callback_no_verdict(sup);
 	}
 	switch (v.kind) {
 	case WARD_VERDICT_ALLOW:

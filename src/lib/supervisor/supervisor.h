@@ -69,6 +69,12 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
 void sup_stop(struct supervisor *sup);
 
+/* The sandbox is being killed: a wait for the callback's verdict ends now
+ * (a deny), and so does every later one. Without it a callback stuck in
+ * user code would hold the supervisor thread, which must reap the killed
+ * tracees before the sandbox can end. Called on the waiting thread. */
+void sup_callback_abandon(struct supervisor *sup);
+
 /* The ward_sup_callback_fn that asks sup_policy.verdict_fn. (The rule
  * data itself, struct sup_policy, is in policy/sup_rules.h.) */
 struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
