@@ -133,7 +133,9 @@ static int learn_prepare(ward_policy *policy, void *ctx, ward_error *err)
 		    0 ||
 	    ward_policy_net_allow(policy, "tcp://*", err) < 0 ||
 	    ward_policy_net_allow(policy, "udp://*", err) < 0 ||
-	    ward_policy_net_bind(policy, "1-65535", err) < 0)
+	    ward_policy_net_bind(policy, "1-65535", err) < 0 ||
+	    /* and an ephemeral port, by bind(0) or listen() without bind */
+	    ward_policy_net_bind(policy, "0", err) < 0)
 		return learn_fail(err, "cannot open the world for observation");
 	return 0;
 }

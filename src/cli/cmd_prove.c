@@ -40,8 +40,9 @@ enum {
 	POL_FS_DENY_DEEP = 1u << 8,   /* -w DIR/p --fs-deny DIR/p/sub/secret */
 	POL_FS_DENY_ABSENT = 1u << 9, /* -w DIR/a --fs-deny DIR/a/absent (absent at start) */
 	POL_EXEC_LINKED =
-		1u << 10, /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
-	POL_UNIX = 1u << 11,	      /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
+		1u << 10,	 /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
+	POL_NET_BIND = 1u << 11, /* --net-bind Q+1..Q+32 (prove_probes.c PROBE_BIND_SPAN) */
+	POL_UNIX = 1u << 12,	      /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -77,17 +78,17 @@ static const struct probe_def catalogue[] = {
 	 NULL},
 	{"fs",
 	 "fs-deny-hardlink",
-	 {EACCES, REFUSED},
+	 {EACCES, EPERM, REFUSED},
 	 POL_FS_DENY_LINKED,
 	 "fs deny",
-	 ISSUE9(3, "supfs"),
+	 NULL,
 	 NULL},
 	{"fs",
 	 "fs-deny-usable",
-	 {EACCES, ENOENT},
+	 {EACCES, EPERM, ENOENT},
 	 POL_FS_DENY,
 	 "fs deny",
-	 ISSUE9(3, "supfs"),
+	 NULL,
 	 NULL},
 	/* Renaming the denied file's parent away (the mask goes with it) and
 	 * creating the name afresh would replace what the denial (or a
@@ -124,9 +125,11 @@ static const struct probe_def catalogue[] = {
 	 "abstract unix sockets and signals",
 	 NULL,
 	 "Landlock ABI 6 scoping"},
-	{"meta", "meta-chmod", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	/* Metadata of a file outside every grant: in the sandbox's own root it
+	 * is not there at all (ENOENT); bound read-only it is EROFS. */
+	{"meta", "meta-chmod", {EACCES, EPERM, EROFS, ENOENT}, 0, "meta", NULL, NULL},
 	{"meta", "meta-mknod-dev", {EPERM}, 0, "syscalls: hardening", NULL, NULL},
-	{"meta", "meta-chown", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"meta", "meta-chown", {EACCES, EPERM, EROFS, ENOENT}, 0, "meta", NULL, NULL},
 	/* The host's device nodes in the own /dev are bound read-only. */
 	{"meta",
 	 "meta-dev-node",
@@ -135,8 +138,8 @@ static const struct probe_def catalogue[] = {
 	 "file metadata outside write grants",
 	 NULL,
 	 "the sandbox's own root (mount and pid namespaces)"},
-	{"meta", "meta-setxattr", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
-	{"meta", "meta-utimes", {EACCES, EPERM}, 0, "meta", ISSUE9(2, "supfs"), NULL},
+	{"meta", "meta-setxattr", {EACCES, EPERM, EROFS, ENOENT}, 0, "meta", NULL, NULL},
+	{"meta", "meta-utimes", {EACCES, EPERM, EROFS, ENOENT}, 0, "meta", NULL, NULL},
 	{"exec", "exec-deny", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
 	{"exec", "exec-ldso", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
 	{"exec", "exec-fexecve", {EACCES}, POL_EXEC, "exec deny", NULL, NULL},
@@ -168,10 +171,9 @@ static const struct probe_def catalogue[] = {
 	{"net",
 	 "net-listen-autobind",
 	 {EACCES, EPERM},
-	 POL_NET_PORTS,
-	 "net: no TCP bind",
-	 "known open: listen() without bind takes an ephemeral port, no Landlock hook (fix: the "
-	 "supervisor listens on the caller's behalf, or BPF LSM socket_listen)",
+	 POL_NET_PORTS | POL_NET_BIND,
+	 "net: no TCP listen without bind",
+	 NULL,
 	 NULL},
 	{"net",
 	 "net-srcroute4",
@@ -397,6 +399,11 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 	if (r >= 0 && (p->policy & POL_NET_PORTS)) {
 		snprintf(rule, sizeof(rule), "tcp://*:%d", t->port_allowed);
 		r = ward_policy_net_allow(pol, rule, err);
+	}
+	if (r >= 0 && (p->policy & POL_NET_BIND)) {
+		snprintf(rule, sizeof(rule), "%d-%d", t->port_allowed + 1,
+			 t->port_allowed + PROBE_BIND_SPAN);
+		r = ward_policy_net_bind(pol, rule, err);
 	}
 	if (r >= 0 && (p->policy & POL_NET_UDP))
 		r = ward_policy_net_allow(pol, "udp://127.0.0.2:9", err);

@@ -356,7 +356,7 @@ static enum denial_kind denial_kind_of(json_object *obj)
 	if (strstr(name, "exec"))
 		return DENIAL_EXEC;
 	if (strstr(name, "connect") || strstr(name, "send") || strstr(name, "bind") ||
-	    strstr(name, "socket"))
+	    strstr(name, "listen") || strstr(name, "socket"))
 		return DENIAL_NET;
 	return DENIAL_FS;
 }

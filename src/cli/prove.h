@@ -13,6 +13,10 @@ enum {
 	PROBE_ARGV_WON = 123,	 /* the argv race was won: the denied argv ran */
 };
 
+/* net-listen-autobind's control binds a free port of PORT_ALLOWED+1 ..
+ * PORT_ALLOWED+PROBE_BIND_SPAN, the --net-bind range the runner grants. */
+#define PROBE_BIND_SPAN 32
+
 /* `ward __probe NAME attack|control ARGS...` (inside the sandbox). */
 int prove_probe_main(int argc, char **argv);
 

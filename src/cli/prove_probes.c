@@ -799,13 +799,54 @@ static int net_srcroute6(struct probe_args *a)
 			 : set_opt(AF_INET6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
 }
 
-/* No TCP bind rule: bind() fails, and listen() on a socket never bound
- * must not make it a server either (the kernel binds an ephemeral port
- * itself, past Landlock's bind hook). The control connects out. */
+/* A TCP bind range without port 0: listen() on a socket never bound must
+ * not make it a server on an ephemeral port (the kernel binds it inside
+ * listen(), past Landlock's bind hook). The control binds a port of the
+ * range and listens, then listens on an abstract unix socket. */
+static int listen_on_granted_port(struct probe_args *a)
+{
+	int e = EADDRINUSE;
+	for (int port = a->port_allowed + 1; port <= a->port_allowed + PROBE_BIND_SPAN; port++) {
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s < 0)
+			return result(s);
+		struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(s, (struct sockaddr *)&in, sizeof(in)) < 0) {
+			e = errno;
+			close(s);
+			if (e == EADDRINUSE)
+				continue; /* another program's: the next one */
+			return e;
+		}
+		long r = listen(s, 1);
+		e = r < 0 ? errno : 0;
+		close(s);
+		return e;
+	}
+	return e;
+}
+
 static int net_listen_autobind(struct probe_args *a)
 {
-	if (!a->attack)
-		return net_tcp_control(a);
+	if (!a->attack) {
+		int r = listen_on_granted_port(a);
+		if (r)
+			return r;
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		int n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "ward-prove-listen-%d",
+				 (int)getpid());
+		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s < 0)
+			return result(s);
+		long l = bind(s, (struct sockaddr *)&sun,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n));
+		if (l == 0)
+			l = listen(s, 1);
+		int e = l < 0 ? errno : 0;
+		close(s);
+		return e;
+	}
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return result(s);

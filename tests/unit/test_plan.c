@@ -27,6 +27,7 @@ enum host_kind {
 	H_LL3,	     /* Landlock ABI 3 (no network rules), unprivileged */
 	H_V2_USER,   /* unprivileged with a delegated v2 cgroup holding every controller */
 	H_NO_USERNS, /* unprivileged, no user namespaces: no mount namespace either */
+	H_NO_NOTIF,  /* unprivileged, Landlock 7, no seccomp user notification */
 };
 
 static void host_of(enum host_kind kind, struct host_features *h)
@@ -36,7 +37,7 @@ static void host_of(enum host_kind kind, struct host_features *h)
 	if (kind == H_BARE)
 		snprintf(h->landlock_why, sizeof(h->landlock_why), "Landlock is not enabled");
 	h->seccomp_filter = true;
-	h->seccomp_user_notif = kind != H_BARE;
+	h->seccomp_user_notif = kind != H_BARE && kind != H_NO_NOTIF;
 	h->seccomp_kill_process = true;
 	h->userns = kind != H_NO_USERNS;
 	bool root = kind == H_FULL || kind == H_ROOT_HERE;
@@ -528,6 +529,69 @@ static const struct plan_case cases[] = {
 	 LAYER_RLIMIT,
 	 PLAN_ENFORCED,
 	 false},
+	{"listen without bind, host net, TCP allowed: the supervisor",
+	 H_USER,
+	 E,
+	 NULL,
+	 {"net tcp://*:443"},
+	 "no TCP listen without bind",
+	 LAYER_SUPERVISOR,
+	 PLAN_ENFORCED,
+	 false},
+	{"listen without bind, BPF LSM loaded: its socket_listen hook",
+	 H_FULL,
+	 E,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_BPF_LSM,
+	 PLAN_ENFORCED,
+	 false},
+	{"listen without bind, a bind range: the supervisor",
+	 H_ROOT_HERE,
+	 E,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_SUPERVISOR,
+	 PLAN_ENFORCED,
+	 false},
+	{"listen without bind, audit mode: reported",
+	 H_USER,
+	 A,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_SUPERVISOR,
+	 PLAN_AUDITED,
+	 false},
+	{"listen without bind, no user notification: refused",
+	 H_NO_NOTIF,
+	 E,
+	 NULL,
+	 {"bind 8000-8100"},
+	 "no TCP listen without bind",
+	 LAYER_NONE,
+	 PLAN_UNENFORCEABLE,
+	 true},
+	{"listen without bind, no user notification, degraded: said so",
+	 H_NO_NOTIF,
+	 E,
+	 "supervisor",
+	 {"net tcp://*:443"},
+	 "no TCP listen without bind",
+	 LAYER_NONE,
+	 PLAN_DEGRADED,
+	 false},
+	{"listen without bind, own netns: only its lo",
+	 H_USER,
+	 E,
+	 NULL,
+	 {"ns net"},
+	 "net: TCP listen without bind",
+	 LAYER_NAMESPACES,
+	 PLAN_ENFORCED,
+	 false},
 	{"timeout: the monitor",
 	 H_USER,
 	 E,
@@ -688,6 +752,38 @@ static void test_bpf_lsm_deny_keeps_its_inode(void **state)
 }
 
 /* plan.limits is what cgroup.c and rlimit.c apply: layer, value, scope. */
+/* listen-without-bind sets exactly the section of the layer it was placed
+ * on, and nothing when port 0 may be bound anyway. */
+static void test_listen_section(void **state)
+{
+	(void)state;
+	static const struct {
+		enum host_kind host;
+		const char *rule;
+		bool lsm, sup;
+	} listen_cases[] = {
+		{H_FULL, "bind 8000-8100", true, false},
+		{H_USER, "bind 8000-8100", false, true},
+		{H_USER, "bind 0", false, false},
+		{H_USER, "net tcp://*:443", false, true},
+	};
+	for (size_t i = 0; i < sizeof(listen_cases) / sizeof(listen_cases[0]); i++) {
+		struct host_features host;
+		host_of(listen_cases[i].host, &host);
+		struct ward_policy *p = ward_policy_new();
+		add_rule(p, listen_cases[i].rule);
+		struct plan plan;
+		ward_error err = {0};
+		assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+		assert_int_equal(plan.bpf_lsm_listen, listen_cases[i].lsm);
+		assert_int_equal(plan.sup_listen, listen_cases[i].sup);
+		assert_int_equal(find_entry(&plan, "no TCP listen without bind") != NULL,
+				 listen_cases[i].lsm || listen_cases[i].sup);
+		plan_free(&plan);
+		ward_policy_free(p);
+	}
+}
+
 static void test_limits_section(void **state)
 {
 	(void)state;
@@ -745,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_placement_table),
 		cmocka_unit_test(test_sections_hold_only_placed_rules),
 		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
+		cmocka_unit_test(test_listen_section),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};

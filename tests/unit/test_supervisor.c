@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -205,6 +206,41 @@ static void test_no_supervisor_when_nothing_needs_it(void **state)
 	struct ward_loc loc = {.file = "test"};
 	assert_int_equal(policy_add_exec_argv(policy, "git push", true, loc, &err), 0);
 	assert_true(sup_needed(policy, &plan));
+	ward_policy_free(policy);
+}
+
+/* Whether PROG compares the syscall number with NR anywhere. */
+static bool filter_names(const struct seccomp_program *prog, int nr)
+{
+	for (unsigned i = 0; i < prog->len; i++)
+		if (prog->filter[i].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+		    prog->filter[i].k == (unsigned)nr)
+			return true;
+	return false;
+}
+
+/* listen() decides on a pinned socket and never freezes anyone: a
+ * supervisor with only that rule traps listen and stays off every fork. */
+static void test_listen_only_traps_no_fork(void **state)
+{
+	(void)state;
+	struct ward_policy *policy = ward_policy_new();
+	struct plan plan = {.supervisor = true, .sup_listen = true};
+	struct seccomp_program prog = {0};
+	ward_error err = {0};
+	assert_true(sup_needed(policy, &plan));
+	assert_false(sup_tracks_forks(policy, &plan));
+	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
+	assert_true(filter_names(&prog, SYS_listen));
+	assert_false(filter_names(&prog, SYS_clone));
+	assert_false(filter_names(&prog, SYS_clone3));
+	free(prog.filter);
+	plan.sup_net = true; /* with decisions that freeze: forks are tracked */
+	assert_true(sup_tracks_forks(policy, &plan));
+	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
+	assert_true(filter_names(&prog, SYS_listen));
+	assert_true(filter_names(&prog, SYS_clone));
+	free(prog.filter);
 	ward_policy_free(policy);
 }
 
@@ -465,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_argv_matcher_first_match_wins),
 		cmocka_unit_test(test_unspecified_destination_is_matched_as_loopback),
 		cmocka_unit_test(test_no_supervisor_when_nothing_needs_it),
+		cmocka_unit_test(test_listen_only_traps_no_fork),
 		cmocka_unit_test(test_exec_argv_deny_is_eacces),
 		cmocka_unit_test(test_every_way_to_spawn_is_checked),
 		cmocka_unit_test(test_python_threads_spawning_are_checked),

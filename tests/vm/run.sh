@@ -42,13 +42,13 @@ make -s BUILD="$BUILD" bpf || { echo "vm: building the BPF skeletons failed"; fa
 CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Isrc/lib -I$BUILD/gen $(pkg-config --cflags json-c libbpf)"
 # shellcheck disable=SC2086
 cc -static $CFLAGS -o "$OUT/guest" tests/vm/guest.c src/lib/bpf/*.c src/lib/core/error.c \
-	src/lib/core/vec.c src/lib/events/events.c \
+	src/lib/core/vec.c src/lib/core/trace.c src/lib/events/events.c \
 	-l:libbpf.a -l:libelf.a -l:libjson-c.a -lz -lzstd ||
 	{ echo "vm: building the static guest failed"; failed=1; finish; }
 if [ "${VM_MODE:-test}" = bench ]; then
 	# shellcheck disable=SC2086
 	cc -static $CFLAGS -o "$OUT/bpf_bench" bench/bpf_bench.c src/lib/bpf/*.c \
-		src/lib/core/error.c src/lib/core/vec.c src/lib/events/events.c \
+		src/lib/core/error.c src/lib/core/vec.c src/lib/core/trace.c src/lib/events/events.c \
 		-l:libbpf.a -l:libelf.a -l:libjson-c.a -lz -lzstd ||
 		{ echo "vm: building the static bench failed"; failed=1; finish; }
 else

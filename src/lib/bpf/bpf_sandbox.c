@@ -29,6 +29,8 @@ static uint32_t sandbox_flags(const struct plan *plan)
 		flags |= WARD_SB_AUDIT;
 	if (plan->cgroup_bpf_net || plan->bpf_lsm_net)
 		flags |= WARD_SB_NET | WARD_SB_BIND;
+	if (plan->bpf_lsm_listen)
+		flags |= WARD_SB_BIND; /* listen() autobind: the bind ports only */
 	if (plan->bpf_lsm_net)
 		flags |= WARD_SB_INET_CREATE;
 	if (plan->bpf_lsm_fs)
@@ -73,9 +75,13 @@ static int write_net_rules(const struct ward_policy *policy, uint64_t cgid, ward
 		if (r < 0)
 			return ward_fail_errno(err, -errno, "bpf: adding a network prefix");
 	}
+	return 0;
+}
 
+static int write_bind_ports(const struct ward_policy *policy, uint64_t cgid, ward_error *err)
+{
 	struct ward_bind_value bind;
-	r = bpf_bind_compile(policy->bind.items, policy->bind.len, &bind, err);
+	int r = bpf_bind_compile(policy->bind.items, policy->bind.len, &bind, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fdb = bpf_map_pinned_fd("ward_bind");
@@ -208,7 +214,8 @@ static int open_ring(struct bpf_sandbox *sb, ward_error *err)
 
 static bool plan_uses_lsm(const struct plan *plan)
 {
-	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net || plan->bpf_lsm_kernel;
+	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net ||
+	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel;
 }
 
 static int write_sandbox_entry(struct bpf_sandbox *sb, uint32_t flags,
@@ -321,6 +328,11 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 		if (r < 0)
 			return r;
 		trace_phase("bpf: net rules written");
+	}
+	if (plan->bpf_lsm_net || plan->cgroup_bpf_net || plan->bpf_lsm_listen) {
+		r = write_bind_ports(policy, sb->cgid, err);
+		if (r < 0)
+			return r;
 	}
 	r = write_inode_rules(sb, plan, err);
 	if (r < 0)

@@ -697,6 +697,45 @@ static int plan_net_unseen(const struct ward_policy *policy, const struct host_f
 	return 0;
 }
 
+/* Whether a bind rule lets the kernel pick the port (bind to port 0):
+ * then listen()'s autobind takes nothing bind() would refuse. */
+static bool bind_allows_ephemeral(const struct ward_policy *policy)
+{
+	VEC_FOREACH(&policy->bind, b)
+	if (b->range.lo == 0)
+		return true;
+	return false;
+}
+
+/* listen() on a TCP socket never bound makes the kernel bind an ephemeral
+ * port inside listen(), where neither Landlock's bind hook nor cgroup BPF's
+ * bind programs run: restricting TCP bind must hold listen() too. */
+static int plan_listen_autobind(const struct ward_policy *policy, const struct host_features *host,
+				struct plan *plan)
+{
+	struct ward_loc builtin = {.file = "ward"};
+	const char *rule = "net: no TCP listen without bind (the kernel's ephemeral-port autobind)";
+	if (bind_allows_ephemeral(policy))
+		return 0;
+	/* The strongest holder sees the socket's port in the kernel, on every
+	 * path to listen (io_uring included). */
+	if (layer_can_enforce(LAYER_BPF_LSM, CLASS_NET, NULL, host, NULL, 0)) {
+		plan->bpf_lsm_listen = true;
+		return add_enforced(plan, builtin, LAYER_BPF_LSM,
+				    "socket_listen hook: a socket on port 0 or off the bind ports "
+				    "fails with EPERM",
+				    rule);
+	}
+	if (!host->seccomp_user_notif)
+		return add_missing(plan, policy, builtin, LAYER_SUPERVISOR,
+				   "seccomp user notification unavailable", rule);
+	plan->supervisor = plan->sup_listen = true;
+	return add_enforced(plan, builtin, LAYER_SUPERVISOR,
+			    "listen() traps: an unbound IPv4/IPv6 stream socket fails with EACCES, "
+			    "a bound one listens on the caller's behalf",
+			    rule);
+}
+
 static int plan_net(const struct ward_policy *policy, const struct host_features *host,
 		    struct plan *plan)
 {
@@ -738,6 +777,12 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 				r = add_enforced(plan, b->loc, LAYER_NAMESPACES,
 						 "any port on lo of the private netns", rule);
 		}
+		/* listen() without bind autobinds too, only on that lo. */
+		if (r >= 0)
+			r = add_enforced(plan, builtin, LAYER_NAMESPACES,
+					 "listen() without bind takes an ephemeral port on the "
+					 "private netns's own lo only",
+					 "net: TCP listen without bind");
 		/* AF_VSOCK is not namespaced: it reaches the host's services
 		 * from a private netns too. */
 		if (r >= 0)
@@ -795,13 +840,11 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			if ((r = VEC_PUSH(&plan->tcp_bind_ports, b->range)) < 0)
 				return r;
 		}
-		/* bind() only: listen() on an unbound socket takes an
-		 * ephemeral port through no hook Landlock has (known open). */
 		if (!policy->bind.len &&
-		    (r = add_enforced(plan, builtin, LAYER_LANDLOCK,
-				      "no bind rule: bind() fails; listen() without bind still "
-				      "takes an ephemeral port (known open)",
+		    (r = add_enforced(plan, builtin, LAYER_LANDLOCK, "no bind rule: bind() fails",
 				      "net: no TCP bind")) < 0)
+			return r;
+		if (tcp && (r = plan_listen_autobind(policy, host, plan)) < 0)
 			return r;
 		/* Landlock sees connect() only: MPTCP sockets and TCP Fast Open
 		 * (a connect made by sendto) would walk around it. */

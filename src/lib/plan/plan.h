@@ -167,11 +167,13 @@ struct plan {
 	VEC(struct plan_inode_rule) sup_fs_rules; /* exactly those denials */
 	bool sup_exec;				  /* exec deny rules (paths, argv) */
 	bool sup_net;				  /* network rules by address */
+	bool sup_listen; /* listen(): an unbound inet stream socket is refused (autobind) */
 
 	/* BPF */
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
 	bool bpf_lsm_exec;   /* exec rules in bprm_check_security */
 	bool bpf_lsm_net;    /* network rules in the socket_* hooks */
+	bool bpf_lsm_listen; /* the bind ports alone in socket_bind/listen/accept */
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */

@@ -78,15 +78,24 @@ bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)
 	return plan && plan->sup_fs_deny;
 }
 
+static bool wants_listen(const struct plan *plan)
+{
+	return plan && plan->sup_listen;
+}
+
 static bool wants_learn(const struct ward_policy *policy)
 {
 	return policy->supervisor && policy->supervisor->learn;
 }
 
+bool sup_tracks_forks(const struct ward_policy *policy, const struct plan *plan)
+{
+	return wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
+}
+
 bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
 {
-	return wants_learn(policy) || wants_exec(policy, plan) || wants_net(policy, plan) ||
-	       sup_wants_fs(policy, plan);
+	return wants_learn(policy) || sup_tracks_forks(policy, plan) || wants_listen(plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -103,6 +112,7 @@ static const int fork_syscalls[] = {
 };
 static const int exec_syscalls[] = {SYS_execve, SYS_execveat};
 static const int net_syscalls[] = {SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg};
+static const int listen_syscalls[] = {SYS_listen};
 static const int fs_syscalls[] = {
 #ifdef SYS_open
 	SYS_open,
@@ -156,12 +166,13 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 		/* One listener per task: the observer answers every trap with
 		 * "continue", so a rule given to the supervisor would not hold. */
 		if (wants_exec(policy, plan) || wants_net(policy, plan) ||
-		    sup_wants_fs(policy, plan))
+		    sup_wants_fs(policy, plan) || wants_listen(plan))
 			return ward_fail(err, -EINVAL,
 					 "learn: a rule of this policy needs the supervisor (an "
 					 "exec argv rule, a network rule by address without "
-					 "privilege, an fs denial inside a grant, or a callback), "
-					 "which observes in learn mode; drop it for the learn run");
+					 "privilege, an fs denial inside a grant, listen without "
+					 "bind, or a callback), which observes in learn mode; drop "
+					 "it for the learn run");
 		n = sup_learn_syscalls(nrs, ARRAY_SIZE(nrs));
 	} else {
 		if (wants_exec(policy, plan))
@@ -170,7 +181,12 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 			push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
 		if (sup_wants_fs(policy, plan))
 			push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
-		push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
+		if (wants_listen(plan))
+			push_syscalls(nrs, &n, listen_syscalls, ARRAY_SIZE(listen_syscalls));
+		/* listen() alone decides on a pinned socket and never freezes:
+		 * no fork tracing then, the supervisor stays off every fork. */
+		if (sup_tracks_forks(policy, plan))
+			push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
 	}
 	/* After the notified ones: NRS[n..n+m) get EPERM. */
 	if (!wants_learn(policy) && sup_wants_fs(policy, plan)) {

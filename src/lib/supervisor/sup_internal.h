@@ -149,6 +149,7 @@ void sup_tracer_detach_all(struct supervisor *sup);
 /* ---- deciders ---- */
 void sup_exec_notified(struct supervisor *sup, const struct seccomp_notif *req);
 void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
+void sup_listen_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* Lets the network workers go; one inside a call finishes it first. */
 void sup_net_stop(struct supervisor *sup);
 

@@ -94,6 +94,9 @@ static void dispatch(struct supervisor *sup, const struct seccomp_notif *req)
 	case SYS_sendmmsg:
 		sup_net_notified(sup, req);
 		return;
+	case SYS_listen:
+		sup_listen_notified(sup, req);
+		return;
 	default:
 		if (sup->fs_traps && sup_fs_syscall(req->data.nr)) {
 			sup_fs_open_notified(sup, req);
@@ -224,8 +227,9 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	sup->net_rules = plan && plan->sup_net;
 	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
 	sup->learn = sup->sp && sup->sp->learn;
-	/* The observer freezes nobody: forks need no registration. */
-	sup->track_forks = !sup->learn;
+	/* The observer freezes nobody, nor does listen() alone: forks need no
+	 * registration then. */
+	sup->track_forks = !sup->learn && sup_tracks_forks(policy, plan);
 	sup->fs_traps = !sup->learn && sup_wants_fs(policy, plan);
 
 	int r = 0;

@@ -31,6 +31,9 @@ bool sup_can(enum sup_capability cap);
 /* Whether this policy needs a supervisor at all (plan->sup_* set, argv rules
  * or a callback). When false there is no filter, no thread, no cost. */
 bool sup_needed(const struct ward_policy *policy, const struct plan *plan);
+/* Whether it traps the fork-class syscalls to know every process (the
+ * freezer needs them): not when listen() is its only trap. */
+bool sup_tracks_forks(const struct ward_policy *policy, const struct plan *plan);
 /* Whether it traps the filesystem: fs denials inside grants
  * (plan->sup_fs_deny) or a callback asking for WARD_SUP_FILE. */
 bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan);
