@@ -213,6 +213,7 @@ static int world_teardown(void **state)
 	if (!w)
 		return 0;
 	bpf_sandbox_destroy(w->sb);
+	plan_free(&w->plan);
 	policy_clear(&w->policy);
 	close(w->listen_fd);
 	close(w->spare_fd);
@@ -223,11 +224,29 @@ static int world_teardown(void **state)
 	return 0;
 }
 
+/* The BPF layer reads only the plan: place the policy's address rules and
+ * bind ports on it, as the planner does when BPF holds the network. */
+static void place_on_bpf(const struct ward_policy *policy, struct plan *plan)
+{
+	VEC_FREE(&plan->bpf_net_rules);
+	VEC_FREE(&plan->bpf_bind_ports);
+	VEC_FOREACH(&policy->net, n)
+	{
+		struct plan_net_rule pr = {.rule = *n,
+					   .rule_id = (uint32_t)(n - policy->net.items)};
+		assert_int_equal(VEC_PUSH(&plan->bpf_net_rules, pr), 0);
+	}
+	VEC_FOREACH(&policy->bind, b)
+	assert_int_equal(VEC_PUSH(&plan->bpf_bind_ports, b->range), 0);
+	if (plan->bpf_escalate)
+		plan->bpf_kill_after = policy->kill_after;
+}
+
 static void create_sandbox(struct world *w)
 {
 	ward_error err = {0};
-	int r = bpf_sandbox_create(&w->policy, &w->plan, w->sandbox.id, w->sandbox.fd, &w->sink,
-				   &w->sb, &err);
+	place_on_bpf(&w->policy, &w->plan);
+	int r = bpf_sandbox_create(&w->plan, w->sandbox.id, w->sandbox.fd, &w->sink, &w->sb, &err);
 	if (r < 0)
 		fail_msg("bpf_sandbox_create: %s", err.message);
 }
@@ -407,8 +426,8 @@ static void test_gc_collects_sandbox_whose_cgroup_is_gone(void **state)
 	cgroup_make(&doomed, cg_root, name);
 	ward_error err = {0};
 	struct bpf_sandbox *sb = NULL;
-	assert_int_equal(
-		bpf_sandbox_create(&w->policy, &w->plan, doomed.id, doomed.fd, NULL, &sb, &err), 0);
+	place_on_bpf(&w->policy, &w->plan);
+	assert_int_equal(bpf_sandbox_create(&w->plan, doomed.id, doomed.fd, NULL, &sb, &err), 0);
 	create_sandbox(w); /* alive: must survive the collection */
 
 	cgroup_remove(&doomed); /* as if its ward had died and the cgroup been reaped */
@@ -488,8 +507,8 @@ static void test_kill_after_on_cgroup_programs_alone_is_refused(void **state)
 	w->policy.kill_after = (struct kill_after){.set = true, .denials = 3, .seconds = 10};
 	w->plan.bpf_escalate = true; /* as if a planner had placed it */
 	ward_error err = {0};
-	int r = bpf_sandbox_create(&w->policy, &w->plan, w->sandbox.id, w->sandbox.fd, &w->sink,
-				   &w->sb, &err);
+	place_on_bpf(&w->policy, &w->plan);
+	int r = bpf_sandbox_create(&w->plan, w->sandbox.id, w->sandbox.fd, &w->sink, &w->sb, &err);
 	assert_int_equal(r, -EOPNOTSUPP);
 	assert_null(w->sb);
 	assert_non_null(strstr(err.message, "kill_after needs the BPF LSM"));
@@ -551,7 +570,10 @@ static void test_compile_carries_covering_rules_most_specific_first(void **state
 	struct bpf_net_prefix *p = NULL;
 	size_t n = 0;
 	ward_error err = {0};
-	assert_int_equal(bpf_net_compile(policy.net.items, policy.net.len, &p, &n, &err), 0);
+	struct plan plan = {0};
+	place_on_bpf(&policy, &plan);
+	assert_int_equal(
+		bpf_net_compile(plan.bpf_net_rules.items, plan.bpf_net_rules.len, &p, &n, &err), 0);
 	assert_int_equal(n, 3);
 	/* 10.1/16 carries its own deny first, then the covering /8 allow */
 	assert_int_equal(p[1].prefix, 16);
@@ -565,6 +587,7 @@ static void test_compile_carries_covering_rules_most_specific_first(void **state
 	assert_int_equal(p[2].prefix, 16);
 	assert_int_equal(p[2].addr[0], 192);
 	free(p);
+	plan_free(&plan);
 	policy_clear(&policy);
 }
 
@@ -578,8 +601,13 @@ static void test_compile_refuses_to_truncate(void **state)
 	struct bpf_net_prefix *p = NULL;
 	size_t n = 0;
 	ward_error err = {0};
-	assert_int_equal(bpf_net_compile(policy.net.items, policy.net.len, &p, &n, &err), -E2BIG);
+	struct plan plan = {0};
+	place_on_bpf(&policy, &plan);
+	assert_int_equal(
+		bpf_net_compile(plan.bpf_net_rules.items, plan.bpf_net_rules.len, &p, &n, &err),
+		-E2BIG);
 	assert_null(p);
+	plan_free(&plan);
 	policy_clear(&policy);
 }
 

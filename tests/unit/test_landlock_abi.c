@@ -52,7 +52,7 @@ static bool plan_has(int abi, const char *rule)
 	assert_non_null(policy);
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	bool found = false;
 	VEC_FOREACH(&plan.entries, e)
 	{

@@ -591,11 +591,11 @@ static void test_plan_punches_a_denial_inside_a_grant(void **state)
 	/* No mount namespace here: the denial's metadata has no layer, which
 	 * refuses the run unless that is allowed to degrade. */
 	struct plan plan;
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), -EPERM);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), -EPERM);
 	assert_non_null(strstr(err.message, "/usr/bin: metadata"));
 	plan_free(&plan);
 	assert_int_equal(ward_policy_allow_degraded(policy, "namespaces", &err), 0);
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_int_equal(plan.fs_holes.len, 2);
 	assert_string_equal(plan.fs_holes.items[0].path, "/usr/bin");
 	assert_int_equal(plan.fs_holes.items[0].access,
@@ -624,7 +624,7 @@ static void test_plan_punches_a_denial_inside_a_grant(void **state)
 	assert_int_equal(ward_policy_fs_allow(policy, "/usr", WARD_FS_READ, &err), 0);
 	assert_int_equal(ward_policy_fs_deny(policy, "/usr/bin", &err), 0);
 	ward_policy_set_mode(policy, WARD_MODE_AUDIT);
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	bool supervised = false;
 	VEC_FOREACH(&plan.entries, e)
 	{

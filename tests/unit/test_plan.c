@@ -644,7 +644,7 @@ static void test_placement_table(void **state)
 		struct ward_policy *p = policy_of(c);
 		struct plan plan;
 		ward_error err = {0};
-		int r = plan_build(p, &host, NULL, &plan, &err);
+		int r = plan_build(p, &host, &plan, &err);
 		const struct plan_entry *e = find_entry(&plan, c->entry);
 		bool ok = e && (c->layer == ANY_LAYER || e->layer == c->layer) &&
 			  e->status == c->status && plan.refused == c->refused &&
@@ -683,7 +683,7 @@ static void test_sections_hold_only_placed_rules(void **state)
 	add_rule(p, "noexec /usr/bin/git"); /* inside the exec grant: BPF LSM */
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 	assert_int_equal(plan.bpf_inode_rules.len, 2);
 	assert_string_equal(plan.bpf_inode_rules.items[0].path, "/etc/shadow");
 	assert_int_equal(plan.bpf_inode_rules.items[0].rule_id, 1); /* net.len 0 + fs index 1 */
@@ -703,7 +703,7 @@ static void test_sections_hold_only_placed_rules(void **state)
 	/* audit mode without BPF: the supervisor gets the inside-grant deny only */
 	host_of(H_USER, &host);
 	p->mode = WARD_MODE_AUDIT;
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 	assert_int_equal(plan.bpf_inode_rules.len, 0);
 	assert_int_equal(plan.sup_fs_rules.len, 1);
 	assert_string_equal(plan.sup_fs_rules.items[0].path, "/etc/shadow");
@@ -733,7 +733,7 @@ static void test_bpf_lsm_deny_keeps_its_inode(void **state)
 	add_rule(p, "deny /etc/shadow");
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 	assert_int_equal(plan.bpf_inode_rules.len, 1);
 	const struct plan_fs_mask *m = mask_of(&plan, "/etc/shadow");
 	assert_non_null(m);
@@ -742,7 +742,7 @@ static void test_bpf_lsm_deny_keeps_its_inode(void **state)
 	plan_free(&plan);
 
 	host_of(H_USER, &host); /* control: no BPF LSM, the mask holds the deny */
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 	assert_int_equal(plan.bpf_inode_rules.len, 0);
 	m = mask_of(&plan, "/etc/shadow");
 	assert_non_null(m);
@@ -774,7 +774,7 @@ static void test_listen_section(void **state)
 		add_rule(p, listen_cases[i].rule);
 		struct plan plan;
 		ward_error err = {0};
-		assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 		assert_int_equal(plan.bpf_lsm_listen, listen_cases[i].lsm);
 		assert_int_equal(plan.sup_listen, listen_cases[i].sup);
 		assert_int_equal(find_entry(&plan, "no TCP listen without bind") != NULL,
@@ -796,7 +796,7 @@ static void test_limits_section(void **state)
 	ward_error err = {0};
 	assert_int_equal(policy_add_degraded(p, "limits", (struct ward_loc){.file = "t"}, &err), 0);
 	struct plan plan;
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 	const struct plan_limit *m = &plan.limits[WARD_LIMIT_MEMORY];
 	assert_true(m->set);
 	assert_int_equal(m->layer, LAYER_RLIMIT);
@@ -809,7 +809,7 @@ static void test_limits_section(void **state)
 	plan_free(&plan);
 
 	host_of(H_ROOT_HERE, &host);
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(p, &host, &plan, &err), 0);
 	assert_int_equal(plan.limits[WARD_LIMIT_MEMORY].layer, LAYER_CGROUP);
 	assert_int_equal(plan.limits[WARD_LIMIT_MEMORY].scope, PLAN_SCOPE_SANDBOX);
 	assert_true(plan.cgroup);
@@ -827,7 +827,7 @@ static void test_refused_limit_is_not_applied(void **state)
 	add_rule(p, "memory 100M");
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(p, &host, NULL, &plan, &err), -EPERM);
+	assert_int_equal(plan_build(p, &host, &plan, &err), -EPERM);
 	assert_non_null(strstr(err.message, "per process, not per sandbox"));
 	assert_non_null(strstr(err.message, "--allow-degraded limits"));
 	assert_false(plan.limits[WARD_LIMIT_MEMORY].set);

@@ -111,7 +111,7 @@ static void test_deny_inside_write_grant_is_a_mask_not_a_hole(void **state)
 	ward_policy *policy = policy_of(g, a, 1, at("/p/.env"));
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_true(plan.mount_ns);
 	assert_true(plan.ns_flags & WARD_NS_USER);
 	assert_int_equal(plan.fs_holes.len, 0);
@@ -135,7 +135,7 @@ static void test_root_needs_no_user_namespace_for_the_mask(void **state)
 	ward_policy *policy = policy_of(g, a, 1, at("/p/.env"));
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_true(plan.mount_ns);
 	assert_false(plan.ns_flags & WARD_NS_USER);
 	plan_free(&plan);
@@ -152,12 +152,12 @@ static void test_without_a_mount_namespace_the_deny_is_a_hole(void **state)
 	ward_error err = {0};
 	/* The hole holds reads and writes; nothing here holds the metadata
 	 * of the denied file, so the run is refused unless allowed. */
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), -EPERM);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), -EPERM);
 	assert_non_null(strstr(err.message, "metadata"));
 	assert_int_equal(entry_for(&plan, rule_of("fs deny ", "/p/.env"))->layer, LAYER_LANDLOCK);
 	plan_free(&plan);
 	assert_int_equal(ward_policy_allow_degraded(policy, "namespaces", &err), 0);
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_false(plan.mount_ns);
 	assert_int_equal(plan.fs_holes.len, 1);
 	assert_int_equal(entry_for(&plan, rule_of("fs deny ", "/p/.env"))->layer, LAYER_LANDLOCK);
@@ -173,7 +173,7 @@ static void test_read_only_grant_under_write_grant_is_a_carveout(void **state)
 	ward_policy *policy = policy_of(g, a, 2, NULL);
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_true(plan.mount_ns);
 	assert_int_equal(plan.fs_masks.len, 1);
 	assert_false(plan.fs_masks.items[0].hide);
@@ -194,7 +194,7 @@ static void test_carveout_without_mount_namespace_is_refused(void **state)
 	ward_policy *policy = policy_of(g, a, 2, NULL);
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), -EPERM);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), -EPERM);
 	assert_non_null(strstr(err.message, "/.git/config"));
 	plan_free(&plan);
 	ward_policy_free(policy);
@@ -208,7 +208,7 @@ static void test_a_nested_grant_that_adds_rights_is_no_carveout(void **state)
 	ward_policy *policy = policy_of(g, a, 4, NULL);
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_false(plan.mount_ns);
 	assert_int_equal(plan.fs_masks.len, 0);
 	plan_free(&plan);
@@ -223,7 +223,7 @@ static void test_a_writable_grant_inside_a_carveout_is_bound_again(void **state)
 	ward_policy *policy = policy_of(g, a, 3, NULL);
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_int_equal(plan.fs_masks.len, 2);
 	/* By path length: the outer carve-out first. */
 	assert_string_equal(plan.fs_masks.items[0].path, at("/p/ro"));
@@ -243,7 +243,7 @@ static void test_audit_mode_applies_no_mask(void **state)
 	ward_policy_set_mode(policy, WARD_MODE_AUDIT);
 	struct plan plan;
 	ward_error err = {0};
-	assert_int_equal(plan_build(policy, &host, NULL, &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	assert_false(plan.mount_ns);
 	assert_int_equal(entry_for(&plan, rule_of("fs read ", "/p/.git/config"))->status,
 			 PLAN_NOT_AUDITED);
@@ -259,7 +259,7 @@ static void test_default_profile_masks_only_host_secrets(void **state)
 	assert_non_null(policy);
 	assert_int_equal(ward_policy_use_profile(policy, "default", &err), 0);
 	struct plan plan;
-	assert_int_equal(plan_build(policy, &host, "/tmp/ward-x", &plan, &err), 0);
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
 	/* Its only masks are the host secrets it denies under /etc (those that
 	 * exist on this machine: the denials are optional); a mount namespace
 	 * for masks only when there is one to place. */

@@ -62,11 +62,44 @@ static void prog_path(char *out, size_t size, const char *name)
 	snprintf(out, size, "%s/%s", progs, name);
 }
 
+/* The supervisor reads only the plan: place the policy's argv rules, its
+ * callback and (with plan->sup_net) its address rules on it, as the planner
+ * does when the supervisor is the layer that holds them. */
+static void release_placed(struct plan *plan)
+{
+	VEC_FREE(&plan->sup_rules.exec_argv);
+	VEC_FREE(&plan->sup_net_rules);
+}
+
+static void place_on_supervisor(const struct ward_policy *policy, struct plan *plan)
+{
+	release_placed(plan);
+	const struct sup_policy *sp = policy->supervisor;
+	if (sp) {
+		VEC_FOREACH(&sp->exec_argv, a)
+		assert_int_equal(VEC_PUSH(&plan->sup_rules.exec_argv, *a), 0);
+		plan->sup_rules.callback = sp->callback;
+		plan->sup_rules.verdict_fn = sp->verdict_fn;
+		plan->sup_rules.callback_userdata = sp->callback_userdata;
+		plan->sup_rules.callback_categories = sp->callback_categories;
+		plan->sup_rules.callback_timeout_ms = sp->callback_timeout_ms;
+	}
+	if (!plan->sup_net)
+		return;
+	VEC_FOREACH(&policy->net, n)
+	{
+		struct plan_net_rule pr = {.rule = *n,
+					   .rule_id = (uint32_t)(n - policy->net.items)};
+		assert_int_equal(VEC_PUSH(&plan->sup_net_rules, pr), 0);
+	}
+}
+
 /* The spawn path in miniature: what the lead's spawn does around us. */
 struct run {
 	pid_t pid;
 	struct supervisor *sup;
 	struct seccomp_program prog;
+	struct plan *plan;
 };
 
 static int start(struct ward_policy *policy, struct plan *plan, char *const argv[], struct run *run)
@@ -74,7 +107,9 @@ static int start(struct ward_policy *policy, struct plan *plan, char *const argv
 	ward_error err = {0};
 	int sv[2];
 	events[0] = '\0';
-	assert_int_equal(sup_prepare(policy, plan, &run->prog, &err), 0);
+	place_on_supervisor(policy, plan);
+	run->plan = plan;
+	assert_int_equal(sup_prepare(plan, &run->prog, &err), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	run->pid = fork();
 	assert_true(run->pid >= 0);
@@ -88,7 +123,7 @@ static int start(struct ward_policy *policy, struct plan *plan, char *const argv
 		_exit(100 + errno);
 	}
 	close(sv[1]);
-	int r = sup_start(policy, plan, sv[0], run->pid, &sink, &run->sup, &err);
+	int r = sup_start(plan, sv[0], run->pid, &sink, &run->sup, &err);
 	close(sv[0]);
 	if (r < 0)
 		print_message("sup_start: %s\n", err.message);
@@ -115,6 +150,7 @@ static int finish(struct run *run)
 	assert_int_equal(waitpid(run->pid, &status, __WNOTHREAD), run->pid);
 	sup_stop(run->sup);
 	seccomp_program_release(&run->prog);
+	release_placed(run->plan);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -200,12 +236,16 @@ static void test_no_supervisor_when_nothing_needs_it(void **state)
 	struct plan plan = {0};
 	struct seccomp_program prog = {0};
 	ward_error err = {0};
-	assert_false(sup_needed(policy, &plan));
-	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), -EINVAL);
+	assert_false(sup_needed(&plan));
+	assert_int_equal(sup_prepare(&plan, &prog, &err), -EINVAL);
 	assert_null(prog.filter);
 	struct ward_loc loc = {.file = "test"};
 	assert_int_equal(policy_add_exec_argv(policy, "git push", true, loc, &err), 0);
-	assert_true(sup_needed(policy, &plan));
+	/* A rule in the policy alone traps nothing: only its place in the plan. */
+	assert_false(sup_needed(&plan));
+	place_on_supervisor(policy, &plan);
+	assert_true(sup_needed(&plan));
+	release_placed(&plan);
 	ward_policy_free(policy);
 }
 
@@ -224,24 +264,22 @@ static bool filter_names(const struct seccomp_program *prog, int nr)
 static void test_listen_only_traps_no_fork(void **state)
 {
 	(void)state;
-	struct ward_policy *policy = ward_policy_new();
 	struct plan plan = {.supervisor = true, .sup_listen = true};
 	struct seccomp_program prog = {0};
 	ward_error err = {0};
-	assert_true(sup_needed(policy, &plan));
-	assert_false(sup_tracks_forks(policy, &plan));
-	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
+	assert_true(sup_needed(&plan));
+	assert_false(sup_tracks_forks(&plan));
+	assert_int_equal(sup_prepare(&plan, &prog, &err), 0);
 	assert_true(filter_names(&prog, SYS_listen));
 	assert_false(filter_names(&prog, SYS_clone));
 	assert_false(filter_names(&prog, SYS_clone3));
 	free(prog.filter);
 	plan.sup_net = true; /* with decisions that freeze: forks are tracked */
-	assert_true(sup_tracks_forks(policy, &plan));
-	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
+	assert_true(sup_tracks_forks(&plan));
+	assert_int_equal(sup_prepare(&plan, &prog, &err), 0);
 	assert_true(filter_names(&prog, SYS_listen));
 	assert_true(filter_names(&prog, SYS_clone));
 	free(prog.filter);
-	ward_policy_free(policy);
 }
 
 static void test_exec_argv_deny_is_eacces(void **state)
@@ -432,6 +470,7 @@ static void test_closed_listener_fails_closed_with_enosys(void **state)
 	wait_exited(run.pid);
 	waitpid(run.pid, &status, __WNOTHREAD);
 	seccomp_program_release(&run.prog);
+	release_placed(&plan);
 	/* sh's exec of the spawner fails: ENOSYS, never an unchecked exec */
 	assert_true(WIFEXITED(status));
 	assert_int_not_equal(WEXITSTATUS(status), 0);

@@ -107,6 +107,15 @@ static void make_plan(struct plan *plan, const struct ward_policy *policy)
 		struct plan_inode_rule ir = {.path = f->path, .access = f->access, .loc = f->loc};
 		assert_int_equal(VEC_PUSH(&plan->sup_fs_rules, ir), 0);
 	}
+	/* ... and its callback: the supervisor reads the plan only. */
+	const struct sup_policy *sp = policy->supervisor;
+	if (sp) {
+		plan->sup_rules.callback = sp->callback;
+		plan->sup_rules.verdict_fn = sp->verdict_fn;
+		plan->sup_rules.callback_userdata = sp->callback_userdata;
+		plan->sup_rules.callback_categories = sp->callback_categories;
+		plan->sup_rules.callback_timeout_ms = sp->callback_timeout_ms;
+	}
 }
 
 static struct ward_policy *policy_denying(const char *const *paths)
@@ -130,7 +139,7 @@ static int run_prog(struct ward_policy *policy, const char *prog_path, const cha
 	int landlock_fd = -1, sv[2];
 	make_plan(&plan, policy);
 	assert_int_equal(landlock_prepare(&plan, &landlock_fd, &err), 0);
-	assert_int_equal(sup_prepare(policy, &plan, &prog, &err), 0);
+	assert_int_equal(sup_prepare(&plan, &prog, &err), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	char *argv[64];
 	size_t n = 0;
@@ -158,7 +167,7 @@ static int run_prog(struct ward_policy *policy, const char *prog_path, const cha
 	}
 	close(sv[1]);
 	struct supervisor *sup = NULL;
-	int r = sup_start_landlocked(policy, &plan, landlock_fd, sv[0], pid, &sink, &sup, &err);
+	int r = sup_start_landlocked(&plan, landlock_fd, sv[0], pid, &sink, &sup, &err);
 	close(sv[0]);
 	if (r < 0)
 		print_message("sup_start: %s\n", err.message);

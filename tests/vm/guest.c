@@ -405,7 +405,8 @@ static void check_escalation(struct ward_policy *policy, struct plan *plan, stru
 	ward_error err = {0};
 	policy->kill_after = (struct kill_after){.set = true, .denials = 3, .seconds = 10};
 	plan->bpf_escalate = true; /* what the planner sets when it places kill_after */
-	if (bpf_sandbox_create(policy, plan, id, fd, sink, &sb, &err) < 0) {
+	plan->bpf_kill_after = policy->kill_after;
+	if (bpf_sandbox_create(plan, id, fd, sink, &sb, &err) < 0) {
 		printf("not ok %d - escalation sandbox create: %s\n", ++test_no, err.message);
 		policy->kill_after = (struct kill_after){0};
 		plan->bpf_escalate = false;
@@ -421,9 +422,10 @@ static void check_escalation(struct ward_policy *policy, struct plan *plan, stru
 	bpf_sandbox_destroy(sb);
 	policy->kill_after = (struct kill_after){0};
 	plan->bpf_escalate = false;
+	plan->bpf_kill_after = (struct kill_after){0};
 
 	/* control: the same sandbox without kill_after lets every try fail alone */
-	if (bpf_sandbox_create(policy, plan, id, fd, sink, &sb, &err) < 0) {
+	if (bpf_sandbox_create(plan, id, fd, sink, &sb, &err) < 0) {
 		printf("not ok %d - escalation control create: %s\n", ++test_no, err.message);
 		return;
 	}
@@ -526,18 +528,24 @@ int main(void)
 					     .rule_id = (uint32_t)(policy.net.len + i)};
 		VEC_PUSH(&plan.bpf_inode_rules, ir);
 	}
+	/* ... and every address rule (the BPF layer reads the plan only). */
+	for (size_t i = 0; i < policy.net.len; i++) {
+		struct plan_net_rule pr = {.rule = policy.net.items[i], .rule_id = (uint32_t)i};
+		VEC_PUSH(&plan.bpf_net_rules, pr);
+	}
 	for (size_t i = 0; i < policy.exec.len; i++) {
-		struct plan_inode_rule ir = {
-			.path = policy.exec.items[i].path,
-			.access = WARD_FS_EXEC,
-			.rule_id = (uint32_t)(policy.net.len + policy.fs.len + i)};
+		struct plan_inode_rule ir = {.path = policy.exec.items[i].path,
+					     .access = WARD_FS_EXEC,
+					     .rule_id =
+						     (uint32_t)(policy.net.len + policy.fs.len + i),
+					     .exec = true};
 		VEC_PUSH(&plan.bpf_inode_rules, ir);
 	}
 	struct captured enforce_events = {0}, audit_events = {0};
 	struct event_sink sink = {.fn = count_event, .userdata = &enforce_events};
 	struct bpf_sandbox *sb = NULL, *au = NULL;
 	ward_error err = {0};
-	if (bpf_sandbox_create(&policy, &plan, sb_id, sb_fd, &sink, &sb, &err) < 0) {
+	if (bpf_sandbox_create(&plan, sb_id, sb_fd, &sink, &sb, &err) < 0) {
 		printf("not ok %d - sandbox create: %s\n", ++test_no, err.message);
 		return 0;
 	}
@@ -605,7 +613,7 @@ int main(void)
 	plan.bpf_inode_rules.items[2].path = "/data/renamed-dst";
 	plan.mode = WARD_MODE_AUDIT;
 	sink.userdata = &audit_events;
-	if (bpf_sandbox_create(&policy, &plan, au_id, au_fd, &sink, &au, &err) < 0) {
+	if (bpf_sandbox_create(&plan, au_id, au_fd, &sink, &au, &err) < 0) {
 		printf("not ok %d - audit sandbox create: %s\n", ++test_no, err.message);
 	} else {
 		const char *A = "/sys/fs/cgroup/audit";

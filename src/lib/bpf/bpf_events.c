@@ -122,7 +122,8 @@ void bpf_sandbox_report(struct bpf_sandbox *sb, const struct ward_event *ev)
 	}
 
 	const char *rule = "default deny";
-	if (ev->rule_id != WARD_RULE_DEFAULT && ev->rule_id < sb->nrules)
+	if (ev->rule_id != WARD_RULE_DEFAULT && ev->rule_id < sb->nrules &&
+	    sb->rule_texts[ev->rule_id])
 		rule = sb->rule_texts[ev->rule_id];
 	const char *verdict = ev->verdict == WARD_EV_AUDIT ? "audit" : "deny";
 	event_emit_decision(sb->sink, verdict, hook->cgroup ? "cgroup-bpf" : "bpf-lsm",

@@ -66,14 +66,18 @@ struct bpf_net_prefix {
 	struct ward_net_value value;
 };
 
-/* Compiles the policy's network rules into one entry per distinct prefix,
- * each carrying the rules of every covering prefix (most specific first,
- * deny before allow). Caller frees *OUT. -E2BIG when a prefix would need
- * more than WARD_MAX_NET_ENTRIES entries: never truncated. */
-int bpf_net_compile(const struct net_rule *rules, size_t count, struct bpf_net_prefix **out,
+struct plan_net_rule;
+
+/* Compiles the network rules the plan placed on BPF (plan->bpf_net_rules)
+ * into one entry per distinct prefix, each carrying the rules of every
+ * covering prefix (most specific first, deny before allow, then by rule id).
+ * Caller frees *OUT. -E2BIG when a prefix would need more than
+ * WARD_MAX_NET_ENTRIES entries: never truncated. */
+int bpf_net_compile(const struct plan_net_rule *rules, size_t count, struct bpf_net_prefix **out,
 		    size_t *out_count, ward_error *err);
-/* Bind ranges of the policy → the bind map's value. -E2BIG past the limit. */
-int bpf_bind_compile(const struct bind_rule *rules, size_t count, struct ward_bind_value *out,
+/* The plan's bind ports (plan->bpf_bind_ports) → the bind map's value.
+ * -E2BIG past the limit. */
+int bpf_bind_compile(const struct port_range *ranges, size_t count, struct ward_bind_value *out,
 		     ward_error *err);
 
 /* Removes every map entry keyed by sandbox CGID (all maps). */

@@ -36,9 +36,8 @@ struct bpf_sandbox;
 /* Adds map entries for one sandbox, keyed by its v2 cgroup id; attaches the
  * cgroup programs to CGROUP_FD when plan->cgroup_bpf_net. SINK receives the
  * sandbox's events (may be NULL). */
-int bpf_sandbox_create(const struct ward_policy *policy, const struct plan *plan,
-		       uint64_t cgroup_id, int cgroup_fd, struct event_sink *sink,
-		       struct bpf_sandbox **out, ward_error *err);
+int bpf_sandbox_create(const struct plan *plan, uint64_t cgroup_id, int cgroup_fd,
+		       struct event_sink *sink, struct bpf_sandbox **out, ward_error *err);
 /* An epoll-able fd that is readable when events wait, -1 if none. */
 int bpf_sandbox_event_fd(struct bpf_sandbox *sb);
 /* Drains the ring buffer into JSON events and reports drops. Returns the

@@ -1,4 +1,4 @@
-/* bpf_net_rules.c — turns a policy's network and bind rules into the values
+/* bpf_net_rules.c — turns the plan's BPF network and bind rules into the values
  * of the BPF tries: one entry per distinct prefix that carries every rule
  * covering it, so the kernel's longest-prefix lookup plus a first-match scan
  * gives the policy's answer. Pure: no kernel. Never truncates a rule list.
@@ -12,6 +12,7 @@
 #include "bpf/bpf_internal.h"
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "plan/plan.h"
 
 /* A rule as the tries see it: IPv4-mapped IPv6 prefixes become IPv4, like
  * the programs normalize addresses, and "*" is expanded per family. */
@@ -19,7 +20,7 @@ struct flat_rule {
 	int family;
 	uint8_t prefix;
 	uint8_t addr[16];
-	size_t index; /* in the policy */
+	uint32_t rule_id; /* its position in the policy: order and event name */
 	const struct net_rule *rule;
 };
 
@@ -40,13 +41,13 @@ static bool prefix_covers(const struct flat_rule *outer, const struct flat_rule 
 	return true;
 }
 
-static int flatten(const struct net_rule *rules, size_t count, struct flat_rule *flat,
+static int flatten(const struct plan_net_rule *rules, size_t count, struct flat_rule *flat,
 		   size_t *nflat)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < count; i++) {
-		const struct net_rule *r = &rules[i];
-		struct flat_rule f = {.index = i, .rule = r, .prefix = r->prefix};
+		const struct net_rule *r = &rules[i].rule;
+		struct flat_rule f = {.rule_id = rules[i].rule_id, .rule = r, .prefix = r->prefix};
 		memcpy(f.addr, r->addr, sizeof(f.addr));
 		if (r->family == 0) {
 			f.prefix = 0;
@@ -74,7 +75,8 @@ static int flatten(const struct net_rule *rules, size_t count, struct flat_rule 
 	return 0;
 }
 
-/* Most specific first; within one prefix, deny before allow; then policy order. */
+/* Most specific first; within one prefix, deny before allow; then policy order
+ * (the rule id is the rule's position in the policy). */
 static int cmp_specific_first(const void *a, const void *b)
 {
 	const struct flat_rule *x = *(const struct flat_rule *const *)a;
@@ -83,7 +85,7 @@ static int cmp_specific_first(const void *a, const void *b)
 		return x->prefix > y->prefix ? -1 : 1;
 	if (x->rule->deny != y->rule->deny)
 		return x->rule->deny ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
+	return x->rule_id < y->rule_id ? -1 : x->rule_id > y->rule_id;
 }
 
 static uint8_t proto_of(enum net_proto proto)
@@ -111,12 +113,12 @@ static int add_entries(struct ward_net_value *value, const struct flat_rule *f)
 		e->port_hi = r->nports ? r->ports[i].hi : 65535;
 		e->proto = proto_of(r->proto);
 		e->deny = r->deny;
-		e->rule_id = (uint32_t)f->index;
+		e->rule_id = f->rule_id;
 	}
 	return 0;
 }
 
-int bpf_net_compile(const struct net_rule *rules, size_t count, struct bpf_net_prefix **out,
+int bpf_net_compile(const struct plan_net_rule *rules, size_t count, struct bpf_net_prefix **out,
 		    size_t *out_count, ward_error *err)
 {
 	*out = NULL;
@@ -165,7 +167,7 @@ int bpf_net_compile(const struct net_rule *rules, size_t count, struct bpf_net_p
 	return 0;
 }
 
-int bpf_bind_compile(const struct bind_rule *rules, size_t count, struct ward_bind_value *out,
+int bpf_bind_compile(const struct port_range *ranges, size_t count, struct ward_bind_value *out,
 		     ward_error *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -174,8 +176,8 @@ int bpf_bind_compile(const struct bind_rule *rules, size_t count, struct ward_bi
 				 "bpf: %zu bind ranges; the BPF layer holds at most %d", count,
 				 WARD_MAX_BIND_RANGES);
 	for (size_t i = 0; i < count; i++) {
-		out->ranges[i].lo = rules[i].range.lo;
-		out->ranges[i].hi = rules[i].range.hi;
+		out->ranges[i].lo = ranges[i].lo;
+		out->ranges[i].hi = ranges[i].hi;
 	}
 	out->count = (uint32_t)count;
 	return 0;

@@ -42,11 +42,13 @@ static uint32_t sandbox_flags(const struct plan *plan)
 	return flags;
 }
 
-static int write_net_rules(const struct ward_policy *policy, uint64_t cgid, ward_error *err)
+/* Exactly the address rules the plan placed on BPF. */
+static int write_net_rules(const struct plan *plan, uint64_t cgid, ward_error *err)
 {
 	_cleanup_free_ struct bpf_net_prefix *prefixes = NULL;
 	size_t count = 0;
-	int r = bpf_net_compile(policy->net.items, policy->net.len, &prefixes, &count, err);
+	int r = bpf_net_compile(plan->bpf_net_rules.items, plan->bpf_net_rules.len, &prefixes,
+				&count, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd4 = bpf_map_pinned_fd("ward_net4");
@@ -78,10 +80,11 @@ static int write_net_rules(const struct ward_policy *policy, uint64_t cgid, ward
 	return 0;
 }
 
-static int write_bind_ports(const struct ward_policy *policy, uint64_t cgid, ward_error *err)
+/* Exactly the bind ports the plan placed on BPF (bind hooks, listen hook). */
+static int write_bind_ports(const struct plan *plan, uint64_t cgid, ward_error *err)
 {
 	struct ward_bind_value bind;
-	int r = bpf_bind_compile(policy->bind.items, policy->bind.len, &bind, err);
+	int r = bpf_bind_compile(plan->bpf_bind_ports.items, plan->bpf_bind_ports.len, &bind, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fdb = bpf_map_pinned_fd("ward_bind");
@@ -257,37 +260,43 @@ static int attach_cgroup_programs(struct bpf_sandbox *sb, ward_error *err)
 	return 0;
 }
 
-static int push_rule_text(struct bpf_sandbox *sb, const char *prefix, const char *text)
+static int set_rule_text(struct bpf_sandbox *sb, uint32_t rule_id, const char *prefix,
+			 const char *text)
 {
 	char *copy = NULL;
+	if (rule_id >= sb->nrules || sb->rule_texts[rule_id])
+		return 0;
 	if (asprintf(&copy, "%s%s", prefix, text ? text : "") < 0)
 		return -ENOMEM;
-	sb->rule_texts[sb->nrules++] = copy;
+	sb->rule_texts[rule_id] = copy;
 	return 0;
 }
 
-/* Rule ids are positions in net, then fs, then exec rules: the events name
- * the rule by its text even after the policy is gone. */
-static int copy_rule_texts(struct bpf_sandbox *sb, const struct ward_policy *policy)
+/* The texts of the rules placed on BPF, by rule id (a position in the
+ * policy's net, then fs, then exec rules): the events name the rule even
+ * after the policy is gone. Ids of rules on other layers stay NULL. */
+static int copy_rule_texts(struct bpf_sandbox *sb, const struct plan *plan)
 {
-	size_t total = policy->net.len + policy->fs.len + policy->exec.len;
+	size_t total = 0;
+	VEC_FOREACH(&plan->bpf_net_rules, n)
+	total = n->rule_id + 1 > total ? n->rule_id + 1 : total;
+	VEC_FOREACH(&plan->bpf_inode_rules, ir)
+	total = ir->rule_id + 1 > total ? ir->rule_id + 1 : total;
 	sb->rule_texts = calloc(total + 1, sizeof(char *));
 	if (!sb->rule_texts)
 		return -ENOMEM;
+	sb->nrules = total;
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < policy->net.len; i++)
-		r = push_rule_text(sb, "", policy->net.items[i].text);
-	for (size_t i = 0; r == 0 && i < policy->fs.len; i++)
-		r = push_rule_text(sb, policy->fs.items[i].deny ? "fs deny " : "fs allow ",
-				   policy->fs.items[i].path);
-	for (size_t i = 0; r == 0 && i < policy->exec.len; i++)
-		r = push_rule_text(sb, policy->exec.items[i].deny ? "exec deny " : "exec allow ",
-				   policy->exec.items[i].path);
+	VEC_FOREACH(&plan->bpf_net_rules, n)
+	if (r == 0)
+		r = set_rule_text(sb, n->rule_id, "", n->rule.text);
+	VEC_FOREACH(&plan->bpf_inode_rules, ir)
+	if (r == 0)
+		r = set_rule_text(sb, ir->rule_id, ir->exec ? "exec deny " : "fs deny ", ir->path);
 	return r;
 }
 
-static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *policy,
-			 const struct plan *plan, ward_error *err)
+static int sandbox_setup(struct bpf_sandbox *sb, const struct plan *plan, ward_error *err)
 {
 	int r;
 	if (plan->cgroup_bpf_net) {
@@ -319,18 +328,18 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 				return r;
 		}
 	}
-	r = copy_rule_texts(sb, policy);
+	r = copy_rule_texts(sb, plan);
 	if (r < 0)
 		return ward_fail(err, r, "bpf: out of memory");
 	/* Net and bind entries only when the plan gave the network to BPF. */
 	if (plan->bpf_lsm_net || plan->cgroup_bpf_net) {
-		r = write_net_rules(policy, sb->cgid, err);
+		r = write_net_rules(plan, sb->cgid, err);
 		if (r < 0)
 			return r;
 		trace_phase("bpf: net rules written");
 	}
 	if (plan->bpf_lsm_net || plan->cgroup_bpf_net || plan->bpf_lsm_listen) {
-		r = write_bind_ports(policy, sb->cgid, err);
+		r = write_bind_ports(plan, sb->cgid, err);
 		if (r < 0)
 			return r;
 	}
@@ -341,10 +350,11 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	if (r < 0)
 		return r;
 	trace_phase("bpf: ring slot claimed");
-	/* Only what the plan placed: a kill_after allowed to degrade is off. */
+	/* Only what the plan placed: a kill_after allowed to degrade is off
+	 * (the plan then leaves bpf_kill_after unset). */
 	const struct kill_after no_escalation = {.set = false};
 	r = write_sandbox_entry(sb, sandbox_flags(plan),
-				plan->bpf_escalate ? &policy->kill_after : &no_escalation, err);
+				plan->bpf_escalate ? &plan->bpf_kill_after : &no_escalation, err);
 	if (r < 0)
 		return r;
 	sb->entry_written = true;
@@ -354,9 +364,8 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct ward_policy *polic
 	return 0;
 }
 
-int bpf_sandbox_create(const struct ward_policy *policy, const struct plan *plan,
-		       uint64_t cgroup_id, int cgroup_fd, struct event_sink *sink,
-		       struct bpf_sandbox **out, ward_error *err)
+int bpf_sandbox_create(const struct plan *plan, uint64_t cgroup_id, int cgroup_fd,
+		       struct event_sink *sink, struct bpf_sandbox **out, ward_error *err)
 {
 	*out = NULL;
 	if (!cgroup_id)
@@ -392,7 +401,7 @@ int bpf_sandbox_create(const struct ward_policy *policy, const struct plan *plan
 		}
 	}
 
-	int r = sandbox_setup(sb, policy, plan, err);
+	int r = sandbox_setup(sb, plan, err);
 	if (r < 0) {
 		sb->entry_written = true; /* remove whatever part was written */
 		bpf_sandbox_destroy(sb);

@@ -31,7 +31,7 @@ struct bpf_sandbox {
 	int ring_slot; /* our slot in the pinned ring pool, -1 when none */
 	struct ring_buffer *ring;
 	struct event_sink *sink;
-	char **rule_texts; /* the policy's rules, by rule id (net, fs, exec) */
+	char **rule_texts; /* the rules placed on BPF, by rule id (net, fs, exec); NULL gaps */
 	size_t nrules;
 	struct bpf_inode_path *inode_paths; /* one per inode rule written */
 	size_t ninode_paths;

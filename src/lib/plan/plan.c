@@ -131,7 +131,8 @@ static bool deny_overlaps_grant(const struct plan *plan, const char *path, unsig
 {
 	VEC_FOREACH(&plan->fs_grants, g)
 	{
-		if (!(g->access & access))
+		/* The private directory is made for the run: no rule names it. */
+		if (!(g->access & access) || g->private_tmp)
 			continue;
 		if (plan_path_within(path, g->path) || plan_path_within(g->path, path))
 			return true;
@@ -278,8 +279,12 @@ static int plan_carveout_entry(struct plan *plan, const struct ward_policy *poli
 	return add_enforced(plan, f->loc, LAYER_NAMESPACES, note, rule);
 }
 
+/* The entry of the private HOME/TMPDIR grant: PLAN_PRIVATE_TMP, then the
+ * directory once plan_resolve_private_tmp knows it. */
+#define PRIVATE_TMP_RULE "fs read+write %s (private HOME and TMPDIR)"
+
 static int plan_fs(const struct ward_policy *policy, const struct host_features *host,
-		   const char *private_tmp, struct plan *plan)
+		   struct plan *plan)
 {
 	int r;
 	char rule[200];
@@ -323,9 +328,11 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 				return r;
 		}
 	}
-	if (private_tmp && !plan->world) {
-		struct plan_fs_grant g = {.path = private_tmp,
-					  .access = WARD_FS_READ | WARD_FS_WRITE};
+	plan->private_tmp_dir = policy->private_tmp && !plan->world;
+	if (plan->private_tmp_dir) {
+		struct plan_fs_grant g = {.path = PLAN_PRIVATE_TMP,
+					  .access = WARD_FS_READ | WARD_FS_WRITE,
+					  .private_tmp = true};
 		if ((r = VEC_PUSH(&plan->fs_grants, g)) < 0)
 			return r;
 	}
@@ -371,9 +378,8 @@ static int plan_fs(const struct ward_policy *policy, const struct host_features 
 		if (r < 0)
 			return r;
 	}
-	if (!plan->world && (private_tmp || policy->private_tmp)) {
-		snprintf(rule, sizeof(rule), "fs read+write %s (private HOME and TMPDIR)",
-			 private_tmp ? private_tmp : "<private tmp>");
+	if (plan->private_tmp_dir) {
+		snprintf(rule, sizeof(rule), PRIVATE_TMP_RULE, PLAN_PRIVATE_TMP);
 		if ((r = add_enforced(plan, builtin, LAYER_LANDLOCK, "grant", rule)) < 0)
 			return r;
 	}
@@ -529,6 +535,7 @@ static int plan_exec(const struct ward_policy *policy, const struct host_feature
 					.rule_id = (uint32_t)(policy->net.len + policy->fs.len +
 							      (size_t)(x - policy->exec.items)),
 					.loc = x->loc,
+					.exec = true,
 				};
 				plan->bpf_lsm_exec = true;
 				if ((r = VEC_PUSH(&plan->bpf_inode_rules, ir)) < 0)
@@ -583,14 +590,21 @@ static int plan_supervised(const struct ward_policy *policy, const struct host_f
 	const struct sup_policy *sp = policy->supervisor;
 	if (!sp)
 		return 0;
+	/* `ward learn`: the supervisor observes and lets run; a mode of the
+	 * run, not a rule (the supervisor refuses rules placed on it then). */
+	if (sp->learn)
+		plan->sup_rules.learn = plan->supervisor = true;
 	bool argv_ok =
 		layer_can_enforce(LAYER_SUPERVISOR, CLASS_EXEC_ARGV, NULL, host, why, sizeof(why));
 	VEC_FOREACH(&sp->exec_argv, a)
 	{
 		snprintf(rule, sizeof(rule), "exec %s argv '%s'", a->deny ? "deny" : "allow",
 			 a->text);
-		if (argv_ok)
+		if (argv_ok) {
 			plan->supervisor = plan->sup_exec = true;
+			if ((r = VEC_PUSH(&plan->sup_rules.exec_argv, *a)) < 0)
+				return r;
+		}
 		r = argv_ok ? add_enforced(plan, a->loc, LAYER_SUPERVISOR, "execve/execveat", rule)
 			    : add_missing(plan, policy, a->loc, LAYER_SUPERVISOR, why, rule);
 		if (r < 0)
@@ -600,8 +614,14 @@ static int plan_supervised(const struct ward_policy *policy, const struct host_f
 		struct ward_loc api = {.file = "api"};
 		bool ok = layer_can_enforce(LAYER_SUPERVISOR, CLASS_CALLBACK, NULL, host, why,
 					    sizeof(why));
-		if (ok)
+		if (ok) {
 			plan->supervisor = true;
+			plan->sup_rules.callback = sp->callback;
+			plan->sup_rules.verdict_fn = sp->verdict_fn;
+			plan->sup_rules.callback_userdata = sp->callback_userdata;
+			plan->sup_rules.callback_categories = sp->callback_categories;
+			plan->sup_rules.callback_timeout_ms = sp->callback_timeout_ms;
+		}
 		r = ok ? add_enforced(plan, api, LAYER_SUPERVISOR, "ward_policy_set_callback",
 				      "callback: run-time decisions")
 		       : add_missing(plan, policy, api, LAYER_SUPERVISOR, why,
@@ -734,6 +754,42 @@ static int plan_listen_autobind(const struct ward_policy *policy, const struct h
 			    "listen() traps: an unbound IPv4/IPv6 stream socket fails with EACCES, "
 			    "a bound one listens on the caller's behalf",
 			    rule);
+}
+
+/* The address rules in the section of DYN,
+ * the layer the plan gave the network to: exactly what it is to judge. */
+static int plan_net_sections(const struct ward_policy *policy, struct plan *plan,
+			     enum ward_layer dyn)
+{
+	int r;
+	bool bpf = dyn == LAYER_BPF_LSM || dyn == LAYER_CGROUP_BPF;
+	if (!bpf && dyn != LAYER_SUPERVISOR)
+		return 0;
+	VEC_FOREACH(&policy->net, n)
+	{
+		struct plan_net_rule pr = {.rule = *n,
+					   .rule_id = (uint32_t)(n - policy->net.items)};
+		r = bpf ? VEC_PUSH(&plan->bpf_net_rules, pr) : VEC_PUSH(&plan->sup_net_rules, pr);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The bind ports, for the BPF programs that judge a bind or a listen: the
+ * bind hooks when the network is BPF's, the listen hook when it holds the
+ * autobind rule. */
+static int plan_bpf_bind_ports(const struct ward_policy *policy, struct plan *plan)
+{
+	if (!plan->bpf_lsm_net && !plan->cgroup_bpf_net && !plan->bpf_lsm_listen)
+		return 0;
+	VEC_FOREACH(&policy->bind, b)
+	{
+		int r = VEC_PUSH(&plan->bpf_bind_ports, b->range);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int plan_net(const struct ward_policy *policy, const struct host_features *host,
@@ -884,7 +940,11 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			plan->cgroup_bpf_net = true;
 		else if (dyn == LAYER_SUPERVISOR)
 			plan->supervisor = plan->sup_net = true;
+		if ((r = plan_net_sections(policy, plan, dyn)) < 0)
+			return r;
 	}
+	if ((r = plan_bpf_bind_ports(policy, plan)) < 0)
+		return r;
 
 	VEC_FOREACH(&policy->net, n)
 	{
@@ -904,6 +964,7 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 			return r;
 	}
 
+	bool dyn_bpf = dyn == LAYER_BPF_LSM || dyn == LAYER_CGROUP_BPF;
 	plan->hosts = policy->hosts.items;
 	plan->nhosts = policy->hosts.len;
 	if (policy->hosts.len) {
@@ -929,13 +990,22 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 		else
 			snprintf(rule, sizeof(rule), "net bind tcp %u-%u", b->range.lo,
 				 b->range.hi);
-		r = host->landlock_abi >= 4
-			    ? add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule)
-			    : add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
-					  "Landlock ABI < 4 has no TCP rules", rule);
+		if (host->landlock_abi >= 4)
+			r = add_enforced(plan, b->loc, LAYER_LANDLOCK, "TCP bind ports", rule);
+		else if (dyn_bpf)
+			r = add_enforced(plan, b->loc, dyn, "TCP and UDP bind ports", rule);
+		else
+			r = add_missing(plan, policy, b->loc, LAYER_LANDLOCK,
+					"Landlock ABI < 4 has no TCP rules", rule);
 		if (r < 0)
 			return r;
 	}
+	/* The BPF bind hooks hold every IPv4/IPv6 bind, UDP too, to port 0
+	 * and the bind ports: said, since it is a rule of its own. */
+	if (dyn_bpf && (r = add_enforced(plan, builtin, dyn, "bind hooks of the BPF programs",
+					 "net: bind (TCP and UDP) only to port 0 and the bind "
+					 "ports")) < 0)
+		return r;
 	if (host->landlock_abi >= 6) {
 		plan->landlock_scope = true;
 		r = add_enforced(plan, builtin, LAYER_LANDLOCK,
@@ -1221,8 +1291,10 @@ static int plan_process(const struct ward_policy *policy, const struct host_feat
 			 policy->kill_after.denials, policy->kill_after.seconds);
 		/* Only the LSM hooks count denials and can signal the offender. */
 		bool ok = layer_can_escalate(host, why, sizeof(why));
-		if (ok)
+		if (ok) {
 			plan->bpf_escalate = plan->bpf_lsm_kernel = true;
+			plan->bpf_kill_after = policy->kill_after;
+		}
 		r = ok ? add_enforced(plan, policy->kill_after.loc, LAYER_BPF_LSM,
 				      "counted in the LSM hooks", rule)
 		       : add_missing(plan, policy, policy->kill_after.loc, LAYER_BPF_LSM, why,
@@ -1291,17 +1363,15 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 	return 0;
 }
 
-int plan_build(const struct ward_policy *policy, const struct host_features *host,
-	       const char *private_tmp, struct plan *out, ward_error *err)
+int plan_build(const struct ward_policy *policy, const struct host_features *host, struct plan *out,
+	       ward_error *err)
 {
 	int r;
 	memset(out, 0, sizeof(*out));
 	out->mode = policy->mode;
 	out->landlock_abi = host->landlock_abi;
-	out->private_tmp = private_tmp;
 
-	if ((r = plan_world(policy, host, out)) < 0 ||
-	    (r = plan_fs(policy, host, private_tmp, out)) < 0 ||
+	if ((r = plan_world(policy, host, out)) < 0 || (r = plan_fs(policy, host, out)) < 0 ||
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
@@ -1346,6 +1416,29 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	return 0;
 }
 
+void plan_resolve_private_tmp(struct plan *plan, const char *path)
+{
+	char symbolic[200];
+	snprintf(symbolic, sizeof(symbolic), PRIVATE_TMP_RULE, PLAN_PRIVATE_TMP);
+	plan->private_tmp = path;
+	VEC_FOREACH(&plan->fs_grants, g)
+	{
+		if (g->private_tmp)
+			g->path = path;
+	}
+	/* plan_unix copied the grant's path as a root of the unix rule. */
+	VEC_FOREACH(&plan->sup_unix.roots, u)
+	{
+		if (!strcmp(u->path, PLAN_PRIVATE_TMP))
+			u->path = path;
+	}
+	VEC_FOREACH(&plan->entries, e)
+	{
+		if (!strcmp(e->rule, symbolic))
+			snprintf(e->rule, sizeof(e->rule), PRIVATE_TMP_RULE, path);
+	}
+}
+
 void plan_free(struct plan *plan)
 {
 	VEC_FREE(&plan->entries);
@@ -1357,4 +1450,8 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->sup_fs_rules);
 	VEC_FREE(&plan->bpf_inode_rules);
 	VEC_FREE(&plan->sup_unix.roots);
+	VEC_FREE(&plan->bpf_net_rules);
+	VEC_FREE(&plan->bpf_bind_ports);
+	VEC_FREE(&plan->sup_net_rules);
+	VEC_FREE(&plan->sup_rules.exec_argv);
 }

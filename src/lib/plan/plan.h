@@ -15,6 +15,7 @@
 #include "core/vec.h"
 #include "host/features.h"
 #include "policy/policy.h"
+#include "policy/sup_rules.h"
 
 enum plan_status {
 	PLAN_ENFORCED = 0,  /* a layer enforces it */
@@ -33,11 +34,17 @@ struct plan_entry {
 	char note[400]; /* why this layer, or why none */
 };
 
+/* The private HOME/TMPDIR in a plan: a symbol, since the directory is made
+ * only when the run starts (spawn creates it, then plan_resolve_private_tmp
+ * puts its path where the symbol stands). The plan is built once. */
+#define PLAN_PRIVATE_TMP "<private tmp>"
+
 /* A filesystem grant as Landlock receives it. */
 struct plan_fs_grant {
-	const char *path; /* points into the policy, or the plan's private_tmp */
+	const char *path; /* points into the policy, or PLAN_PRIVATE_TMP until resolved */
 	unsigned access;  /* WARD_FS_* */
 	bool optional;	  /* skip when missing */
+	bool private_tmp; /* the private HOME/TMPDIR grant */
 };
 
 /* A denial inside grants that Landlock holds by punching a hole into them:
@@ -55,6 +62,15 @@ struct plan_inode_rule {
 	bool optional;	  /* a missing path is skipped */
 	uint32_t rule_id; /* the BPF rule id: net, then fs, then exec positions */
 	struct ward_loc loc;
+	bool exec; /* an exec deny (else an fs deny): names the rule in events */
+};
+
+/* An address rule the plan placed on a dynamic layer (BPF or the
+ * supervisor): a copy of the policy's rule, whose text and origin (loc)
+ * point into the policy. */
+struct plan_net_rule {
+	struct net_rule rule;
+	uint32_t rule_id; /* the BPF rule id: its position in the policy's net rules */
 };
 
 /* How far a limit holds: across the sandbox (cgroup), per process
@@ -168,6 +184,11 @@ struct plan {
 	bool sup_exec;				  /* exec deny rules (paths, argv) */
 	bool sup_net;				  /* network rules by address */
 	bool sup_listen; /* listen(): an unbound inet stream socket is refused (autobind) */
+	VEC(struct plan_net_rule) sup_net_rules; /* exactly those address rules */
+	/* The argv rules and the callback placed on the supervisor: a view of
+	 * the policy's (the VEC is the plan's; patterns and texts point into
+	 * the policy). Empty when the supervisor cannot hold them here. */
+	struct sup_policy sup_rules;
 
 	/* BPF */
 	bool bpf_lsm_fs;     /* fs deny/allow by inode in file_open/inode_permission */
@@ -180,13 +201,21 @@ struct plan {
 	/* The fs and exec denials placed on BPF LSM, and only those (a denial
 	 * the plan gave to Landlock is not written into the inode map). */
 	VEC(struct plan_inode_rule) bpf_inode_rules;
+	/* With bpf_lsm_net or cgroup_bpf_net: the address rules and the bind
+	 * ports (TCP and UDP) the BPF programs judge, and nothing else. */
+	VEC(struct plan_net_rule) bpf_net_rules;
+	VEC(struct port_range) bpf_bind_ports;
+	struct kill_after bpf_kill_after; /* set only with bpf_escalate */
 
 	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
 	bool net_acct;				  /* count the sandbox's packets */
 	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
 	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
 
-	const char *private_tmp; /* set by the caller before plan_build when the policy wants one */
+	/* The run needs a host directory as private HOME/TMPDIR (the policy
+	 * wants one and there is no own root, whose tmpfs mounts serve). */
+	bool private_tmp_dir;
+	const char *private_tmp; /* that directory, once resolved; NULL before */
 
 	/* Pathname unix sockets held by the supervisor (plan_unix.c): a
 	 * connect or send to one succeeds when the socket's inode lies in an
@@ -195,16 +224,25 @@ struct plan {
 	struct plan_sup_unix {
 		bool trap;	    /* connect, sendto, sendmsg, sendmmsg decided there */
 		bool private_tmpfs; /* the world's own tmpfs mounts count as the sandbox's */
+		/* Some call must run in the kernel as the caller while its
+		 * memory may change (an abstract name Landlock's scope judges
+		 * on the host's network, an IP connect Landlock's TCP rules
+		 * judge): the supervisor may freeze, so it tracks forks. */
+		bool may_freeze;
 		VEC(struct plan_unix_root) roots;
 	} sup_unix;
 };
 
-/* Plans POLICY for HOST. PRIVATE_TMP is the directory created for the run
- * (NULL when none, e.g. for ward check). Returns 0, or -EPERM with ERR naming
- * the first unenforceable rule (the plan is still complete for --explain).
- * Other negative errnos are ward errors. */
-int plan_build(const struct ward_policy *policy, const struct host_features *host,
-	       const char *private_tmp, struct plan *out, ward_error *err);
+/* Plans POLICY for HOST, once per run: the private HOME/TMPDIR stands as
+ * PLAN_PRIVATE_TMP (plan->private_tmp_dir says the run must make one).
+ * Returns 0, or -EPERM with ERR naming the first unenforceable rule (the plan
+ * is still complete for --explain; free it). Other negative errnos are ward
+ * errors (nothing to free). */
+int plan_build(const struct ward_policy *policy, const struct host_features *host, struct plan *out,
+	       ward_error *err);
+/* At spawn, after creating the private directory PATH (which outlives the
+ * plan): the grant and the entry that held PLAN_PRIVATE_TMP name PATH. */
+void plan_resolve_private_tmp(struct plan *plan, const char *path);
 
 /* plan_world.c: the namespaces, the sandbox's own root and capabilities. */
 int plan_world(const struct ward_policy *policy, const struct host_features *host,

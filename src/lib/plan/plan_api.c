@@ -15,7 +15,7 @@ static int check_and_plan(ward_policy *policy, struct plan *plan, ward_error *er
 	if (r < 0)
 		return r;
 	/* No private directory exists yet: plan with a placeholder grant. */
-	return plan_build(policy, host_features_get(), NULL, plan, err);
+	return plan_build(policy, host_features_get(), plan, err);
 }
 
 int ward_policy_check(ward_policy *policy, FILE *out, ward_error *err)

@@ -127,6 +127,8 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 		return r;
 	plan->supervisor = true;
 	plan->sup_unix.trap = true;
+	/* sup_unix.c freezes writers for what the kernel runs itself. */
+	plan->sup_unix.may_freeze = true;
 	snprintf(note, sizeof(note),
 		 "connect/sendto/sendmsg resolved in the sandbox's view, the socket's inode "
 		 "checked, then connected on its behalf (the peer sees ward's pid); "

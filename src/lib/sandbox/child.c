@@ -18,9 +18,7 @@
 #include <unistd.h>
 
 #include "core/trace.h"
-#include "layers/landlock.h"
-#include "layers/mount_mask.h"
-#include "supervisor/supervisor.h"
+#include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/world.h"
 
@@ -188,34 +186,17 @@ void child_run(const struct child_setup *s)
 			fail(s, STAGE_STDIO, -r);
 	}
 
-	/* 4a. The sandbox's own world, with the capabilities of its user
-	 * namespace (the parent wrote the id maps before the release):
-	 * cgroup namespace -> mounts -> pivot_root (its /proc belongs to our
-	 * pid namespace: we are its pid 1) -> lo -> hostname. */
-	if (s->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0)
-		fail(s, STAGE_NAMESPACES, errno);
-	if (s->world) {
-		int stage = STAGE_MOUNTS, step = 0;
-		int r = world_enter(s->world, s->landlock_fd, &stage, &step);
+	/* 4a-4b. The layers' CHILD_MOUNTS steps (layers_table.c): the
+	 * sandbox's own world, with the capabilities of its user namespace
+	 * (the parent wrote the id maps before the release): cgroup namespace
+	 * -> mounts -> pivot_root -> lo; then the masks of denied paths and
+	 * the carve-outs, before Landlock forbids mounting and before chdir,
+	 * which must see them. */
+	{
+		int stage = STAGE_NAMESPACES, step = 0;
+		int r = layers_child_enforce(s, CHILD_MOUNTS, &stage, &step);
 		if (r < 0)
 			fail_step(s, stage, -r, step);
-	}
-	if (s->loopback_up) {
-		int r = world_loopback_up();
-		if (r < 0)
-			fail(s, STAGE_LOOPBACK, -r);
-		trace_phase("child: lo up");
-	}
-
-	/* 4b. In our own mount namespace (the user namespace maps are written
-	 * by now; in the sandbox's own root when it has one): mask denied paths and mount
-	 * carve-outs, before Landlock forbids mounting and before chdir, which must see the masks.
-	 */
-	if (s->mount_plan) {
-		int r = mount_mask_apply(s->mount_plan);
-		if (r < 0)
-			fail(s, STAGE_MOUNT, -r);
-		trace_phase("child: mount masks applied");
 	}
 
 	/* 4c. Nothing planted in a write grant may grant privilege outside
@@ -232,10 +213,11 @@ void child_run(const struct child_setup *s)
 	/* 5. Namespaced identity, limits and directory, while we still may. */
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		fail(s, STAGE_HOSTNAME, errno);
-	if (s->rlimits) {
-		int r = rlimit_enforce(s->rlimits);
+	{
+		int stage = STAGE_RLIMIT, step = 0;
+		int r = layers_child_enforce(s, CHILD_LIMITS, &stage, &step);
 		if (r < 0)
-			fail(s, STAGE_RLIMIT, -r);
+			fail_step(s, stage, -r, step);
 	}
 	if (!s->world && s->cwd && chdir(s->cwd) < 0)
 		fail(s, STAGE_CWD, errno);
@@ -279,28 +261,17 @@ void child_run(const struct child_setup *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 	}
 
-	/* 7. Landlock: filesystem, TCP ports, scopes. */
-	if (s->landlock_fd >= 0) {
-		int r = landlock_enforce(s->landlock_fd);
+	/* 7-9. The layers' CHILD_CONFINE steps, in table order: Landlock
+	 * (filesystem, TCP ports, scopes); the supervisor's notification
+	 * filter, its listener handed to ward (before the main filter, which
+	 * would deny nothing it needs, after Landlock so that what it traps is
+	 * already confined); seccomp last: it denies calls the steps above
+	 * need. */
+	{
+		int stage = STAGE_LANDLOCK, step = 0;
+		int r = layers_child_enforce(s, CHILD_CONFINE, &stage, &step);
 		if (r < 0)
-			fail(s, STAGE_LANDLOCK, -r);
-		close(s->landlock_fd);
-	}
-
-	/* 8. The supervisor's notification filter, its listener handed to
-	 * ward. Before the main filter, which would deny nothing it needs, but
-	 * after Landlock so that what it traps is already confined. */
-	if (s->sup_filter) {
-		int r = sup_child_install(s->sup_filter, s->sup_sock);
-		if (r < 0)
-			fail(s, STAGE_SUPERVISOR, -r);
-	}
-
-	/* 9. seccomp last: it denies calls the steps above need. */
-	if (s->seccomp) {
-		int r = seccomp_enforce(s->seccomp);
-		if (r < 0)
-			fail(s, STAGE_SECCOMP, -r);
+			fail_step(s, stage, -r, step);
 	}
 	trace_phase("child: Landlock, supervisor filter, seccomp enforced");
 

@@ -168,12 +168,13 @@ bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, co
 	struct stat st;
 	bool exists = stat(path, &st) == 0;
 
-	if (policy->supervisor && (error == EACCES || error == EPERM)) {
+	/* Only an argv rule the plan gave the supervisor can have denied it. */
+	if (plan && plan->sup_rules.exec_argv.len && (error == EACCES || error == EPERM)) {
 		size_t argc = 0;
 		while (argv[argc])
 			argc++;
 		const struct exec_argv_rule *r =
-			exec_argv_first_match(policy->supervisor, path, argv, argc);
+			exec_argv_first_match(&plan->sup_rules, path, argv, argc);
 		if (r && r->deny) {
 			char where[300];
 			snprintf(out, size,

@@ -22,8 +22,9 @@
 #include "core/error.h"
 #include "core/trace.h"
 #include "bpf/bpf_acct.h"
+#include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
-#include "supervisor/supervisor.h"
+#include "supervisor/supervisor.h" /* sup_callback_abandon: the wait's own kills */
 
 static const int forwarded_signals[] = {WARD_FORWARDED_SIGNALS};
 
@@ -87,7 +88,7 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 	json_object_object_add(ev, "pid", json_object_new_int(sb->pid));
 	json_object_object_add(
 		ev, "mode",
-		json_object_new_string(policy->mode == WARD_MODE_AUDIT ? "audit" : "enforce"));
+		json_object_new_string(sb->plan.mode == WARD_MODE_AUDIT ? "audit" : "enforce"));
 	json_object *plan = plan_to_json_object(&sb->plan);
 	if (plan)
 		json_object_object_add(ev, "plan", plan);
@@ -325,6 +326,31 @@ void sandbox_end_all(struct ward_sandbox *sb)
 	sb->all_gone = gone;
 }
 
+void sandbox_teardown(struct ward_sandbox *sb)
+{
+	layers_destroy(sb);
+	if (!sb->private_tmp)
+		return;
+	/* Only once no process of the sandbox can be left (never started,
+	 * or proven gone): a survivor could swap what is removed. */
+	char message[PATH_MAX + 200];
+	int r = !sb->exec_done || sb->all_gone ? private_tmp_remove(sb->private_tmp) : -EBUSY;
+	if (r == -EBUSY)
+		snprintf(message, sizeof(message),
+			 "private directory %s kept: ward could not prove that every "
+			 "process of the sandbox is gone",
+			 sb->private_tmp);
+	else if (r < 0)
+		snprintf(message, sizeof(message),
+			 "private directory %s not fully removed: %s (nothing outside "
+			 "it was touched)",
+			 sb->private_tmp, strerror(-r));
+	if (r < 0 && sb->exec_done)
+		emit_warning(sb, message);
+	free(sb->private_tmp);
+	sb->private_tmp = NULL;
+}
+
 /* Reaps the program, kills what is left, and fills sb->exit. */
 static void finish(struct ward_sandbox *sb, bool timed_out)
 {
@@ -337,13 +363,9 @@ static void finish(struct ward_sandbox *sb, bool timed_out)
 	sandbox_end_all(sb);
 	trace_phase("ended all (kill)");
 	/* Decisions made up to the end are reported before the exit, and
-	 * none after it: the ring is drained, the supervisor stopped. */
-	if (sb->bpf)
-		bpf_sandbox_poll_events(sb->bpf);
-	if (sb->sup) {
-		sup_stop(sb->sup);
-		sb->sup = NULL;
-	}
+	 * none after it: every layer's finish (the BPF ring drained, the
+	 * supervisor stopped). */
+	layers_finish(sb);
 
 	struct ward_exit *x = &sb->exit;
 	x->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
@@ -444,19 +466,24 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			return ward_fail_errno(err, -errno, "arming the quota check");
 	}
 
+	/* The layers' event sources (the BPF ring), one slot per table row. */
+	int layer_fds[LAYERS_MAX];
+	size_t nlayers = layers_event_fds(sb, layer_fds, LAYERS_MAX);
+
 	bool timed_out = false, cancelled = false;
 	int r = 0;
 	for (;;) {
-		struct pollfd fds[6] = {
+		struct pollfd fds[5 + LAYERS_MAX] = {
 			{.fd = sb->pidfd, .events = POLLIN},
 			{.fd = timer_fd, .events = POLLIN},
 			{.fd = sig_fd, .events = POLLIN},
-			{.fd = sb->bpf ? bpf_sandbox_event_fd(sb->bpf) : -1, .events = POLLIN},
 			{.fd = quota_fd, .events = POLLIN},
 			/* once it fired it is not watched again: it stays readable */
 			{.fd = cancelled ? -1 : sb->cancel_fd, .events = POLLIN},
 		};
-		int n = poll(fds, ARRAY_SIZE(fds), -1);
+		for (size_t i = 0; i < nlayers; i++)
+			fds[5 + i] = (struct pollfd){.fd = layer_fds[i], .events = POLLIN};
+		int n = poll(fds, 5 + nlayers, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -467,9 +494,10 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			break;
 		if (fds[2].revents)
 			forward_pending_signals(sb, sig_fd);
-		if (fds[3].revents)
-			bpf_sandbox_poll_events(sb->bpf);
-		if (fds[4].revents) {
+		for (size_t i = 0; i < nlayers; i++)
+			if (fds[5 + i].revents)
+				layers_poll_events(sb, i);
+		if (fds[3].revents) {
 			uint64_t ticks;
 			(void)!read(quota_fd, &ticks, sizeof(ticks));
 			poll_quotas(sb);
@@ -485,7 +513,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			close(timer_fd);
 			timer_fd = -1;
 		}
-		if (fds[5].revents) {
+		if (fds[4].revents) {
 			cancelled = true;
 			kill_for_good(sb);
 		}
@@ -499,41 +527,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	if (r < 0)
 		return r;
 	finish(sb, timed_out);
-	if (sb->sup) {
-		sup_stop(sb->sup);
-		sb->sup = NULL;
-	}
-	if (sb->bpf) {
-		bpf_sandbox_destroy(sb->bpf);
-		sb->bpf = NULL;
-		trace_phase("BPF sandbox removed");
-	}
-	bpf_acct_detach(sb->acct);
-	sb->acct = NULL;
-	trace_phase("accounting detached");
-	if (sb->cgroup) {
-		cgroup_sandbox_destroy(sb->cgroup);
-		sb->cgroup = NULL;
-		trace_phase("cgroups removed");
-	}
-	if (sb->private_tmp) {
-		char message[PATH_MAX + 200];
-		int rr = sb->all_gone ? private_tmp_remove(sb->private_tmp) : -EBUSY;
-		if (rr == -EBUSY)
-			snprintf(message, sizeof(message),
-				 "private directory %s kept: ward could not prove that every "
-				 "process of the sandbox is gone",
-				 sb->private_tmp);
-		else if (rr < 0)
-			snprintf(message, sizeof(message),
-				 "private directory %s not fully removed: %s (nothing outside "
-				 "it was touched)",
-				 sb->private_tmp, strerror(-rr));
-		if (rr < 0)
-			emit_warning(sb, message);
-		free(sb->private_tmp);
-		sb->private_tmp = NULL;
-	}
+	sandbox_teardown(sb);
 	if (out)
 		*out = sb->exit;
 	return 0;

@@ -28,12 +28,10 @@
 #include "core/error.h"
 #include "core/trace.h"
 #include "host/features.h"
-#include "bpf/bpf_acct.h"
-#include "layers/landlock.h"
 #include "layers/mount_mask.h"
+#include "sandbox/layers.h"
 #include "sandbox/live.h"
 #include "sandbox/sandbox.h"
-#include "supervisor/supervisor.h"
 
 static void make_sandbox_id(char *out, size_t size)
 {
@@ -127,42 +125,19 @@ static long spawn_clone(unsigned long ns_flags, int cgroup_fd, int *pidfd, bool 
 	return syscall(SYS_clone, ns_flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
 }
 
-/* Everything that lives only until the child has exec'd. */
-struct spawn_work {
-	char **envp;
-	int landlock_fd;
-	struct seccomp_program seccomp;
-	struct seccomp_program sup_filter;
-	bool supervised;
-	int sup_pair[2];
-	struct rlimit_set rlimits;
-	int sync_pipe[2];
-	int report_pipe[2];
-	struct pass_fds pass;
-	int cg_tasks[8]; /* v1 "tasks" files the child joins itself through */
-	int n_cg_tasks;
-	struct world_setup world;
-};
-
+/* What only the start needed: the layers' part, then the channels. */
 static void spawn_work_release(struct spawn_work *w)
 {
+	layers_release_work(w);
 	environ_free(w->envp);
-	world_free(&w->world);
-	if (w->landlock_fd >= 0)
-		close(w->landlock_fd);
-	seccomp_program_release(&w->seccomp);
-	seccomp_program_release(&w->sup_filter);
+	w->envp = NULL;
 	for (int i = 0; i < 2; i++) {
-		if (w->sup_pair[i] >= 0)
-			close(w->sup_pair[i]);
 		if (w->sync_pipe[i] >= 0)
 			close(w->sync_pipe[i]);
 		if (w->report_pipe[i] >= 0)
 			close(w->report_pipe[i]);
+		w->sync_pipe[i] = w->report_pipe[i] = -1;
 	}
-	for (int i = 0; i < w->n_cg_tasks; i++)
-		close(w->cg_tasks[i]);
-	w->n_cg_tasks = 0;
 }
 
 int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage)
@@ -184,25 +159,10 @@ static void count_denial(void *ctx)
 static void sandbox_release(struct ward_sandbox *sb)
 {
 	event_sink_close(&sb->sink); /* frees what a failed spawn queued */
-	if (sb->sup)
-		sup_stop(sb->sup);
-	sb->sup = NULL;
-	if (sb->bpf)
-		bpf_sandbox_destroy(sb->bpf);
-	sb->bpf = NULL;
-	/* After the event sources above have stopped: they count denials in it. */
+	sandbox_teardown(sb);
+	/* After the event sources have stopped (the teardown): they count
+	 * denials in it. */
 	live_unpublish(sb);
-	bpf_acct_detach(sb->acct);
-	sb->acct = NULL;
-	if (sb->cgroup)
-		cgroup_sandbox_destroy(sb->cgroup);
-	sb->cgroup = NULL;
-	/* Only once no process of the sandbox can be left (never started,
-	 * or proven gone): a survivor could swap what is removed. */
-	if (sb->private_tmp && (!sb->exec_done || sb->all_gone))
-		private_tmp_remove(sb->private_tmp);
-	free(sb->private_tmp);
-	sb->private_tmp = NULL;
 	if (sb->plan_valid)
 		plan_free(&sb->plan);
 	sb->plan_valid = false;
@@ -382,17 +342,13 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	sb->sink.userdata = config.event_userdata;
 	sb->forward_signals = config.forward_signals;
 	sb->cancel_fd = config.cancel_fd;
-	sb->timeout_ms = policy->limits[WARD_LIMIT_TIMEOUT_MS].set
-				 ? policy->limits[WARD_LIMIT_TIMEOUT_MS].value
-				 : 0;
-	sb->cpu_time_s = policy->limits[WARD_LIMIT_CPU_TIME].set
-				 ? policy->limits[WARD_LIMIT_CPU_TIME].value
-				 : 0;
 
 	struct spawn_work w = {.landlock_fd = -1,
 			       .sync_pipe = {-1, -1},
 			       .report_pipe = {-1, -1},
-			       .sup_pair = {-1, -1}};
+			       .sup_pair = {-1, -1},
+			       .cg_tasks_fd = -1,
+			       .cwd = policy->cwd};
 	char exec_path[PATH_MAX];
 
 	/* The passed descriptors are checked before anything is made. */
@@ -401,13 +357,15 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		return r;
 	}
 
-	/* Plan first: a refusal must leave nothing behind. */
-	r = plan_build(policy, host, policy->private_tmp ? "/private-tmp" : NULL, &sb->plan, err);
-	/* With its own root the sandbox has tmpfs mounts, no host directory. */
-	bool own_root = sb->plan.world;
-	plan_free(&sb->plan);
+	/* Plan first, once: a refusal must leave nothing behind. The private
+	 * HOME/TMPDIR is a symbol in it until the directory exists. */
+	r = plan_build(policy, host, &sb->plan, err);
+	if (r == -EPERM) /* refused: complete, for --explain, but not run */
+		plan_free(&sb->plan);
 	if (r < 0)
 		goto fail_early;
+	sb->plan_valid = true;
+	trace_phase("planned");
 
 	w.envp = environ_build(policy, NULL);
 	if (!w.envp) {
@@ -428,13 +386,17 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	environ_free(w.envp);
 	w.envp = NULL;
 
-	if (policy->private_tmp && !own_root &&
-	    (r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
-		goto fail;
-	if ((r = plan_build(policy, host, sb->private_tmp, &sb->plan, err)) < 0)
-		goto fail;
-	sb->plan_valid = true;
-	trace_phase("planned");
+	/* With its own root the sandbox has tmpfs mounts, no host directory. */
+	if (sb->plan.private_tmp_dir) {
+		if ((r = private_tmp_create(sb->id, &sb->private_tmp, err)) < 0)
+			goto fail;
+		plan_resolve_private_tmp(&sb->plan, sb->private_tmp);
+	}
+	/* The monitor's deadline and the cpu_time verdict: as planned. */
+	const struct plan_limit *timeout = &sb->plan.limits[WARD_LIMIT_TIMEOUT_MS];
+	const struct plan_limit *cpu_time = &sb->plan.limits[WARD_LIMIT_CPU_TIME];
+	sb->timeout_ms = timeout->set && timeout->layer == LAYER_MONITOR ? timeout->value : 0;
+	sb->cpu_time_s = cpu_time->set ? cpu_time->value : 0;
 	w.envp = sb->plan.world ? environ_build_world(policy)
 				: environ_build(policy, sb->private_tmp);
 	if (!w.envp) {
@@ -459,67 +421,9 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	/* A denial that a hard link made before the run would bypass. */
 	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
 		goto fail;
-	if (sb->plan.cgroup) {
-		cgroup_reclaim_stale(host);
-		if ((r = cgroup_sandbox_create(sb->id, &sb->plan, host, &sb->cgroup, err)) < 0)
-			goto fail;
-		trace_phase("cgroups created");
-	}
-	if (sb->plan.net_acct && sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
-		const uint64_t *q = sb->plan.quota_amount;
-		bool quota = q[WARD_QUOTA_NET_EGRESS_BYTES] || q[WARD_QUOTA_NET_INGRESS_BYTES];
-		bool drop = false;
-		for (int i = 0; i < WARD_QUOTA_COUNT_; i++)
-			drop |= q[i] && sb->plan.quota_action[i] != WARD_QUOTA_REPORT;
-		r = bpf_acct_attach(cgroup_sandbox_v2_fd(sb->cgroup),
-				    cgroup_sandbox_v2_id(sb->cgroup),
-				    q[WARD_QUOTA_NET_EGRESS_BYTES], q[WARD_QUOTA_NET_INGRESS_BYTES],
-				    drop, &sb->acct, quota ? err : NULL);
-		/* A quota is a rule: it holds or the run does not start. Plain
-		 * accounting is only a figure. */
-		if (r < 0 && quota)
-			goto fail;
-		r = 0;
-		trace_phase("accounting programs attached");
-	}
-	if (plan_uses_bpf(&sb->plan)) {
-		/* The BPF maps are keyed by the sandbox's v2 cgroup: without
-		 * one the rules would match nothing, so that is an error. */
-		if (!sb->cgroup || !cgroup_sandbox_v2_id(sb->cgroup)) {
-			r = ward_fail(err, -EOPNOTSUPP,
-				      "the BPF layer needs a cgroup v2 directory for the sandbox");
-			goto fail;
-		}
-		bpf_gc_stale();
-		if ((r = bpf_sandbox_create(policy, &sb->plan, cgroup_sandbox_v2_id(sb->cgroup),
-					    cgroup_sandbox_v2_fd(sb->cgroup), &sb->sink, &sb->bpf,
-					    err)) < 0)
-			goto fail;
-		trace_phase("BPF sandbox created");
-	}
-	if (sb->plan.landlock && ((r = landlock_prepare(&sb->plan, &w.landlock_fd, err)) < 0 ||
-				  (r = landlock_add_stdio(&sb->plan, w.landlock_fd, err)) < 0))
+	/* Every layer the plan wants, in table order (layers_table.c). */
+	if ((r = layers_prepare(sb, &w, err)) < 0)
 		goto fail;
-	trace_phase("Landlock ruleset built");
-	if (sb->plan.world &&
-	    (r = world_build(&sb->plan, environ_get(w.envp, "HOME"), policy->cwd, &w.world,
-			     sb->world_warning, sizeof(sb->world_warning), err)) < 0)
-		goto fail;
-	trace_phase("own root planned");
-	if (sb->plan.seccomp && (r = seccomp_prepare(&sb->plan, &w.seccomp, err)) < 0)
-		goto fail;
-	rlimit_prepare(&sb->plan, &w.rlimits);
-	trace_phase("seccomp program built");
-	/* No rule needs it: no filter, no thread, no cost. */
-	w.supervised = sup_needed(policy, &sb->plan);
-	if (w.supervised) {
-		if ((r = sup_prepare(policy, &sb->plan, &w.sup_filter, err)) < 0)
-			goto fail;
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w.sup_pair) < 0) {
-			r = ward_fail_errno(err, -errno, "creating the supervisor's socket pair");
-			goto fail;
-		}
-	}
 
 	/* The sync channel is a socket so the release can be sent with
 	 * MSG_NOSIGNAL: a child that died must not kill ward with SIGPIPE. */
@@ -547,7 +451,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		.pid_namespace = ns & WARD_NS_PID,
 		.keeper = (ns & WARD_NS_PID) ? KEEPER_PIDNS : sb->plan.keeper,
 		.pass_fds = &w.pass,
-		.cgroup_tasks_fd = -1,
+		.cgroup_tasks_fd = w.cg_tasks_fd,
 		.world = sb->plan.world ? &w.world : NULL,
 		.cgroup_namespace = ns & WARD_NS_CGROUP,
 		.loopback_up = ns & WARD_NS_NET,
@@ -558,27 +462,10 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	};
 	sb->keeper = setup.keeper;
 
-	/* Born in the v2 cgroup (CLONE_INTO_CGROUP), the child joins its v1
-	 * directories itself (child.c explains why that is cheaper). */
-	if (sb->cgroup && cgroup_sandbox_v2_fd(sb->cgroup) >= 0) {
-		r = cgroup_sandbox_open_v1_tasks(sb->cgroup, w.cg_tasks, 1, err);
-		if (r < 0 && r != -E2BIG)
-			goto fail;
-		if (r == -E2BIG) {
-			/* More than one v1 directory: the parent moves it. */
-			if (err)
-				memset(err, 0, sizeof(*err));
-			r = 0;
-		}
-		w.n_cg_tasks = r;
-		setup.cgroup_tasks_fd = r == 1 ? w.cg_tasks[0] : -1;
-	}
-
 	int pidfd = -1;
-	bool born_in_cgroup = false;
 	long pid = spawn_clone(clone_flags_for(ns) | (sb->plan.mount_ns ? CLONE_NEWNS : 0),
 			       sb->cgroup ? cgroup_sandbox_v2_fd(sb->cgroup) : -1, &pidfd,
-			       &born_in_cgroup);
+			       &w.born_in_cgroup);
 	if (pid < 0) {
 		r = ward_fail_errno(err, -errno, "cannot start the sandbox (clone)");
 		goto fail;
@@ -605,18 +492,9 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 
 	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
 		goto fail_child;
-	if (sb->cgroup && born_in_cgroup && setup.cgroup_tasks_fd >= 0) {
-		/* The child joins its v1 directory itself. */
-	} else if (sb->cgroup && !born_in_cgroup && setup.cgroup_tasks_fd >= 0) {
-		/* No CLONE_INTO_CGROUP after all: move it whole (the child's
-		 * own join then finds it there already). */
-		if ((r = cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0)
-			goto fail_child;
-	} else if (sb->cgroup &&
-		   (r = born_in_cgroup ? cgroup_sandbox_attach_v1(sb->cgroup, sb->pid, err)
-				       : cgroup_sandbox_attach(sb->cgroup, sb->pid, err)) < 0) {
+	/* The layers place the child (its cgroups) before it is released. */
+	if ((r = layers_attach(sb, &w, err)) < 0)
 		goto fail_child;
-	}
 	trace_phase("id maps written, cgroups joined");
 	if (send(w.sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
@@ -625,7 +503,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	/* Without a pid namespace the keeper forks the program before it
 	 * confines itself and says which pid it has: the supervisor takes the
 	 * listener from that process. */
-	pid_t program = sb->pid;
+	w.program = sb->pid;
 	if (setup.keeper == KEEPER_SUBREAPER) {
 		int32_t msg;
 		ssize_t n;
@@ -633,7 +511,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 			n = read(w.sync_pipe[1], &msg, sizeof(msg));
 		while (n < 0 && errno == EINTR);
 		if (n == (ssize_t)sizeof(msg) && msg > 0) {
-			program = msg;
+			w.program = msg;
 		} else {
 			/* Setup failed before the fork: the report says why. */
 			if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
@@ -642,11 +520,9 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 			goto fail_child;
 		}
 	}
-	/* The child installs the notification filter after "go": take its
-	 * listener and serve before it reaches exec, which may be trapped. */
-	if (w.supervised &&
-	    (r = sup_start_landlocked(policy, &sb->plan, w.landlock_fd, w.sup_pair[0], program,
-				      &sb->sink, &sb->sup, err)) < 0)
+	/* The layers that serve the child from outside start now, before it
+	 * reaches exec (the supervisor: exec may be trapped). */
+	if ((r = layers_start(sb, &w, err)) < 0)
 		goto fail_child;
 	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
 		goto fail;
@@ -677,6 +553,8 @@ fail:
 	return r;
 fail_early:
 	environ_free(w.envp);
+	if (sb->plan_valid)
+		plan_free(&sb->plan);
 	free(sb);
 	return r;
 }

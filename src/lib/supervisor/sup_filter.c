@@ -52,50 +52,56 @@ bool sup_can(enum sup_capability cap)
 	}
 }
 
-static bool wants_exec(const struct ward_policy *policy, const struct plan *plan)
+/* Only the plan's supervisor section: a rule the plan gave another layer
+ * (or could not place) traps nothing here. */
+static bool callback_wants(const struct plan *plan, unsigned category)
 {
-	const struct sup_policy *sp = policy->supervisor;
-	if (sp && sp->exec_argv.len)
-		return true;
-	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_PROCESS))
-		return true;
-	return plan && plan->sup_exec;
+	const struct sup_policy *sp = &plan->sup_rules;
+	return sp->callback && (sp->callback_categories & category);
 }
 
-static bool wants_net(const struct ward_policy *policy, const struct plan *plan)
+static bool wants_exec(const struct plan *plan)
 {
-	const struct sup_policy *sp = policy->supervisor;
-	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_NETWORK))
-		return true;
-	return plan && (plan->sup_net || plan->sup_unix.trap);
+	return plan->sup_rules.exec_argv.len || callback_wants(plan, WARD_SUP_PROCESS) ||
+	       plan->sup_exec;
 }
 
-bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan)
+static bool wants_net(const struct plan *plan)
 {
-	const struct sup_policy *sp = policy->supervisor;
-	if (sp && sp->callback && (sp->callback_categories & WARD_SUP_FILE))
-		return true;
-	return plan && plan->sup_fs_deny;
+	return callback_wants(plan, WARD_SUP_NETWORK) || plan->sup_net;
+}
+
+/* The pathname unix rule traps the same syscalls as the net rules. */
+static bool wants_unix(const struct plan *plan)
+{
+	return plan->sup_unix.trap;
 }
 
 static bool wants_listen(const struct plan *plan)
 {
-	return plan && plan->sup_listen;
+	return plan->sup_listen;
 }
 
-static bool wants_learn(const struct ward_policy *policy)
+bool sup_wants_fs(const struct plan *plan)
 {
-	return policy->supervisor && policy->supervisor->learn;
+	return callback_wants(plan, WARD_SUP_FILE) || plan->sup_fs_deny;
 }
 
-bool sup_tracks_forks(const struct ward_policy *policy, const struct plan *plan)
+static bool wants_learn(const struct plan *plan)
 {
-	return wants_exec(policy, plan) || wants_net(policy, plan) || sup_wants_fs(policy, plan);
+	return plan->sup_rules.learn;
 }
 
-bool sup_needed(const struct ward_policy *policy, const struct plan *plan)
+bool sup_tracks_forks(const struct plan *plan)
 {
-	return wants_learn(policy) || sup_tracks_forks(policy, plan) || wants_listen(plan);
+	return wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan) ||
+	       (wants_unix(plan) && plan->sup_unix.may_freeze);
+}
+
+bool sup_needed(const struct plan *plan)
+{
+	return wants_learn(plan) || sup_tracks_forks(plan) || wants_listen(plan) ||
+	       wants_unix(plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -153,20 +159,19 @@ static void push_syscalls(int *nrs, size_t *n, const int *add, size_t count)
 		nrs[(*n)++] = add[i];
 }
 
-int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
-		struct seccomp_program *out, ward_error *err)
+int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error *err)
 {
 	int nrs[48];
 	size_t n = 0, m = 0;
 	out->filter = NULL;
 	out->len = 0;
-	if (!sup_needed(policy, plan))
+	if (!sup_needed(plan))
 		return ward_fail(err, -EINVAL, "supervisor: this policy needs no supervisor");
-	if (wants_learn(policy)) {
+	if (wants_learn(plan)) {
 		/* One listener per task: the observer answers every trap with
 		 * "continue", so a rule given to the supervisor would not hold. */
-		if (wants_exec(policy, plan) || wants_net(policy, plan) ||
-		    sup_wants_fs(policy, plan) || wants_listen(plan))
+		if (wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan) || wants_listen(plan) ||
+		    wants_unix(plan))
 			return ward_fail(err, -EINVAL,
 					 "learn: a rule of this policy needs the supervisor (an "
 					 "exec argv rule, a network rule by address without "
@@ -175,21 +180,21 @@ int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
 					 "it for the learn run");
 		n = sup_learn_syscalls(nrs, ARRAY_SIZE(nrs));
 	} else {
-		if (wants_exec(policy, plan))
+		if (wants_exec(plan))
 			push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
-		if (wants_net(policy, plan))
+		if (wants_net(plan) || wants_unix(plan))
 			push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
-		if (sup_wants_fs(policy, plan))
+		if (sup_wants_fs(plan))
 			push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
 		if (wants_listen(plan))
 			push_syscalls(nrs, &n, listen_syscalls, ARRAY_SIZE(listen_syscalls));
 		/* listen() alone decides on a pinned socket and never freezes:
 		 * no fork tracing then, the supervisor stays off every fork. */
-		if (sup_tracks_forks(policy, plan))
+		if (sup_tracks_forks(plan))
 			push_syscalls(nrs, &n, fork_syscalls, ARRAY_SIZE(fork_syscalls));
 	}
 	/* After the notified ones: NRS[n..n+m) get EPERM. */
-	if (!wants_learn(policy) && sup_wants_fs(policy, plan)) {
+	if (!wants_learn(plan) && sup_wants_fs(plan)) {
 		size_t total = n;
 		push_syscalls(nrs, &total, fs_refused_syscalls, ARRAY_SIZE(fs_refused_syscalls));
 		m = total - n;

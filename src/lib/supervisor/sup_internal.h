@@ -76,8 +76,8 @@ struct supervisor {
 	bool thread_started;
 	pid_t root;
 	pid_t keeper; /* the sandbox's keeper when it is traced here (pid ns init): never frozen */
-	const struct ward_policy *policy;
-	const struct sup_policy *sp; /* may be NULL */
+	const struct plan *plan;     /* its sections are the supervisor's only rules */
+	const struct sup_policy *sp; /* &plan->sup_rules: argv rules and callback */
 	struct event_sink *sink;
 	bool exec_rules;  /* argv rules to check */
 	bool net_rules;	  /* policy network rules to check */
@@ -257,5 +257,9 @@ int sup_sockaddr_parse(const void *sa, size_t len, struct sup_sockaddr *out);
 const struct net_rule *sup_net_match(const struct net_rule *rules, size_t n,
 				     const struct sup_sockaddr *addr, enum net_proto proto,
 				     bool deny_only);
+/* The same over the rules the plan placed on the supervisor. */
+const struct plan_net_rule *sup_net_match_plan(const struct plan_net_rule *rules, size_t n,
+					       const struct sup_sockaddr *addr,
+					       enum net_proto proto);
 
 #endif

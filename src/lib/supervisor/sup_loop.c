@@ -195,19 +195,18 @@ static void sup_free(struct supervisor *sup)
 	free(sup);
 }
 
-int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd, pid_t child,
-	      struct event_sink *sink, struct supervisor **out, ward_error *err)
+int sup_start(const struct plan *plan, int sock_fd, pid_t child, struct event_sink *sink,
+	      struct supervisor **out, ward_error *err)
 {
-	return sup_start_landlocked(policy, plan, -1, sock_fd, child, sink, out, err);
+	return sup_start_landlocked(plan, -1, sock_fd, child, sink, out, err);
 }
 
-int sup_start_landlocked(const struct ward_policy *policy, const struct plan *plan, int landlock_fd,
-			 int sock_fd, pid_t child, struct event_sink *sink, struct supervisor **out,
-			 ward_error *err)
+int sup_start_landlocked(const struct plan *plan, int landlock_fd, int sock_fd, pid_t child,
+			 struct event_sink *sink, struct supervisor **out, ward_error *err)
 {
 	/* Opening for the child outside its Landlock domain would lend it
 	 * ward's reach: refuse before anything runs. */
-	if (sup_wants_fs(policy, plan) && plan && plan->landlock && landlock_fd < 0)
+	if (sup_wants_fs(plan) && plan->landlock && landlock_fd < 0)
 		return ward_fail(err, -EINVAL,
 				 "supervisor: filesystem denials need the child's Landlock ruleset "
 				 "(sup_start_landlocked)");
@@ -219,21 +218,21 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 	sup->root = child;
 	/* In a pid namespace the child is the keeper (pid 1), which forks
 	 * the program under this filter; plan->keeper says so. */
-	sup->keeper = plan && plan->keeper == PLAN_KEEPER_PIDNS ? child : 0;
-	sup->policy = policy;
-	sup->sp = policy->supervisor;
+	sup->keeper = plan->keeper == PLAN_KEEPER_PIDNS ? child : 0;
+	sup->plan = plan;
+	sup->sp = &plan->sup_rules;
 	sup->sink = sink;
-	sup->exec_rules = sup->sp && sup->sp->exec_argv.len;
-	sup->net_rules = plan && plan->sup_net;
-	sup->audit = plan && plan->mode == WARD_MODE_AUDIT;
-	sup->learn = sup->sp && sup->sp->learn;
+	sup->exec_rules = sup->sp->exec_argv.len;
+	sup->net_rules = plan->sup_net;
+	sup->audit = plan->mode == WARD_MODE_AUDIT;
+	sup->learn = sup->sp->learn;
 	/* The observer freezes nobody, nor does listen() alone: forks need no
 	 * registration then. */
-	sup->track_forks = !sup->learn && sup_tracks_forks(policy, plan);
-	sup->fs_traps = !sup->learn && sup_wants_fs(policy, plan);
+	sup->track_forks = !sup->learn && sup_tracks_forks(plan);
+	sup->fs_traps = !sup->learn && sup_wants_fs(plan);
 
 	int r = 0;
-	if (sup->learn && plan && plan->private_tmp &&
+	if (sup->learn && plan->private_tmp &&
 	    !(sup->learn_private_tmp = strdup(plan->private_tmp))) {
 		r = ward_fail(err, -ENOMEM, "supervisor: out of memory");
 		goto fail;
@@ -242,8 +241,7 @@ int sup_start_landlocked(const struct ward_policy *policy, const struct plan *pl
 		r = ward_fail_errno(err, -errno, "supervisor: dup of the Landlock ruleset");
 		goto fail;
 	}
-	if (sup->fs_traps && plan && plan->sup_fs_deny &&
-	    (r = sup_fs_rules_load(sup, plan, err)) < 0)
+	if (sup->fs_traps && plan->sup_fs_deny && (r = sup_fs_rules_load(sup, plan, err)) < 0)
 		goto fail;
 	if ((r = sup_unix_start(sup, plan, err)) < 0)
 		goto fail;

@@ -305,11 +305,14 @@ static int decide(struct supervisor *sup, const struct seccomp_notif *req,
 		return EACCES;
 	}
 	if (sup->net_rules) {
-		const struct ward_policy *p = sup->policy;
-		r = sup_net_match(p->net.items, p->net.len, a, proto, false);
+		/* Exactly the address rules the plan placed on the supervisor. */
+		const struct plan *p = sup->plan;
+		const struct plan_net_rule *placed =
+			sup_net_match_plan(p->sup_net_rules.items, p->sup_net_rules.len, a, proto);
+		r = placed ? &placed->rule : NULL;
 		bool any_allow = false;
-		VEC_FOREACH(&p->net, n)
-		any_allow |= !n->deny;
+		VEC_FOREACH(&p->sup_net_rules, n)
+		any_allow |= !n->rule.deny;
 		if ((r && r->deny) || (!r && any_allow)) {
 			char where[300];
 			if (r)

@@ -96,6 +96,19 @@ static bool rule_matches(const struct net_rule *r, const struct sup_sockaddr *a,
 	return false;
 }
 
+const struct plan_net_rule *sup_net_match_plan(const struct plan_net_rule *rules, size_t n,
+					       const struct sup_sockaddr *addr,
+					       enum net_proto proto)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].rule.deny && rule_matches(&rules[i].rule, addr, proto))
+			return &rules[i];
+	for (size_t i = 0; i < n; i++)
+		if (!rules[i].rule.deny && rule_matches(&rules[i].rule, addr, proto))
+			return &rules[i];
+	return NULL;
+}
+
 const struct net_rule *sup_net_match(const struct net_rule *rules, size_t n,
 				     const struct sup_sockaddr *addr, enum net_proto proto,
 				     bool deny_only)

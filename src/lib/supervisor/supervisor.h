@@ -28,20 +28,24 @@ enum sup_capability {
 };
 bool sup_can(enum sup_capability cap);
 
-/* Whether this policy needs a supervisor at all (plan->sup_* set, argv rules
- * or a callback). When false there is no filter, no thread, no cost. */
-bool sup_needed(const struct ward_policy *policy, const struct plan *plan);
+/* The supervisor reads the plan only: plan->sup_* flags, sup_fs_rules,
+ * sup_net_rules and sup_rules (the argv rules and callback placed on it),
+ * never the policy, so it traps exactly what --explain gives it. */
+
+/* Whether this plan needs a supervisor at all (plan->sup_* set, argv rules
+ * or a callback placed on it). When false there is no filter, no thread, no
+ * cost. */
+bool sup_needed(const struct plan *plan);
 /* Whether it traps the fork-class syscalls to know every process (the
  * freezer needs them): not when listen() is its only trap. */
-bool sup_tracks_forks(const struct ward_policy *policy, const struct plan *plan);
+bool sup_tracks_forks(const struct plan *plan);
 /* Whether it traps the filesystem: fs denials inside grants
- * (plan->sup_fs_deny) or a callback asking for WARD_SUP_FILE. */
-bool sup_wants_fs(const struct ward_policy *policy, const struct plan *plan);
+ * (plan->sup_fs_deny) or a placed callback asking for WARD_SUP_FILE. */
+bool sup_wants_fs(const struct plan *plan);
 
 /* Parent, before clone: compiles the USER_NOTIF filter for exactly the
  * syscalls needed. Release with seccomp_program_release(). */
-int sup_prepare(const struct ward_policy *policy, const struct plan *plan,
-		struct seccomp_program *out, ward_error *err);
+int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error *err);
 
 /* Child, async-signal-safe, after PR_SET_NO_NEW_PRIVS and before ward's main
  * filter: installs PROG with SECCOMP_FILTER_FLAG_NEW_LISTENER and hands the
@@ -55,18 +59,17 @@ struct supervisor;
 
 /* Parent, after clone: takes the listener from CHILD through SOCK_FD (which
  * it does not close), then serves notifications in its own thread (epoll)
- * and emits events to SINK (which must outlive the supervisor). That thread
+ * and emits events to SINK (SINK and PLAN must outlive the supervisor). That thread
  * ptraces sandbox tasks: wait for CHILD only after its pidfd is readable,
  * and with __WNOTHREAD (docs/supervisor.md, "Integration requirement"). */
-int sup_start(const struct ward_policy *policy, const struct plan *plan, int sock_fd, pid_t child,
-	      struct event_sink *sink, struct supervisor **out, ward_error *err);
+int sup_start(const struct plan *plan, int sock_fd, pid_t child, struct event_sink *sink,
+	      struct supervisor **out, ward_error *err);
 /* sup_start for a child that enforces the Landlock ruleset LANDLOCK_FD (-1:
  * none); the supervisor keeps a dup. Files it opens on the child's behalf
  * are opened under the same rules, so a policy that traps the filesystem
  * (sup_wants_fs) needs this when plan->landlock: sup_start() refuses it. */
-int sup_start_landlocked(const struct ward_policy *policy, const struct plan *plan, int landlock_fd,
-			 int sock_fd, pid_t child, struct event_sink *sink, struct supervisor **out,
-			 ward_error *err);
+int sup_start_landlocked(const struct plan *plan, int landlock_fd, int sock_fd, pid_t child,
+			 struct event_sink *sink, struct supervisor **out, ward_error *err);
 
 /* Stops serving that sandbox and frees it; pending notifications are denied
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
