@@ -42,7 +42,7 @@ enum {
 	POL_EXEC_LINKED =
 		1u << 10,	 /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
 	POL_NET_BIND = 1u << 11, /* --net-bind Q+1..Q+32 (prove_probes.c PROBE_BIND_SPAN) */
-	POL_UNIX = 1u << 12,	      /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
+	POL_UNIX = 1u << 12,	 /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -106,7 +106,12 @@ static const struct probe_def catalogue[] = {
 	{"unix", "unix-pathname", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix", "unix-symlink", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix", "unix-relative", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
-	{"unix", "unix-rename-race", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL,
+	{"unix",
+	 "unix-rename-race",
+	 {EACCES, REFUSED},
+	 POL_UNIX,
+	 "pathname unix sockets",
+	 NULL,
 	 NULL},
 	{"unix", "unix-dgram", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix", "unix-allowed", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
@@ -731,8 +736,8 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w",     "w/deny",  "l", "l/deny", "bin", "p",  "p/sub",
-					   "p/other", "a",       "x", "x/a",    "x/b", "u", "uw"};
+	static const char *const dirs[] = {"w",	      "w/deny", "l", "l/deny", "bin", "p", "p/sub",
+					   "p/other", "a",	"x", "x/a",    "x/b", "u", "uw"};
 	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;

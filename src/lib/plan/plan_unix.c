@@ -127,8 +127,14 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 		return r;
 	plan->supervisor = true;
 	plan->sup_unix.trap = true;
-	/* sup_unix.c freezes writers for what the kernel runs itself. */
-	plan->sup_unix.may_freeze = true;
+	/* sup_unix.c makes every call whose name or socket could change on
+	 * the caller's behalf from its copies, and freezes (so tracks forks)
+	 * only for what the kernel must judge as the caller: an abstract name
+	 * under Landlock's scope on the host's network, an IP connect under
+	 * Landlock's TCP rules from a task whose fd table others share. */
+	plan->sup_unix.may_freeze =
+		(plan->landlock && plan->landlock_scope && !(plan->ns_flags & WARD_NS_NET)) ||
+		(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
 	snprintf(note, sizeof(note),
 		 "connect/sendto/sendmsg resolved in the sandbox's view, the socket's inode "
 		 "checked, then connected on its behalf (the peer sees ward's pid); "

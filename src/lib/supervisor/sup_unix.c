@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/kcmp.h>
 #include <linux/magic.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,9 @@ struct sup_unix {
 	VEC(struct unix_root) roots;
 	bool private_tmpfs;
 	bool ip_connect_ours; /* no Landlock TCP connect rule: an IP connect may be ours */
+	bool scope_abstract;  /* Landlock's scope judges abstract names (the caller's domain) */
+	bool own_netns;	      /* abstract names are the sandbox's own network's */
+	bool can_freeze;      /* forks are tracked: every process is known (plan may_freeze) */
 	bool devs_loaded;
 	VEC(dev_t) private_devs; /* the world's own tmpfs superblocks */
 	pthread_mutex_t lock;
@@ -72,6 +76,9 @@ int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *
 	/* Landlock checks a TCP connect against the calling task's domain:
 	 * made by us, it would pass a port rule the sandbox is under. */
 	u->ip_connect_ours = !(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
+	u->scope_abstract = plan->landlock && plan->landlock_scope;
+	u->own_netns = (plan->ns_flags & WARD_NS_NET) != 0;
+	u->can_freeze = sup->track_forks;
 	sup->unix_state = u;
 	VEC_FOREACH(&plan->sup_unix.roots, r)
 	{
@@ -120,7 +127,10 @@ void sup_unix_stop(struct supervisor *sup)
 
 /* True when no task but the (blocked) caller can change its fd table: it is
  * the only thread of its process and no other process of the sandbox shares
- * the table (kcmp). Then the socket checked is the one the kernel uses. */
+ * the table. Then the socket checked is the one the kernel uses. Without
+ * fork tracking no process list exists, and none is needed: the supervisor's
+ * filter refuses clone(CLONE_FILES) without CLONE_THREAD (sup_filter.c), so
+ * only threads share a table. */
 static bool fd_table_private(struct supervisor *sup, pid_t tid)
 {
 	char path[64], line[256];
@@ -138,6 +148,8 @@ static bool fd_table_private(struct supervisor *sup, pid_t tid)
 	}
 	if (threads != 1 || tgid <= 0)
 		return false;
+	if (!sup->unix_state->can_freeze)
+		return true;
 	VEC_FOREACH(&sup->procs, p)
 	{
 		if (*p == tgid || *p == sup->keeper)
@@ -890,21 +902,41 @@ static bool ip_connect_on_behalf(struct supervisor *sup, const struct seccomp_no
 	return true;
 }
 
-/* A sendmsg whose destination the kernel would not resolve (a stream or
- * seqpacket unix socket, or another family) from a task whose fd table
- * others share: sent on its behalf from the socket we checked, by a thread
- * that became the caller (so SO_PASSCRED shows its uid and gid). Descriptors
- * it passes (SCM_RIGHTS) are taken from it with pidfd_getfd and passed as
- * they are; any other control message: false (the caller freezes). */
+/* A call made on the caller's behalf from the socket we checked, with the
+ * arguments we copied, by a thread that became the caller (so SO_PEERCRED
+ * and SO_PASSCRED show its uid and gid, and ward's pid): a send the kernel
+ * would not resolve from a task whose fd table others share, and any
+ * connect or datagram send of a unix socket that names no path (abstract
+ * where Landlock's scope does not judge it, none, AF_UNSPEC, malformed).
+ * Nothing the kernel reads later can then differ from what was checked, and
+ * nobody is frozen. Descriptors it passes (SCM_RIGHTS) are taken from it
+ * with pidfd_getfd and passed as they are; other control data of another
+ * level (IP_PKTINFO, UDP_SEGMENT) is copied; SCM_CREDENTIALS and the rest of
+ * SOL_SOCKET name the caller's pid, which ward's thread cannot: not ours to
+ * send (1 from take_control). */
 #define UNIX_MAX_CONTROL 4096
 #define UNIX_MAX_RIGHTS 253 /* SCM_MAX_FD */
+
+struct send_msg {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	void *data;
+	size_t len;
+	char control[UNIX_MAX_CONTROL]; /* other levels' control data, verbatim */
+	size_t controllen;
+};
 
 struct send_job {
 	int listener;
 	uint64_t id;
 	pid_t tid;
+	int nr;
 	struct sup_caller caller;
-	struct unix_call call;
+	int sock;
+	struct send_msg *msgs; /* one, or sendmmsg's first UNIX_MAX_MMSG */
+	size_t nmsgs;
+	int mem;	  /* sendmmsg: the caller's memory, for each msg_len */
+	uint64_t mmsg_at; /* sendmmsg: its array */
 	int fds[UNIX_MAX_RIGHTS];
 	size_t nfds;
 	int flags;
@@ -914,39 +946,82 @@ static void send_job_free(struct send_job *j)
 {
 	for (size_t i = 0; i < j->nfds; i++)
 		close(j->fds[i]);
-	call_free(&j->call);
+	for (size_t i = 0; i < j->nmsgs; i++)
+		free(j->msgs[i].data);
+	free(j->msgs);
 	sup_caller_free(&j->caller);
-	if (j->listener >= 0)
-		close(j->listener);
+	int fds[] = {j->listener, j->sock, j->mem};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(j);
+}
+
+static ssize_t send_one(struct send_job *j, struct send_msg *msg, bool rights)
+{
+	struct iovec iov = {.iov_base = msg->data, .iov_len = msg->len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * UNIX_MAX_RIGHTS) + UNIX_MAX_CONTROL];
+		struct cmsghdr align;
+	} control;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (msg->addrlen) {
+		m.msg_name = &msg->addr;
+		m.msg_namelen = msg->addrlen;
+	}
+	size_t used = 0;
+	if (rights && j->nfds) {
+		struct cmsghdr *cm = (struct cmsghdr *)control.buf;
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * j->nfds);
+		memcpy(CMSG_DATA(cm), j->fds, sizeof(int) * j->nfds);
+		used = CMSG_SPACE(sizeof(int) * j->nfds);
+	}
+	if (msg->controllen) {
+		memcpy(control.buf + used, msg->control, msg->controllen);
+		used += msg->controllen;
+	}
+	if (used) {
+		m.msg_control = control.buf;
+		m.msg_controllen = used;
+	}
+	return sendmsg(j->sock, &m, j->flags | MSG_NOSIGNAL);
 }
 
 static int send_as_caller(void *arg)
 {
 	struct send_job *j = arg;
-	struct iovec iov = {.iov_base = j->call.data, .iov_len = j->call.len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * UNIX_MAX_RIGHTS)];
-		struct cmsghdr align;
-	} control;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (j->call.addrlen) {
-		m.msg_name = &j->call.addr;
-		m.msg_namelen = j->call.addrlen;
+	if (j->nr == SYS_connect)
+		return connect(j->sock, (struct sockaddr *)&j->msgs[0].addr, j->msgs[0].addrlen) < 0
+			       ? -errno
+			       : 0;
+	ssize_t sent = 0;
+	size_t done = 0;
+	int e = 0;
+	for (; done < j->nmsgs; done++) {
+		sent = send_one(j, &j->msgs[done], j->nr != SYS_sendmmsg);
+		if (sent < 0) {
+			e = errno;
+			break;
+		}
+		if (j->nr == SYS_sendmmsg) {
+			/* The kernel writes each message's count back. */
+			unsigned len = (unsigned)sent;
+			if (sup_mem_write(j->mem,
+					  j->mmsg_at + done * sizeof(struct mmsghdr) +
+						  offsetof(struct mmsghdr, msg_len),
+					  &len, sizeof(len)) < 0) {
+				e = EFAULT;
+				break;
+			}
+		}
 	}
-	if (j->nfds) {
-		m.msg_control = control.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * j->nfds);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * j->nfds);
-		memcpy(CMSG_DATA(cm), j->fds, sizeof(int) * j->nfds);
-	}
-	ssize_t sent = sendmsg(j->call.sock, &m, j->flags | MSG_NOSIGNAL);
-	if (sent < 0 && errno == EPIPE && !(j->flags & MSG_NOSIGNAL))
+	if (e == EPIPE && !(j->flags & MSG_NOSIGNAL))
 		syscall(SYS_tgkill, j->caller.tgid, j->tid, SIGPIPE); /* as the kernel would */
-	return sent < 0 ? -errno : (int)sent;
+	if (j->nr == SYS_sendmmsg)
+		return done ? (int)done : -e;
+	return e ? -e : (int)sent;
 }
 
 static void *send_thread(void *arg)
@@ -963,26 +1038,34 @@ static void *send_thread(void *arg)
 	return NULL;
 }
 
-/* Copies the control data of the msghdr at AT: only SCM_RIGHTS, whose
- * descriptors are taken from the caller. 0, 1 (something else: not ours to
- * send), or -errno. */
-static int take_rights(int mem, int pidfd, uint64_t at, struct send_job *j)
+/* Copies the control data of the msghdr H: SCM_RIGHTS' descriptors taken
+ * from the caller (RIGHTS false: any SOL_SOCKET message is not ours), other
+ * levels verbatim into MSG. 0, 1 (not ours to send), or -errno. */
+static int take_control(int mem, int pidfd, const struct msghdr *h, struct send_job *j,
+			struct send_msg *msg, bool rights)
 {
-	struct msghdr h;
-	int r = sup_mem_read(mem, at, &h, sizeof(h));
-	if (r < 0)
-		return r;
-	if (!h.msg_controllen)
+	if (!h->msg_controllen)
 		return 0;
-	if (h.msg_controllen > UNIX_MAX_CONTROL)
+	if (h->msg_controllen > UNIX_MAX_CONTROL)
 		return 1;
 	char buf[UNIX_MAX_CONTROL];
-	if ((r = sup_mem_read(mem, (uint64_t)(uintptr_t)h.msg_control, buf, h.msg_controllen)) < 0)
+	int r = sup_mem_read(mem, (uint64_t)(uintptr_t)h->msg_control, buf, h->msg_controllen);
+	if (r < 0)
 		return r;
-	struct msghdr local = {.msg_control = buf, .msg_controllen = h.msg_controllen};
+	struct msghdr local = {.msg_control = buf, .msg_controllen = h->msg_controllen};
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&local); cm; cm = CMSG_NXTHDR(&local, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    cm->cmsg_len < CMSG_LEN(0))
+		if (cm->cmsg_len < CMSG_LEN(0))
+			return 1;
+		if (cm->cmsg_level != SOL_SOCKET) {
+			size_t space = CMSG_SPACE(cm->cmsg_len - CMSG_LEN(0));
+			if (msg->controllen + space > sizeof(msg->control))
+				return 1;
+			memset(msg->control + msg->controllen, 0, space);
+			memcpy(msg->control + msg->controllen, cm, cm->cmsg_len);
+			msg->controllen += space;
+			continue;
+		}
+		if (!rights || cm->cmsg_type != SCM_RIGHTS)
 			return 1;
 		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < n; i++) {
@@ -999,62 +1082,173 @@ static int take_rights(int mem, int pidfd, uint64_t at, struct send_job *j)
 	return 0;
 }
 
-static bool sendmsg_on_behalf(struct supervisor *sup, const struct seccomp_notif *req,
-			      struct unix_call *c)
+/* Reads the message at AT into MSG (name, data, control). */
+static int take_msghdr(int mem, int pidfd, uint64_t at, struct send_job *j, struct send_msg *msg,
+		       bool stream, bool rights)
+{
+	struct msghdr h;
+	int r = sup_mem_read(mem, at, &h, sizeof(h));
+	if (r < 0)
+		return r;
+	if ((r = take_control(mem, pidfd, &h, j, msg, rights)) != 0)
+		return r;
+	struct unix_call body = {.sock = -1, .may_truncate = stream};
+	r = read_msghdr(mem, at, &body, true);
+	msg->data = body.data;
+	msg->len = body.len;
+	msg->addr = body.addr;
+	msg->addrlen = body.addrlen;
+	return r;
+}
+
+/* May a name the kernel would resolve itself be used from ward's thread?
+ * A path never (on_behalf decides it); an abstract name only where
+ * Landlock's scope does not judge the caller, or the name lives in the
+ * sandbox's own network namespace (the socket's is the caller's). */
+static bool name_ours(const struct sup_unix *u, int sock, pid_t tid,
+		      const struct sockaddr_storage *addr, socklen_t len)
+{
+	enum unix_name name = classify(addr, len);
+	if (name == NAME_PATH)
+		return false;
+	if (name != NAME_ABSTRACT || !u->scope_abstract)
+		return true;
+	if (!u->own_netns)
+		return false;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)tid);
+	struct stat caller, own;
+	_cleanup_close_ int ns = ioctl(sock, SIOCGSKNS);
+	return ns >= 0 && fstat(ns, &own) == 0 && stat(path, &caller) == 0 &&
+	       own.st_dev == caller.st_dev && own.st_ino == caller.st_ino;
+}
+
+/* Builds the job for REQ on C's socket: 0 (J set), NOT_OURS_CONTROL
+ * (control data of SOL_SOCKET but SCM_RIGHTS), NOT_OURS_SCOPE (an abstract
+ * name Landlock's scope must judge as the caller), or -errno to answer. */
+#define NOT_OURS_CONTROL 1
+#define NOT_OURS_SCOPE 2
+#define NOT_OURS_TCP 3 /* an IP connect Landlock's TCP rules judge as the caller */
+static int copy_call(struct supervisor *sup, const struct seccomp_notif *req, struct unix_call *c,
+		     struct send_job *j)
 {
 	pid_t tid = (pid_t)req->pid;
-	struct send_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return false;
-	j->listener = -1;
-	j->caller.root_fd = -1;
-	j->call.sock = -1;
-	j->id = req->id;
-	j->tid = tid;
-	j->flags = (int)req->data.args[2];
+	const __u64 *a = req->data.args;
+	bool stream = c->type != SOCK_DGRAM;
 	_cleanup_close_ int mem = sup_mem_open(tid);
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	int r = mem < 0 || pidfd < 0 ? -EPERM : 0;
-	if (r == 0)
-		r = take_rights(mem, pidfd, req->data.args[1], j);
-	if (r == 0) {
-		struct unix_call body = {.sock = -1, .may_truncate = c->type != SOCK_DGRAM};
-		r = read_msghdr(mem, req->data.args[1], &body, true);
-		j->call.data = body.data;
-		j->call.len = body.len;
-		j->call.addr = body.addr; /* an IP datagram's destination (the copy) */
-		j->call.addrlen = body.addrlen;
+	if (mem < 0 || pidfd < 0)
+		return -EPERM;
+	size_t count = 1;
+	if (c->nr == SYS_sendmmsg) {
+		count = a[2] < UNIX_MAX_MMSG ? (size_t)a[2] : UNIX_MAX_MMSG;
+		if (!count)
+			return -EINVAL; /* not reached: answered 0 before */
 	}
-	if (r == 0 && (r = sup_caller_load(tid, -1, &j->caller)) < 0)
-		r = -EPERM;
-	if (r == 0) {
-		if (j->caller.root_fd >= 0)
-			close(j->caller.root_fd);
-		j->caller.root_fd = -1;
-		j->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
-		if (j->listener < 0 || !sup_notif_valid(sup, req->id))
-			r = -ESRCH;
+	j->msgs = calloc(count, sizeof(*j->msgs));
+	if (!j->msgs)
+		return -ENOMEM;
+	j->nmsgs = count;
+	int r = 0;
+	switch (c->nr) {
+	case SYS_connect:
+		if (a[2] > sizeof(j->msgs[0].addr))
+			return -EINVAL;
+		j->msgs[0].addrlen = (socklen_t)a[2];
+		if (a[2] && (r = sup_mem_read(mem, a[1], &j->msgs[0].addr, a[2])) < 0)
+			return r;
+		break;
+	case SYS_sendto: {
+		j->flags = (int)a[3];
+		struct send_msg *m = &j->msgs[0];
+		if (a[5] > sizeof(m->addr))
+			return -EINVAL;
+		m->addrlen = (socklen_t)a[5];
+		if (a[4] && a[5] && (r = sup_mem_read(mem, a[4], &m->addr, a[5])) < 0)
+			return r;
+		if (!a[4])
+			m->addrlen = 0;
+		m->len = (size_t)a[2];
+		if (m->len > UNIX_MAX_DATA) {
+			if (!stream)
+				return -EMSGSIZE;
+			m->len = UNIX_MAX_DATA;
+		}
+		m->data = malloc(m->len ? m->len : 1);
+		if (!m->data)
+			return -ENOMEM;
+		if (m->len && (r = sup_mem_read(mem, a[1], m->data, m->len)) < 0)
+			return r;
+		break;
 	}
+	case SYS_sendmsg:
+		j->flags = (int)a[2];
+		if ((r = take_msghdr(mem, pidfd, a[1], j, &j->msgs[0], stream, true)) != 0)
+			return r;
+		break;
+	default: /* sendmmsg */
+		j->flags = (int)a[3];
+		for (size_t i = 0; i < count; i++)
+			if ((r = take_msghdr(mem, pidfd, a[1] + i * sizeof(struct mmsghdr), j,
+					     &j->msgs[i], stream, false)) != 0)
+				return r;
+		j->mmsg_at = a[1];
+		if ((j->mem = fcntl(mem, F_DUPFD_CLOEXEC, 0)) < 0)
+			return -errno;
+		break;
+	}
+	/* Only a unix datagram send or a connect resolves the name it carries;
+	 * elsewhere the kernel ignores it or fails the same on our copy. */
+	bool names = c->domain == AF_UNIX && (c->nr == SYS_connect || !stream);
+	for (size_t i = 0; names && i < count; i++)
+		if (!name_ours(sup->unix_state, c->sock, tid, &j->msgs[i].addr, j->msgs[i].addrlen))
+			return NOT_OURS_SCOPE;
+	if ((r = sup_caller_load(tid, -1, &j->caller)) < 0)
+		return -EPERM;
+	if (j->caller.root_fd >= 0)
+		close(j->caller.root_fd);
+	j->caller.root_fd = -1;
+	j->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
+	if (j->listener < 0 || !sup_notif_valid(sup, req->id))
+		return -ESRCH;
+	return 0;
+}
+
+/* 0: answered (or a worker will answer); else why it is not ours. */
+static int copy_on_behalf(struct supervisor *sup, const struct seccomp_notif *req,
+			  struct unix_call *c)
+{
+	struct send_job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		sup_reply_errno(sup, req->id, ENOMEM);
+		return 0;
+	}
+	j->listener = j->sock = j->mem = -1;
+	j->caller.root_fd = -1;
+	j->id = req->id;
+	j->tid = (pid_t)req->pid;
+	j->nr = c->nr;
+	int r = copy_call(sup, req, c, j);
 	if (r != 0) {
 		send_job_free(j);
-		if (r == 1)
-			return false;
+		if (r > 0)
+			return r;
 		sup_reply_errno(sup, req->id, -r);
-		return true;
+		return 0;
 	}
-	j->call.sock = c->sock;
+	j->sock = c->sock;
 	c->sock = -1;
 	/* An IP send that cannot block carries no credentials: sent here. */
-	int fl = fcntl(j->call.sock, F_GETFL);
+	int fl = fcntl(j->sock, F_GETFL);
 	bool nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT);
-	if (nonblocking && c->domain != AF_UNIX) {
+	if (nonblocking && c->domain != AF_UNIX && c->nr != SYS_connect) {
 		int sent = send_as_caller(j);
 		if (sent < 0)
 			sup_reply_errno(sup, req->id, -sent);
 		else
 			sup_reply_value(sup, req->id, sent);
 		send_job_free(j);
-		return true;
+		return 0;
 	}
 	pthread_t thread;
 	pthread_attr_t attr;
@@ -1066,7 +1260,31 @@ static bool sendmsg_on_behalf(struct supervisor *sup, const struct seccomp_notif
 		send_job_free(j);
 		sup_reply_errno(sup, req->id, EAGAIN);
 	}
-	return true;
+	return 0;
+}
+
+/* What neither the kernel alone nor ward's thread may run: frozen where
+ * every process is known (plan.sup_unix.may_freeze tracks forks), else
+ * refused. */
+static void freeze_or_refuse(struct supervisor *sup, const struct seccomp_notif *req,
+			     const struct unix_call *c, int why)
+{
+	if (sup->unix_state->can_freeze) {
+		continue_frozen_checked(sup, req);
+		return;
+	}
+	/* EPERM as Landlock's scope answers; EACCES as the unix rule does. */
+	int e = why == NOT_OURS_SCOPE ? EPERM : EACCES;
+	sup_reply_errno(sup, req->id, e);
+	emit_unix(sup, "deny", c->nr, (pid_t)req->pid, NULL,
+		  why == NOT_OURS_SCOPE ? "unix: an abstract name on a socket from outside the "
+					  "sandbox's network"
+		  : why == NOT_OURS_TCP ? "unix: an IP connect Landlock's TCP rules judge, from a "
+					  "task whose fd table others share"
+					: "unix: control data of SOL_SOCKET other than SCM_RIGHTS "
+					  "(SCM_CREDENTIALS) "
+					  "on a send ward makes on the caller's behalf",
+		  e);
 }
 
 bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
@@ -1083,13 +1301,22 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		call_free(&c); /* sup_net.c decides and acts on a copy */
 		return false;
 	}
+	if (c.nr == SYS_sendmmsg && c.any_path) {
+		call_free(&c);
+		sup_reply_errno(sup, req->id, EACCES);
+		emit_unix(sup, "deny", SYS_sendmmsg, (pid_t)req->pid, NULL,
+			  "unix: sendmmsg to a pathname socket (use sendmsg)", EACCES);
+		return true;
+	}
 	if (!kernel_may_run(&c)) {
 		on_behalf(sup, req, &c);
 		call_free(&c);
 		return true;
 	}
 	/* Only the socket's identity decides a stream send or another
-	 * family's call; a name (abstract, none) in memory needs a freeze. */
+	 * family's call: continued when nobody can swap the fd. A name (none,
+	 * abstract, other) in memory is another matter: made on the caller's
+	 * behalf with our copy, so no writer of its memory can matter. */
 	bool needs_memory = c.domain == AF_UNIX && (c.nr == SYS_connect || c.type == SOCK_DGRAM);
 	if (!needs_memory && fd_table_private(sup, (pid_t)req->pid) &&
 	    sup_notif_valid(sup, req->id)) {
@@ -1097,11 +1324,15 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_reply_continue(sup, req->id);
 		return true;
 	}
-	bool handled = (ip && c.nr == SYS_connect && sup->unix_state->ip_connect_ours &&
-			ip_connect_on_behalf(sup, req, &c)) ||
-		       (c.nr == SYS_sendmsg && !needs_memory && sendmsg_on_behalf(sup, req, &c));
+	int why = 0;
+	if (c.nr == SYS_sendmmsg && req->data.args[2] == 0)
+		sup_reply_value(sup, req->id, 0); /* no message: nothing sent */
+	else if (ip && c.nr == SYS_connect && !sup->unix_state->ip_connect_ours)
+		why = NOT_OURS_TCP; /* plan.sup_unix.may_freeze: frozen */
+	else if (!(ip && c.nr == SYS_connect && ip_connect_on_behalf(sup, req, &c)))
+		why = copy_on_behalf(sup, req, &c);
+	if (why)
+		freeze_or_refuse(sup, req, &c, why);
 	call_free(&c);
-	if (!handled)
-		continue_frozen_checked(sup, req);
 	return true;
 }
