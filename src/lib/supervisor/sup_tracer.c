@@ -338,8 +338,15 @@ static int freeze_thread(struct supervisor *sup, pid_t tid)
 {
 	struct sup_tracee *t = tracee_find(sup, tid);
 	if (!t) {
-		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SUP_PTRACE_OPTS) < 0)
-			return errno == ESRCH ? 0 : -errno;
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SUP_PTRACE_OPTS) < 0) {
+			int e = errno;
+			/* An exited task its parent has yet to reap (still in
+			 * /proc, kill(pid, 0) still succeeds) cannot be seized
+			 * (EPERM) and never runs again: nothing to freeze. */
+			if (e == ESRCH || (e == EPERM && proc_is_zombie(tid)))
+				return 0;
+			return -e;
+		}
 		t = tracee_add(sup, tid, TRACEE_FROZEN);
 		if (!t) {
 			ptrace(PTRACE_DETACH, tid, 0, 0);
