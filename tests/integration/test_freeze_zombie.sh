@@ -44,7 +44,7 @@ except PermissionError:
     print("EACCES")'
 run_ward run --exec-deny 'nothing-matches' -- /bin/sh -c \
 	'l() { for i in $(seq 100); do /bin/true || echo FAIL; done; }; l & l & l & l & wait; echo done'
-if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx done && ! printf '%s\n' "$OUT" | grep -q FAIL; then
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx 'done' && ! printf '%s\n' "$OUT" | grep -q FAIL; then
 	t_ok "400 execs from four parallel loops all run under an argv rule"
 else
 	t_fail "parallel execs under an argv rule" "rc $RC" "stdout: $(printf '%s' "$OUT" | sort | uniq -c)" "stderr: $(echo "$ERR" | tail -3)"
