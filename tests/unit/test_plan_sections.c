@@ -18,52 +18,14 @@
 #include "plan/plan.h"
 #include "policy/policy.h"
 #include "policy/sup_rules.h"
+#include "sim_host.h"
 #include "ward.h"
 
-enum host_kind {
-	H_FULL,	     /* BPF LSM, cgroup BPF, supervisor, Landlock 7, root */
-	H_CGROUP,    /* this machine as root: cgroup BPF, no BPF LSM */
-	H_USER,	     /* unprivileged: only the supervisor among dynamic layers */
-	H_BARE,	     /* no Landlock, no user notification: no dynamic layer */
-	H_LL3_CGROUP /* Landlock ABI 3 (no TCP rules), root with cgroup BPF */
-};
-#define HOST_KINDS 5
-
-static const char *const host_names[HOST_KINDS] = {"full", "cgroup-bpf", "user", "bare",
-						   "landlock3+cgroup-bpf"};
-
-static void host_of(enum host_kind kind, struct host_features *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->landlock_abi = kind == H_BARE ? 0 : kind == H_LL3_CGROUP ? 3 : 7;
-	snprintf(h->landlock_why, sizeof(h->landlock_why), "%s",
-		 h->landlock_abi ? "" : "Landlock is not enabled");
-	h->seccomp_filter = true;
-	h->seccomp_user_notif = kind != H_BARE;
-	h->seccomp_kill_process = true;
-	h->userns = true;
-	bool root = kind == H_FULL || kind == H_CGROUP || kind == H_LL3_CGROUP;
-	h->root = h->cap_sys_admin = h->cap_bpf = root;
-	h->cgroup_v2_usable = root;
-	for (int c = 0; c < CG_CTRL_COUNT_; c++) {
-		h->controllers[c].available = true;
-		h->controllers[c].usable = root;
-	}
-	h->bpf_lsm_loads = kind == H_FULL;
-	h->cgroup_bpf_loads = root;
-	struct layer_support *s = &h->support;
-	s->probed = true;
-	if (h->bpf_lsm_loads) {
-		s->bpf_lsm[SUPPORT_FS_DENY] = s->bpf_lsm[SUPPORT_EXEC_DENY] = true;
-		s->bpf_lsm[SUPPORT_NET] = s->bpf_lsm[SUPPORT_KERNEL] = true;
-		s->bpf_lsm_escalate = true;
-	}
-	s->cgroup_bpf_net = h->cgroup_bpf_loads;
-	if (h->seccomp_user_notif) {
-		s->supervisor[SUPPORT_FS_DENY] = s->supervisor[SUPPORT_NET] = true;
-		s->supervisor[SUPPORT_EXEC_ARGV] = s->supervisor[SUPPORT_CALLBACK] = true;
-	}
-}
+/* The host kinds every policy is planned on, and their names. */
+static const enum host_kind section_hosts[] = {H_FULL, H_ROOT_HERE, H_USER, H_BARE, H_LL3_ROOT};
+static const char *const host_names[] = {"full", "cgroup-bpf", "user", "bare",
+					 "landlock3+cgroup-bpf"};
+#define HOST_KINDS (sizeof(section_hosts) / sizeof(section_hosts[0]))
 
 static struct ward_verdict allow_all(const struct ward_sup_event *ev, ward_sup_context *ctx,
 				     void *userdata)
@@ -264,9 +226,9 @@ static const char *const *const policies[] = {
 static void test_every_rule_is_in_exactly_its_layers_section(void **state)
 {
 	(void)state;
-	for (int h = 0; h < HOST_KINDS; h++) {
+	for (size_t h = 0; h < HOST_KINDS; h++) {
 		struct host_features host;
-		host_of((enum host_kind)h, &host);
+		host_of(section_hosts[h], &host);
 		for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
 			for (int m = 0; m < 2; m++) {
 				enum ward_mode mode = m ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
@@ -296,7 +258,7 @@ static void test_landlock_rules_are_not_in_the_bpf_section(void **state)
 {
 	(void)state;
 	struct host_features host;
-	host_of(H_CGROUP, &host);
+	host_of(H_ROOT_HERE, &host);
 	const char *const rules[] = {"net tcp://*:443", "write /srv", "deny /srv/secret", NULL};
 	struct ward_policy *policy = policy_of(rules, WARD_MODE_ENFORCE);
 	policy->degraded = 0;
@@ -330,7 +292,7 @@ static void test_bind_on_bpf_when_landlock_has_no_tcp_rules(void **state)
 {
 	(void)state;
 	struct host_features host;
-	host_of(H_LL3_CGROUP, &host);
+	host_of(H_LL3_ROOT, &host);
 	const char *const rules[] = {"net tcp://10.0.0.0/8:443", "bind 8080", NULL};
 	struct ward_policy *policy = policy_of(rules, WARD_MODE_ENFORCE);
 	policy->degraded = 0;
