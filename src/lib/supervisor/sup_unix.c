@@ -131,22 +131,29 @@ void sup_unix_stop(struct supervisor *sup)
  * fork tracking no process list exists, and none is needed: the supervisor's
  * filter refuses clone(CLONE_FILES) without CLONE_THREAD (sup_filter.c), so
  * only threads share a table. */
-static bool fd_table_private(struct supervisor *sup, pid_t tid)
+static int thread_counts(pid_t tid, pid_t *tgid, long *threads)
 {
 	char path[64], line[256];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
-		return false;
-	long threads = -1;
-	pid_t tgid = -1;
+		return -ESRCH;
+	*threads = -1;
+	*tgid = -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "Tgid:", 5) == 0)
-			tgid = (pid_t)atoi(line + 5);
+			*tgid = (pid_t)atoi(line + 5);
 		else if (strncmp(line, "Threads:", 8) == 0)
-			threads = atol(line + 8);
+			*threads = atol(line + 8);
 	}
-	if (threads != 1 || tgid <= 0)
+	return *tgid > 0 ? 0 : -ESRCH;
+}
+
+static bool fd_table_private(struct supervisor *sup, pid_t tid)
+{
+	long threads;
+	pid_t tgid;
+	if (thread_counts(tid, &tgid, &threads) < 0 || threads != 1)
 		return false;
 	if (!sup->unix_state->can_freeze)
 		return true;
@@ -844,9 +851,8 @@ struct ip_connect {
 	socklen_t addrlen;
 };
 
-static void ip_connect_finish(struct ip_connect *j)
+static void ip_connect_answer(struct ip_connect *j, long r)
 {
-	long r = connect(j->sock, (struct sockaddr *)&j->addr, j->addrlen) < 0 ? -errno : 0;
 	struct seccomp_notif_resp resp = {.id = j->id, .error = (int)r};
 	ioctl(j->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	close(j->sock);
@@ -854,10 +860,43 @@ static void ip_connect_finish(struct ip_connect *j)
 	free(j);
 }
 
+static void ip_connect_finish(struct ip_connect *j)
+{
+	ip_connect_answer(j, connect(j->sock, (struct sockaddr *)&j->addr, j->addrlen) < 0 ? -errno
+											   : 0);
+}
+
+/* After a connect tried without waiting is in progress: a blocking connect
+ * of a connecting socket waits for it and answers as the first would have
+ * (0 or the socket's error); EALREADY is its SO_SNDTIMEO running out, which
+ * the first call reports as EINPROGRESS. */
 static void *ip_connect_thread(void *arg)
 {
-	ip_connect_finish(arg);
+	struct ip_connect *j = arg;
+	long r = connect(j->sock, (struct sockaddr *)&j->addr, j->addrlen) < 0 ? -errno : 0;
+	ip_connect_answer(j, r == -EALREADY ? -EINPROGRESS : r);
 	return NULL;
+}
+
+/* A blocking IP connect tried on the loop without waiting: the socket's
+ * O_NONBLOCK is set for the two calls (only a thread of the caller using
+ * the socket it is connecting in these microseconds could see it). Over
+ * loopback the handshake is done once the first call returns, so the second
+ * finds the socket connected; only one still in progress goes to a thread.
+ * True when answered here. */
+static bool ip_connect_now(struct ip_connect *j, int fl)
+{
+	if (fcntl(j->sock, F_SETFL, fl | O_NONBLOCK) < 0)
+		return false;
+	const struct sockaddr *to = (const struct sockaddr *)&j->addr;
+	long r = connect(j->sock, to, j->addrlen) < 0 ? -errno : 0;
+	if (r == -EINPROGRESS)
+		r = connect(j->sock, to, j->addrlen) < 0 ? -errno : 0;
+	fcntl(j->sock, F_SETFL, fl); /* cannot fail on an open socket */
+	if (r == -EALREADY)
+		return false;
+	ip_connect_answer(j, r);
+	return true;
 }
 
 static bool ip_connect_on_behalf(struct supervisor *sup, const struct seccomp_notif *req,
@@ -887,6 +926,8 @@ static bool ip_connect_on_behalf(struct supervisor *sup, const struct seccomp_no
 		ip_connect_finish(j);
 		return true;
 	}
+	if (fl >= 0 && ip_connect_now(j, fl))
+		return true;
 	pthread_t thread;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
@@ -922,6 +963,7 @@ struct send_msg {
 	socklen_t addrlen;
 	void *data;
 	size_t len;
+	size_t off;			/* a stream's bytes already sent (tried without waiting) */
 	char control[UNIX_MAX_CONTROL]; /* other levels' control data, verbatim */
 	size_t controllen;
 };
@@ -940,6 +982,8 @@ struct send_job {
 	int fds[UNIX_MAX_RIGHTS];
 	size_t nfds;
 	int flags;
+	size_t first; /* messages already sent (tried without waiting) */
+	int stop;     /* the errno that ended the last send_as_caller, or 0 */
 };
 
 static void send_job_free(struct send_job *j)
@@ -959,7 +1003,8 @@ static void send_job_free(struct send_job *j)
 
 static ssize_t send_one(struct send_job *j, struct send_msg *msg, bool rights)
 {
-	struct iovec iov = {.iov_base = msg->data, .iov_len = msg->len};
+	struct iovec iov = {.iov_base = (char *)msg->data + msg->off,
+			    .iov_len = msg->len - msg->off};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * UNIX_MAX_RIGHTS) + UNIX_MAX_CONTROL];
 		struct cmsghdr align;
@@ -978,7 +1023,7 @@ static ssize_t send_one(struct send_job *j, struct send_msg *msg, bool rights)
 		memcpy(CMSG_DATA(cm), j->fds, sizeof(int) * j->nfds);
 		used = CMSG_SPACE(sizeof(int) * j->nfds);
 	}
-	if (msg->controllen) {
+	if (msg->controllen && !msg->off) { /* went with the first bytes */
 		memcpy(control.buf + used, msg->control, msg->controllen);
 		used += msg->controllen;
 	}
@@ -997,7 +1042,7 @@ static int send_as_caller(void *arg)
 			       ? -errno
 			       : 0;
 	ssize_t sent = 0;
-	size_t done = 0;
+	size_t done = j->first;
 	int e = 0;
 	for (; done < j->nmsgs; done++) {
 		sent = send_one(j, &j->msgs[done], j->nr != SYS_sendmmsg);
@@ -1017,10 +1062,20 @@ static int send_as_caller(void *arg)
 			}
 		}
 	}
-	if (e == EPIPE && !(j->flags & MSG_NOSIGNAL))
-		syscall(SYS_tgkill, j->caller.tgid, j->tid, SIGPIPE); /* as the kernel would */
+	j->stop = e;
+	if (e == EPIPE && !(j->flags & MSG_NOSIGNAL) && !j->msgs[0].off) {
+		pid_t tgid = j->caller.tgid;
+		long threads;
+		if (tgid > 0 || thread_counts(j->tid, &tgid, &threads) == 0)
+			syscall(SYS_tgkill, tgid, j->tid, SIGPIPE); /* as the kernel would */
+	}
 	if (j->nr == SYS_sendmmsg)
 		return done ? (int)done : -e;
+	/* The rest of a stream send tried without waiting: the bytes sent
+	 * then count, as the kernel counts a send an error ends. */
+	size_t before = j->msgs[0].off;
+	if (before)
+		return (int)(before + (sent > 0 ? (size_t)sent : 0));
 	return e ? -e : (int)sent;
 }
 
@@ -1123,6 +1178,16 @@ static bool name_ours(const struct sup_unix *u, int sock, pid_t tid,
 	       own.st_dev == caller.st_dev && own.st_ino == caller.st_ino;
 }
 
+static int load_caller(struct send_job *j)
+{
+	if (sup_caller_load(j->tid, -1, &j->caller) < 0)
+		return -EPERM;
+	if (j->caller.root_fd >= 0)
+		close(j->caller.root_fd);
+	j->caller.root_fd = -1;
+	return 0;
+}
+
 /* Builds the job for REQ on C's socket: 0 (J set), NOT_OURS_CONTROL
  * (control data of SOL_SOCKET but SCM_RIGHTS), NOT_OURS_SCOPE (an abstract
  * name Landlock's scope must judge as the caller), or -errno to answer. */
@@ -1203,15 +1268,53 @@ static int copy_call(struct supervisor *sup, const struct seccomp_notif *req, st
 	for (size_t i = 0; names && i < count; i++)
 		if (!name_ours(sup->unix_state, c->sock, tid, &j->msgs[i].addr, j->msgs[i].addrlen))
 			return NOT_OURS_SCOPE;
-	if ((r = sup_caller_load(tid, -1, &j->caller)) < 0)
-		return -EPERM;
-	if (j->caller.root_fd >= 0)
-		close(j->caller.root_fd);
-	j->caller.root_fd = -1;
+	/* An IP send is tried on the loop first, without the caller's
+	 * credentials (try_without_waiting): loaded if a thread sends it. */
+	if ((c->domain == AF_UNIX || c->nr == SYS_connect) && (r = load_caller(j)) < 0)
+		return r;
 	j->listener = fcntl(sup->listener, F_DUPFD_CLOEXEC, 0);
 	if (j->listener < 0 || !sup_notif_valid(sup, req->id))
 		return -ESRCH;
 	return 0;
+}
+
+/* An IP send carries no credentials, so it is made here, on the loop, when
+ * it cannot block: MSG_DONTWAIT (the socket's own flags stay as they are).
+ * A send that would block on a blocking socket is left to a thread, from
+ * where this one stopped: nothing (EAGAIN), the next message of a datagram
+ * sendmmsg, the rest of a stream's bytes. True when answered here. */
+static bool try_without_waiting(struct supervisor *sup, const struct seccomp_notif *req,
+				const struct unix_call *c, struct send_job *j)
+{
+	bool stream = c->type != SOCK_DGRAM;
+	int fl = fcntl(j->sock, F_GETFL);
+	bool nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT);
+	/* A stream sendmmsg may stop inside a message: the thread does it all. */
+	if (!nonblocking && stream && c->nr == SYS_sendmmsg)
+		return false;
+	int flags = j->flags;
+	j->flags |= MSG_DONTWAIT;
+	int sent = send_as_caller(j);
+	j->flags = flags;
+	bool would_block = j->stop == EAGAIN || j->stop == EWOULDBLOCK;
+	if (!nonblocking) {
+		if (c->nr == SYS_sendmmsg && would_block) {
+			j->first = sent > 0 ? (size_t)sent : 0;
+			return false;
+		}
+		if (c->nr != SYS_sendmmsg && would_block && sent < 0)
+			return false;
+		if (c->nr != SYS_sendmmsg && stream && sent >= 0 && (size_t)sent < j->msgs[0].len) {
+			j->msgs[0].off = (size_t)sent;
+			return false;
+		}
+	}
+	if (sent < 0)
+		sup_reply_errno(sup, req->id, -sent);
+	else
+		sup_reply_value(sup, req->id, sent);
+	send_job_free(j);
+	return true;
 }
 
 /* 0: answered (or a worker will answer); else why it is not ours. */
@@ -1238,17 +1341,19 @@ static int copy_on_behalf(struct supervisor *sup, const struct seccomp_notif *re
 	}
 	j->sock = c->sock;
 	c->sock = -1;
-	/* An IP send that cannot block carries no credentials: sent here. */
-	int fl = fcntl(j->sock, F_GETFL);
-	bool nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT);
-	if (nonblocking && c->domain != AF_UNIX && c->nr != SYS_connect) {
-		int sent = send_as_caller(j);
-		if (sent < 0)
-			sup_reply_errno(sup, req->id, -sent);
-		else
-			sup_reply_value(sup, req->id, sent);
-		send_job_free(j);
-		return 0;
+	if (c->domain != AF_UNIX && c->nr != SYS_connect) {
+		if (try_without_waiting(sup, req, c, j))
+			return 0;
+		if (load_caller(j) < 0) {
+			/* What was sent without waiting stands. */
+			if (j->first || j->msgs[0].off)
+				sup_reply_value(sup, req->id,
+						j->first ? (long)j->first : (long)j->msgs[0].off);
+			else
+				sup_reply_errno(sup, req->id, EPERM);
+			send_job_free(j);
+			return 0;
+		}
 	}
 	pthread_t thread;
 	pthread_attr_t attr;
