@@ -1,6 +1,7 @@
 /* netcost.c — per-call cost of the socket calls the supervisor's unix trap
- * sees, run inside (or outside) ward: prints "OP NS_PER_CALL" per operation
- * (the median of ROUNDS rounds of N calls). A measurement, not a test: it
+ * sees, run inside (or outside) ward: prints "OP MEDIAN_NS MIN_NS" per
+ * operation (over ROUNDS rounds of N calls; on a loaded host the minimum is
+ * the steadier figure). A measurement, not a test: it
  * asserts nothing. Usage: netcost N ROUNDS [thread] OPS...
  *   connect  loopback TCP connect + close (a forked process accepts)
  *   sendto   UDP sendto with an address (loopback, nobody reads)
@@ -149,7 +150,7 @@ int main(int argc, char **argv)
 			per[r] = (now_ns() - t) / n;
 		}
 		qsort(per, (size_t)rounds, sizeof(*per), cmp);
-		printf("%s %.0f\n", argv[i], per[rounds / 2]);
+		printf("%s %.0f %.0f\n", argv[i], per[rounds / 2], per[0]);
 	}
 	kill(acceptor, SIGKILL);
 	waitpid(acceptor, NULL, 0);
