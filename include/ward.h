@@ -70,6 +70,8 @@ enum ward_quota {
 	WARD_QUOTA_NET_EGRESS_BYTES = 0, /* bytes sent (IP packets, all sockets) */
 	WARD_QUOTA_NET_INGRESS_BYTES,	 /* bytes received */
 	WARD_QUOTA_CPU_TIME,		 /* CPU time of every task together, in ms */
+	WARD_QUOTA_FILE_READ_BYTES,	 /* bytes read from regular files */
+	WARD_QUOTA_FILE_WRITE_BYTES,	 /* bytes written to regular files */
 	WARD_QUOTA_COUNT_,
 };
 

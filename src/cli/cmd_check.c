@@ -51,15 +51,18 @@ int cmd_check(int argc, char **argv)
 	if (ward_policy_load_file(policy, path, &err) < 0) {
 		rc = cli_error("%s", err.message);
 	} else if (json) {
+		/* A refused plan (-EPERM) is still rendered: it says what
+		 * could not be held, and the text is ours to free either way. */
 		char *text = NULL;
-		if (ward_policy_plan_json(policy, &text, &err) < 0) {
-			rc = cli_error("%s", err.message);
-		} else {
+		int r = ward_policy_plan_json(policy, &text, &err);
+		if (text) {
 			puts(text);
 			free(text);
-			if (ward_policy_check(policy, NULL, &err) < 0)
-				rc = cli_error("%s", err.message);
 		}
+		if (r < 0)
+			rc = cli_error("%s", err.message);
+		else if (ward_policy_check(policy, NULL, &err) < 0)
+			rc = cli_error("%s", err.message);
 	} else {
 		int r = ward_policy_check(policy, explain ? stdout : NULL, &err);
 		if (r < 0)

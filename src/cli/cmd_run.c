@@ -329,14 +329,22 @@ static void print_report(json_object *exit_ev)
 	cli_human_size(field_u64(exit_ev, "net_bytes_out"), out_b, sizeof(out_b));
 	cli_human_size(field_u64(exit_ev, "net_bytes_in"), in_b, sizeof(in_b));
 	bool net = json_object_object_get_ex(exit_ev, "net_bytes_out", NULL);
+	char files[96] = "files not measured (needs fexit programs), ";
+	if (json_object_object_get_ex(exit_ev, "file_bytes_read", NULL)) {
+		char rd[32], wr[32];
+		cli_human_size(field_u64(exit_ev, "file_bytes_read"), rd, sizeof(rd));
+		cli_human_size(field_u64(exit_ev, "file_bytes_written"), wr, sizeof(wr));
+		snprintf(files, sizeof(files), "files read %s written %s, ", rd, wr);
+	}
 	fprintf(stderr,
-		"ward: report: wall %.2fs, cpu %.2fs, peak memory %s, network %s%s%s%s, ended by "
+		"ward: report: wall %.2fs, cpu %.2fs, peak memory %s, network %s%s%s%s, %sended by "
 		"%s\n",
 		(double)field_u64(exit_ev, "duration_ms") / 1000,
 		(double)(field_u64(exit_ev, "cpu_user_ms") + field_u64(exit_ev, "cpu_system_ms")) /
 			1000,
 		peak, net ? "out " : "not measured (needs root: cgroup BPF)", net ? out_b : "",
-		net ? " in " : "", net ? in_b : "", reason ? json_object_get_string(reason) : "?");
+		net ? " in " : "", net ? in_b : "", files,
+		reason ? json_object_get_string(reason) : "?");
 }
 
 /* What a deny event denied, from its object: an address, an argv or a

@@ -58,6 +58,11 @@ static inline void host_of(enum host_kind kind, struct host_features *h)
 		s->bpf_lsm_escalate = true;
 	}
 	s->cgroup_bpf_net = h->cgroup_bpf_loads;
+	/* fexit loads where the BPF LSM does (the QEMU guests); this machine
+	 * refuses both. */
+	h->fexit_loads = s->file_acct = kind == H_FULL;
+	snprintf(s->file_acct_why, sizeof(s->file_acct_why), "%s",
+		 s->file_acct ? "" : "fexit program load returned EPERM");
 	if (h->seccomp_user_notif) {
 		s->supervisor[SUPPORT_FS_DENY] = s->supervisor[SUPPORT_NET] = true;
 		s->supervisor[SUPPORT_EXEC_ARGV] = s->supervisor[SUPPORT_CALLBACK] = true;

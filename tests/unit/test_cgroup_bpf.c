@@ -97,6 +97,15 @@ static int tcp_listener(uint16_t *port)
 	return fd;
 }
 
+/* A loopback TCP port free right now (bound to 0, read back, closed). */
+static uint16_t free_port(void)
+{
+	uint16_t port;
+	int fd = tcp_listener(&port);
+	close(fd);
+	return port;
+}
+
 struct target {
 	int family; /* AF_INET, or AF_INET6 for ::ffff:127.0.0.1 */
 	int type;   /* SOCK_STREAM: connect; SOCK_DGRAM: sendto; 0: bind */
@@ -340,12 +349,17 @@ static void test_bind_outside_bind_ports_is_eperm(void **state)
 	SKIP_IF_UNUSABLE();
 	struct world *w = *state;
 	add_rule(&w->policy, "*", false, NET_PROTO_ANY, 0, NULL, 0, 0);
-	struct bind_rule allowed = {.range = {41000, 41010}};
+	/* Ports the kernel just handed out and nobody holds: fixed numbers
+	 * failed with EADDRINUSE when another test run held them. */
+	uint16_t listed_port = free_port(), unlisted_port = free_port();
+	while (unlisted_port == listed_port)
+		unlisted_port = free_port();
+	struct bind_rule allowed = {.range = {listed_port, listed_port}};
 	assert_int_equal(VEC_PUSH(&w->policy.bind, allowed), 0);
 	create_sandbox(w);
 
-	struct target listed = {AF_INET, 0, 41005};
-	struct target unlisted = {AF_INET, 0, 41020};
+	struct target listed = {AF_INET, 0, listed_port};
+	struct target unlisted = {AF_INET, 0, unlisted_port};
 	struct target ephemeral = {AF_INET, 0, 0};
 	assert_int_equal(run_in(w->sandbox.path, net_op, &listed), 0);
 	assert_int_equal(run_in(w->sandbox.path, net_op, &ephemeral), 0);

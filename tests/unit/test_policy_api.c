@@ -135,7 +135,7 @@ static void test_process_settings(void **state)
 static void test_layer_names_round_trip(void **state)
 {
 	const char *names[] = {"bpf-lsm", "cgroup-bpf", "landlock",   "seccomp", "supervisor",
-			       "cgroup",  "rlimit",	"namespaces", "monitor"};
+			       "cgroup",  "rlimit",	"namespaces", "monitor", "bpf-trace"};
 	for (int i = 0; i < LAYER_COUNT_; i++) {
 		assert_string_equal(ward_layer_name((enum ward_layer)i), names[i]);
 		assert_int_equal(ward_layer_from_name(names[i]), i);

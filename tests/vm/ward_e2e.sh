@@ -223,6 +223,56 @@ run_tries /tmp/nokill.yaml
 rc=$?
 expect "without kill_after: 5 tries, the shell exits 7" "5 7" "$(grep -c '^try' /tmp/out.txt) $rc"
 
+# ---- file bytes: counted in the kernel (fexit on vfs_read/vfs_write) ----
+# dd moves 8 MiB with read(2)/write(2) (busybox cat would use sendfile);
+# /dev/zero and /dev/null are devices, not files, so only the file counts.
+field() { # KEY: the number KEY holds in the exit event of /tmp/ev.json
+	grep '"type":"exit"' /tmp/ev.json | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+}
+mkdir -p $D/files
+expect "ward features reports bpf-fexit: yes" 1 "$(grep -cE '^bpf-fexit +yes' /tmp/features.txt)"
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json -w $D/files -- dd if=/dev/zero of=$D/files/big bs=65536 count=128 \
+	>/tmp/out.txt 2>&1
+rc=$?
+written=$(field file_bytes_written)
+expect "file accounting: dd of 8 MiB exits 0" 0 $rc
+expect "file accounting: 8 MiB written, counted within 64 KiB" 1 \
+	"$([ "${written:-0}" -ge 8388608 ] && [ "${written:-0}" -lt 8454144 ] && echo 1)"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+echo "# file_bytes_written=$written"
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json -r $D/files -- dd if=$D/files/big of=/dev/null bs=65536 \
+	>/tmp/out.txt 2>&1
+rc=$?
+read_b=$(field file_bytes_read)
+written=$(field file_bytes_written)
+# Its stderr is /tmp/out.txt, a regular file: dd's summary there is written.
+expect "file accounting: 8 MiB read back, counted within 64 KiB; only dd's summary written" "1 1" \
+	"$([ "${read_b:-0}" -ge 8388608 ] && [ "${read_b:-0}" -lt 8454144 ] && echo 1) $([ "${written:-x}" -gt 0 ] && [ "${written:-x}" -lt 4096 ] && echo 1)"
+echo "# file_bytes_read=$read_b"
+rm -f /tmp/ev.json $D/files/capped
+$W run --events /tmp/ev.json --explain --quota file_write_bytes=1M:kill -w $D/files -- \
+	dd if=/dev/zero of=$D/files/capped bs=65536 count=128 >/tmp/out.txt 2>&1
+rc=$?
+size=$(stat -c %s $D/files/capped 2>/dev/null)
+expect "file quota: explain says bpf-trace enforces file_write_bytes" 1 \
+	"$(count 'quota file_write_bytes 1048576 bytes&bpf-trace&enforced' /tmp/out.txt)"
+expect "file quota 1M kill: dd is killed (137), reason quota" "137 1" \
+	"$rc $(count '"type":"exit"&"reason":"quota"' /tmp/ev.json)"
+expect "file quota 1M kill: one quota event" 1 \
+	"$(count '"type":"quota"&"quota":"file_write_bytes"' /tmp/ev.json)"
+expect "file quota 1M kill: the file stops within one block of the quota" 1 \
+	"$([ "${size:-0}" -gt 1048576 ] && [ "${size:-0}" -le 1114112 ] && echo 1)"
+[ $rc = 137 ] || show /tmp/out.txt /tmp/ev.json
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json --quota file_read_bytes=1M:report -r $D/files -- \
+	dd if=$D/files/big of=/dev/null bs=65536 >/tmp/out.txt 2>&1
+rc=$?
+expect "file quota 1M report: dd reads all 8 MiB (exit 0), one quota event" "0 1" \
+	"$rc $(count '"type":"quota"&"quota":"file_read_bytes"&"action":"report"' /tmp/ev.json)"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+
 # ---- the pure-v2 cgroup path: memory.max and pids.max ----
 $W run --memory 32M -x $P -- $P/membomb 512 >/tmp/out.txt 2>&1
 rc=$?

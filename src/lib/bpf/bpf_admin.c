@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bpf/bpf_acct.h"
+#include "bpf/bpf_file_acct.h"
 #include "bpf/bpf_internal.h"
 #include "core/cleanup.h"
 #include "core/error.h"
@@ -188,5 +189,6 @@ int bpf_unload_pinned(ward_error *err)
 				 "bpf: %zu sandbox(es) still run under the programs; not unloading",
 				 count);
 	bpf_acct_unpin_all();
+	bpf_file_acct_unpin_all();
 	return bpf_pins_remove(err);
 }

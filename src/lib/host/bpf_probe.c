@@ -225,10 +225,60 @@ static void probe_cgroup_load(struct host_features *f)
 	f->cgroup_bpf_loads = true;
 }
 
+/* fexit (tracing) programs on a kernel function: what file accounting
+ * needs. Some hosts refuse them with EPERM while cgroup programs load. */
+static void probe_fexit_load(struct host_features *f)
+{
+	char *why = f->fexit_why;
+	size_t why_size = sizeof(f->fexit_why);
+	if (!may_load_bpf(f)) {
+		snprintf(why, why_size, NEED_PRIVILEGE);
+		return;
+	}
+	if (!f->btf) {
+		snprintf(why, why_size,
+			 "no /sys/kernel/btf/vmlinux: fexit programs need kernel BTF");
+		return;
+	}
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		snprintf(why, why_size, "loading kernel BTF failed: %s", errno_name(errno));
+		return;
+	}
+	int btf_id = btf__find_by_name_kind(vmlinux, "vfs_write", BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (btf_id < 0) {
+		snprintf(why, why_size, "kernel BTF has no vfs_write");
+		return;
+	}
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	char log[512] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
+		    .attach_btf_id = (__u32)btf_id, .log_buf = log, .log_size = sizeof(log),
+		    .log_level = 1);
+	_cleanup_close_ int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ward_probe_fx", "GPL",
+						 insns, ARRAY_SIZE(insns), &opts);
+	if (prog < 0) {
+		describe_refusal(f, "fexit program load", -prog, log, why, why_size);
+		return;
+	}
+	_cleanup_close_ int link = bpf_link_create(prog, 0, BPF_TRACE_FEXIT, NULL);
+	if (link < 0) {
+		describe_refusal(f, "fexit program loaded, attach", -link, "", why, why_size);
+		return;
+	}
+	f->fexit_loads = true;
+	why[0] = '\0';
+}
+
 void bpf_probe(struct host_features *f)
 {
 	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	probe_lsm_list(f);
 	probe_lsm_load(f);
 	probe_cgroup_load(f);
+	probe_fexit_load(f);
 }

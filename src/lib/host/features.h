@@ -49,10 +49,12 @@ enum layer_support_class {
 };
 
 struct layer_support {
-	bool probed;			       /* filled by layer_support_fill */
-	bool bpf_lsm[SUPPORT_CLASS_COUNT_];    /* every LSM program of the class attached */
-	bool bpf_lsm_escalate;		       /* every LSM program attached: kill_after */
-	bool cgroup_bpf_net;		       /* the cgroup sock_addr programs loaded */
+	bool probed;			    /* filled by layer_support_fill */
+	bool bpf_lsm[SUPPORT_CLASS_COUNT_]; /* every LSM program of the class attached */
+	bool bpf_lsm_escalate;		    /* every LSM program attached: kill_after */
+	bool cgroup_bpf_net;		    /* the cgroup sock_addr programs loaded */
+	bool file_acct;			    /* the fexit file accounting programs attached */
+	char file_acct_why[200];
 	bool supervisor[SUPPORT_CLASS_COUNT_]; /* implemented by the supervisor */
 };
 
@@ -83,6 +85,8 @@ struct host_features {
 	char bpf_lsm_why[200];
 	bool cgroup_bpf_loads; /* a cgroup/connect4 program loaded */
 	char cgroup_bpf_why[200];
+	bool fexit_loads; /* a probe fexit program on vfs_write loaded and attached */
+	char fexit_why[200];
 	bool btf; /* /sys/kernel/btf/vmlinux */
 
 	struct layer_support support;

@@ -16,7 +16,7 @@ struct layer_state {
 	const char *why;
 };
 
-enum { LAYER_STATE_COUNT = 8 };
+enum { LAYER_STATE_COUNT = 9 };
 
 static bool any_v1_limit_usable(const struct host_features *f)
 {
@@ -41,6 +41,9 @@ static void layer_states(const struct host_features *f, struct layer_state out[L
 		{"namespaces", f->userns || f->cap_sys_admin,
 		 "user namespaces refused and no CAP_SYS_ADMIN"},
 		{"bpf-lsm", f->bpf_lsm_loads, f->bpf_lsm_why},
+		{"bpf-trace", f->support.probed ? f->support.file_acct : f->fexit_loads,
+		 f->support.probed && f->support.file_acct_why[0] ? f->support.file_acct_why
+								  : f->fexit_why},
 	};
 	memcpy(out, states, sizeof(states));
 }
@@ -133,6 +136,8 @@ static json_object *features_to_json(const struct host_features *f)
 	put(bpf, "lsm_why", json_object_new_string(f->bpf_lsm_why));
 	put(bpf, "cgroup_sock_addr_loads", json_object_new_boolean(f->cgroup_bpf_loads));
 	put(bpf, "why", json_object_new_string(f->cgroup_bpf_why));
+	put(bpf, "fexit_loads", json_object_new_boolean(f->fexit_loads));
+	put(bpf, "fexit_why", json_object_new_string(f->fexit_why));
 	put(bpf, "btf", json_object_new_boolean(f->btf));
 	put(root, "bpf", bpf);
 
@@ -240,6 +245,10 @@ int ward_features_print(FILE *out, ward_error *err)
 		fprintf(out, "%-16syes\n", "cgroup-bpf");
 	else
 		fprintf(out, "%-16sno: %s\n", "cgroup-bpf", f->cgroup_bpf_why);
+	if (f->fexit_loads)
+		fprintf(out, "%-16syes\n", "bpf-fexit");
+	else
+		fprintf(out, "%-16sno: %s\n", "bpf-fexit", f->fexit_why);
 	fprintf(out, "%-16s%s\n", "btf", yes_no(f->btf));
 
 	struct layer_state states[LAYER_STATE_COUNT];

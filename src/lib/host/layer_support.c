@@ -5,8 +5,10 @@
 #include "host/layer_support.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "bpf/bpf_file_acct.h"
 #include "bpf/bpf_layer.h"
 #include "supervisor/supervisor.h"
 
@@ -46,6 +48,12 @@ void layer_support_fill(struct host_features *f)
 		char why[512];
 		s.cgroup_bpf_net = bpf_layer_cgroup_net_usable(why, sizeof(why));
 	}
+	/* Only where a probe fexit program loaded this boot: elsewhere trying
+	 * the real ones would parse the kernel's BTF on every run. */
+	if (f->fexit_loads)
+		s.file_acct = bpf_file_acct_usable(s.file_acct_why, sizeof(s.file_acct_why));
+	else
+		snprintf(s.file_acct_why, sizeof(s.file_acct_why), "%s", f->fexit_why);
 	pthread_mutex_unlock(&support_lock);
 	if (f->seccomp_user_notif) {
 		for (size_t i = 0; i < sizeof(sup_caps) / sizeof(sup_caps[0]); i++)

@@ -16,7 +16,7 @@
 #include "core/cleanup.h"
 
 #define CACHE_DIR "/run/ward"
-#define CACHE_PATH CACHE_DIR "/bpf-probe.v1"
+#define CACHE_PATH CACHE_DIR "/bpf-probe.v2"
 
 struct probe_record {
 	char magic[8];
@@ -30,6 +30,8 @@ struct probe_record {
 	char bpf_lsm_why[200];
 	bool cgroup_bpf_loads;
 	char cgroup_bpf_why[200];
+	bool fexit_loads;
+	char fexit_why[200];
 	bool btf;
 };
 
@@ -73,11 +75,14 @@ bool probe_cache_load(struct host_features *f)
 	memcpy(f->bpf_lsm_why, rec.bpf_lsm_why, sizeof(f->bpf_lsm_why));
 	f->cgroup_bpf_loads = rec.cgroup_bpf_loads;
 	memcpy(f->cgroup_bpf_why, rec.cgroup_bpf_why, sizeof(f->cgroup_bpf_why));
+	f->fexit_loads = rec.fexit_loads;
+	memcpy(f->fexit_why, rec.fexit_why, sizeof(f->fexit_why));
 	f->btf = rec.btf;
 	/* Strings from disk end inside their fields, whatever the file said. */
 	f->lsm_list[sizeof(f->lsm_list) - 1] = f->lockdown[sizeof(f->lockdown) - 1] = '\0';
 	f->bpf_lsm_why[sizeof(f->bpf_lsm_why) - 1] = '\0';
 	f->cgroup_bpf_why[sizeof(f->cgroup_bpf_why) - 1] = '\0';
+	f->fexit_why[sizeof(f->fexit_why) - 1] = '\0';
 	return true;
 }
 
@@ -97,6 +102,8 @@ void probe_cache_store(const struct host_features *f)
 	memcpy(rec.bpf_lsm_why, f->bpf_lsm_why, sizeof(rec.bpf_lsm_why));
 	rec.cgroup_bpf_loads = f->cgroup_bpf_loads;
 	memcpy(rec.cgroup_bpf_why, f->cgroup_bpf_why, sizeof(rec.cgroup_bpf_why));
+	rec.fexit_loads = f->fexit_loads;
+	memcpy(rec.fexit_why, f->fexit_why, sizeof(rec.fexit_why));
 	rec.btf = f->btf;
 
 	if (mkdir(CACHE_DIR, 0755) < 0 && errno != EEXIST)

@@ -1317,14 +1317,17 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 {
 	bool net = host->cgroup_bpf_loads && host->cgroup_v2_usable;
 	bool cpu = host->cgroup_v2_usable || host->controllers[CG_CTRL_CPUACCT].usable;
+	bool file = host->support.file_acct && host->cgroup_v2_usable;
 	plan->net_acct = net;
-	if (net)
+	plan->file_acct = file;
+	if (net || file)
 		plan->cgroup = true;
 	for (int i = 0; i < WARD_QUOTA_COUNT_; i++) {
 		const struct quota_value *q = &policy->quotas[i];
 		if (!q->set)
 			continue;
 		bool is_cpu = i == WARD_QUOTA_CPU_TIME;
+		bool is_file = i == WARD_QUOTA_FILE_READ_BYTES || i == WARD_QUOTA_FILE_WRITE_BYTES;
 		char rule[200], note[200];
 		if (is_cpu)
 			snprintf(rule, sizeof(rule), "quota cpu_time %llu ms (all tasks), then %s",
@@ -1337,12 +1340,19 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 		snprintf(
 			note, sizeof(note), "%s",
 			is_cpu ? "the cgroup's CPU usage, checked every 20 ms"
+			: is_file && q->action == WARD_QUOTA_KILL
+				? "counted per sandbox by fexit programs on vfs_read/vfs_write; "
+				  "the "
+				  "task that crosses it is killed by the kernel"
+			: is_file ? "counted per sandbox by fexit programs on vfs_read/vfs_write"
 			: q->action == WARD_QUOTA_REPORT
 				? "counted per sandbox by cgroup_skb programs"
 				: "counted per sandbox by cgroup_skb programs; packets over it are "
 				  "dropped");
-		bool can = is_cpu ? cpu : net;
-		enum ward_layer layer = is_cpu ? LAYER_CGROUP : LAYER_CGROUP_BPF;
+		bool can = is_cpu ? cpu : is_file ? file : net;
+		enum ward_layer layer = is_cpu	  ? LAYER_CGROUP
+					: is_file ? LAYER_BPF_TRACE
+						  : LAYER_CGROUP_BPF;
 		int r;
 		if (can) {
 			plan->quota_amount[i] = q->amount;
@@ -1352,6 +1362,7 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			r = add_entry(plan, q->loc, layer, PLAN_ENFORCED, note, "%s", rule);
 		} else {
 			const char *why = !host->cgroup_v2_usable ? host->cgroup_v2_why
+					  : is_file		  ? host->support.file_acct_why
 					  : host->cgroup_bpf_why[0]
 						  ? host->cgroup_bpf_why
 						  : "cgroup BPF does not load here";

@@ -208,7 +208,8 @@ struct plan {
 	struct kill_after bpf_kill_after; /* set only with bpf_escalate */
 
 	/* network accounting and quotas: cgroup_skb programs (bpf/bpf_acct.h) */
-	bool net_acct;				  /* count the sandbox's packets */
+	bool net_acct;	/* count the sandbox's packets */
+	bool file_acct; /* count its file bytes (fexit programs, bpf/bpf_file_acct.h) */
 	uint64_t quota_amount[WARD_QUOTA_COUNT_]; /* bytes or ms; 0: no quota */
 	enum ward_quota_action quota_action[WARD_QUOTA_COUNT_];
 

@@ -150,7 +150,7 @@ static const char *const layer_names[LAYER_COUNT_] = {
 	[LAYER_LANDLOCK] = "landlock",	   [LAYER_SECCOMP] = "seccomp",
 	[LAYER_SUPERVISOR] = "supervisor", [LAYER_CGROUP] = "cgroup",
 	[LAYER_RLIMIT] = "rlimit",	   [LAYER_NAMESPACES] = "namespaces",
-	[LAYER_MONITOR] = "monitor",
+	[LAYER_MONITOR] = "monitor",	   [LAYER_BPF_TRACE] = "bpf-trace",
 };
 
 const char *ward_layer_name(enum ward_layer layer)

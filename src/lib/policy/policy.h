@@ -119,7 +119,8 @@ enum ward_layer {
 	LAYER_CGROUP,
 	LAYER_RLIMIT,
 	LAYER_NAMESPACES,
-	LAYER_MONITOR, /* ward itself: wall-clock timeout, accounting */
+	LAYER_MONITOR,	 /* ward itself: wall-clock timeout, accounting */
+	LAYER_BPF_TRACE, /* fexit programs: file byte accounting and quotas */
 	LAYER_COUNT_,
 	LAYER_NONE = -1,
 };

@@ -538,6 +538,8 @@ static const char *const quota_names[WARD_QUOTA_COUNT_] = {
 	[WARD_QUOTA_NET_EGRESS_BYTES] = "net_egress_bytes",
 	[WARD_QUOTA_NET_INGRESS_BYTES] = "net_ingress_bytes",
 	[WARD_QUOTA_CPU_TIME] = "cpu_time",
+	[WARD_QUOTA_FILE_READ_BYTES] = "file_read_bytes",
+	[WARD_QUOTA_FILE_WRITE_BYTES] = "file_write_bytes",
 };
 static const char *const quota_actions[] = {
 	[WARD_QUOTA_KILL] = "kill",
@@ -564,8 +566,8 @@ int policy_set_quota(struct ward_policy *policy, const char *name, const char *s
 			q = i;
 	if (q < 0)
 		return policy_fail_at(err, loc, NULL,
-				      "unknown quota '%s' (net_egress_bytes, net_ingress_bytes or "
-				      "cpu_time)",
+				      "unknown quota '%s' (net_egress_bytes, net_ingress_bytes, "
+				      "cpu_time, file_read_bytes or file_write_bytes)",
 				      name ? name : "");
 	uint64_t amount;
 	if (q == WARD_QUOTA_CPU_TIME) {

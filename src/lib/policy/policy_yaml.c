@@ -408,7 +408,8 @@ static int extend_one(struct loader *ld, yaml_node_t *item, const char *key, voi
 		char id[128];
 		if (!yaml)
 			return policy_fail_at(ld->err, at, key,
-					      "unknown profile '%s' (known: default, minimal, python, node, git, rust, go)",
+					      "unknown profile '%s' (known: default, minimal, "
+					      "python, node, git, rust, go)",
 					      name);
 		snprintf(id, sizeof(id), "profile:%s", name);
 		r = push_loading(ld->root, id, at, key, ld->err);
@@ -1139,12 +1140,24 @@ static int on_quota_cpu(struct loader *ld, yaml_node_t *value, const char *key)
 	return quota_one(ld, value, key, "cpu_time");
 }
 
+static int on_quota_file_read(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return quota_one(ld, value, key, "file_read_bytes");
+}
+
+static int on_quota_file_write(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return quota_one(ld, value, key, "file_write_bytes");
+}
+
 static int on_quotas(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	static const struct key_handler handlers[] = {
 		{"net_egress_bytes", on_quota_egress},
 		{"net_ingress_bytes", on_quota_ingress},
 		{"cpu_time", on_quota_cpu},
+		{"file_read_bytes", on_quota_file_read},
+		{"file_write_bytes", on_quota_file_write},
 	};
 	if (is_null(value))
 		return 0;
@@ -1166,8 +1179,7 @@ static int load_document(struct loader *ld, yaml_node_t *root)
 		{"fs", on_fs},		 {"net", on_net},
 		{"exec", on_exec},	 {"limits", on_limits},
 		{"process", on_process}, {"kill_after", on_kill_after},
-		{"quotas", on_quotas},
-		{"env", on_env_section},
+		{"quotas", on_quotas},	 {"env", on_env_section},
 	};
 	int r;
 

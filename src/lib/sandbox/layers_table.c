@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bpf/bpf_acct.h"
+#include "bpf/bpf_file_acct.h"
 #include "core/error.h"
 #include "core/trace.h"
 #include "host/features.h"
@@ -83,17 +84,37 @@ static void cgroup_release_work(struct spawn_work *w)
 	w->cg_tasks_fd = -1;
 }
 
-/* ---- quotas: network accounting (cgroup_skb) on the v2 cgroup ---- */
+/* ---- quotas: network accounting (cgroup_skb) on the v2 cgroup, file
+ * accounting (fexit) keyed by its id ---- */
 
 static bool quotas_wanted(const struct plan *plan)
 {
-	return plan->net_acct;
+	return plan->net_acct || plan->file_acct;
+}
+
+static int file_quotas_prepare(struct ward_sandbox *sb, ward_error *err)
+{
+	const uint64_t *q = sb->plan.quota_amount;
+	uint64_t rq = q[WARD_QUOTA_FILE_READ_BYTES], wq = q[WARD_QUOTA_FILE_WRITE_BYTES];
+	bool kill = (rq && sb->plan.quota_action[WARD_QUOTA_FILE_READ_BYTES] == WARD_QUOTA_KILL) ||
+		    (wq && sb->plan.quota_action[WARD_QUOTA_FILE_WRITE_BYTES] == WARD_QUOTA_KILL);
+	bool quota = rq || wq;
+	int r = bpf_file_acct_attach(cgroup_sandbox_v2_id(sb->cgroup), rq, wq, kill, &sb->file_acct,
+				     quota ? err : NULL);
+	return r < 0 && quota ? r : 0;
 }
 
 static int quotas_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)
 {
 	(void)w;
 	if (!sb->cgroup || cgroup_sandbox_v2_fd(sb->cgroup) < 0)
+		return 0;
+	if (sb->plan.file_acct) {
+		int fr = file_quotas_prepare(sb, err);
+		if (fr < 0)
+			return fr;
+	}
+	if (!sb->plan.net_acct)
 		return 0;
 	const uint64_t *q = sb->plan.quota_amount;
 	bool quota = q[WARD_QUOTA_NET_EGRESS_BYTES] || q[WARD_QUOTA_NET_INGRESS_BYTES];
@@ -110,9 +131,11 @@ static int quotas_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_er
 
 static bool quotas_destroy(struct ward_sandbox *sb)
 {
-	bool had = sb->acct;
+	bool had = sb->acct || sb->file_acct;
 	bpf_acct_detach(sb->acct);
 	sb->acct = NULL;
+	bpf_file_acct_detach(sb->file_acct);
+	sb->file_acct = NULL;
 	return had;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "bpf/bpf_acct.h"
+#include "bpf/bpf_file_acct.h"
 #include "host/sysfile.h"
 #include "sandbox/live.h"
 
@@ -186,6 +187,23 @@ static void add_network(json_object *cgroups, json_object *record)
 	}
 }
 
+static void add_files(json_object *cgroups, json_object *record)
+{
+	size_t n = cgroups ? json_object_array_length(cgroups) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *dir = json_object_get_string(json_object_array_get_idx(cgroups, i));
+		struct stat st;
+		struct file_figures f;
+		if (!dir || stat(dir, &st) < 0 || bpf_file_acct_read_cgroup(st.st_ino, &f) < 0)
+			continue;
+		json_object_object_add(record, "file_bytes_read",
+				       json_object_new_uint64(f.bytes_read));
+		json_object_object_add(record, "file_bytes_written",
+				       json_object_new_uint64(f.bytes_written));
+		return;
+	}
+}
+
 void live_add_figures(json_object *record)
 {
 	json_object *cgroups = NULL, *pidv = NULL;
@@ -200,6 +218,7 @@ void live_add_figures(json_object *record)
 	json_object_object_add(record, "memory_bytes", json_object_new_uint64(f.mem_bytes));
 	json_object_object_add(record, "tasks", json_object_new_uint64(f.tasks));
 	add_network(cgroups, record);
+	add_files(cgroups, record);
 	json_object_object_add(record, "figures_source",
 			       json_object_new_string(all_cgroup    ? "cgroup"
 						      : some_cgroup ? "cgroup+proc"

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/trace.h"
 #include "bpf/bpf_acct.h"
+#include "bpf/bpf_file_acct.h"
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h" /* sup_callback_abandon: the wait's own kills */
@@ -222,6 +223,14 @@ static void read_quotas(struct ward_sandbox *sb, struct quota_reading *q)
 		q->used[WARD_QUOTA_NET_INGRESS_BYTES] = f.bytes_in;
 		q->crossed[WARD_QUOTA_NET_INGRESS_BYTES] = f.ingress_crossed;
 	}
+	struct file_figures ff;
+	if (sb->file_acct && bpf_file_acct_read(sb->file_acct, &ff) == 0) {
+		q->have[WARD_QUOTA_FILE_READ_BYTES] = q->have[WARD_QUOTA_FILE_WRITE_BYTES] = true;
+		q->used[WARD_QUOTA_FILE_READ_BYTES] = ff.bytes_read;
+		q->crossed[WARD_QUOTA_FILE_READ_BYTES] = ff.read_crossed;
+		q->used[WARD_QUOTA_FILE_WRITE_BYTES] = ff.bytes_written;
+		q->crossed[WARD_QUOTA_FILE_WRITE_BYTES] = ff.write_crossed;
+	}
 	struct cgroup_stats stats;
 	if (sb->plan.quota_amount[WARD_QUOTA_CPU_TIME] && sb->cgroup &&
 	    cgroup_sandbox_stats(sb->cgroup, &stats) == 0) {
@@ -258,10 +267,14 @@ static void poll_quotas(struct ward_sandbox *sb)
 				json_object_new_string(policy_quota_action_name(action)));
 			event_emit(&sb->sink, ev);
 		}
+		/* A file quota's kill comes from the kernel itself (the task
+		 * that crossed it), maybe before this look: the end is the
+		 * quota's either way. */
+		if (action == WARD_QUOTA_KILL)
+			sb->quota_killed = true;
 		if (sb->finished)
 			continue;
 		if (action == WARD_QUOTA_KILL) {
-			sb->quota_killed = true;
 			ward_sandbox_kill(sb);
 		} else if (action == WARD_QUOTA_FREEZE && sb->cgroup) {
 			cgroup_sandbox_freeze(sb->cgroup, true);
@@ -278,6 +291,15 @@ static void add_net_figures(struct ward_sandbox *sb, json_object *ev)
 	json_object_object_add(ev, "net_packets_out", json_object_new_uint64(f.packets_out));
 	json_object_object_add(ev, "net_bytes_in", json_object_new_uint64(f.bytes_in));
 	json_object_object_add(ev, "net_packets_in", json_object_new_uint64(f.packets_in));
+}
+
+static void add_file_figures(struct ward_sandbox *sb, json_object *ev)
+{
+	struct file_figures f;
+	if (!sb->file_acct || bpf_file_acct_read(sb->file_acct, &f) < 0)
+		return;
+	json_object_object_add(ev, "file_bytes_read", json_object_new_uint64(f.bytes_read));
+	json_object_object_add(ev, "file_bytes_written", json_object_new_uint64(f.bytes_written));
 }
 
 static void emit_exit(struct ward_sandbox *sb)
@@ -302,6 +324,7 @@ static void emit_exit(struct ward_sandbox *sb)
 		json_object_object_add(ev, "peak_memory_bytes",
 				       json_object_new_uint64(x->peak_memory_bytes));
 	add_net_figures(sb, ev);
+	add_file_figures(sb, ev);
 	event_emit(&sb->sink, ev);
 }
 

@@ -144,6 +144,7 @@ struct ward_sandbox {
 	struct ward_exit exit;
 	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
 	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
+	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
 	bool quota_killed;		       /* a quota's kill action ended it */
 };
