@@ -123,7 +123,7 @@ expect "a connect to a full accept queue waits until SO_SNDTIMEO (EINPROGRESS), 
 	'^tcp-full-queue Operation now in progress,then-connects$' -- \
 	run -r "$DATA" -- /usr/bin/python3 -c "$PROG"
 # The kernel's own answer, without ward (the host's loopback).
-bare=$(timeout 60 /usr/bin/python3 -c "$PROG" tcp-full-queue 2>&1)
+bare=$(cd / && as_caller timeout 60 /usr/bin/python3 -c "$PROG" tcp-full-queue 2>&1)
 if [ "$bare" = "tcp-full-queue Operation now in progress,then-connects" ]; then
 	t_ok "control: without ward the same connect ends EINPROGRESS too"
 else
