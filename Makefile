@@ -27,7 +27,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-Iinclude -Isrc/lib -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
-LDLIBS += $(PKG_LIBS)
+LDLIBS += $(PKG_LIBS) -lresolv
 
 LIB_SRCS := $(shell find src/lib -name '*.c' | sort)
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
@@ -57,7 +57,7 @@ $(BUILD)/libward.so: $(LIB_OBJS) $(LIB_MAP)
 # The CLI links its libraries' archives: one shared object (libc) to load
 # instead of nine halves ward's start-up (bench/startup.sh).
 CLI_LIBS := -l:libseccomp.a -l:libyaml.a -l:libjson-c.a -l:libbpf.a -l:libelf.a -l:libmd.a \
-	-l:libz.a -l:libzstd.a -lpthread
+	-l:libz.a -l:libzstd.a -l:libresolv.a -lpthread
 $(BUILD)/ward: $(CLI_OBJS) $(BUILD)/libward.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libward.a $(CLI_LIBS)
 

@@ -4,7 +4,7 @@
 # Debian ships every archive needed (libseccomp-dev, libyaml-dev,
 # libjson-c-dev, libbpf-dev, libelf-dev, libmd-dev, zlib1g-dev, libzstd-dev).
 STATIC_LIBS := -l:libseccomp.a -l:libyaml.a -l:libjson-c.a -l:libbpf.a -l:libelf.a -l:libmd.a \
-	-l:libz.a -l:libzstd.a -lpthread
+	-l:libz.a -l:libzstd.a -l:libresolv.a -lpthread
 STATIC_PROGS = $(PROG_SRCS:tests/progs/%.c=$(BUILD)/static/progs/%)
 
 $(BUILD)/static/ward: $(CLI_OBJS) $(BUILD)/libward.a

@@ -43,6 +43,12 @@ int bpf_sandbox_event_fd(struct bpf_sandbox *sb);
 /* Drains the ring buffer into JSON events and reports drops. Returns the
  * number of events, or a negative errno. */
 int bpf_sandbox_poll_events(struct bpf_sandbox *sb);
+/* Replaces the sandbox's address rules OLD (what it was given) by RULES in
+ * place (a host name re-resolved): new prefixes are added, changed ones
+ * rewritten, prefixes of no rule removed. The programs stay attached. */
+struct plan_net_rule;
+int bpf_sandbox_update_net(struct bpf_sandbox *sb, const struct plan_net_rule *old, size_t nold,
+			   const struct plan_net_rule *rules, size_t count, ward_error *err);
 /* Removes the sandbox's map entries and detaches its programs; frees SB. */
 void bpf_sandbox_destroy(struct bpf_sandbox *sb);
 

@@ -42,6 +42,35 @@ static uint32_t sandbox_flags(const struct plan *plan)
 	return flags;
 }
 
+/* The trie key of prefix P of sandbox CGID, in *KEY4 or *KEY6. */
+static void prefix_key(const struct bpf_net_prefix *p, uint64_t cgid, struct ward_net4_key *key4,
+		       struct ward_net6_key *key6)
+{
+	memset(key4, 0, sizeof(*key4));
+	memset(key6, 0, sizeof(*key6));
+	key4->prefixlen = key6->prefixlen = WARD_NET_KEY_CGID_BITS + p->prefix;
+	key4->cgid_lo = key6->cgid_lo = (uint32_t)cgid;
+	key4->cgid_hi = key6->cgid_hi = (uint32_t)(cgid >> 32);
+	memcpy(key4->addr, p->addr, 4);
+	memcpy(key6->addr, p->addr, 16);
+}
+
+static int write_prefixes(int fd4, int fd6, const struct bpf_net_prefix *prefixes, size_t count,
+			  uint64_t cgid, ward_error *err)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct bpf_net_prefix *p = &prefixes[i];
+		struct ward_net4_key key4;
+		struct ward_net6_key key6;
+		prefix_key(p, cgid, &key4, &key6);
+		int r = p->family == AF_INET ? bpf_map_update_elem(fd4, &key4, &p->value, BPF_ANY)
+					     : bpf_map_update_elem(fd6, &key6, &p->value, BPF_ANY);
+		if (r < 0)
+			return ward_fail_errno(err, -errno, "bpf: adding a network prefix");
+	}
+	return 0;
+}
+
 /* Exactly the address rules the plan placed on BPF. */
 static int write_net_rules(const struct plan *plan, uint64_t cgid, ward_error *err)
 {
@@ -55,27 +84,45 @@ static int write_net_rules(const struct plan *plan, uint64_t cgid, ward_error *e
 	_cleanup_close_ int fd6 = bpf_map_pinned_fd("ward_net6");
 	if (fd4 < 0 || fd6 < 0)
 		return ward_fail_errno(err, fd4 < 0 ? fd4 : fd6, "bpf: opening the network tries");
-	for (size_t i = 0; i < count; i++) {
-		const struct bpf_net_prefix *p = &prefixes[i];
-		if (p->family == AF_INET) {
-			struct ward_net4_key key = {
-				.prefixlen = WARD_NET_KEY_CGID_BITS + p->prefix,
-				.cgid_lo = (uint32_t)cgid,
-				.cgid_hi = (uint32_t)(cgid >> 32),
-			};
-			memcpy(key.addr, p->addr, 4);
-			r = bpf_map_update_elem(fd4, &key, &p->value, BPF_ANY);
-		} else {
-			struct ward_net6_key key = {
-				.prefixlen = WARD_NET_KEY_CGID_BITS + p->prefix,
-				.cgid_lo = (uint32_t)cgid,
-				.cgid_hi = (uint32_t)(cgid >> 32),
-			};
-			memcpy(key.addr, p->addr, 16);
-			r = bpf_map_update_elem(fd6, &key, &p->value, BPF_ANY);
-		}
-		if (r < 0)
-			return ward_fail_errno(err, -errno, "bpf: adding a network prefix");
+	return write_prefixes(fd4, fd6, prefixes, count, cgid, err);
+}
+
+static bool prefix_listed(const struct bpf_net_prefix *p, const struct bpf_net_prefix *list,
+			  size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (list[i].family == p->family && list[i].prefix == p->prefix &&
+		    memcmp(list[i].addr, p->addr, 16) == 0)
+			return true;
+	return false;
+}
+
+int bpf_sandbox_update_net(struct bpf_sandbox *sb, const struct plan_net_rule *old, size_t nold,
+			   const struct plan_net_rule *rules, size_t count, ward_error *err)
+{
+	_cleanup_free_ struct bpf_net_prefix *before = NULL, *after = NULL;
+	size_t nbefore = 0, nafter = 0;
+	int r = bpf_net_compile(old, nold, &before, &nbefore, err);
+	if (r < 0 || (r = bpf_net_compile(rules, count, &after, &nafter, err)) < 0)
+		return r;
+	_cleanup_close_ int fd4 = bpf_map_pinned_fd("ward_net4");
+	_cleanup_close_ int fd6 = bpf_map_pinned_fd("ward_net6");
+	if (fd4 < 0 || fd6 < 0)
+		return ward_fail_errno(err, fd4 < 0 ? fd4 : fd6, "bpf: opening the network tries");
+	/* Each element is replaced atomically: first every new or changed
+	 * prefix, then the ones no rule has any more. */
+	if ((r = write_prefixes(fd4, fd6, after, nafter, sb->cgid, err)) < 0)
+		return r;
+	for (size_t i = 0; i < nbefore; i++) {
+		if (prefix_listed(&before[i], after, nafter))
+			continue;
+		struct ward_net4_key key4;
+		struct ward_net6_key key6;
+		prefix_key(&before[i], sb->cgid, &key4, &key6);
+		r = before[i].family == AF_INET ? bpf_map_delete_elem(fd4, &key4)
+						: bpf_map_delete_elem(fd6, &key6);
+		if (r < 0 && errno != ENOENT)
+			return ward_fail_errno(err, -errno, "bpf: removing a network prefix");
 	}
 	return 0;
 }

@@ -792,6 +792,75 @@ static int plan_bpf_bind_ports(const struct ward_policy *policy, struct plan *pl
 	return 0;
 }
 
+/* The host names of the net rules: pinned at start, and those a DNS
+ * answer gave re-resolved by the monitor as its TTL says, which updates
+ * DYN (the layer holding the address rules) in place. A layer that cannot
+ * be updated while the program runs (none holds the rules) is not claimed. */
+static int plan_host_names(const struct ward_policy *policy, struct plan *plan, enum ward_layer dyn)
+{
+	struct ward_loc builtin = {.file = "ward"};
+	int r;
+	plan->hosts = policy->hosts.items;
+	plan->nhosts = policy->hosts.len;
+	plan->net_names_layer = LAYER_NONE;
+	if (!policy->hosts.len)
+		return 0;
+	bool live = dyn == LAYER_BPF_LSM || dyn == LAYER_CGROUP_BPF || dyn == LAYER_SUPERVISOR;
+	char names[sizeof(((struct plan_entry *)0)->note)] = "";
+	size_t used = 0;
+	VEC_FOREACH(&policy->net, n)
+	{
+		if (!n->host || !n->ttl || !live)
+			continue;
+		bool seen = false;
+		VEC_FOREACH(&plan->net_names, pn)
+		seen |= strcmp(pn->host, n->host) == 0;
+		if (seen)
+			continue;
+		struct plan_net_name pn = {.host = n->host, .ttl = n->ttl};
+		if ((r = VEC_PUSH(&plan->net_names, pn)) < 0)
+			return r;
+		int w = snprintf(names + used, sizeof(names) - used, "%s%s (ttl %u s)",
+				 used ? ", " : "", n->host, n->ttl);
+		used = w < 0 ? used : used + (size_t)w;
+		used = used < sizeof(names) ? used : sizeof(names) - 1;
+	}
+	if (plan->net_names.len) {
+		plan->net_names_layer = dyn;
+		char note[sizeof(names) + 80];
+		snprintf(note, sizeof(note), "%s; updates the %s rules in place", names,
+			 ward_layer_name(dyn));
+		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+				   "net: host names re-resolved every TTL (min 5 s, max 1 h) (%zu)",
+				   plan->net_names.len)) < 0)
+			return r;
+	}
+	used = 0;
+	names[0] = '\0';
+	size_t pinned = 0;
+	for (size_t i = 0; i < policy->hosts.len && used < sizeof(names) - 1; i++) {
+		const char *pin = policy->hosts.items[i];
+		const char *name = strchr(pin, ' ');
+		bool refreshed = false;
+		VEC_FOREACH(&plan->net_names, pn)
+		refreshed |= name && strcmp(name + 1, pn->host) == 0;
+		if (refreshed)
+			continue;
+		pinned++;
+		int w = snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "", pin);
+		used = w < 0 ? used : used + (size_t)w;
+	}
+	if (!pinned)
+		return 0;
+	char note[sizeof(names) + 80];
+	snprintf(note, sizeof(note),
+		 "%s; not re-resolved while it runs (no DNS TTL: /etc/hosts, or "
+		 "not answered by DNS)",
+		 names);
+	return add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
+			 "net: host names resolved at start (%zu)", pinned);
+}
+
 static int plan_net(const struct ward_policy *policy, const struct host_features *host,
 		    struct plan *plan)
 {
@@ -965,23 +1034,8 @@ static int plan_net(const struct ward_policy *policy, const struct host_features
 	}
 
 	bool dyn_bpf = dyn == LAYER_BPF_LSM || dyn == LAYER_CGROUP_BPF;
-	plan->hosts = policy->hosts.items;
-	plan->nhosts = policy->hosts.len;
-	if (policy->hosts.len) {
-		char names[sizeof(((struct plan_entry *)0)->note)] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < policy->hosts.len && used < sizeof(names) - 1; i++) {
-			int w = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
-					 policy->hosts.items[i]);
-			used = w < 0 ? used : used + (size_t)w;
-		}
-		char note[sizeof(names) + 40];
-		snprintf(note, sizeof(note), "%s; not re-resolved while it runs", names);
-		if ((r = add_entry(plan, builtin, LAYER_MONITOR, PLAN_ENFORCED, note,
-				   "net: host names resolved at start (%zu)", policy->hosts.len)) <
-		    0)
-			return r;
-	}
+	if ((r = plan_host_names(policy, plan, dyn)) < 0)
+		return r;
 
 	VEC_FOREACH(&policy->bind, b)
 	{
@@ -1464,5 +1518,6 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->bpf_net_rules);
 	VEC_FREE(&plan->bpf_bind_ports);
 	VEC_FREE(&plan->sup_net_rules);
+	VEC_FREE(&plan->net_names);
 	VEC_FREE(&plan->sup_rules.exec_argv);
 }

@@ -73,6 +73,12 @@ struct plan_net_rule {
 	uint32_t rule_id; /* the BPF rule id: its position in the policy's net rules */
 };
 
+/* A host name the running sandbox re-resolves (plan.net_names). */
+struct plan_net_name {
+	const char *host; /* interned in the policy */
+	uint32_t ttl;	  /* seconds, within DNS_TTL_MIN_S..DNS_TTL_MAX_S */
+};
+
 /* How far a limit holds: across the sandbox (cgroup), per process
  * (rlimit), or across every process of the user (RLIMIT_NPROC). */
 enum plan_limit_scope {
@@ -123,6 +129,12 @@ struct plan {
 	 * only, and the program must resolve the names some other way. */
 	char *const *hosts;
 	size_t nhosts;
+	/* The names of those a DNS answer gave, with its TTL: the monitor
+	 * re-resolves each when it expires (sandbox/net_refresh.c) and updates
+	 * the layer that holds their address rules, net_names_layer (BPF or
+	 * the supervisor), in place. Empty when no such layer holds them. */
+	VEC(struct plan_net_name) net_names;
+	enum ward_layer net_names_layer;
 
 	/* Landlock */
 	bool landlock; /* apply a Landlock domain at all */

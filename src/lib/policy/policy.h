@@ -64,6 +64,11 @@ struct net_rule {
 	struct port_range ports[NET_MAX_PORT_RANGES];
 	char *text; /* the rule as written */
 	struct ward_loc loc;
+	/* A rule resolved from a host name: the name (interned in the policy)
+	 * and the TTL of the DNS answer, in seconds; 0: never re-resolved (an
+	 * /etc/hosts entry, a name DNS did not answer). NULL for addresses. */
+	const char *host;
+	uint32_t ttl;
 };
 
 struct bind_rule {

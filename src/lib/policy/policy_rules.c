@@ -17,6 +17,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "policy/dns_ttl.h"
 #include "policy/policy_internal.h"
 
 #define WARD_FS_ALL (WARD_FS_READ | WARD_FS_WRITE | WARD_FS_EXEC)
@@ -164,57 +165,89 @@ void policy_set_resolver(policy_resolver_fn fn)
 	resolver = fn ? fn : resolve_with_getaddrinfo;
 }
 
+/* One address of a host-name rule, unless the name gave it already. */
+static int push_host_addr(struct ward_policy *policy, size_t first_net, const char *text,
+			  const struct net_rule *tmpl, const char *host, int family,
+			  const uint8_t *bytes, struct ward_loc loc)
+{
+	struct net_rule rule = *tmpl;
+	char addr[INET6_ADDRSTRLEN] = "";
+	memset(rule.addr, 0, sizeof(rule.addr));
+	memcpy(rule.addr, bytes, family == AF_INET ? 4 : 16);
+	rule.prefix = family == AF_INET ? 32 : 128;
+	rule.family = family;
+	inet_ntop(rule.family, rule.addr, addr, sizeof(addr));
+	for (size_t i = first_net; i < policy->net.len; i++)
+		if (policy->net.items[i].family == rule.family &&
+		    memcmp(policy->net.items[i].addr, rule.addr, 16) == 0)
+			return 0;
+	rule.loc = loc;
+	char *pin = NULL;
+	if (asprintf(&rule.text, "%s = %s", text, addr) < 0)
+		rule.text = NULL;
+	if (!rule.text || asprintf(&pin, "%s %s", addr, host) < 0 ||
+	    VEC_PUSH(&policy->net, rule) < 0) {
+		free(rule.text);
+		return -ENOMEM;
+	}
+	if (VEC_PUSH(&policy->hosts, pin) < 0) {
+		free(pin);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A rule naming a host: resolved now, in ward and outside the sandbox,
  * into one address rule per address, each pinned as "ADDRESS NAME" for the
- * sandbox's hosts file. All or nothing: a name that does not resolve adds
- * no rule. */
+ * sandbox's hosts file. A name in /etc/hosts, or one DNS does not answer,
+ * is resolved by getaddrinfo and never again; a name DNS answers keeps the
+ * answer's TTL, after which the running sandbox re-resolves it. All or
+ * nothing: a name that does not resolve adds no rule. */
 static int add_host_rules(struct ward_policy *policy, const char *text, const struct net_rule *tmpl,
 			  const char *host, struct ward_loc loc, const char *key, ward_error *err)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct dns_answer dns = {.count = 0};
+	bool by_dns = resolver == resolve_with_getaddrinfo && !dns_in_hosts_file(host, NULL) &&
+		      dns_resolve_ttl(host, &dns) == 0;
 	struct addrinfo *found = NULL;
-	int r = resolver(host, &hints, &found);
-	if (r != 0)
-		return policy_fail_at(err, loc, key,
-				      "cannot resolve host '%s': %s (check the name, or write "
-				      "its address)",
-				      host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	if (!by_dns) {
+		struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+		int r = resolver(host, &hints, &found);
+		if (r != 0)
+			return policy_fail_at(
+				err, loc, key,
+				"cannot resolve host '%s': %s (check the name, or write "
+				"its address)",
+				host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	}
+	const char *name = policy_intern(policy, host);
+	if (!name) {
+		freeaddrinfo(found);
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	struct net_rule with_name = *tmpl;
+	with_name.host = name;
+	with_name.ttl = by_dns ? dns_ttl_clamp(dns.ttl) : 0;
 	size_t first_net = policy->net.len, first_host = policy->hosts.len;
 	int out = 0;
+	for (size_t i = 0; by_dns && i < dns.count && out == 0; i++)
+		out = push_host_addr(policy, first_net, text, &with_name, host, dns.addrs[i].family,
+				     dns.addrs[i].addr, loc);
 	for (struct addrinfo *ai = found; ai && out == 0; ai = ai->ai_next) {
-		struct net_rule rule = *tmpl;
-		char addr[INET6_ADDRSTRLEN] = "";
-		if (ai->ai_family == AF_INET) {
-			const struct sockaddr_in *sin = (const void *)ai->ai_addr;
-			memcpy(rule.addr, &sin->sin_addr, 4);
-			rule.prefix = 32;
-		} else if (ai->ai_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
-			memcpy(rule.addr, &sin6->sin6_addr, 16);
-			rule.prefix = 128;
-		} else {
-			continue;
-		}
-		rule.family = ai->ai_family;
-		inet_ntop(rule.family, rule.addr, addr, sizeof(addr));
-		bool seen = false;
-		for (size_t i = first_net; i < policy->net.len; i++)
-			seen |= policy->net.items[i].family == rule.family &&
-				memcmp(policy->net.items[i].addr, rule.addr, 16) == 0;
-		if (seen)
-			continue;
-		rule.loc = loc;
-		char *pin = NULL;
-		if (asprintf(&rule.text, "%s = %s", text, addr) < 0)
-			rule.text = NULL;
-		if (!rule.text || asprintf(&pin, "%s %s", addr, host) < 0 ||
-		    VEC_PUSH(&policy->net, rule) < 0) {
-			free(rule.text);
-			out = -ENOMEM;
-		} else if (VEC_PUSH(&policy->hosts, pin) < 0) {
-			free(pin);
-			out = -ENOMEM;
-		}
+		if (ai->ai_family == AF_INET)
+			out = push_host_addr(
+				policy, first_net, text, &with_name, host, AF_INET,
+				(const uint8_t *)&(
+					(const struct sockaddr_in *)(const void *)ai->ai_addr)
+					->sin_addr,
+				loc);
+		else if (ai->ai_family == AF_INET6)
+			out = push_host_addr(
+				policy, first_net, text, &with_name, host, AF_INET6,
+				(const uint8_t *)&(
+					(const struct sockaddr_in6 *)(const void *)ai->ai_addr)
+					->sin6_addr,
+				loc);
 	}
 	freeaddrinfo(found);
 	if (out == 0 && policy->net.len == first_net)
@@ -247,8 +280,8 @@ int policy_add_net_key(struct ward_policy *policy, const char *text, bool deny, 
 		if (deny)
 			return policy_fail_at(err, loc, key,
 					      "a denial names host '%s': write its addresses or a "
-					      "CIDR (names are resolved once, so a denial by name "
-					      "would miss its other addresses)",
+					      "CIDR (a denial by name would miss the addresses "
+					      "ward's resolver did not return)",
 					      host);
 		return add_host_rules(policy, text, &tmpl, host, loc, key, err);
 	}

@@ -24,6 +24,7 @@
 #include "bpf/bpf_acct.h"
 #include "bpf/bpf_file_acct.h"
 #include "sandbox/layers.h"
+#include "sandbox/net_refresh.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h" /* sup_callback_abandon: the wait's own kills */
 
@@ -351,6 +352,9 @@ void sandbox_end_all(struct ward_sandbox *sb)
 
 void sandbox_teardown(struct ward_sandbox *sb)
 {
+	/* First: it updates the layers destroyed next. */
+	net_refresh_free(sb->refresh);
+	sb->refresh = NULL;
 	layers_destroy(sb);
 	if (!sb->private_tmp)
 		return;
@@ -462,6 +466,11 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	}
 	_cleanup_close_ int timer_fd = -1;
 	_cleanup_close_ int sig_fd = -1;
+	/* Host names a DNS answer gave: re-resolved as its TTL says, the
+	 * layer holding their rules updated in place, while this waits. */
+	int r0;
+	if (!sb->refresh && (r0 = net_refresh_start(sb, &sb->refresh, err)) < 0)
+		return r0;
 	if (sb->timeout_ms) {
 		uint64_t spent = elapsed_ms(&sb->started);
 		timer_fd = timer_arm(sb->timeout_ms > spent ? sb->timeout_ms - spent : 0);
@@ -541,6 +550,8 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 			kill_for_good(sb);
 		}
 	}
+	/* No update after the program ended: the layers finish next. */
+	net_refresh_stop(sb->refresh);
 	if (sig_fd >= 0) {
 		/* What came meanwhile goes to the program (or nowhere); then the
 		 * caller's own mask is back. */

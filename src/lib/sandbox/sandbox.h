@@ -147,6 +147,7 @@ struct ward_sandbox {
 	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
 	bool quota_killed;		       /* a quota's kill action ended it */
+	struct net_refresh *refresh;	       /* host names re-resolved while it runs, or NULL */
 };
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with

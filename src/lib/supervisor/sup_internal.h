@@ -96,11 +96,17 @@ struct supervisor {
 	pthread_mutex_t rules_lock;	     /* runtime rules, written by the callback */
 	VEC(struct sup_inode) denied_inodes; /* the policy's fs denials, then the callback's */
 	VEC(struct net_rule) net_runtime;    /* deny rules added at run time */
+	/* The address rules placed on it: plan->sup_net_rules, then what
+	 * sup_update_net() put instead (a host name re-resolved); texts owned. */
+	VEC(struct plan_net_rule) net_placed;
 
 	struct sup_callback_worker *cb; /* started at the first question */
 	struct sup_net_pool *net_pool;	/* workers for blocking on-behalf calls */
 	struct sup_unix *unix_state;	/* pathname unix socket rules (sup_unix.c), or NULL */
 };
+
+/* ---- the placed address rules (sup_net.c) ---- */
+void sup_net_placed_free(struct supervisor *sup);
 
 /* ---- answers (sup_loop.c) ---- */
 int sup_reply_errno(struct supervisor *sup, uint64_t id, int error);

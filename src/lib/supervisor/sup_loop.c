@@ -191,6 +191,7 @@ static void sup_free(struct supervisor *sup)
 	VEC_FOREACH(&sup->net_runtime, n)
 	free(n->text);
 	VEC_FREE(&sup->net_runtime);
+	sup_net_placed_free(sup);
 	pthread_mutex_destroy(&sup->rules_lock);
 	free(sup);
 }
@@ -245,6 +246,11 @@ int sup_start_landlocked(const struct plan *plan, int landlock_fd, int sock_fd, 
 		goto fail;
 	if ((r = sup_unix_start(sup, plan, err)) < 0)
 		goto fail;
+	if (sup->net_rules &&
+	    sup_update_net(sup, plan->sup_net_rules.items, plan->sup_net_rules.len) < 0) {
+		r = ward_fail(err, -ENOMEM, "supervisor: out of memory");
+		goto fail;
+	}
 	if ((r = sup_callback_init(sup)) < 0) {
 		ward_fail_errno(err, r, "supervisor: the callback's worker");
 		goto fail;

@@ -305,22 +305,24 @@ static int decide(struct supervisor *sup, const struct seccomp_notif *req,
 		return EACCES;
 	}
 	if (sup->net_rules) {
-		/* Exactly the address rules the plan placed on the supervisor. */
-		const struct plan *p = sup->plan;
+		/* Exactly the address rules the plan placed on the supervisor
+		 * (as re-resolved since), read under the lock the updates take. */
+		char where[300];
+		pthread_mutex_lock(&sup->rules_lock);
 		const struct plan_net_rule *placed =
-			sup_net_match_plan(p->sup_net_rules.items, p->sup_net_rules.len, a, proto);
+			sup_net_match_plan(sup->net_placed.items, sup->net_placed.len, a, proto);
 		r = placed ? &placed->rule : NULL;
 		bool any_allow = false;
-		VEC_FOREACH(&p->sup_net_rules, n)
+		VEC_FOREACH(&sup->net_placed, n)
 		any_allow |= !n->rule.deny;
-		if ((r && r->deny) || (!r && any_allow)) {
-			char where[300];
-			if (r)
-				snprintf(rule_text, sizeof(rule_text), "net deny %s (%s)", r->text,
-					 ward_loc_format(r->loc, where, sizeof(where)));
-			else
-				snprintf(rule_text, sizeof(rule_text),
-					 "net: no allow rule matches");
+		bool denied = (r && r->deny) || (!r && any_allow);
+		if (denied && r)
+			snprintf(rule_text, sizeof(rule_text), "net deny %s (%s)", r->text,
+				 ward_loc_format(r->loc, where, sizeof(where)));
+		else if (denied)
+			snprintf(rule_text, sizeof(rule_text), "net: no allow rule matches");
+		pthread_mutex_unlock(&sup->rules_lock);
+		if (denied) {
 			/* Audit mode: the policy's rules report what they would
 			 * deny; the callback and runtime denials still decide. */
 			sup_emit(sup, sup->audit ? "audit" : "deny", name, (pid_t)req->pid,
@@ -561,4 +563,37 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		}
 	}
 	net_job_run(sup, job, proto);
+}
+
+void sup_net_placed_free(struct supervisor *sup)
+{
+	VEC_FOREACH(&sup->net_placed, n)
+	free(n->rule.text);
+	VEC_FREE(&sup->net_placed);
+}
+
+int sup_update_net(struct supervisor *sup, const struct plan_net_rule *rules, size_t count)
+{
+	struct plan_net_rule *copy = calloc(count ? count : 1, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		copy[i] = rules[i];
+		copy[i].rule.text = strdup(rules[i].rule.text ? rules[i].rule.text : "");
+		if (!copy[i].rule.text) {
+			while (i--)
+				free(copy[i].rule.text);
+			free(copy);
+			return -ENOMEM;
+		}
+	}
+	pthread_mutex_lock(&sup->rules_lock);
+	VEC_FOREACH(&sup->net_placed, n)
+	free(n->rule.text);
+	free(sup->net_placed.items);
+	sup->net_placed.items = copy;
+	sup->net_placed.len = count;
+	sup->net_placed.cap = count ? count : 1;
+	pthread_mutex_unlock(&sup->rules_lock);
+	return 0;
 }

@@ -71,6 +71,12 @@ int sup_start(const struct plan *plan, int sock_fd, pid_t child, struct event_si
 int sup_start_landlocked(const struct plan *plan, int landlock_fd, int sock_fd, pid_t child,
 			 struct event_sink *sink, struct supervisor **out, ward_error *err);
 
+/* Replaces the address rules the supervisor judges by (it starts with
+ * plan->sup_net_rules) with a copy of RULES, atomically for the threads
+ * that decide: a host name re-resolved while the sandbox runs. 0 or
+ * -ENOMEM (the old rules stay). Any thread. */
+int sup_update_net(struct supervisor *sup, const struct plan_net_rule *rules, size_t count);
+
 /* Stops serving that sandbox and frees it; pending notifications are denied
  * (the listener is closed: trapped syscalls then fail with ENOSYS). */
 void sup_stop(struct supervisor *sup);
