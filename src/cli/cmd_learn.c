@@ -39,16 +39,19 @@ struct learn {
 	const char *out_path;
 	char **command;
 	char cwd[PATH_MAX];
-	const char *home;     /* NULL when unset or "/" */
-	VEC(char *) bases;    /* extends: profile names and absolute file paths */
-	path_vec base_grants; /* what the base policy grants already */
-	path_vec seen;	      /* observed paths, one per observation */
-	peer_vec peers;	      /* connect / sendto destinations */
+	const char *home; /* NULL when unset or "/"; no trailing slash */
+	char home_buf[PATH_MAX];
+	char home_real[PATH_MAX]; /* HOME with symlinks resolved, "" when the same */
+	VEC(char *) bases;	  /* extends: profile names and absolute file paths */
+	path_vec base_grants;	  /* what the base policy grants already */
+	path_vec seen;		  /* observed paths, one per observation */
+	peer_vec peers;		  /* connect / sendto destinations */
 	peer_vec binds;
 	VEC(char *) programs; /* executed files */
 	unsigned events;
 	bool started;
-	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly;
+	unsigned skipped_pseudo, skipped_absent, skipped_scratch, skipped_readonly,
+		skipped_unspellable;
 };
 
 static void learn_usage(FILE *out)
@@ -76,6 +79,18 @@ static bool path_within(const char *path, const char *dir)
 	if (len == 1 && dir[0] == '/')
 		return path[0] == '/';
 	return !strncmp(path, dir, len) && (path[len] == '/' || !path[len]);
+}
+
+/* The home PATH is beneath, as HOME spells it or as it resolves (a home
+ * behind a symlink is seen both ways: the name the program used and the
+ * file Landlock holds), or NULL. */
+static const char *home_prefix(const struct learn *l, const char *path)
+{
+	if (l->home && path_within(path, l->home))
+		return l->home;
+	if (l->home_real[0] && path_within(path, l->home_real))
+		return l->home_real;
+	return NULL;
 }
 
 static void learn_base(bool is_file, const char *arg, void *ctx)
@@ -232,9 +247,11 @@ static bool covered_by(const struct learn_path *grants, size_t n, const char *pa
 	return false;
 }
 
-/* Directories that are never granted whole: the root, the home, the private
- * tmpfs roots of the world, and the top of the system's hierarchy. */
-static bool too_broad(const struct learn *l, const char *dir)
+/* Directories that are never granted whole: the root, the home and every
+ * directory holding it, the private tmpfs roots of the world, and the top
+ * of the system's hierarchy, under any name: a symlink to one of them
+ * (/var/run is /run; a home behind a symlink) is one of them too. */
+static bool too_broad_name(const struct learn *l, const char *dir)
 {
 	static const char *const roots[] = {"/",      "/tmp", "/var/tmp", "/dev/shm", "/home",
 					    "/usr",   "/var", "/etc",	  "/run",     "/mnt",
@@ -242,7 +259,15 @@ static bool too_broad(const struct learn *l, const char *dir)
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if (!strcmp(dir, roots[i]))
 			return true;
-	return l->home && !strcmp(dir, l->home);
+	/* The home, or a directory holding it. */
+	return (l->home && path_within(l->home, dir)) ||
+	       (l->home_real[0] && path_within(l->home_real, dir));
+}
+
+static bool too_broad(const struct learn *l, const char *dir)
+{
+	char real[PATH_MAX];
+	return too_broad_name(l, dir) || (realpath(dir, real) && too_broad_name(l, real));
 }
 
 /* Whether PATH is in a filesystem the world makes itself (its own /proc,
@@ -280,19 +305,22 @@ static bool collapse(const struct learn *l, const char *path, char *out, size_t 
 	bool exists = lstat(path, &st) == 0;
 	bool dir = exists && S_ISDIR(st.st_mode);
 	char anchor[PATH_MAX];
+	if (too_broad(l, path))
+		return false; /* "ls ~", "ls /": a listing never grants the tree */
 	if (l->cwd[0] && !too_broad(l, l->cwd) && path_within(path, l->cwd)) {
 		snprintf(out, size, "%s", l->cwd);
 		return true;
 	}
 	anchor[0] = '\0';
-	if (l->home && path_within(path, l->home)) {
+	const char *home = home_prefix(l, path);
+	if (home) {
 		char first[PATH_MAX];
-		if (components_below(l->home, path, 1, first, sizeof(first))) {
-			const char *name = first + strlen(l->home) + 1;
+		if (components_below(home, path, 1, first, sizeof(first))) {
+			const char *name = first + strlen(home) + 1;
 			int depth = !strcmp(name, ".config") || !strcmp(name, ".cache") ? 2
 				    : !strcmp(name, ".local")				? 3
 											: 1;
-			if (!components_below(l->home, path, depth, anchor, sizeof(anchor)) ||
+			if (!components_below(home, path, depth, anchor, sizeof(anchor)) ||
 			    !strcmp(anchor, path))
 				anchor[0] = '\0'; /* a file of the home itself, e.g. ~/.gitconfig */
 		}
@@ -348,6 +376,46 @@ static bool resolve(const char *path, char *out, size_t size)
 	return snprintf(out, size, "%s/%s", strcmp(buf, "/") ? buf : "", slash + 1) < (int)size;
 }
 
+/* The length of the UTF-8 sequence at P (1 for ASCII), 0 when it is not
+ * valid UTF-8 (a stray byte, an overlong form, a surrogate): a YAML file is
+ * UTF-8, and one such byte makes the whole policy fail to load. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = p[0] == 0xed ? 0x9f : 0xbf;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static bool utf8_valid(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq(p);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
 static int add_candidate(struct learn *l, path_vec *cands, const char *path, unsigned access)
 {
 	char *dir = NULL;
@@ -377,6 +445,20 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 		l->skipped_scratch++;
 		return 0;
 	}
+	/* A name no policy can spell: not UTF-8 (no YAML file holds it), or
+	 * with a glob or variable character, which the loader would expand
+	 * (a directory named "*" in ~/.config granting every one there) and cannot escape. */
+	if (!utf8_valid(grant) || strpbrk(grant, "*?[$")) {
+		l->skipped_unspellable++;
+		return 0;
+	}
+	/* Beneath the resolved home: spelled as HOME, one grant for both. */
+	if (l->home_real[0] && home_prefix(l, grant) == l->home_real) {
+		char as_home[PATH_MAX];
+		if (snprintf(as_home, sizeof(as_home), "%s%s", l->home,
+			     grant + strlen(l->home_real)) < (int)sizeof(as_home))
+			snprintf(grant, sizeof(grant), "%s", as_home);
+	}
 	/* A write creates and removes names: the grant is on the directory. */
 	dir = strdup(grant);
 	struct learn_path c = {.path = dir, .access = access};
@@ -389,19 +471,54 @@ static int add_candidate(struct learn *l, path_vec *cands, const char *path, uns
 	return 0;
 }
 
+/* Text the program chose (a file name it executed) in a comment line: every
+ * control and non-ASCII byte as \xNN, so that nothing can end the comment
+ * (a newline, or NEL, LS and PS, which YAML counts as line breaks too) and
+ * start a line of policy, such as "mode: audit". */
+static void write_comment_text(FILE *out, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
 /* PATH as a double-quoted YAML scalar; beneath HOME as "~/..." when TILDE
- * (fs paths take it; extends: names a file as it is). */
+ * (fs paths take it; extends: names a file as it is). Every byte survives:
+ * controls are escaped (\xNN, the same code point), and so are the
+ * characters YAML folds as line breaks (NEL, LS, PS) or may drop (BOM).
+ * PATH must be valid UTF-8 (utf8_valid): no YAML spelling keeps other
+ * bytes. */
 static void yaml_quoted_as(FILE *out, const struct learn *l, const char *path, bool tilde)
 {
 	fputc('"', out);
-	if (tilde && l->home && path_within(path, l->home)) {
+	const char *home = tilde ? home_prefix(l, path) : NULL;
+	if (home) {
 		fputc('~', out);
-		path += strlen(l->home);
+		path += strlen(home);
 	}
-	for (const char *p = path; *p; p++) {
-		if (*p == '"' || *p == '\\')
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '"' || *p == '\\') {
 			fputc('\\', out);
-		fputc(*p, out);
+			fputc(*p, out);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\x%02x", *p);
+		} else if (p[0] == 0xc2 && p[1] == 0x85) {
+			fputs("\\N", out);
+			p++;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			fputs(p[2] == 0xa8 ? "\\L" : "\\P", out);
+			p += 2;
+		} else if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+			fputs("\\uFEFF", out);
+			p += 2;
+		} else {
+			fputc(*p, out);
+		}
 	}
 	fputc('"', out);
 }
@@ -484,20 +601,18 @@ static void write_list(FILE *out, const struct learn *l, const struct learn_path
 }
 
 /* One argument in a comment line: quoted when it has blanks, and never a
- * raw newline (that would end the comment and break the YAML). */
+ * raw newline or other byte that would end the comment and break the YAML
+ * (write_comment_text). */
 static void write_comment_word(FILE *out, const char *word)
 {
 	bool quote = !word[0] || strpbrk(word, " \t\n'\"\\$`;&|<>()*?") != NULL;
 	fputs(quote ? " '" : " ", out);
-	for (const unsigned char *p = (const unsigned char *)word; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else if (*p == '\'')
+	for (const char *p = word; *p; p++) {
+		const char one[2] = {*p, '\0'};
+		if (*p == '\'')
 			fputs("'\\''", out);
 		else
-			fputc(*p, out);
+			write_comment_text(out, one);
 	}
 	if (quote)
 		fputc('\'', out);
@@ -569,14 +684,20 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 	if (l->programs.len) {
 		fputs("# programs it executed:\n", out);
 		VEC_FOREACH(&l->programs, p)
-		fprintf(out, "#   %s\n", *p);
+		{
+			fputs("#   ", out);
+			write_comment_text(out, *p);
+			fputc('\n', out);
+		}
 	}
 	fprintf(out,
 		"# not granted: %u paths in /proc, /sys or /dev (the sandbox has its own);\n"
 		"#   %u names that did not exist; %u scratch files directly in /tmp, the home\n"
 		"#   or another top directory (private there, or too broad to grant);\n"
-		"#   %u writes inside read-only grants of the base\n",
-		l->skipped_pseudo, l->skipped_absent, l->skipped_scratch, l->skipped_readonly);
+		"#   %u writes inside read-only grants of the base; %u names a policy cannot\n"
+		"#   spell (not UTF-8, or with * ? [ $, which it expands): grant those by hand\n",
+		l->skipped_pseudo, l->skipped_absent, l->skipped_scratch, l->skipped_readonly,
+		l->skipped_unspellable);
 }
 
 /* A program that binds port 0 and then connects to itself on loopback
@@ -717,7 +838,18 @@ int cmd_learn(int argc, char **argv)
 {
 	struct learn l = {0};
 	const char *home = getenv("HOME");
-	l.home = home && home[0] == '/' && strcmp(home, "/") ? home : NULL;
+	/* HOME as given, without trailing slashes ("/home/me/" is /home/me),
+	 * and resolved: both spellings are the home, never granted whole. */
+	if (home && home[0] == '/' &&
+	    snprintf(l.home_buf, sizeof(l.home_buf), "%s", home) < (int)sizeof(l.home_buf)) {
+		for (size_t len = strlen(l.home_buf); len > 1 && l.home_buf[len - 1] == '/'; len--)
+			l.home_buf[len - 1] = '\0';
+		if (strcmp(l.home_buf, "/"))
+			l.home = l.home_buf;
+	}
+	if (l.home && (!realpath(l.home, l.home_real) || !strcmp(l.home_real, l.home) ||
+		       !strcmp(l.home_real, "/")))
+		l.home_real[0] = '\0';
 	if (!getcwd(l.cwd, sizeof(l.cwd)))
 		l.cwd[0] = '\0';
 	/* --out is learn's own; everything else before "--" is ward run's. */

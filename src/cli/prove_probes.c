@@ -1190,6 +1190,60 @@ static int kernel_tioclinux(struct probe_args *a)
 	return tty_ioctl(a, TIOCLINUX, &sub);
 }
 
+/* An ioctl whose effect outlives the sandbox on the caller's terminal, tried
+ * on a terminal of the probe's own (a new pty) so that nothing else is
+ * touched if it ran; the control reads the discipline (TIOCGETD). */
+static int own_pty_ioctl(struct probe_args *a, unsigned long req, void *arg)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return PROBE_UNSUPPORTED;
+	int ldisc = 0;
+	long r = ioctl(fd, TIOCGETD, &ldisc);
+	if (r == 0 && a->attack)
+		r = ioctl(fd, req, arg);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return result(r);
+}
+
+/* TIOCSETD: N_NULL on the caller's terminal discards everything typed once
+ * ward has exited; the ioctl also autoloads ldisc modules. N_NULL is built
+ * in: no module is loaded if it ran. */
+static int kernel_tiocsetd(struct probe_args *a)
+{
+	int null_ldisc = 27;
+	return own_pty_ioctl(a, TIOCSETD, &null_ldisc);
+}
+
+/* TIOCEXCL: the caller's terminal stays exclusive, and every later open of
+ * it (/dev/tty for sudo's or ssh's password prompt, less) fails EBUSY. */
+static int kernel_tiocexcl(struct probe_args *a)
+{
+	return own_pty_ioctl(a, TIOCEXCL, NULL);
+}
+
+/* KDSKBMODE: on a Linux console that is the caller's controlling terminal
+ * (the sandbox shares it), K_OFF leaves the keyboard dead after the run.
+ * Tried on a pipe, where the kernel's own answer is ENOTTY: EPERM can only
+ * be the filter's, and nothing is touched if it ran. The control asks the
+ * same pipe FIONREAD. */
+static int kernel_console(struct probe_args *a)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return PROBE_SETUP;
+	int n = 0;
+	long r = a->attack ? ioctl(fds[0], 0x4b45 /* KDSKBMODE */, 0x04 /* K_OFF */)
+			   : ioctl(fds[0], FIONREAD, &n);
+	int e = errno;
+	close(fds[0]);
+	close(fds[1]);
+	errno = e;
+	return result(r);
+}
+
 static int kernel_i386(struct probe_args *a)
 {
 	if (!a->attack)
@@ -1315,6 +1369,9 @@ static const struct probe_fn probe_fns[] = {
 	{"kernel-perf", kernel_perf},
 	{"kernel-unshare", kernel_unshare},
 	{"kernel-tiocsti", kernel_tiocsti},
+	{"kernel-tiocsetd", kernel_tiocsetd},
+	{"kernel-tiocexcl", kernel_tiocexcl},
+	{"kernel-console", kernel_console},
 	{"kernel-tioclinux", kernel_tioclinux},
 	{"kernel-i386", kernel_i386},
 	{"kernel-x32", kernel_x32},

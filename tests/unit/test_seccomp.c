@@ -337,6 +337,33 @@ static int op_tioclinux(void)
 	return tiocsti_on_pipe(TIOCLINUX);
 }
 
+static int op_tiocsetd(void)
+{
+	return tiocsti_on_pipe(TIOCSETD);
+}
+
+static int op_tiocexcl(void)
+{
+	return tiocsti_on_pipe(TIOCEXCL);
+}
+
+/* KDSKBMODE and VT_ACTIVATE: the console's ioctls, whole types. */
+static int op_kdskbmode(void)
+{
+	return tiocsti_on_pipe(0x4b45);
+}
+
+static int op_vt_activate(void)
+{
+	return tiocsti_on_pipe(0x5606);
+}
+
+/* VIDIOC_QUERYCAP is type 'V' too, with a size: not a console ioctl. */
+static int op_vidioc_querycap(void)
+{
+	return tiocsti_on_pipe(0x80685600);
+}
+
 static int op_personality_bsd(void)
 {
 	return result_of(syscall(SYS_personality, PER_BSD));
@@ -473,6 +500,14 @@ static void test_tiocsti_is_eperm_before_the_tty_check(void **state)
 	assert_int_equal(run_default(op_tiocsti), EPERM);
 	assert_int_equal(run_default(op_tiocsti_high_bits), EPERM);
 	assert_int_equal(run_default(op_tioclinux), EPERM);
+	assert_int_equal(run_unfiltered(op_tiocsetd), ENOTTY);
+	assert_int_equal(run_default(op_tiocsetd), EPERM);
+	assert_int_equal(run_unfiltered(op_tiocexcl), ENOTTY);
+	assert_int_equal(run_default(op_tiocexcl), EPERM);
+	assert_int_equal(run_unfiltered(op_kdskbmode), ENOTTY);
+	assert_int_equal(run_default(op_kdskbmode), EPERM);
+	assert_int_equal(run_default(op_vt_activate), EPERM);
+	assert_int_equal(run_default(op_vidioc_querycap), ENOTTY);
 }
 
 static void test_personality_change_is_eperm_query_allowed(void **state)

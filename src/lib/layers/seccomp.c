@@ -20,6 +20,17 @@
  *   personality (not 0 or query)  ASLR off, READ_IMPLIES_EXEC
  *   open_by_handle_at          opens files by handle, past path-based rules
  *   ioctl TIOCSTI, TIOCLINUX   typing into the terminal outside the sandbox
+ *   ioctl TIOCSETD             a line discipline outlives the sandbox on the
+ *                              caller's terminal (N_NULL: nothing typed
+ *                              reaches the shell after ward exits) and
+ *                              autoloads ldisc modules (n_gsm, n_hdlc...)
+ *   ioctl TIOCEXCL             the caller's terminal stays exclusive: every
+ *                              later open of it (/dev/tty for a password
+ *                              prompt) fails with EBUSY
+ *   ioctl 0x4bXX, 0x56XX       a Linux console's keyboard mode, display
+ *                              mode, keymaps, fonts and VT switching: the
+ *                              controlling terminal suffices, and they
+ *                              outlive the run
  *   socket AF_PACKET, AF_XDP, raw IP  forging packets, sniffing the host's
  *                              traffic (AF_XDP transmits frames on a device
  *                              queue past every address hook, as AF_PACKET)
@@ -217,11 +228,25 @@ static int add_personality_rules(scmp_filter_ctx ctx, const struct filter_action
 
 static int add_ioctl_rules(scmp_filter_ctx ctx, const struct filter_actions *act, ward_error *err)
 {
-	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX};
+	static const unsigned long requests[] = {TIOCSTI, TIOCLINUX, TIOCSETD, TIOCEXCL};
 
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
 		struct scmp_arg_cmp request =
 			SCMP_A1(SCMP_CMP_MASKED_EQ, INT_ARG_MASK, requests[i]);
+		int r = rule_add(ctx, act->deny, "ioctl", 1, &request, err);
+		if (r < 0)
+			return r;
+	}
+	/* The console's own ioctls, 'K' (KDSKBMODE, KDSETMODE, keymaps,
+	 * fonts) and 'V' (VT_ACTIVATE, VT_SETMODE...): on a Linux console
+	 * they need only that it be the caller's controlling terminal, which
+	 * the sandbox shares, and their effect outlives the run (K_OFF leaves
+	 * the keyboard dead). They carry no size or direction bits, so
+	 * V4L2's 'V' ioctls (VIDIOC_*) do not match. */
+	static const unsigned long console_types[] = {0x4b00, 0x5600};
+	for (size_t i = 0; i < ARRAY_SIZE(console_types); i++) {
+		struct scmp_arg_cmp request =
+			SCMP_A1(SCMP_CMP_MASKED_EQ, INT_ARG_MASK & ~0xffULL, console_types[i]);
 		int r = rule_add(ctx, act->deny, "ioctl", 1, &request, err);
 		if (r < 0)
 			return r;

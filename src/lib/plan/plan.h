@@ -125,8 +125,9 @@ struct plan {
 
 	/* Host names of net rules, resolved at load: "ADDRESS NAME" lines for
 	 * the sandbox's /etc/hosts (points into the policy). A world with its
-	 * own root binds them over /etc/hosts; without one they are listed
-	 * only, and the program must resolve the names some other way. */
+	 * own root binds ward's file of them over /etc/hosts (hosts_file.h);
+	 * without one they are listed only, and the program must resolve the
+	 * names some other way. */
 	char *const *hosts;
 	size_t nhosts;
 	/* The names of those a DNS answer gave, with its TTL: the monitor

@@ -13,6 +13,7 @@
 
 #include "bpf/bpf_acct.h"
 #include "bpf/bpf_file_acct.h"
+#include "sandbox/hosts_file.h"
 #include "core/error.h"
 #include "core/trace.h"
 #include "host/features.h"
@@ -190,8 +191,23 @@ static int namespaces_prepare(struct ward_sandbox *sb, struct spawn_work *w, war
 {
 	if (!sb->plan.world)
 		return 0;
-	return world_build(&sb->plan, environ_get(w->envp, "HOME"), w->cwd, &w->world,
-			   sb->world_warning, sizeof(sb->world_warning), err);
+	int r = world_build(&sb->plan, environ_get(w->envp, "HOME"), w->cwd, &w->world,
+			    sb->world_warning, sizeof(sb->world_warning), err);
+	if (r < 0 || !sb->plan.nhosts)
+		return r;
+	/* The policy's host names resolve inside to the addresses its rules
+	 * allow, without DNS egress (net_refresh rewrites it on a change). */
+	if ((r = hosts_file_create(&sb->hosts, sb->plan.hosts, sb->plan.nhosts, err)) < 0)
+		return r;
+	r = world_add_file_bind(&w->world, &sb->plan, sb->hosts.path, "/etc/hosts");
+	return r < 0 ? ward_fail(err, r, "binding the sandbox's /etc/hosts: %s", strerror(-r)) : 0;
+}
+
+static bool namespaces_destroy(struct ward_sandbox *sb)
+{
+	bool had = sb->hosts.path[0];
+	hosts_file_remove(&sb->hosts);
+	return had;
 }
 
 /* Steps 4a-4b: with the capabilities of the user namespace (the parent
@@ -398,7 +414,9 @@ const struct sandbox_layer sandbox_layers[] = {
 	 .child_phase = CHILD_MOUNTS,
 	 .enforce = namespaces_enforce,
 	 .release_work = namespaces_release_work,
-	 .prepared = "own root planned"},
+	 .destroy = namespaces_destroy,
+	 .prepared = "own root planned",
+	 .destroyed = "hosts file removed"},
 	{.name = "rlimit",
 	 .wanted = rlimit_wanted,
 	 .prepare = rlimit_layer_prepare,

@@ -179,6 +179,58 @@ static int apply(struct net_refresh *nr, const struct plan_net_rule *next, size_
 static void refresh_one(struct net_refresh *nr, struct refresh_name *name,
 			const struct dns_answer *answer, int resolved);
 
+static bool line_has_host(char *const *lines, size_t n, const char *line)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(lines[i], line))
+			return true;
+	return false;
+}
+
+static bool rules_name_host(const struct net_refresh *nr, const char *host)
+{
+	for (size_t i = 0; i < nr->nrules; i++)
+		if (nr->rules[i].rule.host && !strcmp(nr->rules[i].rule.host, host))
+			return true;
+	return false;
+}
+
+/* The sandbox's /etc/hosts follows the rules: a name resolves inside to
+ * the addresses its rules allow now (lines "ADDRESS NAME" from the rules,
+ * then the plan's lines of names no rule here holds). */
+static void rewrite_hosts(struct net_refresh *nr)
+{
+	const struct ward_sandbox *sb = nr->sb;
+	if (!sb->hosts.path[0])
+		return;
+	size_t cap = nr->nrules + sb->plan.nhosts, n = 0;
+	char **lines = calloc(cap ? cap : 1, sizeof(*lines));
+	if (!lines)
+		return;
+	for (size_t i = 0; i < nr->nrules; i++) {
+		const struct net_rule *r = &nr->rules[i].rule;
+		char ip[INET6_ADDRSTRLEN] = "", *line = NULL;
+		if (!r->host || !inet_ntop(r->family, r->addr, ip, sizeof(ip)) ||
+		    asprintf(&line, "%s %s", ip, r->host) < 0)
+			continue;
+		if (line_has_host(lines, n, line))
+			free(line);
+		else
+			lines[n++] = line;
+	}
+	for (size_t i = 0; i < sb->plan.nhosts; i++) {
+		const char *name = strrchr(sb->plan.hosts[i], ' ');
+		if (name && !rules_name_host(nr, name + 1) && (lines[n] = strdup(sb->plan.hosts[i])))
+			n++;
+	}
+	if (hosts_file_rewrite(&sb->hosts, lines, n) < 0)
+		emit_warning(nr, "the sandbox's /etc/hosts could not be rewritten after a "
+				 "re-resolution: it names the previous addresses");
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
 /* Resolves NAME, then (unless stopped meanwhile) updates the layer.
  * False once stopped. */
 static bool refresh_name(struct net_refresh *nr, struct refresh_name *name)
@@ -268,6 +320,7 @@ static void refresh_one(struct net_refresh *nr, struct refresh_name *name,
 		free_rules(nr->rules, nr->nrules);
 		nr->rules = next;
 		nr->nrules = count;
+		rewrite_hosts(nr);
 		json_object *ev = event_new("net_update");
 		if (ev) {
 			json_object_object_add(ev, "name", json_object_new_string(name->host));

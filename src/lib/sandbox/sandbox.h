@@ -17,6 +17,7 @@
 #include "layers/rlimit.h"
 #include "layers/seccomp.h"
 #include "plan/plan.h"
+#include "sandbox/hosts_file.h"
 #include "sandbox/world.h"
 
 /* fds.c: the descriptors above 2 that reach the program. */
@@ -145,6 +146,7 @@ struct ward_sandbox {
 	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
 	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
 	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
+	struct hosts_file hosts;	       /* the sandbox's /etc/hosts, path "" when none */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
 	bool quota_killed;		       /* a quota's kill action ended it */
 	struct net_refresh *refresh;	       /* host names re-resolved while it runs, or NULL */

@@ -51,6 +51,11 @@ struct world_setup {
  * so in one line. */
 int world_build(const struct plan *plan, const char *home, const char *cwd, struct world_setup *out,
 		char *warning, size_t warning_size, ward_error *err);
+/* Adds to W a read-only bind of the host file SRC over DST (a file of the
+ * sandbox's root, made when missing), readable under Landlock, in mount
+ * order. */
+int world_add_file_bind(struct world_setup *w, const struct plan *plan, const char *src,
+			const char *dst);
 void world_free(struct world_setup *world);
 
 /* In the child, with the capabilities of the new user namespace: replays

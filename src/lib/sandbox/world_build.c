@@ -453,6 +453,21 @@ fail:
 	return 0;
 }
 
+int world_add_file_bind(struct world_setup *w, const struct plan *plan, const char *src,
+			const char *dst)
+{
+	struct builder b = {.w = w, .cap_ops = w->n_ops, .cap_rules = w->n_rules, .plan = plan};
+	int r = add_op(&b, WORLD_BIND, dst, src, NULL,
+		       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		       false);
+	if (r == 0)
+		r = add_rule(&b, dst, WARD_FS_READ, false);
+	if (r < 0)
+		return r;
+	qsort(w->ops, w->n_ops, sizeof(*w->ops), cmp_ops);
+	return 0;
+}
+
 void world_free(struct world_setup *w)
 {
 	for (size_t i = 0; i < w->n_ops; i++) {

@@ -1,0 +1,118 @@
+/* hosts_file.c — see hosts_file.h. The name is ward's pid and a counter in
+ * ward's owner-checked runtime directory (core/runtime_dir.c), created with
+ * O_EXCL, so nothing another user planted is ever written or bound.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/runtime_dir.h"
+#include "sandbox/hosts_file.h"
+
+#define HOST_HOSTS "/etc/hosts"
+#define HOST_HOSTS_MAX (1 << 20) /* more is not a hosts file we copy */
+
+static int write_all(int fd, const char *buf, size_t len, off_t *at)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, *at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+		*at += n;
+	}
+	return 0;
+}
+
+/* The policy's names first (the first match wins in hosts(5), so a name
+ * resolves to the addresses its rules allow), then the host's own file:
+ * localhost and the rest keep resolving. */
+static int fill(int fd, char *const *lines, size_t n)
+{
+	off_t at = 0;
+	int r;
+	static const char header[] = "# ward: the host names of the sandbox's policy\n";
+	if ((r = write_all(fd, header, sizeof(header) - 1, &at)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if ((r = write_all(fd, lines[i], strlen(lines[i]), &at)) < 0 ||
+		    (r = write_all(fd, "\n", 1, &at)) < 0)
+			return r;
+	int host = open(HOST_HOSTS, O_RDONLY | O_CLOEXEC);
+	if (host >= 0) {
+		char *buf = malloc(HOST_HOSTS_MAX);
+		ssize_t got = buf ? read(host, buf, HOST_HOSTS_MAX) : -1;
+		close(host);
+		static const char from_host[] = "# the host's " HOST_HOSTS "\n";
+		r = got > 0 ? write_all(fd, from_host, sizeof(from_host) - 1, &at) : 0;
+		if (!r && got > 0)
+			r = write_all(fd, buf, (size_t)got, &at);
+		free(buf);
+		if (r < 0)
+			return r;
+	}
+	return ftruncate(fd, at) < 0 ? -errno : 0;
+}
+
+int hosts_file_create(struct hosts_file *hf, char *const *lines, size_t n, ward_error *err)
+{
+	static atomic_uint counter;
+	hf->path[0] = '\0';
+	hf->fd = -1;
+	char dir[PATH_MAX];
+	int r = runtime_dir_path("hosts", true, dir, sizeof(dir));
+	if (r < 0)
+		return ward_fail(err, r, "the sandbox's hosts file: ward's runtime directory: %s",
+				 strerror(-r));
+	int dfd = runtime_dir_open("hosts", false);
+	if (dfd < 0)
+		return ward_fail(err, dfd, "the sandbox's hosts file: %s", strerror(-dfd));
+	char name[64];
+	snprintf(name, sizeof(name), "hosts-%d-%u", (int)getpid(), atomic_fetch_add(&counter, 1));
+	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = fd < 0 ? -errno : 0;
+	if (fd >= 0 && fchmod(fd, 0644) < 0) /* whatever the umask */
+		r = -errno;
+	if (!r)
+		r = fill(fd, lines, n);
+	if (r < 0) {
+		if (fd >= 0) {
+			unlinkat(dfd, name, 0);
+			close(fd);
+		}
+		close(dfd);
+		return ward_fail(err, r, "the sandbox's hosts file %s/%s: %s", dir, name,
+				 strerror(-r));
+	}
+	close(dfd);
+	int len = snprintf(hf->path, sizeof(hf->path), "%.4000s/%.60s", dir, name);
+	(void)len; /* PATH_MAX-bounded directory, short name: it fits */
+	hf->fd = fd;
+	return 0;
+}
+
+int hosts_file_rewrite(const struct hosts_file *hf, char *const *lines, size_t n)
+{
+	if (!hf->path[0])
+		return -ENOENT;
+	return fill(hf->fd, lines, n);
+}
+
+void hosts_file_remove(struct hosts_file *hf)
+{
+	if (!hf->path[0])
+		return;
+	unlink(hf->path);
+	close(hf->fd);
+	hf->path[0] = '\0';
+	hf->fd = -1;
+}
