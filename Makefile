@@ -151,6 +151,7 @@ clang:
 # LeakSanitizer runs on every test instead).
 LINT_SRCS ?= $(LIB_SRCS) $(CLI_SRCS)
 lint: $(GEN_HEADERS)
+	scripts/check-layer-inputs.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--std=c11 -D_GNU_SOURCE -D__CPPCHECK__ -D__x86_64__ -Iinclude -Isrc/lib \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \

@@ -70,7 +70,6 @@ enum ward_quota {
 	WARD_QUOTA_NET_EGRESS_BYTES = 0, /* bytes sent (IP packets, all sockets) */
 	WARD_QUOTA_NET_INGRESS_BYTES,	 /* bytes received */
 	WARD_QUOTA_CPU_TIME,		 /* CPU time of every task together, in ms */
-	WARD_QUOTA_FILE_READ_BYTES,	 /* bytes read from regular files */
 	WARD_QUOTA_FILE_WRITE_BYTES,	 /* bytes written to regular files */
 	WARD_QUOTA_COUNT_,
 };
@@ -168,6 +167,9 @@ int ward_policy_set_hostname(ward_policy *policy, const char *hostname, ward_err
 int ward_policy_check(ward_policy *policy, FILE *out, ward_error *err);
 /* The plan as JSON (caller frees). */
 int ward_policy_plan_json(ward_policy *policy, char **json_out, ward_error *err);
+/* What each layer receives from the plan (its section), as one JSON object
+ * (caller frees): for comparing the plan with what the layers installed. */
+int ward_policy_plan_sections_json(ward_policy *policy, char **json_out, ward_error *err);
 
 /* ---- host features ---- */
 /* What this host's kernel and privilege offer, as JSON (caller frees) or text. */

@@ -50,6 +50,7 @@ enum {
 	OPT_KILL_AFTER,
 	OPT_DRY_RUN,
 	OPT_JSON,
+	OPT_SECTIONS,
 	OPT_NAME,
 	OPT_QUOTA,
 	OPT_REPORT,
@@ -103,6 +104,7 @@ static const struct option run_options[] = {
 	{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"sections", no_argument, NULL, OPT_SECTIONS},
 	{"name", required_argument, NULL, OPT_NAME},
 	{"quota", required_argument, NULL, OPT_QUOTA},
 	{"report", no_argument, NULL, OPT_REPORT},
@@ -513,7 +515,7 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 		return cli_error("out of memory");
 	size_t nflags = 0;
 	const char *events_path = NULL;
-	bool explain = false, report = false, dry_run = false, json = false;
+	bool explain = false, report = false, dry_run = false, json = false, sections = false;
 	char **command = NULL;
 	int rc = WARD_EXIT_ERROR;
 	ward_policy *policy = NULL;
@@ -556,6 +558,8 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 			dry_run = true;
 		else if (c == OPT_JSON)
 			json = true;
+		else if (c == OPT_SECTIONS)
+			sections = true;
 		else if (c == OPT_SHARE) /* --share-NAME: keep NAME */
 			flags[nflags++] = (struct flag){
 				.opt = c, .arg = run_options[longindex].name + strlen("share-")};
@@ -591,6 +595,11 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 	if (!command[0] && !dry_run) {
 		rc = cli_error("%s: no command given (ward %s [OPTIONS] -- CMD [ARG...])", name,
 			       name);
+		goto out;
+	}
+	if (sections && !dry_run) {
+		rc = cli_error("run: --sections goes with --dry-run (it prints what each layer "
+			       "receives, and runs nothing)");
 		goto out;
 	}
 	if (json && !dry_run) {
@@ -649,11 +658,14 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 	 * whether it can run here (0) or not (125); nothing runs. */
 	if (dry_run) {
 		char *text = NULL;
-		if (json && ward_policy_plan_json(policy, &text, &err) == 0) {
+		if (sections && ward_policy_plan_sections_json(policy, &text, &err) == 0) {
+			puts(text);
+			free(text);
+		} else if (json && ward_policy_plan_json(policy, &text, &err) == 0) {
 			puts(text);
 			free(text);
 		}
-		if (ward_policy_check(policy, json ? NULL : stdout, &err) < 0)
+		if (ward_policy_check(policy, json || sections ? NULL : stdout, &err) < 0)
 			rc = cli_error("%s", err.message);
 		else
 			rc = 0;

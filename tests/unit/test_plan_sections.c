@@ -15,7 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/env_source.h"
 #include "plan/plan.h"
+#include "sandbox/sandbox.h"
 #include "policy/policy.h"
 #include "policy/sup_rules.h"
 #include "sim_host.h"
@@ -355,6 +357,96 @@ static void test_private_tmp_is_a_symbol_resolved_at_spawn(void **state)
 	ward_policy_free(policy);
 }
 
+static bool env_has(char **envp, const char *kv)
+{
+	for (char **e = envp; e && *e; e++)
+		if (!strcmp(*e, kv))
+			return true;
+	return false;
+}
+
+static bool env_has_key(char **envp, const char *key)
+{
+	size_t n = strlen(key);
+	for (char **e = envp; e && *e; e++)
+		if (!strncmp(*e, key, n) && (*e)[n] == '=')
+			return true;
+	return false;
+}
+
+/* The run section: spawn builds the environment, the start directory and
+ * the host name from the plan alone, and the checks before the start
+ * (hard links, the exec diagnosis) read every path denial from it. */
+static void test_run_section_is_what_spawn_reads(void **state)
+{
+	(void)state;
+	struct host_features host;
+	host_of(H_USER, &host);
+	const char *const rules[] = {"read /usr", "deny /usr/share/doc", NULL};
+	struct ward_policy *policy = policy_of(rules, WARD_MODE_ENFORCE);
+	ward_error err = {0};
+	struct ward_loc loc = {.file = "sections.yaml", .line = 9};
+	assert_int_equal(policy_add_exec(policy, "/usr/bin/id", true, loc, &err), 0);
+	assert_int_equal(policy_add_env(policy, "B=2", loc, &err), 0);
+	assert_int_equal(policy_add_unset_env(policy, "DROPME", loc, &err), 0);
+	assert_int_equal(policy_add_pass_env(policy, "KEPT_TOKEN", loc, &err), 0);
+	assert_int_equal(policy_set_cwd(policy, "/usr", loc, &err), 0);
+	assert_int_equal(policy_set_hostname(policy, "box", loc, &err), 0);
+	policy->drop_secret_env = true;
+	policy->clean_env = false;
+
+	struct plan plan;
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
+	assert_string_equal(plan.cwd, "/usr");
+	/* No UTS namespace planned: no host name to set. */
+	assert_false(plan.ns_flags & WARD_NS_UTS);
+	assert_null(plan.hostname);
+	size_t fs = 0, exec = 0;
+	VEC_FOREACH(&plan.path_denies, d)
+	{
+		if (!d->exec && !strcmp(d->path, "/usr/share/doc"))
+			fs++;
+		if (d->exec && !strcmp(d->path, "/usr/bin/id")) {
+			exec++;
+			assert_int_equal(d->loc.line, 9);
+			assert_true(d->access & WARD_FS_EXEC);
+		}
+	}
+	assert_int_equal(fs, 1);
+	assert_int_equal(exec, 1);
+	assert_int_equal(plan.path_denies.len, 2); /* the grant is no denial */
+	/* Each environment rule with its origin. */
+	assert_int_equal(plan.env.nset, 1);
+	assert_string_equal(plan.env.set[0], "B=2");
+	assert_int_equal(plan.env.set_loc[0].line, 9);
+	assert_int_equal(plan.env.nunset, 1);
+	assert_int_equal(plan.env.unset_loc[0].line, 9);
+	assert_int_equal(plan.env.npass, 1);
+	assert_int_equal(plan.env.pass_loc[0].line, 9);
+
+	char *caller[] = {"A=1", "DROPME=1", "AWS_SECRET_ACCESS_KEY=x", "KEPT_TOKEN=y", NULL};
+	env_source_use(caller);
+	char **envp = environ_build(&plan.env, NULL);
+	env_source_use(NULL);
+	assert_non_null(envp);
+	assert_true(env_has(envp, "A=1"));
+	assert_true(env_has(envp, "B=2"));
+	assert_true(env_has(envp, "KEPT_TOKEN=y"));
+	assert_false(env_has_key(envp, "DROPME"));
+	assert_false(env_has_key(envp, "AWS_SECRET_ACCESS_KEY"));
+	assert_true(env_has_key(envp, "PATH"));
+	environ_free(envp);
+	plan_free(&plan);
+
+	/* With a UTS namespace the plan carries the host name. */
+	policy->ns_flags |= WARD_NS_UTS;
+	assert_int_equal(plan_build(policy, &host, &plan, &err), 0);
+	assert_true(plan.ns_flags & WARD_NS_UTS);
+	assert_string_equal(plan.hostname, "box");
+	plan_free(&plan);
+	ward_policy_free(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_landlock_rules_are_not_in_the_bpf_section),
 		cmocka_unit_test(test_bind_on_bpf_when_landlock_has_no_tcp_rules),
 		cmocka_unit_test(test_private_tmp_is_a_symbol_resolved_at_spawn),
+		cmocka_unit_test(test_run_section_is_what_spawn_reads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -691,6 +691,112 @@ static void test_log_only_allows_the_call(void **state)
 	assert_int_equal(run_filtered(&plan, op_x32_getpid), KILLED_BY(SIGSYS));
 }
 
+/* ---- the file write guard (a file write quota): uncounted write paths ---- */
+
+static int scratch_file(void)
+{
+	char path[] = "/tmp/ward-seccomp-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (ftruncate(fd, 4096) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int op_sendfile_file(void)
+{
+	int in = scratch_file(), out = scratch_file();
+	if (in < 0 || out < 0)
+		return 240;
+	return syscall(SYS_sendfile, out, in, NULL, 16) < 0 ? errno : 0;
+}
+
+static int op_copy_file_range(void)
+{
+	int in = scratch_file(), out = scratch_file();
+	if (in < 0 || out < 0)
+		return 240;
+	return syscall(SYS_copy_file_range, in, NULL, out, NULL, 16, 0) < 0 ? errno : 0;
+}
+
+static int op_splice(void)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return 240;
+	int out = scratch_file();
+	if (out < 0 || write(p[1], "x", 1) != 1)
+		return 240;
+	return syscall(SYS_splice, p[0], NULL, out, NULL, 1, 0) < 0 ? errno : 0;
+}
+
+static int op_io_setup(void)
+{
+	unsigned long ctx = 0;
+	return syscall(SYS_io_setup, 1, &ctx) < 0 ? errno : 0;
+}
+
+static int mmap_file(int flags, int prot)
+{
+	int fd = scratch_file();
+	if (fd < 0)
+		return 240;
+	void *p = mmap(NULL, 4096, prot, flags, fd, 0);
+	return p == MAP_FAILED ? errno : 0;
+}
+
+static int op_mmap_shared_file(void)
+{
+	return mmap_file(MAP_SHARED, PROT_READ | PROT_WRITE);
+}
+
+static int op_mmap_shared_validate_file_readonly(void)
+{
+	return mmap_file(MAP_SHARED_VALIDATE, PROT_READ);
+}
+
+static int op_mmap_private_file(void)
+{
+	return mmap_file(MAP_PRIVATE, PROT_READ | PROT_WRITE);
+}
+
+static int op_mmap_shared_anonymous(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? errno : 0;
+}
+
+static int op_write_file(void)
+{
+	int fd = scratch_file();
+	return fd < 0 ? 240 : write(fd, "x", 1) == 1 ? 0 : errno;
+}
+
+static void test_file_write_guard_refuses_uncounted_writes(void **state)
+{
+	struct plan plan = default_plan();
+	plan.seccomp_file_write_guard = true;
+	assert_int_equal(run_filtered(&plan, op_sendfile_file), ENOSYS);
+	assert_int_equal(run_filtered(&plan, op_copy_file_range), ENOSYS);
+	assert_int_equal(run_filtered(&plan, op_splice), ENOSYS);
+	assert_int_equal(run_filtered(&plan, op_io_setup), ENOSYS);
+	assert_int_equal(run_filtered(&plan, op_mmap_shared_file), EACCES);
+	assert_int_equal(run_filtered(&plan, op_mmap_shared_validate_file_readonly), EACCES);
+	/* what the accounting counts, or what writes no file, still works */
+	assert_int_equal(run_filtered(&plan, op_write_file), 0);
+	assert_int_equal(run_filtered(&plan, op_mmap_private_file), 0);
+	assert_int_equal(run_filtered(&plan, op_mmap_shared_anonymous), 0);
+	/* control: without the guard the same calls succeed */
+	struct plan plain = default_plan();
+	assert_int_equal(run_filtered(&plain, op_sendfile_file), 0);
+	assert_int_equal(run_filtered(&plain, op_copy_file_range), 0);
+	assert_int_equal(run_filtered(&plain, op_mmap_shared_file), 0);
+}
+
 static void test_enforce_without_program_is_einval(void **state)
 {
 	struct seccomp_program empty = {0};
@@ -703,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_ordinary_syscalls_are_allowed),
 		cmocka_unit_test(test_fork_and_threads_still_work),
 		cmocka_unit_test(test_ptrace_is_eperm),
+		cmocka_unit_test(test_file_write_guard_refuses_uncounted_writes),
 		cmocka_unit_test(test_bpf_is_eperm),
 		cmocka_unit_test(test_mount_is_eperm),
 		cmocka_unit_test(test_unshare_is_eperm),

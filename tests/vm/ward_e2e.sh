@@ -266,11 +266,11 @@ expect "file quota 1M kill: the file stops within one block of the quota" 1 \
 	"$([ "${size:-0}" -gt 1048576 ] && [ "${size:-0}" -le 1114112 ] && echo 1)"
 [ $rc = 137 ] || show /tmp/out.txt /tmp/ev.json
 rm -f /tmp/ev.json
-$W run --events /tmp/ev.json --quota file_read_bytes=1M:report -r $D/files -- \
-	dd if=$D/files/big of=/dev/null bs=65536 >/tmp/out.txt 2>&1
+$W run --events /tmp/ev.json --quota file_write_bytes=1M:report -w $D/files -- \
+	dd if=/dev/zero of=$D/files/reported bs=65536 count=32 >/tmp/out.txt 2>&1
 rc=$?
-expect "file quota 1M report: dd reads all 8 MiB (exit 0), one quota event" "0 1" \
-	"$rc $(count '"type":"quota"&"quota":"file_read_bytes"&"action":"report"' /tmp/ev.json)"
+expect "file quota 1M report: dd writes all 2 MiB (exit 0), one quota event" "0 1" \
+	"$rc $(count '"type":"quota"&"quota":"file_write_bytes"&"action":"report"' /tmp/ev.json)"
 [ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
 
 # ---- the pure-v2 cgroup path: memory.max and pids.max ----

@@ -12,7 +12,7 @@
 
 #include "../../bpf/ward_bpf.h"
 #include "bpf/bpf_layer.h"
-#include "policy/policy.h"
+#include "plan/plan.h"
 #include "ward.h"
 
 /* One program of ward, loaded and pinned on its own so that a program the

@@ -16,7 +16,6 @@
 struct event_sink;
 struct net_rule;
 struct plan;
-struct ward_policy;
 
 /* What this host can do, by trying (programs loaded once and pinned). */
 bool bpf_layer_lsm_usable(char *why, size_t why_size);	      /* LSM programs load+attach here */

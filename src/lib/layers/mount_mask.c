@@ -229,7 +229,7 @@ static int note_linked(const char *path, const struct stat *st, int type, struct
 	return 0;
 }
 
-static int check_one(const struct fs_rule *f, ward_error *err)
+static int check_one(const struct plan_path_deny *f, ward_error *err)
 {
 	char where[300];
 	ward_loc_format(f->loc, where, sizeof(where));
@@ -280,14 +280,14 @@ static bool held_by_inode(const struct plan *plan, const char *path)
  * directory, are punched with it (landlock_holes.c, world_build.c), so
  * only links that are not all there are refused (Debian's /usr/bin/perl
  * and perl5.36.0 stay deniable). A directory: no file beneath it linked. */
-static int check_exec_one(const struct exec_rule *x, ward_error *err)
+static int check_exec_one(const struct plan_path_deny *x, ward_error *err)
 {
 	char where[300], real[PATH_MAX];
 	struct stat st;
 	if (!realpath(x->path, real) || lstat(real, &st) < 0)
 		return 0; /* nothing to reach */
 	if (S_ISDIR(st.st_mode)) {
-		struct fs_rule f = {.path = real, .deny = true, .loc = x->loc};
+		struct plan_path_deny f = {.path = real, .access = x->access, .loc = x->loc};
 		return check_one(&f, err);
 	}
 	if (st.st_nlink < 2)
@@ -317,20 +317,19 @@ static int check_exec_one(const struct exec_rule *x, ward_error *err)
 			 (unsigned long)(st.st_nlink - 1 - beside));
 }
 
-int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
-			   ward_error *err)
+int mount_mask_check_links(const struct plan *plan, ward_error *err)
 {
 	if (plan->mode != WARD_MODE_ENFORCE)
 		return 0;
-	VEC_FOREACH(&policy->exec, x)
+	VEC_FOREACH(&plan->path_denies, x)
 	{
-		int r = x->deny ? check_exec_one(x, err) : 0;
+		int r = x->exec ? check_exec_one(x, err) : 0;
 		if (r < 0)
 			return r;
 	}
-	VEC_FOREACH(&policy->fs, f)
+	VEC_FOREACH(&plan->path_denies, f)
 	{
-		if (!f->deny || !(f->access & WARD_FS_READ))
+		if (f->exec || !(f->access & WARD_FS_READ))
 			continue;
 		/* The BPF LSM holds a denied file by its inode under every name;
 		 * a denied directory only by "beneath it", and a hard link from

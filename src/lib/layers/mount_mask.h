@@ -24,8 +24,8 @@ int mount_mask_apply(const struct plan *plan);
  * directory (a bounded walk). Denials held by the BPF LSM layer (by inode)
  * are not checked. An exec deny of a file with links in other directories
  * is refused too (links beside it are punched with it), whatever layer
- * stops its execve: the read it withholds is path-based. */
-int mount_mask_check_links(const struct plan *plan, const struct ward_policy *policy,
-			   ward_error *err);
+ * stops its execve: the read it withholds is path-based. Reads only
+ * plan->path_denies. */
+int mount_mask_check_links(const struct plan *plan, ward_error *err);
 
 #endif

@@ -441,6 +441,30 @@ static int export_program(scmp_filter_ctx ctx, struct seccomp_program *out, ward
 	return 0;
 }
 
+/* Under a file write quota every write to a file must go through the calls
+ * the accounting programs count (vfs_write, vfs_writev): the others that
+ * write file data fail, with the errno that makes programs fall back to
+ * write(2) (cp, shutil, libaio users), and a shared file mapping (whose
+ * stores reach the file with no call at all) with the errno of a mapping
+ * the file's mode refuses. */
+static int add_file_write_guard(scmp_filter_ctx ctx, const struct plan *plan, ward_error *err)
+{
+	uint32_t enosys = plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS);
+	uint32_t eacces = plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EACCES);
+	static const char *const uncounted[] = {"sendfile", "splice", "copy_file_range", "io_setup",
+						"io_submit"};
+	int r = 0;
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(uncounted); i++)
+		r = rule_add(ctx, enosys, uncounted[i], 0, NULL, err);
+	/* MAP_SHARED (1) and MAP_SHARED_VALIDATE (3) without MAP_ANONYMOUS. */
+	const unsigned long type = 0x0f | MAP_ANONYMOUS;
+	for (unsigned long shared = 1; r >= 0 && shared <= 3; shared += 2) {
+		struct scmp_arg_cmp file_shared = SCMP_A3(SCMP_CMP_MASKED_EQ, type, shared);
+		r = rule_add(ctx, eacces, "mmap", 1, &file_shared, err);
+	}
+	return r;
+}
+
 static void release_ctx(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
@@ -486,6 +510,8 @@ int seccomp_prepare(const struct plan *plan, struct seccomp_program *out, ward_e
 	if (plan->seccomp_deny_memfd &&
 	    (r = rule_add(ctx, plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS),
 			  "memfd_create", 0, NULL, err)) < 0)
+		return r;
+	if (plan->seccomp_file_write_guard && (r = add_file_write_guard(ctx, plan, err)) < 0)
 		return r;
 
 	return export_program(ctx, out, err);

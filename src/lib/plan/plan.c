@@ -1273,6 +1273,56 @@ static int plan_limits(const struct ward_policy *policy, const struct host_featu
 
 /* The names (never the values) of the caller's variables that the policy
  * keeps out, as the environment will be built from this process's. */
+bool plan_env_drops(const struct plan_env *env, const char *name, size_t len)
+{
+	if (!env->drop_secrets || !env_name_looks_secret(name, len))
+		return false;
+	for (size_t i = 0; i < env->npass; i++)
+		if (strlen(env->pass[i]) == len && strncmp(env->pass[i], name, len) == 0)
+			return false;
+	return true;
+}
+
+/* The run's environment, start directory, host name and identity. */
+static int plan_run(const struct ward_policy *policy, struct plan *plan)
+{
+	plan->env = (struct plan_env){
+		.clean = policy->clean_env,
+		.unset = policy->env_unset.items,
+		.unset_loc = policy->env_unset_loc.items,
+		.nunset = policy->env_unset.len,
+		.drop_secrets = policy->drop_secret_env,
+		.pass = policy->env_pass.items,
+		.pass_loc = policy->env_pass_loc.items,
+		.npass = policy->env_pass.len,
+		.set = policy->env_set.items,
+		.set_loc = policy->env_set_loc.items,
+		.nset = policy->env_set.len,
+	};
+	plan->cwd = policy->cwd;
+	plan->hostname = (plan->ns_flags & WARD_NS_UTS) ? policy->hostname : NULL;
+	plan->name = policy->name;
+	if (policy_digest(policy, plan->policy_digest) < 0)
+		plan->policy_digest[0] = '\0';
+	VEC_FOREACH(&policy->fs, f)
+	{
+		struct plan_path_deny d = {
+			.path = f->path, .access = f->access, .exec = false, .loc = f->loc};
+		if (f->deny && VEC_PUSH(&plan->path_denies, d) < 0)
+			return -ENOMEM;
+	}
+	VEC_FOREACH(&policy->exec, x)
+	{
+		struct plan_path_deny d = {.path = x->path,
+					   .access = WARD_FS_EXEC | WARD_FS_READ,
+					   .exec = true,
+					   .loc = x->loc};
+		if (x->deny && VEC_PUSH(&plan->path_denies, d) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int plan_env(const struct ward_policy *policy, struct plan *plan)
 {
 	if (!policy->drop_secret_env || policy->clean_env)
@@ -1281,7 +1331,7 @@ static int plan_env(const struct ward_policy *policy, struct plan *plan)
 	size_t used = 0, count = 0;
 	for (char *const *e = env_source(); e && *e; e++) {
 		size_t n = strcspn(*e, "=");
-		if (!policy_drops_env(policy, *e, n))
+		if (!plan_env_drops(&plan->env, *e, n))
 			continue;
 		count++;
 		int w = snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
@@ -1381,7 +1431,7 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 		if (!q->set)
 			continue;
 		bool is_cpu = i == WARD_QUOTA_CPU_TIME;
-		bool is_file = i == WARD_QUOTA_FILE_READ_BYTES || i == WARD_QUOTA_FILE_WRITE_BYTES;
+		bool is_file = i == WARD_QUOTA_FILE_WRITE_BYTES;
 		char rule[200], note[200];
 		if (is_cpu)
 			snprintf(rule, sizeof(rule), "quota cpu_time %llu ms (all tasks), then %s",
@@ -1395,10 +1445,14 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			note, sizeof(note), "%s",
 			is_cpu ? "the cgroup's CPU usage, checked every 20 ms"
 			: is_file && q->action == WARD_QUOTA_KILL
-				? "counted per sandbox by fexit programs on vfs_read/vfs_write; "
+				? "counted per sandbox by fexit programs on vfs_write/vfs_writev, "
 				  "the "
-				  "task that crosses it is killed by the kernel"
-			: is_file ? "counted per sandbox by fexit programs on vfs_read/vfs_write"
+				  "task that crosses it killed by the kernel; seccomp: sendfile, "
+				  "splice, copy_file_range, AIO ENOSYS, shared file mmap EACCES"
+			: is_file
+				? "counted per sandbox by fexit programs on vfs_write/vfs_writev; "
+				  "seccomp: sendfile, splice, copy_file_range, AIO ENOSYS, shared "
+				  "file mmap EACCES"
 			: q->action == WARD_QUOTA_REPORT
 				? "counted per sandbox by cgroup_skb programs"
 				: "counted per sandbox by cgroup_skb programs; packets over it are "
@@ -1412,6 +1466,8 @@ static int plan_quotas(const struct ward_policy *policy, const struct host_featu
 			plan->quota_amount[i] = q->amount;
 			plan->quota_action[i] = q->action;
 			plan->cgroup = true;
+			/* Writes that bypass the counted calls are refused. */
+			plan->seccomp_file_write_guard |= is_file;
 			/* Like limits, quotas protect the host: they hold in audit mode. */
 			r = add_entry(plan, q->loc, layer, PLAN_ENFORCED, note, "%s", rule);
 		} else {
@@ -1440,8 +1496,9 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	    (r = plan_exec(policy, host, out)) < 0 ||
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
-	    (r = plan_process(policy, host, out)) < 0 || (r = plan_env(policy, out)) < 0 ||
-	    (r = plan_proc(policy, host, out)) < 0 || (r = plan_unix(policy, host, out)) < 0) {
+	    (r = plan_process(policy, host, out)) < 0 || (r = plan_run(policy, out)) < 0 ||
+	    (r = plan_env(policy, out)) < 0 || (r = plan_proc(policy, host, out)) < 0 ||
+	    (r = plan_unix(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}
@@ -1507,6 +1564,7 @@ void plan_resolve_private_tmp(struct plan *plan, const char *path)
 void plan_free(struct plan *plan)
 {
 	VEC_FREE(&plan->entries);
+	VEC_FREE(&plan->path_denies);
 	VEC_FREE(&plan->fs_grants);
 	VEC_FREE(&plan->fs_holes);
 	VEC_FREE(&plan->fs_masks);

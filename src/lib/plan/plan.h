@@ -73,6 +73,34 @@ struct plan_net_rule {
 	uint32_t rule_id; /* the BPF rule id: its position in the policy's net rules */
 };
 
+/* Every fs and exec denial of the policy, whichever layer holds it: what
+ * the checks before the start read (the hard-link pre-check of
+ * layers/mount_mask.c, the exec failure diagnosis). */
+struct plan_path_deny {
+	const char *path; /* points into the policy */
+	unsigned access;  /* WARD_FS_* denied (an exec deny: WARD_FS_EXEC | WARD_FS_READ) */
+	bool exec;	  /* an exec deny (else an fs deny) */
+	struct ward_loc loc;
+};
+
+/* The program's environment, as sandbox/environ.c builds it from the
+ * caller's: start clean or from the caller's, remove UNSET, drop the
+ * secret-looking names but PASS (with DROP_SECRETS), then put SET. The
+ * arrays point into the policy; *_LOC[i] is where entry i came from. */
+struct plan_env {
+	bool clean; /* only PATH, not the caller's environment */
+	char *const *unset;
+	const struct ward_loc *unset_loc;
+	size_t nunset;
+	bool drop_secrets;
+	char *const *pass;
+	const struct ward_loc *pass_loc;
+	size_t npass;
+	char *const *set; /* "KEY=VALUE" */
+	const struct ward_loc *set_loc;
+	size_t nset;
+};
+
 /* A host name the running sandbox re-resolves (plan.net_names). */
 struct plan_net_name {
 	const char *host; /* interned in the policy */
@@ -137,6 +165,14 @@ struct plan {
 	VEC(struct plan_net_name) net_names;
 	enum ward_layer net_names_layer;
 
+	/* The run itself: what the process starts with, and what events name */
+	struct plan_env env;
+	const char *cwd;	/* the start directory (points into the policy), or NULL */
+	const char *hostname;	/* with WARD_NS_UTS: the sandbox's host name, else NULL */
+	const char *name;	/* the run's name in `ward ps`, or NULL */
+	char policy_digest[65]; /* the policy's SHA-256 digest, or "" */
+	VEC(struct plan_path_deny) path_denies;
+
 	/* Landlock */
 	bool landlock; /* apply a Landlock domain at all */
 	int landlock_abi;
@@ -168,6 +204,7 @@ struct plan {
 	bool seccomp_deny_srcroute; /* IP_OPTIONS, IPV6_RTHDR: the packet goes to a hop no rule saw
 				     */
 	bool seccomp_deny_memfd;    /* memfd_create: Landlock exempts memfds from EXECUTE */
+	bool seccomp_file_write_guard; /* a file write quota: uncounted write paths refused */
 
 	/* resources: each limit, the layer it lands on and how far it holds */
 	struct plan_limit limits[WARD_LIMIT_COUNT_];
@@ -279,9 +316,16 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 int plan_proc(const struct ward_policy *policy, const struct host_features *host,
 	      struct plan *plan);
 
+/* Whether ENV keeps NAME (LEN bytes, no '=') out of the sandbox: secrets
+ * are dropped, NAME looks like one and is not passed. */
+bool plan_env_drops(const struct plan_env *env, const char *name, size_t len);
+
 void plan_print(const struct plan *plan, FILE *out);
 /* The plan as a JSON array (caller frees). */
 char *plan_to_json(const struct plan *plan);
+/* The per-layer sections as one JSON object (plan_sections.c; caller
+ * frees): what each layer receives. */
+char *plan_sections_to_json(const struct plan *plan);
 /* The same as a json-c array (caller puts it), for events that embed it. */
 struct json_object *plan_to_json_object(const struct plan *plan);
 

@@ -42,3 +42,16 @@ int ward_policy_plan_json(ward_policy *policy, char **json_out, ward_error *err)
 		return ward_fail(err, -ENOMEM, "rendering the plan: out of memory");
 	return r;
 }
+
+int ward_policy_plan_sections_json(ward_policy *policy, char **json_out, ward_error *err)
+{
+	struct plan plan;
+	int r = check_and_plan(policy, &plan, err);
+	if (r < 0 && r != -EPERM)
+		return r;
+	*json_out = plan_sections_to_json(&plan);
+	plan_free(&plan);
+	if (!*json_out)
+		return ward_fail(err, -ENOMEM, "rendering the plan: out of memory");
+	return r;
+}

@@ -53,6 +53,9 @@ void ward_policy_free(ward_policy *policy)
 	VEC_FREE(&policy->env_set);
 	VEC_FREE(&policy->env_unset);
 	VEC_FREE(&policy->env_pass);
+	VEC_FREE(&policy->env_set_loc);
+	VEC_FREE(&policy->env_unset_loc);
+	VEC_FREE(&policy->env_pass_loc);
 	VEC_FREE(&policy->hosts);
 	VEC_FREE(&policy->interned);
 	VEC_FREE(&policy->loading);

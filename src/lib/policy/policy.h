@@ -152,6 +152,11 @@ struct ward_policy {
 	VEC(char *) env_unset; /* "KEY" */
 	bool drop_secret_env; /* drop secret-looking variables (env.drop_secrets) */
 	VEC(char *) env_pass; /* names kept even when they look secret */
+	/* Where each env_set, env_unset and env_pass entry came from, index
+	 * for index (not part of the digest: origins are not rules). */
+	VEC(struct ward_loc) env_set_loc;
+	VEC(struct ward_loc) env_unset_loc;
+	VEC(struct ward_loc) env_pass_loc;
 	char *cwd;
 	unsigned ns_flags; /* WARD_NS_*: namespaces ward creates for the sandbox */
 	/* The sandbox's own world (docs/policy.md "The sandbox's world"): every

@@ -1140,11 +1140,6 @@ static int on_quota_cpu(struct loader *ld, yaml_node_t *value, const char *key)
 	return quota_one(ld, value, key, "cpu_time");
 }
 
-static int on_quota_file_read(struct loader *ld, yaml_node_t *value, const char *key)
-{
-	return quota_one(ld, value, key, "file_read_bytes");
-}
-
 static int on_quota_file_write(struct loader *ld, yaml_node_t *value, const char *key)
 {
 	return quota_one(ld, value, key, "file_write_bytes");
@@ -1156,7 +1151,6 @@ static int on_quotas(struct loader *ld, yaml_node_t *value, const char *key)
 		{"net_egress_bytes", on_quota_egress},
 		{"net_ingress_bytes", on_quota_ingress},
 		{"cpu_time", on_quota_cpu},
-		{"file_read_bytes", on_quota_file_read},
 		{"file_write_bytes", on_quota_file_write},
 	};
 	if (is_null(value))

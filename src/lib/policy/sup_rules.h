@@ -1,7 +1,8 @@
 /* sup_rules.h — the rule data of the supervised rule types (exec argv
  * rules, the callback): policy data like every other rule, so that the
  * planner reads it without the supervisor's headers (struct
- * ward_policy.supervisor). Implemented in supervisor/sup_policy.c.
+ * ward_policy.supervisor). The data and its API: policy/sup_rules.c; the
+ * pure matchers: supervisor/sup_policy.c.
  */
 #ifndef WARD_POLICY_SUP_RULES_H
 #define WARD_POLICY_SUP_RULES_H
@@ -45,6 +46,11 @@ int policy_add_exec_argv_array(struct ward_policy *policy, const char *const *pa
 struct sup_policy *sup_policy_get(struct ward_policy *policy);
 /* Frees policy->supervisor; ward_policy_free() calls it. */
 void sup_policy_free(struct sup_policy *sp);
+
+/* The ward_sup_callback_fn that asks sup_policy.verdict_fn
+ * (supervisor/sup_callback.c): ward_policy_set_verdict_callback sets it. */
+struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
+					void *userdata);
 
 /* Pure: the first rule of RULES matching ARGV (and the exec'd PATH), or NULL. */
 const struct exec_argv_rule *exec_argv_first_match(const struct sup_policy *sp, const char *path,

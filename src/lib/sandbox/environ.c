@@ -1,6 +1,6 @@
-/* environ.c — the environment the sandboxed program sees, and finding the
- * program on that environment's PATH. The order is: the caller's environment
- * (or a clean one), minus unset_env, minus secret-looking names unless passed
+/* environ.c — the environment the sandboxed program sees (the plan's env
+ * section), and finding the program on that environment's PATH. The order is: the caller's
+ * environment (or a clean one), minus unset_env, minus secret-looking names unless passed
  * (env.drop_secrets, env.pass), plus env, plus HOME/TMPDIR for a private
  * directory unless env set them. */
 #include <errno.h>
@@ -71,23 +71,23 @@ static bool env_has(char **envp, size_t len, const char *key)
 	return false;
 }
 
-char **environ_build(const struct ward_policy *policy, const char *private_tmp)
+char **environ_build(const struct plan_env *env, const char *private_tmp)
 {
 	size_t len = 0;
 	char **envp = calloc(1, sizeof(char *));
 	if (!envp)
 		return NULL;
 	int r = 0;
-	if (policy->clean_env) {
+	if (env->clean) {
 		r = env_put(&envp, &len, "PATH=" DEFAULT_PATH);
 	} else {
 		for (char *const *e = env_source(); e && *e && r == 0; e++)
 			r = env_put(&envp, &len, *e);
 	}
-	for (size_t i = 0; r == 0 && i < policy->env_unset.len; i++)
-		env_remove(envp, &len, policy->env_unset.items[i]);
-	for (size_t i = 0; r == 0 && policy->drop_secret_env && i < len; i++) {
-		if (policy_drops_env(policy, envp[i], key_len(envp[i]))) {
+	for (size_t i = 0; r == 0 && i < env->nunset; i++)
+		env_remove(envp, &len, env->unset[i]);
+	for (size_t i = 0; r == 0 && env->drop_secrets && i < len; i++) {
+		if (plan_env_drops(env, envp[i], key_len(envp[i]))) {
 			free(envp[i]);
 			memmove(&envp[i], &envp[i + 1], (len - i) * sizeof(char *));
 			len--;
@@ -95,8 +95,8 @@ char **environ_build(const struct ward_policy *policy, const char *private_tmp)
 		}
 	}
 	bool user_home = false, user_tmpdir = false;
-	for (size_t i = 0; r == 0 && i < policy->env_set.len; i++) {
-		const char *kv = policy->env_set.items[i];
+	for (size_t i = 0; r == 0 && i < env->nset; i++) {
+		const char *kv = env->set[i];
 		user_home |= same_key(kv, "HOME");
 		user_tmpdir |= same_key(kv, "TMPDIR");
 		r = env_put(&envp, &len, kv);
@@ -175,17 +175,17 @@ int environ_resolve_command(const char *file, char *const *envp, char *out, size
 	return found_but_denied ? -EACCES : -ENOENT;
 }
 
-char **environ_build_world(const struct ward_policy *policy)
+char **environ_build_world(const struct plan_env *env)
 {
-	char **envp = environ_build(policy, NULL);
+	char **envp = environ_build(env, NULL);
 	if (!envp)
 		return NULL;
 	size_t len = 0;
 	while (envp[len])
 		len++;
 	bool user_tmpdir = false;
-	for (size_t i = 0; i < policy->env_set.len; i++)
-		user_tmpdir |= same_key(policy->env_set.items[i], "TMPDIR");
+	for (size_t i = 0; i < env->nset; i++)
+		user_tmpdir |= same_key(env->set[i], "TMPDIR");
 	if (!user_tmpdir && env_put(&envp, &len, "TMPDIR=/tmp") < 0) {
 		environ_free(envp);
 		return NULL;

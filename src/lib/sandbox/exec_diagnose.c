@@ -134,31 +134,26 @@ static const char *loc_text(struct ward_loc loc, char *buf, size_t size)
 }
 
 /* A denial rule (fs or exec) that covers PATH, or NULL. */
-static const char *deny_rule_for(const struct ward_policy *policy, const char *path, char *buf,
-				 size_t size)
+static const char *deny_rule_for(const struct plan *plan, const char *path, char *buf, size_t size)
 {
 	char where[300];
-	VEC_FOREACH(&policy->exec, x)
-	{
-		if (x->deny && path_within(path, x->path)) {
-			snprintf(buf, size, "denied by 'exec deny %s' (%s)", x->path,
-				 loc_text(x->loc, where, sizeof(where)));
-			return buf;
-		}
-	}
-	VEC_FOREACH(&policy->fs, f)
-	{
-		if (f->deny && (f->access & WARD_FS_EXEC) && path_within(path, f->path)) {
-			snprintf(buf, size, "denied by 'fs deny %s' (%s)", f->path,
-				 loc_text(f->loc, where, sizeof(where)));
+	/* The exec denials first: they name the rule meant for it. */
+	for (int exec = 1; exec >= 0; exec--) {
+		VEC_FOREACH(&plan->path_denies, d)
+		{
+			if (d->exec != (bool)exec || !(d->access & WARD_FS_EXEC) ||
+			    !path_within(path, d->path))
+				continue;
+			snprintf(buf, size, "denied by '%s deny %s' (%s)", d->exec ? "exec" : "fs",
+				 d->path, loc_text(d->loc, where, sizeof(where)));
 			return buf;
 		}
 	}
 	return NULL;
 }
 
-bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, const char *exec_path,
-		   char *const argv[], int error, char *out, size_t size)
+bool exec_diagnose(const struct plan *plan, const char *exec_path, char *const argv[], int error,
+		   char *out, size_t size)
 {
 	char abs[PATH_MAX], shown[PATH_MAX], hint[PATH_MAX], rule[PATH_MAX + 400];
 	const char *path = exec_path;
@@ -188,7 +183,7 @@ bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, co
 	 * ENOENT for a file that exists outside means "not granted". */
 	if (!exists || !(error == EACCES || error == EPERM || error == ENOENT))
 		goto plain;
-	if (deny_rule_for(policy, path, rule, sizeof(rule))) {
+	if (deny_rule_for(plan, path, rule, sizeof(rule))) {
 		snprintf(out, size, "cannot execute %s: %s", name, rule);
 		return true;
 	}
@@ -211,7 +206,7 @@ bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, co
 				 iname);
 			return true;
 		}
-		if (deny_rule_for(policy, interp, rule, sizeof(rule))) {
+		if (deny_rule_for(plan, interp, rule, sizeof(rule))) {
 			snprintf(out, size, "cannot execute %s: %s %s is %s", name, what, iname,
 				 rule);
 			return true;

@@ -96,11 +96,10 @@ static bool quotas_wanted(const struct plan *plan)
 static int file_quotas_prepare(struct ward_sandbox *sb, ward_error *err)
 {
 	const uint64_t *q = sb->plan.quota_amount;
-	uint64_t rq = q[WARD_QUOTA_FILE_READ_BYTES], wq = q[WARD_QUOTA_FILE_WRITE_BYTES];
-	bool kill = (rq && sb->plan.quota_action[WARD_QUOTA_FILE_READ_BYTES] == WARD_QUOTA_KILL) ||
-		    (wq && sb->plan.quota_action[WARD_QUOTA_FILE_WRITE_BYTES] == WARD_QUOTA_KILL);
-	bool quota = rq || wq;
-	int r = bpf_file_acct_attach(cgroup_sandbox_v2_id(sb->cgroup), rq, wq, kill, &sb->file_acct,
+	uint64_t wq = q[WARD_QUOTA_FILE_WRITE_BYTES];
+	bool kill = wq && sb->plan.quota_action[WARD_QUOTA_FILE_WRITE_BYTES] == WARD_QUOTA_KILL;
+	bool quota = wq != 0;
+	int r = bpf_file_acct_attach(cgroup_sandbox_v2_id(sb->cgroup), 0, wq, kill, &sb->file_acct,
 				     quota ? err : NULL);
 	return r < 0 && quota ? r : 0;
 }

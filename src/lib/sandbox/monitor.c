@@ -70,8 +70,7 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 	}
 }
 
-void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
-			char *const argv[])
+void monitor_emit_start(struct ward_sandbox *sb, char *const argv[])
 {
 	emit_plan_warnings(sb); /* queued: the sink is held until start */
 
@@ -80,9 +79,9 @@ void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *polic
 		event_sink_open(&sb->sink, NULL);
 		return;
 	}
-	char digest[65];
-	if (policy_digest(policy, digest) == 0)
-		json_object_object_add(ev, "policy_digest", json_object_new_string(digest));
+	if (sb->plan.policy_digest[0])
+		json_object_object_add(ev, "policy_digest",
+				       json_object_new_string(sb->plan.policy_digest));
 	json_object *args = json_object_new_array();
 	for (char *const *a = argv; *a; a++)
 		json_object_array_add(args, json_object_new_string(*a));
@@ -226,9 +225,7 @@ static void read_quotas(struct ward_sandbox *sb, struct quota_reading *q)
 	}
 	struct file_figures ff;
 	if (sb->file_acct && bpf_file_acct_read(sb->file_acct, &ff) == 0) {
-		q->have[WARD_QUOTA_FILE_READ_BYTES] = q->have[WARD_QUOTA_FILE_WRITE_BYTES] = true;
-		q->used[WARD_QUOTA_FILE_READ_BYTES] = ff.bytes_read;
-		q->crossed[WARD_QUOTA_FILE_READ_BYTES] = ff.read_crossed;
+		q->have[WARD_QUOTA_FILE_WRITE_BYTES] = true;
 		q->used[WARD_QUOTA_FILE_WRITE_BYTES] = ff.bytes_written;
 		q->crossed[WARD_QUOTA_FILE_WRITE_BYTES] = ff.write_crossed;
 	}
@@ -565,16 +562,4 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	if (out)
 		*out = sb->exit;
 	return 0;
-}
-
-int ward_run(ward_policy *policy, char *const argv[], const struct ward_spawn_options *options,
-	     struct ward_exit *out, ward_error *err)
-{
-	ward_sandbox *sb = NULL;
-	int r = ward_sandbox_spawn(policy, argv, options, &sb, err);
-	if (r < 0)
-		return r;
-	r = ward_sandbox_wait(sb, out, err);
-	ward_sandbox_free(sb);
-	return r;
 }

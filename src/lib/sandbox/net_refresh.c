@@ -220,7 +220,8 @@ static void rewrite_hosts(struct net_refresh *nr)
 	}
 	for (size_t i = 0; i < sb->plan.nhosts; i++) {
 		const char *name = strrchr(sb->plan.hosts[i], ' ');
-		if (name && !rules_name_host(nr, name + 1) && (lines[n] = strdup(sb->plan.hosts[i])))
+		if (name && !rules_name_host(nr, name + 1) &&
+		    (lines[n] = strdup(sb->plan.hosts[i])))
 			n++;
 	}
 	if (hosts_file_rewrite(&sb->hosts, lines, n) < 0)

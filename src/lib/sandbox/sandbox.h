@@ -108,13 +108,13 @@ struct child_report {
 #define KEEPER_KILL 'k' /* ward -> keeper: kill everything now */
 __attribute__((noreturn)) void keeper_run_pidns(const struct child_setup *s, pid_t child);
 __attribute__((noreturn)) void keeper_run_subreaper(const struct child_setup *s, pid_t child);
-/* Why the command could not be executed, in terms of POLICY and PLAN: the
+/* Why the command could not be executed, in terms of PLAN: the
  * rule that denied it or the grant it (its interpreter, its loader) lacks,
  * with the flag that would allow it. "cannot execute PATH: ..." into OUT.
  * True when the policy is the cause (the exit status is then 126, even for
  * ENOENT from a private root that lacks the ungranted file). */
-bool exec_diagnose(const struct ward_policy *policy, const struct plan *plan, const char *exec_path,
-		   char *const argv[], int error, char *out, size_t size);
+bool exec_diagnose(const struct plan *plan, const char *exec_path, char *const argv[], int error,
+		   char *out, size_t size);
 
 /* Runs in the child after clone; never returns. */
 __attribute__((noreturn)) void child_run(const struct child_setup *setup);
@@ -154,11 +154,11 @@ struct ward_sandbox {
 
 /* environ.c: the sandbox's environment, NULL-terminated (caller frees with
  * environ_free). */
-char **environ_build(const struct ward_policy *policy, const char *private_tmp);
+char **environ_build(const struct plan_env *env, const char *private_tmp);
 void environ_free(char **envp);
 /* With its own root: the caller's HOME path (a tmpfs there) and TMPDIR=/tmp,
  * unless the policy's env sets them. */
-char **environ_build_world(const struct ward_policy *policy);
+char **environ_build_world(const struct plan_env *env);
 /* The value of KEY in ENVP, or NULL. */
 const char *environ_get(char *const *envp, const char *key);
 /* Finds FILE like execvp would, with PATH from ENVP; 0 or -ENOENT/-EACCES. */
@@ -189,7 +189,17 @@ int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage);
 /* Kills what is left after the main process is reaped; sets all_gone when
  * that is proven (pid namespace, the keeper's word, an empty cgroup). */
 void sandbox_end_all(struct ward_sandbox *sb);
-void monitor_emit_start(struct ward_sandbox *sb, const struct ward_policy *policy,
-			char *const argv[]);
+void monitor_emit_start(struct ward_sandbox *sb, char *const argv[]);
+
+/* spawn.c: starts the sandbox PLAN describes (plan_build's, not refused),
+ * whose policy is planned for this host already. Takes PLAN over, run or
+ * not (it is freed with the sandbox, or on failure). The public entry points
+ * that take a policy are in run/run_api.c. */
+int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn_config *config,
+		  ward_sandbox **out, ward_error *err);
+/* Copies the caller's config, whatever version of the struct it was built
+ * against; checks its descriptors. */
+int sandbox_config_copy(const struct ward_spawn_config *in, struct ward_spawn_config *out,
+			ward_error *err);
 
 #endif

@@ -1,5 +1,6 @@
-/* spawn.c — starting a sandbox: plan the policy for this host, prepare every
- * layer in the parent, clone the child, place it in its cgroups and
+/* spawn.c — starting a sandbox from its plan (run/run_api.c plans the
+ * policy for this host; nothing here reads the policy): prepare every layer
+ * in the parent, clone the child, place it in its cgroups and
  * namespaces, then let it confine itself and exec.
  * Refuses to start (and leaves nothing behind) when any rule cannot be
  * enforced and was not allowed to degrade: never fails open.
@@ -23,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/env_source.h"
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "core/trace.h"
@@ -175,8 +175,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 }
 
 /* Reads the child's report: EOF means exec succeeded. */
-static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_policy *policy,
-		      const char *exec_path, char *const argv[], ward_error *err)
+static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char *exec_path,
+		      char *const argv[], ward_error *err)
 {
 	struct child_report report;
 	ssize_t n;
@@ -192,8 +192,8 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const ward_
 	sb->pid = -1;
 	if (report.stage == STAGE_EXEC) {
 		char why[sizeof(err->message)];
-		bool policy_caused = exec_diagnose(policy, &sb->plan, exec_path, argv, report.error,
-						   why, sizeof(why));
+		bool policy_caused =
+			exec_diagnose(&sb->plan, exec_path, argv, report.error, why, sizeof(why));
 		ward_fail(err, -report.error, "%s", why);
 		if (err)
 			err->exit_status = report.error == ENOENT && !policy_caused
@@ -216,10 +216,9 @@ void ward_spawn_config_init(struct ward_spawn_config *config)
 	config->cancel_fd = -1;
 }
 
-/* Copies the caller's config, whatever version of the struct it was built
- * against (the clone3/openat2 convention). */
-static int spawn_config_copy(const struct ward_spawn_config *in, struct ward_spawn_config *out,
-			     ward_error *err)
+/* The clone3/openat2 convention for the struct's size. */
+int sandbox_config_copy(const struct ward_spawn_config *in, struct ward_spawn_config *out,
+			ward_error *err)
 {
 	ward_spawn_config_init(out);
 	if (!in)
@@ -245,20 +244,6 @@ static int spawn_config_copy(const struct ward_spawn_config *in, struct ward_spa
 			return ward_fail(err, -EBADF,
 					 "ward_spawn_config: descriptor %d is not open", fds[i]);
 	return 0;
-}
-
-int ward_sandbox_spawn(ward_policy *policy, char *const argv[],
-		       const struct ward_spawn_options *options, ward_sandbox **out,
-		       ward_error *err)
-{
-	struct ward_spawn_config config;
-	ward_spawn_config_init(&config);
-	if (options) {
-		config.on_event = options->on_event;
-		config.event_userdata = options->event_userdata;
-		config.forward_signals = options->forward_signals;
-	}
-	return ward_sandbox_spawn_config(policy, argv, &config, out, err);
 }
 
 /* A network socket the program inherits was made outside the sandbox's
@@ -289,47 +274,25 @@ static int inherited_net_socket(const struct ward_spawn_config *config)
 	return -1;
 }
 
-static int spawn_with_config(ward_policy *policy, char *const argv[],
-			     const struct ward_spawn_config *config_in, ward_sandbox **out,
-			     ward_error *err);
-
-/* The caller's environment snapshot, when given, is the only environment
- * this spawn reads (core/env_source.h). */
-int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
-			      const struct ward_spawn_config *config_in, ward_sandbox **out,
-			      ward_error *err)
-{
-	struct ward_spawn_config config;
-	int r = spawn_config_copy(config_in, &config, err);
-	if (r < 0)
-		return r;
-	env_source_use(config.envp);
-	r = spawn_with_config(policy, argv, config_in, out, err);
-	env_source_use(NULL);
-	return r;
-}
-
-static int spawn_with_config(ward_policy *policy, char *const argv[],
-			     const struct ward_spawn_config *config_in, ward_sandbox **out,
-			     ward_error *err)
+int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn_config *config_in,
+		  ward_sandbox **out, ward_error *err)
 {
 	int r;
 	struct ward_spawn_config config;
-	trace_start();
-	trace_phase("spawn");
-	if (!argv || !argv[0])
-		return ward_fail(err, -EINVAL, "no command to run");
-	if ((r = spawn_config_copy(config_in, &config, err)) < 0)
+	if ((r = sandbox_config_copy(config_in, &config, err)) < 0) {
+		plan_free(plan);
 		return r;
-	/* Globs become the paths that match now, then plan like any rule. */
-	if ((r = policy_expand_globs(policy, err)) < 0 || (r = policy_validate(policy, err)) < 0)
-		return r;
-
-	const struct host_features *host = host_features_get();
-	trace_phase("host features");
+	}
 	struct ward_sandbox *sb = calloc(1, sizeof(*sb));
-	if (!sb)
+	if (!sb) {
+		plan_free(plan);
 		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	/* The sandbox owns the plan from here: its sections are the layers'
+	 * only input. */
+	sb->plan = *plan;
+	memset(plan, 0, sizeof(*plan));
+	sb->plan_valid = true;
 	sb->pidfd = -1;
 	sb->pid = -1;
 	sb->keeper_fd = -1;
@@ -348,26 +311,14 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 			       .report_pipe = {-1, -1},
 			       .sup_pair = {-1, -1},
 			       .cg_tasks_fd = -1,
-			       .cwd = policy->cwd};
+			       .cwd = sb->plan.cwd};
 	char exec_path[PATH_MAX];
 
 	/* The passed descriptors are checked before anything is made. */
-	if ((r = fds_prepare(config.pass_fds, config.n_pass_fds, &w.pass, err)) < 0) {
-		free(sb);
-		return r;
-	}
-
-	/* Plan first, once: a refusal must leave nothing behind. The private
-	 * HOME/TMPDIR is a symbol in it until the directory exists. */
-	r = plan_build(policy, host, &sb->plan, err);
-	if (r == -EPERM) /* refused: complete, for --explain, but not run */
-		plan_free(&sb->plan);
-	if (r < 0)
+	if ((r = fds_prepare(config.pass_fds, config.n_pass_fds, &w.pass, err)) < 0)
 		goto fail_early;
-	sb->plan_valid = true;
-	trace_phase("planned");
 
-	w.envp = environ_build(policy, NULL);
+	w.envp = environ_build(&sb->plan.env, NULL);
 	if (!w.envp) {
 		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
 		goto fail_early;
@@ -397,8 +348,8 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	const struct plan_limit *cpu_time = &sb->plan.limits[WARD_LIMIT_CPU_TIME];
 	sb->timeout_ms = timeout->set && timeout->layer == LAYER_MONITOR ? timeout->value : 0;
 	sb->cpu_time_s = cpu_time->set ? cpu_time->value : 0;
-	w.envp = sb->plan.world ? environ_build_world(policy)
-				: environ_build(policy, sb->private_tmp);
+	w.envp = sb->plan.world ? environ_build_world(&sb->plan.env)
+				: environ_build(&sb->plan.env, sb->private_tmp);
 	if (!w.envp) {
 		r = ward_fail(err, -ENOMEM, "building the environment: out of memory");
 		goto fail;
@@ -419,7 +370,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		}
 	}
 	/* A denial that a hard link made before the run would bypass. */
-	if ((r = mount_mask_check_links(&sb->plan, policy, err)) < 0)
+	if ((r = mount_mask_check_links(&sb->plan, err)) < 0)
 		goto fail;
 	/* Every layer the plan wants, in table order (layers_table.c). */
 	if ((r = layers_prepare(sb, &w, err)) < 0)
@@ -438,8 +389,8 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 		.exec_path = exec_path,
 		.argv = argv,
 		.envp = w.envp,
-		.cwd = policy->cwd,
-		.hostname = (ns & WARD_NS_UTS) ? policy->hostname : NULL,
+		.cwd = sb->plan.cwd,
+		.hostname = sb->plan.hostname,
 		.sync_fd = w.sync_pipe[0],
 		.report_fd = w.report_pipe[1],
 		.mount_plan = sb->plan.mount_ns ? &sb->plan : NULL,
@@ -514,7 +465,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 			w.program = msg;
 		} else {
 			/* Setup failed before the fork: the report says why. */
-			if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
+			if ((r = await_exec(sb, &w, exec_path, argv, err)) < 0)
 				goto fail;
 			r = ward_fail(err, -EIO, "lost contact with the sandbox keeper");
 			goto fail_child;
@@ -524,7 +475,7 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	 * reaches exec (the supervisor: exec may be trapped). */
 	if ((r = layers_start(sb, &w, err)) < 0)
 		goto fail_child;
-	if ((r = await_exec(sb, &w, policy, exec_path, argv, err)) < 0)
+	if ((r = await_exec(sb, &w, exec_path, argv, err)) < 0)
 		goto fail;
 	trace_phase("program exec'd");
 	sb->exec_done = true;
@@ -536,8 +487,8 @@ static int spawn_with_config(ward_policy *policy, char *const argv[],
 	}
 
 	spawn_work_release(&w);
-	monitor_emit_start(sb, policy, argv);
-	live_publish(sb, policy->name, argv);
+	monitor_emit_start(sb, argv);
+	live_publish(sb, sb->plan.name, argv);
 	trace_phase("started (event emitted, published)");
 	*out = sb;
 	return 0;

@@ -26,21 +26,9 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
-#include "policy/policy.h"
 #include "supervisor/sup_internal.h"
 
 #define LEARN_PATH_MAX 4096
-
-int ward_policy_set_learn(ward_policy *policy, int on)
-{
-	if (!policy)
-		return -EINVAL;
-	struct sup_policy *sp = sup_policy_get(policy);
-	if (!sp)
-		return -ENOMEM;
-	sp->learn = on != 0;
-	return 0;
-}
 
 /* What a trapped syscall touches: its path argument(s) and the access. */
 struct learn_fs_call {

@@ -13,7 +13,6 @@
 #include "events/events.h"
 #include "layers/seccomp.h"
 #include "plan/plan.h"
-#include "policy/policy.h"
 #include "policy/sup_rules.h"
 
 /* Which classes are implemented and tested: the planner assigns rules to the
@@ -86,10 +85,5 @@ void sup_stop(struct supervisor *sup);
  * user code would hold the supervisor thread, which must reap the killed
  * tracees before the sandbox can end. Called on the waiting thread. */
 void sup_callback_abandon(struct supervisor *sup);
-
-/* The ward_sup_callback_fn that asks sup_policy.verdict_fn. (The rule
- * data itself, struct sup_policy, is in policy/sup_rules.h.) */
-struct ward_verdict sup_verdict_adapter(const struct ward_sup_event *event, ward_sup_context *ctx,
-					void *userdata);
 
 #endif
