@@ -14,9 +14,10 @@ $(BUILD)/gen/vmlinux.h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/gen/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/gen/vmlinux.h mk/bpf.mk
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/gen -Isrc/bpf \
+		-fdebug-prefix-map=$(CURDIR)=. \
 		-c $< -o $@
 
 $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o

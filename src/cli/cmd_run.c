@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/idle_memory.h"
 #include "core/trace.h"
 
 enum {
@@ -702,6 +703,7 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
 	struct ward_exit exit_info = {0};
 	ward_sandbox *sb = NULL;
+	idle_memory_drop_own_text = true; /* ward's own code, not a caller's */
 	int r = ward_sandbox_spawn_config(policy, command, &config, &sb, &err);
 	if (r == 0) {
 		r = ward_sandbox_wait(sb, &exit_info, &err);

@@ -391,7 +391,7 @@ static void test_destroy_removes_directories_and_registry(void **state)
 	char id[64], dir[4200];
 	make_id(id, sizeof(id), "destroy");
 	struct cgroup_sandbox *cg = create_or_fail(id);
-	snprintf(dir, sizeof(dir), "/run/ward/sandboxes/%s/pid", id);
+	snprintf(dir, sizeof(dir), "/run/ward/sandboxes/%s", id); /* one file */
 	assert_true(exists(dir));
 	dir_of(dir, sizeof(dir), id, CG_CTRL_MEMORY);
 	assert_true(exists(dir));
@@ -474,6 +474,52 @@ static void test_reclaim_removes_sandbox_of_dead_ward(void **state)
 	assert_sandbox_gone(id);
 }
 
+/* An entry an older ward left as a directory (<id>/pid, <id>/cgroups) is
+ * still read: its cgroups are reclaimed and the directory removed. */
+static void test_reclaim_reads_old_directory_entries(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	char id[64], entry[4200], path[4300], text[8192];
+	make_id(id, sizeof(id), "olddir");
+	pid_t ward = fork();
+	assert_true(ward >= 0);
+	if (ward == 0) {
+		ward_error err = {0};
+		struct cgroup_sandbox *cg = NULL;
+		_exit(cgroup_sandbox_create(id, &plan, host, &cg, &err) < 0 ? 1 : 0);
+	}
+	int status = wait_status(ward);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Rewrite its one-file entry the old way. */
+	snprintf(entry, sizeof(entry), "/run/ward/sandboxes/%s", id);
+	FILE *f = fopen(entry, "re");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	char *dirs = strchr(text, '\n');
+	assert_non_null(dirs);
+	*dirs++ = '\0';
+	assert_int_equal(unlink(entry), 0);
+	assert_int_equal(mkdir(entry, 0755), 0);
+	snprintf(path, sizeof(path), "%s/pid", entry);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "%s\n", text);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/cgroups", entry);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(dirs, f);
+	fclose(f);
+	dir_of(path, sizeof(path), id, CG_CTRL_PIDS);
+	assert_true(exists(path));
+
+	assert_true(cgroup_reclaim_stale(host) >= 1);
+	assert_sandbox_gone(id);
+}
+
 static void test_reclaim_spares_live_sandbox(void **state)
 {
 	(void)state;
@@ -499,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_failed_limit_write_leaves_nothing),
 		cmocka_unit_test(test_invalid_id_is_refused),
 		cmocka_unit_test(test_reclaim_removes_sandbox_of_dead_ward),
+		cmocka_unit_test(test_reclaim_reads_old_directory_entries),
 		cmocka_unit_test(test_reclaim_spares_live_sandbox),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -33,7 +33,8 @@ static const char *stamp(struct event_sink *sink, json_object *obj)
 	add_time(obj);
 	if (sink->sandbox_id[0])
 		json_object_object_add(obj, "sandbox", json_object_new_string(sink->sandbox_id));
-	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 void event_emit(struct event_sink *sink, json_object *obj)
@@ -64,20 +65,31 @@ static void drop_queue(struct event_sink *sink)
 	VEC_FREE(&sink->queued);
 }
 
-void event_sink_open(struct event_sink *sink, json_object *first)
+char *event_line(struct event_sink *sink, json_object *obj)
 {
-	const char *line = first && sink->fn ? stamp(sink, first) : NULL;
+	char *line = obj && sink->fn ? strdup(stamp(sink, obj)) : NULL;
+	json_object_put(obj);
+	return line;
+}
+
+void event_sink_open_line(struct event_sink *sink, char *first)
+{
 	pthread_mutex_lock(&sink->lock);
 	if (!sink->closed && sink->fn) {
-		if (line)
-			sink->fn(line, sink->userdata);
+		if (first)
+			sink->fn(first, sink->userdata);
 		VEC_FOREACH(&sink->queued, q)
 		sink->fn(*q, sink->userdata);
 	}
 	drop_queue(sink);
 	sink->held = false;
 	pthread_mutex_unlock(&sink->lock);
-	json_object_put(first);
+	free(first);
+}
+
+void event_sink_open(struct event_sink *sink, json_object *first)
+{
+	event_sink_open_line(sink, event_line(sink, first));
 }
 
 void event_sink_close(struct event_sink *sink)

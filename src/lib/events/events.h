@@ -38,6 +38,11 @@ struct event_sink {
 
 /* Emits FIRST (the start event), then what was queued; stops holding. */
 void event_sink_open(struct event_sink *sink, json_object *first);
+/* The same in two steps: OBJ stamped (time, sandbox) as the line to send
+ * first (NULL when the sink has no consumer; OBJ is consumed), then the
+ * opening with it (FIRST is freed). */
+char *event_line(struct event_sink *sink, json_object *obj);
+void event_sink_open_line(struct event_sink *sink, char *first);
 /* No event is delivered after this (the queue is dropped); waits for one
  * being delivered. */
 void event_sink_close(struct event_sink *sink);

@@ -1,9 +1,15 @@
 /* cgroup_registry.c — the record of which ward owns which sandbox cgroups
- * (/run/ward/sandboxes/<id>/{pid,cgroups}), and reclaiming the cgroups of a
+ * (/run/ward/sandboxes/<id>: one file, its first line "PID START", then one
+ * line per cgroup directory), and reclaiming the cgroups of a
  * ward that died. An entry is stale only when its owner is provably gone
  * (no such pid, a zombie, or a different start time after pid reuse); a
  * live ward's sandbox is never touched, and reclaim only removes paths that
  * are on a cgroup filesystem and end in /ward/<id>.
+ *
+ * One file rather than a directory of two: on a /run that is not tmpfs
+ * (ext4 here) a directory's rmdir frees its block, ~0.25 ms median and
+ * over 1 ms at p90 on every sandbox's teardown. Entries an older ward left
+ * as directories (<id>/pid, <id>/cgroups) are still read and reclaimed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,29 +63,17 @@ static int proc_start_time(pid_t pid, unsigned long long *start, char *state)
 	return 0;
 }
 
-static int write_entry_file(const char *dir, const char *name, const char *text)
+/* Removes an entry, a file or (an older ward's) a directory. */
+static void remove_entry(const char *entry)
 {
+	if (unlink(entry) == 0 || errno != EISDIR)
+		return;
 	char path[PATH_MAX + 32];
-	int r = cg_path(path, sizeof(path), dir, name);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len)
-		return -EIO;
-	return 0;
-}
-
-static void remove_entry(const char *dir)
-{
-	char path[PATH_MAX + 32];
-	if (cg_path(path, sizeof(path), dir, "pid") == 0)
+	if (cg_path(path, sizeof(path), entry, "pid") == 0)
 		unlink(path);
-	if (cg_path(path, sizeof(path), dir, "cgroups") == 0)
+	if (cg_path(path, sizeof(path), entry, "cgroups") == 0)
 		unlink(path);
-	rmdir(dir);
+	rmdir(entry);
 }
 
 static int format_entry(const struct cgroup_sandbox *cg, char *pid_text, size_t pid_size,
@@ -122,14 +117,17 @@ int cg_registry_add(struct cgroup_sandbox *cg, ward_error *err)
 	r = format_entry(cg, pid_text, sizeof(pid_text), dirs_text, CG_MAX_DIRS * (PATH_MAX + 16));
 	if (r < 0)
 		return ward_fail_errno(err, r, "cgroup: recording sandbox %s", cg->id);
-	if (mkdir(tmp, 0755) < 0)
+	const char *failed = "entry";
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return ward_fail_errno(err, -errno, "cgroup: creating %s", tmp);
-	const char *failed = "pid";
-	r = write_entry_file(tmp, "pid", pid_text);
-	if (r == 0) {
-		failed = "cgroups";
-		r = write_entry_file(tmp, "cgroups", dirs_text);
-	}
+	size_t plen = strlen(pid_text), dlen = strlen(dirs_text);
+	struct iovec iov[2] = {{.iov_base = pid_text, .iov_len = plen},
+			       {.iov_base = dirs_text, .iov_len = dlen}};
+	ssize_t n = writev(fd, iov, 2);
+	r = n == (ssize_t)(plen + dlen) ? 0 : n < 0 ? -errno : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
 	/* The entry appears whole or not at all; NOREPLACE refuses an id in use. */
 	if (r == 0) {
 		failed = "rename";
@@ -137,10 +135,10 @@ int cg_registry_add(struct cgroup_sandbox *cg, ward_error *err)
 			r = -errno;
 	}
 	if (r < 0) {
-		remove_entry(tmp);
+		unlink(tmp);
 		if (strcmp(failed, "rename") == 0)
 			return ward_fail_errno(err, r, "cgroup: registering sandbox as %s", final);
-		return ward_fail_errno(err, r, "cgroup: writing %s/%s", tmp, failed);
+		return ward_fail_errno(err, r, "cgroup: writing %s", tmp);
 	}
 	r = cg_copy(cg->registry, sizeof(cg->registry), final);
 	if (r < 0) {
@@ -158,13 +156,23 @@ void cg_registry_remove(struct cgroup_sandbox *cg)
 	cg->registry[0] = '\0';
 }
 
+/* An entry's file of NAME: the entry itself, or in an older ward's
+ * directory entry, the file NAME inside it. */
+static int entry_file(const char *entry, const char *name, char *out, size_t size)
+{
+	struct stat st;
+	if (stat(entry, &st) == 0 && S_ISDIR(st.st_mode))
+		return cg_path(out, size, entry, name);
+	return cg_copy(out, size, entry);
+}
+
 static bool owner_alive(const char *entry)
 {
 	char path[PATH_MAX + 32], text[64];
 	int pid;
 	unsigned long long recorded, start;
 	char state;
-	if (cg_path(path, sizeof(path), entry, "pid") < 0 ||
+	if (entry_file(entry, "pid", path, sizeof(path)) < 0 ||
 	    sysfile_read(path, text, sizeof(text)) < 0 ||
 	    sscanf(text, "%d %llu", &pid, &recorded) != 2 || pid <= 0)
 		return false;
@@ -190,8 +198,10 @@ static bool reclaimable_path(const char *path, const char *id)
 static struct cgroup_sandbox *load_entry(const char *entry, const char *id)
 {
 	char path[PATH_MAX + 32];
-	if (cg_path(path, sizeof(path), entry, "cgroups") < 0)
+	if (entry_file(entry, "cgroups", path, sizeof(path)) < 0)
 		return NULL;
+	/* In a one-file entry the first line is the owner's. */
+	bool skip_owner = strcmp(path, entry) == 0;
 	struct cgroup_sandbox *cg = calloc(1, sizeof(*cg));
 	if (!cg)
 		return NULL;
@@ -208,6 +218,10 @@ static struct cgroup_sandbox *load_entry(const char *entry, const char *id)
 		unsigned ctrls;
 		int off = 0;
 		line[strcspn(line, "\n")] = '\0';
+		if (skip_owner) {
+			skip_owner = false;
+			continue;
+		}
 		if (sscanf(line, "%3s %x %n", kind, &ctrls, &off) != 2 || off == 0)
 			continue;
 		const char *dir = line + off;

@@ -89,7 +89,8 @@ static int setup_stdio(const struct child_setup *s)
 	int src[3];
 	/* A caller that runs with 0..2 closed may have left ward's own
 	 * descriptors there: never overwrite them, refuse. */
-	const int ours[] = {s->report_fd, s->landlock_fd, s->sup_filter ? s->sup_sock : -1};
+	const int ours[] = {s->report_fd, s->landlock_fd, s->sup_filter ? s->sup_sock : -1,
+			    s->seccomp_fd};
 	for (int i = 0; i < 3; i++)
 		for (size_t j = 0; s->stdio[i] >= 0 && j < sizeof(ours) / sizeof(ours[0]); j++)
 			if (ours[j] == i)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/idle_memory.h"
 #include "sandbox/sandbox.h"
 
 static volatile pid_t init_child_pid;
@@ -92,6 +93,15 @@ void keeper_run_pidns(const struct child_setup *s, pid_t child)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Once the program has run a while, the keeper (a copy of ward) gives
+	 * back the pages of ward's code that only the start-up used. */
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		if (poll(&p, 1, IDLE_MEMORY_AFTER_MS) == 0)
+			idle_memory_shed_text();
+		close(pidfd);
+	}
 	for (;;) {
 		int status;
 		pid_t pid = wait(&status);

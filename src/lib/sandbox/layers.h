@@ -17,6 +17,7 @@ struct spawn_work {
 	const char *cwd; /* the policy's start directory (the own root needs it) */
 	int landlock_fd;
 	struct seccomp_program seccomp;
+	int seccomp_pipe[2]; /* the filter, built while the child sets up; -1: built before */
 	struct seccomp_program sup_filter;
 	bool supervised;
 	int sup_pair[2];
@@ -49,6 +50,10 @@ struct sandbox_layer {
 	int (*prepare)(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 	/* Parent, after clone and before the child is released: place it. */
 	int (*attach)(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
+	/* Parent, right after the release, while the child sets up (it runs
+	 * on the other core): build what the child needs only at its confine
+	 * steps. A failure kills the child, which never gets that far. */
+	int (*released)(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 	/* Parent, after the release, before the program's exec completes. */
 	int (*start)(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 	/* Child, async-signal-safe: 0 or a negative errno; *STAGE the step
@@ -78,6 +83,7 @@ extern const size_t sandbox_layers_count;
  * failure (the caller tears down). */
 int layers_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 int layers_attach(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
+int layers_released(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 int layers_start(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err);
 /* Child, async-signal-safe: every layer's step of PHASE, in table order. */
 int layers_child_enforce(const struct child_setup *s, enum layer_child_phase phase, int *stage,

@@ -6,6 +6,10 @@
  * The child's loop is async-signal-safe: a static table, no allocation.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <stdint.h>
+#include <sys/uio.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -366,20 +370,108 @@ static bool seccomp_wanted(const struct plan *plan)
 	return plan->seccomp;
 }
 
+/* The filter is compiled (libseccomp, ~0.5 ms) while the child builds its
+ * own root, and reaches it on a pipe only ward and the child hold: the
+ * child reads it whole at its seccomp step or fails there (fail closed: a
+ * parent that could not build it closes the pipe, then kills the child).
+ * The pipe must hold the largest filter, so that the parent's write never
+ * waits for the child; where it cannot be made that large (a user over
+ * pipe-user-pages-soft), the filter is built before the clone as before. */
+#define SECCOMP_PIPE_BYTES (sizeof(uint16_t) + BPF_MAXINSNS * sizeof(struct sock_filter))
+
 static int seccomp_layer_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)
 {
+	w->seccomp_pipe[0] = w->seccomp_pipe[1] = -1;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) == 0) {
+		int size = fcntl(fds[1], F_SETPIPE_SZ, (int)SECCOMP_PIPE_BYTES);
+		/* Never on 0..2, which the child's stdio may take. */
+		if (size >= (int)SECCOMP_PIPE_BYTES && fds[0] > 2 && fds[1] > 2) {
+			w->seccomp_pipe[0] = fds[0];
+			w->seccomp_pipe[1] = fds[1];
+			return 0;
+		}
+		close(fds[0]);
+		close(fds[1]);
+	}
 	return seccomp_prepare(&sb->plan, &w->seccomp, err);
+}
+
+static int seccomp_layer_released(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)
+{
+	if (w->seccomp_pipe[1] < 0)
+		return 0;
+	int r = seccomp_prepare(&sb->plan, &w->seccomp, err);
+	if (r == 0) {
+		uint16_t len = w->seccomp.len;
+		struct iovec iov[2] = {
+			{.iov_base = &len, .iov_len = sizeof(len)},
+			{.iov_base = w->seccomp.filter,
+			 .iov_len = len * sizeof(struct sock_filter)},
+		};
+		ssize_t want = (ssize_t)(iov[0].iov_len + iov[1].iov_len);
+		ssize_t n;
+		do
+			n = writev(w->seccomp_pipe[1], iov, 2);
+		while (n < 0 && errno == EINTR);
+		if (n != want)
+			r = ward_fail_errno(err, n < 0 ? -errno : -EIO,
+					    "seccomp: cannot hand the filter to the sandbox");
+	}
+	close(w->seccomp_pipe[1]);
+	w->seccomp_pipe[1] = -1;
+	if (r == 0)
+		trace_phase("seccomp program built (child setting up)");
+	return r;
+}
+
+/* Child: the whole filter from the pipe, into static memory (no
+ * allocation here); anything short of it fails the run. */
+static int seccomp_read_program(int fd)
+{
+	static struct sock_filter filter[BPF_MAXINSNS];
+	uint16_t len = 0;
+	size_t have = 0;
+	while (have < sizeof(len)) {
+		ssize_t n = read(fd, (char *)&len + have, sizeof(len) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		have += (size_t)n;
+	}
+	if (len == 0 || len > BPF_MAXINSNS)
+		return -E2BIG;
+	size_t want = len * sizeof(struct sock_filter);
+	for (have = 0; have < want;) {
+		ssize_t n = read(fd, (char *)filter + have, want - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		have += (size_t)n;
+	}
+	close(fd);
+	struct seccomp_program program = {.filter = filter, .len = len};
+	return seccomp_enforce(&program);
 }
 
 static int seccomp_layer_enforce(const struct child_setup *s, int *stage, int *step)
 {
 	*stage = STAGE_SECCOMP;
+	if (s->seccomp_fd >= 0)
+		return seccomp_read_program(s->seccomp_fd);
 	return s->seccomp ? seccomp_enforce(s->seccomp) : 0;
 }
 
 static void seccomp_release_work(struct spawn_work *w)
 {
 	seccomp_program_release(&w->seccomp);
+	for (int i = 0; i < 2; i++) {
+		if (w->seccomp_pipe[i] >= 0)
+			close(w->seccomp_pipe[i]);
+		w->seccomp_pipe[i] = -1;
+	}
 }
 
 /* The order of every step (docs/architecture.md, "The layer table"). */
@@ -441,16 +533,17 @@ const struct sandbox_layer sandbox_layers[] = {
 	{.name = "seccomp",
 	 .wanted = seccomp_wanted,
 	 .prepare = seccomp_layer_prepare,
+	 .released = seccomp_layer_released,
 	 .child_phase = CHILD_CONFINE,
 	 .enforce = seccomp_layer_enforce,
 	 .release_work = seccomp_release_work,
-	 .prepared = "seccomp program built"},
+	 .prepared = "seccomp pipe made (or program built)"},
 };
 const size_t sandbox_layers_count = sizeof(sandbox_layers) / sizeof(sandbox_layers[0]);
 _Static_assert(sizeof(sandbox_layers) / sizeof(sandbox_layers[0]) <= LAYERS_MAX,
 	       "the monitor polls at most LAYERS_MAX layers");
 
-enum parent_step { STEP_PREPARE, STEP_ATTACH, STEP_START };
+enum parent_step { STEP_PREPARE, STEP_ATTACH, STEP_RELEASED, STEP_START };
 
 static int run_parent_step(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err,
 			   enum parent_step which)
@@ -458,9 +551,10 @@ static int run_parent_step(struct ward_sandbox *sb, struct spawn_work *w, ward_e
 	for (size_t i = 0; i < sandbox_layers_count; i++) {
 		const struct sandbox_layer *l = &sandbox_layers[i];
 		int (*step)(struct ward_sandbox *, struct spawn_work *, ward_error *) =
-			which == STEP_PREPARE  ? l->prepare
-			: which == STEP_ATTACH ? l->attach
-					       : l->start;
+			which == STEP_PREPARE	 ? l->prepare
+			: which == STEP_ATTACH	 ? l->attach
+			: which == STEP_RELEASED ? l->released
+						 : l->start;
 		if (!step || !l->wanted(&sb->plan))
 			continue;
 		int r = step(sb, w, err);
@@ -480,6 +574,11 @@ int layers_prepare(struct ward_sandbox *sb, struct spawn_work *w, ward_error *er
 int layers_attach(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)
 {
 	return run_parent_step(sb, w, err, STEP_ATTACH);
+}
+
+int layers_released(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)
+{
+	return run_parent_step(sb, w, err, STEP_RELEASED);
 }
 
 int layers_start(struct ward_sandbox *sb, struct spawn_work *w, ward_error *err)

@@ -20,6 +20,7 @@
 
 #include "core/cleanup.h"
 #include "core/error.h"
+#include "core/idle_memory.h"
 #include "core/trace.h"
 #include "bpf/bpf_acct.h"
 #include "bpf/bpf_file_acct.h"
@@ -70,15 +71,11 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 	}
 }
 
-void monitor_emit_start(struct ward_sandbox *sb, char *const argv[])
+void monitor_prepare_start(struct ward_sandbox *sb, char *const argv[])
 {
-	emit_plan_warnings(sb); /* queued: the sink is held until start */
-
 	json_object *ev = event_new("start");
-	if (!ev) {
-		event_sink_open(&sb->sink, NULL);
+	if (!ev)
 		return;
-	}
 	if (sb->plan.policy_digest[0])
 		json_object_object_add(ev, "policy_digest",
 				       json_object_new_string(sb->plan.policy_digest));
@@ -93,9 +90,22 @@ void monitor_emit_start(struct ward_sandbox *sb, char *const argv[])
 	json_object *plan = plan_to_json_object(&sb->plan);
 	if (plan)
 		json_object_object_add(ev, "plan", plan);
+	/* Stamped now, while the child sets up: its time is before the
+	 * program's exec completes; it is still delivered first. */
+	free(sb->start_event);
+	sb->start_event = event_line(&sb->sink, ev);
+}
+
+void monitor_emit_start(struct ward_sandbox *sb)
+{
+	emit_plan_warnings(sb); /* queued: the sink is held until start */
+
+	char *line = sb->start_event;
+	sb->start_event = NULL;
 	/* start first, then the warnings and whatever the program already
-	 * did (the supervisor decides from the first instruction on). */
-	event_sink_open(&sb->sink, ev);
+	 * did (the supervisor decides from the first instruction on). No
+	 * event at all (out of memory) still opens the sink. */
+	event_sink_open_line(&sb->sink, line);
 	/* After "start": it is about this run, not about the rules. */
 	if (sb->world_warning[0])
 		emit_warning(sb, sb->world_warning);
@@ -499,7 +509,7 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 	int layer_fds[LAYERS_MAX];
 	size_t nlayers = layers_event_fds(sb, layer_fds, LAYERS_MAX);
 
-	bool timed_out = false, cancelled = false;
+	bool timed_out = false, cancelled = false, shed = false;
 	int r = 0;
 	for (;;) {
 		struct pollfd fds[5 + LAYERS_MAX] = {
@@ -512,12 +522,18 @@ int ward_sandbox_wait(ward_sandbox *sb, struct ward_exit *out, ward_error *err)
 		};
 		for (size_t i = 0; i < nlayers; i++)
 			fds[5 + i] = (struct pollfd){.fd = layer_fds[i], .events = POLLIN};
-		int n = poll(fds, 5 + nlayers, -1);
+		/* The first quiet moment: give back what only the start needed. */
+		int n = poll(fds, 5 + nlayers, shed ? -1 : IDLE_MEMORY_AFTER_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			r = ward_fail_errno(err, -errno, "waiting for the sandbox");
 			break;
+		}
+		if (n == 0) {
+			shed = true;
+			idle_memory_shed();
+			continue;
 		}
 		if (fds[0].revents)
 			break;

@@ -55,7 +55,8 @@ struct child_setup {
 	int landlock_fd;	       /* -1: no Landlock domain */
 	const struct seccomp_program *sup_filter; /* NULL: no supervisor */
 	int sup_sock;				  /* the child's end of the listener handover */
-	const struct seccomp_program *seccomp;	  /* NULL: no filter */
+	const struct seccomp_program *seccomp;	  /* NULL: no filter, or it comes on seccomp_fd */
+	int seccomp_fd; /* -1, or a pipe the parent writes the filter to after the release */
 	const struct rlimit_set *rlimits;
 	bool pid_namespace; /* the child is pid 1: it runs a small init */
 	keeper_mode_t keeper;
@@ -144,6 +145,7 @@ struct ward_sandbox {
 	bool finished;
 	struct ward_exit exit;
 	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
+	char *start_event;		       /* built while the child sets up; sent after exec */
 	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
 	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
 	struct hosts_file hosts;	       /* the sandbox's /etc/hosts, path "" when none */
@@ -189,7 +191,11 @@ int sandbox_reap(struct ward_sandbox *sb, int *status, struct rusage *usage);
 /* Kills what is left after the main process is reaped; sets all_gone when
  * that is proven (pid namespace, the keeper's word, an empty cgroup). */
 void sandbox_end_all(struct ward_sandbox *sb);
-void monitor_emit_start(struct ward_sandbox *sb, char *const argv[]);
+/* The start event is built (the plan as JSON, the policy's digest) while
+ * the child sets up, off the start-up's critical path, and sent once the
+ * program has exec'd: prepare, then emit. */
+void monitor_prepare_start(struct ward_sandbox *sb, char *const argv[]);
+void monitor_emit_start(struct ward_sandbox *sb);
 
 /* spawn.c: starts the sandbox PLAN describes (plan_build's, not refused),
  * whose policy is planned for this host already. Takes PLAN over, run or

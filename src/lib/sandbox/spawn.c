@@ -163,6 +163,8 @@ static void sandbox_release(struct ward_sandbox *sb)
 	/* After the event sources have stopped (the teardown): they count
 	 * denials in it. */
 	live_unpublish(sb);
+	free(sb->start_event);
+	sb->start_event = NULL;
 	if (sb->plan_valid)
 		plan_free(&sb->plan);
 	sb->plan_valid = false;
@@ -307,6 +309,7 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 	sb->cancel_fd = config.cancel_fd;
 
 	struct spawn_work w = {.landlock_fd = -1,
+			       .seccomp_pipe = {-1, -1},
 			       .sync_pipe = {-1, -1},
 			       .report_pipe = {-1, -1},
 			       .sup_pair = {-1, -1},
@@ -397,7 +400,9 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 		.landlock_fd = w.landlock_fd,
 		.sup_filter = w.supervised ? &w.sup_filter : NULL,
 		.sup_sock = w.sup_pair[1],
-		.seccomp = sb->plan.seccomp ? &w.seccomp : NULL,
+		/* The filter is in memory now, or comes on the pipe. */
+		.seccomp = sb->plan.seccomp && w.seccomp_pipe[0] < 0 ? &w.seccomp : NULL,
+		.seccomp_fd = sb->plan.seccomp ? w.seccomp_pipe[0] : -1,
 		.rlimits = &w.rlimits,
 		.pid_namespace = ns & WARD_NS_PID,
 		.keeper = (ns & WARD_NS_PID) ? KEEPER_PIDNS : sb->plan.keeper,
@@ -426,6 +431,8 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 		close(w.report_pipe[0]);
 		if (w.sup_pair[0] >= 0)
 			close(w.sup_pair[0]);
+		if (w.seccomp_pipe[1] >= 0) /* its end: EOF if ward fails to build */
+			close(w.seccomp_pipe[1]);
 		child_run(&setup);
 	}
 	trace_phase("cloned");
@@ -439,6 +446,10 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 		close(w.sup_pair[1]);
 		w.sup_pair[1] = -1;
 	}
+	if (w.seccomp_pipe[0] >= 0) {
+		close(w.seccomp_pipe[0]);
+		w.seccomp_pipe[0] = -1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &sb->started);
 
 	if ((ns & WARD_NS_USER) && (r = write_id_maps(sb->pid, err)) < 0)
@@ -451,6 +462,9 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 		r = ward_fail_errno(err, -errno, "releasing the sandbox child");
 		goto fail_child;
 	}
+	/* While the child builds its own root: what it needs only later. */
+	if ((r = layers_released(sb, &w, err)) < 0)
+		goto fail_child;
 	/* Without a pid namespace the keeper forks the program before it
 	 * confines itself and says which pid it has: the supervisor takes the
 	 * listener from that process. */
@@ -475,6 +489,11 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 	 * reaches exec (the supervisor: exec may be trapped). */
 	if ((r = layers_start(sb, &w, err)) < 0)
 		goto fail_child;
+	/* Also while the child sets up: the start event (sent after exec)
+	 * and the record ward ps reads (removed if the spawn fails). */
+	monitor_prepare_start(sb, argv);
+	live_publish(sb, sb->plan.name, argv);
+	trace_phase("start event built, published");
 	if ((r = await_exec(sb, &w, exec_path, argv, err)) < 0)
 		goto fail;
 	trace_phase("program exec'd");
@@ -487,9 +506,8 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 	}
 
 	spawn_work_release(&w);
-	monitor_emit_start(sb, argv);
-	live_publish(sb, sb->plan.name, argv);
-	trace_phase("started (event emitted, published)");
+	monitor_emit_start(sb);
+	trace_phase("started (event emitted)");
 	*out = sb;
 	return 0;
 
