@@ -113,6 +113,9 @@ int ward_policy_net_allow(ward_policy *policy, const char *rule, ward_error *err
 int ward_policy_net_deny(ward_policy *policy, const char *rule, ward_error *err);
 int ward_policy_net_bind(ward_policy *policy, const char *ports, ward_error *err);
 int ward_policy_exec_allow(ward_policy *policy, const char *path, ward_error *err);
+/* A pathname unix socket, or a directory of them, outside the write grants
+ * that the sandbox may connect and send to (it need not exist yet). */
+int ward_policy_unix_allow(ward_policy *policy, const char *path, ward_error *err);
 int ward_policy_exec_deny(ward_policy *policy, const char *path, ward_error *err);
 /* Exec rules on the arguments, decided by the supervisor: WORDS is a blank-
  * separated list of fnmatch globs, one per argument ("git push --force*").

@@ -42,6 +42,7 @@ enum {
 	POL_EXEC_LINKED =
 		1u << 10,	 /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
 	POL_NET_BIND = 1u << 11, /* --net-bind Q+1..Q+32 (prove_probes.c PROBE_BIND_SPAN) */
+	POL_UNIX = 1u << 12,	 /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -100,15 +101,20 @@ static const struct probe_def catalogue[] = {
 	 "fs deny",
 	 NULL,
 	 NULL},
+	/* Host-made sockets inside a read grant (DIR/u): only write grants,
+	 * the sandbox's own tmpfs and net.unix reach a socket. */
+	{"unix", "unix-pathname", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
+	{"unix", "unix-symlink", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
+	{"unix", "unix-relative", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix",
-	 "unix-pathname",
-	 {EACCES},
-	 0,
+	 "unix-rename-race",
+	 {EACCES, REFUSED},
+	 POL_UNIX,
 	 "pathname unix sockets",
-	 "known open: a host socket inside a grant is reachable where the kernel has "
-	 "no Landlock RESOLVE_UNIX (issue 9 item 1); outside the grants it is not in the "
-	 "sandbox's root",
+	 NULL,
 	 NULL},
+	{"unix", "unix-dgram", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
+	{"unix", "unix-allowed", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix",
 	 "unix-abstract",
 	 /* In its own network namespace the host's abstract names are not
@@ -228,12 +234,14 @@ static const struct probe_def catalogue[] = {
 	{"dos", "dos-forkbomb", {EAGAIN}, 0, "limit pids", NULL, NULL},
 };
 
+#define TARGET_FDS 7
+
 /* What the runner set up outside every sandbox. */
 struct targets {
 	char dir[PATH_MAX];
 	char self[PATH_MAX];
 	int port_denied, port_allowed;
-	int fds[4];
+	int fds[TARGET_FDS];
 	pid_t helper;
 };
 
@@ -407,6 +415,16 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		r = ward_policy_net_allow(pol, "udp://127.0.0.2:9", err);
 	if (r >= 0 && (p->policy & POL_UNSHARE_NET))
 		r = ward_policy_unshare(pol, WARD_NS_NET);
+	if (r >= 0 && (p->policy & POL_UNIX)) {
+		snprintf(path, sizeof(path), "%s/u", t->dir);
+		r = ward_policy_fs_allow(pol, path, WARD_FS_READ, err);
+		snprintf(path, sizeof(path), "%s/uw", t->dir);
+		if (r >= 0)
+			r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
+		snprintf(path, sizeof(path), "%s/u/allowed", t->dir);
+		if (r >= 0)
+			r = ward_policy_unix_allow(pol, path, err);
+	}
 	if (r >= 0 && (p->policy & POL_ARGV))
 		r = ward_policy_exec_deny_argv(pol, "ward __probe argv-target x FORBIDDEN", err);
 	return r;
@@ -648,9 +666,9 @@ static int tcp_listener(int *port)
 	return s;
 }
 
-static int unix_listener(const char *path, bool abstract)
+static int unix_listener_typed(const char *path, bool abstract, int type)
 {
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -662,12 +680,19 @@ static int unix_listener(const char *path, bool abstract)
 	memcpy(sun.sun_path + (abstract ? 1 : 0), path, len);
 	socklen_t sl =
 		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (abstract ? 1 : 0));
-	if (bind(s, (struct sockaddr *)&sun, sl) < 0 || listen(s, 16) < 0) {
+	if (bind(s, (struct sockaddr *)&sun, sl) < 0 || (!abstract && chmod(path, 0777) < 0) ||
+	    (type == SOCK_STREAM && listen(s, 16) < 0)) {
 		int e = errno;
 		close(s);
 		return -e;
 	}
 	return s;
+}
+
+/* Anyone may connect: the probe runs as the sandbox's uid. */
+static int unix_listener(const char *path, bool abstract)
+{
+	return unix_listener_typed(path, abstract, SOCK_STREAM);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -686,7 +711,7 @@ static void targets_release(struct targets *t)
 		waitpid(t->helper, NULL, 0);
 		t->helper = 0;
 	}
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < TARGET_FDS; i++)
 		if (t->fds[i] >= 0) {
 			close(t->fds[i]);
 			t->fds[i] = -1;
@@ -701,7 +726,7 @@ static int targets_setup(struct targets *t)
 {
 	char path[PATH_MAX + 64];
 	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < TARGET_FDS; i++)
 		t->fds[i] = -1;
 	ssize_t n = readlink("/proc/self/exe", t->self, sizeof(t->self) - 1);
 	if (n < 0)
@@ -714,8 +739,8 @@ static int targets_setup(struct targets *t)
 				 strerror(errno));
 	}
 	int r = chmod(t->dir, 0755) < 0 ? -errno : 0;
-	static const char *const dirs[] = {"w",	    "w/deny",  "l", "l/deny", "bin", "p",
-					   "p/sub", "p/other", "a", "x",      "x/a", "x/b"};
+	static const char *const dirs[] = {"w",	      "w/deny", "l", "l/deny", "bin", "p", "p/sub",
+					   "p/other", "a",	"x", "x/a",    "x/b", "u", "uw"};
 	for (size_t i = 0; r >= 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", t->dir, dirs[i]);
 		r = mkdir(path, 0755) < 0 ? -errno : 0;
@@ -732,6 +757,17 @@ static int targets_setup(struct targets *t)
 		snprintf(path, sizeof(path), "%s/l/deny/secret", t->dir);
 		snprintf(to, sizeof(to), "%s/l/alias", t->dir);
 		r = link(path, to) < 0 ? -errno : 0;
+	}
+	/* A name in the write grant for the host's socket in the read grant. */
+	if (r >= 0) {
+		snprintf(path, sizeof(path), "%s/u/sock", t->dir);
+		snprintf(to, sizeof(to), "%s/uw/alias", t->dir);
+		r = symlink(path, to) < 0 ? -errno : 0;
+	}
+	/* The sandbox's uid writes DIR/uw (uid 65534 runs prove too). */
+	if (r >= 0) {
+		snprintf(path, sizeof(path), "%s/uw", t->dir);
+		r = chmod(path, 0777) < 0 ? -errno : 0;
 	}
 	static const char *const progs[] = {"bin/denied", "bin/ok", "x/a/denied", "x/b/ok"};
 	for (size_t i = 0; r >= 0 && i < sizeof(progs) / sizeof(progs[0]); i++) {
@@ -766,7 +802,13 @@ static int targets_setup(struct targets *t)
 	t->fds[1] = unix_listener(path, true);
 	t->fds[2] = tcp_listener(&t->port_denied);
 	t->fds[3] = tcp_listener(&t->port_allowed);
-	for (size_t i = 0; i < 4; i++)
+	snprintf(path, sizeof(path), "%s/u/sock", t->dir);
+	t->fds[4] = unix_listener(path, false);
+	snprintf(path, sizeof(path), "%s/u/dg", t->dir);
+	t->fds[5] = unix_listener_typed(path, false, SOCK_DGRAM);
+	snprintf(path, sizeof(path), "%s/u/allowed", t->dir);
+	t->fds[6] = unix_listener(path, false);
+	for (size_t i = 0; i < TARGET_FDS; i++)
 		if (t->fds[i] < 0) {
 			cli_error("prove: cannot start listener %zu: %s", i, strerror(-t->fds[i]));
 			targets_release(t);

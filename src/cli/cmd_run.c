@@ -24,6 +24,7 @@ enum {
 	OPT_NET_ALLOW,
 	OPT_NET_DENY,
 	OPT_NET_BIND,
+	OPT_UNIX_ALLOW,
 	OPT_MEMORY,
 	OPT_PIDS,
 	OPT_CPU,
@@ -70,6 +71,7 @@ static const struct option run_options[] = {
 	{"net-allow", required_argument, NULL, OPT_NET_ALLOW},
 	{"net-deny", required_argument, NULL, OPT_NET_DENY},
 	{"net-bind", required_argument, NULL, OPT_NET_BIND},
+	{"unix-allow", required_argument, NULL, OPT_UNIX_ALLOW},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"pids", required_argument, NULL, OPT_PIDS},
 	{"cpu", required_argument, NULL, OPT_CPU},
@@ -203,7 +205,8 @@ static bool is_argv_rule(const char *arg)
 
 static bool flag_takes_path(int opt)
 {
-	return opt == 'r' || opt == 'w' || opt == 'x' || opt == OPT_FS_DENY || opt == OPT_CWD;
+	return opt == 'r' || opt == 'w' || opt == 'x' || opt == OPT_FS_DENY || opt == OPT_CWD ||
+	       opt == OPT_UNIX_ALLOW;
 }
 
 /* Applies one flag to the policy; fills ERR on bad input. */
@@ -236,6 +239,8 @@ static int apply_flag(ward_policy *policy, const struct flag *given, ward_error 
 		return ward_policy_net_allow(policy, f->arg, err);
 	case OPT_NET_DENY:
 		return ward_policy_net_deny(policy, f->arg, err);
+	case OPT_UNIX_ALLOW:
+		return ward_policy_unix_allow(policy, f->arg, err);
 	case OPT_NET_BIND:
 		return ward_policy_net_bind(policy, f->arg, err);
 	case OPT_MEMORY:

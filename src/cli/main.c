@@ -78,6 +78,8 @@ void cli_usage(FILE *out)
 	      "      --net-allow RULE     [tcp://|udp://]ADDR[/PREFIX][:PORT[-PORT][,PORT...]]\n"
 	      "      --net-deny RULE      the same, carved out of the allowed\n"
 	      "      --net-bind PORTS     allow binding TCP ports\n"
+	      "      --unix-allow PATH    allow connecting to a pathname unix socket (or a\n"
+	      "                           directory of them) outside the write grants\n"
 	      "      --memory SIZE        e.g. 512M\n"
 	      "      --pids N             tasks in the sandbox\n"
 	      "      --cpu PERCENT        CPU quota, percent of one CPU\n"

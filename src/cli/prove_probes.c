@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -270,15 +271,148 @@ static int unix_own_listener(struct probe_args *a, const char *name, bool abstra
 	return s;
 }
 
-static int unix_pathname(struct probe_args *a)
+/* The control of the pathname probes: a socket the probe makes in NAME's
+ * directory (its TMPDIR, or the write grant DIR/uw) answers. */
+static int unix_own_connect(struct probe_args *a, const char *dir, const char *name)
 {
-	if (a->attack)
-		return unix_connect(at(a, a->dir, "sock"), false);
 	char own[4096];
-	snprintf(own, sizeof(own), "%s/own.sock", a->tmp);
+	snprintf(own, sizeof(own), "%s/%s", dir, name);
 	if (unix_own_listener(a, own, false) < 0)
 		return PROBE_SETUP;
 	return unix_connect(own, false);
+}
+
+/* The runner's socket in the read grant DIR/u. */
+static int unix_pathname(struct probe_args *a)
+{
+	if (a->attack)
+		return unix_connect(at(a, a->dir, "u/sock"), false);
+	return unix_own_connect(a, a->tmp, "own.sock");
+}
+
+/* The same socket through a symlink the runner left in the write grant. */
+static int unix_symlink(struct probe_args *a)
+{
+	if (a->attack)
+		return unix_connect(at(a, a->dir, "uw/alias"), false);
+	char own[4096], link[4096];
+	snprintf(own, sizeof(own), "%s/own-%d.sock", a->tmp, (int)getpid());
+	snprintf(link, sizeof(link), "%s/uw/own-alias-%d", a->dir, (int)getpid());
+	if (unix_own_listener(a, own, false) < 0 || (unlink(link), symlink(own, link)) < 0)
+		return PROBE_SETUP;
+	int r = unix_connect(link, false);
+	unlink(link);
+	return r;
+}
+
+/* A relative name, resolved from the working directory. */
+static int unix_relative(struct probe_args *a)
+{
+	if (chdir(a->attack ? at(a, a->dir, "u") : a->tmp) < 0)
+		return PROBE_SETUP;
+	if (a->attack)
+		return unix_connect("sock", false);
+	if (unix_own_listener(a, "rel.sock", false) < 0)
+		return PROBE_SETUP;
+	return unix_connect("rel.sock", false);
+}
+
+/* A name in the write grant that a second thread keeps swapping (rename
+ * is atomic) between a symlink to the probe's own socket and one to the
+ * runner's: a check of one and a connect to the other would reach the
+ * runner's. */
+struct race_names {
+	char own[4096], link[4096], name[4096], tmp[4096];
+	volatile int stop;
+};
+
+static void *race_swapper(void *arg)
+{
+	struct race_names *n = arg;
+	while (!n->stop) {
+		if (symlink(n->own, n->tmp) < 0 || rename(n->tmp, n->name) < 0 ||
+		    symlink(n->link, n->tmp) < 0 || rename(n->tmp, n->name) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static int unix_rename_race(struct probe_args *a)
+{
+	static struct race_names n;
+	pid_t me = getpid();
+	snprintf(n.own, sizeof(n.own), "%s/uw/race-own-%d", a->dir, (int)me);
+	snprintf(n.name, sizeof(n.name), "%s/uw/race-%d", a->dir, (int)me);
+	snprintf(n.tmp, sizeof(n.tmp), "%s/uw/race-tmp-%d", a->dir, (int)me);
+	if (a->attack)
+		snprintf(n.link, sizeof(n.link), "%s/u/sock", a->dir);
+	else /* the control: both names lead to the probe's own socket */
+		snprintf(n.link, sizeof(n.link), "%s", n.own);
+	unlink(n.tmp);
+	int l = unix_own_listener(a, n.own, false);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t name_len = strlen(n.name);
+	/* Non-blocking: a denied connect leaves nothing to accept. */
+	if (l < 0 || name_len >= sizeof(sun.sun_path) || fcntl(l, F_SETFL, O_NONBLOCK) < 0)
+		return PROBE_SETUP;
+	memcpy(sun.sun_path, n.name, name_len);
+	pthread_t swapper;
+	if (pthread_create(&swapper, NULL, race_swapper, &n) != 0)
+		return PROBE_SETUP;
+	int won = 0, denied = 0, connected = 0;
+	for (int i = 0; i < 400 && !won; i++) {
+		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno == EAGAIN) {
+			struct sockaddr_un peer = {0};
+			socklen_t len = sizeof(peer);
+			/* The runner's socket answers with its own bound name. */
+			if (getpeername(s, (struct sockaddr *)&peer, &len) == 0 &&
+			    strstr(peer.sun_path, "/u/sock"))
+				won = 1;
+			connected++;
+		} else if (errno == EACCES) {
+			denied++;
+		}
+		close(s);
+		int c = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+	}
+	n.stop = 1;
+	pthread_join(swapper, NULL);
+	unlink(n.own);
+	unlink(n.name);
+	unlink(n.tmp);
+	if (won)
+		return 0;
+	if (a->attack)
+		return denied ? EACCES : PROBE_SETUP;
+	return connected && !denied ? 0 : denied ? EACCES : PROBE_SETUP;
+}
+
+/* A datagram to the runner's socket by name (sendto with an address). */
+static int unix_dgram(struct probe_args *a)
+{
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return PROBE_SETUP;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (a->attack) {
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/u/dg", a->dir);
+	} else {
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/own.dg", a->tmp);
+		unlink(sun.sun_path);
+		int own = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (own < 0 || bind(own, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+			return PROBE_SETUP;
+	}
+	return result(sendto(s, "prove", 5, 0, (struct sockaddr *)&sun, sizeof(sun)));
+}
+
+/* --unix-allow DIR/u/allowed: that socket answers, its neighbour does not. */
+static int unix_allowed(struct probe_args *a)
+{
+	return unix_connect(at(a, a->dir, a->attack ? "u/sock" : "u/allowed"), false);
 }
 
 static int unix_abstract(struct probe_args *a)
@@ -1179,6 +1313,11 @@ static const struct probe_fn probe_fns[] = {
 	{"fs-deny-rename-dir", fs_deny_rename_parent},
 	{"fs-deny-absent", fs_deny_absent},
 	{"unix-pathname", unix_pathname},
+	{"unix-symlink", unix_symlink},
+	{"unix-relative", unix_relative},
+	{"unix-rename-race", unix_rename_race},
+	{"unix-dgram", unix_dgram},
+	{"unix-allowed", unix_allowed},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
 	{"meta-mknod-dev", meta_mknod_dev},

@@ -108,6 +108,7 @@ static const struct plan_case cases[] = {
 	 LAYER_NONE,
 	 PLAN_UNENFORCEABLE,
 	 true},
+	/* Degraded, but still refused: nothing holds the unix rule either. */
 	{"no Landlock, degraded",
 	 H_BARE,
 	 E,
@@ -116,7 +117,34 @@ static const struct plan_case cases[] = {
 	 "fs read /usr",
 	 LAYER_NONE,
 	 PLAN_DEGRADED,
+	 true},
+	{"pathname unix sockets on the supervisor",
+	 H_USER,
+	 E,
+	 NULL,
+	 {R_GRANT},
+	 "pathname unix sockets",
+	 LAYER_SUPERVISOR,
+	 PLAN_ENFORCED,
 	 false},
+	{"pathname unix sockets without user notification: refused",
+	 H_BARE,
+	 E,
+	 "landlock",
+	 {R_GRANT},
+	 "pathname unix sockets",
+	 LAYER_NONE,
+	 PLAN_UNENFORCEABLE,
+	 true},
+	{"pathname unix sockets without user notification, degraded",
+	 H_BARE,
+	 E,
+	 "supervisor",
+	 {R_GRANT},
+	 "pathname unix sockets",
+	 LAYER_NONE,
+	 PLAN_DEGRADED,
+	 true},
 	{"audit: Landlock cannot observe",
 	 H_USER,
 	 A,
@@ -704,6 +732,39 @@ static void test_listen_section(void **state)
 	}
 }
 
+/* The unix rule freezes (so tracks forks) only where the kernel must judge
+ * a call as the caller: Landlock's scope on the host's network, or
+ * Landlock's TCP connect rules. In its own network, nothing. */
+static void test_unix_freeze_section(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rules[3];
+		bool may_freeze;
+	} unix_cases[] = {
+		{{"read /usr"}, true},
+		{{"read /usr", "ns"}, false},
+		{{"read /usr", "ns", "net tcp://*:443"}, true},
+	};
+	for (size_t i = 0; i < sizeof(unix_cases) / sizeof(unix_cases[0]); i++) {
+		struct host_features host;
+		host_of(H_USER, &host);
+		struct ward_policy *p = ward_policy_new();
+		for (size_t r = 0; r < 3 && unix_cases[i].rules[r]; r++)
+			add_rule(p, unix_cases[i].rules[r]);
+		struct plan plan;
+		ward_error err = {0};
+		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
+		if (!plan.sup_unix.trap || plan.sup_unix.may_freeze != unix_cases[i].may_freeze) {
+			dump(&plan);
+			fail_msg("case %zu: trap %d may_freeze %d", i, plan.sup_unix.trap,
+				 plan.sup_unix.may_freeze);
+		}
+		plan_free(&plan);
+		ward_policy_free(p);
+	}
+}
+
 static void test_limits_section(void **state)
 {
 	(void)state;
@@ -762,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_sections_hold_only_placed_rules),
 		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
 		cmocka_unit_test(test_listen_section),
+		cmocka_unit_test(test_unix_freeze_section),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};

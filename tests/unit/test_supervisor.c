@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -282,6 +284,68 @@ static void test_listen_only_traps_no_fork(void **state)
 	free(prog.filter);
 }
 
+/* The pathname unix rule decides on pinned objects and makes what could
+ * change on the caller's behalf: without an abstract name Landlock's scope
+ * must judge on the host's network or a Landlock TCP rule, it freezes
+ * nobody and tracks no fork. Its filter then refuses the one way a process
+ * could share an fd table without being a thread of it. Checked in a child
+ * that installs the filter and closes the listener: a notified syscall
+ * fails with ENOSYS, one not trapped runs. */
+static void test_unix_only_traps_no_fork(void **state)
+{
+	(void)state;
+	struct plan plan = {.supervisor = true, .sup_unix = {.trap = true}};
+	struct seccomp_program prog = {0};
+	ward_error err = {0};
+	assert_true(sup_needed(&plan));
+	assert_false(sup_tracks_forks(&plan));
+	assert_int_equal(sup_prepare(&plan, &prog, &err), 0);
+	assert_true(filter_names(&prog, SYS_connect));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_fprog fprog = {.len = prog.len, .filter = prog.filter};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(10);
+		int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+					    SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+		if (listener < 0)
+			_exit(11);
+		close(listener);
+		/* Not trapped: a plain fork runs. */
+		pid_t c = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (c == 0)
+			_exit(0);
+		if (c < 0 || waitpid(c, NULL, 0) != c)
+			_exit(12);
+		/* Shared fd table without a thread: EPERM, no child. */
+		c = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+		if (c == 0)
+			_exit(0);
+		if (c >= 0 || errno != EPERM)
+			_exit(13);
+		if (syscall(SYS_clone3, NULL, 0) >= 0 || errno != ENOSYS)
+			_exit(14);
+		/* Trapped: connect reaches the (closed) listener. */
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = "/nonexistent"};
+		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno != ENOSYS)
+			_exit(15);
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(prog.filter);
+	/* An abstract name the kernel must judge as the caller: it may
+	 * freeze, so forks are tracked. */
+	plan.sup_unix.may_freeze = true;
+	assert_true(sup_tracks_forks(&plan));
+	assert_int_equal(sup_prepare(&plan, &prog, &err), 0);
+	free(prog.filter);
+}
+
 static void test_exec_argv_deny_is_eacces(void **state)
 {
 	(void)state;
@@ -541,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_unspecified_destination_is_matched_as_loopback),
 		cmocka_unit_test(test_no_supervisor_when_nothing_needs_it),
 		cmocka_unit_test(test_listen_only_traps_no_fork),
+		cmocka_unit_test(test_unix_only_traps_no_fork),
 		cmocka_unit_test(test_exec_argv_deny_is_eacces),
 		cmocka_unit_test(test_every_way_to_spawn_is_checked),
 		cmocka_unit_test(test_python_threads_spawning_are_checked),

@@ -1498,7 +1498,8 @@ int plan_build(const struct ward_policy *policy, const struct host_features *hos
 	    (r = plan_supervised(policy, host, out)) < 0 || (r = plan_net(policy, host, out)) < 0 ||
 	    (r = plan_limits(policy, host, out)) < 0 || (r = plan_quotas(policy, host, out)) < 0 ||
 	    (r = plan_process(policy, host, out)) < 0 || (r = plan_run(policy, out)) < 0 ||
-	    (r = plan_env(policy, out)) < 0 || (r = plan_proc(policy, host, out)) < 0) {
+	    (r = plan_env(policy, out)) < 0 || (r = plan_proc(policy, host, out)) < 0 ||
+	    (r = plan_unix(policy, host, out)) < 0) {
 		plan_free(out);
 		return ward_fail(err, r, "planning the policy: out of memory");
 	}
@@ -1548,6 +1549,12 @@ void plan_resolve_private_tmp(struct plan *plan, const char *path)
 		if (g->private_tmp)
 			g->path = path;
 	}
+	/* plan_unix copied the grant's path as a root of the unix rule. */
+	VEC_FOREACH(&plan->sup_unix.roots, u)
+	{
+		if (!strcmp(u->path, PLAN_PRIVATE_TMP))
+			u->path = path;
+	}
 	VEC_FOREACH(&plan->entries, e)
 	{
 		if (!strcmp(e->rule, symbolic))
@@ -1566,6 +1573,7 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->tcp_bind_ports);
 	VEC_FREE(&plan->sup_fs_rules);
 	VEC_FREE(&plan->bpf_inode_rules);
+	VEC_FREE(&plan->sup_unix.roots);
 	VEC_FREE(&plan->bpf_net_rules);
 	VEC_FREE(&plan->bpf_bind_ports);
 	VEC_FREE(&plan->sup_net_rules);

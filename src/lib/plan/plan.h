@@ -136,6 +136,16 @@ struct plan_fs_mask {
 	bool unmountable; /* a carve-out that removes read: no mount can; not applied */
 };
 
+/* A directory (or socket) the supervisor's unix rule is keyed by: allowed
+ * (a write grant, an explicit net.unix rule) or a stop (a read-only grant or
+ * a denial nearer to the socket than the allowing root). */
+struct plan_unix_root {
+	const char *path; /* points into the policy, or the plan's private_tmp */
+	bool allow;
+	bool explicit_rule; /* net.unix / --unix-allow */
+	struct ward_loc loc;
+};
+
 struct plan {
 	VEC(struct plan_entry) entries;
 	enum ward_mode mode;
@@ -257,6 +267,21 @@ struct plan {
 	 * wants one and there is no own root, whose tmpfs mounts serve). */
 	bool private_tmp_dir;
 	const char *private_tmp; /* that directory, once resolved; NULL before */
+
+	/* Pathname unix sockets held by the supervisor (plan_unix.c): a
+	 * connect or send to one succeeds when the socket's inode lies in an
+	 * ALLOW root nearer than any STOP root, or on a private tmpfs of the
+	 * sandbox's own world. */
+	struct plan_sup_unix {
+		bool trap;	    /* connect, sendto, sendmsg, sendmmsg decided there */
+		bool private_tmpfs; /* the world's own tmpfs mounts count as the sandbox's */
+		/* Some call must run in the kernel as the caller while its
+		 * memory may change (an abstract name Landlock's scope judges
+		 * on the host's network, an IP connect Landlock's TCP rules
+		 * judge): the supervisor may freeze, so it tracks forks. */
+		bool may_freeze;
+		VEC(struct plan_unix_root) roots;
+	} sup_unix;
 };
 
 /* Plans POLICY for HOST, once per run: the private HOME/TMPDIR stands as
@@ -284,6 +309,9 @@ int plan_add_entry(struct plan *plan, struct ward_loc loc, enum ward_layer layer
 int plan_add_missing(struct plan *plan, const struct ward_policy *policy, struct ward_loc loc,
 		     enum ward_layer wanted, const char *why, const char *rule);
 void plan_free(struct plan *plan);
+/* plan_unix.c: pathname unix sockets, after plan_fs and plan_net. */
+int plan_unix(const struct ward_policy *policy, const struct host_features *host,
+	      struct plan *plan);
 /* plan_proc.c: keeper, process control, task limit; after the namespaces. */
 int plan_proc(const struct ward_policy *policy, const struct host_features *host,
 	      struct plan *plan);

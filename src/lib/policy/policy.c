@@ -37,6 +37,8 @@ void ward_policy_free(ward_policy *policy)
 	free(rule->text);
 	VEC_FOREACH(&policy->exec, rule)
 	free(rule->path);
+	VEC_FOREACH(&policy->unix_allow, rule)
+	free(rule->path);
 	free_strings(policy->env_set.items, policy->env_set.len);
 	free_strings(policy->env_unset.items, policy->env_unset.len);
 	free_strings(policy->env_pass.items, policy->env_pass.len);
@@ -47,6 +49,7 @@ void ward_policy_free(ward_policy *policy)
 	VEC_FREE(&policy->net);
 	VEC_FREE(&policy->bind);
 	VEC_FREE(&policy->exec);
+	VEC_FREE(&policy->unix_allow);
 	VEC_FREE(&policy->env_set);
 	VEC_FREE(&policy->env_unset);
 	VEC_FREE(&policy->env_pass);

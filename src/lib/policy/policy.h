@@ -26,6 +26,7 @@ struct fs_rule {
 	bool absent; /* a deny of a path that did not exist when it was added */
 	size_t from_glob; /* 1 + index in fs_globs: a match of it, remade before each plan */
 	struct ward_loc loc;
+	bool missing; /* an optional grant whose path did not exist when it was added */
 };
 
 /* A glob in fs.deny or fs.read (policy/glob.c): expanded before each plan
@@ -38,6 +39,7 @@ struct fs_glob {
 	bool deny;
 	size_t matches; /* at the last expansion */
 	struct ward_loc loc;
+	bool missing; /* an optional grant whose path did not exist when it was added */
 };
 
 enum net_proto {
@@ -77,6 +79,15 @@ struct bind_rule {
 struct exec_rule {
 	char *path; /* absolute; a directory means "beneath" */
 	bool deny;
+	struct ward_loc loc;
+};
+
+/* A pathname unix socket (or a directory of them) the sandbox may connect
+ * and send to although it lies outside every write grant (net.unix,
+ * --unix-allow). Resolved again at each decision: a service that re-creates
+ * its socket keeps its rule. */
+struct unix_rule {
+	char *path; /* absolute, normalized */
 	struct ward_loc loc;
 };
 
@@ -162,6 +173,7 @@ struct ward_policy {
 	VEC(char *) interned; /* origin names that ward_loc.file points into */
 	const char *api_origin; /* interned; the location API calls report */
 	VEC(char *) loading; /* files being loaded, for extends: cycle detection */
+	VEC(struct unix_rule) unix_allow; /* net.unix, --unix-allow */
 };
 
 /* Interns NAME in POLICY so a ward_loc may point to it. NULL on ENOMEM. */
@@ -176,6 +188,8 @@ int policy_add_net(struct ward_policy *policy, const char *text, bool deny, stru
 int policy_add_bind(struct ward_policy *policy, const char *text, struct ward_loc loc,
 		    ward_error *err);
 int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, struct ward_loc loc,
+		    ward_error *err);
+int policy_add_unix(struct ward_policy *policy, const char *path, struct ward_loc loc,
 		    ward_error *err);
 /* "net_egress_bytes" etc., or NULL for an unknown name. */
 const char *policy_quota_name(enum ward_quota quota);

@@ -111,6 +111,12 @@ int ward_policy_exec_deny(ward_policy *policy, const char *path, ward_error *err
 	return policy_add_exec(policy, path, true, api_loc_of(policy), err);
 }
 
+int ward_policy_unix_allow(ward_policy *policy, const char *path, ward_error *err)
+{
+	REQUIRE_POLICY(policy, err);
+	return policy_add_unix(policy, path, api_loc_of(policy), err);
+}
+
 int ward_policy_set_limit(ward_policy *policy, enum ward_limit limit, const char *text,
 			  ward_error *err)
 {

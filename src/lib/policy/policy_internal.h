@@ -54,6 +54,8 @@ int policy_add_bind_key(struct ward_policy *policy, const char *text, struct war
 			const char *key, ward_error *err);
 int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 			struct ward_loc loc, const char *key, ward_error *err);
+int policy_add_unix_key(struct ward_policy *policy, const char *path, struct ward_loc loc,
+			const char *key, ward_error *err);
 int policy_set_limit_key(struct ward_policy *policy, enum ward_limit limit, const char *text,
 			 struct ward_loc loc, const char *key, ward_error *err);
 int policy_add_env_key(struct ward_policy *policy, const char *key_eq_value, struct ward_loc loc,

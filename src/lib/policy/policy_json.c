@@ -149,6 +149,12 @@ static json_object *policy_json_object(const struct ward_policy *policy)
 	VEC_FOREACH(&policy->bind, rule)
 	json_object_array_add(bind, range_json(&rule->range));
 	put(root, "bind", bind);
+	if (policy->unix_allow.len) {
+		json_object *unix_paths = json_object_new_array();
+		VEC_FOREACH(&policy->unix_allow, rule)
+		json_object_array_add(unix_paths, json_object_new_string(rule->path));
+		put(root, "unix_allow", unix_paths);
+	}
 
 	VEC_FOREACH(&policy->exec, rule)
 	{

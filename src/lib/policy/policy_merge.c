@@ -15,10 +15,11 @@
 /* The rule vectors a file adds to. A new vector field of struct
  * ward_policy is one more X(name) here; a new scalar needs nothing for the
  * rollback (the merge works on a copy) and one line in merge_scalars(). */
-#define POLICY_VECS(X)                                                                  \
-	X(fs)                                                                           \
-	X(fs_globs) X(net) X(bind) X(exec) X(env_set) X(env_unset) X(env_pass) X(hosts) \
-		X(env_set_loc) X(env_unset_loc) X(env_pass_loc)
+#define POLICY_VECS(X)                                                                     \
+	X(fs)                                                                              \
+	X(fs_globs)                                                                        \
+	X(net) X(bind) X(exec) X(env_set) X(env_unset) X(env_pass) X(hosts) X(env_set_loc) \
+		X(env_unset_loc) X(env_pass_loc) X(unix_allow)
 
 #define GROW_FOR(dst, src)                                                      \
 	vec_grow_((void **)&(dst)->items, &(dst)->cap, (dst)->len + (src)->len, \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <pwd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +104,7 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 		.optional = optional,
 		.absent = absent,
 		.loc = loc,
+		.missing = optional && !deny && lstat(normalized, &st) < 0,
 	};
 	if (!rule.path || VEC_PUSH(&policy->fs, rule) < 0) {
 		free(rule.path);
@@ -120,6 +122,30 @@ int policy_add_exec_key(struct ward_policy *policy, const char *path, bool deny,
 		return r;
 	struct exec_rule rule = {.path = strdup(normalized), .deny = deny, .loc = loc};
 	if (!rule.path || VEC_PUSH(&policy->exec, rule) < 0) {
+		free(rule.path);
+		return ward_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* A socket a service may create after the run starts (ssh-agent, a
+ * restarted daemon): the path need not exist yet. */
+int policy_add_unix_key(struct ward_policy *policy, const char *path, struct ward_loc loc,
+			const char *key, ward_error *err)
+{
+	char normalized[PATH_MAX];
+	struct stat st;
+	int r = check_path(path, false, normalized, sizeof(normalized), loc, key, err);
+	if (r < 0)
+		return r;
+	const size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	if (strlen(normalized) > max && !(stat(normalized, &st) == 0 && S_ISDIR(st.st_mode)))
+		return policy_fail_at(err, loc, key,
+				      "unix socket path '%s' is longer than %zu bytes (name its "
+				      "directory instead)",
+				      normalized, max);
+	struct unix_rule rule = {.path = strdup(normalized), .loc = loc};
+	if (!rule.path || VEC_PUSH(&policy->unix_allow, rule) < 0) {
 		free(rule.path);
 		return ward_fail(err, -ENOMEM, "out of memory");
 	}
@@ -546,6 +572,12 @@ int policy_add_exec(struct ward_policy *policy, const char *path, bool deny, str
 		    ward_error *err)
 {
 	return policy_add_exec_key(policy, path, deny, loc, NULL, err);
+}
+
+int policy_add_unix(struct ward_policy *policy, const char *path, struct ward_loc loc,
+		    ward_error *err)
+{
+	return policy_add_unix_key(policy, path, loc, NULL, err);
 }
 
 static const char *const quota_names[WARD_QUOTA_COUNT_] = {

@@ -620,6 +620,23 @@ static int on_net_bind(struct loader *ld, yaml_node_t *value, const char *key)
 	return walk_list(ld, value, key, bind_one, NULL);
 }
 
+static int unix_one(struct loader *ld, yaml_node_t *item, const char *key, void *arg)
+{
+	(void)arg;
+	const char *text;
+	int r = scalar_text(ld, item, key, &text);
+	if (r < 0)
+		return r;
+	return policy_add_unix_key(ld->policy, text, node_loc(ld, item), key, ld->err);
+}
+
+/* "unix: [PATH...]": pathname unix sockets (or directories of them) outside
+ * the write grants that the sandbox may connect and send to. */
+static int on_net_unix(struct loader *ld, yaml_node_t *value, const char *key)
+{
+	return walk_list(ld, value, key, unix_one, NULL);
+}
+
 /* "dns: true": name resolution to any resolver (UDP and TCP port 53);
  * without it only the names of host rules resolve (pinned at start). */
 static int on_net_dns(struct loader *ld, yaml_node_t *value, const char *key)
@@ -641,6 +658,7 @@ static int on_net(struct loader *ld, yaml_node_t *value, const char *key)
 		{"deny", on_net_deny},
 		{"bind", on_net_bind},
 		{"dns", on_net_dns},
+		{"unix", on_net_unix},
 	};
 	if (is_null(value))
 		return 0;

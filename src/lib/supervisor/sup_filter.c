@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -71,6 +72,12 @@ static bool wants_net(const struct plan *plan)
 	return callback_wants(plan, WARD_SUP_NETWORK) || plan->sup_net;
 }
 
+/* The pathname unix rule traps the same syscalls as the net rules. */
+static bool wants_unix(const struct plan *plan)
+{
+	return plan->sup_unix.trap;
+}
+
 static bool wants_listen(const struct plan *plan)
 {
 	return plan->sup_listen;
@@ -88,12 +95,14 @@ static bool wants_learn(const struct plan *plan)
 
 bool sup_tracks_forks(const struct plan *plan)
 {
-	return wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan);
+	return wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan) ||
+	       (wants_unix(plan) && plan->sup_unix.may_freeze);
 }
 
 bool sup_needed(const struct plan *plan)
 {
-	return wants_learn(plan) || sup_tracks_forks(plan) || wants_listen(plan);
+	return wants_learn(plan) || sup_tracks_forks(plan) || wants_listen(plan) ||
+	       wants_unix(plan);
 }
 
 /* Fork-class syscalls are trapped whenever a decision may freeze writers:
@@ -162,7 +171,8 @@ int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error
 	if (wants_learn(plan)) {
 		/* One listener per task: the observer answers every trap with
 		 * "continue", so a rule given to the supervisor would not hold. */
-		if (wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan) || wants_listen(plan))
+		if (wants_exec(plan) || wants_net(plan) || sup_wants_fs(plan) ||
+		    wants_listen(plan) || wants_unix(plan))
 			return ward_fail(err, -EINVAL,
 					 "learn: a rule of this policy needs the supervisor (an "
 					 "exec argv rule, a network rule by address without "
@@ -173,7 +183,7 @@ int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error
 	} else {
 		if (wants_exec(plan))
 			push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
-		if (wants_net(plan))
+		if (wants_net(plan) || wants_unix(plan))
 			push_syscalls(nrs, &n, net_syscalls, ARRAY_SIZE(net_syscalls));
 		if (sup_wants_fs(plan))
 			push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
@@ -191,16 +201,25 @@ int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error
 		m = total - n;
 	}
 
-	/* arch check, x32 check, one compare per syscall, allow, notify,
-	 * refuse, deny, then the sendto test (six). Indices are absolute;
-	 * classic BPF jumps forward only, so the sendto test carries its own
-	 * returns. */
-	size_t len = 4 + n + m + 4 + 6;
+	/* The unix rule continues a call of a single-threaded caller without
+	 * a process list: only threads may share an fd table, so
+	 * clone(CLONE_FILES) without CLONE_THREAD fails with EPERM (sup_unix.c
+	 * fd_table_private), and clone3, whose flags seccomp cannot read, with
+	 * ENOSYS (glibc then uses clone), as ward's own filter does. Not in
+	 * audit mode, which refuses nothing. */
+	bool refuse_shared_files =
+		!wants_learn(plan) && wants_unix(plan) && plan->mode != WARD_MODE_AUDIT;
+	const size_t pre = refuse_shared_files ? 8 : 0;
+	/* arch check, x32 check, [the clone tests (eight)], one compare per
+	 * syscall, allow, notify, refuse, deny, then the sendto test (six).
+	 * Indices are absolute; classic BPF jumps forward only, so the clone
+	 * and sendto tests carry their own returns. */
+	size_t len = 4 + pre + n + m + 4 + 6;
 	struct sock_filter *f = calloc(len, sizeof(*f));
 	if (!f)
 		return ward_fail(err, -ENOMEM, "supervisor: out of memory");
 	size_t k = n + m, i = 0;
-	const size_t at_allow = 4 + k, at_notify = at_allow + 1, at_refuse = at_allow + 2,
+	const size_t at_allow = 4 + pre + k, at_notify = at_allow + 1, at_refuse = at_allow + 2,
 		     at_deny = at_allow + 3, at_sendto = at_allow + 4;
 #define JUMP_TO(target, from) ((unsigned)((target) - (from)-1))
 	/* A foreign ABI reaches other syscall numbers: deny rather than guess.
@@ -215,6 +234,21 @@ int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error
 	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
 					    SUP_X32_BIT ? SUP_X32_BIT : 0, JUMP_TO(at_deny, i), 0);
 	i++;
+	if (refuse_shared_files) {
+		/* A holds nr. Not clone, or CLONE_FILES clear, or CLONE_THREAD
+		 * set: on to the compares with nr loaded again. */
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
+		f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4);
+		f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SUP_ARG_LO(0));
+		f[i++] =
+			(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_FILES, 0, 2);
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 1,
+						      0);
+		f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+		f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						      offsetof(struct seccomp_data, nr));
+	}
 	for (size_t c = 0; c < k; c++) {
 		size_t target = c >= n ? at_refuse : nrs[c] == SYS_sendto ? at_sendto : at_notify;
 		f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[c],

@@ -102,6 +102,7 @@ struct supervisor {
 
 	struct sup_callback_worker *cb; /* started at the first question */
 	struct sup_net_pool *net_pool;	/* workers for blocking on-behalf calls */
+	struct sup_unix *unix_state;	/* pathname unix socket rules (sup_unix.c), or NULL */
 };
 
 /* ---- the placed address rules (sup_net.c) ---- */
@@ -157,6 +158,15 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req);
 void sup_listen_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* Lets the network workers go; one inside a call finishes it first. */
 void sup_net_stop(struct supervisor *sup);
+
+/* ---- pathname unix sockets (sup_unix.c) ---- */
+/* Copies the plan's unix roots when plan->sup_unix.trap; 0 or -errno. */
+int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *err);
+/* Waits for workers still deciding, then frees the rules. */
+void sup_unix_stop(struct supervisor *sup);
+/* A connect/send on any socket while the unix rule is trapped: answers it
+ * and returns true, or returns false for an IP socket the net rules decide. */
+bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req);
 
 /* ---- learn mode (sup_learn.c) ---- */
 /* Reports what REQ touches as an "observe" event and answers "continue". */

@@ -180,6 +180,7 @@ static void sup_free(struct supervisor *sup)
 		close(sup->stop_fd);
 	if (sup->landlock_fd >= 0)
 		close(sup->landlock_fd);
+	sup_unix_stop(sup);
 	free(sup->learn_private_tmp);
 	VEC_FREE(&sup->tracees);
 	VEC_FREE(&sup->procs);
@@ -243,6 +244,8 @@ int sup_start_landlocked(const struct plan *plan, int landlock_fd, int sock_fd, 
 	}
 	if (sup->fs_traps && plan->sup_fs_deny && (r = sup_fs_rules_load(sup, plan, err)) < 0)
 		goto fail;
+	if ((r = sup_unix_start(sup, plan, err)) < 0)
+		goto fail;
 	if (sup->net_rules &&
 	    sup_update_net(sup, plan->sup_net_rules.items, plan->sup_net_rules.len) < 0) {
 		r = ward_fail(err, -ENOMEM, "supervisor: out of memory");
@@ -303,6 +306,7 @@ void sup_stop(struct supervisor *sup)
 	}
 	sup_callback_stop(sup);
 	sup_net_stop(sup);
+	sup_unix_stop(sup);
 	/* Closing the listener answers every pending notification with ENOSYS. */
 	sup_free(sup);
 }

@@ -493,6 +493,8 @@ static void continue_frozen(struct supervisor *sup, const struct seccomp_notif *
 void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 {
 	pid_t tid = (pid_t)req->pid;
+	if (sup->unix_state && sup_unix_notified(sup, req))
+		return;
 	/* sendto without an address goes to the connected peer, checked at
 	 * connect: the address pointer is a register, not memory. */
 	if (req->data.nr == SYS_sendto && req->data.args[4] == 0) {

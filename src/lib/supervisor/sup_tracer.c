@@ -338,8 +338,15 @@ static int freeze_thread(struct supervisor *sup, pid_t tid)
 {
 	struct sup_tracee *t = tracee_find(sup, tid);
 	if (!t) {
-		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SUP_PTRACE_OPTS) < 0)
-			return errno == ESRCH ? 0 : -errno;
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SUP_PTRACE_OPTS) < 0) {
+			int e = errno;
+			/* An exited task its parent has yet to reap (still in
+			 * /proc, kill(pid, 0) still succeeds) cannot be seized
+			 * (EPERM) and never runs again: nothing to freeze. */
+			if (e == ESRCH || (e == EPERM && proc_is_zombie(tid)))
+				return 0;
+			return -e;
+		}
 		t = tracee_add(sup, tid, TRACEE_FROZEN);
 		if (!t) {
 			ptrace(PTRACE_DETACH, tid, 0, 0);
@@ -357,8 +364,17 @@ static int freeze_process(struct supervisor *sup, pid_t tgid, pid_t caller)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)tgid);
 	DIR *dir = opendir(path);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
+	if (!dir) {
+		/* A process reaped since the list was read: procfs answers
+		 * ESRCH (seen 1 in 15 runs of 400 parallel execs under an argv
+		 * rule, each then EAGAIN) or ENOENT. Gone, it writes nothing;
+		 * anything else that fails the open fails the freeze. */
+		int e = errno;
+		if (e == ENOENT ||
+		    (e == ESRCH && ((kill(tgid, 0) < 0 && errno == ESRCH) || proc_is_zombie(tgid))))
+			return 0;
+		return -e;
+	}
 	int r = 0;
 	struct dirent *de;
 	while (r == 0 && (de = readdir(dir))) {
