@@ -31,6 +31,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <linux/fs.h>
 #include <sys/mman.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -776,6 +777,15 @@ static int op_write_file(void)
 	return fd < 0 ? 240 : write(fd, "x", 1) == 1 ? 0 : errno;
 }
 
+/* A bad source fd: the kernel says EBADF, only the filter EOPNOTSUPP. */
+static int op_ficlone(void)
+{
+	int out = scratch_file();
+	if (out < 0)
+		return 240;
+	return ioctl(out, FICLONE, -1) < 0 ? errno : 0;
+}
+
 static void test_file_write_guard_refuses_uncounted_writes(void **state)
 {
 	struct plan plan = default_plan();
@@ -784,6 +794,7 @@ static void test_file_write_guard_refuses_uncounted_writes(void **state)
 	assert_int_equal(run_filtered(&plan, op_copy_file_range), ENOSYS);
 	assert_int_equal(run_filtered(&plan, op_splice), ENOSYS);
 	assert_int_equal(run_filtered(&plan, op_io_setup), ENOSYS);
+	assert_int_equal(run_filtered(&plan, op_ficlone), EOPNOTSUPP);
 	assert_int_equal(run_filtered(&plan, op_mmap_shared_file), EACCES);
 	assert_int_equal(run_filtered(&plan, op_mmap_shared_validate_file_readonly), EACCES);
 	/* what the accounting counts, or what writes no file, still works */
@@ -795,6 +806,7 @@ static void test_file_write_guard_refuses_uncounted_writes(void **state)
 	assert_int_equal(run_filtered(&plain, op_sendfile_file), 0);
 	assert_int_equal(run_filtered(&plain, op_copy_file_range), 0);
 	assert_int_equal(run_filtered(&plain, op_mmap_shared_file), 0);
+	assert_int_equal(run_filtered(&plain, op_ficlone), EBADF);
 }
 
 static void test_enforce_without_program_is_einval(void **state)

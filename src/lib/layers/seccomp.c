@@ -51,6 +51,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/mman.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -456,6 +457,14 @@ static int add_file_write_guard(scmp_filter_ctx ctx, const struct plan *plan, wa
 	int r = 0;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(uncounted); i++)
 		r = rule_add(ctx, enosys, uncounted[i], 0, NULL, err);
+	/* Reflinks and dedupe share another file's data with no write at all;
+	 * cp --reflink=auto falls back to copying on EOPNOTSUPP. */
+	uint32_t eopnotsupp = plan->seccomp_log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EOPNOTSUPP);
+	static const unsigned long clones[] = {FICLONE, FICLONERANGE, FIDEDUPERANGE};
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(clones); i++) {
+		struct scmp_arg_cmp request = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, clones[i]);
+		r = rule_add(ctx, eopnotsupp, "ioctl", 1, &request, err);
+	}
 	/* MAP_SHARED (1) and MAP_SHARED_VALIDATE (3) without MAP_ANONYMOUS. */
 	const unsigned long type = 0x0f | MAP_ANONYMOUS;
 	for (unsigned long shared = 1; r >= 0 && shared <= 3; shared += 2) {
