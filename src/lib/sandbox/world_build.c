@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/runtime_dir.h"
 #include "layers/landlock.h"
 #include "layers/landlock_abi.h"
 #include "sandbox/world.h"
@@ -298,6 +299,24 @@ static int add_nested_holes(struct builder *b)
 	return 0;
 }
 
+/* ward's own runtime directory (live records, the cgroup registry, the
+ * sandboxes' hosts files) lies inside a write grant when, say, uid 65534
+ * without $XDG_RUNTIME_DIR grants -w /tmp: the program could then forge
+ * what ward reads back. An empty node of mode 000 over it hides it from
+ * the sandbox; a grant of exactly that directory is the caller's choice. */
+static int hide_runtime_dir(struct builder *b)
+{
+	char dir[PATH_MAX];
+	if (runtime_dir_path("", true, dir, sizeof(dir)) < 0)
+		return 0; /* none to hide: ward makes no records there either */
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		dir[--len] = '\0';
+	if (!is_bound(b, dir) || is_bind_point(b, dir))
+		return 0;
+	return add_op(b, WORLD_DENY, dir, NULL, NULL, 0, true);
+}
+
 static int cmp_ops(const void *a, const void *b)
 {
 	return strcmp(((const struct world_op *)a)->dst, ((const struct world_op *)b)->dst);
@@ -394,6 +413,8 @@ int world_build(const struct plan *plan, const char *home, const char *cwd, stru
 			goto fail;
 	}
 	if ((r = add_nested_holes(&b)) < 0)
+		goto fail;
+	if ((r = hide_runtime_dir(&b)) < 0)
 		goto fail;
 
 	/* /dev: a tmpfs of links and bound device nodes, and a new devpts. */
