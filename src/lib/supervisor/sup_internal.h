@@ -115,6 +115,9 @@ int sup_reply_value(struct supervisor *sup, uint64_t id, int64_t value);
  * user memory, or every writer of that memory is frozen (sup_freeze). */
 int sup_reply_continue(struct supervisor *sup, uint64_t id);
 bool sup_notif_valid(struct supervisor *sup, uint64_t id);
+/* A pidfd whose fd table is task TID's, for pidfd_getfd: the thread's own
+ * (PIDFD_THREAD, Linux 6.9+), or before that its process's. -1 and errno. */
+int sup_task_pidfd(pid_t tid);
 void sup_kill_sandbox(struct supervisor *sup, const char *why);
 /* The "supervisor" decision event for SYSCALL by PID. */
 void sup_emit(struct supervisor *sup, const char *verdict, const char *syscall, pid_t pid,

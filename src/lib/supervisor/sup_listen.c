@@ -76,7 +76,7 @@ static json_object *listen_detail(int sock)
 void sup_listen_notified(struct supervisor *sup, const struct seccomp_notif *req)
 {
 	pid_t tid = (pid_t)req->pid;
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	_cleanup_close_ int pidfd = sup_task_pidfd(tid);
 	if (pidfd < 0) {
 		sup_reply_errno(sup, req->id, ESRCH);
 		return;

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -42,6 +44,37 @@ int sup_reply_continue(struct supervisor *sup, uint64_t id)
 bool sup_notif_valid(struct supervisor *sup, uint64_t id)
 {
 	return ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+/* Before 6.9 a pidfd names a process (pidfd_open of a thread that is not
+ * its leader is EINVAL): its fd table is every thread's, since the
+ * hardening filter refuses unshare (so unshare(CLONE_FILES)) and the
+ * supervisor's refuses clone(CLONE_FILES) without CLONE_THREAD. */
+int sup_task_pidfd(pid_t tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "re");
+	pid_t tgid = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "Tgid:", 5) == 0) {
+			tgid = (pid_t)atoi(line + 5);
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (tgid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, tgid, 0);
 }
 
 void sup_emit(struct supervisor *sup, const char *verdict, const char *syscall, pid_t pid,

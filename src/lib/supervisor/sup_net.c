@@ -509,7 +509,7 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 	job->sock = job->mem = -1;
 	job->id = req->id;
 	job->nr = req->data.nr;
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	_cleanup_close_ int pidfd = sup_task_pidfd(tid);
 	if (pidfd < 0) {
 		sup_reply_errno(sup, req->id, ESRCH);
 		net_job_free(job);

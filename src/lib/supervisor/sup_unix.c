@@ -244,7 +244,7 @@ static void call_free(struct unix_call *c)
 
 static int take_socket(pid_t tid, int fd, struct unix_call *c)
 {
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	_cleanup_close_ int pidfd = sup_task_pidfd(tid);
 	if (pidfd < 0)
 		return -ESRCH;
 	c->sock = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -1233,7 +1233,7 @@ static int copy_call(struct supervisor *sup, const struct seccomp_notif *req, st
 	const __u64 *a = req->data.args;
 	bool stream = c->type != SOCK_DGRAM;
 	_cleanup_close_ int mem = sup_mem_open(tid);
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	_cleanup_close_ int pidfd = sup_task_pidfd(tid);
 	if (mem < 0 || pidfd < 0)
 		return -EPERM;
 	size_t count = 1;
