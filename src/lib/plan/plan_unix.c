@@ -120,6 +120,14 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 				      "reachable",
 				      "%s", rule);
 	}
+	/* `ward learn` observes and holds nothing (its supervisor answers
+	 * "continue"): connects are seen there; the learned policy, run with
+	 * ward run, holds the rule. */
+	if (plan->sup_rules.learn)
+		return plan_add_entry(plan, builtin, LAYER_SUPERVISOR, PLAN_AUDITED,
+				      "learn mode: observed and let through, held when the learned "
+				      "policy runs",
+				      "%s", rule);
 	if (!host->seccomp_user_notif)
 		return plan_add_missing(plan, policy, builtin, LAYER_SUPERVISOR,
 					"seccomp user notification unavailable", rule);

@@ -1434,8 +1434,10 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		return true;
 	}
 	bool ip = c.domain == AF_INET || c.domain == AF_INET6;
-	if (ip && sup->net_rules) {
-		call_free(&c); /* sup_net.c decides and acts on a copy */
+	/* Address rules, runtime denials or a callback judging the network:
+	 * sup_net.c decides and acts on a copy. */
+	if (ip && (sup->net_rules || sup_callback_wants(sup, WARD_SUP_NETWORK))) {
+		call_free(&c);
 		return false;
 	}
 	if (c.nr == SYS_sendmmsg && c.any_path) {
