@@ -11,8 +11,14 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,20 +60,119 @@ static void probe_seccomp(struct host_features *f)
 	f->seccomp_kill_process = action_available(SECCOMP_RET_KILL_PROCESS);
 }
 
-/* A user namespace is created in a throwaway child: unshare(CLONE_NEWUSER)
- * in the caller would change it for good (and fails in a threaded one). */
-static bool probe_userns(void)
+static int write_file(const char *path, const char *text)
 {
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* In the probe child, inside its new user namespace: a private mount
+ * namespace, a tmpfs, and on it the read-only overlay the own root mounts
+ * over a read grant (lowerdir=GRANT:EMPTY, no upper). 0 or an errno. */
+static int try_overlay(uid_t uid, gid_t gid)
+{
+	char map[64];
+	if (uid != 0 || gid != 0) {
+		/* Unprivileged: map ourselves, so the tmpfs takes our files. */
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+		if (write_file("/proc/self/setgroups", "deny") < 0 ||
+		    write_file("/proc/self/uid_map", map) < 0)
+			return errno ? errno : EPERM;
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+		if (write_file("/proc/self/gid_map", map) < 0)
+			return errno ? errno : EPERM;
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=16k") < 0 ||
+	    mkdir("/tmp/a", 0755) < 0 || mkdir("/tmp/b", 0755) < 0 || mkdir("/tmp/m", 0755) < 0 ||
+	    mount("overlay", "/tmp/m", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  "lowerdir=/tmp/a:/tmp/b") < 0)
+		return errno ? errno : EINVAL;
+	return 0;
+}
+
+/* A user namespace is created in a throwaway child: unshare(CLONE_NEWUSER)
+ * in the caller would change it for good (and fails in a threaded one).
+ * With OVERLAY, the child also tries the read-only overlay in it; its exit
+ * status is 0 for both, 1 for no user namespace, 2 + errno % 100 for a
+ * user namespace without the overlay. */
+static int probe_userns_child(bool overlay)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
 	pid_t pid = fork();
 	if (pid < 0)
-		return false;
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+		return 1;
+	if (pid == 0) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		_exit(overlay ? (try_overlay(uid, gid) ? 2 + errno % 100 : 0) : 0);
+	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+			return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Whether the running kernel is at least MAJOR.MINOR. */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static bool overlay_listed(void)
+{
+	FILE *f = fopen("/proc/filesystems", "re");
+	if (!f)
+		return false;
+	char line[128];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "\toverlay\n") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The user namespace and, with it, the read-only overlay the own root puts
+ * over read grants (overlayfs mounts in a user namespace since 5.11). Root
+ * makes namespaces without the probe child: the overlay is judged by the
+ * kernel's version and /proc/filesystems, and a mount that fails at the
+ * start still stops the run (world_enter), never silently. */
+static void probe_userns_overlay(struct host_features *f)
+{
+	bool recent = kernel_at_least(5, 11);
+	if (f->root) {
+		f->userns = true;
+		f->overlay_ro = recent && overlay_listed();
+		if (!f->overlay_ro)
+			snprintf(f->overlay_why, sizeof(f->overlay_why), "%s",
+				 recent ? "overlay is not in /proc/filesystems"
+					: "kernel before 5.11: no overlayfs in a user namespace");
+		return;
+	}
+	int status = probe_userns_child(recent);
+	f->userns = status == 0 || status >= 2;
+	f->overlay_ro = status == 0 && recent;
+	if (f->overlay_ro)
+		return;
+	if (!recent)
+		snprintf(f->overlay_why, sizeof(f->overlay_why),
+			 "kernel before 5.11: no overlayfs in a user namespace");
+	else if (!f->userns)
+		snprintf(f->overlay_why, sizeof(f->overlay_why), "no user namespace");
+	else
+		snprintf(f->overlay_why, sizeof(f->overlay_why),
+			 "a read-only overlay in a user namespace failed: %s",
+			 strerror(status - 2));
 }
 
 static bool cap_in(const struct __user_cap_data_struct data[2], int cap)
@@ -97,7 +202,7 @@ static void probe_quick(struct host_features *out)
 	probe_seccomp(out);
 	probe_privilege(out);
 	/* root creates namespaces without one; only others pay for the fork. */
-	out->userns = out->root ? true : probe_userns();
+	probe_userns_overlay(out);
 	cgroup_probe(out);
 }
 

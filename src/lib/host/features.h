@@ -65,7 +65,12 @@ struct host_features {
 	bool seccomp_user_notif;
 	bool seccomp_kill_process;
 	bool userns; /* unprivileged user namespaces can be created */
-	bool root;   /* euid 0 */
+	/* A read-only overlayfs (two lower layers, no upper) can be mounted
+	 * where the sandbox's own root is built (in its user namespace):
+	 * sockets the host binds beneath it are then unreachable by name. */
+	bool overlay_ro;
+	char overlay_why[160]; /* when !overlay_ro */
+	bool root;	       /* euid 0 */
 	bool cap_sys_admin, cap_bpf, cap_sys_resource;
 
 	enum cgroup_layout cgroup_layout;

@@ -108,6 +108,9 @@ static json_object *features_to_json(const struct host_features *f)
 	put(root, "seccomp", sc);
 
 	put(root, "userns", json_object_new_boolean(f->userns));
+	put(root, "overlay_ro", json_object_new_boolean(f->overlay_ro));
+	if (!f->overlay_ro)
+		put(root, "overlay_why", json_object_new_string(f->overlay_why));
 
 	json_object *priv = json_object_new_object(), *caps = json_object_new_object();
 	put(priv, "root", json_object_new_boolean(f->root));
@@ -231,6 +234,9 @@ int ward_features_print(FILE *out, ward_error *err)
 		yes_no(f->seccomp_filter), yes_no(f->seccomp_user_notif),
 		yes_no(f->seccomp_kill_process));
 	fprintf(out, "%-16s%s\n", "userns", yes_no(f->userns));
+	fprintf(out, "%-16s%s%s%s\n", "overlay", yes_no(f->overlay_ro),
+		f->overlay_ro ? " (read-only, in a user namespace)" : ": ",
+		f->overlay_ro ? "" : f->overlay_why);
 	fprintf(out, "%-16s%s; CAP_SYS_ADMIN %s, CAP_BPF %s, CAP_SYS_RESOURCE %s\n", "privilege",
 		f->root ? "root" : "not root", yes_no(f->cap_sys_admin), yes_no(f->cap_bpf),
 		yes_no(f->cap_sys_resource));

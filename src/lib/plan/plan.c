@@ -1574,6 +1574,7 @@ void plan_free(struct plan *plan)
 	VEC_FREE(&plan->sup_fs_rules);
 	VEC_FREE(&plan->bpf_inode_rules);
 	VEC_FREE(&plan->sup_unix.roots);
+	VEC_FREE(&plan->world_overlays);
 	VEC_FREE(&plan->bpf_net_rules);
 	VEC_FREE(&plan->bpf_bind_ports);
 	VEC_FREE(&plan->sup_net_rules);

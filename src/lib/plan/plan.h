@@ -146,6 +146,14 @@ struct plan_unix_root {
 	struct ward_loc loc;
 };
 
+/* A read grant the own root mounts as a read-only overlay of it (lowerdir
+ * GRANT:EMPTY, no upper) instead of a bind (plan_unix.c): the same files,
+ * other inodes, so a socket the host binds beneath it is unreachable. */
+struct plan_overlay {
+	const char *path; /* the grant's path (points into the policy) */
+	unsigned access;  /* WARD_FS_* granted: its Landlock rule on the overlay */
+};
+
 struct plan {
 	VEC(struct plan_entry) entries;
 	enum ward_mode mode;
@@ -213,7 +221,8 @@ struct plan {
 	unsigned ns_flags; /* namespaces to create (WARD_NS_*) */
 	/* The sandbox's own world (plan_world.c): with WARD_NS_MOUNT, a root
 	 * of only the grants plus its own /proc, /dev and tmpfs mounts. */
-	bool world;	   /* build the root (sandbox/world_build.c) */
+	bool world;				 /* build the root (sandbox/world_build.c) */
+	VEC(struct plan_overlay) world_overlays; /* grants mounted as read-only overlays */
 	bool net_private;  /* no network allowed and a private netns: only lo */
 	bool drop_caps;	   /* empty capability sets before exec */
 	uint64_t tmp_size; /* bytes per private tmpfs */

@@ -227,6 +227,15 @@ static json_object *ns_json(const struct plan *p)
 		json_object_array_add(m, e);
 	}
 	json_object_object_add(o, "masks", m);
+	json_object *ov = json_object_new_array();
+	VEC_FOREACH(&p->world_overlays, x)
+	{
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "path", json_object_new_string(x->path));
+		json_object_object_add(e, "access", access_json(x->access));
+		json_object_array_add(ov, e);
+	}
+	json_object_object_add(o, "overlays", ov);
 	return o;
 }
 

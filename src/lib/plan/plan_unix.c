@@ -40,13 +40,64 @@ static bool policy_exec_of(const struct ward_policy *policy, const char *path)
 	return false;
 }
 
+/* A path, the policy's or a plan section's, that lies on the grant G's
+ * tree: beneath it, or holding it. */
+static bool crosses(const char *path, const char *g)
+{
+	return plan_path_within(path, g) || plan_path_within(g, path);
+}
+
+/* Whether the own root can mount the read grant G (rule F) as a read-only
+ * overlay and still hold every other rule on it. The overlay's files are
+ * other inodes with other dentries: a rule keyed by the host's (a Landlock
+ * hole or a rule of another grant within it, an inode rule of BPF LSM or
+ * the supervisor, a mask or carve-out mounted at a host path, a net.unix
+ * socket) would miss them, so any of those on G's tree keeps the bind. */
+static bool overlay_fits(const struct ward_policy *policy, const struct host_features *host,
+			 const struct plan *plan, const struct plan_fs_grant *g,
+			 const struct fs_rule *f)
+{
+	/* Audit and learn observe a connect and let it through: the trap. */
+	if (plan->mode == WARD_MODE_AUDIT || plan->sup_rules.learn)
+		return false;
+	if (!host->overlay_ro || !plan->world || !f || !f->is_dir || f->has_mounts ||
+	    f->on_overlayfs || g->path[0] != '/' || strpbrk(g->path, ":,\\ \t\n"))
+		return false;
+	VEC_FOREACH(&plan->fs_grants, o)
+	if (o != g && crosses(o->path, g->path))
+		return false;
+	VEC_FOREACH(&plan->path_denies, d)
+	if (crosses(d->path, g->path))
+		return false;
+	VEC_FOREACH(&plan->fs_holes, h)
+	if (crosses(h->path, g->path))
+		return false;
+	VEC_FOREACH(&plan->fs_masks, m)
+	if (crosses(m->path, g->path))
+		return false;
+	VEC_FOREACH(&plan->sup_fs_rules, r)
+	if (crosses(r->path, g->path))
+		return false;
+	VEC_FOREACH(&plan->bpf_inode_rules, r)
+	if (crosses(r->path, g->path))
+		return false;
+	VEC_FOREACH(&policy->unix_allow, u)
+	if (crosses(u->path, g->path))
+		return false;
+	return true;
+}
+
 /* The first grant through which the sandbox can name a socket that it did
  * not make and that no write grant holds, or NULL. Without an own root
- * every path of the host can be named. */
-static const char *reachable_through(const struct ward_policy *policy, const struct plan *plan)
+ * every path of the host can be named. The read grants an overlay can
+ * close are put into the plan's world_overlays (emptied again when some
+ * grant stays reachable: the trap then holds the rule for all of them). */
+static const char *reachable_through(const struct ward_policy *policy,
+				     const struct host_features *host, struct plan *plan)
 {
 	if (!plan->world)
 		return "the host's filesystem (no own root)";
+	const char *reach = NULL;
 	VEC_FOREACH(&plan->fs_grants, g)
 	{
 		if (g->access & WARD_FS_WRITE)
@@ -60,9 +111,24 @@ static const char *reachable_through(const struct ward_policy *policy, const str
 			continue;
 		if (in_system_tree(g->path))
 			continue;
-		return g->path;
+		/* A file that is no socket is bound by its inode: nothing the
+		 * host makes later appears at it. The own /proc, /dev/pts and
+		 * /dev/shm replace their grants. */
+		if ((f && f->is_file) || plan_path_within(g->path, "/proc") ||
+		    plan_path_within(g->path, "/dev/pts") || plan_path_within(g->path, "/dev/shm"))
+			continue;
+		if (!reach && overlay_fits(policy, host, plan, g, f)) {
+			struct plan_overlay o = {.path = g->path, .access = g->access};
+			if (VEC_PUSH(&plan->world_overlays, o) < 0)
+				return "an overlay the plan could not record (out of memory)";
+			continue;
+		}
+		if (!reach)
+			reach = g->path;
 	}
-	return NULL;
+	if (reach)
+		plan->world_overlays.len = 0;
+	return reach;
 }
 
 static int add_root(struct plan *plan, const char *path, bool allow, bool explicit_rule,
@@ -111,13 +177,38 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 		plan->landlock && host->landlock_abi >= WARD_LANDLOCK_ABI_RESOLVE_UNIX;
 	if (landlock_holds && !policy->unix_allow.len)
 		return 0;
-	const char *reach = reachable_through(policy, plan);
-	if (!reach && !policy->unix_allow.len) {
+	/* net.unix rules need the supervisor anyway (it connects to them on
+	 * the caller's behalf): no overlays then, plain binds. */
+	const char *reach =
+		policy->unix_allow.len ? "net.unix" : reachable_through(policy, host, plan);
+	if (!reach && !plan->world_overlays.len) {
 		return plan_add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
 				      "own root: only write grants, private tmpfs mounts and the "
 				      "root-owned system trees (/usr /bin /sbin /lib* /etc, "
 				      "read-only) are in it; a socket root makes there stays "
 				      "reachable",
+				      "%s", rule);
+	}
+	if (!reach) {
+		VEC_FOREACH(&plan->world_overlays, o)
+		{
+			const struct fs_rule *f = policy_rule_of(policy, o->path);
+			if ((r = plan_add_entry(
+				     plan, f ? f->loc : builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
+				     "mounted as a read-only overlay of itself: the same files, "
+				     "other inodes (st_dev differs from the host's), so a socket "
+				     "the host binds there, before or during the run, refuses "
+				     "connections (ECONNREFUSED); entries the host adds or "
+				     "replaces there during the run may not be seen",
+				     "fs read-only overlay %s", o->path)) < 0)
+				return r;
+		}
+		return plan_add_entry(plan, builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
+				      "own root: only write grants, private tmpfs mounts, the "
+				      "root-owned system trees (/usr /bin /sbin /lib* /etc, "
+				      "read-only; a socket root makes there stays reachable) and "
+				      "read-only overlays of the other read grants, in which no "
+				      "socket of the host answers; no trap on connect or send",
 				      "%s", rule);
 	}
 	/* `ward learn` observes and holds nothing (its supervisor answers
@@ -147,7 +238,7 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 		 "connect/sendto/sendmsg resolved in the sandbox's view, the socket's inode "
 		 "checked, then connected on its behalf (the peer sees ward's pid); "
 		 "reachable through %s",
-		 reach ? reach : "net.unix");
+		 reach);
 	if (plan->mode == WARD_MODE_AUDIT)
 		return plan_add_entry(plan, builtin, LAYER_SUPERVISOR, PLAN_AUDITED, note, "%s",
 				      rule);

@@ -27,6 +27,12 @@ struct fs_rule {
 	size_t from_glob; /* 1 + index in fs_globs: a match of it, remade before each plan */
 	struct ward_loc loc;
 	bool missing; /* an optional grant whose path did not exist when it was added */
+	/* A grant, as the host had it when it was added (policy_rules.c),
+	 * for the own root's read-only overlays (plan_unix.c): */
+	bool is_dir;	   /* a directory (after symlinks) */
+	bool is_file;	   /* anything else but a socket (no socket can appear at it) */
+	bool has_mounts;   /* a mount point lies beneath it (an overlay would hide it) */
+	bool on_overlayfs; /* it is on overlayfs already (a stack too deep to overlay) */
 };
 
 /* A glob in fs.deny or fs.read (policy/glob.c): expanded before each plan

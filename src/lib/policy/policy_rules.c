@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -72,6 +73,62 @@ static int check_path(const char *path, bool must_exist, char *out, size_t size,
 	return 0;
 }
 
+#define OVERLAYFS_MAGIC 0x794c7630
+
+/* Whether a mount point of this process's namespace lies strictly beneath
+ * DIR (resolved). A path with characters that mountinfo escapes counts as
+ * having one: the overlay is not tried for it. */
+static bool mounts_beneath(const char *dir)
+{
+	if (strpbrk(dir, " \t\n\\"))
+		return true;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return true;
+	size_t n = strlen(dir);
+	char line[PATH_MAX + 512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field. */
+		char *field = line;
+		for (int i = 0; i < 4 && field; i++) {
+			field = strchr(field, ' ');
+			if (field)
+				field++;
+		}
+		if (!field)
+			continue;
+		char *end = strchr(field, ' ');
+		if (end)
+			*end = '\0';
+		if (n == 1 ? field[1] != '\0'
+			   : strncmp(field, dir, n) == 0 && field[n] == '/' && field[n + 1])
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* What the own root needs to know of an existing grant (policy.h). */
+static void probe_grant(const char *path, struct fs_rule *rule)
+{
+	struct stat st;
+	struct statfs sf;
+	char real[PATH_MAX];
+	if (stat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		/* Bound by inode: what the sandbox names there stays this file. */
+		rule->is_file = !S_ISSOCK(st.st_mode);
+		return;
+	}
+	if (!realpath(path, real))
+		return;
+	rule->is_dir = true;
+	rule->on_overlayfs = statfs(real, &sf) == 0 && (unsigned long)sf.f_type == OVERLAYFS_MAGIC;
+	rule->has_mounts = mounts_beneath(real);
+}
+
 int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,
 		      bool optional, struct ward_loc loc, const char *key, ward_error *err)
 {
@@ -106,6 +163,8 @@ int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned acc
 		.loc = loc,
 		.missing = optional && !deny && lstat(normalized, &st) < 0,
 	};
+	if (!deny && !rule.missing)
+		probe_grant(normalized, &rule);
 	if (!rule.path || VEC_PUSH(&policy->fs, rule) < 0) {
 		free(rule.path);
 		return ward_fail(err, -ENOMEM, "out of memory");

@@ -20,13 +20,14 @@ enum world_op_kind {
 	WORLD_PROC,    /* procfs of the new pid namespace */
 	WORLD_DEVPTS,  /* a new devpts instance */
 	WORLD_DENY,    /* an empty node of mode 000 over dst (a denial in a grant) */
+	WORLD_OVERLAY, /* a read-only overlay of src (under /oldroot) at dst, MS_* in attr */
 };
 
 struct world_op {
 	enum world_op_kind kind;
 	char *dst;  /* under /newroot */
 	char *src;  /* WORLD_BIND: under /oldroot */
-	char *data; /* WORLD_TMPFS: mount options; WORLD_SYMLINK: the link text */
+	char *data; /* WORLD_TMPFS, WORLD_OVERLAY: mount options; WORLD_SYMLINK: the link text */
 	unsigned long attr;
 	bool is_dir; /* WORLD_BIND: the mount point is a directory (else a file) */
 };
@@ -80,5 +81,8 @@ int world_drop_caps(void);
 /* Where the new root is assembled in the child's mount namespace. */
 #define WORLD_NEWROOT "/newroot"
 #define WORLD_OLDROOT "/oldroot"
+/* The empty second lower layer of the read-only overlays, in the assembly
+ * root. */
+#define WORLD_OVERLAY_EMPTY "/overlay-empty"
 
 #endif

@@ -28,6 +28,7 @@ struct bind {
 	bool dev, is_dir;
 	bool nested; /* beneath a private tmpfs: the mount holds its limits */
 	bool noexec;
+	bool overlay; /* a read-only overlay, not a bind (plan.world_overlays) */
 };
 
 static bool bind_write(const struct bind *b)
@@ -104,11 +105,14 @@ static int add_rule(struct builder *b, const char *path, unsigned access, bool i
 	return add_rule_rights(b, path, landlock_rights_for(b->plan, access, is_dir));
 }
 
-static int add_bind(struct builder *b, const char *path, unsigned access, bool dev, bool is_dir)
+static int add_bind(struct builder *b, const char *path, unsigned access, bool dev, bool is_dir,
+		    bool overlay)
 {
 	for (size_t i = 0; i < b->n_binds; i++) {
 		if (!strcmp(b->binds[i].path, path)) {
 			b->binds[i].access |= access; /* the same tree granted twice: the union */
+			/* an overlay only where every grant of it is one */
+			b->binds[i].overlay &= overlay;
 			return 0;
 		}
 	}
@@ -120,8 +124,11 @@ static int add_bind(struct builder *b, const char *path, unsigned access, bool d
 		b->binds = grown;
 		b->cap_binds = cap;
 	}
-	b->binds[b->n_binds] =
-		(struct bind){.path = strdup(path), .access = access, .dev = dev, .is_dir = is_dir};
+	b->binds[b->n_binds] = (struct bind){.path = strdup(path),
+					     .access = access,
+					     .dev = dev,
+					     .is_dir = is_dir,
+					     .overlay = overlay && is_dir && !dev};
 	return b->binds[b->n_binds++].path ? 0 : -ENOMEM;
 }
 
@@ -141,7 +148,8 @@ static bool has_symlink_op(const struct builder *b, const char *dst)
  * program resolves the same names to the same files. Binds the resolved
  * path. A missing path binds nothing (optional grants, and Landlock reports
  * the others). */
-static int add_grant_path(struct builder *b, const char *path, unsigned access, int depth)
+static int add_grant_path(struct builder *b, const char *path, unsigned access, bool overlay,
+			  int depth)
 {
 	char prefix[PATH_MAX];
 	size_t len = strlen(path);
@@ -179,14 +187,31 @@ static int add_grant_path(struct builder *b, const char *path, unsigned access, 
 			 * host's own resolution of the target's parent. */
 			if (!realpath(target, resolved))
 				return 0;
-			return add_grant_path(b, resolved, access, depth + 1);
+			return add_grant_path(b, resolved, access, overlay, depth + 1);
 		}
 		if (i == len) {
 			bool dev = path_within(path, "/dev");
-			return add_bind(b, path, access, dev, S_ISDIR(st.st_mode));
+			return add_bind(b, path, access, dev, S_ISDIR(st.st_mode), overlay);
 		}
 	}
 	return 0;
+}
+
+/* A read grant as a read-only overlay of itself (plan.world_overlays):
+ * lowerdir=GRANT:EMPTY (overlayfs needs two lower layers without an upper
+ * one; the empty one is made in the assembly root, world_enter.c). Its
+ * Landlock rule is added on the overlay once it is mounted: the host's
+ * rule is on the host's inode, which the sandbox no longer reaches. */
+static int add_overlay(struct builder *b, const struct bind *bd)
+{
+	char data[PATH_MAX + 64];
+	if (strpbrk(bd->path, ":,\\ \t\n"))
+		return -EINVAL; /* the plan refuses such names; a link led here */
+	snprintf(data, sizeof(data), "lowerdir=%s%s:%s", WORLD_OLDROOT, bd->path,
+		 WORLD_OVERLAY_EMPTY);
+	unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | (bd->noexec ? MS_NOEXEC : 0);
+	int r = add_op(b, WORLD_OVERLAY, bd->path, bd->path, data, flags, true);
+	return r < 0 ? r : add_rule(b, bd->path, bd->access, true);
 }
 
 static int cmp_binds(const void *a, const void *b)
@@ -337,7 +362,10 @@ int world_build(const struct plan *plan, const char *home, const char *cwd, stru
 	{
 		if (replaced_by_world(g->path))
 			continue;
-		if ((r = add_grant_path(&b, g->path, g->access, 0)) < 0)
+		bool overlay = false;
+		VEC_FOREACH(&plan->world_overlays, o)
+		overlay |= o->path == g->path;
+		if ((r = add_grant_path(&b, g->path, g->access, overlay, 0)) < 0)
 			goto fail;
 	}
 	qsort(b.binds, b.n_binds, sizeof(*b.binds), cmp_binds);
@@ -390,9 +418,20 @@ int world_build(const struct plan *plan, const char *home, const char *cwd, stru
 		for (size_t t = 0; t < n_tmpfs; t++)
 			bd->nested |= path_within(bd->path, tmpfs_paths[t]);
 		bool noexec = bd->nested && !(bd->access & (WARD_FS_WRITE | WARD_FS_EXEC));
+		/* A read grant inside an overlay is another view of the same
+		 * files, whose host rules (Landlock's) the overlay's inodes do
+		 * not carry: an overlay of its own, with its own rule. */
+		if (outer && outer->overlay && !bind_write(bd) && bd->is_dir && !bd->dev)
+			bd->overlay = true;
+		if (bd->overlay) {
+			bd->noexec = noexec;
+			if ((r = add_overlay(&b, bd)) < 0)
+				goto fail;
+			continue;
+		}
 		/* /bin -> usr/bin inside a /usr of the same access: one mount. */
 		if (outer && bind_write(outer) == bind_write(bd) && outer->dev == bd->dev &&
-		    (outer->noexec == noexec)) {
+		    (outer->noexec == noexec) && !outer->overlay) {
 			bd->noexec = noexec;
 			continue;
 		}

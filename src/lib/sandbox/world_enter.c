@@ -108,6 +108,10 @@ static int run_op(const struct world_op *op)
 			     NULL) < 0
 			       ? -errno
 			       : 0;
+	case WORLD_OVERLAY:
+		if ((r = make_dirs(op->dst, true)) < 0)
+			return r;
+		return mount("overlay", op->dst, "overlay", op->attr, op->data) < 0 ? -errno : 0;
 	case WORLD_SYMLINK:
 		if ((r = make_dirs(op->dst, false)) < 0)
 			return r;
@@ -146,7 +150,7 @@ static const char *const fixed_steps[] = {
 	"making the assembly directories",
 	"mounting the new root's tmpfs",
 	"pivot_root into the assembly tmpfs",
-	"making the denial nodes",
+	"making the denial nodes and the overlays' empty layer",
 	"pivot_root into the new root and detaching the host's tree",
 	"making the new root read-only",
 	"changing to the start directory",
@@ -206,6 +210,7 @@ int world_enter(const struct world_setup *w, int landlock_fd, int *stage, int *s
 	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, denied < 0 ? -errno : 0);
 	close(denied);
 	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, SYS(chmod("/denied-dir", 0)));
+	FAIL(STAGE_MOUNTS, -STEP_DENY_NODES, SYS(mkdir(WORLD_OVERLAY_EMPTY, 0755)));
 	trace_phase("child: assembly root pivoted");
 
 	for (size_t i = 0; i < w->n_ops; i++)
@@ -246,6 +251,7 @@ const char *world_step_name(const struct world_setup *w, int step, char *buf, si
 		[WORLD_PROC] = "mounting proc on",
 		[WORLD_DEVPTS] = "mounting devpts on",
 		[WORLD_DENY] = "masking",
+		[WORLD_OVERLAY] = "mounting a read-only overlay on",
 	};
 	const struct world_op *op = &w->ops[step - 1];
 	const char *dst = op->dst + strlen(WORLD_NEWROOT);
