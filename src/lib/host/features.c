@@ -150,6 +150,14 @@ static bool overlay_listed(void)
 static void probe_userns_overlay(struct host_features *f)
 {
 	bool recent = kernel_at_least(5, 11);
+	/* WARD_NO_OVERLAY=1: as if the host had none, so the supervisor's
+	 * trap holds the unix rule (its tests; a host whose overlays fail). */
+	const char *off = getenv("WARD_NO_OVERLAY");
+	if (off && off[0] && strcmp(off, "0")) {
+		f->userns = f->root ? true : probe_userns_child(false) == 0;
+		snprintf(f->overlay_why, sizeof(f->overlay_why), "disabled by WARD_NO_OVERLAY");
+		return;
+	}
 	if (f->root) {
 		f->userns = true;
 		f->overlay_ro = recent && overlay_listed();

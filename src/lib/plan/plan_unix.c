@@ -50,9 +50,11 @@ static bool crosses(const char *path, const char *g)
 /* Whether the own root can mount the read grant G (rule F) as a read-only
  * overlay and still hold every other rule on it. The overlay's files are
  * other inodes with other dentries: a rule keyed by the host's (a Landlock
- * hole or a rule of another grant within it, an inode rule of BPF LSM or
- * the supervisor, a mask or carve-out mounted at a host path, a net.unix
- * socket) would miss them, so any of those on G's tree keeps the bind. */
+ * hole, an inode rule of BPF LSM or the supervisor, a mask or carve-out
+ * mounted at a host path, a net.unix socket) would miss them, so any of
+ * those on G's tree keeps the bind. Another grant within G is a mount of
+ * its own on top (world_build.c: an overlay again when read-only), which
+ * carries its own Landlock rule. */
 static bool overlay_fits(const struct ward_policy *policy, const struct host_features *host,
 			 const struct plan *plan, const struct plan_fs_grant *g,
 			 const struct fs_rule *f)
@@ -62,9 +64,6 @@ static bool overlay_fits(const struct ward_policy *policy, const struct host_fea
 		return false;
 	if (!host->overlay_ro || !plan->world || !f || !f->is_dir || f->has_mounts ||
 	    f->on_overlayfs || g->path[0] != '/' || strpbrk(g->path, ":,\\ \t\n"))
-		return false;
-	VEC_FOREACH(&plan->fs_grants, o)
-	if (o != g && crosses(o->path, g->path))
 		return false;
 	VEC_FOREACH(&plan->path_denies, d)
 	if (crosses(d->path, g->path))
