@@ -195,7 +195,8 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 			if ((r = plan_add_entry(
 				     plan, f ? f->loc : builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
 				     "mounted as a read-only overlay of itself: the same files, "
-				     "other inodes (st_dev differs from the host's), so a socket "
+				     "other inodes (st_dev and directory inode numbers differ from "
+				     "the host's), so a socket "
 				     "the host binds there, before or during the run, refuses "
 				     "connections (ECONNREFUSED); entries the host adds or "
 				     "replaces there during the run may not be seen",
