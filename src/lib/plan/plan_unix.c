@@ -113,8 +113,11 @@ static const char *reachable_through(const struct ward_policy *policy,
 		/* A file that is no socket is bound by its inode: nothing the
 		 * host makes later appears at it. The own /proc, /dev/pts and
 		 * /dev/shm replace their grants. */
-		if ((f && f->is_file) || plan_path_within(g->path, "/proc") ||
-		    plan_path_within(g->path, "/dev/pts") || plan_path_within(g->path, "/dev/shm"))
+		/* A pseudo filesystem (sysfs, proc...) has no socket inodes;
+		 * a mount beneath it might. */
+		if ((f && f->is_file) || (f && f->no_sockets && !f->has_mounts) ||
+		    plan_path_within(g->path, "/proc") || plan_path_within(g->path, "/dev/pts") ||
+		    plan_path_within(g->path, "/dev/shm"))
 			continue;
 		if (!reach && overlay_fits(policy, host, plan, g, f)) {
 			struct plan_overlay o = {.path = g->path, .access = g->access};

@@ -33,6 +33,7 @@ struct fs_rule {
 	bool is_file;	   /* anything else but a socket (no socket can appear at it) */
 	bool has_mounts;   /* a mount point lies beneath it (an overlay would hide it) */
 	bool on_overlayfs; /* it is on overlayfs already (a stack too deep to overlay) */
+	bool no_sockets;   /* a pseudo filesystem (sysfs, proc...) no socket is bound on */
 };
 
 /* A glob in fs.deny or fs.read (policy/glob.c): expanded before each plan

@@ -125,8 +125,18 @@ static void probe_grant(const char *path, struct fs_rule *rule)
 	if (!realpath(path, real))
 		return;
 	rule->is_dir = true;
-	rule->on_overlayfs = statfs(real, &sf) == 0 && (unsigned long)sf.f_type == OVERLAYFS_MAGIC;
+	/* Kernel filesystems that cannot hold a socket inode (no mknod). */
+	static const unsigned long pseudo[] = {
+		0x62656572, /* sysfs */ 0x9fa0,	      /* proc */ 0x27e0eb,	/* cgroup */
+		0x63677270, /* cgroup2 */ 0x64626720, /* debugfs */ 0x73636673, /* securityfs */
+		0xcafe4a11, /* bpf */ 0x74726163,     /* tracefs */ 0x62656570, /* configfs */
+		0x1cd1,								/* devpts */
+	};
+	bool got = statfs(real, &sf) == 0;
+	rule->on_overlayfs = got && (unsigned long)sf.f_type == OVERLAYFS_MAGIC;
 	rule->has_mounts = mounts_beneath(real);
+	for (size_t i = 0; got && i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
+		rule->no_sockets |= (unsigned long)sf.f_type == pseudo[i];
 }
 
 int policy_add_fs_key(struct ward_policy *policy, const char *path, unsigned access, bool deny,

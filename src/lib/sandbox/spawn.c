@@ -205,9 +205,14 @@ static int await_exec(struct ward_sandbox *sb, struct spawn_work *w, const char 
 	}
 	char step_buf[PATH_MAX + 64];
 	const char *step = world_step_name(&w->world, report.step, step_buf, sizeof(step_buf));
-	return ward_fail(err, -report.error, "sandbox setup failed while %s%s%s: %s",
+	bool overlay = report.step > 0 && (size_t)report.step <= w->world.n_ops &&
+		       w->world.ops[report.step - 1].kind == WORLD_OVERLAY;
+	return ward_fail(err, -report.error, "sandbox setup failed while %s%s%s: %s%s",
 			 child_stage_name(report.stage), step ? ", " : "", step ? step : "",
-			 strerror(report.error));
+			 strerror(report.error),
+			 overlay ? " (WARD_NO_OVERLAY=1 binds read grants instead, and the "
+				   "supervisor holds the unix rule)"
+				 : "");
 }
 
 void ward_spawn_config_init(struct ward_spawn_config *config)
