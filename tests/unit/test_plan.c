@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "plan/plan.h"
@@ -765,6 +767,70 @@ static void test_unix_freeze_section(void **state)
 	}
 }
 
+/* With its own root and an overlay-capable host, a read grant outside the
+ * system trees is a read-only overlay and nothing is trapped; whatever an
+ * overlay could not keep (a denial inside, net.unix, audit mode) or a host
+ * without overlays puts the supervisor's trap back, with no overlays. */
+static void test_unix_overlay_section(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ward-plan-ovl.XXXXXX", sub[64], rule[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	static const struct {
+		bool overlay_host;
+		const char *extra; /* "deny" SUB, "unix" SUB, "audit" */
+		bool overlays;
+	} ovl_cases[] = {
+		{true, NULL, true},    {false, NULL, false},   {true, "deny", false},
+		{true, "unix", false}, {true, "audit", false}, {true, "write", true},
+	};
+	for (size_t i = 0; i < sizeof(ovl_cases) / sizeof(ovl_cases[0]); i++) {
+		struct host_features host;
+		host_of(H_USER, &host);
+		host.overlay_ro = ovl_cases[i].overlay_host;
+		struct ward_policy *p = ward_policy_new();
+		p->isolate = true;
+		snprintf(rule, sizeof(rule), "read %s", dir);
+		add_rule(p, rule);
+		add_rule(p, "read /usr");
+		const char *extra = ovl_cases[i].extra;
+		ward_error err = {0};
+		struct ward_loc loc = {.file = "test", .line = 2};
+		if (extra && !strcmp(extra, "deny")) {
+			snprintf(rule, sizeof(rule), "deny %s", sub);
+			add_rule(p, rule);
+		} else if (extra && !strcmp(extra, "write")) {
+			snprintf(rule, sizeof(rule), "write %s", sub);
+			add_rule(p, rule);
+		} else if (extra && !strcmp(extra, "unix")) {
+			assert_int_equal(policy_add_unix(p, sub, loc, &err), 0);
+		} else if (extra && !strcmp(extra, "audit")) {
+			p->mode = WARD_MODE_AUDIT;
+		}
+		struct plan plan;
+		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
+		bool listed = false;
+		VEC_FOREACH(&plan.world_overlays, o)
+		listed |= !strcmp(o->path, dir);
+		const struct plan_entry *e =
+			find_entry(&plan, "net: pathname unix sockets only inside write grants");
+		if (listed != ovl_cases[i].overlays ||
+		    plan.sup_unix.trap == ovl_cases[i].overlays || !e ||
+		    e->layer != (ovl_cases[i].overlays ? LAYER_NAMESPACES : LAYER_SUPERVISOR) ||
+		    (!ovl_cases[i].overlays && plan.world_overlays.len)) {
+			dump(&plan);
+			fail_msg("case %zu: overlay listed %d, trap %d", i, listed,
+				 plan.sup_unix.trap);
+		}
+		plan_free(&plan);
+		ward_policy_free(p);
+	}
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static void test_limits_section(void **state)
 {
 	(void)state;
@@ -824,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
 		cmocka_unit_test(test_listen_section),
 		cmocka_unit_test(test_unix_freeze_section),
+		cmocka_unit_test(test_unix_overlay_section),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};
