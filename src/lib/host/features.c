@@ -11,13 +11,11 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -60,37 +58,16 @@ static void probe_seccomp(struct host_features *f)
 	f->seccomp_kill_process = action_available(SECCOMP_RET_KILL_PROCESS);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 /* In the probe child, inside its new user namespace: a private mount
- * namespace, a tmpfs, and on it the read-only overlay the own root mounts
- * over a read grant (lowerdir=GRANT:EMPTY, no upper). 0 or an errno. */
-static int try_overlay(uid_t uid, gid_t gid)
+ * namespace and in it the read-only overlay the own root mounts over a
+ * read grant (two lower layers, no upper), here of /etc and /usr over /
+ * of that namespace only: no map, no tmpfs, nothing made (~0.2 ms).
+ * 0 or an errno. */
+static int try_overlay(void)
 {
-	char map[64];
-	if (uid != 0 || gid != 0) {
-		/* Unprivileged: map ourselves, so the tmpfs takes our files. */
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-		if (write_file("/proc/self/setgroups", "deny") < 0 ||
-		    write_file("/proc/self/uid_map", map) < 0)
-			return errno ? errno : EPERM;
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-		if (write_file("/proc/self/gid_map", map) < 0)
-			return errno ? errno : EPERM;
-	}
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=16k") < 0 ||
-	    mkdir("/tmp/a", 0755) < 0 || mkdir("/tmp/b", 0755) < 0 || mkdir("/tmp/m", 0755) < 0 ||
-	    mount("overlay", "/tmp/m", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
-		  "lowerdir=/tmp/a:/tmp/b") < 0)
+	    mount("overlay", "/", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  "lowerdir=/etc:/usr") < 0)
 		return errno ? errno : EINVAL;
 	return 0;
 }
@@ -102,15 +79,14 @@ static int try_overlay(uid_t uid, gid_t gid)
  * user namespace without the overlay. */
 static int probe_userns_child(bool overlay)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			_exit(1);
-		_exit(overlay ? (try_overlay(uid, gid) ? 2 + errno % 100 : 0) : 0);
+		int e = overlay ? try_overlay() : 0;
+		_exit(e ? 2 + e % 100 : 0);
 	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
