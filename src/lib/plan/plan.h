@@ -152,6 +152,7 @@ struct plan_unix_root {
 struct plan_overlay {
 	const char *path; /* the grant's path (points into the policy) */
 	unsigned access;  /* WARD_FS_* granted: its Landlock rule on the overlay */
+	struct ward_loc loc;
 };
 
 struct plan {

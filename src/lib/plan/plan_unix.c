@@ -4,7 +4,10 @@
  * rest of the planner. It must never call the rule enforced while a socket
  * outside those places stays reachable by name.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "layers/landlock_abi.h"
@@ -29,6 +32,48 @@ static const struct fs_rule *policy_rule_of(const struct ward_policy *policy, co
 	VEC_FOREACH(&policy->fs, f)
 	if (f->path == path)
 		return f;
+	return NULL;
+}
+
+/* The policy's fs rules by the address of their path, which the plan's
+ * grants point to: found in O(log n) for policies of thousands of grants. */
+struct rule_index {
+	const struct fs_rule **rules;
+	size_t n;
+};
+
+static int cmp_rule_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)(*(const struct fs_rule *const *)a)->path;
+	uintptr_t y = (uintptr_t)(*(const struct fs_rule *const *)b)->path;
+	return x < y ? -1 : x > y;
+}
+
+static int rule_index_build(const struct ward_policy *policy, struct rule_index *ix)
+{
+	ix->n = 0;
+	ix->rules = calloc(policy->fs.len ? policy->fs.len : 1, sizeof(*ix->rules));
+	if (!ix->rules)
+		return -ENOMEM;
+	VEC_FOREACH(&policy->fs, f)
+	ix->rules[ix->n++] = f;
+	qsort(ix->rules, ix->n, sizeof(*ix->rules), cmp_rule_ptr);
+	return 0;
+}
+
+static const struct fs_rule *rule_index_find(const struct rule_index *ix, const char *path)
+{
+	size_t lo = 0, hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uintptr_t m = (uintptr_t)ix->rules[mid]->path;
+		if (m == (uintptr_t)path)
+			return ix->rules[mid];
+		if (m < (uintptr_t)path)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -97,11 +142,14 @@ static const char *reachable_through(const struct ward_policy *policy,
 	if (!plan->world)
 		return "the host's filesystem (no own root)";
 	const char *reach = NULL;
+	struct rule_index ix;
+	if (rule_index_build(policy, &ix) < 0)
+		return "a grant the plan could not look up (out of memory)";
 	VEC_FOREACH(&plan->fs_grants, g)
 	{
 		if (g->access & WARD_FS_WRITE)
 			continue;
-		const struct fs_rule *f = policy_rule_of(policy, g->path);
+		const struct fs_rule *f = rule_index_find(&ix, g->path);
 		/* The own /dev's device nodes: files bound by inode, not
 		 * directories a socket could appear in. */
 		if (!f && !policy_exec_of(policy, g->path))
@@ -116,18 +164,23 @@ static const char *reachable_through(const struct ward_policy *policy,
 		/* A pseudo filesystem (sysfs, proc...) has no socket inodes;
 		 * a mount beneath it might. */
 		if ((f && f->is_file) || (f && f->no_sockets && !f->has_mounts) ||
-		    plan_path_within(g->path, "/proc") || plan_path_within(g->path, "/dev/pts") ||
+		    plan_path_within(g->path, "/proc") || !strcmp(g->path, "/dev") ||
+		    !strcmp(g->path, "/dev/ptmx") || plan_path_within(g->path, "/dev/pts") ||
 		    plan_path_within(g->path, "/dev/shm"))
 			continue;
 		if (!reach && overlay_fits(policy, host, plan, g, f)) {
-			struct plan_overlay o = {.path = g->path, .access = g->access};
-			if (VEC_PUSH(&plan->world_overlays, o) < 0)
-				return "an overlay the plan could not record (out of memory)";
+			struct plan_overlay o = {
+				.path = g->path, .access = g->access, .loc = f->loc};
+			if (VEC_PUSH(&plan->world_overlays, o) < 0) {
+				reach = "an overlay the plan could not record (out of memory)";
+				break;
+			}
 			continue;
 		}
 		if (!reach)
 			reach = g->path;
 	}
+	free(ix.rules);
 	if (reach)
 		plan->world_overlays.len = 0;
 	return reach;
@@ -194,9 +247,8 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 	if (!reach) {
 		VEC_FOREACH(&plan->world_overlays, o)
 		{
-			const struct fs_rule *f = policy_rule_of(policy, o->path);
 			if ((r = plan_add_entry(
-				     plan, f ? f->loc : builtin, LAYER_NAMESPACES, PLAN_ENFORCED,
+				     plan, o->loc, LAYER_NAMESPACES, PLAN_ENFORCED,
 				     "mounted as a read-only overlay of itself: the same files, "
 				     "other inodes (st_dev and directory inode numbers differ from "
 				     "the host's), so a socket "
