@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test_unix_overlay.sh — read grants outside the system trees as read-only
-# overlays of themselves (plan_unix.c, world_build.c): a socket the host
+# test_unix_overlay.sh — optional read grants outside the system trees (the
+# profiles' toolchain trees; here written as {path: DIR, optional: true})
+# as read-only overlays of themselves (plan_unix.c, world_build.c): a socket the host
 # binds in such a grant, before the start or during the run, is another
 # inode inside the sandbox, with no socket bound to it, so connect() and
 # sendto() fail in the kernel with ECONNREFUSED (unix_find_bsd finds the
@@ -112,7 +113,15 @@ except OSError as e:
     print(errno.errorcode.get(e.errno, e.errno))
     sys.exit(1)
 '
-G=(-r "$RO" -w "$RW")
+# optional_policy FILE ACCESS DIR: a policy of the default profile plus an
+# optional grant of DIR (ACCESS: read or exec), which the own root overlays.
+optional_policy() {
+	printf 'extends: default\nfs:\n  %s:\n    - {path: %s, optional: true}\n' "$2" "$3" >"$1"
+	chmod 644 "$1"
+}
+optional_policy "$DATA/ro.yaml" read "$RO"
+optional_policy "$DATA/data.yaml" read "$DATA"
+G=("$DATA/ro.yaml" -w "$RW")
 
 # ---- the plan ----
 run_ward run --explain "${G[@]}" -- /bin/true
@@ -159,9 +168,12 @@ fi
 # The read grant given as a parent of the write grant: the write grant is a
 # bind on top of the overlay, its socket answers, the other is refused.
 expect "-r DATA -w DATA/rw: the write grant's socket answers" 0 '^OK pong$' -- \
-	run -r "$DATA" -w "$RW" -- /usr/bin/python3 -c "$CLIENT" s "$RW/sock"
+	run "$DATA/data.yaml" -w "$RW" -- /usr/bin/python3 -c "$CLIENT" s "$RW/sock"
 expect "-r DATA -w DATA/rw: the read grant's socket is refused" 1 '^ECONNREFUSED$' -- \
-	run -r "$DATA" -w "$RW" -- /usr/bin/python3 -c "$CLIENT" s "$RO/sock"
+	run "$DATA/data.yaml" -w "$RW" -- /usr/bin/python3 -c "$CLIENT" s "$RO/sock"
+# A user's -r grant (not optional) keeps its bind: the trap holds the rule.
+expect "a plain -r grant keeps its bind: the host socket is EACCES (the trap)" 1 '^EACCES$' -- \
+	run -r "$RO" -w "$RW" -- /usr/bin/python3 -c "$CLIENT" s "$RO/sock"
 
 # ---- a socket the host makes after the start ----
 (
@@ -232,31 +244,33 @@ git -C "$SRC/repo" add -A
 git -C "$SRC/repo" -c user.name=t -c user.email=t@t commit -qm init
 /usr/bin/python3 -m venv --without-pip --system-site-packages "$SRC/venv"
 cp /bin/echo "$SRC/echo"
+optional_policy "$DATA/src-r.yaml" read "$SRC"
+optional_policy "$DATA/src-x.yaml" exec "$SRC"
 chmod -R a+rX "$SRC"
 # Inside an overlay, files keep the host's inode numbers (st_dev differs:
 # the overlay's own); hard links stay hard links.
 ln "$SRC/hello.c" "$SRC/hello-link.c"
 expect "a file in the read grant keeps the host's inode number; a hard link stays one" 0 \
 	"^$(stat -c '%i %h' "$SRC/hello.c") same\$" -- \
-	run -r "$SRC" -- /bin/sh -c "stat -c '%i %h' $SRC/hello.c | tr -d '\n'; [ $SRC/hello.c -ef $SRC/hello-link.c ] && echo ' same'"
+	run "$DATA/src-r.yaml" -- /bin/sh -c "stat -c '%i %h' $SRC/hello.c | tr -d '\n'; [ $SRC/hello.c -ef $SRC/hello-link.c ] && echo ' same'"
 # git refuses a repository another user owns unless it is marked safe.
 GITSAFE=(-c safe.directory='*')
 expect "git status in a repository in a read grant" 0 '^clean$' -- \
-	run -x "$SRC" -- /bin/sh -c "git ${GITSAFE[*]} -C $SRC/repo status --porcelain | grep -q . || echo clean"
+	run "$DATA/src-x.yaml" -- /bin/sh -c "git ${GITSAFE[*]} -C $SRC/repo status --porcelain | grep -q . || echo clean"
 expect "git log in a repository in a read grant" 0 '^1$' -- \
-	run -x "$SRC" -- /bin/sh -c "git ${GITSAFE[*]} -C $SRC/repo rev-list --count HEAD"
+	run "$DATA/src-x.yaml" -- /bin/sh -c "git ${GITSAFE[*]} -C $SRC/repo rev-list --count HEAD"
 expect "cc compiles a source file in a read grant" 0 '^compiled ok$' -- \
-	run -x "$SRC" -- /bin/sh -c "cc -o /tmp/hello $SRC/hello.c && /tmp/hello"
+	run "$DATA/src-x.yaml" -- /bin/sh -c "cc -o /tmp/hello $SRC/hello.c && /tmp/hello"
 expect "a venv in a read+exec grant runs its python" 0 "^$SRC/venv\$" -- \
-	run -x "$SRC" -- "$SRC/venv/bin/python" -c 'import sys; print(sys.prefix)'
+	run "$DATA/src-x.yaml" -- "$SRC/venv/bin/python" -c 'import sys; print(sys.prefix)'
 expect "pip --version from that venv" 0 '^pip ' -- \
-	run -x "$SRC" -- "$SRC/venv/bin/python" -m pip --version
+	run "$DATA/src-x.yaml" -- "$SRC/venv/bin/python" -m pip --version
 expect "a new venv made from the overlay's python, in /tmp" 0 '^venv ok$' -- \
-	run -x "$SRC" -- /bin/sh -c "$SRC/venv/bin/python -m venv --without-pip /tmp/v && /tmp/v/bin/python -c 'print(\"venv ok\")'"
+	run "$DATA/src-x.yaml" -- /bin/sh -c "$SRC/venv/bin/python -m venv --without-pip /tmp/v && /tmp/v/bin/python -c 'print(\"venv ok\")'"
 expect "a program copied into a read+exec grant runs from the overlay" 0 '^ran$' -- \
-	run -x "$SRC" -- "$SRC/echo" ran
+	run "$DATA/src-x.yaml" -- "$SRC/echo" ran
 expect "the same program under a read-only grant: cannot execute (126)" 126 '' -- \
-	run -r "$SRC" -- "$SRC/echo" ran
+	run "$DATA/src-r.yaml" -- "$SRC/echo" ran
 if [ -z "$AS_USER" ] && [ -x /root/.pyenv/shims/python3 ]; then
 	expect "the default profile: pyenv's python (an overlay) imports json, asyncio" 0 '^py ok$' -- \
 		run -- /root/.pyenv/shims/python3 -c 'import json, asyncio, email, http.client; print("py ok")'

@@ -780,11 +780,12 @@ static void test_unix_overlay_section(void **state)
 	assert_int_equal(mkdir(sub, 0755), 0);
 	static const struct {
 		bool overlay_host;
-		const char *extra; /* "deny" SUB, "unix" SUB, "audit" */
+		const char *extra; /* "deny" SUB, "unix" SUB, "audit", "write" SUB, "plain" */
 		bool overlays;
 	} ovl_cases[] = {
-		{true, NULL, true},    {false, NULL, false},   {true, "deny", false},
-		{true, "unix", false}, {true, "audit", false}, {true, "write", true},
+		{true, NULL, true},	{false, NULL, false},	{true, "deny", false},
+		{true, "unix", false},	{true, "audit", false}, {true, "write", true},
+		{true, "plain", false},
 	};
 	for (size_t i = 0; i < sizeof(ovl_cases) / sizeof(ovl_cases[0]); i++) {
 		struct host_features host;
@@ -792,12 +793,15 @@ static void test_unix_overlay_section(void **state)
 		host.overlay_ro = ovl_cases[i].overlay_host;
 		struct ward_policy *p = ward_policy_new();
 		p->isolate = true;
-		snprintf(rule, sizeof(rule), "read %s", dir);
-		add_rule(p, rule);
-		add_rule(p, "read /usr");
 		const char *extra = ovl_cases[i].extra;
 		ward_error err = {0};
 		struct ward_loc loc = {.file = "test", .line = 2};
+		/* an optional tree, as the profiles' toolchains; a plain one
+		 * (a user's -r) keeps its bind */
+		bool optional = !extra || strcmp(extra, "plain");
+		assert_int_equal(policy_add_fs(p, dir, WARD_FS_READ, false, optional, loc, &err),
+				 0);
+		add_rule(p, "read /usr");
 		if (extra && !strcmp(extra, "deny")) {
 			snprintf(rule, sizeof(rule), "deny %s", sub);
 			add_rule(p, rule);

@@ -107,7 +107,15 @@ static bool overlay_fits(const struct ward_policy *policy, const struct host_fea
 	/* Audit and learn observe a connect and let it through: the trap. */
 	if (plan->mode == WARD_MODE_AUDIT || plan->sup_rules.learn)
 		return false;
-	if (!host->overlay_ro || !plan->world || !f || !f->is_dir || f->has_mounts ||
+	/* Only the optional trees (the profiles' toolchains: /opt, ~/.pyenv,
+	 * ~/.rustup...): a program reads a few of their files, and the host
+	 * rarely changes them during a run. A fresh overlay looks every file
+	 * up again (git status over 5,000 files of a -r tree: 3.9x bare, the
+	 * trap's bind 1.1x; bench/unix_overlay_ab.py), and may miss what the
+	 * host changes there: a user's -r project keeps its bind. */
+	if (!f || !f->optional)
+		return false;
+	if (!host->overlay_ro || !plan->world || !f->is_dir || f->has_mounts ||
 	    f->on_overlayfs || g->path[0] != '/' || strpbrk(g->path, ":,\\ \t\n"))
 		return false;
 	VEC_FOREACH(&plan->path_denies, d)
