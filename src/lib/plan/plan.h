@@ -246,6 +246,7 @@ struct plan {
 	bool bpf_lsm_net;    /* network rules in the socket_* hooks */
 	bool bpf_lsm_listen; /* the bind ports alone in socket_bind/listen/accept */
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
+	bool bpf_lsm_unix;   /* pathname unix peers by inode (plan_unix: sup_unix.roots) */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
 	/* The fs and exec denials placed on BPF LSM, and only those (a denial

@@ -179,7 +179,8 @@ int private_tmp_remove(const char *path);
 static inline bool plan_uses_bpf(const struct plan *plan)
 {
 	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net ||
-	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel || plan->cgroup_bpf_net;
+	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel || plan->bpf_lsm_unix ||
+	       plan->cgroup_bpf_net;
 }
 
 /* Reaps the sandbox's main process. Waits for its pidfd first and then
