@@ -765,6 +765,37 @@ static void test_unix_freeze_section(void **state)
 	}
 }
 
+/* Where the BPF LSM's unix hooks load, they hold the pathname unix rule:
+ * no supervisor trap; where they do not, the supervisor does. */
+static void test_unix_bpf_lsm(void **state)
+{
+	(void)state;
+	static const struct {
+		enum host_kind host;
+		bool lsm;
+	} ucases[] = {{H_FULL, true}, {H_USER, false}, {H_ROOT_HERE, false}};
+	for (size_t i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+		struct host_features host;
+		host_of(ucases[i].host, &host);
+		struct ward_policy *p = ward_policy_new();
+		add_rule(p, "read /usr");
+		add_rule(p, "write /tmp");
+		struct plan plan;
+		ward_error err = {0};
+		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
+		const struct plan_entry *e = find_entry(&plan, "pathname unix sockets");
+		if (!e || plan.bpf_lsm_unix != ucases[i].lsm || plan.sup_unix.trap == ucases[i].lsm ||
+		    e->layer != (ucases[i].lsm ? LAYER_BPF_LSM : LAYER_SUPERVISOR) ||
+		    (ucases[i].lsm && !plan.sup_unix.roots.len)) {
+			dump(&plan);
+			fail_msg("case %zu: lsm_unix %d trap %d", i, plan.bpf_lsm_unix,
+				 plan.sup_unix.trap);
+		}
+		plan_free(&plan);
+		ward_policy_free(p);
+	}
+}
+
 static void test_limits_section(void **state)
 {
 	(void)state;
@@ -824,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
 		cmocka_unit_test(test_listen_section),
 		cmocka_unit_test(test_unix_freeze_section),
+		cmocka_unit_test(test_unix_bpf_lsm),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};
