@@ -17,6 +17,7 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,105 @@ static int socket_protocol(pid_t tgid, int fd, int *type)
 	return protocol;
 }
 
+/* Whether PORT (PROTO's, on the caller's network) is held by a socket of
+ * the sandbox itself: a process descending from the sandbox's root holds
+ * the listening (TCP) or bound (UDP) socket's inode. Only such a
+ * destination may be widened to the ephemeral range by `ward learn` (its
+ * port changes at each run); a host service on an ephemeral port is written
+ * as the one port the program reached (red6: one bind(0) anywhere made every
+ * loopback connect the whole range). Unknown is false: the narrower policy. */
+#define LEARN_MAX_INODES 64
+
+static size_t port_inodes(pid_t tgid, const char *proto, uint16_t port, unsigned long *inodes)
+{
+	static const char *const suffix[] = {"", "6"};
+	bool tcp = !strcmp(proto, "tcp");
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
+		char path[64], line[512];
+		snprintf(path, sizeof(path), "/proc/%d/net/%s%s", (int)tgid, proto, suffix[i]);
+		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f) && n < LEARN_MAX_INODES) {
+			char local[64];
+			unsigned st, local_port;
+			unsigned long inode;
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+			if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu",
+				   local, &local_port, &st, &inode) != 4)
+				continue;
+			if (local_port != port || !inode || (tcp && st != 0x0A /* LISTEN */))
+				continue;
+			inodes[n++] = inode;
+		}
+	}
+	return n;
+}
+
+static bool descends_from(pid_t pid, pid_t root)
+{
+	for (int depth = 0; pid > 1 && depth < 256; depth++) {
+		if (pid == root)
+			return true;
+		pid = sup_proc_ppid(pid);
+	}
+	return pid == root;
+}
+
+static bool holds_inode(pid_t pid, const unsigned long *inodes, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		char link[320], target[64];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%d/fd/%s", (int)pid, e->d_name);
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+		unsigned long inode;
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (sscanf(target, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			found |= inodes[i] == inode;
+	}
+	closedir(d);
+	return found;
+}
+
+static bool port_of_sandbox(const struct supervisor *sup, pid_t tgid, const char *proto,
+			    uint16_t port)
+{
+	unsigned long inodes[LEARN_MAX_INODES];
+	size_t n = port_inodes(tgid, proto, port, inodes);
+	if (!n || sup->root <= 0)
+		return false;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pid > 0 && descends_from(pid, sup->root) && holds_inode(pid, inodes, n))
+			found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+static bool loopback(const struct sup_sockaddr *sa)
+{
+	static const uint8_t v6[16] = {[15] = 1};
+	return sa->family == AF_INET ? sa->addr[0] == 127 : !memcmp(sa->addr, v6, sizeof(v6));
+}
+
 static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, int mem, pid_t tgid)
 {
 	const __u64 *arg = req->data.args;
@@ -346,6 +446,8 @@ static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, i
 	json_object_object_add(ev, "protocol", json_object_new_string(proto));
 	json_object_object_add(ev, "address", json_object_new_string(text));
 	json_object_object_add(ev, "port", json_object_new_int(sa.port));
+	if (!bind && sa.port && loopback(&sa) && port_of_sandbox(sup, tgid, proto, sa.port))
+		json_object_object_add(ev, "self", json_object_new_boolean(1));
 	event_emit(sup->sink, ev);
 }
 
