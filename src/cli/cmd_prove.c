@@ -115,6 +115,15 @@ static const struct probe_def catalogue[] = {
 	 NULL},
 	{"unix", "unix-dgram", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix", "unix-allowed", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
+	/* On the host's network (a TCP rule): Landlock's scope judges the
+	 * abstract names, so the supervisor lets the kernel send it, frozen. */
+	{"unix",
+	 "unix-sendmmsg-tail",
+	 {EACCES, REFUSED},
+	 POL_UNIX | POL_NET_PORTS,
+	 "pathname unix sockets",
+	 NULL,
+	 NULL},
 	{"unix",
 	 "unix-abstract",
 	 /* In its own network namespace the host's abstract names are not

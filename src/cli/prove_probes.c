@@ -409,6 +409,49 @@ static int unix_dgram(struct probe_args *a)
 	return result(sendto(s, "prove", 5, 0, (struct sockaddr *)&sun, sizeof(sun)));
 }
 
+/* sendmmsg whose first 64 datagrams go to the probe's own abstract
+ * sockets and whose 65th names the runner's datagram socket (DIR/u/dg):
+ * the supervisor once looked at 64 messages only and, on the host's
+ * network (Landlock's scope judging the abstract names), let the kernel
+ * send all 65 (red6). The control sends the 65th to its own socket too. */
+#define PROBE_MMSG 64
+static int unix_sendmmsg_tail(struct probe_args *a)
+{
+	static struct sockaddr_un names[PROBE_MMSG + 1];
+	static struct mmsghdr msgs[PROBE_MMSG + 1];
+	static struct iovec iov = {.iov_base = "prove", .iov_len = 5};
+	socklen_t lens[PROBE_MMSG + 1];
+	for (int i = 0; i <= PROBE_MMSG; i++) {
+		struct sockaddr_un *n = &names[i];
+		n->sun_family = AF_UNIX;
+		if (i == PROBE_MMSG && a->attack) {
+			snprintf(n->sun_path, sizeof(n->sun_path), "%s/u/dg", a->dir);
+			lens[i] = sizeof(*n);
+		} else {
+			/* One socket each: a datagram queue holds about ten. */
+			snprintf(n->sun_path + 1, sizeof(n->sun_path) - 1, "ward-prove-mm-%d-%d",
+				 (int)getpid(), i);
+			lens[i] = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+					      strlen(n->sun_path + 1));
+			int own = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (own < 0 || bind(own, (struct sockaddr *)n, lens[i]) < 0)
+				return PROBE_SETUP;
+		}
+		msgs[i].msg_hdr.msg_name = n;
+		msgs[i].msg_hdr.msg_namelen = lens[i];
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return PROBE_SETUP;
+	int sent = sendmmsg(s, msgs, PROBE_MMSG + 1, MSG_DONTWAIT);
+	if (sent < 0)
+		return result(sent);
+	/* A short count: the datagram to DIR/u/dg was not sent. */
+	return sent == PROBE_MMSG + 1 ? 0 : a->attack ? EACCES : PROBE_SETUP;
+}
+
 /* --unix-allow DIR/u/allowed: that socket answers, its neighbour does not. */
 static int unix_allowed(struct probe_args *a)
 {
@@ -1318,6 +1361,7 @@ static const struct probe_fn probe_fns[] = {
 	{"unix-rename-race", unix_rename_race},
 	{"unix-dgram", unix_dgram},
 	{"unix-allowed", unix_allowed},
+	{"unix-sendmmsg-tail", unix_sendmmsg_tail},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
 	{"meta-mknod-dev", meta_mknod_dev},

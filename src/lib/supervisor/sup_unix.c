@@ -40,7 +40,8 @@
 #define UNIX_MAX_LINKS 40	 /* symlinks per lookup, as the kernel allows */
 #define UNIX_MAX_DEPTH 4096	 /* ".." steps while placing a socket */
 #define UNIX_MAX_DATA (1u << 20) /* bytes of one datagram sent on behalf */
-#define UNIX_MAX_MMSG 64	 /* sendmmsg headers inspected */
+#define UNIX_MAX_MMSG 64	 /* sendmmsg messages sent on behalf (the rest: a short count) */
+#define UNIX_KERNEL_MMSG 1024	 /* sendmmsg messages the kernel sends (UIO_MAXIOV) */
 #define UNIX_MAX_IOV 1024
 
 struct unix_root {
@@ -358,7 +359,10 @@ static int read_call(const struct seccomp_notif *req, struct unix_call *c, bool 
 		c->addrlen = 0;
 		return read_msghdr(mem, a[1], c, true);
 	default: { /* sendmmsg: decided only under a freeze, never on behalf */
-		size_t vlen = a[2] < UNIX_MAX_MMSG ? (size_t)a[2] : UNIX_MAX_MMSG;
+		/* Every message the kernel would send if continued (it caps
+		 * vlen at UIO_MAXIOV), not only those ward sends on behalf: a
+		 * pathname past the 64th was continued unseen (red6). */
+		size_t vlen = a[2] < UNIX_KERNEL_MMSG ? (size_t)a[2] : UNIX_KERNEL_MMSG;
 		for (size_t i = 0; i < vlen; i++) {
 			struct unix_call m = {.sock = -1};
 			if ((r = read_msghdr(mem, a[1] + i * sizeof(struct mmsghdr), &m, false)) <
