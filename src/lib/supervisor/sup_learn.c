@@ -361,13 +361,71 @@ static bool holds_inode(pid_t pid, const unsigned long *inodes, size_t n)
 	return found;
 }
 
+#define LEARN_MAX_PROCS 4096
+
+/* The sandbox's processes from ROOT down through /proc/PID/task/TID/children
+ * (every thread's: each lists the children it made): 1 when one of them
+ * holds an inode, 0 when none does, -1 when the kernel has no such file. */
+static int tree_holds(pid_t root, const unsigned long *inodes, size_t n)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)root, (int)root);
+	if (access(path, R_OK) < 0)
+		return -1;
+	_cleanup_free_ pid_t *queue = calloc(LEARN_MAX_PROCS, sizeof(*queue));
+	if (!queue)
+		return -1;
+	size_t head = 0, tail = 0;
+	queue[tail++] = root;
+	while (head < tail) {
+		pid_t pid = queue[head++];
+		if (holds_inode(pid, inodes, n))
+			return 1;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		DIR *d = opendir(path);
+		if (!d)
+			continue;
+		for (struct dirent *e; (e = readdir(d));) {
+			if (e->d_name[0] == '.')
+				continue;
+			char file[320];
+			snprintf(file, sizeof(file), "/proc/%d/task/%s/children", (int)pid,
+				 e->d_name);
+			_cleanup_fclose_ FILE *f = fopen(file, "re");
+			int child;
+			while (f && tail < LEARN_MAX_PROCS && fscanf(f, "%d", &child) == 1)
+				queue[tail++] = (pid_t)child;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Only a port the kernel could have picked for bind(0) is ever widened. */
+static bool ephemeral(uint16_t port)
+{
+	unsigned lo = 32768, hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 1, hi = 65535; /* unknown: looked at */
+		fclose(f);
+	}
+	return port >= lo && port <= hi;
+}
+
 static bool port_of_sandbox(const struct supervisor *sup, pid_t tgid, const char *proto,
 			    uint16_t port)
 {
 	unsigned long inodes[LEARN_MAX_INODES];
-	size_t n = port_inodes(tgid, proto, port, inodes);
-	if (!n || sup->root <= 0)
+	if (sup->root <= 0 || !ephemeral(port))
 		return false;
+	size_t n = port_inodes(tgid, proto, port, inodes);
+	if (!n)
+		return false;
+	int held = tree_holds(sup->root, inodes, n);
+	if (held >= 0)
+		return held == 1;
 	DIR *d = opendir("/proc");
 	if (!d)
 		return false;
