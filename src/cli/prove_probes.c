@@ -452,6 +452,33 @@ static int unix_sendmmsg_tail(struct probe_args *a)
 	return sent == PROBE_MMSG + 1 ? 0 : a->attack ? EACCES : PROBE_SETUP;
 }
 
+/* --unix-allow DIR/uw/net-unix lies in the write grant DIR/uw: the
+ * sandbox makes it a symlink to the runner's socket DIR/u/sock and
+ * connects there (red6: the rule's path was stat()ed following links, so
+ * the runner's socket, or every socket under a linked directory, was
+ * allowed). The control links it to its own socket in its TMPDIR. */
+static int unix_allow_swap(struct probe_args *a)
+{
+	char own[4096];
+	const char *link = at(a, a->dir, "uw/net-unix");
+	char name[4096];
+	snprintf(name, sizeof(name), "%s", link);
+	unlink(name);
+	if (a->attack) {
+		if (symlink(at(a, a->dir, "u/sock"), name) < 0)
+			return PROBE_SETUP;
+		int r = unix_connect(at(a, a->dir, "u/sock"), false);
+		unlink(name);
+		return r;
+	}
+	snprintf(own, sizeof(own), "%s/own-swap-%d.sock", a->tmp, (int)getpid());
+	if (unix_own_listener(a, own, false) < 0 || symlink(own, name) < 0)
+		return PROBE_SETUP;
+	int r = unix_connect(own, false);
+	unlink(name);
+	return r;
+}
+
 /* --unix-allow DIR/u/allowed: that socket answers, its neighbour does not. */
 static int unix_allowed(struct probe_args *a)
 {
@@ -1362,6 +1389,7 @@ static const struct probe_fn probe_fns[] = {
 	{"unix-dgram", unix_dgram},
 	{"unix-allowed", unix_allowed},
 	{"unix-sendmmsg-tail", unix_sendmmsg_tail},
+	{"unix-allow-swap", unix_allow_swap},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
 	{"meta-mknod-dev", meta_mknod_dev},

@@ -91,6 +91,59 @@ static bool task_nlink_counts_threads(void)
 	       threads_by_nlink(getpid()) == threads;
 }
 
+/* PATH with the symlinks of its existing part resolved now, at start (the
+ * policy's own spelling: /var/run is /run); decide_inode then follows none,
+ * so a symlink planted later at or above a root (the sandbox replacing a
+ * net.unix directory inside its write grant with a link to /) leads
+ * nowhere. */
+static const char *canonical(const char *path, char *out, size_t size)
+{
+	char head[PATH_MAX], real[PATH_MAX];
+	snprintf(head, sizeof(head), "%s", path);
+	size_t cut = strlen(head);
+	for (;;) {
+		if (realpath(head[0] ? head : "/", real)) {
+			const char *rest = path + cut;
+			if ((size_t)snprintf(out, size, "%s%s",
+					     strcmp(real, "/") || !*rest ? real : "", rest) < size)
+				return out;
+			return path;
+		}
+		char *slash = strrchr(head, '/');
+		if (!slash)
+			return path;
+		*slash = '\0';
+		cut = (size_t)(slash - head);
+	}
+}
+
+/* stat(2) of PATH without following any symlink (see canonical()). */
+static int stat_nofollow(const char *path, struct stat *st)
+{
+	if (path[0] != '/')
+		return -EINVAL;
+	int cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -errno;
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	char *save = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(cur, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		if (next < 0)
+			return -errno;
+		cur = next;
+		if (fstat(cur, st) < 0 || S_ISLNK(st->st_mode)) {
+			close(cur);
+			return -ELOOP;
+		}
+	}
+	int r = fstat(cur, st) < 0 ? -errno : 0;
+	close(cur);
+	return r;
+}
+
 int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *err)
 {
 	if (!plan || !plan->sup_unix.trap)
@@ -118,7 +171,9 @@ int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *
 			 : r->allow	  ? "fs write"
 					  : "fs read-only or denied",
 			 r->path, where);
-		struct unix_root root = {.path = strdup(r->path), .allow = r->allow};
+		char canon[PATH_MAX];
+		struct unix_root root = {.path = strdup(canonical(r->path, canon, sizeof(canon))),
+					 .allow = r->allow};
 		root.rule = strdup(text);
 		if (!root.path || !root.rule || VEC_PUSH(&u->roots, root) < 0) {
 			free(root.path);
@@ -655,8 +710,8 @@ static int decide_inode(struct sup_unix *u, int parent, int sock, char *rule, si
 	VEC_FOREACH(&u->roots, r)
 	{
 		struct stat rs;
-		if (stat(r->path, &rs) < 0)
-			continue; /* absent now: nothing can lie in it */
+		if (stat_nofollow(r->path, &rs) < 0)
+			continue; /* absent now (or behind a new symlink): nothing lies in it */
 		roots[n++] = (struct unix_stat_root){rs.st_dev, rs.st_ino, r};
 	}
 	const struct unix_root *found = NULL;
