@@ -126,6 +126,25 @@ else
 	t_fail "ward run -p LEARNED: its own ephemeral server again (control)" "rc $RC" "stdout: $OUT" "stderr: $ERR"
 fi
 
+# ---- ward learn: calls that fail do not widen the policy ----
+# "mkdir -p D/out/mk/sub" first tries mkdir of every existing ancestor
+# (EEXIST) and "rm -f" an absent name unlinks nothing (ENOENT): once each
+# was learned as a write of that directory (-w $WORK, -w $D).
+run_ward learn --out "$D/out/mkdir.yaml" -- /bin/sh -c "mkdir -p '$D/out/mk/sub' && rm -f '$D/absent'"
+LEARNED=$(grep -E '^    - ' "$D/out/mkdir.yaml" 2>/dev/null)
+if [ "$RC" = 0 ] && [ -d "$D/out/mk/sub" ] && ! printf '%s\n' "$LEARNED" | grep -qxE "    - \"($WORK|$D|$D/out)\""; then
+	t_ok "learn: mkdir -p and rm -f of an absent name grant no existing ancestor"
+else
+	t_fail "learn: mkdir -p and rm -f of an absent name grant no existing ancestor" "rc $RC" "stderr: $ERR" "$(cat "$D/out/mkdir.yaml" 2>/dev/null)"
+fi
+rm -rf "$D/out/mk"
+run_ward learn --out "$D/out/mkdir2.yaml" -- /bin/sh -c "mkdir '$D/out/new' && echo x >'$D/out/new/f'"
+if [ "$RC" = 0 ] && grep -qF "\"$D/out/new\"" "$D/out/mkdir2.yaml"; then
+	t_ok "learn: a directory it made and wrote in is learned (control)"
+else
+	t_fail "learn: a directory it made and wrote in is learned (control)" "rc $RC" "stderr: $ERR" "$(cat "$D/out/mkdir2.yaml" 2>/dev/null)"
+fi
+
 # ---- pathname unix sockets outside the write grant ----
 UNIX=(run -r "$D/ro" -r "$D/bin" -w "$D/w" -- $PY "$D/bin/unix_attack.py")
 expect "unix: a socket in the write grant connects (control)" 0 '^HOST$' -- \

@@ -231,6 +231,65 @@ static bool in_private_tmp(const struct supervisor *sup, const char *path)
 	return len && !strncmp(path, tmp, len) && (path[len] == '/' || !path[len]);
 }
 
+/* Which path of call NR makes a new name (1: the first, 2: the second) or
+ * removes one (-1: the first), 0 neither. Such a call fails (EEXIST,
+ * ENOENT) when the name already is, or is not, there; observed before the
+ * kernel runs it, it must not be learned then: "mkdir -p /work/x" tries
+ * mkdir("/work") first, and a failed mkdir once learned -w /work (red6). */
+static int name_effect(long nr, uint64_t open_flags)
+{
+	switch (nr) {
+#ifdef SYS_mkdir
+	case SYS_mkdir:
+#endif
+#ifdef SYS_mknod
+	case SYS_mknod:
+#endif
+#ifdef SYS_symlink
+	case SYS_symlink:
+#endif
+	case SYS_mkdirat:
+	case SYS_mknodat:
+	case SYS_symlinkat:
+		return 1;
+#ifdef SYS_link
+	case SYS_link:
+#endif
+	case SYS_linkat:
+		return 2;
+#ifdef SYS_unlink
+	case SYS_unlink:
+#endif
+#ifdef SYS_rmdir
+	case SYS_rmdir:
+#endif
+	case SYS_unlinkat:
+		return -1;
+	default:
+		return (open_flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ? 1 : 0;
+	}
+}
+
+/* Whether PATH (absolute, as TID sees it) names something now, resolved in
+ * TID's root without following its last component: 1 yes, 0 no, -1 unknown
+ * (then it is learned, as before). */
+static int name_exists(pid_t tid, const char *path)
+{
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
+	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -1;
+	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
 static void learn_fs(struct supervisor *sup, const struct seccomp_notif *req,
 		     const struct learn_fs_call *c, int mem, pid_t tgid)
 {
@@ -245,6 +304,12 @@ static void learn_fs(struct supervisor *sup, const struct seccomp_notif *req,
 		else
 			access = WARD_FS_READ;
 	}
+	uint64_t open_flags = 0;
+	if (c->flags_arg >= 0)
+		open_flags = arg[c->flags_arg];
+	else if (c->flags_arg == -2 && arg[3] >= sizeof(__u64))
+		(void)sup_mem_read(mem, arg[2], &open_flags, 8);
+	int effect = name_effect(req->data.nr, open_flags);
 	const int paths[2][2] = {{c->dirfd_arg, c->path_arg}, {c->dirfd2_arg, c->path2_arg}};
 	for (int i = 0; i < 2; i++) {
 		if (paths[i][1] < 0)
@@ -265,6 +330,11 @@ static void learn_fs(struct supervisor *sup, const struct seccomp_notif *req,
 			continue;
 		if (in_private_tmp(sup, path))
 			continue;
+		int there = effect && (effect == i + 1 || effect == -(i + 1))
+				    ? name_exists((pid_t)req->pid, path)
+				    : -1;
+		if ((effect > 0 && there == 1) || (effect < 0 && there == 0))
+			continue; /* EEXIST or ENOENT: the call does nothing */
 		emit_fs(sup, c->name, tgid, path, access);
 	}
 }
