@@ -200,6 +200,9 @@ static const struct probe_def catalogue[] = {
 	 NULL,
 	 NULL},
 	{"net", "net-srcroute6", {EACCES}, POL_NET_UDP, "net: no IP source routing", NULL, NULL},
+	/* From a task with a second thread: the send is judged as the
+	 * sandbox's, whoever makes it (the BPF LSM sees the calling task). */
+	{"net", "net-udp-thread", {EPERM, EACCES}, POL_NET_UDP, "net allow udp", NULL, NULL},
 	{"net",
 	 "net-netlink",
 	 {EPERM, EACCES},

@@ -734,6 +734,30 @@ static int inet_connect(int family, int type, int proto, const char *addr, int p
 	return result(r);
 }
 
+/* A UDP datagram to an address no rule allows, from a process with a
+ * second (idle) thread: the supervisor makes sends of a task whose fd
+ * table others share on its behalf, and the BPF LSM judges the calling
+ * task, so ward's thread once passed every address rule there (red6).
+ * The control sends to the allowed udp://127.0.0.2:9. */
+static void *idle_thread(void *arg)
+{
+	char c;
+	(void)!read(*(int *)arg, &c, 1);
+	return NULL;
+}
+
+static int net_udp_thread(struct probe_args *a)
+{
+	int p[2];
+	pthread_t t;
+	if (pipe(p) < 0 || pthread_create(&t, NULL, idle_thread, &p[0]) != 0)
+		return PROBE_SETUP;
+	int r = inet_connect(AF_INET, SOCK_DGRAM, 0, a->attack ? "127.0.0.3" : "127.0.0.2", 9, 0);
+	(void)!write(p[1], "x", 1);
+	pthread_join(t, NULL);
+	return r;
+}
+
 static int net_tcp_control(struct probe_args *a)
 {
 	return inet_connect(AF_INET, SOCK_STREAM, 0, "127.0.0.1", a->port_allowed, 0);
@@ -1420,6 +1444,7 @@ static const struct probe_fn probe_fns[] = {
 	{"net-listen-autobind", net_listen_autobind},
 	{"net-srcroute4", net_srcroute4},
 	{"net-srcroute6", net_srcroute6},
+	{"net-udp-thread", net_udp_thread},
 	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
 	{"argv-untraced", argv_untraced},

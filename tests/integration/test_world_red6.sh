@@ -145,6 +145,32 @@ else
 	t_fail "learn: a directory it made and wrote in is learned (control)" "rc $RC" "stderr: $ERR" "$(cat "$D/out/mkdir2.yaml" 2>/dev/null)"
 fi
 
+# ---- IP from a process with a second thread, under address rules ----
+# The supervisor makes a sharing task's IP calls on its behalf; the BPF
+# programs holding the rules (root here: cgroup-bpf) find the sandbox by the
+# calling task, so ward's thread passed them: a TCP connect to a host
+# service outside tcp://127.0.0.2 (any port) connected. Controls: the same
+# connect single-threaded is denied too; an allowed one connects.
+cat >"$D/bin/tcp_thread.py" <<'PY'
+import socket, sys, threading, errno
+ev = threading.Event()
+if sys.argv[1] == "thread":
+    threading.Thread(target=ev.wait).start()
+try:
+    print(socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=10).recv(4).decode())
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e))
+ev.set()
+PY
+chmod a+r "$D/bin/tcp_thread.py"
+TT=(run -r "$D/bin" --net-allow tcp://127.0.0.2 -- $PY "$D/bin/tcp_thread.py")
+expect "net: a threaded connect outside the address rules is denied" 0 '^(EPERM|EACCES)$' -- \
+	"${TT[@]}" thread 127.0.0.1 "$P1"
+expect "net: the same connect single-threaded is denied (control)" 0 '^(EPERM|EACCES)$' -- \
+	"${TT[@]}" single 127.0.0.1 "$P1"
+expect "net: a threaded connect the rules allow connects (control)" 0 '^pong$' -- \
+	run -r "$D/bin" --net-allow "tcp://127.0.0.1:$P1" -- $PY "$D/bin/tcp_thread.py" thread 127.0.0.1 "$P1"
+
 # ---- pathname unix sockets outside the write grant ----
 UNIX=(run -r "$D/ro" -r "$D/bin" -w "$D/w" -- $PY "$D/bin/unix_attack.py")
 expect "unix: a socket in the write grant connects (control)" 0 '^HOST$' -- \

@@ -54,6 +54,7 @@ struct sup_unix {
 	VEC(struct unix_root) roots;
 	bool private_tmpfs;
 	bool ip_connect_ours; /* no Landlock TCP connect rule: an IP connect may be ours */
+	bool ip_send_ours;    /* no BPF LSM address rules: an IP send may be ours */
 	bool scope_abstract;  /* Landlock's scope judges abstract names (the caller's domain) */
 	bool own_netns;	      /* abstract names are the sandbox's own network's */
 	bool can_freeze;      /* forks are tracked: every process is known (plan may_freeze) */
@@ -156,7 +157,15 @@ int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *
 	u->private_tmpfs = plan->sup_unix.private_tmpfs;
 	/* Landlock checks a TCP connect against the calling task's domain:
 	 * made by us, it would pass a port rule the sandbox is under. */
-	u->ip_connect_ours = !(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
+	/* The BPF programs holding the address rules (the LSM's socket hooks
+	 * and the cgroup sock_addr programs alike) find the sandbox by the
+	 * calling task's cgroup: a call ward's thread made passed every
+	 * address rule (red6: a UDP send from a process with a second
+	 * thread reached any address under --net-allow udp://A:P). */
+	bool bpf_net = plan->bpf_lsm_net || plan->cgroup_bpf_net;
+	u->ip_connect_ours =
+		!(plan->landlock && plan->landlock_net && !plan->tcp_connect_any) && !bpf_net;
+	u->ip_send_ours = !bpf_net;
 	u->scope_abstract = plan->landlock && plan->landlock_scope;
 	u->own_netns = (plan->ns_flags & WARD_NS_NET) != 0;
 	u->can_freeze = sup->track_forks;
@@ -1285,6 +1294,7 @@ static int load_caller(struct send_job *j)
 #define NOT_OURS_CONTROL 1
 #define NOT_OURS_SCOPE 2
 #define NOT_OURS_TCP 3 /* an IP connect Landlock's TCP rules judge as the caller */
+#define NOT_OURS_BPF 4 /* an IP call the BPF programs judge as the caller */
 static int copy_call(struct supervisor *sup, const struct seccomp_notif *req, struct unix_call *c,
 		     struct send_job *j)
 {
@@ -1477,6 +1487,8 @@ static void freeze_or_refuse(struct supervisor *sup, const struct seccomp_notif 
 					  "sandbox's network"
 		  : why == NOT_OURS_TCP ? "unix: an IP connect Landlock's TCP rules judge, from a "
 					  "task whose fd table others share"
+		  : why == NOT_OURS_BPF ? "unix: an IP send the BPF programs judge, from a task "
+					  "whose fd table others share"
 					: "unix: control data of SOL_SOCKET other than SCM_RIGHTS "
 					  "(SCM_CREDENTIALS) "
 					  "on a send ward makes on the caller's behalf",
@@ -1527,6 +1539,8 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_reply_value(sup, req->id, 0); /* no message: nothing sent */
 	else if (ip && c.nr == SYS_connect && !sup->unix_state->ip_connect_ours)
 		why = NOT_OURS_TCP; /* plan.sup_unix.may_freeze: frozen */
+	else if (ip && c.nr != SYS_connect && !sup->unix_state->ip_send_ours)
+		why = NOT_OURS_BPF; /* plan.sup_unix.may_freeze: frozen */
 	else if (!(ip && c.nr == SYS_connect && ip_connect_on_behalf(sup, req, &c)))
 		why = copy_on_behalf(sup, req, &c);
 	if (why)
