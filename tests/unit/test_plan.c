@@ -741,21 +741,27 @@ static void test_unix_freeze_section(void **state)
 	static const struct {
 		const char *rules[3];
 		bool may_freeze;
+		enum host_kind host;
 	} unix_cases[] = {
-		{{"read /usr"}, true},
-		{{"read /usr", "ns"}, false},
-		{{"read /usr", "ns", "net tcp://*:443"}, true},
+		{{"read /usr"}, true, H_USER},
+		{{"read /usr", "ns"}, false, H_USER},
+		{{"read /usr", "ns", "net tcp://*:443"}, true, H_USER},
+		/* The BPF LSM judges the calling task: IP calls are the
+		 * kernel's, frozen, never ward's thread's (red6). */
+		{{"read /usr", "ns", "net tcp://10.0.0.1"}, true, H_FULL},
+		{{"read /usr", "net udp://10.0.0.1:53"}, true, H_ROOT_HERE},
 	};
 	for (size_t i = 0; i < sizeof(unix_cases) / sizeof(unix_cases[0]); i++) {
 		struct host_features host;
-		host_of(H_USER, &host);
+		host_of(unix_cases[i].host, &host);
 		struct ward_policy *p = ward_policy_new();
 		for (size_t r = 0; r < 3 && unix_cases[i].rules[r]; r++)
 			add_rule(p, unix_cases[i].rules[r]);
 		struct plan plan;
 		ward_error err = {0};
 		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
-		if (!plan.sup_unix.trap || plan.sup_unix.may_freeze != unix_cases[i].may_freeze) {
+		if (!plan.sup_unix.trap || plan.sup_unix.may_freeze != unix_cases[i].may_freeze ||
+		    (unix_cases[i].host == H_FULL && !plan.bpf_lsm_net)) {
 			dump(&plan);
 			fail_msg("case %zu: trap %d may_freeze %d", i, plan.sup_unix.trap,
 				 plan.sup_unix.may_freeze);

@@ -186,10 +186,14 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 	 * the caller's behalf from its copies, and freezes (so tracks forks)
 	 * only for what the kernel must judge as the caller: an abstract name
 	 * under Landlock's scope on the host's network, an IP connect under
-	 * Landlock's TCP rules from a task whose fd table others share. */
+	 * Landlock's TCP rules from a task whose fd table others share, any
+	 * IP call where BPF holds the address rules (the LSM hooks and the
+	 * cgroup programs judge the calling task's sandbox: ward's own
+	 * thread has none). */
 	plan->sup_unix.may_freeze =
 		(plan->landlock && plan->landlock_scope && !(plan->ns_flags & WARD_NS_NET)) ||
-		(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
+		(plan->landlock && plan->landlock_net && !plan->tcp_connect_any) ||
+		plan->bpf_lsm_net || plan->cgroup_bpf_net;
 	snprintf(note, sizeof(note),
 		 "connect/sendto/sendmsg resolved in the sandbox's view, the socket's inode "
 		 "checked, then connected on its behalf (the peer sees ward's pid); "
