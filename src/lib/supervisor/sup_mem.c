@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -24,6 +25,15 @@ int sup_mem_open(pid_t pid)
 int sup_mem_read(int mem_fd, uint64_t addr, void *buf, size_t len)
 {
 	ssize_t got = pread(mem_fd, buf, len, (off_t)addr);
+	if (got < 0)
+		return -errno;
+	return (size_t)got == len ? 0 : -EFAULT;
+}
+
+int sup_vm_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t got = process_vm_readv(tid, &local, 1, &remote, 1, 0);
 	if (got < 0)
 		return -errno;
 	return (size_t)got == len ? 0 : -EFAULT;

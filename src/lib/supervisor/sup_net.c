@@ -530,13 +530,33 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 			continue_frozen(sup, req);
 		return;
 	}
-	job->mem = sup_mem_open(tid);
-	if (job->mem < 0 || !sup_notif_valid(sup, req->id)) {
-		sup_reply_errno(sup, req->id, EPERM);
-		net_job_free(job);
-		return;
+	/* A connect reads one sockaddr: one process_vm_readv instead of
+	 * opening, reading and closing /proc/TID/mem. Valid afterwards means
+	 * the copy came from the caller (still blocked here, its tid unused
+	 * by anyone else). */
+	int r = -ENOSYS;
+	const __u64 *args = req->data.args;
+	if (req->data.nr == SYS_connect && args[2] && args[2] <= sizeof(job->msgs[0].addr)) {
+		r = sup_vm_read(tid, args[1], &job->msgs[0].addr, (size_t)args[2]);
+		if (r == 0 || r == -EFAULT) {
+			if (!sup_notif_valid(sup, req->id)) {
+				sup_reply_errno(sup, req->id, EPERM);
+				net_job_free(job);
+				return;
+			}
+			job->nmsgs = 1;
+			job->msgs[0].addrlen = (socklen_t)args[2];
+		}
 	}
-	int r = build_job(job, req);
+	if (r == -ENOSYS || r == -EPERM || r == -ESRCH) {
+		job->mem = sup_mem_open(tid);
+		if (job->mem < 0 || !sup_notif_valid(sup, req->id)) {
+			sup_reply_errno(sup, req->id, EPERM);
+			net_job_free(job);
+			return;
+		}
+		r = build_job(job, req);
+	}
 	if (r < 0) {
 		sup_reply_errno(sup, req->id, -r);
 		net_job_free(job);
