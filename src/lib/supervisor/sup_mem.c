@@ -30,13 +30,15 @@ int sup_mem_read(int mem_fd, uint64_t addr, void *buf, size_t len)
 	return (size_t)got == len ? 0 : -EFAULT;
 }
 
-int sup_vm_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+int sup_vm_read(pid_t tid, const struct iovec *local, const struct iovec *remote, size_t n)
 {
-	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t got = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	size_t want = 0;
+	for (size_t i = 0; i < n; i++)
+		want += local[i].iov_len;
+	ssize_t got = process_vm_readv(tid, local, n, remote, n, 0);
 	if (got < 0)
 		return -errno;
-	return (size_t)got == len ? 0 : -EFAULT;
+	return (size_t)got == want ? 0 : -EFAULT;
 }
 
 int sup_mem_write(int mem_fd, uint64_t addr, const void *buf, size_t len)
