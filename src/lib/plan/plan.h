@@ -170,7 +170,8 @@ struct plan {
 	const char *cwd;	/* the start directory (points into the policy), or NULL */
 	const char *hostname;	/* with WARD_NS_UTS: the sandbox's host name, else NULL */
 	const char *name;	/* the run's name in `ward ps`, or NULL */
-	char policy_digest[65]; /* the policy's SHA-256 digest, or "" */
+	char policy_digest[65]; /* the policy's SHA-256 digest, or "" (filled by
+				 * the spawn only for a start event) */
 	VEC(struct plan_path_deny) path_denies;
 
 	/* Landlock */
