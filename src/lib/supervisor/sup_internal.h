@@ -129,6 +129,9 @@ int sup_mem_read(int mem_fd, uint64_t addr, void *buf, size_t len);
 /* Reads a NUL-terminated string of at most MAX bytes (malloc'd). */
 int sup_mem_read_string(int mem_fd, uint64_t addr, size_t max, char **out);
 int sup_mem_write(int mem_fd, uint64_t addr, const void *buf, size_t len);
+/* Numeric fields KEYS[0..N) of /proc/TID/status in one read; VALUES[i] is -1
+ * where the field is absent. 0, or a negative errno when TID is gone. */
+int sup_proc_status(pid_t tid, const char *const keys[], long values[], size_t n);
 pid_t sup_proc_tgid(pid_t tid);
 pid_t sup_proc_ppid(pid_t pid);
 
