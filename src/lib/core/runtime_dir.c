@@ -90,16 +90,33 @@ int runtime_dir_open(const char *sub, bool create)
 	return r < 0 ? r : open_owned_below(base, rel, geteuid(), create);
 }
 
-int runtime_dir_path(const char *sub, bool create, char *out, size_t size)
+int runtime_dir_where(const char *sub, char *out, size_t size)
 {
 	char base[PATH_MAX], rel[PATH_MAX];
 	int r = choose(sub, base, sizeof(base), rel, sizeof(rel));
 	if (r < 0)
 		return r;
-	int fd = open_owned_below(base, rel, geteuid(), create);
+	int n = snprintf(out, size, "%s/%s", base, rel);
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+int runtime_dir_open_path(const char *sub, bool create, char *out, size_t size)
+{
+	char base[PATH_MAX], rel[PATH_MAX];
+	int r = choose(sub, base, sizeof(base), rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	int n = snprintf(out, size, "%s/%s", base, rel);
+	if (n <= 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return open_owned_below(base, rel, geteuid(), create);
+}
+
+int runtime_dir_path(const char *sub, bool create, char *out, size_t size)
+{
+	int fd = runtime_dir_open_path(sub, create, out, size);
 	if (fd < 0)
 		return fd;
 	close(fd);
-	int n = snprintf(out, size, "%s/%s", base, rel);
-	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+	return 0;
 }
