@@ -20,5 +20,10 @@ int runtime_dir_path(const char *sub, bool create, char *out, size_t size);
 int runtime_dir_open_path(const char *sub, bool create, char *out, size_t size);
 /* Only where it would be: nothing is made, opened below it or checked. */
 int runtime_dir_where(const char *sub, char *out, size_t size);
+/* Pattern WHICH (0, 1, ...; -ENOENT past the last) of other users' SUB
+ * directories, for glob(3): the places the above picks for a user with
+ * systemd's $XDG_RUNTIME_DIR and for one without. Each match still needs
+ * its owner checked. */
+int runtime_dir_users_glob(size_t which, const char *sub, char *out, size_t size);
 
 #endif

@@ -177,7 +177,8 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* ---- learn mode (sup_learn.c) ---- */
 /* Reports what REQ touches as an "observe" event and answers "continue". */
 void sup_learn_notified(struct supervisor *sup, const struct seccomp_notif *req);
-/* The syscalls the observer traps, into NRS (at most MAX); returns how many. */
+/* The syscalls the observer traps besides sup_filter.c's fs and exec lists,
+ * into NRS (at most MAX); returns how many. */
 size_t sup_learn_syscalls(int *nrs, size_t max);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */
