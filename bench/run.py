@@ -102,11 +102,18 @@ class TcpSink:
                 return
 
 
+def hotpath_binary():
+    """bench/hotpath.c built once into the work directory."""
+    hp = os.path.join(work, "hotpath")
+    if not os.path.exists(hp):
+        subprocess.run(["cc", "-std=gnu11", "-O2", "-D_GNU_SOURCE", "-o", hp,
+                        os.path.join(ROOT, "bench/hotpath.c")], check=True)
+    return hp
+
+
 def hotpaths():
     print("== hot paths inside (ns per operation; median of rounds)")
-    hp = os.path.join(work, "hotpath")
-    subprocess.run(["cc", "-std=gnu11", "-O2", "-D_GNU_SOURCE", "-o", hp,
-                    os.path.join(ROOT, "bench/hotpath.c")], check=True)
+    hp = hotpath_binary()
     data = os.path.join(work, "file")
     open(data, "w").write("data\n")
     sink = TcpSink()
@@ -177,27 +184,84 @@ def workloads():
     base = statistics.median(times[0])
     for (name, _), t in zip(cases, times):
         add("workload", f"python3 imports: {name}", "spaced", t, "ms", base)
+    build_job()
     redis()
+    redis_reverse()
+
+
+def build_job():
+    """`make -j2` of a generated 40-file C project, cleaned before each run."""
+    proj = os.path.join(work, "proj")
+    os.makedirs(proj)
+    objs = []
+    for i in range(40):
+        open(f"{proj}/m{i}.c", "w").write(
+            "#include <stdio.h>\n#include <string.h>\n#include <stdlib.h>\n"
+            f"int f{i}(const char *s) {{ char b[64]; snprintf(b, sizeof b, \"%s{i}\", s);"
+            " return (int)strlen(b) + atoi(s); }\n")
+        objs.append(f"m{i}.o")
+    open(f"{proj}/main.c", "w").write("int main(void) { return 0; }\n")
+    open(f"{proj}/Makefile", "w").write(
+        f"prog: main.o {' '.join(objs)}\n\t$(CC) -o $@ $^\n%.o: %.c\n\t$(CC) -O1 -c -o $@ $<\n"
+        "clean:\n\trm -f *.o prog\n")
+    subprocess.run(["chmod", "-R", "a+rwX", proj])
+    mk = f"make -s -j2 -C {proj}"
+    cases = [("bare", mk), ("ward default -w proj", f"{WARD} run -w {proj} -- {mk}"),
+             ("bwrap --ro-bind / / --bind proj --dev /dev",
+              f"bwrap --ro-bind / / --bind {proj} {proj} --dev /dev {mk}")]
+    runs = 5 if QUICK else 15
+    out = os.path.join(work, "make.json")
+    subprocess.run(["hyperfine", "--prepare", f"make -s -C {proj} clean", "--warmup", "1", "--runs",
+                    str(runs), "--export-json", out] + [c[1] for c in cases],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = [[t * 1e3 for t in r["times"]] for r in json.load(open(out))["results"]]
+    base = statistics.median(times[0])
+    for (name, _), t in zip(cases, times):
+        add("workload", f"make -j2, 41 C files: {name}", "cleaned", t, "ms", base)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_server(port, prefix=()):
+    """redis-server on 127.0.0.1:PORT, started through PREFIX; waits until it answers."""
+    srv = subprocess.Popen(list(prefix) + ["redis-server", "--port", str(port), "--save", "",
+                                           "--appendonly", "no", "--bind", "127.0.0.1", "--dir", "/tmp"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return srv
+        except OSError:
+            time.sleep(0.05)
+    srv.terminate()
+    srv.wait()
+    raise OSError(f"redis-server on port {port} did not answer within 20 s")
+
+
+def redis_bench(port, prefix=()):
+    """SET/GET requests per second of one redis-benchmark run through PREFIX."""
+    n = "30000" if QUICK else "100000"
+    out = subprocess.run(list(prefix) + ["redis-benchmark", "-p", str(port), "-n", n, "-t", "set,get",
+                                         "--csv"], capture_output=True, text=True, timeout=300)
+    got = {}
+    for line in out.stdout.splitlines():
+        f = [x.strip('"') for x in line.split(",")]
+        if f[0] in ("SET", "GET"):
+            got[f[0]] = float(f[1])
+    return got
 
 
 def redis():
     if not shutil.which("redis-server") or not shutil.which("redis-benchmark"):
         print("  redis: not installed (bench/deps.sh)")
         return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                            "--bind", "127.0.0.1", "--dir", work], stdout=subprocess.DEVNULL)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    n = "30000" if QUICK else "100000"
-    bench = ["redis-benchmark", "-p", str(port), "-n", n, "-t", "set,get", "--csv"]
+    port = free_port()
+    srv = redis_server(port)
     rule = ["--net-allow", f"tcp://127.0.0.1:{port}", "--"]
     configs = [("bare", []), ("ward default (root: cgroup BPF)", [WARD, "run"] + rule),
                ("uid 65534: bare", NOBODY),
@@ -207,11 +271,8 @@ def redis():
     for name, prefix in configs:
         got = {}
         for _ in range(rounds):
-            out = subprocess.run(prefix + bench, capture_output=True, text=True, timeout=300)
-            for line in out.stdout.splitlines():
-                f = [x.strip('"') for x in line.split(",")]
-                if f[0] in ("SET", "GET"):
-                    got.setdefault(f[0], []).append(float(f[1]))
+            for op, v in redis_bench(port, prefix).items():
+                got.setdefault(op, []).append(v)
         key = "uid" if name.startswith("uid") else "root"
         for op, vals in got.items():
             med = statistics.median(vals)
@@ -225,12 +286,126 @@ def redis():
     srv.wait()
 
 
+def redis_reverse():
+    """The server inside (the host's network, one bound port), the client outside."""
+    if not shutil.which("redis-server") or not shutil.which("redis-benchmark"):
+        return
+    rounds = 1 if QUICK else 3
+    for user, prefix in (("root", []), ("uid 65534", NOBODY)):
+        for name, inside in (("bare", []), ("ward default --share-net --net-bind", None)):
+            port = free_port()
+            wrap = inside if inside is not None else [WARD, "run", "--share-net", "--net-bind", str(port),
+                                                      "--"]
+            srv = redis_server(port, prefix + wrap)
+            got = {}
+            try:
+                for _ in range(rounds):
+                    for op, v in redis_bench(port).items():
+                        got.setdefault(op, []).append(v)
+            finally:
+                srv.terminate()
+                srv.wait()
+            for op, vals in got.items():
+                add("redis", f"server inside, {user}: {name}", op, vals, "req/s")
+    # ratios bare/ward (>1: slower), from the rows just added
+    rev = [r for r in rows if r["case"].startswith("server inside")]
+    for r in rev:
+        if "ward" in r["case"]:
+            ref = [b for b in rev if b["metric"] == r["metric"] and "bare" in b["case"]
+                   and b["case"].split(":")[0] == r["case"].split(":")[0]]
+            if ref and r["median"]:
+                r["ratio"] = ref[0]["median"] / r["median"]
+
+
+def many_rules():
+    """A policy of 10,000 file grants and one of 10,000 address rules: the
+    start-up and the per-operation cost against the same run with one rule."""
+    print("== 10,000 rules")
+    hp = hotpath_binary()
+    files = os.path.join(work, "many")
+    os.makedirs(files, exist_ok=True)
+    for i in range(10000):
+        open(f"{files}/f{i}", "w").write("x\n")
+    subprocess.run(["chmod", "-R", "a+rX", files])
+    fs_many = os.path.join(work, "fs-10000.yaml")
+    with open(fs_many, "w") as f:
+        f.write("extends: default\nfs:\n  read:\n")
+        for i in range(10000):
+            f.write(f"    - {files}/f{i}\n")
+    net_many = os.path.join(work, "net-10000.yaml")
+    sink = TcpSink()
+    with open(net_many, "w") as f:
+        f.write("extends: default\nnet:\n  allow:\n")
+        for i in range(9999):
+            f.write(f"    - tcp://10.{i // 250}.{i % 250}.1/32:443\n")
+        f.write(f"    - tcp://127.0.0.1:{sink.port}\n")
+    one = ["-x", hp, "-r", f"{files}/f0"]
+    runs = 10 if QUICK else 30
+    for user, prefix in (("root", []), ("uid 65534", NOBODY)):
+        p = " ".join(prefix)
+        times = hyperfine([f"{p} {WARD} run {' '.join(one)} -- /bin/true",
+                           f"{p} {WARD} run {fs_many} -x {hp} -- /bin/true",
+                           f"{p} {WARD} run --net-allow tcp://127.0.0.1:{sink.port} -- /bin/true",
+                           f"{p} {WARD} run {net_many} -- /bin/true"], runs, True)
+        base = statistics.median(times[0])
+        add("rules", f"{user}: 1 file grant", "start spaced", times[0], "ms", base)
+        add("rules", f"{user}: 10,000 file grants", "start spaced", times[1], "ms", base)
+        add("rules", f"{user}: 1 address rule", "start spaced", times[2], "ms", base)
+        add("rules", f"{user}: 10,000 address rules", "start spaced", times[3], "ms",
+            statistics.median(times[2]))
+        per = {}
+        for _ in range(3 if QUICK else 5):
+            for name, args in (("1 file grant", one), ("10,000 file grants", [fs_many, "-x", hp]),
+                               ("1 address rule", ["-x", hp, "-r", f"{files}/f0", "--net-allow",
+                                                   f"tcp://127.0.0.1:{sink.port}"]),
+                               ("10,000 address rules", [net_many, "-x", hp, "-r", f"{files}/f0"])):
+                out = subprocess.run(prefix + [WARD, "run"] + args + ["--", hp, f"{files}/f0", "1",
+                                     str(sink.port) if "address" in name else "0"],
+                                     capture_output=True, text=True, timeout=600)
+                for line in out.stdout.splitlines():
+                    op, med = line.split()[:2]
+                    if op in ("open_read_close", "tcp_connect"):
+                        per.setdefault((name, op), []).append(float(med))
+        for (name, op), vals in per.items():
+            ref = per.get(("1 file grant" if "file" in name else "1 address rule", op))
+            add("rules", f"{user}: {name}", op, vals, "ns", statistics.median(ref) if ref else None)
+
+
+def outside_cost():
+    """What a task outside every sandbox pays while a sandbox with address
+    rules runs (its cgroup programs attached): bare, alone and alongside."""
+    print("== outside any sandbox")
+    hp = hotpath_binary()
+    data = os.path.join(work, "file")
+    if not os.path.exists(data):
+        open(data, "w").write("data\n")
+    sink = TcpSink()
+    per = {}
+    for _ in range(3 if QUICK else 7):
+        for name in ("alone", "while a sandbox runs"):
+            side = None
+            if name != "alone":
+                side = subprocess.Popen([WARD, "run", "--net-allow", f"tcp://127.0.0.1:{sink.port}",
+                                         "--", "/bin/sleep", "30"])
+                time.sleep(0.5)  # a measurement's warm-up, not a synchronisation
+            out = subprocess.run([hp, data, "1", str(sink.port)], capture_output=True, text=True)
+            if side:
+                side.terminate()
+                side.wait()
+            for line in out.stdout.splitlines():
+                op, med = line.split()[:2]
+                per.setdefault((name, op), []).append(float(med))
+    for (name, op), vals in per.items():
+        base = per.get(("alone", op))
+        add("outside", f"bare task, {name}", op, vals, "ns", statistics.median(base) if base else None)
+
+
 def scale():
     print("== scale")
-    for n in (10, 100):
+    for n in (1, 10, 100):
         for name, cmd in (("ward default", [WARD, "run", "--", "/bin/true"]),
                           ("bwrap --ro-bind / /", ["bwrap", "--ro-bind", "/", "/", "/bin/true"])):
-            walls = []
+            walls, first = [], []
             for _ in range(1 if QUICK else 3):
                 start = time.monotonic()
                 ps = [subprocess.Popen(cmd) for _ in range(n)]
@@ -239,6 +414,9 @@ def scale():
                     p.wait()
                     firsts.append(time.monotonic() - start)
                 walls.append(max(firsts) * 1e3)
+                first.append(min(firsts) * 1e3)
+            if n > 1:
+                add("scale", f"{n} concurrent: {name}", "first done", first, "ms")
             add("scale", f"{n} concurrent: {name}", "all done", walls, "ms")
     pss = []
     for _ in range(3):
@@ -296,7 +474,7 @@ def write_results():
 
 try:
     t0 = time.time()
-    for part in (startup, hotpaths, workloads, scale):
+    for part in (startup, hotpaths, workloads, many_rules, outside_cost, scale):
         if os.environ.get("BENCH_ONLY") and part.__name__ not in os.environ["BENCH_ONLY"].split(","):
             continue
         try:

@@ -528,11 +528,25 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 		return cli_error("out of memory");
 	}
 
+	/* Before "--" the policy file may stand anywhere among the options
+	 * (`ward run POLICY -w DIR -- CMD`); without "--" the first
+	 * non-option is the command, whose own options are not ours. */
+	const char *policy_arg = NULL;
 	optind = 1;
 	opterr = 0;
 	for (;;) {
 		int longindex = -1;
 		int c = getopt_long(opt_argc, argv, "+:p:r:w:x:h", run_options, &longindex);
+		if (c == -1 && dashdash >= 0 && optind < opt_argc) {
+			if (policy_arg) {
+				rc = cli_error("%s: unexpected argument '%s' before -- (one policy "
+					       "file at most; the command goes after --)",
+					       name, argv[optind]);
+				goto out;
+			}
+			policy_arg = argv[optind++];
+			continue;
+		}
 		if (c == -1)
 			break;
 		if (c == '?') {
@@ -581,14 +595,8 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 			flags[nflags++] = (struct flag){.opt = c, .arg = optarg};
 	}
 	if (dashdash >= 0) {
-		/* At most one positional before "--": the policy file. */
-		if (optind < opt_argc - 1) {
-			rc = cli_error("%s: unexpected argument '%s' before --", name,
-				       argv[optind + 1]);
-			goto out;
-		}
-		if (optind == opt_argc - 1)
-			flags[nflags++] = (struct flag){.opt = 'p', .arg = argv[optind]};
+		if (policy_arg)
+			flags[nflags++] = (struct flag){.opt = 'p', .arg = policy_arg};
 		command = argv + dashdash + 1;
 	} else {
 		command = argv + optind;

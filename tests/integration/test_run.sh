@@ -411,6 +411,18 @@ expect_err "missing policy file is 125" 125 "nope.yaml" -- run -p "$WORK/nope.ya
 expect_err "unknown flag is 125" 125 "unknown option" -- run --frobnicate -- /bin/true
 expect_err "unknown mode is 125" 125 "mode" -- run --mode lenient -- /bin/true
 expect_err "no command is 125" 125 "no command" -- run --
+expect_err "two policy files before -- is 125" 125 "unexpected argument .*one policy file" -- \
+	run "$WORK/a.yaml" -r /tmp "$WORK/b.yaml" -- /bin/true
+
+# ---- the policy file may stand before, between or after the options ----
+printf 'extends: minimal\nlimits:\n  nofile: 77\n' >"$WORK/nofile77.yaml"
+chmod a+r "$WORK/nofile77.yaml"
+expect "policy file first, options after" 0 '^77$' -- \
+	run "$WORK/nofile77.yaml" -x /bin -- /bin/sh -c 'ulimit -n'
+expect "policy file after the options" 0 '^77$' -- \
+	run -x /bin "$WORK/nofile77.yaml" -- /bin/sh -c 'ulimit -n'
+expect "options after --: the command's own" 0 '^-r$' -- \
+	run "$WORK/nofile77.yaml" -- /bin/echo -r
 
 # ---- the plan refuses what it cannot enforce ----
 # (A deny inside a grant is no longer the example: Landlock punches it, see

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -625,6 +626,86 @@ static void test_compile_refuses_to_truncate(void **state)
 	policy_clear(&policy);
 }
 
+/* 10,000 rules of mixed lengths: every compiled prefix carries exactly
+ * the rules whose prefix covers it, most specific first (checked against
+ * the definition, rule by rule), one entry per distinct masked prefix, and
+ * the compile is fast enough for a start (it was quadratic: seconds). */
+static bool covers_ref(const struct net_rule *outer, int family, uint8_t prefix, const uint8_t *addr)
+{
+	if (outer->family && outer->family != family)
+		return false;
+	if (!outer->family)
+		return true;
+	if (outer->prefix > prefix)
+		return false;
+	for (unsigned bit = 0; bit < outer->prefix; bit++) {
+		unsigned mask = 0x80u >> (bit % 8);
+		if ((outer->addr[bit / 8] & mask) != (addr[bit / 8] & mask))
+			return false;
+	}
+	return true;
+}
+
+static void test_compile_scales_and_covers_exactly(void **state)
+{
+	(void)state;
+	struct ward_policy policy = {0};
+	char text[64], addr[32];
+	for (int i = 0; i < 10000; i++) {
+		/* /32s in 10.x.y.1, a /24 every 50, a /16 every 2,000; some twice */
+		int len = i % 2000 == 0 ? 16 : i % 50 == 0 ? 24 : 32;
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", (i / 250) % 40, i % 250, 1 + i % 3);
+		snprintf(text, sizeof(text), "tcp://%s/%d:443", addr, len);
+		add_rule(&policy, text, i % 7 == 0, NET_PROTO_TCP, AF_INET, addr, (uint8_t)len, 443);
+	}
+	add_rule(&policy, "*", false, NET_PROTO_ANY, 0, NULL, 0, 0);
+	struct plan plan = {0};
+	place_on_bpf(&policy, &plan);
+	struct bpf_net_prefix *p = NULL;
+	size_t n = 0;
+	ward_error err = {0};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(
+		bpf_net_compile(plan.bpf_net_rules.items, plan.bpf_net_rules.len, &p, &n, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	/* a bound far above what it takes here (~10 ms): a quadratic compile takes seconds */
+	assert_true(ms < 2000);
+	for (size_t k = 0; k < n; k++) {
+		for (size_t j = 0; j < k; j++)
+			assert_false(p[j].family == p[k].family && p[j].prefix == p[k].prefix &&
+				     memcmp(p[j].addr, p[k].addr, 16) == 0);
+		/* the reference: every policy rule that covers this prefix, in
+		 * the order the programs scan (longest, deny first, policy order) */
+		size_t want = 0;
+		int last_prefix = 200, last_deny = 1;
+		uint32_t last_id = 0;
+		VEC_FOREACH(&policy.net, r)
+		{
+			if (!covers_ref(r, p[k].family, p[k].prefix, p[k].addr))
+				continue;
+			want++;
+		}
+		assert_int_equal(p[k].value.count, want);
+		for (size_t e = 0; e < p[k].value.count; e++) {
+			const struct ward_net_entry *en = &p[k].value.entries[e];
+			const struct net_rule *r = &policy.net.items[en->rule_id];
+			assert_true(covers_ref(r, p[k].family, p[k].prefix, p[k].addr));
+			int pl = r->family ? r->prefix : 0;
+			assert_true(pl < last_prefix || (pl == last_prefix && (int)en->deny < last_deny) ||
+				    (pl == last_prefix && (int)en->deny == last_deny && en->rule_id > last_id) ||
+				    e == 0);
+			last_prefix = pl;
+			last_deny = en->deny;
+			last_id = en->rule_id;
+		}
+	}
+	free(p);
+	plan_free(&plan);
+	policy_clear(&policy);
+}
+
 static bool find_cgroup2(void)
 {
 	const char *candidates[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
@@ -668,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_kill_after_yaml_refuses_half_or_zero),
 		cmocka_unit_test(test_compile_carries_covering_rules_most_specific_first),
 		cmocka_unit_test(test_compile_refuses_to_truncate),
+		cmocka_unit_test(test_compile_scales_and_covers_exactly),
 #undef T
 	};
 	return cmocka_run_group_tests_name("cgroup_bpf", tests, NULL, NULL);

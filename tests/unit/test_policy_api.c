@@ -224,6 +224,29 @@ static void test_profiles(void **state)
 	ward_policy_free(policy);
 }
 
+/* Among 10,000 network rules the first contradiction in policy order is
+ * named, with the first rule it contradicts; none among distinct rules. */
+static void test_first_of_many_contradictions_is_named(void **state)
+{
+	(void)state;
+	ward_policy *policy = ward_policy_new();
+	ward_error err = {0};
+	char rule[64];
+	for (int i = 0; i < 10000; i++) {
+		snprintf(rule, sizeof(rule), "tcp://10.%d.%d.1/32:443", i / 250, i % 250);
+		assert_int_equal(ward_policy_net_allow(policy, rule, &err), 0);
+	}
+	assert_int_equal(policy_validate(policy, &err), 0);
+	assert_int_equal(ward_policy_net_deny(policy, "tcp://10.39.249.1/32:443", &err), 0);
+	assert_int_equal(ward_policy_net_deny(policy, "tcp://10.0.3.1/32:443", &err), 0);
+	assert_int_equal(ward_policy_net_allow(policy, "tcp://10.0.3.1/32:443", &err), 0);
+	assert_int_equal(policy_validate(policy, &err), -EINVAL);
+	/* the deny of 10.39.249.1 comes first; it contradicts the 10,000th allow */
+	assert_contains(err.message, "'tcp://10.39.249.1/32:443' conflicts with net.allow "
+				     "'tcp://10.39.249.1/32:443'");
+	ward_policy_free(policy);
+}
+
 static void test_conflict_with_earlier_load_leaves_policy_unchanged(void **state)
 {
 	ward_policy *policy = ward_policy_new();
@@ -355,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_path_normalize_and_loc_format),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_conflict_with_earlier_load_leaves_policy_unchanged),
+		cmocka_unit_test(test_first_of_many_contradictions_is_named),
 		cmocka_unit_test(test_hostname_needs_uts_from_any_source),
 		cmocka_unit_test(test_strings_edge_cases),
 		cmocka_unit_test(test_json_is_stable_and_digest_tracks_rules),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path_prefix.h"
 #include "plan/plan.h"
 
 bool plan_mount_ns_possible(const struct host_features *host)
@@ -32,13 +33,53 @@ struct nested_grant {
 	unsigned access;    /* as granted */
 	unsigned effective; /* after the enclosing grants */
 	bool mounted;	    /* this or an enclosing grant has a carve-out mount */
+	size_t order;	    /* its position in the policy */
 };
 
+/* Shorter first (an enclosing grant is decided before what it encloses);
+ * then by path and policy order, so equal grants keep their order. */
 static int by_length(const void *a, const void *b)
 {
-	size_t la = strlen(((const struct nested_grant *)a)->path);
-	size_t lb = strlen(((const struct nested_grant *)b)->path);
-	return la < lb ? -1 : la > lb;
+	const struct nested_grant *x = a, *y = b;
+	size_t la = strlen(x->path), lb = strlen(y->path);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const struct nested_grant *x = *(const struct nested_grant *const *)a;
+	const struct nested_grant *y = *(const struct nested_grant *const *)b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x < y ? -1 : x > y; /* the later in length order last */
+}
+
+/* The nearest grant strictly above G: the last (in length order) grant of
+ * its longest proper ancestor that is granted. BY_PATH: the grants sorted
+ * by path; each ancestor is one binary search. */
+static const struct nested_grant *nearest_outer(const struct nested_grant *const *by_path_sorted,
+						size_t n, const struct nested_grant *g)
+{
+	const char *path = g->path;
+	for (size_t len = path_parent_len(path, strlen(path)); len; len = path_parent_len(path, len)) {
+		size_t lo = 0, hi = n;
+		while (lo < hi) { /* past the last grant not above this prefix */
+			size_t mid = lo + (hi - lo) / 2;
+			if (path_cmp_prefix(path, len, by_path_sorted[mid]->path) >= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo && path_cmp_prefix(path, len, by_path_sorted[lo - 1]->path) == 0)
+			return by_path_sorted[lo - 1];
+	}
+	return NULL;
 }
 
 int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan)
@@ -51,24 +92,29 @@ int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan)
 	if (n < 2)
 		return 0;
 	struct nested_grant *g = calloc(n, sizeof(*g));
-	if (!g)
+	const struct nested_grant **sorted = calloc(n, sizeof(*sorted));
+	if (!g || !sorted) {
+		free(g);
+		free(sorted);
 		return -ENOMEM;
+	}
 	size_t i = 0;
 	VEC_FOREACH(&policy->fs, f)
 	{
-		if (!f->deny)
-			g[i++] = (struct nested_grant){.path = f->path, .access = f->access};
+		if (!f->deny) {
+			g[i] = (struct nested_grant){.path = f->path, .access = f->access, .order = i};
+			i++;
+		}
 	}
 	qsort(g, n, sizeof(*g), by_length);
+	for (i = 0; i < n; i++)
+		sorted[i] = &g[i];
+	qsort(sorted, n, sizeof(*sorted), by_path);
 
 	int r = 0;
 	for (i = 0; i < n && r == 0; i++) {
-		/* The nearest enclosing grant: the longest earlier one. */
-		const struct nested_grant *outer = NULL;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(g[j].path, g[i].path) != 0 &&
-			    plan_path_within(g[i].path, g[j].path))
-				outer = &g[j];
+		/* The nearest enclosing grant: decided already, being shorter. */
+		const struct nested_grant *outer = nearest_outer(sorted, n, &g[i]);
 		if (!outer) {
 			g[i].effective = g[i].access;
 			continue;
@@ -89,6 +135,7 @@ int plan_add_carveouts(const struct ward_policy *policy, struct plan *plan)
 			r = VEC_PUSH(&plan->fs_masks, m);
 		}
 	}
+	free(sorted);
 	free(g);
 	return r;
 }

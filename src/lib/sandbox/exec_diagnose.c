@@ -17,16 +17,9 @@
 
 #include "core/env_source.h"
 #include "core/cleanup.h"
+#include "core/path_prefix.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/supervisor.h"
-
-static bool path_within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (n == 1 && b[0] == '/')
-		return true;
-	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
-}
 
 /* Landlock judges the resolved file, so a grant holds when the path as
  * written or its resolution lies in it (grants are resolved as well). */

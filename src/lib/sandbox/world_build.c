@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/path_prefix.h"
 #include "core/runtime_dir.h"
 #include "layers/landlock.h"
 #include "layers/landlock_abi.h"
@@ -28,6 +29,7 @@ struct bind {
 	bool dev, is_dir;
 	bool nested; /* beneath a private tmpfs: the mount holds its limits */
 	bool noexec;
+	size_t order; /* when it was first added: which duplicate's flags stay */
 };
 
 static bool bind_write(const struct bind *b)
@@ -42,14 +44,6 @@ struct builder {
 	size_t cap_ops, cap_rules;
 	const struct plan *plan;
 };
-
-static bool path_within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (n == 1 && b[0] == '/')
-		return true;
-	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
-}
 
 static char *prefixed(const char *prefix, const char *path)
 {
@@ -104,14 +98,10 @@ static int add_rule(struct builder *b, const char *path, unsigned access, bool i
 	return add_rule_rights(b, path, landlock_rights_for(b->plan, access, is_dir));
 }
 
+/* Duplicates are merged once all are added (merge_binds), not searched
+ * for on every add. */
 static int add_bind(struct builder *b, const char *path, unsigned access, bool dev, bool is_dir)
 {
-	for (size_t i = 0; i < b->n_binds; i++) {
-		if (!strcmp(b->binds[i].path, path)) {
-			b->binds[i].access |= access; /* the same tree granted twice: the union */
-			return 0;
-		}
-	}
 	if (b->n_binds == b->cap_binds) {
 		size_t cap = b->cap_binds ? b->cap_binds * 2 : 32;
 		struct bind *grown = realloc(b->binds, cap * sizeof(*grown));
@@ -121,7 +111,11 @@ static int add_bind(struct builder *b, const char *path, unsigned access, bool d
 		b->cap_binds = cap;
 	}
 	b->binds[b->n_binds] =
-		(struct bind){.path = strdup(path), .access = access, .dev = dev, .is_dir = is_dir};
+		(struct bind){.path = strdup(path),
+			      .access = access,
+			      .dev = dev,
+			      .is_dir = is_dir,
+			      .order = b->n_binds};
 	return b->binds[b->n_binds++].path ? 0 : -ENOMEM;
 }
 
@@ -191,31 +185,69 @@ static int add_grant_path(struct builder *b, const char *path, unsigned access, 
 
 static int cmp_binds(const void *a, const void *b)
 {
-	return strcmp(((const struct bind *)a)->path, ((const struct bind *)b)->path);
+	const struct bind *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* The nearest bind that contains B, or NULL. */
+/* Sorted by path (then by when added), the same tree granted twice is one
+ * bind: the union of the accesses, the first grant's other flags. */
+static void merge_binds(struct builder *b)
+{
+	qsort(b->binds, b->n_binds, sizeof(*b->binds), cmp_binds);
+	size_t kept = 0;
+	for (size_t i = 0; i < b->n_binds; i++) {
+		if (kept && !strcmp(b->binds[kept - 1].path, b->binds[i].path)) {
+			b->binds[kept - 1].access |= b->binds[i].access;
+			free(b->binds[i].path);
+			continue;
+		}
+		b->binds[kept++] = b->binds[i];
+	}
+	b->n_binds = kept;
+}
+
+/* The bind at exactly the first LEN bytes of PATH (binds merged), or NULL. */
+static struct bind *bind_at(const struct builder *b, const char *path, size_t len)
+{
+	size_t lo = 0, hi = b->n_binds;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = path_cmp_prefix(path, len, b->binds[mid].path);
+		if (c == 0)
+			return &b->binds[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The nearest bind strictly above bind INDEX, or NULL. Sorted by path, an
+ * ancestor comes before it, so this is the last enclosing one before it. */
 static const struct bind *enclosing_bind(const struct builder *b, size_t index)
 {
-	const struct bind *best = NULL;
-	for (size_t i = 0; i < index; i++)
-		if (path_within(b->binds[index].path, b->binds[i].path))
-			best = &b->binds[i];
-	return best;
-}
-
-static bool is_bound(const struct builder *b, const char *path)
-{
-	for (size_t i = 0; i < b->n_binds; i++)
-		if (path_within(path, b->binds[i].path))
-			return true;
-	return false;
+	const char *path = b->binds[index].path;
+	for (size_t len = path_parent_len(path, strlen(path)); len; len = path_parent_len(path, len)) {
+		const struct bind *found = bind_at(b, path, len);
+		if (found)
+			return found;
+	}
+	return NULL;
 }
 
 static bool is_bind_point(const struct builder *b, const char *path)
 {
-	for (size_t i = 0; i < b->n_binds; i++)
-		if (!strcmp(path, b->binds[i].path))
+	return bind_at(b, path, strlen(path)) != NULL;
+}
+
+static bool is_bound(const struct builder *b, const char *path)
+{
+	for (size_t len = strlen(path); len; len = path_parent_len(path, len))
+		if (bind_at(b, path, len))
 			return true;
 	return false;
 }
@@ -353,7 +385,7 @@ int world_build(const struct plan *plan, const char *home, const char *cwd, stru
 		if ((r = add_grant_path(&b, g->path, g->access, 0)) < 0)
 			goto fail;
 	}
-	qsort(b.binds, b.n_binds, sizeof(*b.binds), cmp_binds);
+	merge_binds(&b);
 
 	/* The private tmpfs mounts, where no grant binds the same path. HOME
 	 * keeps its path, so configuration naming ~/... still works; a HOME
