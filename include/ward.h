@@ -242,6 +242,11 @@ struct ward_spawn_config {
 	 * (Python's os.environ) passes a snapshot; environ is then never read.
 	 * Read only during ward_sandbox_spawn_config(). */
 	char *const *envp;
+	/* Non-zero: no "start" event is built or delivered, for a caller that
+	 * reads none (its plan as JSON and the policy's digest are the
+	 * costliest part of a start's events); the others are delivered as
+	 * ever. What is enforced does not change. */
+	int skip_start_event;
 };
 
 /* Defaults: no events, no forwarding, inherited stdio, no cancel_fd. */

@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "ward_escalate.bpf.h"
+#include "ward_inode.bpf.h"
 #include "ward_net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -35,18 +36,16 @@ char LICENSE[] SEC("license") = "GPL";
 static __always_inline const struct ward_inode_value *
 ward_dentry_denied(__u64 sandbox, struct dentry *dentry, __u32 want, __u64 *dev, __u64 *ino)
 {
-	struct ward_inode_key key = {.cgid = sandbox};
+	struct ward_inode_key key = {};
 	for (int depth = 0; depth < WARD_MAX_PARENT_WALK; depth++) {
 		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 		if (!inode)
 			return 0;
-		key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-		key.ino = BPF_CORE_READ(inode, i_ino);
+		const struct ward_inode_value *value = ward_inode_rule(sandbox, inode, &key);
 		if (depth == 0) {
 			*dev = key.dev;
 			*ino = key.ino;
 		}
-		const struct ward_inode_value *value = bpf_map_lookup_elem(&ward_inodes, &key);
 		if (value && (value->deny & want) && (depth == 0 || value->beneath))
 			return value;
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
@@ -129,12 +128,8 @@ int BPF_PROG(ward_inode_permission, struct inode *inode, int mask, int ret)
 		want |= WARD_ACC_EXEC;
 	if (!want)
 		return 0;
-	struct ward_inode_key key = {
-		.cgid = sandbox,
-		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
-		.ino = BPF_CORE_READ(inode, i_ino),
-	};
-	const struct ward_inode_value *rule = bpf_map_lookup_elem(&ward_inodes, &key);
+	struct ward_inode_key key = {};
+	const struct ward_inode_value *rule = ward_inode_rule(sandbox, inode, &key);
 	if (!rule || !(rule->deny & want))
 		return 0;
 

@@ -23,6 +23,9 @@
 #define WARD_MAX_CGROUP_DEPTH 16 /* ancestors walked to find a sandbox */
 #define WARD_MAX_INODES 65536
 #define WARD_MAX_PARENT_WALK 16		   /* parent dentries walked for "beneath" */
+#define WARD_MAX_UNIX_WALK 32		   /* dentries (across mounts) from a unix peer */
+#define WARD_MAX_UNIX_NAMES 4096	   /* net.unix names, all sandboxes */
+#define WARD_UNIX_NAME_MAX 64		   /* a net.unix name's last component, NUL included */
 #define WARD_EVENTS_BYTES (256 * 1024)	   /* per sandbox ring buffer */
 #define WARD_RING_SLOTS WARD_MAX_SANDBOXES /* ring buffers in the pool */
 #define WARD_RULE_DEFAULT 0xffffffffu	   /* rule id of "no rule matched" */
@@ -35,6 +38,7 @@
 #define WARD_SB_EXEC (1u << 4)	      /* exec hooks consult the inode map */
 #define WARD_SB_KERNEL (1u << 5)      /* ptrace, bpf, modules, mount denied */
 #define WARD_SB_INET_CREATE (1u << 6) /* LSM socket_create decides families */
+#define WARD_SB_UNIX (1u << 7)	      /* pathname unix peers: the unix roots decide */
 
 /* One sandbox, keyed by its v2 cgroup id. Counters are updated atomically by
  * the programs; user space only reads them. */
@@ -109,11 +113,27 @@ struct ward_inode_key {
 #define WARD_ACC_EXEC (1u << 2)
 #define WARD_ACC_CREATE (1u << 3) /* create/delete/rename entries inside */
 
+/* ward_inode_value.unix_root: this inode as a root of the pathname unix rule.
+ * The root nearest to a peer socket decides; a stop beats an allow on one
+ * inode (user space merges). */
+#define WARD_UNIX_ALLOW 1 /* a write grant or a net.unix path */
+#define WARD_UNIX_STOP 2  /* a read-only grant or an fs deny */
+
 struct ward_inode_value {
 	__u32 deny;    /* access denied on this inode and, if beneath, below it */
 	__u32 beneath; /* 1: applies to everything under this directory */
 	__u32 rule_id;
-	__u32 pad;
+	__u32 unix_root; /* WARD_UNIX_*, 0: not a root (was padding: same layout) */
+};
+
+/* A net.unix path by name: its directory's inode and its last component,
+ * so a socket made there after the start (a restarted service) is the one
+ * allowed, as the supervisor's lookup at each connect would find it. */
+struct ward_unix_name_key {
+	__u64 cgid;
+	__u64 dev;
+	__u64 ino;
+	char name[WARD_UNIX_NAME_MAX]; /* zero padded */
 };
 
 /* ward_event.hook */
@@ -139,6 +159,8 @@ enum ward_hook {
 	WARD_HOOK_KERNEL_READ_FILE,
 	WARD_HOOK_KERNEL_LOAD_DATA,
 	WARD_HOOK_SB_MOUNT,
+	WARD_HOOK_UNIX_STREAM_CONNECT,
+	WARD_HOOK_UNIX_MAY_SEND,
 	WARD_HOOK_COUNT_,
 };
 
@@ -155,7 +177,7 @@ struct ward_event {
 	__u32 hook;    /* enum ward_hook */
 	__u32 verdict; /* WARD_EV_* */
 	__u32 rule_id; /* WARD_RULE_DEFAULT when no rule matched */
-	__u32 mask;    /* WARD_ACC_* for file hooks */
+	__u32 mask;    /* WARD_ACC_* for file hooks; WARD_UNIX_STOP: a stop root decided */
 	__u32 family;  /* AF_* for network hooks */
 	__u16 port;    /* host order */
 	__u8 proto;    /* WARD_PROTO_* */

@@ -64,6 +64,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ward_inodes SEC(".maps");
 
+/* net.unix paths by (directory inode, name) -> the rule id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARD_MAX_UNIX_NAMES);
+	__type(key, struct ward_unix_name_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ward_unix_names SEC(".maps");
+
 /* A pool of ring buffers, one per running sandbox, so concurrent wards never
  * read each other's events. A slot is filled once (user space creates the
  * buffer the first time the slot is used) and kept: a sandbox claims a free

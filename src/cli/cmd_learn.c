@@ -30,6 +30,7 @@ struct learn_peer {
 	char address[46];
 	unsigned port;
 	unsigned port_hi; /* a range: its own server's ephemeral port (bind 0) */
+	bool self;	  /* the port was held by a socket of the sandbox itself */
 };
 
 typedef VEC(struct learn_path) path_vec;
@@ -203,7 +204,10 @@ static void learn_event(const char *json, void *ctx)
 		json_object *port;
 		if (!proto || !address || !json_object_object_get_ex(obj, "port", &port))
 			goto out;
+		json_object *self;
 		struct learn_peer peer = {.port = (unsigned)json_object_get_int(port)};
+		peer.self = json_object_object_get_ex(obj, "self", &self) &&
+			    json_object_get_boolean(self);
 		snprintf(peer.proto, sizeof(peer.proto), "%s", proto);
 		snprintf(peer.address, sizeof(peer.address), "%s", address);
 		if (VEC_PUSH(!strcmp(kind, "bind") ? &l->binds : &l->peers, peer) < 0) {
@@ -702,7 +706,9 @@ static void write_policy(FILE *out, const struct learn *l, const struct learn_pa
 
 /* A program that binds port 0 and then connects to itself on loopback
  * reaches a port the kernel picks anew at each run: such a destination is
- * written as the kernel's ephemeral range, loopback only. */
+ * written as the kernel's ephemeral range, loopback only. Only one the
+ * supervisor saw held by the sandbox's own socket ("self"): a host service
+ * that happens to listen on an ephemeral port stays its one port. */
 static void widen_ephemeral_peers(struct learn *l)
 {
 	bool bound_any = false;
@@ -720,7 +726,7 @@ static void widen_ephemeral_peers(struct learn *l)
 		fclose(f);
 	}
 	VEC_FOREACH(&l->peers, p)
-	if (is_loopback(p->address) && p->port >= lo && p->port <= hi) {
+	if (p->self && is_loopback(p->address) && p->port >= lo && p->port <= hi) {
 		p->port = lo;
 		p->port_hi = hi;
 	}

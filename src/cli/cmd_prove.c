@@ -42,7 +42,7 @@ enum {
 	POL_EXEC_LINKED =
 		1u << 10,	 /* -x DIR/x --exec-deny DIR/x/a/denied; DIR/x/b/alias links it */
 	POL_NET_BIND = 1u << 11, /* --net-bind Q+1..Q+32 (prove_probes.c PROBE_BIND_SPAN) */
-	POL_UNIX = 1u << 12,	 /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed */
+	POL_UNIX = 1u << 12, /* -r DIR/u -w DIR/uw --unix-allow DIR/u/allowed, DIR/uw/net-unix */
 };
 
 #define KILLED_SIGSYS (-SIGSYS)
@@ -115,6 +115,24 @@ static const struct probe_def catalogue[] = {
 	 NULL},
 	{"unix", "unix-dgram", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
 	{"unix", "unix-allowed", {EACCES, REFUSED}, POL_UNIX, "pathname unix sockets", NULL, NULL},
+	/* A net.unix path inside a write grant, made a symlink to the
+	 * runner's socket: the rule's inode is its own, never the link's. */
+	{"unix",
+	 "unix-allow-swap",
+	 {EACCES, REFUSED},
+	 POL_UNIX,
+	 "pathname unix sockets",
+	 NULL,
+	 NULL},
+	/* On the host's network (a TCP rule): Landlock's scope judges the
+	 * abstract names, so the supervisor lets the kernel send it, frozen. */
+	{"unix",
+	 "unix-sendmmsg-tail",
+	 {EACCES, REFUSED},
+	 POL_UNIX | POL_NET_PORTS,
+	 "pathname unix sockets",
+	 NULL,
+	 NULL},
 	{"unix",
 	 "unix-abstract",
 	 /* In its own network namespace the host's abstract names are not
@@ -182,6 +200,9 @@ static const struct probe_def catalogue[] = {
 	 NULL,
 	 NULL},
 	{"net", "net-srcroute6", {EACCES}, POL_NET_UDP, "net: no IP source routing", NULL, NULL},
+	/* From a task with a second thread: the send is judged as the
+	 * sandbox's, whoever makes it (the BPF LSM sees the calling task). */
+	{"net", "net-udp-thread", {EPERM, EACCES}, POL_NET_UDP, "net allow udp", NULL, NULL},
 	{"net",
 	 "net-netlink",
 	 {EPERM, EACCES},
@@ -422,6 +443,11 @@ static int add_policy(ward_policy *pol, const struct probe_def *p, const struct 
 		if (r >= 0)
 			r = ward_policy_fs_allow(pol, path, WARD_FS_READ | WARD_FS_WRITE, err);
 		snprintf(path, sizeof(path), "%s/u/allowed", t->dir);
+		if (r >= 0)
+			r = ward_policy_unix_allow(pol, path, err);
+		/* A net.unix path the sandbox can write (absent: a socket a
+		 * service makes later): unix-allow-swap links it elsewhere. */
+		snprintf(path, sizeof(path), "%s/uw/net-unix", t->dir);
 		if (r >= 0)
 			r = ward_policy_unix_allow(pol, path, err);
 	}

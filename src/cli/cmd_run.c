@@ -700,6 +700,9 @@ int cmd_run_with(int argc, char **argv, const struct cli_run_hooks *hooks)
 	config.forward_signals = 1;
 	config.pass_fds = pass_fds;
 	config.n_pass_fds = n_pass_fds;
+	/* on_event drops the start event unless it goes to --events or a
+	 * hook: then nobody reads it, so it is not built. */
+	config.skip_start_event = !events_file && !(hooks && hooks->event);
 	/* Signals meant for the program stay blocked in ward for the whole run
 	 * (the library forwards them while it waits): one arriving between two
 	 * steps must neither kill ward before it cleans up nor be lost. */

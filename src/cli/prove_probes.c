@@ -409,6 +409,76 @@ static int unix_dgram(struct probe_args *a)
 	return result(sendto(s, "prove", 5, 0, (struct sockaddr *)&sun, sizeof(sun)));
 }
 
+/* sendmmsg whose first 64 datagrams go to the probe's own abstract
+ * sockets and whose 65th names the runner's datagram socket (DIR/u/dg):
+ * the supervisor once looked at 64 messages only and, on the host's
+ * network (Landlock's scope judging the abstract names), let the kernel
+ * send all 65 (red6). The control sends the 65th to its own socket too. */
+#define PROBE_MMSG 64
+static int unix_sendmmsg_tail(struct probe_args *a)
+{
+	static struct sockaddr_un names[PROBE_MMSG + 1];
+	static struct mmsghdr msgs[PROBE_MMSG + 1];
+	static struct iovec iov = {.iov_base = "prove", .iov_len = 5};
+	socklen_t lens[PROBE_MMSG + 1];
+	for (int i = 0; i <= PROBE_MMSG; i++) {
+		struct sockaddr_un *n = &names[i];
+		n->sun_family = AF_UNIX;
+		if (i == PROBE_MMSG && a->attack) {
+			snprintf(n->sun_path, sizeof(n->sun_path), "%s/u/dg", a->dir);
+			lens[i] = sizeof(*n);
+		} else {
+			/* One socket each: a datagram queue holds about ten. */
+			snprintf(n->sun_path + 1, sizeof(n->sun_path) - 1, "ward-prove-mm-%d-%d",
+				 (int)getpid(), i);
+			lens[i] = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+					      strlen(n->sun_path + 1));
+			int own = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (own < 0 || bind(own, (struct sockaddr *)n, lens[i]) < 0)
+				return PROBE_SETUP;
+		}
+		msgs[i].msg_hdr.msg_name = n;
+		msgs[i].msg_hdr.msg_namelen = lens[i];
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return PROBE_SETUP;
+	int sent = sendmmsg(s, msgs, PROBE_MMSG + 1, MSG_DONTWAIT);
+	if (sent < 0)
+		return result(sent);
+	/* A short count: the datagram to DIR/u/dg was not sent. */
+	return sent == PROBE_MMSG + 1 ? 0 : a->attack ? EACCES : PROBE_SETUP;
+}
+
+/* --unix-allow DIR/uw/net-unix lies in the write grant DIR/uw: the
+ * sandbox makes it a symlink to the runner's socket DIR/u/sock and
+ * connects there (red6: the rule's path was stat()ed following links, so
+ * the runner's socket, or every socket under a linked directory, was
+ * allowed). The control links it to its own socket in its TMPDIR. */
+static int unix_allow_swap(struct probe_args *a)
+{
+	char own[4096];
+	const char *link = at(a, a->dir, "uw/net-unix");
+	char name[4096];
+	snprintf(name, sizeof(name), "%s", link);
+	unlink(name);
+	if (a->attack) {
+		if (symlink(at(a, a->dir, "u/sock"), name) < 0)
+			return PROBE_SETUP;
+		int r = unix_connect(at(a, a->dir, "u/sock"), false);
+		unlink(name);
+		return r;
+	}
+	snprintf(own, sizeof(own), "%s/own-swap-%d.sock", a->tmp, (int)getpid());
+	if (unix_own_listener(a, own, false) < 0 || symlink(own, name) < 0)
+		return PROBE_SETUP;
+	int r = unix_connect(own, false);
+	unlink(name);
+	return r;
+}
+
 /* --unix-allow DIR/u/allowed: that socket answers, its neighbour does not. */
 static int unix_allowed(struct probe_args *a)
 {
@@ -662,6 +732,30 @@ static int inet_connect(int family, int type, int proto, const char *addr, int p
 	close(s);
 	errno = e;
 	return result(r);
+}
+
+/* A UDP datagram to an address no rule allows, from a process with a
+ * second (idle) thread: the supervisor makes sends of a task whose fd
+ * table others share on its behalf, and the BPF LSM judges the calling
+ * task, so ward's thread once passed every address rule there (red6).
+ * The control sends to the allowed udp://127.0.0.2:9. */
+static void *idle_thread(void *arg)
+{
+	char c;
+	(void)!read(*(int *)arg, &c, 1);
+	return NULL;
+}
+
+static int net_udp_thread(struct probe_args *a)
+{
+	int p[2];
+	pthread_t t;
+	if (pipe(p) < 0 || pthread_create(&t, NULL, idle_thread, &p[0]) != 0)
+		return PROBE_SETUP;
+	int r = inet_connect(AF_INET, SOCK_DGRAM, 0, a->attack ? "127.0.0.3" : "127.0.0.2", 9, 0);
+	(void)!write(p[1], "x", 1);
+	pthread_join(t, NULL);
+	return r;
 }
 
 static int net_tcp_control(struct probe_args *a)
@@ -1318,6 +1412,8 @@ static const struct probe_fn probe_fns[] = {
 	{"unix-rename-race", unix_rename_race},
 	{"unix-dgram", unix_dgram},
 	{"unix-allowed", unix_allowed},
+	{"unix-sendmmsg-tail", unix_sendmmsg_tail},
+	{"unix-allow-swap", unix_allow_swap},
 	{"unix-abstract", unix_abstract},
 	{"meta-chmod", meta_chmod},
 	{"meta-mknod-dev", meta_mknod_dev},
@@ -1348,6 +1444,7 @@ static const struct probe_fn probe_fns[] = {
 	{"net-listen-autobind", net_listen_autobind},
 	{"net-srcroute4", net_srcroute4},
 	{"net-srcroute6", net_srcroute6},
+	{"net-udp-thread", net_udp_thread},
 	{"net-netlink", net_netlink},
 	{"argv-mapshared", argv_mapshared},
 	{"argv-untraced", argv_untraced},

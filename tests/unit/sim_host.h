@@ -55,6 +55,7 @@ static inline void host_of(enum host_kind kind, struct host_features *h)
 	if (h->bpf_lsm_loads) {
 		s->bpf_lsm[SUPPORT_FS_DENY] = s->bpf_lsm[SUPPORT_EXEC_DENY] = true;
 		s->bpf_lsm[SUPPORT_NET] = s->bpf_lsm[SUPPORT_KERNEL] = true;
+		s->bpf_lsm[SUPPORT_UNIX] = true;
 		s->bpf_lsm_escalate = true;
 	}
 	s->cgroup_bpf_net = h->cgroup_bpf_loads;

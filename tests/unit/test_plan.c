@@ -741,24 +741,65 @@ static void test_unix_freeze_section(void **state)
 	static const struct {
 		const char *rules[3];
 		bool may_freeze;
+		enum host_kind host;
+		bool trap;
 	} unix_cases[] = {
-		{{"read /usr"}, true},
-		{{"read /usr", "ns"}, false},
-		{{"read /usr", "ns", "net tcp://*:443"}, true},
+		{{"read /usr"}, true, H_USER, true},
+		{{"read /usr", "ns"}, false, H_USER, true},
+		{{"read /usr", "ns", "net tcp://*:443"}, true, H_USER, true},
+		/* Where the BPF LSM's unix hooks hold the rule there is no
+		 * trap, so no IP call is ever ward's thread's. */
+		{{"read /usr", "ns", "net tcp://10.0.0.1"}, false, H_FULL, false},
+		/* cgroup BPF judges the calling task: IP calls are the
+		 * kernel's, frozen, never ward's thread's (red6). */
+		{{"read /usr", "net udp://10.0.0.1:53"}, true, H_ROOT_HERE, true},
 	};
 	for (size_t i = 0; i < sizeof(unix_cases) / sizeof(unix_cases[0]); i++) {
 		struct host_features host;
-		host_of(H_USER, &host);
+		host_of(unix_cases[i].host, &host);
 		struct ward_policy *p = ward_policy_new();
 		for (size_t r = 0; r < 3 && unix_cases[i].rules[r]; r++)
 			add_rule(p, unix_cases[i].rules[r]);
 		struct plan plan;
 		ward_error err = {0};
 		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
-		if (!plan.sup_unix.trap || plan.sup_unix.may_freeze != unix_cases[i].may_freeze) {
+		if (plan.sup_unix.trap != unix_cases[i].trap ||
+		    plan.sup_unix.may_freeze != unix_cases[i].may_freeze ||
+		    (unix_cases[i].host == H_FULL && !plan.bpf_lsm_net)) {
 			dump(&plan);
 			fail_msg("case %zu: trap %d may_freeze %d", i, plan.sup_unix.trap,
 				 plan.sup_unix.may_freeze);
+		}
+		plan_free(&plan);
+		ward_policy_free(p);
+	}
+}
+
+/* Where the BPF LSM's unix hooks load, they hold the pathname unix rule:
+ * no supervisor trap; where they do not, the supervisor does. */
+static void test_unix_bpf_lsm(void **state)
+{
+	(void)state;
+	static const struct {
+		enum host_kind host;
+		bool lsm;
+	} ucases[] = {{H_FULL, true}, {H_USER, false}, {H_ROOT_HERE, false}};
+	for (size_t i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+		struct host_features host;
+		host_of(ucases[i].host, &host);
+		struct ward_policy *p = ward_policy_new();
+		add_rule(p, "read /usr");
+		add_rule(p, "write /tmp");
+		struct plan plan;
+		ward_error err = {0};
+		assert_int_equal(plan_build(p, &host, &plan, &err), 0);
+		const struct plan_entry *e = find_entry(&plan, "pathname unix sockets");
+		if (!e || plan.bpf_lsm_unix != ucases[i].lsm || plan.sup_unix.trap == ucases[i].lsm ||
+		    e->layer != (ucases[i].lsm ? LAYER_BPF_LSM : LAYER_SUPERVISOR) ||
+		    (ucases[i].lsm && !plan.sup_unix.roots.len)) {
+			dump(&plan);
+			fail_msg("case %zu: lsm_unix %d trap %d", i, plan.bpf_lsm_unix,
+				 plan.sup_unix.trap);
 		}
 		plan_free(&plan);
 		ward_policy_free(p);
@@ -824,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_lsm_deny_keeps_its_inode),
 		cmocka_unit_test(test_listen_section),
 		cmocka_unit_test(test_unix_freeze_section),
+		cmocka_unit_test(test_unix_bpf_lsm),
 		cmocka_unit_test(test_limits_section),
 		cmocka_unit_test(test_refused_limit_is_not_applied),
 	};

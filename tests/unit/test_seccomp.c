@@ -32,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <sys/mman.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -786,6 +787,18 @@ static int op_ficlone(void)
 	return ioctl(out, FICLONE, -1) < 0 ? errno : 0;
 }
 
+/* On a pipe the kernel says ENOTTY, only the filter EOPNOTSUPP. */
+static int op_enable_verity(void)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return 240;
+	int r = ioctl(p[0], FS_IOC_ENABLE_VERITY, NULL) < 0 ? errno : 0;
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+
 static void test_file_write_guard_refuses_uncounted_writes(void **state)
 {
 	struct plan plan = default_plan();
@@ -795,6 +808,7 @@ static void test_file_write_guard_refuses_uncounted_writes(void **state)
 	assert_int_equal(run_filtered(&plan, op_splice), ENOSYS);
 	assert_int_equal(run_filtered(&plan, op_io_setup), ENOSYS);
 	assert_int_equal(run_filtered(&plan, op_ficlone), EOPNOTSUPP);
+	assert_int_equal(run_filtered(&plan, op_enable_verity), EOPNOTSUPP);
 	assert_int_equal(run_filtered(&plan, op_mmap_shared_file), EACCES);
 	assert_int_equal(run_filtered(&plan, op_mmap_shared_validate_file_readonly), EACCES);
 	/* what the accounting counts, or what writes no file, still works */
@@ -807,6 +821,7 @@ static void test_file_write_guard_refuses_uncounted_writes(void **state)
 	assert_int_equal(run_filtered(&plain, op_copy_file_range), 0);
 	assert_int_equal(run_filtered(&plain, op_mmap_shared_file), 0);
 	assert_int_equal(run_filtered(&plain, op_ficlone), EBADF);
+	assert_int_equal(run_filtered(&plain, op_enable_verity), ENOTTY);
 }
 
 static void test_enforce_without_program_is_einval(void **state)

@@ -94,7 +94,7 @@ cp tests/vm/ward_e2e.sh "$ROOT/ward_e2e.sh"
 cp tests/vm/ward_prove.sh "$ROOT/ward_prove.sh"
 if [ "${VM_MODE:-test}" != bench ]; then
 	cp "$BUILD/static/ward" "$ROOT/usr/bin/ward"
-	for prog in probe membomb forkbomb; do
+	for prog in probe membomb forkbomb unix_peer; do
 		cp "$BUILD/static/progs/$prog" "$ROOT/usr/libexec/ward/$prog"
 	done
 fi

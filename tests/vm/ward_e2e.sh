@@ -87,6 +87,7 @@ fi
 # ---- features ----
 $W features >/tmp/features.txt 2>&1
 expect "ward features reports bpf-lsm: yes" 1 "$(grep -cE '^bpf-lsm +yes' /tmp/features.txt)"
+expect "ward features reports bpf-lsm-unix: yes" 1 "$(grep -cE '^bpf-lsm-unix +yes' /tmp/features.txt)"
 expect "ward features reports a pure v2 cgroup tree" 1 \
 	"$(grep -cE '^cgroup +v2: v2 at /sys/fs/cgroup ' /tmp/features.txt)"
 show /tmp/features.txt
@@ -200,6 +201,155 @@ run_net 127.0.0.1
 rc=$?
 expect "net: connect to an allowed address reaches the stack" "ECONNREFUSED 1" \
 	"$(answer) $rc"
+
+# ---- pathname unix sockets, held by the BPF LSM's unix hooks ----
+# Host-made sockets: in a read grant (u: a stop), in a write grant (uw: an
+# allow), one named by --unix-allow. The servers run outside ward; the
+# probe (unix_peer) reports the kernel's errno. No supervisor trap is armed.
+U=$P/unix_peer
+mkdir -p $D/u $D/uw
+serve_bg() { # PATH TYPE: a host server, waited for (20 s) until PATH is a socket
+	$U serve "$1" "$2" >/dev/null 2>&1 &
+	i=0
+	while [ ! -S "$1" ] && [ $i -lt 200 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -S "$1" ] || echo "# unix: $1 never appeared"
+}
+serve_bg $D/u/host.sock stream
+srv1=$!
+serve_bg $D/u/host.dg dgram
+srv2=$!
+serve_bg $D/u/allowed.sock stream
+srv3=$!
+serve_bg $D/uw/host.sock stream
+srv4=$!
+run_unix() { # MODE OP PATH [ward options...] -> /tmp/out.txt, /tmp/ev.json
+	mode=$1 op=$2 target=$3
+	shift 3
+	rm -f /tmp/ev.json
+	$W run --mode "$mode" --explain --events /tmp/ev.json -r $D/u -w $D/uw "$@" -- \
+		$U "$op" "$target" >/tmp/out.txt 2>&1
+}
+run_unix enforce connect $D/u/host.sock
+rc=$?
+# The rule's text is long: --explain puts the layer on the next line.
+grep -A1 -F 'pathname unix sockets only inside write grants' /tmp/out.txt >/tmp/explain.txt
+expect "unix: explain says bpf-lsm enforces the pathname rule" 1 \
+	"$(grep -cE 'bpf-lsm +enforced' /tmp/explain.txt)"
+show /tmp/explain.txt
+expect "unix: stream connect to a host socket in a read grant is EACCES" "EACCES 1" \
+	"$(answer) $rc"
+expect "unix: one bpf-lsm deny event from unix_stream_connect" 1 \
+	"$(count '"type":"deny"&"layer":"bpf-lsm"&lsm/unix_stream_connect&"family":"unix"' /tmp/ev.json)"
+[ $rc = 1 ] || show /tmp/out.txt /tmp/ev.json
+$W run --dry-run --sections -r $D/u -w $D/uw -- $U connect $D/u/host.sock >/tmp/plan.json 2>&1
+expect "unix: the plan has lsm_unix and no supervisor unix trap" "1 1" \
+	"$(grep -c '"lsm_unix":true' /tmp/plan.json) $(grep -c '"unix_trap":false' /tmp/plan.json)"
+run_unix enforce connect $D/uw/host.sock
+rc=$?
+expect "unix control: a host socket in a write grant answers" "OK 0" "$(answer) $rc"
+expect "unix control: no deny event" 0 "$(count '"type":"deny"' /tmp/ev.json)"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+run_unix enforce own /tmp
+rc=$?
+expect "unix control: a socket the sandbox made (its own /tmp) answers" "OK 0" "$(answer) $rc"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+run_unix enforce own $D/uw
+rc=$?
+expect "unix control: a socket the sandbox made in a write grant answers" "OK 0" "$(answer) $rc"
+run_unix enforce connect $D/u/allowed.sock --unix-allow $D/u/allowed.sock
+rc=$?
+expect "unix control: --unix-allow SOCKET answers" "OK 0" "$(answer) $rc"
+expect "unix: explain says bpf-lsm holds the net unix rule" 1 \
+	"$(count "net unix $D/u/allowed.sock&bpf-lsm&enforced" /tmp/out.txt)"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+run_unix enforce connect $D/u/host.sock --unix-allow $D/u/allowed.sock
+expect "unix: --unix-allow leaves its neighbour EACCES" EACCES "$(answer)"
+# A service that restarts makes a new socket (a new inode) under the
+# allowed name: found by name in its directory.
+kill $srv3
+rm -f $D/u/allowed.sock
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json -r $D/u -w $D/uw --unix-allow $D/u/allowed.sock -- /bin/sh -c \
+	"i=0; while [ ! -S $D/u/allowed.sock ] && [ \$i -lt 200 ]; do i=\$((i+1)); sleep 0.1; done; $U connect $D/u/allowed.sock" \
+	>/tmp/out.txt 2>&1 &
+runner=$!
+serve_bg $D/u/allowed.sock stream
+srv3=$!
+wait $runner
+rc=$?
+expect "unix control: --unix-allow of a socket made after the start answers" "OK 0" "$(answer) $rc"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+for op in sendto sendmsg dgram-connect; do
+	run_unix enforce $op $D/u/host.dg
+	rc=$?
+	expect "unix: datagram $op to a host socket in a read grant is EACCES" "EACCES 1" \
+		"$(answer) $rc"
+	expect "unix: datagram $op: one bpf-lsm deny event from unix_may_send" 1 \
+		"$(count '"type":"deny"&"layer":"bpf-lsm"&lsm/unix_may_send' /tmp/ev.json)"
+	[ $rc = 1 ] || show /tmp/out.txt /tmp/ev.json
+done
+run_unix audit connect $D/u/host.sock
+rc=$?
+expect "unix audit: the connect goes through" "OK 0" "$(answer) $rc"
+expect "unix audit: one bpf-lsm audit event" 1 \
+	"$(count '"type":"audit"&"layer":"bpf-lsm"&lsm/unix_stream_connect' /tmp/ev.json)"
+[ $rc = 0 ] || show /tmp/out.txt /tmp/ev.json
+run_unix audit sendto $D/u/host.dg
+rc=$?
+expect "unix audit: a datagram sendto goes through, one audit event" "OK 0 1" \
+	"$(answer) $rc $(count '"type":"audit"&lsm/unix_may_send' /tmp/ev.json)"
+run_unix enforce socketpair x
+expect "unix control: socketpair (unnamed) is not judged" "OK 0" "$(answer) $?"
+# Red team: other names of the same socket inode.
+run_unix enforce opath $D/u/host.sock
+expect "unix red: connect via /proc/self/fd/N of an O_PATH fd is EACCES" "EACCES 1" \
+	"$(answer) $?"
+ln -sf $D/u/host.sock $D/uw/link.sock
+run_unix enforce connect $D/uw/link.sock
+expect "unix red: a symlink in a write grant to the socket is EACCES" "EACCES 1" "$(answer) $?"
+rm -f $D/uw/hard.sock
+ln $D/u/host.sock $D/uw/hard.sock
+run_unix enforce connect $D/uw/hard.sock
+expect "unix red: a hard link in a write grant (made before the start) is EACCES" "EACCES 1" \
+	"$(answer) $?"
+rm -f $D/uw/hard.sock $D/uw/link.sock
+: >$D/uw/bind.sock
+mount --bind $D/u/host.sock $D/uw/bind.sock
+run_unix enforce connect $D/uw/bind.sock
+rc=$?
+got=$(answer)
+# The own root may show the bind mount (EACCES from the hook) or only the
+# file under it (ECONNREFUSED): never the host's socket.
+case "$got $rc" in
+"EACCES 1" | "ECONNREFUSED 1") pass "unix red: the socket bind-mounted into a write grant is stopped ($got)" ;;
+*) fail "unix red: the socket bind-mounted into a write grant is stopped" "got '$got $rc'" ;;
+esac
+umount $D/uw/bind.sock
+rm -f $D/uw/bind.sock
+# The sandbox moves a host socket it can write into a write grant... it can
+# only move what already lies in a write grant; the host moving one there
+# after the start offers it (renames are followed).
+serve_bg $D/u/moved.sock stream
+srv5=$!
+rm -f /tmp/ev.json
+$W run --events /tmp/ev.json -r $D/u -w $D/uw -- /bin/sh -c \
+	"$U connect $D/u/moved.sock; i=0; while [ ! -S $D/uw/moved.sock ] && [ \$i -lt 200 ]; do i=\$((i+1)); sleep 0.1; done; $U connect $D/uw/moved.sock" \
+	>/tmp/out.txt 2>&1 &
+runner=$!
+i=0
+while ! grep -q EACCES /tmp/out.txt 2>/dev/null && [ $i -lt 200 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+mv $D/u/moved.sock $D/uw/moved.sock
+wait $runner
+expect "unix: a socket in a read grant is EACCES; renamed by the host into a write grant, it answers" \
+	"EACCES OK" "$(grep -E '^(OK|E[A-Z]+)$' /tmp/out.txt | tr '\n' ' ' | sed 's/ $//')"
+kill $srv1 $srv2 $srv3 $srv4 $srv5 2>/dev/null
+wait 2>/dev/null
 
 # ---- escalation: kill_after from a policy file ----
 # The shell opens the file itself (a regular builtin's redirection: a failed

@@ -152,10 +152,11 @@ int bpf_status_print(FILE *out)
 			cfg.flags & WARD_SB_AUDIT ? " (audit)" : "",
 			(unsigned long long)cfg.denials, (unsigned long long)cfg.drops);
 	}
-	fprintf(out, "entries: net4 %zu, net6 %zu, inodes %zu\n",
+	fprintf(out, "entries: net4 %zu, net6 %zu, inodes %zu, unix names %zu\n",
 		map_entries("ward_net4", sizeof(struct ward_net4_key)),
 		map_entries("ward_net6", sizeof(struct ward_net6_key)),
-		map_entries("ward_inodes", sizeof(struct ward_inode_key)));
+		map_entries("ward_inodes", sizeof(struct ward_inode_key)),
+		map_entries("ward_unix_names", sizeof(struct ward_unix_name_key)));
 	return 0;
 }
 

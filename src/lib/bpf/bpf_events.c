@@ -17,6 +17,7 @@ struct hook_info {
 	const char *name; /* the program's section */
 	const char *operation;
 	bool cgroup; /* cgroup-bpf, else bpf-lsm */
+	int error;   /* the errno the program answers, 0: EPERM */
 };
 
 static const struct hook_info hooks[WARD_HOOK_COUNT_] = {
@@ -41,6 +42,8 @@ static const struct hook_info hooks[WARD_HOOK_COUNT_] = {
 	[WARD_HOOK_KERNEL_READ_FILE] = {"lsm/kernel_read_file", "module-load", false},
 	[WARD_HOOK_KERNEL_LOAD_DATA] = {"lsm/kernel_load_data", "module-load", false},
 	[WARD_HOOK_SB_MOUNT] = {"lsm/sb_mount", "mount", false},
+	[WARD_HOOK_UNIX_STREAM_CONNECT] = {"lsm/unix_stream_connect", "connect", false, EACCES},
+	[WARD_HOOK_UNIX_MAY_SEND] = {"lsm/unix_may_send", "sendmsg", false, EACCES},
 };
 
 static const char *proto_name(uint8_t proto)
@@ -114,20 +117,35 @@ void bpf_sandbox_report(struct bpf_sandbox *sb, const struct ward_event *ev)
 	json_object_object_add(detail, "comm", json_object_new_string(comm));
 	json_object_object_add(detail, "tid", json_object_new_int((int)ev->pid));
 	json_object_object_add(detail, "cgroup", json_object_new_int64((int64_t)ev->cgid));
-	if (ev->family)
+	bool unix_peer = ev->family == AF_UNIX;
+	if (unix_peer)
+		json_object_object_add(detail, "family", json_object_new_string("unix"));
+	else if (ev->family)
 		add_network(detail, ev);
-	if (ev->ino) {
+	if (ev->ino && unix_peer) {
+		char dev[32];
+		snprintf(dev, sizeof(dev), "%llu:%llu", (unsigned long long)(ev->dev >> 20),
+			 (unsigned long long)(ev->dev & 0xfffff));
+		json_object_object_add(detail, "device", json_object_new_string(dev));
+		json_object_object_add(detail, "inode", json_object_new_int64((int64_t)ev->ino));
+	} else if (ev->ino) {
 		add_inode(detail, ev);
 		add_path(detail, sb, ev);
 	}
 
 	const char *rule = "default deny";
+	if (unix_peer)
+		rule = ev->mask & WARD_UNIX_STOP
+			       ? "unix: socket in a grant without write, or denied"
+			       : "unix: socket outside every write grant and net.unix, not made "
+				 "in the sandbox";
 	if (ev->rule_id != WARD_RULE_DEFAULT && ev->rule_id < sb->nrules &&
 	    sb->rule_texts[ev->rule_id])
 		rule = sb->rule_texts[ev->rule_id];
 	const char *verdict = ev->verdict == WARD_EV_AUDIT ? "audit" : "deny";
 	event_emit_decision(sb->sink, verdict, hook->cgroup ? "cgroup-bpf" : "bpf-lsm",
-			    hook->operation, (int)ev->tgid, rule, EPERM, detail);
+			    hook->operation, (int)ev->tgid, rule, hook->error ? hook->error : EPERM,
+			    detail);
 }
 
 /* Reports records the programs could not queue since the last report. */

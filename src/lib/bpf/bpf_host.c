@@ -98,6 +98,7 @@ static bool lsm_kind_implemented(enum bpf_rule_kind kind)
 	case BPF_RULE_KERNEL:
 	case BPF_RULE_FS:
 	case BPF_RULE_EXEC:
+	case BPF_RULE_UNIX:
 		return true;
 	}
 	return false;

@@ -22,7 +22,7 @@ bool bpf_layer_lsm_usable(char *why, size_t why_size);	      /* LSM programs loa
 bool bpf_layer_cgroup_net_usable(char *why, size_t why_size); /* cgroup sock_addr programs */
 
 /* Only kinds that are fully implemented AND tested return true. */
-enum bpf_rule_kind { BPF_RULE_FS, BPF_RULE_EXEC, BPF_RULE_NET, BPF_RULE_KERNEL };
+enum bpf_rule_kind { BPF_RULE_FS, BPF_RULE_EXEC, BPF_RULE_NET, BPF_RULE_KERNEL, BPF_RULE_UNIX };
 bool bpf_layer_lsm_enforces(enum bpf_rule_kind kind);
 /* Escalation (policy kill_after) is counted and done by the LSM hooks only
  * (bpf_send_signal on the offender); the cgroup sock_addr programs never

@@ -115,6 +115,10 @@ int bpf_maps_remove_sandbox(uint64_t cgid)
 	first = first ? first : r;
 	r = delete_matching("ward_inodes", sizeof(struct ward_inode_key), inode_key_is, cgid);
 	first = first ? first : r;
+	/* Name keys begin with the sandbox's cgroup id too. */
+	r = delete_matching("ward_unix_names", sizeof(struct ward_unix_name_key), inode_key_is,
+			    cgid);
+	first = first ? first : r;
 	r = bpf_ring_slot_release(cgid);
 	first = first ? first : r;
 	r = delete_cache_for(cgid);

@@ -22,6 +22,7 @@
 #include "lsm_file.skel.h"
 #include "lsm_kernel.skel.h"
 #include "lsm_net.skel.h"
+#include "lsm_unix.skel.h"
 #include "net_cgroup.skel.h"
 
 const struct bpf_prog_desc bpf_progs[] = {
@@ -60,6 +61,10 @@ const struct bpf_prog_desc bpf_progs[] = {
 	 BPF_RULE_KERNEL},
 	{"lsm_kernel", ward_lsm_kernel__elf_bytes, "ward_sb_mount", BPF_LSM_MAC, true,
 	 BPF_RULE_KERNEL},
+	{"lsm_unix", ward_lsm_unix__elf_bytes, "ward_unix_stream_connect", BPF_LSM_MAC, true,
+	 BPF_RULE_UNIX},
+	{"lsm_unix", ward_lsm_unix__elf_bytes, "ward_unix_may_send", BPF_LSM_MAC, true,
+	 BPF_RULE_UNIX},
 };
 const size_t bpf_progs_count = ARRAY_SIZE(bpf_progs);
 

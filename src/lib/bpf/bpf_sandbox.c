@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,6 +40,8 @@ static uint32_t sandbox_flags(const struct plan *plan)
 		flags |= WARD_SB_EXEC;
 	if (plan->bpf_lsm_kernel)
 		flags |= WARD_SB_KERNEL;
+	if (plan->bpf_lsm_unix)
+		flags |= WARD_SB_UNIX;
 	return flags;
 }
 
@@ -213,6 +216,83 @@ static int write_inode_rules(struct bpf_sandbox *sb, const struct plan *plan, wa
 	return 0;
 }
 
+/* Marks PATH's inode a root of the unix rule: allow, or stop (which beats
+ * an allow on the same inode). A file deny on it stays as it was. */
+static int add_unix_root(struct bpf_sandbox *sb, int fd, const char *path, bool allow,
+			 ward_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : ward_fail_errno(err, -errno, "bpf: %s", path);
+	struct ward_inode_key key = {
+		.cgid = sb->cgid,
+		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
+		.ino = st.st_ino,
+	};
+	struct ward_inode_value value = {0};
+	if (bpf_map_lookup_elem(fd, &key, &value) < 0) {
+		memset(&value, 0, sizeof(value));
+		value.rule_id = WARD_RULE_DEFAULT;
+		value.beneath = S_ISDIR(st.st_mode);
+	}
+	uint32_t want = allow ? WARD_UNIX_ALLOW : WARD_UNIX_STOP;
+	if (value.unix_root < want)
+		value.unix_root = want;
+	if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) < 0)
+		return ward_fail_errno(err, -errno, "bpf: adding the unix root %s", path);
+	return 0;
+}
+
+/* A net.unix path by name in its directory: a socket made there after the
+ * start is found as the supervisor's lookup at each connect would. */
+static int add_unix_name(struct bpf_sandbox *sb, int fd, const char *path, ward_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t len = strlen(name);
+	if (!slash || !len || len >= WARD_UNIX_NAME_MAX)
+		return ward_fail(err, -ENAMETOOLONG,
+				 "bpf: net.unix %s: the BPF LSM holds names of 1 to %d bytes", path,
+				 WARD_UNIX_NAME_MAX - 1);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : ward_fail_errno(err, -errno, "bpf: %s", dir);
+	struct ward_unix_name_key key = {
+		.cgid = sb->cgid,
+		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
+		.ino = st.st_ino,
+	};
+	memcpy(key.name, name, len);
+	uint32_t id = WARD_RULE_DEFAULT;
+	if (bpf_map_update_elem(fd, &key, &id, BPF_ANY) < 0)
+		return ward_fail_errno(err, -errno, "bpf: adding net.unix %s", path);
+	return 0;
+}
+
+/* The roots plan_unix placed on BPF LSM (plan->bpf_lsm_unix). */
+static int write_unix_roots(struct bpf_sandbox *sb, const struct plan *plan, ward_error *err)
+{
+	if (!plan->bpf_lsm_unix)
+		return 0;
+	_cleanup_close_ int fd = bpf_map_pinned_fd("ward_inodes");
+	if (fd < 0)
+		return ward_fail_errno(err, fd, "bpf: opening the inode map");
+	_cleanup_close_ int names = bpf_map_pinned_fd("ward_unix_names");
+	if (names < 0)
+		return ward_fail_errno(err, names, "bpf: opening the unix name map");
+	VEC_FOREACH(&plan->sup_unix.roots, u)
+	{
+		int r = add_unix_root(sb, fd, u->path, u->allow, err);
+		if (r == 0 && u->explicit_rule)
+			r = add_unix_name(sb, names, u->path, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int handle_ring_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_sandbox *sb = ctx;
@@ -265,7 +345,7 @@ static int open_ring(struct bpf_sandbox *sb, ward_error *err)
 static bool plan_uses_lsm(const struct plan *plan)
 {
 	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net ||
-	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel;
+	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel || plan->bpf_lsm_unix;
 }
 
 static int write_sandbox_entry(struct bpf_sandbox *sb, uint32_t flags,
@@ -367,9 +447,12 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct plan *plan, ward_e
 			calloc(bpf_progs_count, sizeof(*states));
 		if (!states)
 			return ward_fail(err, -ENOMEM, "bpf: out of memory");
-		for (const char *const *obj =
-			     (const char *const[]){"lsm_file", "lsm_net", "lsm_kernel", NULL};
+		for (const char *const *obj = (const char *const[]){"lsm_file", "lsm_net",
+								    "lsm_kernel", "lsm_unix", NULL};
 		     *obj; obj++) {
+			/* The unix hooks are loaded only for a plan that uses them. */
+			if (!strcmp(*obj, "lsm_unix") && !plan->bpf_lsm_unix)
+				continue;
 			r = bpf_progs_load(*obj, states, err);
 			if (r < 0)
 				return r;
@@ -391,6 +474,9 @@ static int sandbox_setup(struct bpf_sandbox *sb, const struct plan *plan, ward_e
 			return r;
 	}
 	r = write_inode_rules(sb, plan, err);
+	if (r < 0)
+		return r;
+	r = write_unix_roots(sb, plan, err);
 	if (r < 0)
 		return r;
 	r = open_ring(sb, err);

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "host/probe_cache.h"
 #include "host/sysfile.h"
 
 static const char *const controller_names[CG_CTRL_COUNT_] = {
@@ -246,14 +248,115 @@ static void probe_controller_usable(struct host_features *f, enum cgroup_control
 		f->cgroup_v2_base);
 }
 
-void cgroup_probe(struct host_features *f)
+/* ---- the cached part: what mountinfo said, per boot and mount namespace.
+ * A cached answer is used only while it is still true: same mount
+ * namespace (/proc/self/ns/mnt), and every cached mount point still the
+ * root of the same cgroup superblock (device and inode; an unmount, a mount
+ * stacked on top or another root shows as a miss). It is stored only when
+ * a v2 tree was found: a controller no v1 mount held is then looked for on
+ * the v2 tree live (its cgroup.controllers is read every start), so a
+ * hierarchy mounted later can only be missed by calling a controller
+ * unavailable (refused, or degraded when allowed), never by claiming one. */
+
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static bool mntns_id(uint64_t *dev, uint64_t *ino)
 {
-	bool v1_mounted = false;
-	{
+	struct stat st;
+	if (stat("/proc/self/ns/mnt", &st) < 0)
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return true;
+}
+
+/* Records PATH's identity when it is the root of a cgroup(2) mount now. */
+static bool mount_note(struct probe_cached_mount *m, const char *path, long fs_magic)
+{
+	struct stat st;
+	struct statfs sfs;
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(m->path) || stat(path, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    statfs(path, &sfs) < 0 || (long)sfs.f_type != fs_magic)
+		return false;
+	memcpy(m->path, path, len + 1);
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	return true;
+}
+
+static bool mount_still_there(const struct probe_cached_mount *m)
+{
+	struct stat st;
+	return m->path[0] == '/' && stat(m->path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_dev == m->dev && st.st_ino == m->ino;
+}
+
+static bool mounts_from_cache(struct host_features *f, const struct probe_cached_cgroups *c,
+			      bool *v1_mounted)
+{
+	uint64_t dev, ino;
+	if (!c->valid || !mntns_id(&dev, &ino) || dev != c->mntns_dev || ino != c->mntns_ino ||
+	    !mount_still_there(&c->v2))
+		return false;
+	for (int i = 0; i < CG_CTRL_COUNT_; i++)
+		if (c->v1[i].path[0] && !mount_still_there(&c->v1[i]))
+			return false;
+	snprintf(f->cgroup_v2_mount, sizeof(f->cgroup_v2_mount), "%s", c->v2.path);
+	for (int i = 0; i < CG_CTRL_COUNT_; i++) {
+		struct cgroup_controller_info *ci = &f->controllers[i];
+		if (!c->v1[i].path[0])
+			continue;
+		ci->available = true;
+		ci->v2 = false;
+		snprintf(ci->mount, sizeof(ci->mount), "%s", c->v1[i].path);
+	}
+	*v1_mounted = c->v1_mounted;
+	return true;
+}
+
+/* Right after mountinfo was parsed, before the v2 controllers are added. */
+static void mounts_to_cache(const struct host_features *f, struct probe_cached_cgroups *c,
+			    bool v1_mounted)
+{
+	memset(c, 0, sizeof(*c));
+	if (!f->root || !f->cgroup_v2_mount[0] || !mntns_id(&c->mntns_dev, &c->mntns_ino) ||
+	    !mount_note(&c->v2, f->cgroup_v2_mount, CGROUP2_SUPER_MAGIC))
+		return;
+	c->v1_mounted = v1_mounted;
+	for (int i = 0; i < CG_CTRL_COUNT_; i++) {
+		const struct cgroup_controller_info *ci = &f->controllers[i];
+		if (ci->available && !mount_note(&c->v1[i], ci->mount, CGROUP_SUPER_MAGIC)) {
+			memset(c, 0, sizeof(*c));
+			return;
+		}
+	}
+	c->valid = true;
+}
+
+bool cgroup_probe(struct host_features *f, struct probe_cached_cgroups *cache)
+{
+	bool v1_mounted = false, from_cache = cache && mounts_from_cache(f, cache, &v1_mounted);
+	bool stored = false;
+	if (!from_cache) {
 		_cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
 		char line[4096];
-		while (mi && fgets(line, sizeof(line), mi))
+		bool whole = mi != NULL;
+		while (mi && fgets(line, sizeof(line), mi)) {
+			whole &= strchr(line, '\n') != NULL;
 			v1_mounted |= note_mount(f, line);
+		}
+		if (cache) {
+			memset(cache, 0, sizeof(*cache));
+			if (whole && !ferror(mi))
+				mounts_to_cache(f, cache, v1_mounted);
+			stored = true;
+		}
 	}
 
 	char v2_controllers[512] = "";
@@ -264,7 +367,17 @@ void cgroup_probe(struct host_features *f)
 			v2_controllers[0] = '\0';
 	}
 	probe_v2_usable(f);
-	probe_kill_freeze(f);
+	/* Whether cgroup.kill and cgroup.freeze exist is the kernel's: per boot. */
+	if (from_cache && cache->valid) {
+		f->cgroup_kill = cache->kill;
+		f->cgroup_freeze = cache->freeze;
+	} else {
+		probe_kill_freeze(f);
+		if (cache && cache->valid) {
+			cache->kill = f->cgroup_kill;
+			cache->freeze = f->cgroup_freeze;
+		}
+	}
 
 	for (int c = 0; c < CG_CTRL_COUNT_; c++) {
 		struct cgroup_controller_info *ci = &f->controllers[c];
@@ -285,7 +398,9 @@ void cgroup_probe(struct host_features *f)
 	}
 
 	char base_controllers[512] = "";
-	if (f->cgroup_v2_usable) {
+	if (f->cgroup_v2_usable && strcmp(f->cgroup_v2_base, f->cgroup_v2_mount) == 0) {
+		memcpy(base_controllers, v2_controllers, sizeof(base_controllers));
+	} else if (f->cgroup_v2_usable) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof(path), "%s/cgroup.controllers", f->cgroup_v2_base);
 		if (sysfile_read(path, base_controllers, sizeof(base_controllers)) < 0)
@@ -298,4 +413,5 @@ void cgroup_probe(struct host_features *f)
 		f->cgroup_layout = v1_mounted ? CGROUP_LAYOUT_HYBRID : CGROUP_LAYOUT_V2;
 	else
 		f->cgroup_layout = v1_mounted ? CGROUP_LAYOUT_V1 : CGROUP_LAYOUT_NONE;
+	return stored;
 }

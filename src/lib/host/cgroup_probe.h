@@ -7,7 +7,12 @@
 
 #include "host/features.h"
 
-/* Fills the cgroup_* and controllers[] fields of F (root, euid known). */
-void cgroup_probe(struct host_features *f);
+struct probe_cached_cgroups;
+
+/* Fills the cgroup_* and controllers[] fields of F (root, euid known).
+ * With CACHE (this boot's record, host/probe_cache.h), mountinfo is read
+ * only when the cached mounts no longer hold; then CACHE is refilled and
+ * the call returns true (the record is to be written). */
+bool cgroup_probe(struct host_features *f, struct probe_cached_cgroups *cache);
 
 #endif

@@ -87,8 +87,10 @@ static void probe_privilege(struct host_features *f)
 	f->cap_sys_resource = cap_in(data, CAP_SYS_RESOURCE);
 }
 
-/* The cheap probes: a few system calls and small files each. */
-static void probe_quick(struct host_features *out)
+/* The cheap probes: a few system calls and small files each. With REC, the
+ * cgroup mounts come from this boot's record while they still hold; true
+ * when REC was refreshed. */
+static bool probe_quick(struct host_features *out, struct probe_record *rec)
 {
 	memset(out, 0, sizeof(*out));
 	out->landlock_abi = landlock_abi_version(out->landlock_why, sizeof(out->landlock_why));
@@ -98,12 +100,12 @@ static void probe_quick(struct host_features *out)
 	probe_privilege(out);
 	/* root creates namespaces without one; only others pay for the fork. */
 	out->userns = out->root ? true : probe_userns();
-	cgroup_probe(out);
+	return cgroup_probe(out, rec ? &rec->cgroups : NULL);
 }
 
 int host_features_probe(struct host_features *out)
 {
-	probe_quick(out);
+	probe_quick(out, NULL);
 	bpf_probe(out);
 	layer_support_fill(out);
 	return 0;
@@ -112,17 +114,25 @@ int host_features_probe(struct host_features *out)
 static struct host_features cached;
 static pthread_once_t cached_once = PTHREAD_ONCE_INIT;
 
-/* What `ward run` uses: the BPF answers come from this boot's cache when
- * there is one (loading a probe LSM program costs tens of milliseconds).
+/* What `ward run` uses: the BPF answers and the cgroup mounts come from this
+ * boot's cache when there is one (loading a probe LSM program costs tens of
+ * milliseconds, reading mountinfo ~0.2 ms).
  * The layers' answers (layer_support_fill) are asked here, once, so that
  * planning never loads a program. */
 static void probe_cached(void)
 {
-	probe_quick(&cached);
-	if (!probe_cache_load(&cached)) {
+	struct probe_record rec;
+	bool have = probe_cache_read(&rec);
+	bool changed = probe_quick(&cached, &rec);
+	if (have && rec.bpf_valid) {
+		probe_cache_bpf_get(&rec, &cached);
+	} else {
 		bpf_probe(&cached);
-		probe_cache_store(&cached);
+		probe_cache_bpf_put(&rec, &cached);
+		changed = true;
 	}
+	if (changed)
+		probe_cache_write(&rec);
 	layer_support_fill(&cached);
 }
 

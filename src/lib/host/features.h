@@ -45,6 +45,7 @@ enum layer_support_class {
 	SUPPORT_KERNEL,	     /* ptrace, bpf, modules, mount as LSM hooks */
 	SUPPORT_EXEC_ARGV,   /* exec rules on the arguments */
 	SUPPORT_CALLBACK,    /* the user's policy callback */
+	SUPPORT_UNIX,	     /* pathname unix peers (unix_stream_connect, unix_may_send) */
 	SUPPORT_CLASS_COUNT_,
 };
 

@@ -134,6 +134,8 @@ static json_object *features_to_json(const struct host_features *f)
 	put(bpf, "lsm_listed", json_object_new_boolean(f->bpf_lsm_listed));
 	put(bpf, "lsm_loads", json_object_new_boolean(f->bpf_lsm_loads));
 	put(bpf, "lsm_why", json_object_new_string(f->bpf_lsm_why));
+	put(bpf, "lsm_unix",
+	    json_object_new_boolean(f->support.probed && f->support.bpf_lsm[SUPPORT_UNIX]));
 	put(bpf, "cgroup_sock_addr_loads", json_object_new_boolean(f->cgroup_bpf_loads));
 	put(bpf, "why", json_object_new_string(f->cgroup_bpf_why));
 	put(bpf, "fexit_loads", json_object_new_boolean(f->fexit_loads));
@@ -241,6 +243,12 @@ int ward_features_print(FILE *out, ward_error *err)
 		fprintf(out, "%-16syes\n", "bpf-lsm");
 	else
 		fprintf(out, "%-16sno: %s\n", "bpf-lsm", f->bpf_lsm_why);
+	/* Its unix hooks (unix_stream_connect, unix_may_send): where they
+	 * load, the pathname unix rule is theirs, not the supervisor's. */
+	if (f->bpf_lsm_loads && f->support.probed)
+		fprintf(out, "%-16s%s\n", "bpf-lsm-unix",
+			f->support.bpf_lsm[SUPPORT_UNIX] ? "yes"
+							 : "no: its unix hooks did not load");
 	if (f->cgroup_bpf_loads)
 		fprintf(out, "%-16syes\n", "cgroup-bpf");
 	else

@@ -19,10 +19,9 @@ static const struct {
 	enum layer_support_class cls;
 	enum bpf_rule_kind kind;
 } lsm_kinds[] = {
-	{SUPPORT_FS_DENY, BPF_RULE_FS},
-	{SUPPORT_EXEC_DENY, BPF_RULE_EXEC},
-	{SUPPORT_NET, BPF_RULE_NET},
-	{SUPPORT_KERNEL, BPF_RULE_KERNEL},
+	{SUPPORT_FS_DENY, BPF_RULE_FS}, {SUPPORT_EXEC_DENY, BPF_RULE_EXEC},
+	{SUPPORT_NET, BPF_RULE_NET},	{SUPPORT_KERNEL, BPF_RULE_KERNEL},
+	{SUPPORT_UNIX, BPF_RULE_UNIX},
 };
 
 static const struct {

@@ -98,8 +98,10 @@ int cgroup_sandbox_kill(struct cgroup_sandbox *cg)
 	/* Already empty (the keeper or the pid namespace ended them all): a
 	 * write to cgroup.kill would cost milliseconds for nothing. Nothing
 	 * can enter an empty sandbox cgroup but a fork from inside it. */
-	if (all_empty(cg))
+	if (all_empty(cg)) {
+		cg->proven_empty = true;
 		return 0;
+	}
 	uint64_t deadline = now_ms() + KILL_DEADLINE_MS;
 	/* cgroup.kill kills the whole v2 subtree atomically, forks included; on a
 	 * hybrid host every task of the sandbox is in the v2 directory as well. */
@@ -120,6 +122,7 @@ int cgroup_sandbox_kill(struct cgroup_sandbox *cg)
 		}
 		sleep_ms(KILL_POLL_MS);
 	}
+	cg->proven_empty = true;
 	return 0;
 }
 

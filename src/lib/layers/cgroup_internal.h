@@ -27,6 +27,7 @@ struct cgroup_sandbox {
 	int v2_fd; /* -1 when no v2 directory */
 	uint64_t v2_id;
 	char registry[PATH_MAX]; /* the registry entry, "" when none */
+	bool proven_empty;	 /* a kill found every directory empty */
 };
 
 /* The v2 directory of CG, or NULL. */

@@ -35,6 +35,7 @@ static const char *const sup_no[SUPPORT_CLASS_COUNT_] = {
 	[SUPPORT_KERNEL] = "the supervisor does not hold this rule kind",
 	[SUPPORT_EXEC_ARGV] = "the supervisor does not decide argv",
 	[SUPPORT_CALLBACK] = "the supervisor has no callback",
+	[SUPPORT_UNIX] = "the supervisor holds pathname unix sockets in plan_unix, not here",
 };
 
 bool layer_can_enforce(enum ward_layer layer, enum layer_rule_class cls,

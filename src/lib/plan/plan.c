@@ -1302,8 +1302,6 @@ static int plan_run(const struct ward_policy *policy, struct plan *plan)
 	plan->cwd = policy->cwd;
 	plan->hostname = (plan->ns_flags & WARD_NS_UTS) ? policy->hostname : NULL;
 	plan->name = policy->name;
-	if (policy_digest(policy, plan->policy_digest) < 0)
-		plan->policy_digest[0] = '\0';
 	VEC_FOREACH(&policy->fs, f)
 	{
 		struct plan_path_deny d = {

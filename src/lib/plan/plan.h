@@ -170,7 +170,8 @@ struct plan {
 	const char *cwd;	/* the start directory (points into the policy), or NULL */
 	const char *hostname;	/* with WARD_NS_UTS: the sandbox's host name, else NULL */
 	const char *name;	/* the run's name in `ward ps`, or NULL */
-	char policy_digest[65]; /* the policy's SHA-256 digest, or "" */
+	char policy_digest[65]; /* the policy's SHA-256 digest, or "" (filled by
+				 * the spawn only for a start event) */
 	VEC(struct plan_path_deny) path_denies;
 
 	/* Landlock */
@@ -246,6 +247,7 @@ struct plan {
 	bool bpf_lsm_net;    /* network rules in the socket_* hooks */
 	bool bpf_lsm_listen; /* the bind ports alone in socket_bind/listen/accept */
 	bool bpf_lsm_kernel; /* ptrace, bpf, module, mount hooks */
+	bool bpf_lsm_unix;   /* pathname unix peers by inode (plan_unix: sup_unix.roots) */
 	bool cgroup_bpf_net; /* network rules in cgroup sock_addr programs */
 	bool bpf_escalate;   /* kill_after: the LSM hooks SIGKILL a repeat offender */
 	/* The fs and exec denials placed on BPF LSM, and only those (a denial

@@ -167,6 +167,7 @@ static json_object *sup_json(const struct plan *p)
 	add_bool(o, "exec", p->sup_exec);
 	add_bool(o, "net", p->sup_net);
 	add_bool(o, "listen", p->sup_listen);
+	add_bool(o, "unix_trap", p->sup_unix.trap);
 	json_object_object_add(o, "fs_rules",
 			       inode_rules_json(p->sup_fs_rules.items, p->sup_fs_rules.len));
 	json_object_object_add(o, "net_rules",
@@ -186,6 +187,7 @@ static json_object *bpf_json(const struct plan *p)
 	add_bool(o, "lsm_net", p->bpf_lsm_net);
 	add_bool(o, "lsm_listen", p->bpf_lsm_listen);
 	add_bool(o, "lsm_kernel", p->bpf_lsm_kernel);
+	add_bool(o, "lsm_unix", p->bpf_lsm_unix);
 	add_bool(o, "cgroup_net", p->cgroup_bpf_net);
 	add_bool(o, "escalate", p->bpf_escalate);
 	json_object_object_add(o, "inode_rules",

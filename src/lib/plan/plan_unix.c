@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../bpf/ward_bpf.h"
 #include "layers/landlock_abi.h"
+#include "plan/layer_caps.h"
 #include "plan/plan.h"
 
 /* Root-owned trees the own root binds read-only. A service's socket lives
@@ -98,6 +100,48 @@ static int plan_unix_roots(const struct ward_policy *policy, struct plan *plan)
 	return 0;
 }
 
+/* The BPF LSM holds a net.unix path by its directory's inode and a last
+ * component of at most WARD_UNIX_NAME_MAX - 1 bytes. */
+static bool unix_names_fit(const struct ward_policy *policy)
+{
+	VEC_FOREACH(&policy->unix_allow, u)
+	{
+		const char *slash = strrchr(u->path, '/');
+		size_t len = slash ? strlen(slash + 1) : 0;
+		if (!len || len >= WARD_UNIX_NAME_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* The rule on the BPF LSM's unix hooks: no supervisor trap, nobody acts on
+ * the sandbox's behalf. */
+static int plan_unix_bpf(const struct ward_policy *policy, struct plan *plan, const char *rule)
+{
+	struct ward_loc builtin = {.file = "ward"};
+	const char *note = "unix_stream_connect/unix_may_send judge the peer: made by the "
+			   "sandbox's cgroup, or the root nearest to its socket inode where it "
+			   "was bound (renames followed; a hard link or bind mount elsewhere "
+			   "does not move it) allows it";
+	int r;
+	if ((r = plan_unix_roots(policy, plan)) < 0)
+		return r;
+	plan->bpf_lsm_unix = true;
+	if (plan->mode == WARD_MODE_AUDIT)
+		return plan_add_entry(plan, builtin, LAYER_BPF_LSM, PLAN_AUDITED, note, "%s", rule);
+	if ((r = plan_add_entry(plan, builtin, LAYER_BPF_LSM, PLAN_ENFORCED, note, "%s", rule)) < 0)
+		return r;
+	VEC_FOREACH(&policy->unix_allow, u)
+	{
+		if ((r = plan_add_entry(plan, u->loc, LAYER_BPF_LSM, PLAN_ENFORCED,
+					"allowed by inode, and by name in its directory (a "
+					"socket made there after the start)",
+					"net unix %s", u->path)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int plan_unix(const struct ward_policy *policy, const struct host_features *host, struct plan *plan)
 {
 	struct ward_loc builtin = {.file = "ward"};
@@ -128,6 +172,9 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 				      "learn mode: observed and let through, held when the learned "
 				      "policy runs",
 				      "%s", rule);
+	if (unix_names_fit(policy) &&
+	    layer_can_enforce(LAYER_BPF_LSM, CLASS_UNIX, NULL, host, NULL, 0))
+		return plan_unix_bpf(policy, plan, rule);
 	if (!host->seccomp_user_notif)
 		return plan_add_missing(plan, policy, builtin, LAYER_SUPERVISOR,
 					"seccomp user notification unavailable", rule);
@@ -139,10 +186,14 @@ int plan_unix(const struct ward_policy *policy, const struct host_features *host
 	 * the caller's behalf from its copies, and freezes (so tracks forks)
 	 * only for what the kernel must judge as the caller: an abstract name
 	 * under Landlock's scope on the host's network, an IP connect under
-	 * Landlock's TCP rules from a task whose fd table others share. */
+	 * Landlock's TCP rules from a task whose fd table others share, any
+	 * IP call where BPF holds the address rules (the LSM hooks and the
+	 * cgroup programs judge the calling task's sandbox: ward's own
+	 * thread has none). */
 	plan->sup_unix.may_freeze =
 		(plan->landlock && plan->landlock_scope && !(plan->ns_flags & WARD_NS_NET)) ||
-		(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
+		(plan->landlock && plan->landlock_net && !plan->tcp_connect_any) ||
+		plan->bpf_lsm_net || plan->cgroup_bpf_net;
 	snprintf(note, sizeof(note),
 		 "connect/sendto/sendmsg resolved in the sandbox's view, the socket's inode "
 		 "checked, then connected on its behalf (the peer sees ward's pid); "

@@ -11,10 +11,12 @@
 #include "core/trace.h"
 #include "host/features.h"
 #include "plan/plan.h"
+#include "policy/policy.h"
 #include "sandbox/sandbox.h"
 
 static int spawn_policy(ward_policy *policy, char *const argv[],
-			const struct ward_spawn_config *config, ward_sandbox **out, ward_error *err)
+			const struct ward_spawn_config *config, bool start_event,
+			ward_sandbox **out, ward_error *err)
 {
 	trace_start();
 	trace_phase("spawn");
@@ -34,6 +36,9 @@ static int spawn_policy(ward_policy *policy, char *const argv[],
 		plan_free(&plan);
 	if (r < 0)
 		return r;
+	/* Only the start event carries it (~0.15 ms: the policy as JSON). */
+	if (start_event && policy_digest(policy, plan.policy_digest) < 0)
+		plan.policy_digest[0] = '\0';
 	trace_phase("planned");
 	return sandbox_spawn(&plan, argv, config, out, err);
 }
@@ -50,7 +55,8 @@ int ward_sandbox_spawn_config(ward_policy *policy, char *const argv[],
 	if (r < 0)
 		return r;
 	env_source_use(config.envp);
-	r = spawn_policy(policy, argv, config_in, out, err);
+	r = spawn_policy(policy, argv, config_in, config.on_event && !config.skip_start_event, out,
+			 err);
 	env_source_use(NULL);
 	return r;
 }

@@ -73,6 +73,10 @@ static void emit_plan_warnings(struct ward_sandbox *sb)
 
 void monitor_prepare_start(struct ward_sandbox *sb, char *const argv[])
 {
+	free(sb->start_event);
+	sb->start_event = NULL;
+	if (!sb->sink.fn || sb->skip_start_event) /* nobody reads it */
+		return;
 	json_object *ev = event_new("start");
 	if (!ev)
 		return;

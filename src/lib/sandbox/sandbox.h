@@ -146,6 +146,7 @@ struct ward_sandbox {
 	struct ward_exit exit;
 	struct live_entry *live;	       /* its record for ward ps (live.h), or NULL */
 	char *start_event;		       /* built while the child sets up; sent after exec */
+	bool skip_start_event;		       /* config.skip_start_event */
 	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
 	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
 	struct hosts_file hosts;	       /* the sandbox's /etc/hosts, dir "" when none */
@@ -179,7 +180,8 @@ int private_tmp_remove(const char *path);
 static inline bool plan_uses_bpf(const struct plan *plan)
 {
 	return plan->bpf_lsm_fs || plan->bpf_lsm_exec || plan->bpf_lsm_net ||
-	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel || plan->cgroup_bpf_net;
+	       plan->bpf_lsm_listen || plan->bpf_lsm_kernel || plan->bpf_lsm_unix ||
+	       plan->cgroup_bpf_net;
 }
 
 /* Reaps the sandbox's main process. Waits for its pidfd first and then

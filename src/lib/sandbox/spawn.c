@@ -307,6 +307,7 @@ int sandbox_spawn(struct plan *plan, char *const argv[], const struct ward_spawn
 	sb->sink.userdata = config.event_userdata;
 	sb->forward_signals = config.forward_signals;
 	sb->cancel_fd = config.cancel_fd;
+	sb->skip_start_event = config.skip_start_event != 0;
 
 	struct spawn_work w = {.landlock_fd = -1,
 			       .seccomp_pipe = {-1, -1},

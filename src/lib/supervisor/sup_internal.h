@@ -129,6 +129,13 @@ int sup_mem_read(int mem_fd, uint64_t addr, void *buf, size_t len);
 /* Reads a NUL-terminated string of at most MAX bytes (malloc'd). */
 int sup_mem_read_string(int mem_fd, uint64_t addr, size_t max, char **out);
 int sup_mem_write(int mem_fd, uint64_t addr, const void *buf, size_t len);
+/* One read of TID's memory without opening /proc/TID/mem (process_vm_readv:
+ * the same ptrace access check): REMOTE[i] into LOCAL[i] (equal lengths),
+ * all or -EFAULT. A snapshot like sup_mem_read; the caller checks the
+ * notification is still valid afterwards (the pid was not reused).
+ * -ENOSYS/-EPERM/-ESRCH: use sup_mem_open instead. */
+struct iovec;
+int sup_vm_read(pid_t tid, const struct iovec *local, const struct iovec *remote, size_t n);
 /* Numeric fields KEYS[0..N) of /proc/TID/status in one read; VALUES[i] is -1
  * where the field is absent. 0, or a negative errno when TID is gone. */
 int sup_proc_status(pid_t tid, const char *const keys[], long values[], size_t n);

@@ -17,6 +17,7 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,65 @@ static bool in_private_tmp(const struct supervisor *sup, const char *path)
 	return len && !strncmp(path, tmp, len) && (path[len] == '/' || !path[len]);
 }
 
+/* Which path of call NR makes a new name (1: the first, 2: the second) or
+ * removes one (-1: the first), 0 neither. Such a call fails (EEXIST,
+ * ENOENT) when the name already is, or is not, there; observed before the
+ * kernel runs it, it must not be learned then: "mkdir -p /work/x" tries
+ * mkdir("/work") first, and a failed mkdir once learned -w /work (red6). */
+static int name_effect(long nr, uint64_t open_flags)
+{
+	switch (nr) {
+#ifdef SYS_mkdir
+	case SYS_mkdir:
+#endif
+#ifdef SYS_mknod
+	case SYS_mknod:
+#endif
+#ifdef SYS_symlink
+	case SYS_symlink:
+#endif
+	case SYS_mkdirat:
+	case SYS_mknodat:
+	case SYS_symlinkat:
+		return 1;
+#ifdef SYS_link
+	case SYS_link:
+#endif
+	case SYS_linkat:
+		return 2;
+#ifdef SYS_unlink
+	case SYS_unlink:
+#endif
+#ifdef SYS_rmdir
+	case SYS_rmdir:
+#endif
+	case SYS_unlinkat:
+		return -1;
+	default:
+		return (open_flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ? 1 : 0;
+	}
+}
+
+/* Whether PATH (absolute, as TID sees it) names something now, resolved in
+ * TID's root without following its last component: 1 yes, 0 no, -1 unknown
+ * (then it is learned, as before). */
+static int name_exists(pid_t tid, const char *path)
+{
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
+	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -1;
+	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
 static void learn_fs(struct supervisor *sup, const struct seccomp_notif *req,
 		     const struct learn_fs_call *c, int mem, pid_t tgid)
 {
@@ -244,6 +304,12 @@ static void learn_fs(struct supervisor *sup, const struct seccomp_notif *req,
 		else
 			access = WARD_FS_READ;
 	}
+	uint64_t open_flags = 0;
+	if (c->flags_arg >= 0)
+		open_flags = arg[c->flags_arg];
+	else if (c->flags_arg == -2 && arg[3] >= sizeof(__u64))
+		(void)sup_mem_read(mem, arg[2], &open_flags, 8);
+	int effect = name_effect(req->data.nr, open_flags);
 	const int paths[2][2] = {{c->dirfd_arg, c->path_arg}, {c->dirfd2_arg, c->path2_arg}};
 	for (int i = 0; i < 2; i++) {
 		if (paths[i][1] < 0)
@@ -264,6 +330,11 @@ static void learn_fs(struct supervisor *sup, const struct seccomp_notif *req,
 			continue;
 		if (in_private_tmp(sup, path))
 			continue;
+		int there = effect && (effect == i + 1 || effect == -(i + 1))
+				    ? name_exists((pid_t)req->pid, path)
+				    : -1;
+		if ((effect > 0 && there == 1) || (effect < 0 && there == 0))
+			continue; /* EEXIST or ENOENT: the call does nothing */
 		emit_fs(sup, c->name, tgid, path, access);
 	}
 }
@@ -285,6 +356,163 @@ static int socket_protocol(pid_t tgid, int fd, int *type)
 	if (getsockopt(sock, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0)
 		return -errno;
 	return protocol;
+}
+
+/* Whether PORT (PROTO's, on the caller's network) is held by a socket of
+ * the sandbox itself: a process descending from the sandbox's root holds
+ * the listening (TCP) or bound (UDP) socket's inode. Only such a
+ * destination may be widened to the ephemeral range by `ward learn` (its
+ * port changes at each run); a host service on an ephemeral port is written
+ * as the one port the program reached (red6: one bind(0) anywhere made every
+ * loopback connect the whole range). Unknown is false: the narrower policy. */
+#define LEARN_MAX_INODES 64
+
+static size_t port_inodes(pid_t tgid, const char *proto, uint16_t port, unsigned long *inodes)
+{
+	static const char *const suffix[] = {"", "6"};
+	bool tcp = !strcmp(proto, "tcp");
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
+		char path[64], line[512];
+		snprintf(path, sizeof(path), "/proc/%d/net/%s%s", (int)tgid, proto, suffix[i]);
+		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f) && n < LEARN_MAX_INODES) {
+			char local[64];
+			unsigned st, local_port;
+			unsigned long inode;
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+			if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu",
+				   local, &local_port, &st, &inode) != 4)
+				continue;
+			if (local_port != port || !inode || (tcp && st != 0x0A /* LISTEN */))
+				continue;
+			inodes[n++] = inode;
+		}
+	}
+	return n;
+}
+
+static bool descends_from(pid_t pid, pid_t root)
+{
+	for (int depth = 0; pid > 1 && depth < 256; depth++) {
+		if (pid == root)
+			return true;
+		pid = sup_proc_ppid(pid);
+	}
+	return pid == root;
+}
+
+static bool holds_inode(pid_t pid, const unsigned long *inodes, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		char link[320], target[64];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%d/fd/%s", (int)pid, e->d_name);
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+		unsigned long inode;
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (sscanf(target, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			found |= inodes[i] == inode;
+	}
+	closedir(d);
+	return found;
+}
+
+#define LEARN_MAX_PROCS 4096
+
+/* The sandbox's processes from ROOT down through /proc/PID/task/TID/children
+ * (every thread's: each lists the children it made): 1 when one of them
+ * holds an inode, 0 when none does, -1 when the kernel has no such file. */
+static int tree_holds(pid_t root, const unsigned long *inodes, size_t n)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)root, (int)root);
+	if (access(path, R_OK) < 0)
+		return -1;
+	_cleanup_free_ pid_t *queue = calloc(LEARN_MAX_PROCS, sizeof(*queue));
+	if (!queue)
+		return -1;
+	size_t head = 0, tail = 0;
+	queue[tail++] = root;
+	while (head < tail) {
+		pid_t pid = queue[head++];
+		if (holds_inode(pid, inodes, n))
+			return 1;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		DIR *d = opendir(path);
+		if (!d)
+			continue;
+		for (struct dirent *e; (e = readdir(d));) {
+			if (e->d_name[0] == '.')
+				continue;
+			char file[320];
+			snprintf(file, sizeof(file), "/proc/%d/task/%s/children", (int)pid,
+				 e->d_name);
+			_cleanup_fclose_ FILE *f = fopen(file, "re");
+			int child;
+			while (f && tail < LEARN_MAX_PROCS && fscanf(f, "%d", &child) == 1)
+				queue[tail++] = (pid_t)child;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Only a port the kernel could have picked for bind(0) is ever widened. */
+static bool ephemeral(uint16_t port)
+{
+	unsigned lo = 32768, hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 1, hi = 65535; /* unknown: looked at */
+		fclose(f);
+	}
+	return port >= lo && port <= hi;
+}
+
+static bool port_of_sandbox(const struct supervisor *sup, pid_t tgid, const char *proto,
+			    uint16_t port)
+{
+	unsigned long inodes[LEARN_MAX_INODES];
+	if (sup->root <= 0 || !ephemeral(port))
+		return false;
+	size_t n = port_inodes(tgid, proto, port, inodes);
+	if (!n)
+		return false;
+	int held = tree_holds(sup->root, inodes, n);
+	if (held >= 0)
+		return held == 1;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pid > 0 && descends_from(pid, sup->root) && holds_inode(pid, inodes, n))
+			found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+static bool loopback(const struct sup_sockaddr *sa)
+{
+	static const uint8_t v6[16] = {[15] = 1};
+	return sa->family == AF_INET ? sa->addr[0] == 127 : !memcmp(sa->addr, v6, sizeof(v6));
 }
 
 static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, int mem, pid_t tgid)
@@ -346,6 +574,8 @@ static void learn_net(struct supervisor *sup, const struct seccomp_notif *req, i
 	json_object_object_add(ev, "protocol", json_object_new_string(proto));
 	json_object_object_add(ev, "address", json_object_new_string(text));
 	json_object_object_add(ev, "port", json_object_new_int(sa.port));
+	if (!bind && sa.port && loopback(&sa) && port_of_sandbox(sup, tgid, proto, sa.port))
+		json_object_object_add(ev, "self", json_object_new_boolean(1));
 	event_emit(sup->sink, ev);
 }
 

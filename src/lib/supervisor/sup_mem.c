@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -27,6 +28,17 @@ int sup_mem_read(int mem_fd, uint64_t addr, void *buf, size_t len)
 	if (got < 0)
 		return -errno;
 	return (size_t)got == len ? 0 : -EFAULT;
+}
+
+int sup_vm_read(pid_t tid, const struct iovec *local, const struct iovec *remote, size_t n)
+{
+	size_t want = 0;
+	for (size_t i = 0; i < n; i++)
+		want += local[i].iov_len;
+	ssize_t got = process_vm_readv(tid, local, n, remote, n, 0);
+	if (got < 0)
+		return -errno;
+	return (size_t)got == want ? 0 : -EFAULT;
 }
 
 int sup_mem_write(int mem_fd, uint64_t addr, const void *buf, size_t len)

@@ -490,6 +490,55 @@ static void continue_frozen(struct supervisor *sup, const struct seccomp_notif *
 	sup_continue_frozen(sup, req->id, &fz);
 }
 
+/* The fast copy of build_job for a connect or a one-buffer sendto with an
+ * address; -ENOSYS (JOB untouched) for every other call, or when
+ * process_vm_readv is refused (-EPERM, -ESRCH: /proc/TID/mem decides). */
+static int vm_copy(struct net_job *job, const struct seccomp_notif *req, pid_t tid)
+{
+	const __u64 *args = req->data.args;
+	struct net_msg *m = &job->msgs[0];
+	struct iovec local[2], remote[2];
+	size_t n = 0;
+	if (req->data.nr == SYS_connect) {
+		if (!args[2] || args[2] > sizeof(m->addr))
+			return -ENOSYS;
+		local[0] = (struct iovec){&m->addr, (size_t)args[2]};
+		remote[0] = (struct iovec){(void *)(uintptr_t)args[1], (size_t)args[2]};
+		n = 1;
+	} else if (req->data.nr == SYS_sendto) {
+		if (!args[4] || !args[5] || args[5] > sizeof(m->addr))
+			return -ENOSYS;
+		size_t len = args[2] < SUP_NET_MAX_DATA ? (size_t)args[2] : SUP_NET_MAX_DATA;
+		void *data = malloc(len ? len : 1);
+		if (!data)
+			return -ENOMEM;
+		local[0] = (struct iovec){&m->addr, (size_t)args[5]};
+		remote[0] = (struct iovec){(void *)(uintptr_t)args[4], (size_t)args[5]};
+		local[1] = (struct iovec){data, len};
+		remote[1] = (struct iovec){(void *)(uintptr_t)args[1], len};
+		n = len ? 2 : 1;
+		int r = sup_vm_read(tid, local, remote, n);
+		if (r < 0 && r != -EFAULT) {
+			free(data);
+			return r == -EPERM || r == -ESRCH ? -ENOSYS : r;
+		}
+		job->nmsgs = 1;
+		job->flags = (int)args[3];
+		m->addrlen = (socklen_t)args[5];
+		m->data = data;
+		m->len = len;
+		return r;
+	} else {
+		return -ENOSYS;
+	}
+	int r = sup_vm_read(tid, local, remote, n);
+	if (r < 0 && r != -EFAULT)
+		return r == -EPERM || r == -ESRCH ? -ENOSYS : r;
+	job->nmsgs = 1;
+	m->addrlen = (socklen_t)args[2];
+	return r;
+}
+
 void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 {
 	pid_t tid = (pid_t)req->pid;
@@ -530,13 +579,28 @@ void sup_net_notified(struct supervisor *sup, const struct seccomp_notif *req)
 			continue_frozen(sup, req);
 		return;
 	}
-	job->mem = sup_mem_open(tid);
-	if (job->mem < 0 || !sup_notif_valid(sup, req->id)) {
-		sup_reply_errno(sup, req->id, EPERM);
-		net_job_free(job);
-		return;
+	/* A connect (its sockaddr) or a sendto with an address (the sockaddr
+	 * and the data) is copied with one process_vm_readv instead of
+	 * opening, reading and closing /proc/TID/mem. Valid afterwards means
+	 * the copy came from the caller (still blocked here, its tid used by
+	 * nobody else). Anything else reads through /proc/TID/mem. */
+	int r = vm_copy(job, req, tid);
+	if (r == 0 || r == -EFAULT) {
+		if (!sup_notif_valid(sup, req->id)) {
+			sup_reply_errno(sup, req->id, EPERM);
+			net_job_free(job);
+			return;
+		}
 	}
-	int r = build_job(job, req);
+	if (r == -ENOSYS) {
+		job->mem = sup_mem_open(tid);
+		if (job->mem < 0 || !sup_notif_valid(sup, req->id)) {
+			sup_reply_errno(sup, req->id, EPERM);
+			net_job_free(job);
+			return;
+		}
+		r = build_job(job, req);
+	}
 	if (r < 0) {
 		sup_reply_errno(sup, req->id, -r);
 		net_job_free(job);

@@ -40,7 +40,8 @@
 #define UNIX_MAX_LINKS 40	 /* symlinks per lookup, as the kernel allows */
 #define UNIX_MAX_DEPTH 4096	 /* ".." steps while placing a socket */
 #define UNIX_MAX_DATA (1u << 20) /* bytes of one datagram sent on behalf */
-#define UNIX_MAX_MMSG 64	 /* sendmmsg headers inspected */
+#define UNIX_MAX_MMSG 64	 /* sendmmsg messages sent on behalf (the rest: a short count) */
+#define UNIX_KERNEL_MMSG 1024	 /* sendmmsg messages the kernel sends (UIO_MAXIOV) */
 #define UNIX_MAX_IOV 1024
 
 struct unix_root {
@@ -53,6 +54,7 @@ struct sup_unix {
 	VEC(struct unix_root) roots;
 	bool private_tmpfs;
 	bool ip_connect_ours; /* no Landlock TCP connect rule: an IP connect may be ours */
+	bool ip_send_ours;    /* no BPF LSM address rules: an IP send may be ours */
 	bool scope_abstract;  /* Landlock's scope judges abstract names (the caller's domain) */
 	bool own_netns;	      /* abstract names are the sandbox's own network's */
 	bool can_freeze;      /* forks are tracked: every process is known (plan may_freeze) */
@@ -90,6 +92,59 @@ static bool task_nlink_counts_threads(void)
 	       threads_by_nlink(getpid()) == threads;
 }
 
+/* PATH with the symlinks of its existing part resolved now, at start (the
+ * policy's own spelling: /var/run is /run); decide_inode then follows none,
+ * so a symlink planted later at or above a root (the sandbox replacing a
+ * net.unix directory inside its write grant with a link to /) leads
+ * nowhere. */
+static const char *canonical(const char *path, char *out, size_t size)
+{
+	char head[PATH_MAX], real[PATH_MAX];
+	snprintf(head, sizeof(head), "%s", path);
+	size_t cut = strlen(head);
+	for (;;) {
+		if (realpath(head[0] ? head : "/", real)) {
+			const char *rest = path + cut;
+			if ((size_t)snprintf(out, size, "%s%s",
+					     strcmp(real, "/") || !*rest ? real : "", rest) < size)
+				return out;
+			return path;
+		}
+		char *slash = strrchr(head, '/');
+		if (!slash)
+			return path;
+		*slash = '\0';
+		cut = (size_t)(slash - head);
+	}
+}
+
+/* stat(2) of PATH without following any symlink (see canonical()). */
+static int stat_nofollow(const char *path, struct stat *st)
+{
+	if (path[0] != '/')
+		return -EINVAL;
+	int cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -errno;
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	char *save = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(cur, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		if (next < 0)
+			return -errno;
+		cur = next;
+		if (fstat(cur, st) < 0 || S_ISLNK(st->st_mode)) {
+			close(cur);
+			return -ELOOP;
+		}
+	}
+	int r = fstat(cur, st) < 0 ? -errno : 0;
+	close(cur);
+	return r;
+}
+
 int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *err)
 {
 	if (!plan || !plan->sup_unix.trap)
@@ -102,7 +157,15 @@ int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *
 	u->private_tmpfs = plan->sup_unix.private_tmpfs;
 	/* Landlock checks a TCP connect against the calling task's domain:
 	 * made by us, it would pass a port rule the sandbox is under. */
-	u->ip_connect_ours = !(plan->landlock && plan->landlock_net && !plan->tcp_connect_any);
+	/* The BPF programs holding the address rules (the LSM's socket hooks
+	 * and the cgroup sock_addr programs alike) find the sandbox by the
+	 * calling task's cgroup: a call ward's thread made passed every
+	 * address rule (red6: a UDP send from a process with a second
+	 * thread reached any address under --net-allow udp://A:P). */
+	bool bpf_net = plan->bpf_lsm_net || plan->cgroup_bpf_net;
+	u->ip_connect_ours =
+		!(plan->landlock && plan->landlock_net && !plan->tcp_connect_any) && !bpf_net;
+	u->ip_send_ours = !bpf_net;
 	u->scope_abstract = plan->landlock && plan->landlock_scope;
 	u->own_netns = (plan->ns_flags & WARD_NS_NET) != 0;
 	u->can_freeze = sup->track_forks;
@@ -117,7 +180,9 @@ int sup_unix_start(struct supervisor *sup, const struct plan *plan, ward_error *
 			 : r->allow	  ? "fs write"
 					  : "fs read-only or denied",
 			 r->path, where);
-		struct unix_root root = {.path = strdup(r->path), .allow = r->allow};
+		char canon[PATH_MAX];
+		struct unix_root root = {.path = strdup(canonical(r->path, canon, sizeof(canon))),
+					 .allow = r->allow};
 		root.rule = strdup(text);
 		if (!root.path || !root.rule || VEC_PUSH(&u->roots, root) < 0) {
 			free(root.path);
@@ -351,7 +416,10 @@ static int read_call(const struct seccomp_notif *req, struct unix_call *c, bool 
 		c->addrlen = 0;
 		return read_msghdr(mem, a[1], c, true);
 	default: { /* sendmmsg: decided only under a freeze, never on behalf */
-		size_t vlen = a[2] < UNIX_MAX_MMSG ? (size_t)a[2] : UNIX_MAX_MMSG;
+		/* Every message the kernel would send if continued (it caps
+		 * vlen at UIO_MAXIOV), not only those ward sends on behalf: a
+		 * pathname past the 64th was continued unseen (red6). */
+		size_t vlen = a[2] < UNIX_KERNEL_MMSG ? (size_t)a[2] : UNIX_KERNEL_MMSG;
 		for (size_t i = 0; i < vlen; i++) {
 			struct unix_call m = {.sock = -1};
 			if ((r = read_msghdr(mem, a[1] + i * sizeof(struct mmsghdr), &m, false)) <
@@ -644,8 +712,8 @@ static int decide_inode(struct sup_unix *u, int parent, int sock, char *rule, si
 	VEC_FOREACH(&u->roots, r)
 	{
 		struct stat rs;
-		if (stat(r->path, &rs) < 0)
-			continue; /* absent now: nothing can lie in it */
+		if (stat_nofollow(r->path, &rs) < 0)
+			continue; /* absent now (or behind a new symlink): nothing lies in it */
 		roots[n++] = (struct unix_stat_root){rs.st_dev, rs.st_ino, r};
 	}
 	const struct unix_root *found = NULL;
@@ -1219,6 +1287,7 @@ static int load_caller(struct send_job *j)
 #define NOT_OURS_CONTROL 1
 #define NOT_OURS_SCOPE 2
 #define NOT_OURS_TCP 3 /* an IP connect Landlock's TCP rules judge as the caller */
+#define NOT_OURS_BPF 4 /* an IP call the BPF programs judge as the caller */
 static int copy_call(struct supervisor *sup, const struct seccomp_notif *req, struct unix_call *c,
 		     struct send_job *j)
 {
@@ -1411,6 +1480,8 @@ static void freeze_or_refuse(struct supervisor *sup, const struct seccomp_notif 
 					  "sandbox's network"
 		  : why == NOT_OURS_TCP ? "unix: an IP connect Landlock's TCP rules judge, from a "
 					  "task whose fd table others share"
+		  : why == NOT_OURS_BPF ? "unix: an IP send the BPF programs judge, from a task "
+					  "whose fd table others share"
 					: "unix: control data of SOL_SOCKET other than SCM_RIGHTS "
 					  "(SCM_CREDENTIALS) "
 					  "on a send ward makes on the caller's behalf",
@@ -1461,6 +1532,8 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req)
 		sup_reply_value(sup, req->id, 0); /* no message: nothing sent */
 	else if (ip && c.nr == SYS_connect && !sup->unix_state->ip_connect_ours)
 		why = NOT_OURS_TCP; /* plan.sup_unix.may_freeze: frozen */
+	else if (ip && c.nr != SYS_connect && !sup->unix_state->ip_send_ours)
+		why = NOT_OURS_BPF; /* plan.sup_unix.may_freeze: frozen */
 	else if (!(ip && c.nr == SYS_connect && ip_connect_on_behalf(sup, req, &c)))
 		why = copy_on_behalf(sup, req, &c);
 	if (why)
