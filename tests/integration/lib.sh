@@ -45,6 +45,82 @@ wait_for() {
 	done
 }
 
+# t_tempdir NAME MODE: makes a directory WORK/NAME.XXXXXX of MODE for this
+# file, in T_DIR; t_tempdirs_remove (the file's EXIT trap) removes the ones
+# made here, and only when they still lie under WORK.
+T_TEMPDIRS=()
+t_tempdir() {
+	T_DIR=$(mktemp -d "$WORK/$1.XXXXXX") || return 1
+	chmod "$2" "$T_DIR"
+	T_TEMPDIRS+=("$T_DIR")
+}
+t_tempdirs_remove() {
+	local d
+	for d in "${T_TEMPDIRS[@]}"; do
+		case $d in "$WORK"/?*.??????) rm -rf "$d" ;; esac
+	done
+}
+
+# t_stop PID...: kills and reaps each background process named (empty: none).
+t_stop() {
+	local p
+	for p in "$@"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+}
+
+# t_dns_servers DIR: the loopback servers of the host-name tests, in the
+# background: dns_server.py answering from DIR/answer (the caller writes it
+# first) and one TCP port answered on 127.0.0.2 and on 127.0.0.3. Sets
+# DNS_PID and SRV_PID (for the caller's t_stop), DNS_PORT and PORT; fails
+# (a t_fail, status 1) when one has not started within 20 s.
+t_dns_servers() {
+	local d=$1 here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	/usr/bin/python3 "$here/dns_server.py" "$d" &
+	DNS_PID=$!
+	/usr/bin/python3 -c '
+import os, socket, sys, threading
+d = sys.argv[1]
+for attempt in range(50):
+    a = socket.socket(); a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    a.bind(("127.0.0.2", 0)); port = a.getsockname()[1]
+    b = socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        b.bind(("127.0.0.3", port))
+        break
+    except OSError:
+        a.close(); b.close()
+for s in (a, b):
+    s.listen(16)
+open(d + "/srvport.tmp", "w").write("%d\n" % port)
+os.rename(d + "/srvport.tmp", d + "/srvport")
+def serve(s):
+    while True:
+        c, _ = s.accept(); c.close()
+threading.Thread(target=serve, args=(a,), daemon=True).start()
+serve(b)' "$d" &
+	SRV_PID=$!
+	if ! wait_for "the DNS server's port file" 20 test -s "$d/port" ||
+		! wait_for "the TCP servers' port file" 20 test -s "$d/srvport"; then
+		t_fail "test servers started" "dns: $(cat "$d/port" 2>/dev/null) tcp: $(cat "$d/srvport" 2>/dev/null)"
+		return 1
+	fi
+	DNS_PORT=$(cat "$d/port")
+	PORT=$(cat "$d/srvport")
+}
+
+# t_unix_rule_on_supervisor GRANT: whether ward plans the pathname unix rule
+# on the supervisor here for a run with the read grant GRANT (a directory
+# outside the system trees); a skip with the reason when it does not.
+t_unix_rule_on_supervisor() {
+	run_ward run --explain -r "$1" -- /bin/true
+	if ! printf '%s' "$ERR" | grep -A1 'pathname unix sockets only inside' | grep -q supervisor; then
+		t_skip "unix rule on the supervisor" "not planned there on this host (Landlock RESOLVE_UNIX, or no user notification)"
+		return 1
+	fi
+}
+
 # event_field TYPE FIELD: FIELD of the last TYPE event in the file $EV.
 event_field() {
 	/usr/bin/python3 -c '

@@ -62,6 +62,15 @@ for kind, key in (("tcp", "deny_inet_stream"), ("udp", "deny_inet_dgram")):
         report(ans == "OK", "seccomp", f"{kind} socket() allowed (the plan denies none)",
                f"probe said {ans}")
 
+# The file write guard (a file write quota): the uncounted write paths
+# answer ENOSYS from the filter; without it the kernel answers (EBADF).
+if not sec["seccomp"]["log_only"]:
+    guard = sec["seccomp"]["file_write_guard"]
+    ans = read("probe.sendfile").strip()
+    report(ans == ("ENOSYS" if guard else "EBADF"), "seccomp",
+           f"sendfile {'refused (ENOSYS)' if guard else 'left to the kernel (EBADF)'}: "
+           f"file_write_guard {str(guard).lower()}", f"probe said {ans}")
+
 # ---- Landlock (+ masks, inode rules, own root): each probed path as planned ----
 ll = sec["landlock"]
 denies = []
@@ -120,6 +129,32 @@ for name in sorted(os.listdir(out)):
                                                       for lo, hi in ll["tcp_connect_ports"]))))
     got_ok = ans not in ("EACCES", "EPERM")
     report(got_ok == want_ok, "net", f"connect {host}:{port}: "
+           f"{'allowed' if want_ok else 'denied'} as planned", f"probe said {ans}")
+
+# ---- supervisor: pathname unix connects as its unix roots say ----
+# The root nearest to the socket decides (a stop beats an allow on the same
+# path); outside every root the connect is refused.
+un = sec["supervisor"]["unix"]
+if un["trap"] and not sec["supervisor"]["on"]:
+    report(False, "supervisor", "unix trap planned with the supervisor", "supervisor off")
+for name in sorted(os.listdir(out)):
+    if not name.startswith("probe.unix."):
+        continue
+    path = read(name).split("\n", 1)[0]
+    ans = answer(name)
+    if sec["seccomp"]["log_only"]:
+        continue
+    if not un["trap"]:
+        skip("supervisor", f"unix connect {path}", "the plan holds pathname sockets elsewhere")
+        continue
+    best = None
+    for r in un["roots"]:
+        if within(path, r["path"]):
+            key = (len(r["path"].rstrip("/")), not r["allow"])
+            if best is None or key > best[0]:
+                best = (key, r)
+    want_ok = best is not None and best[1]["allow"]
+    report((ans == "OK") == want_ok, "supervisor", f"unix connect {path}: "
            f"{'allowed' if want_ok else 'denied'} as planned", f"probe said {ans}")
 
 # ---- namespaces: new exactly where the plan creates one ----

@@ -18,51 +18,21 @@ if [ ! -x "$PY" ]; then
 	exit
 fi
 
-D=$(mktemp -d "$WORK/dnsttl.XXXXXX")
-chmod 777 "$D"
+t_tempdir dnsttl 777
+D=$T_DIR
 DNS_PID= SRV_PID= WARD_PID=
 cleanup() {
-	for p in $WARD_PID $SRV_PID $DNS_PID; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	case $D in "$WORK"/dnsttl.*) rm -rf "$D" ;; esac
+	t_stop $WARD_PID $SRV_PID $DNS_PID
+	t_tempdirs_remove
 }
 trap cleanup EXIT
 
 # The DNS server, and two TCP servers on one port of 127.0.0.2 and 127.0.0.3.
 echo "svc.test 127.0.0.2 5" >"$D/answer"
-"$PY" "$HERE/dns_server.py" "$D" &
-DNS_PID=$!
-"$PY" -c '
-import os, socket, sys, threading
-d = sys.argv[1]
-for attempt in range(50):
-    a = socket.socket(); a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    a.bind(("127.0.0.2", 0)); port = a.getsockname()[1]
-    b = socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        b.bind(("127.0.0.3", port))
-        break
-    except OSError:
-        a.close(); b.close()
-for s in (a, b):
-    s.listen(16)
-open(d + "/srvport.tmp", "w").write("%d\n" % port)
-os.rename(d + "/srvport.tmp", d + "/srvport")
-def serve(s):
-    while True:
-        c, _ = s.accept(); c.close()
-threading.Thread(target=serve, args=(a,), daemon=True).start()
-serve(b)' "$D" &
-SRV_PID=$!
-if ! wait_for "the DNS server's port file" 20 test -s "$D/port" ||
-	! wait_for "the TCP servers' port file" 20 test -s "$D/srvport"; then
-	t_fail "test servers started" "dns: $(cat "$D/port" 2>/dev/null) tcp: $(cat "$D/srvport" 2>/dev/null)"
+if ! t_dns_servers "$D"; then
 	t_summary
 	exit
 fi
-DNS_PORT=$(cat "$D/port")
-PORT=$(cat "$D/srvport")
 export WARD_DNS_SERVER=127.0.0.1:$DNS_PORT
 RULE="tcp://svc.test:$PORT"
 # A second rule naming the same host (another protocol): both are

@@ -2,8 +2,10 @@
 # test_hosts_file.sh — a sandbox with its own root whose policy names hosts
 # gets them in its /etc/hosts: the program resolves the allowed name with
 # getaddrinfo (no DNS egress) to the address its rule allows, and after the
-# name is re-resolved (TTL) to the new one, in the same run. The file is
-# ward's (read-only inside), and it is gone after the run. A loopback DNS
+# name is re-resolved (TTL) to the new one, in the same run: the file is
+# replaced by a rename (a descriptor opened before reads the whole previous
+# file; a reader looping over it meanwhile never sees a partial one). The
+# file is ward's (read-only inside), and it is gone after the run. A loopback DNS
 # server (dns_server.py, WARD_DNS_SERVER) answers svc.test.
 # Usage: test_hosts_file.sh WORKDIR [UID]
 set -u
@@ -12,50 +14,22 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 t_setup "$@"
 PY=/usr/bin/python3
 
-D=$(mktemp -d "$WORK/hosts.XXXXXX")
-chmod 777 "$D"
+t_tempdir hosts 777
+D=$T_DIR
 DNS_PID= SRV_PID= WARD_PID=
 cleanup() {
-	for p in $WARD_PID $SRV_PID $DNS_PID; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	case $D in "$WORK"/hosts.*) rm -rf "$D" ;; esac
+	t_stop $WARD_PID $SRV_PID $DNS_PID
+	t_tempdirs_remove
 }
 trap cleanup EXIT
 
+# The DNS server, and one TCP port answered on 127.0.0.2 and on 127.0.0.3.
 echo "svc.test 127.0.0.2 5" >"$D/answer"
-"$PY" "$HERE/dns_server.py" "$D" &
-DNS_PID=$!
-# One TCP port answered on 127.0.0.2 and on 127.0.0.3.
-"$PY" -c '
-import os, socket, sys, threading
-d = sys.argv[1]
-for attempt in range(50):
-    a = socket.socket(); a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    a.bind(("127.0.0.2", 0)); port = a.getsockname()[1]
-    b = socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        b.bind(("127.0.0.3", port)); break
-    except OSError:
-        a.close(); b.close()
-for s in (a, b):
-    s.listen(16)
-open(d + "/srvport.tmp", "w").write("%d\n" % port)
-os.rename(d + "/srvport.tmp", d + "/srvport")
-def serve(s):
-    while True:
-        c, _ = s.accept(); c.close()
-threading.Thread(target=serve, args=(a,), daemon=True).start()
-serve(b)' "$D" &
-SRV_PID=$!
-if ! wait_for "the DNS server's port file" 20 test -s "$D/port" ||
-	! wait_for "the TCP servers' port file" 20 test -s "$D/srvport"; then
-	t_fail "test servers started" "$(cat "$D/port" "$D/srvport" 2>&1)"
+if ! t_dns_servers "$D"; then
 	t_summary
 	exit
 fi
-export WARD_DNS_SERVER=127.0.0.1:$(cat "$D/port")
-PORT=$(cat "$D/srvport")
+export WARD_DNS_SERVER=127.0.0.1:$DNS_PORT
 ARGS=(--share-net --net-allow "tcp://svc.test:$PORT" -w "$D")
 
 # ---- at start: the name is in the sandbox's /etc/hosts ----
@@ -80,7 +54,7 @@ fi
 
 # ---- in one run: resolve, connect; the answer changes; resolve again ----
 cat >"$D/client.py" <<'PY'
-import os, socket, sys, time
+import os, socket, sys, threading, time
 d, port = sys.argv[1], int(sys.argv[2])
 def attempt(tag):
     addr = socket.getaddrinfo("svc.test", port, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
@@ -92,12 +66,35 @@ def attempt(tag):
     s.close()
     print(tag, addr, how, flush=True)
 attempt("before")
+# Opened before the re-resolution and read after it: the previous file,
+# whole, when the new one was renamed over it (not rewritten in place).
+held = open("/etc/hosts")
+inode = os.stat("/etc/hosts").st_ino
+first = open("/etc/hosts").read()
+mark = "# the host's /etc/hosts"
+suffix = first[first.index(mark):] if mark in first else ""
+stop = threading.Event()
+reads = [0, 0]  # opens during the re-resolution, and those not whole
+def reader():
+    while not stop.is_set():
+        text = open("/etc/hosts").read()
+        reads[0] += 1
+        if not (text.startswith("# ward:") and text.endswith(suffix) and " svc.test\n" in text):
+            reads[1] += 1
+        time.sleep(0.001)
+looping = threading.Thread(target=reader)
+looping.start()
 open(d + "/ready", "w").close()
 deadline = time.time() + 25
 while not os.path.exists(d + "/go"):
     if time.time() > deadline:
-        print("timed out waiting for go"); sys.exit(2)
+        print("timed out waiting for go"); stop.set(); sys.exit(2)
     time.sleep(0.05)
+stop.set()
+looping.join()
+print("held", "whole-previous" if held.read() == first else "changed", flush=True)
+print("inode", "replaced" if os.stat("/etc/hosts").st_ino != inode else "same", flush=True)
+print("partial", reads[1], "of", reads[0], flush=True)
 attempt("after")
 PY
 chmod 644 "$D/client.py"
@@ -119,6 +116,18 @@ if [ "$RC" = 0 ] && grep -qx 'before 127.0.0.2 ok' "$D/out"; then
 	t_ok "getaddrinfo inside resolves svc.test to 127.0.0.2, which connects"
 else
 	t_fail "getaddrinfo inside resolves svc.test to 127.0.0.2" "rc $RC" "$(cat "$D/out" "$D/err")"
+fi
+if grep -qx 'held whole-previous' "$D/out" && grep -qx 'inode replaced' "$D/out"; then
+	t_ok "the re-resolution replaces /etc/hosts: a descriptor opened before reads the whole previous file"
+else
+	t_fail "the re-resolution replaces /etc/hosts: a descriptor opened before reads the whole previous file" \
+		"$(cat "$D/out" "$D/err")"
+fi
+if grep -Eqx 'partial 0 of [1-9][0-9]*' "$D/out"; then
+	t_ok "a reader opening /etc/hosts during the re-resolution never sees a partial file ($(grep partial "$D/out"))"
+else
+	t_fail "a reader opening /etc/hosts during the re-resolution never sees a partial file" \
+		"$(cat "$D/out" "$D/err")"
 fi
 if grep -qx 'after 127.0.0.3 ok' "$D/out"; then
 	t_ok "after the re-resolution it resolves to 127.0.0.3, which connects"

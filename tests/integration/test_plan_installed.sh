@@ -3,6 +3,8 @@
 # installed, for real: for a set of policies, the plan's sections (`ward run
 # --dry-run --sections`) are compared with what the kernel holds for the
 # running sandbox (plan_installed.py): seccomp filters and socket answers,
+# the file write guard (sendfile), pathname unix connects against the
+# supervisor's unix roots,
 # each granted/denied path probed from inside, the masks in the child's
 # mountinfo, its rlimits, the cgroup limit files, and (root) the cgroup-BPF
 # map entries. Both ways: a missed rule or an unplanned one fails.
@@ -28,6 +30,28 @@ as_caller cat /proc/self/limits >"$W/outer-limits"
 for n in net pid ipc uts user mnt cgroup; do
 	echo "$n $(as_caller readlink /proc/self/ns/$n)"
 done >"$W/outer-ns"
+
+# Pathname unix sockets in a write grant, in a hole of it, in a read grant
+# and outside every grant, each answered (accept, close) while the test runs.
+UNIX_PID=
+trap 't_stop $UNIX_PID' EXIT
+/usr/bin/python3 -c '
+import os, selectors, socket, sys
+sel = selectors.DefaultSelector()
+for path in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path + ".tmp")
+    os.chmod(path + ".tmp", 0o777)
+    os.rename(path + ".tmp", path)
+    s.listen(16)
+    sel.register(s, selectors.EVENT_READ)
+while True:
+    for key, _ in sel.select():
+        c, _ = key.fileobj.accept()
+        c.close()' "$W/rw/sock" "$W/rw/hole/sock" "$W/ro/sock" "$W/secret/sock" &
+UNIX_PID=$!
+wait_for "the unix sockets of the test" 20 test -S "$W/secret/sock" ||
+	t_fail "the test's unix sockets listen" "no $W/secret/sock"
 
 # case NAME FLAGS...: plan, run, read back, compare.
 case_run() {
@@ -65,6 +89,12 @@ for spec in "read $w/ro/f" "write $w/ro/f" "read $w/rw/f" "write $w/rw/f" \
 	n=$((n + 1))
 	{ echo "$spec"; "$p" $spec 2>&1; } >"$o/probe.fs.$n"
 done
+m=0
+for s in "$w/rw/sock" "$w/rw/hole/sock" "$w/ro/sock" "$w/secret/sock"; do
+	m=$((m + 1))
+	{ echo "$s"; "$p" unix-connect "$s" 2>&1; } >"$o/probe.unix.$m"
+done
+"$p" sendfile >"$o/probe.sendfile" 2>&1
 for port in 8080 8079; do
 	{ echo "127.0.0.1 $port"; "$p" connect 127.0.0.1 $port 2>&1; } >"$o/probe.net.$port"
 done
@@ -141,5 +171,7 @@ case_run net --net-allow tcp://127.0.0.1:8080 --net-allow udp://127.0.0.1:53 --n
 case_run exec --exec-deny /usr/bin/id
 case_run uts --unshare-uts --hostname plan-installed --share-net
 
+t_stop $UNIX_PID
+UNIX_PID=
 rm -rf "$W"
 t_summary

@@ -14,16 +14,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 t_setup "$@"
-DATA=$(mktemp -d "$WORK/ipfast.XXXXXX") # a read grant outside the system trees
-chmod 755 "$DATA"
-cleanup() {
-	# Only the directory this run made under WORK.
-	case $DATA in "$WORK"/ipfast.*) rm -rf "$DATA" ;; esac
-}
-trap cleanup EXIT
-run_ward run --explain -r "$DATA" -- /bin/true
-if ! printf '%s' "$ERR" | grep -A1 'pathname unix sockets only inside' | grep -q supervisor; then
-	t_skip "unix rule on the supervisor" "not planned there on this host (Landlock RESOLVE_UNIX, or no user notification)"
+t_tempdir ipfast 755 # a read grant outside the system trees
+DATA=$T_DIR
+trap t_tempdirs_remove EXIT
+if ! t_unix_rule_on_supervisor "$DATA"; then
 	t_summary
 	exit 0
 fi

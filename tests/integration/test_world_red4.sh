@@ -30,8 +30,9 @@ t_setup "$@"
 cd /
 PY=/usr/bin/python3
 
-DATA=$(mktemp -d "$WORK/red4.XXXXXX")
-chmod 755 "$DATA"
+t_tempdir red4 755
+DATA=$T_DIR
+trap t_tempdirs_remove EXIT
 mkdir "$DATA/proj"
 echo "inside" >"$DATA/proj/in.txt"
 [ -n "$AS_USER" ] && chown -R "$AS_USER" "$DATA"
@@ -238,5 +239,4 @@ else
 	t_fail "terminal control" "$TTY_OUT"
 fi
 
-rm -rf "$DATA"
 t_summary

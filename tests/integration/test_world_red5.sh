@@ -20,10 +20,9 @@ t_setup "$@"
 cd /
 PY=/usr/bin/python3
 
-DATA=$(mktemp -d "$WORK/red5.XXXXXX")
-chmod 777 "$DATA"
-cleanup() { case $DATA in "$WORK"/red5.*) rm -rf "$DATA" ;; esac; }
-trap cleanup EXIT
+t_tempdir red5 777
+DATA=$T_DIR
+trap t_tempdirs_remove EXIT
 
 # ---- secrets: JWT and BEARER are dropped, --pass-env keeps one ----
 export CI_JOB_JWT=red5-jwt-value API_BEARER=red5-bearer-value RED5_PLAIN=red5-plain

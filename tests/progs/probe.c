@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,6 +189,28 @@ static int op_connect(const char *host, const char *port, int type)
 		err = result_of(sendto(fd, "x", 1, 0, (struct sockaddr *)&addr, len));
 	close(fd);
 	return report(err);
+}
+
+/* connect() to the pathname unix socket PATH. */
+static int op_unix_connect(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return usage();
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return report(errno);
+	int err = result_of(connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	close(fd);
+	return report(err);
+}
+
+/* sendfile() on no descriptor: the kernel answers EBADF, a filter that
+ * refuses the call answers first (the file write guard: ENOSYS). */
+static int op_sendfile(void)
+{
+	return report(result_of(syscall(SYS_sendfile, -1, -1, NULL, 1)));
 }
 
 static int op_socket(int family, int type, int protocol)
@@ -456,6 +479,10 @@ int main(int argc, char **argv)
 		return op_connect(a1, a2, SOCK_STREAM);
 	if (!strcmp(op, "udp") && a2)
 		return op_connect(a1, a2, SOCK_DGRAM);
+	if (!strcmp(op, "unix-connect") && a1)
+		return op_unix_connect(a1);
+	if (!strcmp(op, "sendfile"))
+		return op_sendfile();
 	if (!strcmp(op, "tcp-socket"))
 		return op_socket(AF_INET, SOCK_STREAM, 0);
 	if (!strcmp(op, "udp-socket"))

@@ -1,17 +1,13 @@
 /* bpf_acct.c — user side of the accounting programs: load once and pin
- * (under /sys/fs/bpf/ward/acct-v<layout>, behind a lock so two wards never
- * load at once), attach to a sandbox's cgroup, set its quotas, read its
+ * (under /sys/fs/bpf/ward/acct-v<layout>-<hash>, through bpf_pin.c's pin
+ * sets), attach to a sandbox's cgroup, set its quotas, read its
  * counters, detach. A pin of another layout is never reused.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -29,12 +25,10 @@ enum { DIR_EGRESS, DIR_INGRESS };
 static const enum bpf_attach_type attach_types[2] = {BPF_CGROUP_INET_EGRESS,
 						     BPF_CGROUP_INET_INGRESS};
 
-/* The pins of this build's programs: the directory is named after a hash of
- * the object, so a ward never reuses programs of another build (whose
- * storage layout or logic may differ), and identical builds share. */
-static struct {
-	char dir[128], prog[2][160], map[160];
-} pins;
+/* The pins of this build's programs (bpf_pinset: named by the object's
+ * fingerprint). */
+static const char *const pin_names[] = {"egress", "ingress", "map"};
+static struct bpf_pinset pins;
 
 static void pins_init(void)
 {
@@ -42,12 +36,8 @@ static void pins_init(void)
 		return;
 	size_t size;
 	const unsigned char *elf = ward_acct_skb__elf_bytes(&size);
-	uint64_t h = bpf_elf_fingerprint(elf, size); /* debug sections left out */
-	snprintf(pins.dir, sizeof(pins.dir), "%s/acct-v%d-%016llx", WARD_BPF_PIN_ROOT,
-		 WARD_ACCT_LAYOUT, (unsigned long long)h);
-	snprintf(pins.prog[0], sizeof(pins.prog[0]), "%s/egress", pins.dir);
-	snprintf(pins.prog[1], sizeof(pins.prog[1]), "%s/ingress", pins.dir);
-	snprintf(pins.map, sizeof(pins.map), "%s/map", pins.dir);
+	bpf_pinset_init(&pins, WARD_BPF_PIN_ROOT, "acct", WARD_ACCT_LAYOUT, elf, size, pin_names,
+			ARRAY_SIZE(pin_names));
 }
 
 struct bpf_acct {
@@ -58,14 +48,6 @@ struct bpf_acct {
 	bool attached[2];
 };
 
-static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
 static void close_fds(int fds[3])
 {
 	for (int i = 0; i < 3; i++)
@@ -74,12 +56,11 @@ static void close_fds(int fds[3])
 }
 
 /* fds[0..1]: egress and ingress programs, fds[2]: the map. */
-static int open_pinned(int fds[3])
+static int open_pinned(const struct bpf_pinset *set, void *ctx)
 {
-	pins_init();
-	const char *paths[3] = {pins.prog[0], pins.prog[1], pins.map};
+	int *fds = ctx;
 	for (int i = 0; i < 3; i++) {
-		fds[i] = bpf_obj_get(paths[i]);
+		fds[i] = bpf_obj_get(set->path[i]);
 		if (fds[i] < 0) {
 			int e = -errno;
 			for (int j = 0; j < i; j++)
@@ -91,45 +72,24 @@ static int open_pinned(int fds[3])
 	return 0;
 }
 
-static int load_and_pin(int fds[3])
+static int load_and_pin(const struct bpf_pinset *set, void *ctx)
 {
-	if (mkdir(WARD_BPF_PIN_ROOT, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	pins_init();
-	if (mkdir(pins.dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	_cleanup_close_ int lock = open(pins.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock < 0 || flock(lock, LOCK_EX) < 0)
-		return -errno;
-	/* Another ward may have pinned them while this one waited. */
-	if (open_pinned(fds) == 0)
-		return 0;
-	unlink(pins.prog[0]);
-	unlink(pins.prog[1]);
-	unlink(pins.map);
-
-	libbpf_print_fn_t old = libbpf_set_print(silent_print);
+	(void)ctx;
 	struct ward_acct_skb *skel = ward_acct_skb__open_and_load();
 	int r = skel ? 0 : -errno;
-	if (!r && (bpf_program__pin(skel->progs.ward_acct_egress, pins.prog[0]) < 0 ||
-		   bpf_program__pin(skel->progs.ward_acct_ingress, pins.prog[1]) < 0 ||
-		   bpf_map__pin(skel->maps.ward_acct_map, pins.map) < 0))
+	if (!r && (bpf_program__pin(skel->progs.ward_acct_egress, set->path[0]) < 0 ||
+		   bpf_program__pin(skel->progs.ward_acct_ingress, set->path[1]) < 0 ||
+		   bpf_map__pin(skel->maps.ward_acct_map, set->path[2]) < 0))
 		r = -errno;
-	libbpf_set_print(old);
 	ward_acct_skb__destroy(skel);
-	if (r < 0) {
-		unlink(pins.prog[0]);
-		unlink(pins.prog[1]);
-		unlink(pins.map);
-		return r ? r : -EINVAL;
-	}
-	return open_pinned(fds);
+	return r;
 }
 
 static int acct_fds(int fds[3])
 {
 	fds[0] = fds[1] = fds[2] = -1;
-	return open_pinned(fds) == 0 ? 0 : load_and_pin(fds);
+	pins_init();
+	return bpf_pinset_get(&pins, WARD_BPF_PIN_ROOT, open_pinned, load_and_pin, fds);
 }
 
 bool bpf_acct_usable(char *why, size_t why_size)
@@ -247,19 +207,7 @@ static int read_map(int map_fd, uint64_t cgroup_id, struct net_figures *out)
 
 void bpf_acct_unpin_all(void)
 {
-	glob_t g;
-	if (glob(WARD_BPF_PIN_ROOT "/acct-v*", GLOB_NOSORT, NULL, &g) != 0)
-		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		static const char *const names[] = {"egress", "ingress", "map"};
-		char path[PATH_MAX];
-		for (size_t k = 0; k < 3; k++) {
-			snprintf(path, sizeof(path), "%s/%s", g.gl_pathv[i], names[k]);
-			unlink(path);
-		}
-		rmdir(g.gl_pathv[i]);
-	}
-	globfree(&g);
+	bpf_pinset_unpin_all(WARD_BPF_PIN_ROOT, "acct", pin_names, ARRAY_SIZE(pin_names));
 }
 
 int bpf_acct_read(const struct bpf_acct *acct, struct net_figures *out)
@@ -270,7 +218,7 @@ int bpf_acct_read(const struct bpf_acct *acct, struct net_figures *out)
 int bpf_acct_read_cgroup(uint64_t cgroup_id, struct net_figures *out)
 {
 	pins_init();
-	int fd = bpf_obj_get(pins.map);
+	int fd = bpf_obj_get(pins.path[2]);
 	if (fd < 0)
 		return -errno;
 	int r = read_map(fd, cgroup_id, out);

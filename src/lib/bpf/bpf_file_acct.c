@@ -1,19 +1,15 @@
 /* bpf_file_acct.c — user side of the file accounting programs: load and
  * attach once, pin the links and the map (under /sys/fs/bpf/ward/
- * facct-v<layout>-<hash>, behind a lock so two wards never load at once),
+ * facct-v<layout>-<hash>, through bpf_pin.c's pin sets),
  * then per sandbox one map record: add it, set its quotas, read it, delete
  * it. The links are pinned, so the programs stay attached between runs; a
  * pin of another build is never reused.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -27,14 +23,15 @@
 
 #include "acct_file.skel.h"
 
-/* The programs, in the skeleton's order; the vector ones are optional (a
- * kernel may inline vfs_readv/vfs_writev, leaving nothing to attach to). */
-static const char *const link_names[] = {"read", "write", "readv", "writev"};
-enum { N_LINKS = 4, N_REQUIRED = 2 };
+/* The pins: the map, then the links of the programs in the skeleton's order;
+ * the vector ones are optional (a kernel may inline vfs_readv/vfs_writev,
+ * leaving nothing to attach to). */
+static const char *const pin_names[] = {"map", "read", "write", "readv", "writev"};
+enum { PIN_MAP = 0, PIN_LINK = 1, N_LINKS = 4, N_REQUIRED = 2 };
+_Static_assert(PIN_LINK + N_LINKS == ARRAY_SIZE(pin_names), "a pin for the map and each link");
+_Static_assert(ARRAY_SIZE(pin_names) <= BPF_PINSET_MAX, "pin set too small");
 
-static struct {
-	char dir[128], map[160], link[N_LINKS][160];
-} pins;
+static struct bpf_pinset pins;
 
 struct bpf_file_acct {
 	int map_fd;
@@ -47,47 +44,24 @@ static void pins_init(void)
 		return;
 	size_t size;
 	const unsigned char *elf = ward_acct_file__elf_bytes(&size);
-	uint64_t h = bpf_elf_fingerprint(elf, size);
-	snprintf(pins.dir, sizeof(pins.dir), "%s/facct-v%d-%016llx", WARD_BPF_PIN_ROOT,
-		 WARD_FILE_ACCT_LAYOUT, (unsigned long long)h);
-	snprintf(pins.map, sizeof(pins.map), "%s/map", pins.dir);
-	for (int i = 0; i < N_LINKS; i++)
-		snprintf(pins.link[i], sizeof(pins.link[i]), "%s/%s", pins.dir, link_names[i]);
-}
-
-static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
+	bpf_pinset_init(&pins, WARD_BPF_PIN_ROOT, "facct", WARD_FILE_ACCT_LAYOUT, elf, size,
+			pin_names, ARRAY_SIZE(pin_names));
 }
 
 /* The map, when the required links are pinned too (a map without its
  * attached programs would count nothing). */
-static int open_pinned_map(void)
+static int open_pinned_map(const struct bpf_pinset *set, void *ctx)
 {
-	pins_init();
+	(void)ctx;
 	for (int i = 0; i < N_REQUIRED; i++)
-		if (access(pins.link[i], F_OK) < 0)
+		if (access(set->path[PIN_LINK + i], F_OK) < 0)
 			return -errno;
-	int fd = bpf_obj_get(pins.map);
+	int fd = bpf_obj_get(set->path[PIN_MAP]);
 	return fd < 0 ? -errno : fd;
 }
 
-static void unpin_dir(const char *dir)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/map", dir);
-	unlink(path);
-	for (int i = 0; i < N_LINKS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, link_names[i]);
-		unlink(path);
-	}
-}
-
 /* Loads the object with the vector programs on or off; pins map and links. */
-static int load_attach_pin(bool vectors)
+static int load_attach_pin(const struct bpf_pinset *set, bool vectors)
 {
 	struct ward_acct_file *skel = ward_acct_file__open();
 	if (!skel)
@@ -106,44 +80,29 @@ static int load_attach_pin(bool vectors)
 			r = -errno;
 			break;
 		}
-		if (bpf_link__pin(link, pins.link[i]) < 0)
+		if (bpf_link__pin(link, set->path[PIN_LINK + i]) < 0)
 			r = -errno;
 		bpf_link__destroy(link); /* the pin holds it */
 	}
-	if (!r && bpf_map__pin(skel->maps.ward_file_acct_map, pins.map) < 0)
+	if (!r && bpf_map__pin(skel->maps.ward_file_acct_map, set->path[PIN_MAP]) < 0)
 		r = -errno;
 	ward_acct_file__destroy(skel);
 	if (r < 0)
-		unpin_dir(pins.dir);
-	return r ? r : 0;
+		bpf_pinset_unpin(set);
+	return r;
 }
 
-static int load_and_pin(void)
+static int load_and_pin(const struct bpf_pinset *set, void *ctx)
 {
-	if (mkdir(WARD_BPF_PIN_ROOT, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	pins_init();
-	if (mkdir(pins.dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	_cleanup_close_ int lock = open(pins.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock < 0 || flock(lock, LOCK_EX) < 0)
-		return -errno;
-	int fd = open_pinned_map(); /* another ward may have pinned them meanwhile */
-	if (fd >= 0)
-		return fd;
-	unpin_dir(pins.dir);
-	libbpf_print_fn_t old = libbpf_set_print(silent_print);
-	int r = load_attach_pin(true);
-	if (r < 0)
-		r = load_attach_pin(false);
-	libbpf_set_print(old);
-	return r < 0 ? r : open_pinned_map();
+	(void)ctx;
+	int r = load_attach_pin(set, true);
+	return r < 0 ? load_attach_pin(set, false) : r;
 }
 
 static int map_fd_get(void)
 {
-	int fd = open_pinned_map();
-	return fd >= 0 ? fd : load_and_pin();
+	pins_init();
+	return bpf_pinset_get(&pins, WARD_BPF_PIN_ROOT, open_pinned_map, load_and_pin, NULL);
 }
 
 bool bpf_file_acct_usable(char *why, size_t why_size)
@@ -222,7 +181,7 @@ int bpf_file_acct_read(const struct bpf_file_acct *acct, struct file_figures *ou
 int bpf_file_acct_read_cgroup(uint64_t cgroup_id, struct file_figures *out)
 {
 	pins_init();
-	int fd = bpf_obj_get(pins.map);
+	int fd = bpf_obj_get(pins.path[PIN_MAP]);
 	if (fd < 0)
 		return -errno;
 	int r = read_map(fd, cgroup_id, out);
@@ -241,12 +200,5 @@ void bpf_file_acct_detach(struct bpf_file_acct *acct)
 
 void bpf_file_acct_unpin_all(void)
 {
-	glob_t g;
-	if (glob(WARD_BPF_PIN_ROOT "/facct-v*", GLOB_NOSORT, NULL, &g) != 0)
-		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		unpin_dir(g.gl_pathv[i]);
-		rmdir(g.gl_pathv[i]);
-	}
-	globfree(&g);
+	bpf_pinset_unpin_all(WARD_BPF_PIN_ROOT, "facct", pin_names, ARRAY_SIZE(pin_names));
 }

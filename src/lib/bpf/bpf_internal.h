@@ -58,6 +58,34 @@ uint64_t bpf_elf_fingerprint(const void *elf, size_t size);
 /* Removes every pin of this layout (links first: that detaches the LSM). */
 int bpf_pins_remove(ward_error *err);
 
+/* ---- one object's own pins, named by its fingerprint (bpf_pin.c) ----
+ * ROOT/KIND-v<layout>-<hash>/NAME: the directory is named after a hash of
+ * the object, so a ward never reuses the pins of another build (whose
+ * storage layout or logic may differ), and identical builds share. */
+enum { BPF_PINSET_MAX = 5 };
+struct bpf_pinset {
+	char dir[128];
+	char path[BPF_PINSET_MAX][160]; /* dir/names[i] */
+	const char *const *names;
+	size_t count;
+};
+void bpf_pinset_init(struct bpf_pinset *set, const char *root, const char *kind, int layout,
+		     const void *elf, size_t size, const char *const names[], size_t count);
+/* OPEN_PINS reuses the pins (an answer >= 0, a negative errno when they are not
+ * all there); LOAD loads the object and pins it. When it fails this takes
+ * the set's lock (two wards never load at once), tries it again (another
+ * ward may have pinned them meanwhile), removes what is left of the pins,
+ * runs LOAD with libbpf quiet, then OPEN_PINS. Returns its answer or LOAD's
+ * error (the pins removed). */
+int bpf_pinset_get(const struct bpf_pinset *set, const char *root,
+		   int (*open_pins)(const struct bpf_pinset *set, void *ctx),
+		   int (*load)(const struct bpf_pinset *set, void *ctx), void *ctx);
+/* Unlinks the set's pins (the directory stays). */
+void bpf_pinset_unpin(const struct bpf_pinset *set);
+/* Removes every ROOT/KIND-v* directory of pins called NAMES. */
+void bpf_pinset_unpin_all(const char *root, const char *kind, const char *const names[],
+			  size_t count);
+
 /* ---- network rules → LPM entries (pure; unit tested) ---- */
 struct bpf_net_prefix {
 	int family;	/* AF_INET or AF_INET6 */

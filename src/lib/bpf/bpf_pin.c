@@ -1,5 +1,6 @@
-/* bpf_pin.c — the pin directory of ward's BPF objects: bpffs mounted,
- * /sys/fs/bpf/ward/v<layout> created, a lock so two wards never load at
+/* bpf_pin.c — the pin directories of ward's BPF objects: bpffs mounted,
+ * /sys/fs/bpf/ward/v<layout> created, the per-object pin sets named by
+ * their fingerprint (load once or reuse), a lock so two wards never load at
  * once, and removal for `ward bpf unload`. It never touches another
  * layout's pins: those belong to a ward of another version.
  */
@@ -7,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +18,9 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "bpf/bpf_internal.h"
 #include "core/cleanup.h"
@@ -145,4 +151,80 @@ int bpf_map_pinned_fd(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", PIN_DIR, name);
 	int fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
+}
+
+void bpf_pinset_init(struct bpf_pinset *set, const char *root, const char *kind, int layout,
+		     const void *elf, size_t size, const char *const names[], size_t count)
+{
+	uint64_t h = bpf_elf_fingerprint(elf, size); /* debug sections left out */
+	snprintf(set->dir, sizeof(set->dir), "%s/%s-v%d-%016llx", root, kind, layout,
+		 (unsigned long long)h);
+	set->names = names;
+	set->count = count < BPF_PINSET_MAX ? count : BPF_PINSET_MAX;
+	for (size_t i = 0; i < set->count; i++)
+		snprintf(set->path[i], sizeof(set->path[i]), "%s/%s", set->dir, names[i]);
+}
+
+static void unpin_names(const char *dir, const char *const names[], size_t count)
+{
+	char path[PATH_MAX];
+	for (size_t i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+}
+
+void bpf_pinset_unpin(const struct bpf_pinset *set)
+{
+	unpin_names(set->dir, set->names, set->count);
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+int bpf_pinset_get(const struct bpf_pinset *set, const char *root,
+		   int (*open_pins)(const struct bpf_pinset *set, void *ctx),
+		   int (*load)(const struct bpf_pinset *set, void *ctx), void *ctx)
+{
+	int r = open_pins(set, ctx);
+	if (r >= 0)
+		return r;
+	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(set->dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int lock = open(set->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		return -errno;
+	if ((r = open_pins(set, ctx)) >= 0)
+		return r;
+	bpf_pinset_unpin(set);
+	libbpf_print_fn_t old = libbpf_set_print(silent_print);
+	r = load(set, ctx);
+	libbpf_set_print(old);
+	if (r < 0) {
+		bpf_pinset_unpin(set);
+		return r;
+	}
+	return open_pins(set, ctx);
+}
+
+void bpf_pinset_unpin_all(const char *root, const char *kind, const char *const names[],
+			  size_t count)
+{
+	char pattern[PATH_MAX];
+	snprintf(pattern, sizeof(pattern), "%s/%s-v*", root, kind);
+	glob_t g;
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		unpin_names(g.gl_pathv[i], names, count);
+		rmdir(g.gl_pathv[i]);
+	}
+	globfree(&g);
 }

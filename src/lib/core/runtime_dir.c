@@ -64,21 +64,30 @@ static const char *own_xdg_runtime_dir(uid_t uid)
 	return mine ? xdg : NULL;
 }
 
+/* The places, as the patterns of other users' directories say too. */
+#define ROOT_BASE "/run"
+#define TMP_BASE "/tmp"
+#define XDG_USERS "/run/user/*" /* systemd's XDG_RUNTIME_DIR, /run/user/UID */
+#define OWN_REL "ward/%s"	/* below /run or $XDG_RUNTIME_DIR */
+#define TMP_REL "ward-%s/%s"	/* below /tmp, by uid */
+
 /* BASE and REL of the caller's directory for SUB. */
 static int choose(const char *sub, char *base, size_t base_size, char *rel, size_t rel_size)
 {
 	uid_t uid = geteuid();
 	const char *xdg = uid ? own_xdg_runtime_dir(uid) : NULL;
+	char uid_text[16];
+	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)uid);
 	int n, m;
 	if (uid == 0) {
-		n = snprintf(base, base_size, "/run");
-		m = snprintf(rel, rel_size, "ward/%s", sub);
+		n = snprintf(base, base_size, ROOT_BASE);
+		m = snprintf(rel, rel_size, OWN_REL, sub);
 	} else if (xdg) {
 		n = snprintf(base, base_size, "%s", xdg);
-		m = snprintf(rel, rel_size, "ward/%s", sub);
+		m = snprintf(rel, rel_size, OWN_REL, sub);
 	} else {
-		n = snprintf(base, base_size, "/tmp");
-		m = snprintf(rel, rel_size, "ward-%u/%s", (unsigned)uid, sub);
+		n = snprintf(base, base_size, TMP_BASE);
+		m = snprintf(rel, rel_size, TMP_REL, uid_text, sub);
 	}
 	return n > 0 && (size_t)n < base_size && m > 0 && (size_t)m < rel_size ? 0 : -ENAMETOOLONG;
 }
@@ -90,16 +99,45 @@ int runtime_dir_open(const char *sub, bool create)
 	return r < 0 ? r : open_owned_below(base, rel, geteuid(), create);
 }
 
-int runtime_dir_path(const char *sub, bool create, char *out, size_t size)
+int runtime_dir_where(const char *sub, char *out, size_t size)
 {
 	char base[PATH_MAX], rel[PATH_MAX];
 	int r = choose(sub, base, sizeof(base), rel, sizeof(rel));
 	if (r < 0)
 		return r;
-	int fd = open_owned_below(base, rel, geteuid(), create);
+	int n = snprintf(out, size, "%s/%s", base, rel);
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+int runtime_dir_open_path(const char *sub, bool create, char *out, size_t size)
+{
+	char base[PATH_MAX], rel[PATH_MAX];
+	int r = choose(sub, base, sizeof(base), rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	int n = snprintf(out, size, "%s/%s", base, rel);
+	if (n <= 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return open_owned_below(base, rel, geteuid(), create);
+}
+
+int runtime_dir_path(const char *sub, bool create, char *out, size_t size)
+{
+	int fd = runtime_dir_open_path(sub, create, out, size);
 	if (fd < 0)
 		return fd;
 	close(fd);
-	int n = snprintf(out, size, "%s/%s", base, rel);
+	return 0;
+}
+
+int runtime_dir_users_glob(size_t which, const char *sub, char *out, size_t size)
+{
+	int n;
+	if (which == 0)
+		n = snprintf(out, size, XDG_USERS "/" OWN_REL, sub);
+	else if (which == 1)
+		n = snprintf(out, size, TMP_BASE "/" TMP_REL, "*", sub);
+	else
+		return -ENOENT;
 	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }

@@ -131,6 +131,31 @@ static json_object *seccomp_json(const struct plan *p)
 	add_bool(o, "deny_srcroute", p->seccomp_deny_srcroute);
 	add_bool(o, "deny_memfd", p->seccomp_deny_memfd);
 	add_bool(o, "proc_guard", p->seccomp_proc_guard);
+	add_bool(o, "file_write_guard", p->seccomp_file_write_guard);
+	return o;
+}
+
+/* The pathname unix sockets the supervisor holds (plan_unix.c). */
+static json_object *sup_unix_json(const struct plan *p)
+{
+	json_object *o = json_object_new_object();
+	add_bool(o, "trap", p->sup_unix.trap);
+	add_bool(o, "private_tmpfs", p->sup_unix.private_tmpfs);
+	add_bool(o, "may_freeze", p->sup_unix.may_freeze);
+	json_object *roots = json_object_new_array();
+	VEC_FOREACH(&p->sup_unix.roots, x)
+	{
+		char where[300];
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "path", json_object_new_string(x->path));
+		add_bool(e, "allow", x->allow);
+		add_bool(e, "explicit_rule", x->explicit_rule);
+		json_object_object_add(
+			e, "origin",
+			json_object_new_string(ward_loc_format(x->loc, where, sizeof(where))));
+		json_object_array_add(roots, e);
+	}
+	json_object_object_add(o, "roots", roots);
 	return o;
 }
 
@@ -150,6 +175,7 @@ static json_object *sup_json(const struct plan *p)
 	json_object_object_add(o, "argv_rules",
 			       json_object_new_int64((int64_t)p->sup_rules.exec_argv.len));
 	add_bool(o, "callback", p->sup_rules.callback != NULL);
+	json_object_object_add(o, "unix", sup_unix_json(p));
 	return o;
 }
 

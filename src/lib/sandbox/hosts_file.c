@@ -1,6 +1,9 @@
-/* hosts_file.c — see hosts_file.h. The name is ward's pid and a counter in
- * ward's owner-checked runtime directory (core/runtime_dir.c), created with
- * O_EXCL, so nothing another user planted is ever written or bound.
+/* hosts_file.c — see hosts_file.h. The directory is named after ward's pid
+ * and a counter, in ward's owner-checked runtime directory
+ * (core/runtime_dir.c), and made by mkdir (which fails on anything already
+ * there), so nothing another user planted is ever written or bound. Every
+ * version of the file is written whole under a temporary name, then renamed
+ * over the last.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,56 +66,83 @@ static int fill(int fd, char *const *lines, size_t n)
 	return ftruncate(fd, at) < 0 ? -errno : 0;
 }
 
+#define HOSTS_NAME "hosts"
+#define HOSTS_NEW "hosts.new"
+
+/* Writes the file whole under HOSTS_NEW, then renames it over HOSTS_NAME. */
+static int publish(int dfd, char *const *lines, size_t n)
+{
+	unlinkat(dfd, HOSTS_NEW, 0); /* a failed earlier version's */
+	int fd = openat(dfd, HOSTS_NEW, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int r = fchmod(fd, 0644) < 0 ? -errno : 0; /* whatever the umask */
+	if (!r)
+		r = fill(fd, lines, n);
+	close(fd);
+	if (!r && renameat(dfd, HOSTS_NEW, dfd, HOSTS_NAME) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dfd, HOSTS_NEW, 0);
+	return r;
+}
+
 int hosts_file_create(struct hosts_file *hf, char *const *lines, size_t n, ward_error *err)
 {
 	static atomic_uint counter;
-	hf->path[0] = '\0';
-	hf->fd = -1;
-	char dir[PATH_MAX];
-	int r = runtime_dir_path("hosts", true, dir, sizeof(dir));
-	if (r < 0)
-		return ward_fail(err, r, "the sandbox's hosts file: ward's runtime directory: %s",
-				 strerror(-r));
-	int dfd = runtime_dir_open("hosts", false);
-	if (dfd < 0)
-		return ward_fail(err, dfd, "the sandbox's hosts file: %s", strerror(-dfd));
+	hf->dir[0] = '\0';
+	hf->dfd = -1;
+	char parent[PATH_MAX];
+	int pfd = runtime_dir_open_path("hosts", true, parent, sizeof(parent));
+	if (pfd < 0)
+		return ward_fail(err, pfd, "the sandbox's hosts file: ward's runtime directory: %s",
+				 strerror(-pfd));
 	char name[64];
 	snprintf(name, sizeof(name), "hosts-%d-%u", (int)getpid(), atomic_fetch_add(&counter, 1));
-	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 ? -errno : 0;
-	if (fd >= 0 && fchmod(fd, 0644) < 0) /* whatever the umask */
+	int r = mkdirat(pfd, name, 0755) < 0 ? -errno : 0;
+	int dfd = r ? -1 : openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (!r && dfd < 0)
+		r = -errno;
+	if (!r && fchmod(dfd, 0755) < 0) /* whatever the umask */
+		r = -errno;
+	if (!r && symlinkat(HOSTS_FILE_INSIDE "/" HOSTS_NAME, dfd, HOSTS_FILE_LINK) < 0)
 		r = -errno;
 	if (!r)
-		r = fill(fd, lines, n);
+		r = publish(dfd, lines, n);
 	if (r < 0) {
-		if (fd >= 0) {
-			unlinkat(dfd, name, 0);
-			close(fd);
+		if (dfd >= 0) {
+			unlinkat(dfd, HOSTS_NAME, 0);
+			unlinkat(dfd, HOSTS_FILE_LINK, 0);
+			close(dfd);
 		}
-		close(dfd);
-		return ward_fail(err, r, "the sandbox's hosts file %s/%s: %s", dir, name,
+		unlinkat(pfd, name, AT_REMOVEDIR);
+		close(pfd);
+		return ward_fail(err, r, "the sandbox's hosts file %s/%s: %s", parent, name,
 				 strerror(-r));
 	}
-	close(dfd);
-	int len = snprintf(hf->path, sizeof(hf->path), "%.4000s/%.60s", dir, name);
+	close(pfd);
+	int len = snprintf(hf->dir, sizeof(hf->dir), "%.4000s/%.60s", parent, name);
 	(void)len; /* PATH_MAX-bounded directory, short name: it fits */
-	hf->fd = fd;
+	hf->dfd = dfd;
 	return 0;
 }
 
 int hosts_file_rewrite(const struct hosts_file *hf, char *const *lines, size_t n)
 {
-	if (!hf->path[0])
+	if (!hf->dir[0])
 		return -ENOENT;
-	return fill(hf->fd, lines, n);
+	return publish(hf->dfd, lines, n);
 }
 
 void hosts_file_remove(struct hosts_file *hf)
 {
-	if (!hf->path[0])
+	if (!hf->dir[0])
 		return;
-	unlink(hf->path);
-	close(hf->fd);
-	hf->path[0] = '\0';
-	hf->fd = -1;
+	unlinkat(hf->dfd, HOSTS_NEW, 0);
+	unlinkat(hf->dfd, HOSTS_NAME, 0);
+	unlinkat(hf->dfd, HOSTS_FILE_LINK, 0);
+	close(hf->dfd);
+	rmdir(hf->dir);
+	hf->dir[0] = '\0';
+	hf->dfd = -1;
 }

@@ -1,9 +1,11 @@
 /* hosts_file.h — the sandbox's /etc/hosts when its policy names hosts: the
  * host's file followed by the plan's pinned "ADDRESS NAME" lines, so the
  * program resolves the allowed names (to the addresses the rules allow)
- * without DNS egress. The file lives in ward's own runtime directory, is
- * bound read-only over /etc/hosts in the sandbox's root, and is rewritten
- * in place when a name is re-resolved (the bind pins its inode).
+ * without DNS egress. The file lives in a directory of its own in ward's
+ * runtime directory, which the sandbox sees read-only at HOSTS_FILE_INSIDE;
+ * its /etc/hosts is that directory's symlink LINK (bound itself), so a
+ * re-resolution replaces the file by a rename: a reader opens the old file
+ * or the new one, each whole, never one half-written.
  */
 #ifndef WARD_SANDBOX_HOSTS_FILE_H
 #define WARD_SANDBOX_HOSTS_FILE_H
@@ -12,9 +14,12 @@
 
 #include "core/error.h"
 
+#define HOSTS_FILE_INSIDE "/dev/.ward-hosts" /* on the world's own /dev tmpfs */
+#define HOSTS_FILE_LINK "link"		     /* in the directory: -> INSIDE/hosts */
+
 struct hosts_file {
-	char path[4096]; /* "" when there is none */
-	int fd;		 /* open for rewriting */
+	char dir[4096]; /* its directory, "" when there is none */
+	int dfd;	/* that directory, for rewriting */
 };
 
 /* Creates it with the host's /etc/hosts and the N pinned LINES. */

@@ -202,13 +202,16 @@ static int namespaces_prepare(struct ward_sandbox *sb, struct spawn_work *w, war
 	 * allow, without DNS egress (net_refresh rewrites it on a change). */
 	if ((r = hosts_file_create(&sb->hosts, sb->plan.hosts, sb->plan.nhosts, err)) < 0)
 		return r;
-	r = world_add_file_bind(&w->world, &sb->plan, sb->hosts.path, "/etc/hosts");
+	char link[sizeof(sb->hosts.dir) + sizeof(HOSTS_FILE_LINK) + 1];
+	snprintf(link, sizeof(link), "%s/%s", sb->hosts.dir, HOSTS_FILE_LINK);
+	r = world_add_linked_dir(&w->world, &sb->plan, sb->hosts.dir, HOSTS_FILE_INSIDE, link,
+				 "/etc/hosts");
 	return r < 0 ? ward_fail(err, r, "binding the sandbox's /etc/hosts: %s", strerror(-r)) : 0;
 }
 
 static bool namespaces_destroy(struct ward_sandbox *sb)
 {
-	bool had = sb->hosts.path[0];
+	bool had = sb->hosts.dir[0];
 	hosts_file_remove(&sb->hosts);
 	return had;
 }

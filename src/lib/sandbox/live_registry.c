@@ -290,10 +290,10 @@ static void collect_dir(int dir, uid_t owner, json_object *out)
 /* root also sees every user's records, where the directory is that user's. */
 static void collect_users(json_object *out)
 {
-	static const char *const patterns[] = {"/run/user/*/ward/live", "/tmp/ward-*/live"};
-	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+	char pattern[PATH_MAX];
+	for (size_t p = 0; runtime_dir_users_glob(p, "live", pattern, sizeof(pattern)) == 0; p++) {
 		glob_t g;
-		if (glob(patterns[p], GLOB_NOSORT, NULL, &g) != 0)
+		if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
 			continue;
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			int fd = open(g.gl_pathv[i],

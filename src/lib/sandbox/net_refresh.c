@@ -201,7 +201,7 @@ static bool rules_name_host(const struct net_refresh *nr, const char *host)
 static void rewrite_hosts(struct net_refresh *nr)
 {
 	const struct ward_sandbox *sb = nr->sb;
-	if (!sb->hosts.path[0])
+	if (!sb->hosts.dir[0])
 		return;
 	size_t cap = nr->nrules + sb->plan.nhosts, n = 0;
 	char **lines = calloc(cap ? cap : 1, sizeof(*lines));

@@ -149,7 +149,7 @@ struct ward_sandbox {
 	bool skip_start_event;		       /* config.skip_start_event */
 	struct bpf_acct *acct;		       /* network accounting and quotas, or NULL */
 	struct bpf_file_acct *file_acct;       /* file byte accounting and quotas, or NULL */
-	struct hosts_file hosts;	       /* the sandbox's /etc/hosts, path "" when none */
+	struct hosts_file hosts;	       /* the sandbox's /etc/hosts, dir "" when none */
 	bool quota_latched[WARD_QUOTA_COUNT_]; /* its one event was emitted */
 	bool quota_killed;		       /* a quota's kill action ended it */
 	struct net_refresh *refresh;	       /* host names re-resolved while it runs, or NULL */

@@ -30,6 +30,7 @@ struct world_op {
 	char *data; /* WORLD_TMPFS, WORLD_OVERLAY: mount options; WORLD_SYMLINK: the link text */
 	unsigned long attr;
 	bool is_dir; /* WORLD_BIND: the mount point is a directory (else a file) */
+	bool link;   /* WORLD_BIND: src is a symlink, bound itself (not its target) */
 };
 
 /* A Landlock rule on a mount the child makes (it has no inode before). */
@@ -52,11 +53,13 @@ struct world_setup {
  * so in one line. */
 int world_build(const struct plan *plan, const char *home, const char *cwd, struct world_setup *out,
 		char *warning, size_t warning_size, ward_error *err);
-/* Adds to W a read-only bind of the host file SRC over DST (a file of the
- * sandbox's root, made when missing), readable under Landlock, in mount
- * order. */
-int world_add_file_bind(struct world_setup *w, const struct plan *plan, const char *src,
-			const char *dst);
+/* Adds to W the host directory DIR bound read-only at INSIDE (a directory
+ * the world makes on its own /dev tmpfs) and the symlink LINK, which points
+ * into INSIDE, bound itself over the file DST: DST then reads whatever file
+ * DIR holds at each open, so one replaced there by a rename is seen whole,
+ * never half-written. Readable under Landlock, in mount order. */
+int world_add_linked_dir(struct world_setup *w, const struct plan *plan, const char *dir,
+			 const char *inside, const char *link, const char *dst);
 void world_free(struct world_setup *world);
 
 /* In the child, with the capabilities of the new user namespace: replays

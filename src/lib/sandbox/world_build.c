@@ -354,6 +354,13 @@ static int add_nested_holes(struct builder *b)
 	return 0;
 }
 
+static void strip_slashes(char *dir)
+{
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		dir[--len] = '\0';
+}
+
 /* ward's own runtime directory (live records, the cgroup registry, the
  * sandboxes' hosts files) lies inside a write grant when, say, uid 65534
  * without $XDG_RUNTIME_DIR grants -w /tmp: the program could then forge
@@ -362,13 +369,19 @@ static int add_nested_holes(struct builder *b)
 static int hide_runtime_dir(struct builder *b)
 {
 	char dir[PATH_MAX];
-	if (runtime_dir_path("", true, dir, sizeof(dir)) < 0)
-		return 0; /* none to hide: ward makes no records there either */
-	size_t len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/')
-		dir[--len] = '\0';
+	/* Where it would be, without making it: most runs grant no tree that
+	 * holds it, and then nothing is created or masked. */
+	if (runtime_dir_where("", dir, sizeof(dir)) < 0)
+		return 0;
+	strip_slashes(dir);
 	if (!is_bound(b, dir) || is_bind_point(b, dir))
 		return 0;
+	/* Made now when missing: otherwise the program could make it in its
+	 * write grant, as the caller's uid, and ward would take it for its own
+	 * later in this run or the next. */
+	if (runtime_dir_path("", true, dir, sizeof(dir)) < 0)
+		return 0; /* none to hide: ward makes no records there either */
+	strip_slashes(dir);
 	return add_op(b, WORLD_DENY, dir, NULL, NULL, 0, true);
 }
 
@@ -550,15 +563,19 @@ fail:
 	return 0;
 }
 
-int world_add_file_bind(struct world_setup *w, const struct plan *plan, const char *src,
-			const char *dst)
+int world_add_linked_dir(struct world_setup *w, const struct plan *plan, const char *dir,
+			 const char *inside, const char *link, const char *dst)
 {
 	struct builder b = {.w = w, .cap_ops = w->n_ops, .cap_rules = w->n_rules, .plan = plan};
-	int r = add_op(&b, WORLD_BIND, dst, src, NULL,
-		       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-		       false);
+	const unsigned long ro =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	/* The rule is on the directory: a rule on DST would name the file
+	 * the link reaches now, which the next rename replaces. */
+	int r = add_op(&b, WORLD_BIND, inside, dir, NULL, ro, true);
 	if (r == 0)
-		r = add_rule(&b, dst, WARD_FS_READ, false);
+		r = add_rule(&b, inside, WARD_FS_READ, true);
+	if (r == 0 && (r = add_op(&b, WORLD_BIND, dst, link, NULL, ro, false)) == 0)
+		w->ops[w->n_ops - 1].link = true;
 	if (r < 0)
 		return r;
 	qsort(w->ops, w->n_ops, sizeof(*w->ops), cmp_ops);

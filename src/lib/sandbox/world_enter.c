@@ -63,9 +63,12 @@ static int bind_tree(const struct world_op *op)
 		close(fd);
 	}
 	/* A recursive clone, its attributes set on every mount of it at once
-	 * (mount_setattr only adds flags: the host's locked ones stay). */
+	 * (mount_setattr only adds flags: the host's locked ones stay). A
+	 * link is bound itself (the hosts file's: the path reads whatever
+	 * file the link names at each open). */
 	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, op->src,
-				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+					(op->link ? AT_SYMLINK_NOFOLLOW : 0));
 	if (tree < 0)
 		return -errno;
 	struct mount_attr attr = {.attr_set = op->attr};

@@ -179,7 +179,9 @@ int sup_prepare(const struct plan *plan, struct seccomp_program *out, ward_error
 					 "privilege, an fs denial inside a grant, listen without "
 					 "bind, or a callback), which observes in learn mode; drop "
 					 "it for the learn run");
-		n = sup_learn_syscalls(nrs, ARRAY_SIZE(nrs));
+		push_syscalls(nrs, &n, fs_syscalls, ARRAY_SIZE(fs_syscalls));
+		push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));
+		n += sup_learn_syscalls(nrs + n, ARRAY_SIZE(nrs) - n);
 	} else {
 		if (wants_exec(plan))
 			push_syscalls(nrs, &n, exec_syscalls, ARRAY_SIZE(exec_syscalls));

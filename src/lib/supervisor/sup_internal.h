@@ -136,6 +136,9 @@ int sup_mem_write(int mem_fd, uint64_t addr, const void *buf, size_t len);
  * -ENOSYS/-EPERM/-ESRCH: use sup_mem_open instead. */
 struct iovec;
 int sup_vm_read(pid_t tid, const struct iovec *local, const struct iovec *remote, size_t n);
+/* Numeric fields KEYS[0..N) of /proc/TID/status in one read; VALUES[i] is -1
+ * where the field is absent. 0, or a negative errno when TID is gone. */
+int sup_proc_status(pid_t tid, const char *const keys[], long values[], size_t n);
 pid_t sup_proc_tgid(pid_t tid);
 pid_t sup_proc_ppid(pid_t pid);
 
@@ -181,7 +184,8 @@ bool sup_unix_notified(struct supervisor *sup, const struct seccomp_notif *req);
 /* ---- learn mode (sup_learn.c) ---- */
 /* Reports what REQ touches as an "observe" event and answers "continue". */
 void sup_learn_notified(struct supervisor *sup, const struct seccomp_notif *req);
-/* The syscalls the observer traps, into NRS (at most MAX); returns how many. */
+/* The syscalls the observer traps besides sup_filter.c's fs and exec lists,
+ * into NRS (at most MAX); returns how many. */
 size_t sup_learn_syscalls(int *nrs, size_t max);
 
 /* ---- filesystem denials (sup_fs_rules.c) ---- */

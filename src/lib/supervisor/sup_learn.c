@@ -595,14 +595,10 @@ void sup_learn_notified(struct supervisor *sup, const struct seccomp_notif *req)
 	sup_reply_continue(sup, req->id);
 }
 
+/* What learn observes besides the path calls the supervisor judges
+ * (sup_filter.c's fs and exec lists, trapped with these): the calls that
+ * make a name, and the network calls a learned rule comes from. */
 static const int learn_syscalls[] = {
-#ifdef SYS_open
-	SYS_open,
-#endif
-#ifdef SYS_creat
-	SYS_creat,
-#endif
-	SYS_openat,    SYS_openat2,   SYS_execve, SYS_execveat,
 #ifdef SYS_mkdir
 	SYS_mkdir,
 #endif
@@ -611,28 +607,10 @@ static const int learn_syscalls[] = {
 	SYS_mknod,
 #endif
 	SYS_mknodat,
-#ifdef SYS_unlink
-	SYS_unlink,
-#endif
-#ifdef SYS_rmdir
-	SYS_rmdir,
-#endif
-	SYS_unlinkat,
-#ifdef SYS_truncate
-	SYS_truncate,
-#endif
 #ifdef SYS_symlink
 	SYS_symlink,
 #endif
-	SYS_symlinkat,
-#ifdef SYS_rename
-	SYS_rename,
-#endif
-	SYS_renameat,  SYS_renameat2,
-#ifdef SYS_link
-	SYS_link,
-#endif
-	SYS_linkat,    SYS_connect,   SYS_sendto, SYS_sendmsg,	SYS_bind,
+	SYS_symlinkat, SYS_connect, SYS_sendto, SYS_sendmsg, SYS_bind,
 };
 
 size_t sup_learn_syscalls(int *nrs, size_t max)

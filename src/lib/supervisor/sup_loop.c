@@ -59,17 +59,7 @@ int sup_task_pidfd(pid_t tid)
 	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	if (fd >= 0 || errno != EINVAL)
 		return fd;
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	FILE *f = fopen(path, "re");
-	pid_t tgid = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "Tgid:", 5) == 0) {
-			tgid = (pid_t)atoi(line + 5);
-			break;
-		}
-	if (f)
-		fclose(f);
+	pid_t tgid = sup_proc_tgid(tid);
 	if (tgid <= 0) {
 		errno = ESRCH;
 		return -1;

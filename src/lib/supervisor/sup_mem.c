@@ -82,18 +82,36 @@ int sup_mem_read_string(int mem_fd, uint64_t addr, size_t max, char **out)
 	return -E2BIG;
 }
 
-static pid_t status_field(pid_t pid, const char *key)
+int sup_proc_status(pid_t tid, const char *const keys[], long values[], size_t n)
 {
 	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	for (size_t i = 0; i < n; i++)
+		values[i] = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	size_t klen = strlen(key);
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':')
-			return (pid_t)atoi(line + klen + 1);
-	return -ESRCH;
+	size_t found = 0;
+	while (found < n && fgets(line, sizeof(line), f))
+		for (size_t i = 0; i < n; i++) {
+			size_t klen = strlen(keys[i]);
+			if (values[i] == -1 && strncmp(line, keys[i], klen) == 0 &&
+			    line[klen] == ':') {
+				values[i] = atol(line + klen + 1);
+				found++;
+				break;
+			}
+		}
+	return 0;
+}
+
+static pid_t status_field(pid_t pid, const char *key)
+{
+	long value;
+	int r = sup_proc_status(pid, &key, &value, 1);
+	if (r < 0)
+		return r;
+	return value == -1 ? -ESRCH : (pid_t)value;
 }
 
 pid_t sup_proc_tgid(pid_t tid)

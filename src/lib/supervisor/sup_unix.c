@@ -226,19 +226,12 @@ void sup_unix_stop(struct supervisor *sup)
  * only threads share a table. */
 static int thread_counts(pid_t tid, pid_t *tgid, long *threads)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
+	static const char *const keys[] = {"Tgid", "Threads"};
+	long values[2];
+	if (sup_proc_status(tid, keys, values, 2) < 0)
 		return -ESRCH;
-	*threads = -1;
-	*tgid = -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Tgid:", 5) == 0)
-			*tgid = (pid_t)atoi(line + 5);
-		else if (strncmp(line, "Threads:", 8) == 0)
-			*threads = atol(line + 8);
-	}
+	*tgid = (pid_t)values[0];
+	*threads = values[1];
 	return *tgid > 0 ? 0 : -ESRCH;
 }
 
