@@ -157,6 +157,23 @@ static int remember_inode_path(struct bpf_sandbox *sb, const struct ward_inode_k
 	return 0;
 }
 
+/* DEV in the kernel's s_dev encoding (what the programs read from a
+ * superblock), not user space's st_dev one. */
+static uint64_t kernel_dev(dev_t dev)
+{
+	return ((uint64_t)major(dev) << 20) | minor(dev);
+}
+
+/* The inode map's key of ST in this sandbox. */
+static struct ward_inode_key inode_key_of(const struct bpf_sandbox *sb, const struct stat *st)
+{
+	return (struct ward_inode_key){
+		.cgid = sb->cgid,
+		.dev = kernel_dev(st->st_dev),
+		.ino = st->st_ino,
+	};
+}
+
 /* Adds (or widens) the deny rule of PATH's inode. Paths are resolved once,
  * here: the kernel then judges by inode, whatever name reaches it. */
 static int add_inode_rule(struct bpf_sandbox *sb, int fd, const char *path, uint32_t deny,
@@ -168,12 +185,7 @@ static int add_inode_rule(struct bpf_sandbox *sb, int fd, const char *path, uint
 			return 0;
 		return ward_fail_errno(err, -errno, "bpf: %s", path);
 	}
-	/* The kernel's s_dev encoding, not user space's st_dev one. */
-	struct ward_inode_key key = {
-		.cgid = sb->cgid,
-		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
-		.ino = st.st_ino,
-	};
+	struct ward_inode_key key = inode_key_of(sb, &st);
 	struct ward_inode_value value = {0};
 	if (bpf_map_lookup_elem(fd, &key, &value) < 0) {
 		memset(&value, 0, sizeof(value));
@@ -224,11 +236,7 @@ static int add_unix_root(struct bpf_sandbox *sb, int fd, const char *path, bool 
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return errno == ENOENT ? 0 : ward_fail_errno(err, -errno, "bpf: %s", path);
-	struct ward_inode_key key = {
-		.cgid = sb->cgid,
-		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
-		.ino = st.st_ino,
-	};
+	struct ward_inode_key key = inode_key_of(sb, &st);
 	struct ward_inode_value value = {0};
 	if (bpf_map_lookup_elem(fd, &key, &value) < 0) {
 		memset(&value, 0, sizeof(value));
@@ -261,7 +269,7 @@ static int add_unix_name(struct bpf_sandbox *sb, int fd, const char *path, ward_
 		return errno == ENOENT ? 0 : ward_fail_errno(err, -errno, "bpf: %s", dir);
 	struct ward_unix_name_key key = {
 		.cgid = sb->cgid,
-		.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev),
+		.dev = kernel_dev(st.st_dev),
 		.ino = st.st_ino,
 	};
 	memcpy(key.name, name, len);
